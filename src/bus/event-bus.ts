@@ -1,0 +1,57 @@
+import type { EventEnvelope } from '../kernel/events.js';
+
+/** One delivery of an event to a durable consumer. */
+export interface BusMessage<Data = unknown> {
+  readonly subject: string;
+  readonly event: EventEnvelope<Data>;
+  /** 1 on first delivery, then 2, 3, … on redeliveries. */
+  readonly deliveryCount: number;
+  /** Marks the message done: it is never delivered to this consumer again. */
+  ack(): Promise<void>;
+  /** Asks for redelivery after `delayMs` (default: at once). */
+  nak(delayMs?: number): Promise<void>;
+}
+
+export interface SubscribeOptions<Data = unknown> {
+  /** Durable consumer name: its position survives restarts, and replicas sharing it share the work. */
+  readonly durable: string;
+  /** Subject filters in NATS syntax: `*` matches one token, a trailing `>` one or more. */
+  readonly subjects: readonly string[];
+  /**
+   * Called once per delivery. The handler must ack; a message not acked within `ackWaitMs` is
+   * redelivered, and a handler that throws gets its message redelivered after a short back-off.
+   */
+  readonly handler: (message: BusMessage<Data>) => Promise<void>;
+  /** Default 30 000 ms. */
+  readonly ackWaitMs?: number;
+}
+
+export interface Subscription {
+  readonly durable: string;
+  /** Stops delivery to this process; the durable consumer and its position remain. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Publish/subscribe with durable named consumers and at-least-once delivery.
+ * `publish` resolves once the event is durably stored by the bus.
+ */
+export interface EventBus {
+  publish(event: EventEnvelope): Promise<void>;
+  subscribe<Data = unknown>(options: SubscribeOptions<Data>): Promise<Subscription>;
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Whether a subject matches a NATS-style filter (`acgs.*.service.started`, `acgs.>`). */
+export function subjectMatches(filter: string, subject: string): boolean {
+  const f = filter.split('.');
+  const s = subject.split('.');
+  for (let i = 0; i < f.length; i++) {
+    const token = f[i];
+    if (token === '>') return s.length > i;
+    if (i >= s.length) return false;
+    if (token !== '*' && token !== s[i]) return false;
+  }
+  return f.length === s.length;
+}

@@ -1,0 +1,32 @@
+import type { ServiceName } from './services.js';
+
+/**
+ * Every event on the bus. Loosely CloudEvents: a unique id (consumers dedupe on it, since delivery
+ * is at least once), a dotted type, the service that emitted it, the time, and a JSON payload.
+ * The bus subject is `acgs.<source>.<type>`.
+ */
+export interface EventEnvelope<Data = unknown> {
+  readonly id: string;
+  readonly type: string;
+  readonly source: ServiceName;
+  /** RFC 3339 time of emission. */
+  readonly time: string;
+  readonly data: Data;
+}
+
+/** Event types known across services. Each later issue adds its own. */
+export const EVENT_TYPES = {
+  serviceStarted: 'service.started',
+  constitutionPublished: 'constitution.version.published',
+} as const;
+
+export function subjectOf(event: Pick<EventEnvelope, 'source' | 'type'>): string {
+  return `acgs.${event.source}.${event.type}`;
+}
+
+/** Payload of `service.started`: a service announces itself when it is ready. */
+export interface ServiceStartedData {
+  readonly instance: string;
+  readonly version: string;
+  readonly mode: 'embedded' | 'distributed';
+}

@@ -1,0 +1,26 @@
+import type { Kysely, Migration } from 'kysely';
+
+export type SqlDialect = 'sqlite' | 'postgres';
+
+/** Result of applying one owner's migrations. */
+export interface MigrationReport {
+  readonly owner: string;
+  /** Names of migrations applied by this call, in order (empty when already up to date). */
+  readonly applied: readonly string[];
+}
+
+/**
+ * A connection to the platform's database: SQLite (embedded mode) or PostgreSQL (distributed mode)
+ * behind one Kysely instance. Each service owns its tables and migrations; `migrate` keeps every
+ * owner's history in its own table (`acgs_migrations_<owner>`), so services migrate independently.
+ */
+export interface Database {
+  readonly dialect: SqlDialect;
+  /** The query builder. A service narrows it to its own tables with `database.as<MyTables>()`. */
+  readonly db: Kysely<unknown>;
+  as<Tables>(): Kysely<Tables>;
+  migrate(owner: string, migrations: Readonly<Record<string, Migration>>): Promise<MigrationReport>;
+  /** Resolves when the database answers a trivial query; rejects otherwise. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
