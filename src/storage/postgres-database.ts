@@ -1,0 +1,55 @@
+import { Kysely, PostgresDialect } from 'kysely';
+import pg from 'pg';
+import { KyselyDatabase } from './kysely-database.js';
+
+export interface PostgresDatabaseOptions {
+  /** Most connections the pool opens (default 10). */
+  readonly poolSize?: number;
+  /** How long to wait for a new connection before failing (ms, default 2000). */
+  readonly connectTimeoutMs?: number;
+  /** How long `ping()` may take before it rejects (ms, default 2000). */
+  readonly pingTimeoutMs?: number;
+  /** Shown in `pg_stat_activity` (default `acgs`). */
+  readonly applicationName?: string;
+}
+
+const INT8_OID = 20;
+
+/**
+ * `bigint` columns and `count(*)` come back as JS numbers, as they do from SQLite, so service
+ * code is the same on both dialects. Values beyond 2^53 are not supported by either.
+ */
+const types = {
+  getTypeParser(oid: number, format?: 'text' | 'binary') {
+    if (oid === INT8_OID && format !== 'binary') return (value: string) => Number(value);
+    return pg.types.getTypeParser(oid, format as 'text');
+  },
+} as pg.CustomTypesConfig;
+
+/**
+ * The distributed-mode database: PostgreSQL through a `pg` pool. Creating it opens no connection;
+ * the pool connects on first use and reconnects by itself after the server comes back, so a
+ * database outage shows up as `ping()` rejecting (within `pingTimeoutMs`) rather than a crash.
+ */
+export class PostgresDatabase extends KyselyDatabase {
+  readonly dialect = 'postgres' as const;
+
+  private constructor(db: Kysely<unknown>, pingTimeoutMs: number) {
+    super(db, pingTimeoutMs);
+  }
+
+  static open(connectionString: string, options: PostgresDatabaseOptions = {}): PostgresDatabase {
+    const pool = new pg.Pool({
+      connectionString,
+      max: options.poolSize ?? 10,
+      connectionTimeoutMillis: options.connectTimeoutMs ?? 2000,
+      application_name: options.applicationName ?? 'acgs',
+      types,
+    });
+    // An idle client losing its connection (server restart, failover) is removed from the pool,
+    // which reconnects on next use; without a listener the 'error' event would crash the process.
+    pool.on('error', () => {});
+    const db = new Kysely<unknown>({ dialect: new PostgresDialect({ pool }) });
+    return new PostgresDatabase(db, options.pingTimeoutMs ?? 2000);
+  }
+}
