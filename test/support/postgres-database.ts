@@ -8,7 +8,10 @@ export interface TemporaryDatabase {
   drop(): Promise<void>;
 }
 
-export async function createTemporaryPostgresDatabase(adminUrl: string, label = 't'): Promise<TemporaryDatabase> {
+export async function createTemporaryPostgresDatabase(
+  adminUrl: string,
+  label = 't',
+): Promise<TemporaryDatabase> {
   const name = `acgs_${label}_${Date.now().toString(36)}_${randomBytes(4).toString('hex')}`;
   const admin = new pg.Client({ connectionString: adminUrl });
   await admin.connect();

@@ -1,0 +1,232 @@
+/**
+ * Platform configuration from 12-factor environment variables, validated once at start-up.
+ * `loadConfig` collects every problem at once; the CLI prints them and exits with code 2.
+ */
+import { isServiceName, SERVICE_NAMES, SERVICES, type ServiceName } from './services.js';
+
+export type RunMode = 'embedded' | 'distributed';
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+export interface PlatformConfig {
+  /** embedded: `acgs up`, all services in one process; distributed: `acgs serve <service>`. */
+  readonly mode: RunMode;
+  readonly services: readonly ServiceName[];
+  readonly host: string;
+  readonly port: number;
+  readonly dataDir: string;
+  /** PostgreSQL URL, or a `sqlite:` URL / path. Absent: a SQLite file in the data directory. */
+  readonly databaseUrl: string | undefined;
+  readonly redisUrl: string | undefined;
+  readonly redisKeyPrefix: string;
+  readonly natsUrl: string | undefined;
+  readonly natsStream: string;
+  readonly subjectRoot: string;
+  readonly logLevel: LogLevel;
+  readonly bodyLimitBytes: number;
+  readonly shutdownTimeoutMs: number;
+  /** Where each service answers, for HTTP clients in distributed mode. */
+  readonly serviceUrls: Readonly<Record<ServiceName, string>>;
+}
+
+/** One documented variable: the README's configuration table is generated from this list. */
+export interface VariableSpec {
+  readonly name: string;
+  readonly expects: string;
+  readonly defaultValue: string;
+}
+
+export const CONFIG_VARIABLES: readonly VariableSpec[] = [
+  { name: 'ACGS_DATA_DIR', expects: 'a directory path', defaultValue: './.acgs' },
+  { name: 'ACGS_HOST', expects: 'an interface address', defaultValue: '127.0.0.1 (up), 0.0.0.0 (serve)' },
+  { name: 'ACGS_PORT', expects: 'an integer from 1 to 65535', defaultValue: '8080 (up), 8000–8007 (serve)' },
+  {
+    name: 'ACGS_SERVICES',
+    expects: `a comma-separated list of ${SERVICE_NAMES.join(', ')}`,
+    defaultValue: 'all eight (up only)',
+  },
+  {
+    name: 'DATABASE_URL',
+    expects: 'a postgres:// URL or a sqlite: URL / file path',
+    defaultValue: 'SQLite file in the data directory',
+  },
+  { name: 'REDIS_URL', expects: 'a redis:// or rediss:// URL', defaultValue: 'in-process cache' },
+  { name: 'ACGS_REDIS_PREFIX', expects: 'a key prefix', defaultValue: 'acgs:' },
+  {
+    name: 'NATS_URL',
+    expects: 'a nats:// URL (comma-separated for a cluster)',
+    defaultValue: 'in-process bus',
+  },
+  {
+    name: 'ACGS_NATS_STREAM',
+    expects: 'a JetStream stream name (A–Z, a–z, 0–9, _ and -)',
+    defaultValue: 'ACGS',
+  },
+  { name: 'ACGS_SUBJECT_ROOT', expects: 'a subject token (letters, digits, _ and -)', defaultValue: 'acgs' },
+  { name: 'LOG_LEVEL', expects: LOG_LEVELS.join(' | '), defaultValue: 'info' },
+  {
+    name: 'ACGS_BODY_LIMIT',
+    expects: 'a request body limit in bytes (1 KiB to 64 MiB)',
+    defaultValue: '1048576',
+  },
+  {
+    name: 'ACGS_SHUTDOWN_TIMEOUT_MS',
+    expects: 'milliseconds to finish in-flight requests on SIGTERM (100 to 60000)',
+    defaultValue: '10000',
+  },
+  {
+    name: 'ACGS_<SERVICE>_URL',
+    expects: 'the base URL of a service, e.g. ACGS_AUTH_URL',
+    defaultValue: 'http://127.0.0.1:<its default port>',
+  },
+];
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+  constructor(readonly problems: readonly string[]) {
+    super(`invalid configuration:\n  ${problems.join('\n  ')}`);
+  }
+}
+
+export interface ConfigRequest {
+  readonly mode: RunMode;
+  /** For `serve`: the one service to run. */
+  readonly service?: ServiceName;
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+/** Reads and validates the environment; throws ConfigError naming every bad variable. */
+export function loadConfig(request: ConfigRequest, env: Env = process.env): PlatformConfig {
+  const problems: string[] = [];
+  const read = new EnvReader(env, problems);
+
+  const services = request.service
+    ? [request.service]
+    : read.serviceList('ACGS_SERVICES', [...SERVICE_NAMES]);
+  const defaultPort = request.service ? SERVICES[request.service].defaultPort : 8080;
+  const serviceUrls = Object.fromEntries(
+    SERVICE_NAMES.map((name) => [
+      name,
+      read.url(`ACGS_${name.toUpperCase()}_URL`, ['http:', 'https:']) ??
+        `http://127.0.0.1:${SERVICES[name].defaultPort}`,
+    ]),
+  ) as Record<ServiceName, string>;
+
+  const config: PlatformConfig = {
+    mode: request.mode,
+    services,
+    host: read.string('ACGS_HOST', request.mode === 'embedded' ? '127.0.0.1' : '0.0.0.0', /^[\w.:[\]-]+$/),
+    port: read.integer('ACGS_PORT', defaultPort, 1, 65535),
+    dataDir: read.string('ACGS_DATA_DIR', './.acgs', /^.+$/),
+    databaseUrl: read.databaseUrl('DATABASE_URL'),
+    redisUrl: read.url('REDIS_URL', ['redis:', 'rediss:']),
+    redisKeyPrefix: read.string('ACGS_REDIS_PREFIX', 'acgs:', /^[\w:.-]{1,64}$/),
+    natsUrl: read.natsUrls('NATS_URL'),
+    natsStream: read.string('ACGS_NATS_STREAM', 'ACGS', /^[A-Za-z0-9_-]{1,64}$/),
+    subjectRoot: read.string('ACGS_SUBJECT_ROOT', 'acgs', /^[A-Za-z0-9_-]{1,64}$/),
+    logLevel: read.choice('LOG_LEVEL', 'info', LOG_LEVELS),
+    bodyLimitBytes: read.integer('ACGS_BODY_LIMIT', 1_048_576, 1024, 64 * 1024 * 1024),
+    shutdownTimeoutMs: read.integer('ACGS_SHUTDOWN_TIMEOUT_MS', 10_000, 100, 60_000),
+    serviceUrls,
+  };
+  if (problems.length > 0) throw new ConfigError(problems);
+  return config;
+}
+
+class EnvReader {
+  constructor(
+    private readonly env: Env,
+    private readonly problems: string[],
+  ) {}
+
+  private raw(name: string): string | undefined {
+    const value = this.env[name];
+    return value === undefined || value.trim() === '' ? undefined : value.trim();
+  }
+
+  private fail(name: string, expects: string, got: string): void {
+    this.problems.push(`${name}: expected ${expects}, got ${JSON.stringify(got)}`);
+  }
+
+  string(name: string, fallback: string, pattern: RegExp): string {
+    const value = this.raw(name);
+    if (value === undefined) return fallback;
+    if (!pattern.test(value)) this.fail(name, `a value matching ${pattern}`, value);
+    return value;
+  }
+
+  integer(name: string, fallback: number, min: number, max: number): number {
+    const value = this.raw(name);
+    if (value === undefined) return fallback;
+    const parsed = /^\d+$/.test(value) ? Number(value) : Number.NaN;
+    if (!Number.isSafeInteger(parsed) || parsed < min || parsed > max) {
+      this.fail(name, `an integer from ${min} to ${max}`, value);
+      return fallback;
+    }
+    return parsed;
+  }
+
+  choice<T extends string>(name: string, fallback: T, choices: readonly T[]): T {
+    const value = this.raw(name);
+    if (value === undefined) return fallback;
+    if (!(choices as readonly string[]).includes(value)) {
+      this.fail(name, `one of ${choices.join(', ')}`, value);
+      return fallback;
+    }
+    return value as T;
+  }
+
+  url(name: string, protocols: readonly string[]): string | undefined {
+    const value = this.raw(name);
+    if (value === undefined) return undefined;
+    if (!isUrlWithProtocol(value, protocols)) {
+      this.fail(name, `a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')}`, value);
+      return undefined;
+    }
+    return value;
+  }
+
+  natsUrls(name: string): string | undefined {
+    const value = this.raw(name);
+    if (value === undefined) return undefined;
+    const parts = value.split(',').map((part) => part.trim());
+    if (!parts.every((part) => isUrlWithProtocol(part, ['nats:', 'tls:']))) {
+      this.fail(name, 'one or more comma-separated nats:// URLs', value);
+      return undefined;
+    }
+    return value;
+  }
+
+  databaseUrl(name: string): string | undefined {
+    const value = this.raw(name);
+    if (value === undefined) return undefined;
+    if (value.startsWith('sqlite:') || !value.includes('://')) return value;
+    if (!isUrlWithProtocol(value, ['postgres:', 'postgresql:'])) {
+      this.fail(name, 'a postgres:// URL, or a sqlite: URL or file path', value);
+      return undefined;
+    }
+    return value;
+  }
+
+  serviceList(name: string, fallback: ServiceName[]): ServiceName[] {
+    const value = this.raw(name);
+    if (value === undefined) return fallback;
+    const names = value.split(',').map((part) => part.trim());
+    const unknown = names.filter((n) => !isServiceName(n));
+    if (unknown.length > 0 || names.length === 0) {
+      this.fail(name, `a comma-separated list of ${SERVICE_NAMES.join(', ')}`, value);
+      return fallback;
+    }
+    return [...new Set(names as ServiceName[])];
+  }
+}
+
+function isUrlWithProtocol(value: string, protocols: readonly string[]): boolean {
+  try {
+    const url = new URL(value);
+    return protocols.includes(url.protocol) && url.hostname.length > 0;
+  } catch {
+    return false;
+  }
+}

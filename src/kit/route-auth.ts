@@ -1,0 +1,73 @@
+import type { FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
+import { commonErrors } from '../kernel/errors.js';
+import type { Principal, Role } from '../kernel/roles.js';
+import { ROLES } from '../kernel/roles.js';
+
+/**
+ * Every route declares who may call it: `{ public: true }` (health, metrics, public keys, the
+ * OpenAPI document) or `{ roles: [...] }`. A route that declares neither refuses to start.
+ */
+export type RouteAuth = { readonly public: true } | { readonly roles: readonly Role[] };
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    auth?: RouteAuth;
+    /** Set by the kit: the service that owns the route (metrics label). */
+    service?: string;
+  }
+  interface FastifyRequest {
+    principal: Principal | undefined;
+  }
+}
+
+/** Verifies the credentials of a request (bearer token or API key); supplied by the Auth service. */
+export interface Authenticator {
+  /** Returns the caller, or undefined when the request carries no credentials; throws AUTH_* errors for bad ones. */
+  authenticate(request: FastifyRequest): Promise<Principal | undefined>;
+}
+
+export class UndeclaredRouteAuthError extends Error {
+  override readonly name = 'UndeclaredRouteAuthError';
+}
+
+/** onRoute check: fails start-up for a route without a valid `config.auth`. */
+export function assertRouteDeclaresAuth(route: RouteOptions): void {
+  const auth = route.config?.auth;
+  const where = `${Array.isArray(route.method) ? route.method.join(',') : route.method} ${route.url}`;
+  if (auth === undefined) {
+    throw new UndeclaredRouteAuthError(
+      `route ${where} declares no auth: set config.auth to { public: true } or { roles: [...] }`,
+    );
+  }
+  if ('roles' in auth) {
+    if (auth.roles.length === 0)
+      throw new UndeclaredRouteAuthError(`route ${where} declares an empty role list`);
+    const unknown = auth.roles.filter((role) => !(ROLES as readonly string[]).includes(role));
+    if (unknown.length > 0)
+      throw new UndeclaredRouteAuthError(`route ${where} declares unknown roles ${unknown.join(', ')}`);
+  }
+}
+
+/**
+ * The guard: a preHandler that authenticates the caller and checks the route's roles.
+ * Without an authenticator no credential can be verified, so every protected route answers 401.
+ */
+export function createGuard(authenticator: Authenticator | undefined) {
+  return async function guard(request: FastifyRequest, _reply: FastifyReply): Promise<void> {
+    const auth = request.routeOptions.config.auth;
+    if (auth === undefined || 'public' in auth) return;
+    const principal = authenticator ? await authenticator.authenticate(request) : undefined;
+    if (principal === undefined) {
+      throw commonErrors.create('AUTH_REQUIRED', 'this route needs a bearer token or an API key', {
+        headers: { 'www-authenticate': 'Bearer' },
+      });
+    }
+    request.principal = principal;
+    if (!principal.roles.some((role) => auth.roles.includes(role))) {
+      throw commonErrors.create(
+        'AUTH_FORBIDDEN',
+        `this route needs one of the roles ${auth.roles.join(', ')}`,
+      );
+    }
+  };
+}
