@@ -1,0 +1,169 @@
+/**
+ * Run-time support for compiled conditions. Values: `int` is a JS number when it is a safe
+ * integer and a bigint otherwise (always normalized, so `===` is value equality); `double` a
+ * number; `timestamp` a bigint of nanoseconds since the epoch; lists arrays; maps and records
+ * plain objects. Every helper mirrors the overload of @bufbuild/cel it replaces.
+ */
+
+/** A CEL evaluation error. Deliberately not an `Error`: no stack capture on the hot path. */
+export class EvalFailure {
+  constructor(readonly message: string) {}
+}
+
+export function fail(message: string): never {
+  throw new EvalFailure(message);
+}
+
+export function failureMessage(e: unknown): string {
+  if (e instanceof EvalFailure) return e.message;
+  if (e instanceof RangeError) return `evaluation aborted: ${e.message}`;
+  return e instanceof Error ? e.message : String(e);
+}
+
+export type IntValue = number | bigint;
+
+const MAX_INT = 9223372036854775807n;
+const MIN_INT = -9223372036854775808n;
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+
+/** Brings an int64 bigint into canonical form, or fails with CEL's overflow error. */
+export function normalizeInt(b: bigint, op: string): IntValue {
+  if (b >= -MAX_SAFE && b <= MAX_SAFE) return Number(b);
+  if (b > MAX_INT || b < MIN_INT) fail(`int overflow during ${op}`);
+  return b;
+}
+
+/** Canonical form of a bigint literal (the parser gives every int literal as bigint). */
+export function intLiteral(b: bigint): IntValue {
+  return normalizeInt(b, 'literal');
+}
+
+export function addInt(a: IntValue, b: IntValue): IntValue {
+  if (typeof a === 'number' && typeof b === 'number') {
+    const r = a + b;
+    if (Number.isSafeInteger(r)) return r === 0 ? 0 : r;
+  }
+  return normalizeInt(BigInt(a) + BigInt(b), '_+_');
+}
+
+export function subInt(a: IntValue, b: IntValue): IntValue {
+  if (typeof a === 'number' && typeof b === 'number') {
+    const r = a - b;
+    if (Number.isSafeInteger(r)) return r === 0 ? 0 : r;
+  }
+  return normalizeInt(BigInt(a) - BigInt(b), '_-_');
+}
+
+export function mulInt(a: IntValue, b: IntValue): IntValue {
+  if (typeof a === 'number' && typeof b === 'number') {
+    const r = a * b;
+    if (Number.isSafeInteger(r)) return r === 0 ? 0 : r;
+  }
+  return normalizeInt(BigInt(a) * BigInt(b), '_*_');
+}
+
+export function divInt(a: IntValue, b: IntValue): IntValue {
+  if (b === 0) fail('int divide by zero');
+  if (typeof a === 'number' && typeof b === 'number') {
+    // a - a % b is an exact multiple of b, so the float division is exact; % truncates like CEL.
+    const r = (a - (a % b)) / b;
+    return r === 0 ? 0 : r;
+  }
+  return normalizeInt(BigInt(a) / BigInt(b), `divide by ${b}`);
+}
+
+export function modInt(a: IntValue, b: IntValue): IntValue {
+  if (b === 0) fail('int modulus by zero');
+  if (typeof a === 'number' && typeof b === 'number') {
+    const r = a % b;
+    return r === 0 ? 0 : r;
+  }
+  return normalizeInt(BigInt(a) % BigInt(b), '_%_');
+}
+
+export function negInt(a: IntValue): IntValue {
+  if (typeof a === 'number') return a === 0 ? 0 : -a;
+  return normalizeInt(-a, 'type conversion');
+}
+
+export function intToDouble(a: IntValue): number {
+  return typeof a === 'number' ? a + 0 : Number(a);
+}
+
+const MIN_INT_D = Number(MIN_INT);
+const MAX_INT_D = Number(MAX_INT);
+
+/** `int(double)`: truncates; fails outside the int64 range (as @bufbuild/cel's safeInt). */
+export function doubleToInt(d: number): IntValue {
+  if (Number.isFinite(d) && d > MIN_INT_D && d < MAX_INT_D) {
+    const t = Math.trunc(d);
+    return Number.isSafeInteger(t) ? t + 0 : normalizeInt(BigInt(t), 'type conversion');
+  }
+  return fail('int overflow during type conversion');
+}
+
+/** CEL `size(string)`: Unicode code points (what `[...s].length` counts). */
+export function stringSize(s: string): number {
+  let n = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length) {
+      const d = s.charCodeAt(i + 1);
+      if (d >= 0xdc00 && d <= 0xdfff) i++;
+    }
+    n++;
+  }
+  return n;
+}
+
+/** int (number|bigint) against double: exact mathematical equality, as CEL's numeric equality. */
+export function numericEquals(a: unknown, b: unknown): boolean {
+  // biome-ignore lint/suspicious/noDoubleEquals: number/bigint loose equality is exact
+  return a == b;
+}
+
+/** Heterogeneous CEL equality for values whose static type is not a scalar. */
+export function celEquals(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  const ta = typeof a;
+  const tb = typeof b;
+  if ((ta === 'number' || ta === 'bigint') && (tb === 'number' || tb === 'bigint'))
+    return numericEquals(a, b);
+  if (Array.isArray(a)) {
+    if (!Array.isArray(b) || a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) if (!celEquals(a[i], b[i])) return false;
+    return true;
+  }
+  if (typeof a === 'object' && a !== null && typeof b === 'object' && b !== null && !Array.isArray(b)) {
+    const ra = a as Record<string, unknown>;
+    const rb = b as Record<string, unknown>;
+    const ka = Object.keys(ra);
+    if (ka.length !== Object.keys(rb).length) return false;
+    for (const k of ka) {
+      if (!Object.hasOwn(rb, k) || !celEquals(ra[k], rb[k])) return false;
+    }
+    return true;
+  }
+  return false;
+}
+
+const RFC3339 =
+  /^([0-9]{4})-([0-9]{2})-([0-9]{2})T([0-9]{2}):([0-9]{2}):([0-9]{2})(?:\.([0-9]{1,9}))?(?:Z|([+-][0-9][0-9]:[0-9][0-9]))$/;
+const MIN_MS = Date.parse('0001-01-01T00:00:00Z');
+const MAX_MS = Date.parse('9999-12-31T23:59:59Z');
+
+/** RFC 3339 → nanoseconds since the epoch, with the same grammar and range as protobuf's JSON Timestamp. */
+export function parseTimestamp(s: string): bigint | undefined {
+  const m = RFC3339.exec(s);
+  if (m === null) return undefined;
+  const ms = Date.parse(`${m[1]}-${m[2]}-${m[3]}T${m[4]}:${m[5]}:${m[6]}${m[8] ?? 'Z'}`);
+  if (Number.isNaN(ms) || ms < MIN_MS || ms > MAX_MS) return undefined;
+  const nanos = m[7] === undefined ? 0 : Number(m[7].padEnd(9, '0'));
+  return BigInt(ms / 1000) * 1_000_000_000n + BigInt(nanos);
+}
+
+/** Timestamps in a request arrive as strings; conditions see them as nanoseconds. */
+export function timestampValue(v: unknown): bigint {
+  const t = typeof v === 'string' ? parseTimestamp(v) : undefined;
+  return t ?? fail(`invalid timestamp ${String(v)}`);
+}
