@@ -130,9 +130,13 @@ export function formatSignerKey(key: NoteSignerKey): string {
 
 // Splits `<name>+<hex id>+<base64>` and checks the type byte, key length and key id.
 function parseKeyString(text: string, what: string): { name: string; keyBytes: Uint8Array; keyId: number } {
-  const parts = text.split('+');
-  if (parts.length !== 3) keyMalformed(`${what} must have three '+'-separated fields`);
-  const [name, idHex, b64] = parts as [string, string, string];
+  // The base64 field may itself contain '+', so only the first two are separators.
+  const first = text.indexOf('+');
+  const second = first < 0 ? -1 : text.indexOf('+', first + 1);
+  if (second < 0) keyMalformed(`${what} must be <name>+<key id>+<key>`);
+  const name = text.slice(0, first);
+  const idHex = text.slice(first + 1, second);
+  const b64 = text.slice(second + 1);
   if (!isValidKeyName(name)) keyMalformed(`${what} has an invalid key name`);
   if (!/^[0-9a-f]{8}$/.test(idHex)) keyMalformed(`${what} key id must be 8 lower-case hex digits`);
   const body = decodeBase64Strict(b64);

@@ -23,9 +23,9 @@ for (const leaf of leaves) {
   roots.push(range.root());
 }
 
-const sizeAndIndex = fc.integer({ min: 1, max: MAX }).chain((size) =>
-  fc.record({ size: fc.constant(size), index: fc.integer({ min: 0, max: size - 1 }) }),
-);
+const sizeAndIndex = fc
+  .integer({ min: 1, max: MAX })
+  .chain((size) => fc.record({ size: fc.constant(size), index: fc.integer({ min: 0, max: size - 1 }) }));
 const twoSizes = fc
   .tuple(fc.integer({ min: 0, max: MAX }), fc.integer({ min: 0, max: MAX }))
   .map(([a, b]) => ({ size1: Math.min(a, b), size2: Math.max(a, b) }));
@@ -94,9 +94,13 @@ describe('proof properties against the RFC reference tree', () => {
           bad.push(['bit flip', verifyInclusion(index, size, leaf, flipBit(proof, element, bit), root)]);
           bad.push(['truncated', verifyInclusion(index, size, leaf, proof.slice(0, -1), root)]);
           bad.push(['first dropped', verifyInclusion(index, size, leaf, proof.slice(1), root)]);
-          bad.push(['short element', verifyInclusion(index, size, leaf, [proof[0]!.subarray(1), ...proof.slice(1)], root)]);
+          bad.push([
+            'short element',
+            verifyInclusion(index, size, leaf, [proof[0]!.subarray(1), ...proof.slice(1)], root),
+          ]);
         }
-        for (const [what, verified] of bad) assert.equal(verified, false, `${what} (index ${index}, size ${size})`);
+        for (const [what, verified] of bad)
+          assert.equal(verified, false, `${what} (index ${index}, size ${size})`);
       }),
       { numRuns: 500 },
     );
