@@ -42,9 +42,10 @@ export interface VerifyReport {
   /** Hex root recomputed over every entry fed. */
   readonly computedRoot: string;
   /**
-   * Lowest entry index not proven good: the first malformed or out-of-sequence entry, or, when a
-   * checkpoint's root does not match, the first entry after the last good checkpoint before it.
-   * Undefined when every entry is covered by a good checkpoint.
+   * Where the first failure lies: the index of the first malformed or out-of-sequence entry, or, when
+   * a checkpoint's root does not match, the first entry after the last good checkpoint (the edit is
+   * somewhere from there to that checkpoint's size), whichever is lower. Undefined when nothing
+   * failed; entries after the last good checkpoint are reported as `tail-unsigned`, not as bad.
    */
   readonly firstBadIndex: number | undefined;
   readonly issues: readonly VerifyIssue[];
@@ -223,7 +224,6 @@ export class StreamVerifier {
     else if (this.#verifiedSize < entries && this.#firstBad === undefined) {
       this.#report({ kind: 'tail-unsigned', size: this.#verifiedSize, entries });
     }
-    if (this.#verifiedSize < entries || this.#verifiedRoot === undefined) this.#markBad(this.#verifiedSize);
     const firstBadIndex =
       this.#firstBad !== undefined && this.#firstBad < entries ? this.#firstBad : undefined;
     return {
