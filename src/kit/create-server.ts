@@ -1,10 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import swagger from '@fastify/swagger';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  LogController,
+  type RouteOptions,
+} from 'fastify';
 import type { Logger } from 'pino';
 import type { PlatformConfig } from '../kernel/config.js';
-import { hashMatches } from '../kernel/constitutional-hash.js';
+import { type ConstitutionalHash, hashMatches } from '../kernel/constitutional-hash.js';
 import { commonErrors } from '../kernel/errors.js';
 import { SERVICES } from '../kernel/services.js';
 import type { ActiveConstitution } from './active-constitution.js';
@@ -36,6 +41,21 @@ const HASH_HEADER = 'x-constitutional-hash';
  * metrics, health, OpenAPI, the constitutional hash header and the auth guard. Routes come from
  * the modules; the kit adds only `/health/*`, `/metrics` and `/openapi*`.
  */
+function hashMismatch(expected: string, active: ConstitutionalHash) {
+  return commonErrors.create(
+    'CONSTITUTION_HASH_MISMATCH',
+    `the request expects constitution ${expected.trim()} but the active one is ${active.short}`,
+    { details: { expectedHash: expected.trim(), activeHash: active.hash, activeShortHash: active.short } },
+  );
+}
+
+type RouteHook = NonNullable<RouteOptions['preHandler']>;
+
+function prependHook(first: RouteHook, rest: RouteOptions['preHandler']): RouteHook {
+  if (rest === undefined) return first;
+  return [first, ...(Array.isArray(rest) ? rest : [rest])] as RouteHook;
+}
+
 export async function createServer(options: ServerOptions): Promise<FastifyInstance> {
   const { config, modules, metrics, constitution } = options;
   const kitLabel = modules.length === 1 && modules[0] ? modules[0].descriptor.name : 'gateway';
@@ -54,36 +74,48 @@ export async function createServer(options: ServerOptions): Promise<FastifyInsta
   app.setValidatorCompiler(createValidatorCompiler());
   app.decorateRequest('principal', undefined);
 
-  app.addHook('onRoute', (route) => assertRouteDeclaresAuth(route));
-  app.addHook('onRequest', async (request, reply) => {
+  const guard = createGuard(options.authenticator);
+  app.addHook('onRoute', (route) => {
+    assertRouteDeclaresAuth(route);
+    // Only protected routes pay for the guard.
+    if (route.config?.auth && 'roles' in route.config.auth)
+      route.preHandler = prependHook(guard, route.preHandler);
+  });
+  // Failed requests are always logged; successful ones at debug, since a line per request would
+  // cost more than everything else the kit does (measured in bench/http-kit.bench.ts).
+  const accessLogEveryRequest = options.logger.isLevelEnabled('debug');
+  app.addHook('onRequest', (request, reply, done) => {
     const active = constitution.current();
     reply.header('x-request-id', request.id);
     reply.header(HASH_HEADER, active.short);
     const expected = request.headers[HASH_HEADER];
     if (typeof expected === 'string' && !hashMatches(expected, active)) {
-      throw commonErrors.create(
-        'CONSTITUTION_HASH_MISMATCH',
-        `the request expects constitution ${expected.trim()} but the active one is ${active.short}`,
+      done(hashMismatch(expected, active));
+      return;
+    }
+    done();
+  });
+  app.addHook('onResponse', (request, reply, done) => {
+    const route = request.routeOptions;
+    metrics.observe(
+      route.config.service ?? kitLabel,
+      route.url ?? 'unmatched',
+      request.method,
+      reply.statusCode,
+      reply.elapsedTime / 1000,
+    );
+    if (reply.statusCode >= 400 || accessLogEveryRequest) {
+      request.log[reply.statusCode >= 400 ? 'info' : 'debug'](
         {
-          details: { expectedHash: expected.trim(), activeHash: active.hash, activeShortHash: active.short },
+          method: request.method,
+          url: request.url,
+          statusCode: reply.statusCode,
+          ms: Math.round(reply.elapsedTime * 100) / 100,
         },
+        'request completed',
       );
     }
-  });
-  app.addHook('preHandler', createGuard(options.authenticator));
-  app.addHook('onResponse', async (request, reply) => {
-    const route = request.routeOptions.url ?? 'unmatched';
-    const service = request.routeOptions.config.service ?? kitLabel;
-    metrics.observe(service, route, request.method, reply.statusCode, reply.elapsedTime / 1000);
-    request.log.info(
-      {
-        method: request.method,
-        url: request.url,
-        statusCode: reply.statusCode,
-        ms: Math.round(reply.elapsedTime * 100) / 100,
-      },
-      'request completed',
-    );
+    done();
   });
 
   app.setErrorHandler(async (error, request, reply) => {
