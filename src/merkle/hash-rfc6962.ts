@@ -9,14 +9,15 @@ export const HASH_SIZE = 32;
 const LEAF_PREFIX = 0x00;
 const NODE_PREFIX = 0x01;
 
-// crypto.hash (Node ≥ 20.12) skips the Hash object and is several times faster for small inputs.
-const oneShot: ((algorithm: string, data: Uint8Array, encoding: 'buffer') => Buffer) | undefined = (
-  crypto as { hash?: (algorithm: string, data: Uint8Array, encoding: 'buffer') => Buffer }
-).hash;
+type OneShot = (algorithm: string, data: Uint8Array | string, encoding: 'latin1') => string;
 
-/** SHA-256 of `data`, via node:crypto. */
-export function sha256(data: Uint8Array): Hash {
-  if (oneShot !== undefined) return oneShot('sha256', data, 'buffer');
+// crypto.hash (Node ≥ 20.12) skips the Hash object. Asking it for a latin1 string and copying that
+// into a pooled Buffer is ~3× faster than its 'buffer' output, whose allocation dominates small inputs.
+const oneShot: OneShot | undefined = (crypto as unknown as { hash?: OneShot }).hash;
+
+/** SHA-256 of `data` (a string is hashed as UTF-8), via node:crypto. */
+export function sha256(data: Uint8Array | string): Hash {
+  if (oneShot !== undefined) return Buffer.from(oneShot('sha256', data, 'latin1'), 'latin1');
   return crypto.createHash('sha256').update(data).digest();
 }
 
@@ -30,14 +31,8 @@ let leafScratch = Buffer.allocUnsafe(4096);
 
 /** Leaf hash: SHA-256(0x00 ‖ data). A string is hashed as its UTF-8 bytes. */
 export function hashLeaf(data: Uint8Array | string): Hash {
-  if (typeof data === 'string') {
-    // Worst case UTF-8 expansion is 3 bytes per UTF-16 unit.
-    const max = 1 + data.length * 3;
-    if (leafScratch.length < max) leafScratch = Buffer.allocUnsafe(Math.max(max, leafScratch.length * 2));
-    leafScratch[0] = LEAF_PREFIX;
-    const written = leafScratch.write(data, 1, 'utf8');
-    return sha256(leafScratch.subarray(0, 1 + written));
-  }
+  // U+0000 encodes to the single byte 0x00, so the prefix can ride along in the string.
+  if (typeof data === 'string') return sha256(`\u0000${data}`);
   const size = 1 + data.length;
   if (leafScratch.length < size) leafScratch = Buffer.allocUnsafe(Math.max(size, leafScratch.length * 2));
   leafScratch[0] = LEAF_PREFIX;
