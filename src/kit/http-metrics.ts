@@ -22,6 +22,15 @@ export class HttpMetrics {
 
   constructor() {
     collectDefaultMetrics({ register: this.registry });
+    // Gauges named like counters fail `promtool check metrics`; their per-type siblings
+    // (nodejs_active_handles{type=…}, …) carry the same information.
+    for (const name of [
+      'nodejs_active_handles_total',
+      'nodejs_active_requests_total',
+      'nodejs_active_resources_total',
+    ]) {
+      this.registry.removeSingleMetric(name);
+    }
     this.requests = new Counter({
       name: 'http_requests_total',
       help: 'HTTP requests answered, by service, route template, method and status code.',
