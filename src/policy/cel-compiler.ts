@@ -51,7 +51,8 @@ const hasOwn = Object.hasOwn;
 
 export function compileCondition(checked: CheckedCondition): CompiledCondition {
   const nodes = new Map<number, Evaluator>();
-  const scopes: Map<string, number>[] = [];
+  // Comprehension variables: slot in ctx.locals, and whether it is an accumulator (may hold an error).
+  const scopes: Map<string, { slot: number; accu: boolean }>[] = [];
   let nextSlot = 0;
   let maxSlot = 0;
 
@@ -71,8 +72,15 @@ export function compileCondition(checked: CheckedCondition): CompiledCondition {
       }
       case 'ident': {
         for (let i = scopes.length - 1; i >= 0; i--) {
-          const slot = scopes[i]!.get(node.name);
-          if (slot !== undefined) return (ctx) => ctx.locals[slot];
+          const local = scopes[i]!.get(node.name);
+          if (local === undefined) continue;
+          const slot = local.slot;
+          if (!local.accu) return (ctx) => ctx.locals[slot];
+          return (ctx) => {
+            const v = ctx.locals[slot];
+            if (v instanceof HeldError) throw v.error;
+            return v;
+          };
         }
         switch (node.name as (typeof NAMESPACES)[number]) {
           case 'principal':
@@ -144,14 +152,14 @@ export function compileCondition(checked: CheckedCondition): CompiledCondition {
     maxSlot = Math.max(maxSlot, nextSlot);
     scopes.push(
       new Map([
-        [node.iterVar, iterSlot],
-        [node.accuVar, accuSlot],
+        [node.iterVar, { slot: iterSlot, accu: false }],
+        [node.accuVar, { slot: accuSlot, accu: true }],
       ]),
     );
     const cond = compile(node.cond);
     const step = compile(node.step);
     scopes.pop();
-    scopes.push(new Map([[node.accuVar, accuSlot]]));
+    scopes.push(new Map([[node.accuVar, { slot: accuSlot, accu: true }]]));
     const result = compile(node.result);
     scopes.pop();
     nextSlot -= 2;
@@ -163,7 +171,12 @@ export function compileCondition(checked: CheckedCondition): CompiledCondition {
       for (let i = 0; i < items.length; i++) {
         locals[iterSlot] = items[i];
         if (cond(ctx) !== true) break;
-        locals[accuSlot] = step(ctx);
+        // CEL keeps an error in the accumulator; a later `false && error` step can still clear it.
+        try {
+          locals[accuSlot] = step(ctx);
+        } catch (e) {
+          locals[accuSlot] = new HeldError(e);
+        }
       }
       return result(ctx);
     };
@@ -331,6 +344,11 @@ export function compileCondition(checked: CheckedCondition): CompiledCondition {
 
   const evaluate = compile(checked.ast);
   return { evaluate, nodes, slots: maxSlot };
+}
+
+/** An error held in a comprehension accumulator. */
+class HeldError {
+  constructor(readonly error: unknown) {}
 }
 
 /** CEL `&&`: false wins over an error on either side; otherwise errors propagate. */

@@ -147,6 +147,8 @@ export function checkCondition(ast: CelNode, vocabulary: Vocabulary): CheckResul
   };
 
   const checkComprehension = (node: ComprehensionNode): CelType => {
+    // The range is evaluated once, outside the loop, so it does not count towards nesting.
+    const range = check(node.range);
     if (++comprehensionDepth > LIMITS.comprehensionNesting) {
       throw new TypeFailure(
         `comprehensions (all/exists/map/filter) nest deeper than ${LIMITS.comprehensionNesting}`,
@@ -154,7 +156,6 @@ export function checkCondition(ast: CelNode, vocabulary: Vocabulary): CheckResul
         'POLICY_LIMIT_EXCEEDED',
       );
     }
-    const range = check(node.range);
     let iter: CelType;
     if (range.kind === 'list') iter = range.elem;
     else if (range.kind === 'map') iter = range.key;
