@@ -262,17 +262,7 @@ const safeInt = fc.oneof(
   fc.integer({ min: -30, max: 30 }),
 );
 const anyDouble = fc.oneof(
-  fc.constantFrom(
-    0,
-    -0,
-    1.5,
-    Number.MAX_VALUE,
-    -Number.MAX_VALUE,
-    Number.MIN_VALUE,
-    1e19,
-    9007199254740993,
-    0.1,
-  ),
+  fc.constantFrom(0, -0, 1.5, Number.MAX_VALUE, -Number.MAX_VALUE, Number.MIN_VALUE, 1e19, 2 ** 53 + 2, 0.1),
   fc.double({ noNaN: true, noDefaultInfinity: true }),
 );
 
