@@ -1,0 +1,215 @@
+/**
+ * Hostile input (issue done-criterion 2): garbage and adversarial policy text never crashes or
+ * hangs the checker; the answer is always a coded error with a position, and conditions that
+ * could run long are rejected at check time with the limit named.
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import fc from 'fast-check';
+import { checkPolicies } from './policy-checker.js';
+import { type PolicyDiagnostic, parsePolicyDocument } from './policy-document-parser.js';
+import { FUZZ_VOCABULARY } from './testing/policy-arbitraries.js';
+import { parseVocabulary } from './vocabulary-parser.js';
+
+const vocabulary = parseVocabulary(FUZZ_VOCABULARY);
+const CODES = new Set(['POLICY_PARSE_ERROR', 'POLICY_TYPE_ERROR', 'POLICY_INVALID', 'POLICY_LIMIT_EXCEEDED']);
+
+function assertDiagnostic(d: PolicyDiagnostic) {
+  assert.ok(CODES.has(d.code), d.code);
+  assert.ok(d.message.length > 0);
+  // Policies given as objects have no file: their structural errors are placed by JSON pointer.
+  if (d.location === undefined) {
+    assert.match(d.pointer, /^\/\d+\/\w+/, `no position for ${d.message}`);
+    return;
+  }
+  assert.ok(d.location.line >= 1 && d.location.column >= 1, JSON.stringify(d.location));
+}
+
+/** Checks one condition; returns the diagnostics and asserts it finished quickly. */
+function checkTimed(condition: string, budgetMs = 500) {
+  const started = performance.now();
+  const report = checkPolicies(
+    [{ id: 'p', target: { actions: ['read'] }, condition, effect: 'deny' }],
+    vocabulary,
+  );
+  const elapsed = performance.now() - started;
+  assert.ok(elapsed < budgetMs, `checking took ${elapsed.toFixed(0)} ms: ${condition.slice(0, 80)}`);
+  for (const d of report.diagnostics) assertDiagnostic(d);
+  return report;
+}
+
+const TOKENS = [
+  '(',
+  ')',
+  '[',
+  ']',
+  '{',
+  '}',
+  '.',
+  ',',
+  ':',
+  '?',
+  '!',
+  '-',
+  '+',
+  '*',
+  '/',
+  '%',
+  '&&',
+  '||',
+  '==',
+  '<',
+  '>=',
+  ' in ',
+  "'",
+  '"',
+  '"""',
+  "'''",
+  '\\',
+  'r"',
+  'b"',
+  '0x',
+  '1u',
+  '1e',
+  '9223372036854775808',
+  '1.5',
+  'true',
+  'null',
+  'principal',
+  'action.amount',
+  'has(',
+  'size(',
+  '.all(',
+  '.exists(x,',
+  'x',
+  '@result',
+  '\n',
+  ' ',
+  '😀',
+  '\u0000',
+];
+
+describe('hostile policy text', () => {
+  it('random condition text never crashes the checker', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary', maxLength: 200 }), (text) => {
+        checkTimed(text);
+      }),
+      { numRuns: 1500 },
+    );
+  });
+
+  it('random CEL token soup never crashes the checker', () => {
+    fc.assert(
+      fc.property(fc.array(fc.constantFrom(...TOKENS), { maxLength: 60 }), (tokens) => {
+        const report = checkTimed(tokens.join(''));
+        if (!report.ok) assert.ok(report.diagnostics.length > 0);
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
+  const pathological: [string, string, RegExp][] = [
+    ['deep parentheses', `${'('.repeat(100_000)}true${')'.repeat(100_000)}`, /limit is 4096/],
+    [
+      'deep parentheses under the length limit',
+      `${'('.repeat(2000)}true${')'.repeat(2000)}`,
+      /nest deeper than 24/,
+    ],
+    ['deep lists', `${'['.repeat(1500)}${']'.repeat(1500)} == []`, /nest deeper than 24/],
+    ['unclosed brackets', '('.repeat(4000), /nest deeper than 24/],
+    ['long selection chain', `principal${'.a'.repeat(2000)}`, /deeper than|nodes|unknown attribute/],
+    ['huge list literal', `action.count in [${'1,'.repeat(1500)}1]`, /the limit is 64/],
+    ['huge arithmetic', `${'1 + '.repeat(1000)}1 > 0`, /nodes|deeper/],
+    ['long or-chain', `${'true || '.repeat(400)}true`, /more than 600 nodes/],
+    [
+      'nested comprehensions',
+      'principal.roles.all(a, principal.roles.all(b, principal.roles.exists(c, a == c)))',
+      /nest deeper than 2/,
+    ],
+    ['long regex', `principal.id.matches('${'a'.repeat(300)}')`, /the limit is 256/],
+  ];
+  it('folds long negation and minus chains without recursion trouble', () => {
+    // The parser collapses `!!` and `--` pairs, so these are small trees: accepted, not a hazard.
+    assert.equal(checkTimed(`${'!'.repeat(4000)}true`).ok, true);
+    assert.equal(checkTimed(`${'-'.repeat(4000)}1 > 0`).ok, true);
+    assert.equal(checkTimed(`${'!'.repeat(4001)}true`).ok, true);
+  });
+
+  for (const [name, condition, message] of pathological) {
+    it(`rejects ${name} at check time with the limit named`, () => {
+      const report = checkTimed(condition, 1000);
+      assert.equal(report.ok, false);
+      assert.match(report.diagnostics[0]!.message, message);
+    });
+  }
+
+  it('random YAML text never crashes the document parser', () => {
+    const yamlTokens = [
+      'id: ',
+      'condition: ',
+      '- ',
+      ':',
+      '[',
+      ']',
+      '{',
+      '}',
+      '&a ',
+      '*a',
+      '!!str ',
+      '---\n',
+      '\n  ',
+      "'",
+      '"',
+      '|\n  ',
+      'x',
+      '1',
+      '#',
+      '? ',
+      '%YAML 1.2\n',
+      '\t',
+      '😀',
+    ];
+    fc.assert(
+      fc.property(
+        fc.oneof(
+          fc.string({ unit: 'binary', maxLength: 300 }),
+          fc.array(fc.constantFrom(...yamlTokens), { maxLength: 80 }).map((t) => t.join('')),
+        ),
+        (text) => {
+          const started = performance.now();
+          const doc = parsePolicyDocument(text, { file: 'fuzz.yaml' });
+          assert.ok(performance.now() - started < 500);
+          for (const d of doc.diagnostics) {
+            assertDiagnostic(d);
+            assert.equal(d.location!.file, 'fuzz.yaml');
+          }
+          const report = checkPolicies(doc.policies, vocabulary);
+          for (const d of report.diagnostics) assertDiagnostic(d);
+        },
+      ),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('rejects a YAML alias bomb and deep flow nesting with a position', () => {
+    const bomb = ['a: &a ["x","x","x","x","x","x","x","x","x"]'];
+    for (let i = 1; i < 9; i++)
+      bomb.push(
+        `${String.fromCharCode(97 + i)}: &${String.fromCharCode(97 + i)} [${Array(9)
+          .fill(`*${String.fromCharCode(96 + i)}`)
+          .join(',')}]`,
+      );
+    for (const text of [
+      bomb.join('\n'),
+      `${'['.repeat(5000)}${']'.repeat(5000)}`,
+      `x: ${'{a: '.repeat(3000)}1${'}'.repeat(3000)}`,
+    ]) {
+      const started = performance.now();
+      const doc = parsePolicyDocument(text, { file: 'evil.yaml' });
+      assert.ok(performance.now() - started < 2000);
+      assert.ok(doc.diagnostics.length > 0);
+      for (const d of doc.diagnostics) assertDiagnostic(d);
+    }
+  });
+});
