@@ -1,5 +1,13 @@
 import { merkleErrors } from './errors.js';
-import { EMPTY_ROOT, type Hash, hashChildren, isHash } from './hash-rfc6962.js';
+import {
+  binaryToHash,
+  EMPTY_ROOT,
+  type Hash,
+  hashChildrenBinary,
+  hashLeafBinary,
+  hashToBinary,
+  isHash,
+} from './hash-rfc6962.js';
 import { assertTreeSize, type NodeId, popCount, rangeNodes } from './tree-math.js';
 
 /** A complete-subtree node to persist: its id and hash. */
@@ -34,9 +42,10 @@ export function frontierNodeIds(size: number): NodeId[] {
  */
 export class CompactRange {
   #size: number;
-  readonly #hashes: Hash[];
+  // Binary strings (see hash-rfc6962.ts): the appender is the verifier's hot loop.
+  readonly #hashes: string[];
 
-  private constructor(size: number, hashes: Hash[]) {
+  private constructor(size: number, hashes: string[]) {
     this.#size = size;
     this.#hashes = hashes;
   }
@@ -56,7 +65,7 @@ export class CompactRange {
         `a tree of size ${frontier.size} needs ${expected} frontier hashes of 32 bytes, got ${frontier.hashes.length}`,
       );
     }
-    return new CompactRange(frontier.size, [...frontier.hashes]);
+    return new CompactRange(frontier.size, frontier.hashes.map(hashToBinary));
   }
 
   /** Number of leaves appended so far. */
@@ -66,7 +75,7 @@ export class CompactRange {
 
   /** A snapshot of the current frontier. */
   frontier(): Frontier {
-    return { size: this.#size, hashes: [...this.#hashes] };
+    return { size: this.#size, hashes: this.#hashes.map(binaryToHash) };
   }
 
   /**
@@ -74,17 +83,27 @@ export class CompactRange {
    * (the leaf at level 0, then each parent it completes).
    */
   append(leafHash: Hash, onNode?: (id: NodeId, hash: Hash) => void): void {
+    if (!isHash(leafHash)) throw merkleErrors.create('LOG_HASH_MALFORMED', 'leaf hash must be 32 bytes');
+    this.#append(hashToBinary(leafHash), onNode);
+  }
+
+  /** Appends a leaf given its data (hashed as UTF-8): the fast path for entry text. */
+  appendData(data: string, onNode?: (id: NodeId, hash: Hash) => void): void {
+    this.#append(hashLeafBinary(data), onNode);
+  }
+
+  #append(leaf: string, onNode: ((id: NodeId, hash: Hash) => void) | undefined): void {
     const hashes = this.#hashes;
     let index = this.#size;
-    let hash = leafHash;
+    let hash = leaf;
     let level = 0;
-    onNode?.({ level, index }, hash);
+    onNode?.({ level, index }, binaryToHash(hash));
     // A parent completes for every trailing 1 bit of the new leaf's index.
     while (index % 2 === 1) {
-      hash = hashChildren(hashes.pop()!, hash);
+      hash = hashChildrenBinary(hashes.pop()!, hash);
       index = (index - 1) / 2;
       level++;
-      onNode?.({ level, index }, hash);
+      onNode?.({ level, index }, binaryToHash(hash));
     }
     hashes.push(hash);
     this.#size++;
@@ -103,8 +122,8 @@ export class CompactRange {
     const hashes = this.#hashes;
     let acc = hashes[hashes.length - 1];
     if (acc === undefined) return EMPTY_ROOT;
-    for (let i = hashes.length - 2; i >= 0; i--) acc = hashChildren(hashes[i]!, acc);
-    return acc;
+    for (let i = hashes.length - 2; i >= 0; i--) acc = hashChildrenBinary(hashes[i]!, acc);
+    return binaryToHash(acc);
   }
 }
 

@@ -47,6 +47,38 @@ export function hashChildren(left: Hash, right: Hash): Hash {
   return sha256(nodeScratch);
 }
 
+// "Binary" hashes: 32-character latin1 strings, one char per byte. The appender's hot path keeps
+// hashes in this form because strings from crypto.hash cost far less than Buffers to make.
+const binaryScratch = Buffer.alloc(1 + 2 * HASH_SIZE);
+binaryScratch[0] = NODE_PREFIX;
+
+function sha256Binary(data: Uint8Array | string): string {
+  if (oneShot !== undefined) return oneShot('sha256', data, 'latin1');
+  return crypto.createHash('sha256').update(data).digest('binary');
+}
+
+/** Leaf hash of a string's UTF-8 bytes, as a binary string. */
+export function hashLeafBinary(data: string): string {
+  return sha256Binary(`\u0000${data}`);
+}
+
+/** Interior node hash of two binary-string hashes, as a binary string. */
+export function hashChildrenBinary(left: string, right: string): string {
+  binaryScratch.write(left, 1, HASH_SIZE, 'latin1');
+  binaryScratch.write(right, 1 + HASH_SIZE, HASH_SIZE, 'latin1');
+  return sha256Binary(binaryScratch);
+}
+
+/** A hash as a binary string. */
+export function hashToBinary(hash: Hash): string {
+  return Buffer.from(hash.buffer, hash.byteOffset, hash.byteLength).toString('latin1');
+}
+
+/** A binary string as a hash. */
+export function binaryToHash(binary: string): Hash {
+  return Buffer.from(binary, 'latin1');
+}
+
 /** Byte-wise equality of two hashes (not constant time: every hash here is public). */
 export function hashEquals(a: Uint8Array, b: Uint8Array): boolean {
   if (a.length !== b.length) return false;

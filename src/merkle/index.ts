@@ -54,6 +54,7 @@ export {
   logEntryProblem,
   parseLogEntry,
 } from './log-entry.js';
+export { scanLogEntry } from './log-entry-scan.js';
 export { MemoryNodeStore } from './memory-node-store.js';
 export {
   type AsyncNodeReader,
