@@ -52,6 +52,15 @@ export function hashChildren(left: Hash, right: Hash): Hash {
 const binaryScratch = Buffer.alloc(1 + 2 * HASH_SIZE);
 binaryScratch[0] = NODE_PREFIX;
 
+// Buffer#latin1Write is undocumented but has shipped since Node 0.x; it skips write()'s argument
+// parsing, which is a visible share of an interior hash. Falls back to write() if it ever goes.
+type Latin1Write = (this: Buffer, text: string, offset: number, length: number) => number;
+const latin1Write: Latin1Write =
+  (Buffer.prototype as unknown as { latin1Write?: Latin1Write }).latin1Write ??
+  function (this: Buffer, text: string, offset: number, length: number) {
+    return this.write(text, offset, length, 'latin1');
+  };
+
 function sha256Binary(data: Uint8Array | string): string {
   if (oneShot !== undefined) return oneShot('sha256', data, 'latin1');
   return crypto.createHash('sha256').update(data).digest('binary');
@@ -64,8 +73,8 @@ export function hashLeafBinary(data: string): string {
 
 /** Interior node hash of two binary-string hashes, as a binary string. */
 export function hashChildrenBinary(left: string, right: string): string {
-  binaryScratch.write(left, 1, HASH_SIZE, 'latin1');
-  binaryScratch.write(right, 1 + HASH_SIZE, HASH_SIZE, 'latin1');
+  latin1Write.call(binaryScratch, left, 1, HASH_SIZE);
+  latin1Write.call(binaryScratch, right, 1 + HASH_SIZE, HASH_SIZE);
   return sha256Binary(binaryScratch);
 }
 

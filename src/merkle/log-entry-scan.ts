@@ -18,9 +18,13 @@ export function scanLogEntry(text: string): string | undefined {
   if (pos >= 0) pos = scanValue(text, pos);
   if (pos >= 0) pos = expect(text, pos, ',"source":"');
   if (pos < 0) return NOT_CANONICAL;
-  const source = SERVICE_NAMES.find(
-    (name) => text.startsWith(name, pos) && text.charCodeAt(pos + name.length) === 0x22,
-  );
+  let source: string | undefined;
+  for (const name of SERVICE_NAMES) {
+    if (text.charCodeAt(pos + name.length) === 0x22 && text.startsWith(name, pos)) {
+      source = name;
+      break;
+    }
+  }
   if (source === undefined)
     return plainString(text, pos - 1) ? 'source must be a service name' : NOT_CANONICAL;
   pos = expect(text, pos + source.length + 1, ',"time":"');
@@ -93,6 +97,11 @@ function scanString(src: string, start: number): number {
   const length = src.length;
   while (pos < length) {
     const c = src.charCodeAt(pos);
+    // Lower-case letters and most of the BMP need no further look.
+    if (c > 0x5c && c < 0xd800) {
+      pos++;
+      continue;
+    }
     if (c === 0x22) return pos + 1;
     if (c < 0x20) return -1;
     if (c === 0x5c) {
