@@ -1,0 +1,141 @@
+import { type Clock, systemClock } from '../kernel/clock.js';
+import type { CacheStore, CounterReading } from './cache-store.js';
+import { assertPositiveMs, cacheErrors } from './errors.js';
+
+export interface MemoryCacheStoreOptions {
+  /** Most entries kept; past it the least recently used entry is evicted (default 100 000). */
+  readonly maxEntries?: number;
+  readonly clock?: Clock;
+}
+
+interface Entry {
+  value: string;
+  /** Epoch ms after which the entry is gone; Infinity when it has no TTL. */
+  expiresAt: number;
+}
+
+/**
+ * The embedded-mode cache: a bounded in-process map with TTLs and fixed-window counters, the same
+ * semantics as `RedisCacheStore` (counters are strings holding integers, as in Redis). Entries
+ * expire lazily on access and are swept when the map is full; when it is still full the least
+ * recently used entry is evicted.
+ * @example
+ * const cache = new MemoryCacheStore({ maxEntries: 10_000 });
+ */
+export class MemoryCacheStore implements CacheStore {
+  readonly #entries = new Map<string, Entry>();
+  readonly #maxEntries: number;
+  readonly #clock: Clock;
+  #closed = false;
+  #lastSweep = Number.NEGATIVE_INFINITY;
+
+  constructor(options: MemoryCacheStoreOptions = {}) {
+    this.#maxEntries = Math.max(1, options.maxEntries ?? 100_000);
+    this.#clock = options.clock ?? systemClock;
+  }
+
+  /** Number of live entries (expired ones not yet swept may be counted). */
+  get size(): number {
+    return this.#entries.size;
+  }
+
+  async get(key: string): Promise<string | undefined> {
+    return this.#live(key)?.value;
+  }
+
+  async set(key: string, value: string, ttlMs?: number): Promise<void> {
+    this.#assertOpen();
+    assertPositiveMs('ttlMs', ttlMs);
+    this.#put(key, { value, expiresAt: this.#expiry(ttlMs) });
+  }
+
+  async setIfAbsent(key: string, value: string, ttlMs?: number): Promise<boolean> {
+    this.#assertOpen();
+    assertPositiveMs('ttlMs', ttlMs);
+    if (this.#live(key) !== undefined) return false;
+    this.#put(key, { value, expiresAt: this.#expiry(ttlMs) });
+    return true;
+  }
+
+  async has(key: string): Promise<boolean> {
+    return this.#live(key) !== undefined;
+  }
+
+  async delete(key: string): Promise<void> {
+    this.#assertOpen();
+    this.#entries.delete(key);
+  }
+
+  async increment(key: string, windowMs: number): Promise<CounterReading> {
+    this.#assertOpen();
+    assertPositiveMs('windowMs', windowMs);
+    const now = this.#clock.now();
+    const entry = this.#live(key);
+    if (entry === undefined) {
+      this.#put(key, { value: '1', expiresAt: now + windowMs });
+      return { count: 1, resetInMs: windowMs };
+    }
+    const current = Number(entry.value);
+    if (!/^-?\d+$/.test(entry.value) || !Number.isSafeInteger(current)) {
+      throw cacheErrors.create(
+        'CACHE_NOT_A_COUNTER',
+        `Cache key "${key}" holds a value that is not a counter`,
+      );
+    }
+    entry.value = String(current + 1);
+    // A counter stored without expiry (by set) gets the window, as the Redis script does.
+    if (entry.expiresAt === Number.POSITIVE_INFINITY) entry.expiresAt = now + windowMs;
+    return { count: current + 1, resetInMs: Math.max(0, entry.expiresAt - now) };
+  }
+
+  async ping(): Promise<void> {
+    this.#assertOpen();
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    this.#entries.clear();
+  }
+
+  #expiry(ttlMs: number | undefined): number {
+    return ttlMs === undefined ? Number.POSITIVE_INFINITY : this.#clock.now() + ttlMs;
+  }
+
+  /** The entry if present and unexpired, marked most recently used. */
+  #live(key: string): Entry | undefined {
+    this.#assertOpen();
+    const entry = this.#entries.get(key);
+    if (entry === undefined) return undefined;
+    this.#entries.delete(key);
+    if (entry.expiresAt <= this.#clock.now()) return undefined;
+    this.#entries.set(key, entry);
+    return entry;
+  }
+
+  #put(key: string, entry: Entry): void {
+    this.#entries.delete(key);
+    if (this.#entries.size >= this.#maxEntries) this.#makeRoom();
+    this.#entries.set(key, entry);
+  }
+
+  #makeRoom(): void {
+    const now = this.#clock.now();
+    // A full sweep is O(n); doing it at most once a second keeps a full cache's writes cheap.
+    if (now - this.#lastSweep >= 1000) {
+      this.#lastSweep = now;
+      for (const [key, entry] of this.#entries) {
+        if (entry.expiresAt <= now) this.#entries.delete(key);
+      }
+    }
+    // Map iteration is insertion order and #live re-inserts on use: the first key is the LRU.
+    while (this.#entries.size >= this.#maxEntries) {
+      const oldest = this.#entries.keys().next();
+      if (oldest.done) break;
+      this.#entries.delete(oldest.value);
+    }
+  }
+
+  #assertOpen(): void {
+    if (this.#closed) throw cacheErrors.create('CACHE_UNAVAILABLE', 'The in-process cache is closed');
+  }
+}
