@@ -25,7 +25,7 @@ import {
   timestampValue,
 } from './cel-runtime.js';
 import type { CheckedCondition } from './cel-type-checker.js';
-import type { NAMESPACES } from './vocabulary-parser.js';
+import { NAMESPACES } from './vocabulary-parser.js';
 
 /** Evaluation context: the four request namespaces and the comprehension variable slots. */
 export interface EvalContext {
@@ -33,6 +33,8 @@ export interface EvalContext {
   action: unknown;
   resource: unknown;
   context: unknown;
+  /** The same four namespaces by index (principal, action, resource, context). */
+  readonly ns: unknown[];
   readonly locals: unknown[];
 }
 
@@ -110,6 +112,8 @@ export function compileCondition(checked: CheckedCondition): CompiledCondition {
           };
         }
         // Vocabulary field names never collide with Object.prototype, so `undefined` means absent.
+        const ns = namespaceOf(node.operand);
+        if (ns !== undefined && !convert) return selectFromNamespace(ns, field);
         return convert
           ? (ctx) => {
               const v = (operand(ctx) as Record<string, unknown>)[field];
@@ -182,17 +186,50 @@ export function compileCondition(checked: CheckedCondition): CompiledCondition {
     };
   };
 
+  const namespaceOf = (node: CelNode): (typeof NAMESPACES)[number] | undefined => {
+    if (node.kind !== 'ident' || scopes.some((s) => s.has(node.name))) return undefined;
+    return (NAMESPACES as readonly string[]).includes(node.name)
+      ? (node.name as (typeof NAMESPACES)[number])
+      : undefined;
+  };
+
   const compileCall = (node: Extract<CelNode, { kind: 'call' }>): Evaluator => {
     const overload = checked.overloads.get(node.id)!;
     const target = node.target === undefined ? undefined : compile(node.target);
     const args = node.args.map(compile);
     const a = target ?? args[0]!;
     const b = target === undefined ? args[1]! : args[0]!;
+    // Hot shapes (an attribute against a constant) get closures that skip the constant's call.
+    const first = node.target ?? node.args[0];
+    const attr = first?.kind === 'select' && !first.testOnly ? namespaceOf(first.operand) : undefined;
+    const k = node.args.length === 2 && node.target === undefined ? constantOf(node.args[1]!) : undefined;
+    if (attr !== undefined && k !== undefined && checked.types.get(first!.id)?.kind !== 'timestamp') {
+      const fused = fuseAttributeTest(
+        overload,
+        NAMESPACES.indexOf(attr),
+        (first as { field: string }).field,
+        k.value,
+      );
+      if (fused !== undefined) return fused;
+    }
+    const special = specialize(
+      overload,
+      node.target === undefined ? node.args : [node.target, ...node.args],
+      a,
+      b,
+    );
+    if (special !== undefined) return special;
     switch (overload) {
       case 'and':
-        return andOf(a, b);
+        return junctionOf(
+          chainOf(node, '_&&_').map((n) => nodes.get(n.id)!),
+          false,
+        );
       case 'or':
-        return orOf(a, b);
+        return junctionOf(
+          chainOf(node, '_||_').map((n) => nodes.get(n.id)!),
+          true,
+        );
       case 'not':
         return (ctx) => !a(ctx);
       case 'not_strictly_false':
@@ -346,45 +383,159 @@ export function compileCondition(checked: CheckedCondition): CompiledCondition {
   return { evaluate, nodes, slots: maxSlot };
 }
 
+type Ns = (typeof NAMESPACES)[number];
+type Rec = Record<string, unknown>;
+
+function selectFromNamespace(ns: Ns, field: string): Evaluator {
+  const missing = () => fail(`no such key: ${field}`);
+  switch (ns) {
+    case 'principal':
+      return (ctx) => {
+        const v = (ctx.principal as Rec)[field];
+        return v === undefined ? missing() : v;
+      };
+    case 'action':
+      return (ctx) => {
+        const v = (ctx.action as Rec)[field];
+        return v === undefined ? missing() : v;
+      };
+    case 'resource':
+      return (ctx) => {
+        const v = (ctx.resource as Rec)[field];
+        return v === undefined ? missing() : v;
+      };
+    default:
+      return (ctx) => {
+        const v = (ctx.context as Rec)[field];
+        return v === undefined ? missing() : v;
+      };
+  }
+}
+
+/** The value of a scalar literal node (ints canonical), or undefined. */
+function constantOf(node: CelNode): { readonly value: unknown } | undefined {
+  if (node.kind !== 'literal') return undefined;
+  if (node.type === 'int') return { value: intLiteral(node.value as bigint) };
+  if (node.type === 'double' || node.type === 'string' || node.type === 'bool') return { value: node.value };
+  return undefined;
+}
+
+function specialize(
+  overload: string,
+  args: readonly CelNode[],
+  a: Evaluator,
+  b: Evaluator,
+): Evaluator | undefined {
+  const left = args[0] === undefined ? undefined : constantOf(args[0]);
+  const right = args[1] === undefined ? undefined : constantOf(args[1]);
+  if (right !== undefined && left === undefined) {
+    const k = right.value as Num;
+    switch (overload) {
+      case 'lt':
+        return (ctx) => (a(ctx) as Num) < k;
+      case 'le':
+        return (ctx) => (a(ctx) as Num) <= k;
+      case 'gt':
+        return (ctx) => (a(ctx) as Num) > k;
+      case 'ge':
+        return (ctx) => (a(ctx) as Num) >= k;
+      case 'eq_strict':
+        return (ctx) => a(ctx) === k;
+      case 'ne_strict':
+        return (ctx) => a(ctx) !== k;
+    }
+  }
+  if (overload === 'in_list_strict') {
+    const list = args[1]!;
+    if (list.kind === 'list') {
+      const values = list.elements.map(constantOf);
+      if (values.every((v) => v !== undefined)) {
+        const set = new Set(values.map((v) => v!.value));
+        return (ctx) => set.has(a(ctx));
+      }
+    }
+    if (left !== undefined) {
+      const k = left.value;
+      return (ctx) => (b(ctx) as unknown[]).includes(k);
+    }
+  }
+  return undefined;
+}
+
 /** An error held in a comprehension accumulator. */
 class HeldError {
   constructor(readonly error: unknown) {}
 }
 
-/** CEL `&&`: false wins over an error on either side; otherwise errors propagate. */
-function andOf(a: Evaluator, b: Evaluator): Evaluator {
+/** The operands of a chain of the same operator (`a && b && c`), left to right. */
+function chainOf(node: CelNode, fn: string): CelNode[] {
+  if (node.kind === 'call' && node.fn === fn && node.args.length === 2) {
+    return [...chainOf(node.args[0]!, fn), ...chainOf(node.args[1]!, fn)];
+  }
+  return [node];
+}
+
+/**
+ * CEL `&&` (decisive = false) and `||` (decisive = true) over a whole chain: the decisive value
+ * anywhere wins over errors anywhere (the operators are commutative); otherwise the first error
+ * propagates. Same outcome as the nested binary form, in one closure.
+ */
+function junctionOf(parts: readonly Evaluator[], decisive: boolean): Evaluator {
+  const n = parts.length;
   return (ctx) => {
-    let left: unknown;
-    let leftError: unknown;
     let failed = false;
-    try {
-      left = a(ctx);
-      if (left === false) return false;
-    } catch (e) {
-      failed = true;
-      leftError = e;
+    let error: unknown;
+    for (let i = 0; i < n; i++) {
+      try {
+        if (parts[i]!(ctx) === decisive) return decisive;
+      } catch (e) {
+        if (!failed) {
+          failed = true;
+          error = e;
+        }
+      }
     }
-    const right = b(ctx);
-    if (right === false) return false;
-    if (failed) throw leftError;
-    return true;
+    if (failed) throw error;
+    return !decisive;
   };
 }
 
-/** CEL `||`: true wins over an error on either side. */
-function orOf(a: Evaluator, b: Evaluator): Evaluator {
-  return (ctx) => {
-    let leftError: unknown;
-    let failed = false;
-    try {
-      if (a(ctx) === true) return true;
-    } catch (e) {
-      failed = true;
-      leftError = e;
-    }
-    const right = b(ctx);
-    if (right === true) return true;
-    if (failed) throw leftError;
-    return false;
-  };
+/** `<namespace>.<field> <op> <constant>` in one closure (the commonest test in policies). */
+function fuseAttributeTest(overload: string, ns: number, field: string, k: unknown): Evaluator | undefined {
+  const missing = () => fail(`no such key: ${field}`);
+  const n = k as Num;
+  switch (overload) {
+    case 'lt':
+      return (ctx) => {
+        const v = (ctx.ns[ns] as Rec)[field];
+        return v === undefined ? missing() : (v as Num) < n;
+      };
+    case 'le':
+      return (ctx) => {
+        const v = (ctx.ns[ns] as Rec)[field];
+        return v === undefined ? missing() : (v as Num) <= n;
+      };
+    case 'gt':
+      return (ctx) => {
+        const v = (ctx.ns[ns] as Rec)[field];
+        return v === undefined ? missing() : (v as Num) > n;
+      };
+    case 'ge':
+      return (ctx) => {
+        const v = (ctx.ns[ns] as Rec)[field];
+        return v === undefined ? missing() : (v as Num) >= n;
+      };
+    case 'eq_strict':
+      return (ctx) => {
+        const v = (ctx.ns[ns] as Rec)[field];
+        return v === undefined ? missing() : v === k;
+      };
+    case 'ne_strict':
+      return (ctx) => {
+        const v = (ctx.ns[ns] as Rec)[field];
+        return v === undefined ? missing() : v !== k;
+      };
+    default:
+      return undefined;
+  }
 }

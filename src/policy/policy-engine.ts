@@ -141,6 +141,7 @@ function buildEngine(
     action: EMPTY_OBJECT,
     resource: EMPTY_OBJECT,
     context: EMPTY_OBJECT,
+    ns: [EMPTY_OBJECT, EMPTY_OBJECT, EMPTY_OBJECT, EMPTY_OBJECT],
     locals: new Array(slots).fill(undefined),
   };
   const defaultResult: DecisionResult = Object.freeze({
@@ -158,6 +159,16 @@ function buildEngine(
     ctx.action = request.action;
     ctx.resource = request.resource ?? EMPTY_OBJECT;
     ctx.context = request.context ?? EMPTY_OBJECT;
+    ctx.ns[0] = ctx.principal;
+    ctx.ns[1] = ctx.action;
+    ctx.ns[2] = ctx.resource;
+    ctx.ns[3] = ctx.context;
+  };
+
+  // Drop references to the request once decided, so the engine never keeps one alive.
+  const release = () => {
+    ctx.principal = ctx.action = ctx.resource = ctx.context = EMPTY_OBJECT;
+    ctx.ns[0] = ctx.ns[1] = ctx.ns[2] = ctx.ns[3] = EMPTY_OBJECT;
   };
 
   const decide = (request: unknown): DecisionResult => {
@@ -202,7 +213,7 @@ function buildEngine(
       reasons!.push(`${p.effect} by ${id}: condition failed (${message}); counted as matched (fail-closed)`);
       if (RANK[p.effect] > rank) rank = RANK[p.effect];
     }
-    ctx.principal = ctx.action = ctx.resource = ctx.context = EMPTY_OBJECT;
+    release();
     if (matched === undefined || matched.length === 0) {
       if (errors === undefined) return defaultResult;
       return { ...defaultResult, reasons: [...reasons!, ...defaultResult.reasons], errors };
@@ -229,7 +240,7 @@ function buildEngine(
       try {
         return explainRequest(all, new Set(lookup(req.action.type)), ctx, decision);
       } finally {
-        ctx.principal = ctx.action = ctx.resource = ctx.context = EMPTY_OBJECT;
+        release();
       }
     },
     policies: ordered,

@@ -29,7 +29,10 @@ export type RequestValidator = (request: unknown) => FieldError[] | undefined;
 export function compileRequestValidator(vocabulary: Vocabulary): RequestValidator {
   const namespaceChecks = NAMESPACES.map((ns) => [ns, recordCheck(vocabulary.roots[ns])] as const);
   const allowed = new Set<string>(NAMESPACES);
+  const fast = fastRequestCheck(vocabulary);
   return (request) => {
+    // Valid requests take the allocation-free boolean path; errors are collected only on failure.
+    if (fast(request)) return undefined;
     const out: FieldError[] = [];
     if (typeof request !== 'object' || request === null || Array.isArray(request)) {
       return [{ pointer: '', detail: 'request must be a JSON object' }];
@@ -165,4 +168,97 @@ function describe(v: unknown): string {
   if (Array.isArray(v)) return 'array';
   if (typeof v === 'number') return Number.isInteger(v) ? `number ${v}` : 'number';
   return typeof v;
+}
+
+type Fast = (value: unknown) => boolean;
+
+function fastRequestCheck(vocabulary: Vocabulary): Fast {
+  const principal = fastRecord(vocabulary.roots.principal);
+  const action = fastRecord(vocabulary.roots.action);
+  const resource = fastRecord(vocabulary.roots.resource);
+  const context = fastRecord(vocabulary.roots.context);
+  return (r) => {
+    if (typeof r !== 'object' || r === null || Array.isArray(r)) return false;
+    const o = r as Record<string, unknown>;
+    let n = 1;
+    if (!action(o.action)) return false;
+    if (o.principal !== undefined) {
+      if (!principal(o.principal)) return false;
+      n++;
+    }
+    if (o.resource !== undefined) {
+      if (!resource(o.resource)) return false;
+      n++;
+    }
+    if (o.context !== undefined) {
+      if (!context(o.context)) return false;
+      n++;
+    }
+    let keys = 0;
+    for (const _ in o) keys++;
+    return keys === n;
+  };
+}
+
+function fastRecord(type: RecordType): Fast {
+  const names = [...type.fields.keys()];
+  const required = names.map((n) => type.fields.get(n)!.required);
+  const checks = names.map((n) => fastType(type.fields.get(n)!.type));
+  const count = names.length;
+  return (v) => {
+    if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
+    const o = v as Record<string, unknown>;
+    let present = 0;
+    for (let i = 0; i < count; i++) {
+      const x = o[names[i]!];
+      if (x === undefined) {
+        if (required[i]) return false;
+      } else {
+        if (!checks[i]!(x)) return false;
+        present++;
+      }
+    }
+    let keys = 0;
+    for (const _ in o) keys++;
+    return keys === present;
+  };
+}
+
+function fastType(type: CelType): Fast {
+  switch (type.kind) {
+    case 'string':
+      return (v) => typeof v === 'string';
+    case 'bool':
+      return (v) => typeof v === 'boolean';
+    case 'double':
+      return (v) => typeof v === 'number' && Number.isFinite(v);
+    case 'int':
+      return (v) => Number.isSafeInteger(v);
+    case 'timestamp':
+      return (v) => typeof v === 'string' && parseTimestamp(v) !== undefined;
+    case 'list': {
+      const elem = fastType(type.elem);
+      return (v) => {
+        if (!Array.isArray(v) || v.length > MAX_REQUEST_COLLECTION) return false;
+        for (let i = 0; i < v.length; i++) if (!elem(v[i])) return false;
+        return true;
+      };
+    }
+    case 'map': {
+      const value = fastType(type.value);
+      return (v) => {
+        if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
+        let n = 0;
+        for (const k in v) {
+          if (!Object.hasOwn(v, k) || ++n > MAX_REQUEST_COLLECTION) return false;
+          if (!value((v as Record<string, unknown>)[k])) return false;
+        }
+        return true;
+      };
+    }
+    case 'record':
+      return fastRecord(type);
+    default:
+      return () => false;
+  }
 }
