@@ -6,6 +6,14 @@ import { SERVICE_NAMES } from '../kernel/services.js';
 
 const NOT_CANONICAL = 'entry is not canonical JSON';
 
+// Everything after the payload in one sticky regex (V8 runs it in ~40 ns, a third of the hand-written
+// checks below, which remain to name the problem when it fails).
+const TAIL = new RegExp(
+  `,"source":"(?:${SERVICE_NAMES.join('|')})","time":"\\d{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\\d|3[01])` +
+    `T(?:[01]\\d|2[0-3]):[0-5]\\d:[0-5]\\d\\.\\d{3}Z","type":"[a-z][a-z0-9_-]*(?:\\.[a-z0-9_-]+)*"\\}$`,
+  'y',
+);
+
 // Each scanner takes the text and a position and returns the position after the token, or -1.
 // Positions live in locals and parameters (not module state) so the JIT keeps them in registers.
 
@@ -16,11 +24,24 @@ const NOT_CANONICAL = 'entry is not canonical JSON';
 export function scanLogEntry(text: string): string | undefined {
   let pos = expect(text, 0, '{"payload":');
   if (pos >= 0) pos = scanValue(text, pos);
-  if (pos >= 0) pos = expect(text, pos, ',"source":"');
+  if (pos < 0) return NOT_CANONICAL;
+  TAIL.lastIndex = pos;
+  if (!TAIL.test(text)) return tailProblem(text, pos) ?? NOT_CANONICAL;
+  // TAIL fixed the shapes; what is left is the day of the month and the type's length.
+  const timeAt = text.indexOf('"', pos + 11) + 10;
+  const typeLength = text.length - 2 - (timeAt + 34);
+  if (!isTime(text, timeAt)) return 'time must be a UTC timestamp YYYY-MM-DDTHH:MM:SS.sssZ';
+  return typeLength <= 128 ? undefined : 'type must be a lower-case dotted name of at most 128 characters';
+}
+
+// The members after payload, checked field by field to name the problem: the slow path, taken only
+// when TAIL does not match.
+function tailProblem(text: string, start: number): string | undefined {
+  let pos = expect(text, start, ',"source":"');
   if (pos < 0) return NOT_CANONICAL;
   let source: string | undefined;
   for (const name of SERVICE_NAMES) {
-    if (text.charCodeAt(pos + name.length) === 0x22 && text.startsWith(name, pos)) {
+    if (text.charCodeAt(pos + name.length) === 0x22 && expect(text, pos, name) >= 0) {
       source = name;
       break;
     }
@@ -67,8 +88,12 @@ function scanType(src: string, start: number): number {
   }
 }
 
+// String#startsWith with a position is a slow path in V8 (~30 ns); a charCodeAt loop is several
+// times faster on these short literals.
 function expect(src: string, pos: number, literal: string): number {
-  return src.startsWith(literal, pos) ? pos + literal.length : -1;
+  const length = literal.length;
+  for (let i = 0; i < length; i++) if (src.charCodeAt(pos + i) !== literal.charCodeAt(i)) return -1;
+  return pos + length;
 }
 
 function scanValue(src: string, pos: number): number {
@@ -185,22 +210,13 @@ function scanObject(src: string, start: number): number {
   if (src.charCodeAt(pos) === 0x7d) return pos + 1;
   let prevStart = -1;
   let prevEnd = -1;
-  let prevEscaped = false;
   for (;;) {
     if (src.charCodeAt(pos) !== 0x22) return -1;
     const end = scanString(src, pos);
     if (end < 0) return -1;
-    const escaped = hasEscape(src, pos + 1, end - 1);
-    if (prevStart >= 0) {
-      const order =
-        escaped || prevEscaped
-          ? compareDecoded(src.slice(prevStart, prevEnd), src.slice(pos, end))
-          : compareRaw(src, prevStart + 1, prevEnd - 1, pos + 1, end - 1);
-      if (order >= 0) return -1;
-    }
+    if (prevStart >= 0 && compareKeys(src, prevStart + 1, prevEnd - 1, pos + 1, end - 1) >= 0) return -1;
     prevStart = pos;
     prevEnd = end;
-    prevEscaped = escaped;
     pos = end;
     if (src.charCodeAt(pos++) !== 0x3a) return -1;
     pos = scanValue(src, pos);
@@ -211,16 +227,17 @@ function scanObject(src: string, start: number): number {
   }
 }
 
-function hasEscape(src: string, from: number, to: number): boolean {
-  for (let i = from; i < to; i++) if (src.charCodeAt(i) === 0x5c) return true;
-  return false;
-}
-
-function compareRaw(src: string, a: number, aEnd: number, b: number, bEnd: number): number {
+// Order of two keys (raw token contents) by their decoded UTF-16 code units, in place: up to the first
+// escape, raw and decoded text agree, so only keys that differ at or after an escape are decoded. When
+// one raw key is a prefix of the other (no escape in it), its decoded form is a prefix too.
+function compareKeys(src: string, a: number, aEnd: number, b: number, bEnd: number): number {
   const n = Math.min(aEnd - a, bEnd - b);
   for (let i = 0; i < n; i++) {
-    const d = src.charCodeAt(a + i) - src.charCodeAt(b + i);
-    if (d !== 0) return d;
+    const x = src.charCodeAt(a + i);
+    const y = src.charCodeAt(b + i);
+    if (x === 0x5c || y === 0x5c)
+      return compareDecoded(src.slice(a - 1, aEnd + 1), src.slice(b - 1, bEnd + 1));
+    if (x !== y) return x - y;
   }
   return aEnd - a - (bEnd - b);
 }
