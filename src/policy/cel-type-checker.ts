@@ -5,9 +5,11 @@
  * rules below follow the CEL specification and the overloads registered by its interpreter.)
  */
 import type { CelNode, ComprehensionNode, ConditionDiagnostic } from './cel-ast.js';
+import { estimateCost } from './cel-cost-estimator.js';
 import { parseTimestamp } from './cel-runtime.js';
 import { type CelType, formatType, isNumeric, T, unify } from './cel-types.js';
 import { LIMITS } from './policy-limits.js';
+import { MAX_REQUEST_COLLECTION } from './request-validator.js';
 import { NAMESPACES, type Vocabulary } from './vocabulary-parser.js';
 
 export interface CheckedCondition {
@@ -335,6 +337,17 @@ export function checkCondition(ast: CelNode, vocabulary: Vocabulary): CheckResul
           code: 'POLICY_TYPE_ERROR',
           message: `condition must be bool, got ${formatType(t)}`,
           offset: 0,
+        },
+      };
+    }
+    const estimate = estimateCost(ast);
+    if (estimate.at !== undefined) {
+      return {
+        ok: false,
+        diagnostic: {
+          code: 'POLICY_LIMIT_EXCEEDED',
+          message: `condition may take ${estimate.cost.toLocaleString('en-US')} evaluation steps; the limit is ${LIMITS.evaluationCost.toLocaleString('en-US')} (loops count their largest input: a literal's length or ${MAX_REQUEST_COLLECTION} for request lists)`,
+          offset: estimate.at.offset,
         },
       };
     }

@@ -78,6 +78,7 @@ export function parsePolicyDocument(text: string, options: { readonly file?: str
       lineCounter: lines,
       prettyErrors: false,
       uniqueKeys: true,
+      logLevel: 'error',
     }) as Document.Parsed[];
   } catch (e) {
     diagnostics.push({ code: 'POLICY_PARSE_ERROR', message: String(e), pointer: '', location: at(0) });
@@ -244,7 +245,12 @@ export function parseVocabularyDocument(
     });
     return { diagnostics };
   }
-  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+  const doc = parseDocument(text, {
+    lineCounter: lines,
+    prettyErrors: false,
+    uniqueKeys: true,
+    logLevel: 'error',
+  });
   if (doc.errors.length > 0) {
     for (const e of doc.errors) {
       diagnostics.push({

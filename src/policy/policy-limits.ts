@@ -15,6 +15,8 @@ export const LIMITS = {
   listLiteral: 64,
   /** Comprehensions (all/exists/exists_one/map/filter) nested inside each other. */
   comprehensionNesting: 2,
+  /** Static bound on evaluation steps (nodes, loops counted at their largest input). */
+  evaluationCost: 100_000,
   /** Characters of a string literal used as a `matches` pattern. */
   regexChars: 256,
   /** Policies in one document. */

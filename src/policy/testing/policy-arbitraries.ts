@@ -197,9 +197,10 @@ const bool: Gen = (d) =>
           .map(([m, f, s]) =>
             f === '==' ? `principal.roles.${m}(r, r == ${s})` : `principal.roles.${m}(r, r.${f}(${s}))`,
           ),
+        // Loop bodies stay loop-free: nested loops over request lists exceed the cost limit.
         fc
-          .tuple(fc.constantFrom('all', 'exists'), int(d - 1))
-          .map(([m, b]) => `action.nums.${m}(n, ${b} / n > 0)`),
+          .tuple(fc.constantFrom('all', 'exists'), leafInt, fc.constantFrom('+', '-', '*', '/', '%'), leafInt)
+          .map(([m, a, op, b]) => `action.nums.${m}(n, (${a} ${op} ${b}) / n > 0)`),
         fc
           .tuple(fc.constantFrom('all', 'exists'), int(0))
           .map(([m, b]) => `resource.limits.${m}(k, resource.limits[k] > ${b})`),
