@@ -24,6 +24,18 @@ export interface SubscribeOptions<Data = unknown> {
   readonly handler: (message: BusMessage<Data>) => Promise<void>;
   /** Default 30 000 ms. */
   readonly ackWaitMs?: number;
+  /**
+   * How many handlers of this subscription run at once in this process (default 1: one message
+   * at a time, in publish order apart from redeliveries).
+   */
+  readonly concurrency?: number;
+  /**
+   * Where a durable consumer starts when this call creates it: `'all'` (default) — every event
+   * the bus still holds, so a service that starts after an event was published still sees it —
+   * or `'new'` — only events published after the consumer was created. An existing durable
+   * keeps its position whatever this says.
+   */
+  readonly deliverFrom?: 'all' | 'new';
 }
 
 export interface Subscription {
