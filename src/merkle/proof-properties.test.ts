@@ -162,3 +162,74 @@ describe('proof plans stay O(log n) at any size', () => {
     );
   });
 });
+
+describe('proofs at larger random sizes (no oracle: checked against the appender roots)', () => {
+  const N = 5000;
+  const big = new MemoryNodeStore();
+  const bigRange = CompactRange.empty();
+  const bigRoots: Hash[] = [bigRange.root()];
+  const leafHashes: Hash[] = [];
+  for (let i = 0; i < N; i++) {
+    const hash = hashLeaf(`big-${i}`);
+    leafHashes.push(hash);
+    bigRange.append(hash, (id, h) => big.put(id, h));
+    bigRoots.push(bigRange.root());
+  }
+
+  test('inclusion: good proofs verify, flipped or resized ones do not', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: N }),
+        fc.double({ min: 0, max: 1, noNaN: true }),
+        fc.nat(),
+        (size, at, pick) => {
+          const index = Math.min(size - 1, Math.floor(at * size));
+          const proof = proveInclusion(big, index, size);
+          const root = bigRoots[size]!;
+          assert.ok(verifyInclusion(index, size, leafHashes[index]!, proof, root));
+          if (proof.length > 0) {
+            assert.ok(
+              !verifyInclusion(
+                index,
+                size,
+                leafHashes[index]!,
+                flipBit(proof, pick % proof.length, pick % 256),
+                root,
+              ),
+            );
+            assert.ok(!verifyInclusion(index, size, leafHashes[index]!, proof.slice(0, -1), root));
+          }
+          assert.ok(!verifyInclusion(index, size, leafHashes[index]!, [...proof, junk], root));
+          if (size < N)
+            assert.ok(!verifyInclusion(index, size + 1, leafHashes[index]!, proof, bigRoots[size + 1]!));
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  test('consistency: good proofs verify, flipped or truncated ones do not', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: N }), fc.integer({ min: 1, max: N }), fc.nat(), (a, b, pick) => {
+        const size1 = Math.min(a, b);
+        const size2 = Math.max(a, b);
+        const proof = proveConsistency(big, size1, size2);
+        assert.ok(verifyConsistency(size1, size2, proof, bigRoots[size1]!, bigRoots[size2]!));
+        if (size1 === size2) return;
+        assert.ok(
+          !verifyConsistency(
+            size1,
+            size2,
+            flipBit(proof, pick % proof.length, pick % 256),
+            bigRoots[size1]!,
+            bigRoots[size2]!,
+          ),
+        );
+        assert.ok(!verifyConsistency(size1, size2, proof.slice(0, -1), bigRoots[size1]!, bigRoots[size2]!));
+        assert.ok(!verifyConsistency(size1, size2, [...proof, junk], bigRoots[size1]!, bigRoots[size2]!));
+        assert.ok(!verifyConsistency(size1 - 1, size2, proof, bigRoots[size1 - 1]!, bigRoots[size2]!));
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
