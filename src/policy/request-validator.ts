@@ -27,12 +27,17 @@ export type RequestValidator = (request: unknown) => FieldError[] | undefined;
 
 /** Compiles a validator for a vocabulary: returns undefined for a valid request, else the field errors. */
 export function compileRequestValidator(vocabulary: Vocabulary): RequestValidator {
+  const fast = fastRequestCheck(vocabulary);
+  const collect = compileRequestErrorCollector(vocabulary);
+  // Valid requests take the allocation-free boolean path; errors are collected only on failure.
+  return (request) => (fast(request) ? undefined : collect(request));
+}
+
+/** The slow path alone: walks the whole request collecting every error with its pointer. */
+export function compileRequestErrorCollector(vocabulary: Vocabulary): RequestValidator {
   const namespaceChecks = NAMESPACES.map((ns) => [ns, recordCheck(vocabulary.roots[ns])] as const);
   const allowed = new Set<string>(NAMESPACES);
-  const fast = fastRequestCheck(vocabulary);
   return (request) => {
-    // Valid requests take the allocation-free boolean path; errors are collected only on failure.
-    if (fast(request)) return undefined;
     const out: FieldError[] = [];
     if (typeof request !== 'object' || request === null || Array.isArray(request)) {
       return [{ pointer: '', detail: 'request must be a JSON object' }];
