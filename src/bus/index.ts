@@ -10,6 +10,8 @@
  *   JetStream (stream `ACGS` and subject root `acgs` by default; the stream is created if
  *   missing). Rejects with `BUS_UNAVAILABLE` if NATS cannot be reached at start-up; afterwards it
  *   reconnects forever and `ping()` tells readiness.
+ * - `new ReconnectingEventBus({ open: () => NatsEventBus.connect(…) })` — starts without the bus
+ *   and connects in the background (readiness reports it until then).
  * Subscribe with `bus.subscribe({ durable, subjects: ['acgs.ac.>'], handler, ackWaitMs?,
  * concurrency?, deliverFrom? })`; handlers must `ack()` (or `nak(delayMs)`).
  */
@@ -18,3 +20,4 @@ export type { BusMessage, EventBus, SubscribeOptions, Subscription } from './eve
 export { subjectMatches } from './event-bus.js';
 export { LocalEventBus, type LocalEventBusOptions } from './local-event-bus.js';
 export { NatsEventBus, type NatsEventBusOptions } from './nats-event-bus.js';
+export { ReconnectingEventBus, type ReconnectingEventBusOptions } from './reconnecting-event-bus.js';

@@ -6,6 +6,7 @@ import type { CacheStore } from '../cache/cache-store.js';
 import type { PlatformConfig } from '../kernel/config.js';
 import type { ServiceDescriptor } from '../kernel/services.js';
 import type { Database } from '../storage/database.js';
+import type { ActiveConstitution } from './active-constitution.js';
 
 /** What the wiring layer hands every service: its adapters, chosen by `apps/`. */
 export interface ServiceContext {
@@ -15,6 +16,11 @@ export interface ServiceContext {
   readonly cache: CacheStore;
   readonly logger: Logger;
   readonly metrics: Registry;
+  /**
+   * The hash this process stamps on every response. The Constitutional AI service updates it when
+   * it enacts a version; other processes refresh it from that service.
+   */
+  readonly activeConstitution: ActiveConstitution;
   /** Unique per process, e.g. to tell replicas apart in events. */
   readonly instanceId: string;
   readonly version: string;

@@ -51,6 +51,25 @@ export async function migrateOwner(
   };
 }
 
+/** Names of an owner's migrations that have not been applied yet, in name order. */
+export async function pendingOwnerMigrations(
+  db: Kysely<unknown>,
+  owner: string,
+  migrations: Readonly<Record<string, Migration>>,
+): Promise<string[]> {
+  if (Object.keys(migrations).length === 0) return [];
+  const tables = migrationTables(owner);
+  const provider: MigrationProvider = { getMigrations: async () => ({ ...migrations }) };
+  const migrator = new Migrator({
+    db,
+    provider,
+    migrationTableName: tables.history,
+    migrationLockTableName: tables.lock,
+  });
+  const known = await migrator.getMigrations();
+  return known.filter((migration) => migration.executedAt === undefined).map((migration) => migration.name);
+}
+
 function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }

@@ -20,6 +20,8 @@ export interface Database {
   readonly db: Kysely<unknown>;
   as<Tables>(): Kysely<Tables>;
   migrate(owner: string, migrations: Readonly<Record<string, Migration>>): Promise<MigrationReport>;
+  /** Names of `migrations` not yet applied for `owner` (all of them on a new database). */
+  pendingMigrations(owner: string, migrations: Readonly<Record<string, Migration>>): Promise<string[]>;
   /** Resolves when the database answers a trivial query; rejects otherwise. */
   ping(): Promise<void>;
   close(): Promise<void>;

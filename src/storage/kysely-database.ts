@@ -1,6 +1,6 @@
 import { type Kysely, type Migration, sql } from 'kysely';
 import type { Database, MigrationReport, SqlDialect } from './database.js';
-import { migrateOwner } from './database-migrator.js';
+import { migrateOwner, pendingOwnerMigrations } from './database-migrator.js';
 import { storageErrors } from './errors.js';
 
 /** What both adapters share: a Kysely instance, per-owner migrations and a bounded ping. */
@@ -20,6 +20,11 @@ export abstract class KyselyDatabase implements Database {
   migrate(owner: string, migrations: Readonly<Record<string, Migration>>): Promise<MigrationReport> {
     this.assertOpen();
     return migrateOwner(this.db, owner, migrations);
+  }
+
+  pendingMigrations(owner: string, migrations: Readonly<Record<string, Migration>>): Promise<string[]> {
+    this.assertOpen();
+    return pendingOwnerMigrations(this.db, owner, migrations);
   }
 
   async ping(): Promise<void> {

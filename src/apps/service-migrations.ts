@@ -1,0 +1,17 @@
+import type { Migration } from 'kysely';
+import type { ServiceName } from '../kernel/services.js';
+import { integrityMigrations } from '../services/integrity/store.js';
+
+type Migrations = Readonly<Record<string, Migration>>;
+
+/** Each service's migrations, applied under the service's own name as migration owner. */
+export const SERVICE_MIGRATIONS: Readonly<Record<ServiceName, Migrations>> = {
+  auth: {},
+  ac: {},
+  integrity: integrityMigrations,
+  fv: {},
+  gs: {},
+  pgc: {},
+  ec: {},
+  dgm: {},
+};

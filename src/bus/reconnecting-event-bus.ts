@@ -1,0 +1,116 @@
+import type { EventEnvelope } from '../kernel/events.js';
+import { busErrors } from './errors.js';
+import type { EventBus, SubscribeOptions, Subscription } from './event-bus.js';
+
+export interface ReconnectingEventBusOptions {
+  /** Opens the underlying bus; rejected attempts are retried. */
+  readonly open: () => Promise<EventBus>;
+  /** Delay between attempts; default 1000 ms. */
+  readonly retryMs?: number;
+  /** How long `publish` waits for a first connection before it rejects; default 5000 ms. */
+  readonly publishWaitMs?: number;
+  /** Called once per failed attempt (for a log line). */
+  readonly onAttemptFailed?: (error: unknown, attempt: number) => void;
+}
+
+/**
+ * Lets a process start while its bus is unreachable: the first connection is made in the
+ * background and retried; until it succeeds `ping` rejects (readiness names the bus), `publish`
+ * waits a bounded time, and subscriptions are made as soon as the bus is there.
+ * Once connected, the underlying adapter's own reconnection takes over.
+ */
+export class ReconnectingEventBus implements EventBus {
+  #bus: EventBus | undefined;
+  #closed = false;
+  #timer: NodeJS.Timeout | undefined;
+  #lastError: unknown;
+  readonly #waiters = new Set<() => void>();
+  readonly #pending: { options: SubscribeOptions<unknown>; resolve: (s: Subscription) => void }[] = [];
+
+  constructor(private readonly options: ReconnectingEventBusOptions) {
+    void this.#attempt(1);
+  }
+
+  get connected(): boolean {
+    return this.#bus !== undefined;
+  }
+
+  async #attempt(attempt: number): Promise<void> {
+    if (this.#closed) return;
+    try {
+      const bus = await this.options.open();
+      if (this.#closed) {
+        await bus.close();
+        return;
+      }
+      this.#bus = bus;
+      for (const { options, resolve } of this.#pending.splice(0)) resolve(await bus.subscribe(options));
+      for (const wake of this.#waiters) wake();
+      this.#waiters.clear();
+    } catch (error) {
+      this.#lastError = error;
+      this.options.onAttemptFailed?.(error, attempt);
+      this.#timer = setTimeout(() => void this.#attempt(attempt + 1), this.options.retryMs ?? 1000);
+      this.#timer.unref();
+    }
+  }
+
+  async #connectedBus(waitMs: number): Promise<EventBus> {
+    if (this.#closed) throw busErrors.create('BUS_UNAVAILABLE', 'The event bus is closed');
+    if (this.#bus) return this.#bus;
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(done, waitMs);
+      function done() {
+        clearTimeout(timer);
+        resolve();
+      }
+      this.#waiters.add(done);
+    });
+    if (this.#bus) return this.#bus;
+    throw busErrors.create('BUS_UNAVAILABLE', 'The event bus is not connected yet', {
+      cause: this.#lastError,
+    });
+  }
+
+  async publish(event: EventEnvelope): Promise<void> {
+    const bus = await this.#connectedBus(this.options.publishWaitMs ?? 5000);
+    await bus.publish(event);
+  }
+
+  async subscribe<Data = unknown>(options: SubscribeOptions<Data>): Promise<Subscription> {
+    if (this.#bus) return this.#bus.subscribe(options);
+    if (this.#closed) throw busErrors.create('BUS_UNAVAILABLE', 'The event bus is closed');
+    // Not connected yet: hand back a subscription that becomes real once the bus is there.
+    let real: Subscription | undefined;
+    let stopped = false;
+    this.#pending.push({
+      options: options as SubscribeOptions<unknown>,
+      resolve: (subscription) => {
+        real = subscription;
+        if (stopped) void subscription.stop();
+      },
+    });
+    return {
+      durable: options.durable,
+      stop: async () => {
+        stopped = true;
+        await real?.stop();
+      },
+    };
+  }
+
+  async ping(): Promise<void> {
+    if (!this.#bus) {
+      const reason = this.#lastError instanceof Error ? `: ${this.#lastError.message}` : '';
+      throw busErrors.create('BUS_UNAVAILABLE', `The event bus is not connected yet${reason}`);
+    }
+    await this.#bus.ping();
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    clearTimeout(this.#timer);
+    for (const wake of this.#waiters) wake();
+    await this.#bus?.close();
+  }
+}

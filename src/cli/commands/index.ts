@@ -1,0 +1,15 @@
+import type { Command } from 'commander';
+import { registerMigrateCommand } from './migrate.js';
+import { registerPolicyCommands } from './policy.js';
+import { registerServeCommand } from './serve.js';
+import { registerUpCommand } from './up.js';
+import { registerVersionCommand } from './version.js';
+
+/** Every `acgs` subcommand, one file each. */
+export function registerCommands(program: Command): void {
+  registerUpCommand(program);
+  registerServeCommand(program);
+  registerMigrateCommand(program);
+  registerPolicyCommands(program);
+  registerVersionCommand(program);
+}

@@ -1,0 +1,39 @@
+#!/usr/bin/env node
+import { Command, CommanderError } from 'commander';
+import { PLATFORM_VERSION } from '../apps/version.js';
+import { ConfigError } from '../kernel/config.js';
+import { PlatformError } from '../kernel/errors.js';
+import { registerCommands } from './commands/index.js';
+
+/** Exit codes: 0 success, 1 the command ran and found problems or failed, 2 bad usage or configuration. */
+export async function main(argv: readonly string[]): Promise<number> {
+  const program = new Command('acgs')
+    .description('ACGS: constitutional governance for AI agents')
+    .version(PLATFORM_VERSION, '-v, --version')
+    .showHelpAfterError('(run acgs --help for usage)')
+    .exitOverride();
+  registerCommands(program);
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+  } catch (error) {
+    return reportFailure(error);
+  }
+}
+
+function reportFailure(error: unknown): number {
+  if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2;
+  if (error instanceof ConfigError) {
+    process.stderr.write(`acgs: ${error.message}\n`);
+    return 2;
+  }
+  if (error instanceof PlatformError) {
+    process.stderr.write(`acgs: ${error.code}: ${error.message}\n`);
+    return error.status < 500 ? 2 : 1;
+  }
+  process.stderr.write(`acgs: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  return 1;
+}
+
+const code = await main(process.argv.slice(2));
+if (code !== 0) process.exit(code);
