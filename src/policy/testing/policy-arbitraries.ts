@@ -14,6 +14,8 @@ export const FUZZ_VOCABULARY = {
     'principal.level': 'int',
     'principal.score': 'double',
     'principal.active': 'bool',
+    'principal.attrs.dept': 'string',
+    'principal.attrs.rank': 'int',
     'action.amount': 'double',
     'action.count': 'int',
     'action.tags': 'list<string>',
@@ -82,6 +84,7 @@ const leafInt = fc.oneof(
   fc.integer({ min: -20, max: 20 }).map(String),
   fc.constantFrom(
     'principal.level',
+    'principal.attrs.rank',
     'action.count',
     "resource.limits['a']",
     "resource.limits['env']",
@@ -120,6 +123,8 @@ const leafBool = fc.constantFrom(
   'resource.external',
   'context.pii',
   'has(principal.id)',
+  'has(principal.attrs.dept)',
+  'has(principal.attrs)',
   'has(context.pii)',
   'has(resource.labels.env)',
   "'env' in resource.labels",
@@ -279,6 +284,7 @@ export const requestArb: fc.Arbitrary<DecisionRequest> = fc
       level: optional(safeInt),
       score: optional(anyDouble),
       active: optional(fc.boolean()),
+      attrs: optional(fc.record({ dept: optional(anyString), rank: optional(safeInt) })),
     }),
     action: fc.record({
       amount: optional(anyDouble),
@@ -299,7 +305,7 @@ export const requestArb: fc.Arbitrary<DecisionRequest> = fc
     }),
   })
   .map((r) => ({
-    principal: compact(r.principal),
+    principal: compact({ ...r.principal, attrs: r.principal.attrs && compact(r.principal.attrs) }),
     action: { type: r.type, ...compact(r.action) },
     resource: compact(r.resource),
     context: compact(r.context),
