@@ -158,6 +158,29 @@ describe('StreamVerifier', () => {
     assert.equal(report.computedRoot, toHex(range.root()));
   });
 
+  test('entry lines in any valid JSON form verify the same; invalid ones are malformed lines', () => {
+    const lines = makeExport(20, [20]);
+    const reshaped = lines.map((line) => {
+      if (!line.includes('"kind":"entry"')) return line;
+      const { index, entry } = JSON.parse(line) as { index: number; entry: string };
+      return index % 2 === 0
+        ? JSON.stringify({ entry, index, kind: 'entry' })
+        : ` ${JSON.stringify({ kind: 'entry', index, entry }, null, 1)}`.replaceAll('\n', '');
+    });
+    const report = run(reshaped);
+    assert.deepEqual(report.issues, []);
+    assert.equal(report.computedRoot, run(lines).computedRoot);
+    const bad = [...lines];
+    bad[1] = bad[1]!.replace('"index":0,', '"index":00,');
+    bad[2] = bad[2]!.replace('"index":1,', '"index":"1",');
+    bad[3] = `${bad[3]!.slice(0, -1)},}`;
+    assert.deepEqual(kinds(run(bad).issues).slice(0, 3), [
+      'line-malformed',
+      'line-malformed',
+      'line-malformed',
+    ]);
+  });
+
   test('issues are capped at maxIssues and the rest counted', () => {
     const lines = makeExport(1, [1]);
     const report = run([...lines, ...Array(10).fill('{}')], { keys: [verifierKeyOf(key)], maxIssues: 3 });

@@ -123,18 +123,24 @@ export class StreamVerifier {
   // Entry lines as formatExportEntry writes them, parsed without building the line object; anything
   // else (other key order, whitespace) takes the general path.
   #fastEntry(text: string): boolean {
-    if (!text.startsWith(ENTRY_LINE_PREFIX)) return false;
-    let pos = ENTRY_LINE_PREFIX.length;
+    // charCodeAt comparisons: String#startsWith with a position is a slow path in V8.
+    const prefix = ENTRY_LINE_PREFIX;
+    for (let i = 0; i < prefix.length; i++) if (text.charCodeAt(i) !== prefix.charCodeAt(i)) return false;
+    let pos = prefix.length;
     let index = 0;
-    const first = pos;
-    for (let c = text.charCodeAt(pos); c >= 0x30 && c <= 0x39; c = text.charCodeAt(++pos))
+    for (let c = text.charCodeAt(pos); c >= 0x30 && c <= 0x39; c = text.charCodeAt(++pos)) {
       index = index * 10 + c - 0x30;
-    const digits = pos - first;
-    if (digits === 0 || digits > 15 || (digits > 1 && text.charCodeAt(first) === 0x30)) return false;
-    if (!text.startsWith(',"entry":"', pos) || !text.endsWith('"}')) return false;
+    }
+    const digits = pos - prefix.length;
+    if (digits === 0 || digits > 15 || (digits > 1 && text.charCodeAt(prefix.length) === 0x30)) return false;
+    const member = ENTRY_MEMBER;
+    for (let i = 0; i < member.length; i++)
+      if (text.charCodeAt(pos + i) !== member.charCodeAt(i)) return false;
+    const end = text.length;
+    if (text.charCodeAt(end - 1) !== 0x7d || text.charCodeAt(end - 2) !== 0x22) return false;
     let entry: unknown;
     try {
-      entry = JSON.parse(text.slice(pos + 9, -1));
+      entry = JSON.parse(text.slice(pos + member.length - 1, -1));
     } catch {
       return false;
     }
@@ -284,6 +290,7 @@ export class StreamVerifier {
 }
 
 const ENTRY_LINE_PREFIX = '{"kind":"entry","index":';
+const ENTRY_MEMBER = ',"entry":"';
 
 function messageOf(error: unknown): string {
   return error instanceof PlatformError || error instanceof Error ? error.message : String(error);
