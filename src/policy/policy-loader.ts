@@ -35,7 +35,15 @@ export async function loadPolicies(dir: string): Promise<LoadedPolicyDirectory> 
     const name = relative(dir, path);
     const text = await readFile(path, 'utf8');
     if (VOCABULARY_FILE.test(name)) {
-      vocabularyFiles++;
+      if (++vocabularyFiles > 1) {
+        diagnostics.push({
+          code: 'VOCABULARY_INVALID',
+          message: `more than one vocabulary file; '${name}' is ignored`,
+          pointer: '',
+          location: { file: name, line: 1, column: 1 },
+        });
+        continue;
+      }
       const result = parseVocabularyDocument(text, { file: name });
       diagnostics.push(...result.diagnostics);
       vocabulary ??= result.vocabulary;
