@@ -59,6 +59,8 @@ export function verifyInclusion(
  * True when `proof` shows the tree of `size1` leaves with `root1` is a prefix of the tree of `size2`
  * leaves with `root2` (RFC 9162 §2.1.4.2). Equal sizes need equal roots and an empty proof; size 0
  * needs root1 to be the empty-tree root and an empty proof.
+ * @example
+ * if (!verifyConsistency(old.size, cp.size, proof, old.root, cp.root)) throw new Error('log forked');
  */
 export function verifyConsistency(
   size1: number,
@@ -69,7 +71,11 @@ export function verifyConsistency(
 ): boolean {
   if (!validSize(size1) || !validSize(size2) || size1 > size2) return false;
   if (!isHash(root1) || !isHash(root2) || !proof.every(isHash)) return false;
-  if (size1 === 0) return proof.length === 0 && hashEquals(root1, EMPTY_ROOT);
+  // Every tree extends the empty one; but a second tree of size 0 must itself be empty.
+  if (size1 === 0)
+    return (
+      proof.length === 0 && hashEquals(root1, EMPTY_ROOT) && (size2 > 0 || hashEquals(root2, EMPTY_ROOT))
+    );
   if (size1 === size2) return proof.length === 0 && hashEquals(root1, root2);
   if (proof.length === 0) return false;
   const path = isPowerOfTwoSize(size1) ? [root1, ...proof] : proof;

@@ -205,6 +205,8 @@ describe('RFC 6962 known answers', () => {
     assert.equal(verifyConsistency(0, 8, [], EMPTY_ROOT, root8), true);
     assert.equal(verifyConsistency(0, 8, [], root8, root8), false, 'size 0 must have the empty root');
     assert.equal(verifyConsistency(0, 8, [root8], EMPTY_ROOT, root8), false, 'size 0 needs an empty proof');
+    assert.equal(verifyConsistency(0, 0, [], EMPTY_ROOT, EMPTY_ROOT), true);
+    assert.equal(verifyConsistency(0, 0, [], EMPTY_ROOT, root8), false, 'a size-0 tree has the empty root');
     assert.equal(verifyConsistency(8, 8, [], root8, root8), true);
     assert.equal(verifyConsistency(8, 8, [root8], root8, root8), false);
     assert.equal(verifyConsistency(8, 8, [], root8, EMPTY_ROOT), false);
