@@ -14,4 +14,5 @@ export const merkleErrors = defineErrors({
   LOG_EXPORT_MALFORMED: { status: 400, title: 'Export line is malformed' },
 });
 
+/** The codes of merkleErrors. */
 export type MerkleErrorCode = keyof typeof merkleErrors.specs;

@@ -25,6 +25,7 @@ export interface ExportCheckpoint {
   readonly note: string;
 }
 
+/** One parsed line of an export. */
 export type ExportLine = ExportHeader | ExportEntry | ExportCheckpoint;
 
 /** The header line, newline included. */

@@ -49,7 +49,7 @@ export function treeRoot(reader: NodeReader, size: number): Hash {
   return assembleRoot(plan, reader.readNodes(plan.nodes));
 }
 
-/** Async forms, for stores whose reads return promises. */
+/** Async form of proveInclusion, for stores whose reads return promises. */
 export async function proveInclusionAsync(
   reader: AsyncNodeReader,
   index: number,
@@ -58,6 +58,7 @@ export async function proveInclusionAsync(
   return readProofAsync(reader, planInclusion(index, size));
 }
 
+/** Async form of proveConsistency. */
 export async function proveConsistencyAsync(
   reader: AsyncNodeReader,
   size1: number,
@@ -66,6 +67,7 @@ export async function proveConsistencyAsync(
   return readProofAsync(reader, planConsistency(size1, size2));
 }
 
+/** Async form of treeRoot. */
 export async function treeRootAsync(reader: AsyncNodeReader, size: number): Promise<Hash> {
   const plan = planRoot(size);
   return assembleRoot(plan, await reader.readNodes(plan.nodes));

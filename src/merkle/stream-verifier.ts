@@ -54,6 +54,7 @@ export interface VerifyReport {
   readonly keysFromHeader: boolean;
 }
 
+/** Options of a StreamVerifier. */
 export interface StreamVerifierOptions {
   /** Trusted verifier keys. When omitted, the export header's keys are used (and the report says so). */
   readonly keys?: readonly NoteVerifierKey[];
