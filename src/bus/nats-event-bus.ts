@@ -13,6 +13,7 @@ import {
   RetentionPolicy,
   StorageType,
 } from 'nats';
+import { withinDeadline } from '../kernel/deadline.js';
 import { type EventEnvelope, subjectOf } from '../kernel/events.js';
 import { assertDurableName, assertEventSubject, assertSubjectFilter, retryDelayMs } from './bus-subjects.js';
 import { busErrors } from './errors.js';
@@ -162,21 +163,13 @@ export class NatsEventBus implements EventBus {
   async ping(): Promise<void> {
     this.#assertOpen();
     const timeoutMs = this.options.pingTimeoutMs ?? 1500;
-    let timer: NodeJS.Timeout | undefined;
     try {
-      await Promise.race([
-        this.nc.rtt(),
-        new Promise<never>((_, reject) => {
-          timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
-        }),
-      ]);
+      await withinDeadline(this.nc.rtt(), timeoutMs);
     } catch (cause) {
       throw busErrors.create('BUS_UNAVAILABLE', 'NATS does not answer', {
         cause,
         headers: { 'retry-after': '1' },
       });
-    } finally {
-      clearTimeout(timer);
     }
   }
 

@@ -1,3 +1,4 @@
+import { withinDeadline } from '../kernel/deadline.js';
 import type { ReadinessCheck } from './service-module.js';
 
 export interface CheckResult {
@@ -23,22 +24,11 @@ export async function runReadinessChecks(checks: readonly ReadinessCheck[]): Pro
 
 async function runOne(check: ReadinessCheck): Promise<CheckResult> {
   const started = performance.now();
-  let timer: NodeJS.Timeout | undefined;
   try {
-    await Promise.race([
-      check.check(),
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(
-          () => reject(new Error(`no answer within ${CHECK_TIMEOUT_MS} ms`)),
-          CHECK_TIMEOUT_MS,
-        );
-      }),
-    ]);
+    await withinDeadline(check.check(), CHECK_TIMEOUT_MS);
     return { status: 'ok', latencyMs: elapsed(started) };
   } catch (error) {
     return { status: 'failing', latencyMs: elapsed(started), error: describe(error) };
-  } finally {
-    clearTimeout(timer);
   }
 }
 

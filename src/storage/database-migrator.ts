@@ -28,15 +28,7 @@ export async function migrateOwner(
   owner: string,
   migrations: Readonly<Record<string, Migration>>,
 ): Promise<MigrationReport> {
-  const tables = migrationTables(owner);
-  const provider: MigrationProvider = { getMigrations: async () => ({ ...migrations }) };
-  const migrator = new Migrator({
-    db,
-    provider,
-    migrationTableName: tables.history,
-    migrationLockTableName: tables.lock,
-  });
-  const { error, results = [] } = await migrator.migrateToLatest();
+  const { error, results = [] } = await ownerMigrator(db, owner, migrations).migrateToLatest();
   if (error !== undefined) {
     const failed = results.find((result) => result.status === 'Error')?.migrationName;
     throw storageErrors.create(
@@ -58,16 +50,23 @@ export async function pendingOwnerMigrations(
   migrations: Readonly<Record<string, Migration>>,
 ): Promise<string[]> {
   if (Object.keys(migrations).length === 0) return [];
+  const known = await ownerMigrator(db, owner, migrations).getMigrations();
+  return known.filter((migration) => migration.executedAt === undefined).map((migration) => migration.name);
+}
+
+function ownerMigrator(
+  db: Kysely<unknown>,
+  owner: string,
+  migrations: Readonly<Record<string, Migration>>,
+): Migrator {
   const tables = migrationTables(owner);
   const provider: MigrationProvider = { getMigrations: async () => ({ ...migrations }) };
-  const migrator = new Migrator({
+  return new Migrator({
     db,
     provider,
     migrationTableName: tables.history,
     migrationLockTableName: tables.lock,
   });
-  const known = await migrator.getMigrations();
-  return known.filter((migration) => migration.executedAt === undefined).map((migration) => migration.name);
 }
 
 function messageOf(error: unknown): string {

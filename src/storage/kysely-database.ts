@@ -1,4 +1,5 @@
 import { type Kysely, type Migration, sql } from 'kysely';
+import { withinDeadline } from '../kernel/deadline.js';
 import type { Database, MigrationReport, SqlDialect } from './database.js';
 import { migrateOwner, pendingOwnerMigrations } from './database-migrator.js';
 import { storageErrors } from './errors.js';
@@ -29,22 +30,13 @@ export abstract class KyselyDatabase implements Database {
 
   async ping(): Promise<void> {
     this.assertOpen();
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () => reject(new Error(`no answer within ${this.pingTimeoutMs} ms`)),
-        this.pingTimeoutMs,
-      );
-    });
     try {
-      await Promise.race([sql`select 1`.execute(this.db), timeout]);
+      await withinDeadline(sql`select 1`.execute(this.db), this.pingTimeoutMs);
     } catch (cause) {
       throw storageErrors.create('STORAGE_UNAVAILABLE', `The ${this.dialect} database does not answer`, {
         cause,
         headers: { 'retry-after': '1' },
       });
-    } finally {
-      clearTimeout(timer);
     }
   }
 
