@@ -154,12 +154,14 @@ describe('policy engine', () => {
       effect: 'allow',
       applicable: true,
       matched: false,
+      counted: false,
       falseExpressions: ['action.amount <= 100.0'],
     });
     assert.deepEqual(byId['review-mid']?.falseExpressions, ['action.amount <= 1000.0']);
     assert.deepEqual(byId['review-vip']?.falseExpressions, ["context.tier == 'vip'".replace(/'/g, '"')]);
     assert.equal(byId['deny-pii']?.matched, false);
     assert.equal(byId['deny-pii']?.error, 'no such key: pii');
+    assert.equal(byId['deny-pii']?.counted, true, 'a failing deny policy counts (fail-closed)');
     const email = engine.explain({
       action: { type: 'email' },
       resource: { external: false },

@@ -18,6 +18,8 @@ export interface PolicyExplanation {
   readonly applicable: boolean;
   /** Its condition evaluated to true (false when not applicable or on error). */
   readonly matched: boolean;
+  /** It contributed its effect to the decision: matched, or failed as a deny/review policy (fail-closed). */
+  readonly counted: boolean;
   /** The evaluation error, if the condition failed. */
   readonly error?: string;
   /** For a non-match: the sub-expressions that evaluated to false. */
@@ -37,17 +39,20 @@ export function explainRequest(
 ): Explanation {
   const policies = all.map((p): PolicyExplanation => {
     const base = { policyId: p.source.policy.id, version: p.source.policy.version, effect: p.effect };
-    if (!applicable.has(p)) return { ...base, applicable: false, matched: false };
+    if (!applicable.has(p)) return { ...base, applicable: false, matched: false, counted: false };
     const outcome = run(p, p.source.checked.ast, ctx);
-    if (outcome.error !== undefined)
-      return { ...base, applicable: true, matched: false, error: outcome.error };
-    if (outcome.value === true) return { ...base, applicable: true, matched: true };
-    return {
-      ...base,
-      applicable: true,
-      matched: false,
-      falseExpressions: falseParts(p, p.source.checked.ast, ctx),
-    };
+    if (outcome.error !== undefined) {
+      return {
+        ...base,
+        applicable: true,
+        matched: false,
+        counted: p.effect !== 'allow',
+        error: outcome.error,
+      };
+    }
+    if (outcome.value === true) return { ...base, applicable: true, matched: true, counted: true };
+    const falseExpressions = falseParts(p, p.source.checked.ast, ctx);
+    return { ...base, applicable: true, matched: false, counted: false, falseExpressions };
   });
   return { decision, policies };
 }

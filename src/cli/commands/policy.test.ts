@@ -105,6 +105,7 @@ describe('acgs policy eval', () => {
       effect: 'allow',
       applicable: true,
       matched: false,
+      counted: false,
       falseExpressions: ['action.amount <= 100.0'],
     });
     assert.equal((byId.get('email.review-bulk') as { applicable: boolean }).applicable, false);
