@@ -18,6 +18,17 @@ export interface EventEnvelope<Data = unknown> {
 export const EVENT_TYPES = {
   serviceStarted: 'service.started',
   constitutionPublished: 'constitution.version.published',
+  // Security events of the Auth service (payloads in src/services/auth/security-events.ts).
+  authLoginSucceeded: 'auth.login.succeeded',
+  authLoginFailed: 'auth.login.failed',
+  authAccountLocked: 'auth.account.locked',
+  authRefreshReused: 'auth.refresh.reused',
+  authLoggedOut: 'auth.session.revoked',
+  authUserCreated: 'auth.user.created',
+  authUserDisabled: 'auth.user.disabled',
+  authApiKeyCreated: 'auth.apikey.created',
+  authApiKeyRevoked: 'auth.apikey.revoked',
+  authSigningKeyRotated: 'auth.signing-key.rotated',
 } as const;
 
 export function subjectOf(event: Pick<EventEnvelope, 'source' | 'type'>): string {

@@ -1,0 +1,63 @@
+import type { Role } from '../roles.js';
+
+/**
+ * What the kit's guard needs from the Auth service to verify credentials: the published
+ * verification keys (JWKS) and API-key resolution. Implemented in-process by the Auth service
+ * (embedded mode and the auth process) and over HTTP by its client (other processes).
+ */
+
+/** One public Ed25519 verification key as published at `/.well-known/jwks.json` (RFC 8037). */
+export interface PublicJwk {
+  readonly kty: 'OKP';
+  readonly crv: 'Ed25519';
+  readonly x: string;
+  readonly kid: string;
+  readonly alg: 'EdDSA';
+  readonly use: 'sig';
+}
+
+export interface JsonWebKeySet {
+  readonly keys: readonly PublicJwk[];
+}
+
+/** The keys access tokens may be signed with. */
+export interface VerificationKeySource {
+  /**
+   * The current key set. `refresh: true` asks the source to look again (the guard met an unknown
+   * `kid`); sources bound the rate of such refreshes themselves.
+   */
+  keySet(refresh: boolean): Promise<JsonWebKeySet>;
+}
+
+/** An API key as its owner's record says, without its secret. */
+export interface ResolvedApiKey {
+  readonly keyId: string;
+  /** The service account the key belongs to. */
+  readonly subject: string;
+  readonly roles: readonly Role[];
+  readonly scopes: readonly string[];
+  /** Epoch milliseconds, or null for a key that does not expire. */
+  readonly expiresAtMs: number | null;
+  readonly revoked: boolean;
+  /** Requests per minute this key may make. */
+  readonly rateLimitPerMinute: number;
+}
+
+export interface ApiKeyResolver {
+  /** The key's record when the presented key is genuine (secret matches), otherwise undefined. */
+  resolve(presentedKey: string): Promise<ResolvedApiKey | undefined>;
+}
+
+/** `iss` and `aud` of every access token the Auth service issues. */
+export const ACCESS_TOKEN_ISSUER = 'urn:acgs:auth';
+export const ACCESS_TOKEN_AUDIENCE = 'urn:acgs:api';
+
+/** API keys look like `acgs_<12 alphanumerics: the lookup prefix>_<43 base64url: the secret>`. */
+export const API_KEY_PATTERN = /^acgs_([A-Za-z0-9]{12})_([A-Za-z0-9_-]{43})$/;
+
+/** Cache-store keys shared by the Auth service (writer) and the guard (reader). */
+export const AUTH_CACHE_KEYS = {
+  revokedToken: (jti: string) => `auth:revoked:jti:${jti}`,
+  revokedApiKey: (keyId: string) => `auth:revoked:apikey:${keyId}`,
+  apiKeyRate: (keyId: string) => `auth:rate:apikey:${keyId}`,
+} as const;
