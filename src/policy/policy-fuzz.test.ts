@@ -8,10 +8,13 @@ import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { checkPolicies } from './policy-checker.js';
 import { type PolicyDiagnostic, parsePolicyDocument } from './policy-document-parser.js';
-import { FUZZ_VOCABULARY } from './testing/policy-arbitraries.js';
+import { compilePolicySet } from './policy-engine.js';
+import { createReferenceDecider } from './reference-decider.js';
+import { FUZZ_VOCABULARY, requestArb } from './testing/policy-arbitraries.js';
 import { parseVocabulary } from './vocabulary-parser.js';
 
 const vocabulary = parseVocabulary(FUZZ_VOCABULARY);
+const SOUP_RUNS = Number(process.env.ACGS_SOUP_RUNS ?? 8000);
 const CODES = new Set(['POLICY_PARSE_ERROR', 'POLICY_TYPE_ERROR', 'POLICY_INVALID', 'POLICY_LIMIT_EXCEEDED']);
 
 function assertDiagnostic(d: PolicyDiagnostic) {
@@ -107,6 +110,93 @@ describe('hostile policy text', () => {
       }),
       { numRuns: 3000 },
     );
+  });
+
+  it('token soup the checker accepts evaluates exactly as the interpreter does', () => {
+    const operands = [
+      'principal.level',
+      'action.count',
+      'action.amount',
+      'principal.roles',
+      'principal.id',
+      'resource.labels',
+      "'a'",
+      "'😀'",
+      '1',
+      '0',
+      '-1',
+      '2.5',
+      '9223372036854775807',
+      'true',
+      'false',
+      'null',
+      '[1, 2]',
+      "['a']",
+      'principal.roles.size()',
+      "resource.labels['env']",
+      'principal.roles[0]',
+      "principal.id.startsWith('a')",
+      'principal.roles.exists(x, x == principal.id)',
+      'action.nums.all(x, x > 0)',
+      'action.nums.map(x, x * 2)',
+      'size(principal.id)',
+      'int(action.amount)',
+      'double(action.count)',
+      'string(action.count)',
+      '(1 / 0)',
+      'has(principal.id)',
+      'context.pii',
+      '!context.pii',
+      "{'k': 1}",
+      "{'k': 1}['k']",
+      '[]',
+    ];
+    const operators = [
+      '+',
+      '-',
+      '*',
+      '/',
+      '%',
+      '==',
+      '!=',
+      '<',
+      '>=',
+      '&&',
+      '||',
+      ' in ',
+      '(',
+      ')',
+      '?',
+      ':',
+      '!',
+      ',',
+    ];
+    const soup = fc
+      .tuple(
+        fc.constantFrom(...operands),
+        fc.array(fc.tuple(fc.constantFrom(...operators), fc.constantFrom(...operands)), { maxLength: 4 }),
+      )
+      .map(([first, rest]) => [first, ...rest.flat()]);
+    let accepted = 0;
+    fc.assert(
+      fc.property(soup, requestArb, (tokens, request) => {
+        const condition = tokens.join(' ');
+        const policy = { id: 'p', target: { actions: ['*'] }, condition, effect: 'deny' };
+        if (!checkPolicies([policy], vocabulary).ok) return;
+        accepted++;
+        const engine = compilePolicySet([policy], vocabulary);
+        const reference = createReferenceDecider(engine.policies, vocabulary, 'deny');
+        const got = engine.decide(request);
+        const want = reference.decide(request);
+        assert.deepEqual(
+          [got.decision, got.errors.map((e) => e.policyId), got.defaultApplied],
+          [want.decision, [...want.errored], want.defaultApplied],
+          condition,
+        );
+      }),
+      { numRuns: SOUP_RUNS },
+    );
+    assert.ok(accepted > SOUP_RUNS / 32, `only ${accepted} accepted`);
   });
 
   const pathological: [string, string, RegExp][] = [
