@@ -157,338 +157,347 @@ async function until(check: () => boolean, timeoutMs = 5000, what = 'condition')
 
 const ACK_WAIT_MS = 400;
 
-for (const adapter of ADAPTERS) {
-  describe(`EventBus contract: ${adapter.name}`, { skip: adapter.skip }, () => {
-    async function withFixture(run: (fixture: Fixture) => Promise<void>): Promise<void> {
-      const fixture = await adapter.setup();
-      try {
-        await run(fixture);
-      } finally {
-        await fixture.cleanup();
+// The adapters' suites run side by side (each test has its own store), so the file takes about
+// as long as the slowest adapter; within one adapter tests run one at a time, keeping the
+// timing assertions (ackWait, nak delays) clear of event-loop contention.
+describe('EventBus contract', { concurrency: ADAPTERS.length }, () => {
+  for (const adapter of ADAPTERS) {
+    describe(adapter.name, { skip: adapter.skip, concurrency: 1 }, () => {
+      async function withFixture(run: (fixture: Fixture) => Promise<void>): Promise<void> {
+        const fixture = await adapter.setup();
+        try {
+          await run(fixture);
+        } finally {
+          await fixture.cleanup();
+        }
       }
-    }
 
-    const subscribeOptions = (
-      durable: string,
-      subjects: string[],
-      handler: SubscribeOptions['handler'],
-      extra: Partial<SubscribeOptions> = {},
-    ): SubscribeOptions => ({ durable, subjects, handler, ackWaitMs: ACK_WAIT_MS, ...extra });
+      const subscribeOptions = (
+        durable: string,
+        subjects: string[],
+        handler: SubscribeOptions['handler'],
+        extra: Partial<SubscribeOptions> = {},
+      ): SubscribeOptions => ({ durable, subjects, handler, ackWaitMs: ACK_WAIT_MS, ...extra });
 
-    test('answers ping; rejects once closed', () =>
-      withFixture(async (fixture) => {
-        const bus = await fixture.open();
-        await bus.ping();
-        await bus.close();
-        await assert.rejects(bus.ping(), (error) => busErrors.is(error, 'BUS_UNAVAILABLE'));
-        await assert.rejects(bus.publish(makeEvent('x')), (error) => busErrors.is(error, 'BUS_UNAVAILABLE'));
-      }));
+      test('answers ping; rejects once closed', () =>
+        withFixture(async (fixture) => {
+          const bus = await fixture.open();
+          await bus.ping();
+          await bus.close();
+          await assert.rejects(bus.ping(), (error) => busErrors.is(error, 'BUS_UNAVAILABLE'));
+          await assert.rejects(bus.publish(makeEvent('x')), (error) =>
+            busErrors.is(error, 'BUS_UNAVAILABLE'),
+          );
+        }));
 
-    test('delivers matching events with subject, envelope and deliveryCount 1', () =>
-      withFixture(async (fixture) => {
-        const bus = await fixture.open();
-        const { deliveries, handler } = recorder();
-        const earlier = makeEvent('policy.created', { n: 1 });
-        await bus.publish(earlier);
-        const received: BusMessage[] = [];
-        await bus.subscribe(
-          subscribeOptions('policies', ['acgs.ac.policy.*', 'acgs.auth.>'], async (message) => {
-            received.push(message);
-            await handler()(message);
-          }),
-        );
-        const other = makeEvent('constitution.version.published');
-        const fromAuth = makeEvent('user.created', { u: 'x' }, 'auth');
-        const deeper = makeEvent('policy.created.extra');
-        const later = makeEvent('policy.retired', { n: 2 });
-        for (const event of [other, fromAuth, deeper, later]) await bus.publish(event);
-        await until(() => deliveries.length >= 3, 5000, 'three deliveries');
-        await sleep(300);
-        assert.deepEqual(deliveries.map((d) => d.id).sort(), [earlier.id, fromAuth.id, later.id].sort());
-        const first = received.find((m) => m.event.id === earlier.id)!;
-        assert.equal(first.subject, 'acgs.ac.policy.created');
-        assert.deepEqual(first.event, earlier);
-        assert.equal(first.deliveryCount, 1);
-        assert.equal(received.find((m) => m.event.id === fromAuth.id)!.subject, 'acgs.auth.user.created');
-      }));
-
-    test('delivers promptly after publish', () =>
-      withFixture(async (fixture) => {
-        const bus = await fixture.open();
-        const { deliveries, handler } = recorder();
-        await bus.subscribe(subscribeOptions('prompt', ['acgs.>'], handler()));
-        await sleep(100);
-        const started = Date.now();
-        await bus.publish(makeEvent('ping'));
-        await until(() => deliveries.length === 1, 2000, 'delivery');
-        assert.ok(deliveries[0]!.at - started < 300, `took ${deliveries[0]!.at - started} ms`);
-      }));
-
-    test('an acked message is not redelivered', () =>
-      withFixture(async (fixture) => {
-        const bus = await fixture.open();
-        const { deliveries, handler } = recorder();
-        await bus.subscribe(subscribeOptions('acked', ['acgs.>'], handler()));
-        await bus.publish(makeEvent('once'));
-        await until(() => deliveries.length === 1);
-        await sleep(ACK_WAIT_MS * 2.5);
-        assert.equal(deliveries.length, 1);
-      }));
-
-    test('an unacked message is redelivered after ackWait with deliveryCount 2', () =>
-      withFixture(async (fixture) => {
-        const bus = await fixture.open();
-        const { deliveries, handler } = recorder();
-        // First delivery: return without acking. Later ones: ack.
-        await bus.subscribe(
-          subscribeOptions(
-            'forgetful',
-            ['acgs.>'],
-            handler(async (m) => {
-              if (m.deliveryCount > 1) await m.ack();
+      test('delivers matching events with subject, envelope and deliveryCount 1', () =>
+        withFixture(async (fixture) => {
+          const bus = await fixture.open();
+          const { deliveries, handler } = recorder();
+          const earlier = makeEvent('policy.created', { n: 1 });
+          await bus.publish(earlier);
+          const received: BusMessage[] = [];
+          await bus.subscribe(
+            subscribeOptions('policies', ['acgs.ac.policy.*', 'acgs.auth.>'], async (message) => {
+              received.push(message);
+              await handler()(message);
             }),
-          ),
-        );
-        await bus.publish(makeEvent('work'));
-        await until(() => deliveries.length === 2, ACK_WAIT_MS * 5, 'redelivery');
-        const [first, second] = deliveries;
-        assert.equal(first!.deliveryCount, 1);
-        assert.equal(second!.deliveryCount, 2);
-        assert.equal(second!.id, first!.id);
-        const gap = second!.at - first!.at;
-        assert.ok(gap >= ACK_WAIT_MS - 50, `redelivered after ${gap} ms, before ackWait`);
-        await sleep(ACK_WAIT_MS * 2);
-        assert.equal(deliveries.length, 2, 'acked on second delivery, so no third');
-      }));
+          );
+          const other = makeEvent('constitution.version.published');
+          const fromAuth = makeEvent('user.created', { u: 'x' }, 'auth');
+          const deeper = makeEvent('policy.created.extra');
+          const later = makeEvent('policy.retired', { n: 2 });
+          for (const event of [other, fromAuth, deeper, later]) await bus.publish(event);
+          await until(() => deliveries.length >= 3, 5000, 'three deliveries');
+          await sleep(300);
+          assert.deepEqual(deliveries.map((d) => d.id).sort(), [earlier.id, fromAuth.id, later.id].sort());
+          const first = received.find((m) => m.event.id === earlier.id)!;
+          assert.equal(first.subject, 'acgs.ac.policy.created');
+          assert.deepEqual(first.event, earlier);
+          assert.equal(first.deliveryCount, 1);
+          assert.equal(received.find((m) => m.event.id === fromAuth.id)!.subject, 'acgs.auth.user.created');
+        }));
 
-    test('nak redelivers at once, and nak(delay) after the delay', () =>
-      withFixture(async (fixture) => {
-        const bus = await fixture.open();
-        const { deliveries, handler } = recorder();
-        await bus.subscribe(
-          subscribeOptions(
-            'nakker',
-            ['acgs.>'],
-            handler(async (m) => {
-              if (m.deliveryCount === 1) await m.nak();
-              else if (m.deliveryCount === 2) await m.nak(600);
-              else await m.ack();
-            }),
-            { ackWaitMs: 5000 },
-          ),
-        );
-        await bus.publish(makeEvent('retry'));
-        await until(() => deliveries.length === 3, 4000, 'three deliveries');
-        const [first, second, third] = deliveries;
-        assert.deepEqual(
-          deliveries.map((d) => d.deliveryCount),
-          [1, 2, 3],
-        );
-        assert.ok(second!.at - first!.at < 1000, `plain nak took ${second!.at - first!.at} ms`);
-        assert.ok(third!.at - second!.at >= 550, `nak(600) redelivered after ${third!.at - second!.at} ms`);
-      }));
+      test('delivers promptly after publish', () =>
+        withFixture(async (fixture) => {
+          const bus = await fixture.open();
+          const { deliveries, handler } = recorder();
+          await bus.subscribe(subscribeOptions('prompt', ['acgs.>'], handler()));
+          await sleep(100);
+          const started = Date.now();
+          await bus.publish(makeEvent('ping'));
+          await until(() => deliveries.length === 1, 2000, 'delivery');
+          assert.ok(deliveries[0]!.at - started < 300, `took ${deliveries[0]!.at - started} ms`);
+        }));
 
-    test('a handler that throws gets its message back after a back-off', () =>
-      withFixture(async (fixture) => {
-        const bus = await fixture.open();
-        const { deliveries, handler } = recorder();
-        await bus.subscribe(
-          subscribeOptions(
-            'thrower',
-            ['acgs.>'],
-            handler(async (m) => {
-              if (m.deliveryCount === 1) throw new Error('boom');
-              await m.ack();
-            }),
-            { ackWaitMs: 5000 },
-          ),
-        );
-        await bus.publish(makeEvent('fragile'));
-        await until(() => deliveries.length === 2, 3000, 'redelivery after throw');
-        assert.equal(deliveries[1]!.deliveryCount, 2);
-        assert.ok(deliveries[1]!.at - deliveries[0]!.at >= 80, 'back-off before redelivery');
-        await sleep(300);
-        assert.equal(deliveries.length, 2);
-      }));
+      test('an acked message is not redelivered', () =>
+        withFixture(async (fixture) => {
+          const bus = await fixture.open();
+          const { deliveries, handler } = recorder();
+          await bus.subscribe(subscribeOptions('acked', ['acgs.>'], handler()));
+          await bus.publish(makeEvent('once'));
+          await until(() => deliveries.length === 1);
+          await sleep(ACK_WAIT_MS * 2.5);
+          assert.equal(deliveries.length, 1);
+        }));
 
-    test('subscribers sharing a durable split the work; each acked message is handled once', () =>
-      withFixture(async (fixture) => {
-        const [busA, busB] = [await fixture.open(), await fixture.open()];
-        const a = recorder('a');
-        const b = recorder('b');
-        const slowAck = async (m: BusMessage) => {
-          await sleep(15);
-          await m.ack();
-        };
-        await busA.subscribe(subscribeOptions('workers', ['acgs.>'], a.handler(slowAck)));
-        await busB.subscribe(subscribeOptions('workers', ['acgs.>'], b.handler(slowAck)));
-        const events = Array.from({ length: 24 }, (_, i) => makeEvent('job', { i }));
-        for (const event of events) await (events.indexOf(event) % 2 ? busA : busB).publish(event);
-        const all = () => [...a.deliveries, ...b.deliveries];
-        await until(() => new Set(all().map((d) => d.id)).size === events.length, 10_000, 'all jobs');
-        await sleep(ACK_WAIT_MS * 2);
-        assert.equal(all().length, events.length, 'no job handled twice');
-        assert.ok(
-          a.deliveries.length > 0 && b.deliveries.length > 0,
-          `a ${a.deliveries.length}, b ${b.deliveries.length}`,
-        );
-      }));
+      test('an unacked message is redelivered after ackWait with deliveryCount 2', () =>
+        withFixture(async (fixture) => {
+          const bus = await fixture.open();
+          const { deliveries, handler } = recorder();
+          // First delivery: return without acking. Later ones: ack.
+          await bus.subscribe(
+            subscribeOptions(
+              'forgetful',
+              ['acgs.>'],
+              handler(async (m) => {
+                if (m.deliveryCount > 1) await m.ack();
+              }),
+            ),
+          );
+          await bus.publish(makeEvent('work'));
+          await until(() => deliveries.length === 2, ACK_WAIT_MS * 5, 'redelivery');
+          const [first, second] = deliveries;
+          assert.equal(first!.deliveryCount, 1);
+          assert.equal(second!.deliveryCount, 2);
+          assert.equal(second!.id, first!.id);
+          const gap = second!.at - first!.at;
+          assert.ok(gap >= ACK_WAIT_MS - 50, `${adapter.name}: redelivered after ${gap} ms, before ackWait`);
+          await sleep(ACK_WAIT_MS * 2);
+          assert.equal(deliveries.length, 2, 'acked on second delivery, so no third');
+        }));
 
-    test('separate durables each receive every event', () =>
-      withFixture(async (fixture) => {
-        const bus = await fixture.open();
-        const one = recorder('one');
-        const two = recorder('two');
-        await bus.subscribe(subscribeOptions('one', ['acgs.>'], one.handler()));
-        await bus.subscribe(subscribeOptions('two', ['acgs.ac.>'], two.handler()));
-        await bus.publish(makeEvent('a'));
-        await bus.publish(makeEvent('b'));
-        await until(() => one.deliveries.length === 2 && two.deliveries.length === 2);
-      }));
+      test('nak redelivers at once, and nak(delay) after the delay', () =>
+        withFixture(async (fixture) => {
+          const bus = await fixture.open();
+          const { deliveries, handler } = recorder();
+          await bus.subscribe(
+            subscribeOptions(
+              'nakker',
+              ['acgs.>'],
+              handler(async (m) => {
+                if (m.deliveryCount === 1) await m.nak();
+                else if (m.deliveryCount === 2) await m.nak(600);
+                else await m.ack();
+              }),
+              { ackWaitMs: 5000 },
+            ),
+          );
+          await bus.publish(makeEvent('retry'));
+          await until(() => deliveries.length === 3, 4000, 'three deliveries');
+          const [first, second, third] = deliveries;
+          assert.deepEqual(
+            deliveries.map((d) => d.deliveryCount),
+            [1, 2, 3],
+          );
+          assert.ok(second!.at - first!.at < 1000, `plain nak took ${second!.at - first!.at} ms`);
+          assert.ok(third!.at - second!.at >= 550, `nak(600) redelivered after ${third!.at - second!.at} ms`);
+        }));
 
-    test('a durable consumer survives a restart: unacked and new events arrive, acked ones do not', () =>
-      withFixture(async (fixture) => {
-        const before = await fixture.open();
-        const first = recorder('before');
-        const acked = makeEvent('acked');
-        const unacked = makeEvent('unacked');
-        await before.subscribe(
-          subscribeOptions(
-            'survivor',
-            ['acgs.>'],
-            first.handler(async (m) => {
-              if (m.event.id === acked.id) await m.ack();
-            }),
-          ),
-        );
-        await before.publish(acked);
-        await before.publish(unacked);
-        await until(() => first.deliveries.length === 2, 5000, 'first deliveries');
-        // Published with no subscriber running: must still reach the durable after the restart.
-        const whileDown = makeEvent('while-down');
-        await before.publish(whileDown);
+      test('a handler that throws gets its message back after a back-off', () =>
+        withFixture(async (fixture) => {
+          const bus = await fixture.open();
+          const { deliveries, handler } = recorder();
+          await bus.subscribe(
+            subscribeOptions(
+              'thrower',
+              ['acgs.>'],
+              handler(async (m) => {
+                if (m.deliveryCount === 1) throw new Error('boom');
+                await m.ack();
+              }),
+              { ackWaitMs: 5000 },
+            ),
+          );
+          await bus.publish(makeEvent('fragile'));
+          await until(() => deliveries.length === 2, 3000, 'redelivery after throw');
+          assert.equal(deliveries[1]!.deliveryCount, 2);
+          assert.ok(deliveries[1]!.at - deliveries[0]!.at >= 80, 'back-off before redelivery');
+          await sleep(300);
+          assert.equal(deliveries.length, 2);
+        }));
 
-        await fixture.restart();
-        const after = await fixture.open();
-        const fresh = makeEvent('after-restart');
-        await after.publish(fresh);
-        const second = recorder('after');
-        await after.subscribe(subscribeOptions('survivor', ['acgs.>'], second.handler()));
-        await until(() => second.deliveries.length >= 3, ACK_WAIT_MS * 8, 'deliveries after restart');
-        await sleep(ACK_WAIT_MS * 2);
-        assert.deepEqual(
-          second.deliveries.map((d) => d.id).sort(),
-          [unacked.id, whileDown.id, fresh.id].sort(),
-        );
-        const redelivered = second.deliveries.find((d) => d.id === unacked.id)!;
-        assert.equal(redelivered.deliveryCount, 2);
-      }));
+      test('subscribers sharing a durable split the work; each acked message is handled once', () =>
+        withFixture(async (fixture) => {
+          const [busA, busB] = [await fixture.open(), await fixture.open()];
+          const a = recorder('a');
+          const b = recorder('b');
+          const slowAck = async (m: BusMessage) => {
+            await sleep(15);
+            await m.ack();
+          };
+          // A long ackWait: this test is about sharing; a stalled event loop must not redeliver.
+          const shared = { ackWaitMs: 10_000 };
+          await busA.subscribe(subscribeOptions('workers', ['acgs.>'], a.handler(slowAck), shared));
+          await busB.subscribe(subscribeOptions('workers', ['acgs.>'], b.handler(slowAck), shared));
+          const events = Array.from({ length: 24 }, (_, i) => makeEvent('job', { i }));
+          for (const event of events) await (events.indexOf(event) % 2 ? busA : busB).publish(event);
+          const all = () => [...a.deliveries, ...b.deliveries];
+          await until(() => new Set(all().map((d) => d.id)).size === events.length, 10_000, 'all jobs');
+          await sleep(300);
+          assert.equal(all().length, events.length, `${adapter.name}: no job handled twice`);
+          assert.ok(
+            a.deliveries.length > 0 && b.deliveries.length > 0,
+            `a ${a.deliveries.length}, b ${b.deliveries.length}`,
+          );
+        }));
 
-    test("deliverFrom 'new' skips events published before the durable existed; 'all' does not", () =>
-      withFixture(async (fixture) => {
-        const bus = await fixture.open();
-        const old = makeEvent('old');
-        await bus.publish(old);
-        const fromNew = recorder('new');
-        const fromAll = recorder('all');
-        await bus.subscribe(
-          subscribeOptions('from-new', ['acgs.>'], fromNew.handler(), { deliverFrom: 'new' }),
-        );
-        await bus.subscribe(subscribeOptions('from-all', ['acgs.>'], fromAll.handler()));
-        const latest = makeEvent('latest');
-        await bus.publish(latest);
-        await until(() => fromNew.deliveries.length >= 1 && fromAll.deliveries.length >= 2);
-        await sleep(200);
-        assert.deepEqual(
-          fromNew.deliveries.map((d) => d.id),
-          [latest.id],
-        );
-        assert.deepEqual(
-          fromAll.deliveries.map((d) => d.id),
-          [old.id, latest.id],
-        );
-      }));
+      test('separate durables each receive every event', () =>
+        withFixture(async (fixture) => {
+          const bus = await fixture.open();
+          const one = recorder('one');
+          const two = recorder('two');
+          await bus.subscribe(subscribeOptions('one', ['acgs.>'], one.handler()));
+          await bus.subscribe(subscribeOptions('two', ['acgs.ac.>'], two.handler()));
+          await bus.publish(makeEvent('a'));
+          await bus.publish(makeEvent('b'));
+          await until(() => one.deliveries.length === 2 && two.deliveries.length === 2);
+        }));
 
-    test('publishing the same event id twice delivers it once', () =>
-      withFixture(async (fixture) => {
-        const bus = await fixture.open();
-        const { deliveries, handler } = recorder();
-        await bus.subscribe(subscribeOptions('dedupe', ['acgs.>'], handler()));
-        const event = makeEvent('dup');
-        await bus.publish(event);
-        await bus.publish(event);
-        const marker = makeEvent('marker');
-        await bus.publish(marker);
-        await until(() => deliveries.some((d) => d.id === marker.id));
-        await sleep(100);
-        assert.deepEqual(
-          deliveries.map((d) => d.id),
-          [event.id, marker.id],
-        );
-      }));
+      test('a durable consumer survives a restart: unacked and new events arrive, acked ones do not', () =>
+        withFixture(async (fixture) => {
+          const before = await fixture.open();
+          const first = recorder('before');
+          const acked = makeEvent('acked');
+          const unacked = makeEvent('unacked');
+          await before.subscribe(
+            subscribeOptions(
+              'survivor',
+              ['acgs.>'],
+              first.handler(async (m) => {
+                if (m.event.id === acked.id) await m.ack();
+              }),
+            ),
+          );
+          await before.publish(acked);
+          await before.publish(unacked);
+          await until(() => first.deliveries.length === 2, 5000, 'first deliveries');
+          // Published with no subscriber running: must still reach the durable after the restart.
+          const whileDown = makeEvent('while-down');
+          await before.publish(whileDown);
 
-    test('a stopped subscription receives nothing; the durable keeps its messages', () =>
-      withFixture(async (fixture) => {
-        const bus = await fixture.open();
-        const one = recorder('one');
-        const subscription = await bus.subscribe(subscribeOptions('pausable', ['acgs.>'], one.handler()));
-        await bus.publish(makeEvent('first'));
-        await until(() => one.deliveries.length === 1);
-        await subscription.stop();
-        const missed = makeEvent('while-stopped');
-        await bus.publish(missed);
-        await sleep(300);
-        assert.equal(one.deliveries.length, 1);
-        const two = recorder('two');
-        await bus.subscribe(subscribeOptions('pausable', ['acgs.>'], two.handler()));
-        await until(() => two.deliveries.length === 1, 5000, 'resumed delivery');
-        assert.equal(two.deliveries[0]!.id, missed.id);
-      }));
+          await fixture.restart();
+          const after = await fixture.open();
+          const fresh = makeEvent('after-restart');
+          await after.publish(fresh);
+          const second = recorder('after');
+          await after.subscribe(subscribeOptions('survivor', ['acgs.>'], second.handler()));
+          await until(() => second.deliveries.length >= 3, ACK_WAIT_MS * 8, 'deliveries after restart');
+          await sleep(ACK_WAIT_MS * 2);
+          assert.deepEqual(
+            second.deliveries.map((d) => d.id).sort(),
+            [unacked.id, whileDown.id, fresh.id].sort(),
+          );
+          const redelivered = second.deliveries.find((d) => d.id === unacked.id)!;
+          assert.equal(redelivered.deliveryCount, 2);
+        }));
 
-    test('runs up to `concurrency` handlers at once', () =>
-      withFixture(async (fixture) => {
-        const bus = await fixture.open();
-        let running = 0;
-        let peak = 0;
-        let done = 0;
-        await bus.subscribe(
-          subscribeOptions(
-            'parallel',
-            ['acgs.>'],
-            async (m) => {
-              running++;
-              peak = Math.max(peak, running);
-              await sleep(60);
-              running--;
-              await m.ack();
-              done++;
-            },
-            { concurrency: 3, ackWaitMs: 5000 },
-          ),
-        );
-        for (let i = 0; i < 9; i++) await bus.publish(makeEvent('parallel', { i }));
-        await until(() => done === 9, 5000, 'all handled');
-        assert.equal(peak, 3);
-      }));
+      test("deliverFrom 'new' skips events published before the durable existed; 'all' does not", () =>
+        withFixture(async (fixture) => {
+          const bus = await fixture.open();
+          const old = makeEvent('old');
+          await bus.publish(old);
+          const fromNew = recorder('new');
+          const fromAll = recorder('all');
+          await bus.subscribe(
+            subscribeOptions('from-new', ['acgs.>'], fromNew.handler(), { deliverFrom: 'new' }),
+          );
+          await bus.subscribe(subscribeOptions('from-all', ['acgs.>'], fromAll.handler()));
+          const latest = makeEvent('latest');
+          await bus.publish(latest);
+          await until(() => fromNew.deliveries.length >= 1 && fromAll.deliveries.length >= 2);
+          await sleep(200);
+          assert.deepEqual(
+            fromNew.deliveries.map((d) => d.id),
+            [latest.id],
+          );
+          assert.deepEqual(
+            fromAll.deliveries.map((d) => d.id),
+            [old.id, latest.id],
+          );
+        }));
 
-    test('rejects invalid durables and subject filters', () =>
-      withFixture(async (fixture) => {
-        const bus = await fixture.open();
-        const noop = async () => {};
-        await assert.rejects(bus.subscribe(subscribeOptions('bad name', ['acgs.>'], noop)), (error) =>
-          busErrors.is(error, 'BUS_OPTIONS_INVALID'),
-        );
-        await assert.rejects(bus.subscribe(subscribeOptions('ok', [], noop)), (error) =>
-          busErrors.is(error, 'BUS_OPTIONS_INVALID'),
-        );
-        for (const filter of ['acgs.>.x', 'other.>', 'acgs..x', 'acgs.a b']) {
-          await assert.rejects(bus.subscribe(subscribeOptions('ok', [filter], noop)), (error) =>
+      test('publishing the same event id twice delivers it once', () =>
+        withFixture(async (fixture) => {
+          const bus = await fixture.open();
+          const { deliveries, handler } = recorder();
+          await bus.subscribe(subscribeOptions('dedupe', ['acgs.>'], handler()));
+          const event = makeEvent('dup');
+          await bus.publish(event);
+          await bus.publish(event);
+          const marker = makeEvent('marker');
+          await bus.publish(marker);
+          await until(() => deliveries.some((d) => d.id === marker.id));
+          await sleep(100);
+          assert.deepEqual(
+            deliveries.map((d) => d.id),
+            [event.id, marker.id],
+          );
+        }));
+
+      test('a stopped subscription receives nothing; the durable keeps its messages', () =>
+        withFixture(async (fixture) => {
+          const bus = await fixture.open();
+          const one = recorder('one');
+          const subscription = await bus.subscribe(subscribeOptions('pausable', ['acgs.>'], one.handler()));
+          await bus.publish(makeEvent('first'));
+          await until(() => one.deliveries.length === 1);
+          await subscription.stop();
+          const missed = makeEvent('while-stopped');
+          await bus.publish(missed);
+          await sleep(300);
+          assert.equal(one.deliveries.length, 1);
+          const two = recorder('two');
+          await bus.subscribe(subscribeOptions('pausable', ['acgs.>'], two.handler()));
+          await until(() => two.deliveries.length === 1, 5000, 'resumed delivery');
+          assert.equal(two.deliveries[0]!.id, missed.id);
+        }));
+
+      test('runs up to `concurrency` handlers at once', () =>
+        withFixture(async (fixture) => {
+          const bus = await fixture.open();
+          let running = 0;
+          let peak = 0;
+          let done = 0;
+          await bus.subscribe(
+            subscribeOptions(
+              'parallel',
+              ['acgs.>'],
+              async (m) => {
+                running++;
+                peak = Math.max(peak, running);
+                await sleep(60);
+                running--;
+                await m.ack();
+                done++;
+              },
+              { concurrency: 3, ackWaitMs: 5000 },
+            ),
+          );
+          for (let i = 0; i < 9; i++) await bus.publish(makeEvent('parallel', { i }));
+          await until(() => done === 9, 5000, 'all handled');
+          assert.equal(peak, 3);
+        }));
+
+      test('rejects invalid durables and subject filters', () =>
+        withFixture(async (fixture) => {
+          const bus = await fixture.open();
+          const noop = async () => {};
+          await assert.rejects(bus.subscribe(subscribeOptions('bad name', ['acgs.>'], noop)), (error) =>
+            busErrors.is(error, 'BUS_OPTIONS_INVALID'),
+          );
+          await assert.rejects(bus.subscribe(subscribeOptions('ok', [], noop)), (error) =>
+            busErrors.is(error, 'BUS_OPTIONS_INVALID'),
+          );
+          for (const filter of ['acgs.>.x', 'other.>', 'acgs..x', 'acgs.a b']) {
+            await assert.rejects(bus.subscribe(subscribeOptions('ok', [filter], noop)), (error) =>
+              busErrors.is(error, 'BUS_SUBJECT_INVALID'),
+            );
+          }
+          await assert.rejects(bus.publish(makeEvent('has space')), (error) =>
             busErrors.is(error, 'BUS_SUBJECT_INVALID'),
           );
-        }
-        await assert.rejects(bus.publish(makeEvent('has space')), (error) =>
-          busErrors.is(error, 'BUS_SUBJECT_INVALID'),
-        );
-      }));
-  });
-}
+        }));
+    });
+  }
+});

@@ -1,0 +1,80 @@
+/** LocalEventBus-specific behaviour: what a real process crash (SIGKILL) leaves behind. */
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { createDatabase } from '../storage/create-database.js';
+import { LocalEventBus } from './local-event-bus.js';
+
+const here = new URL('.', import.meta.url);
+
+/** Runs in a child: publishes two events, takes one without acking, reports, then waits to be killed. */
+const child = (dbPath: string) => `
+const { createDatabase } = await import(${JSON.stringify(new URL('../storage/create-database.js', here).href)});
+const { LocalEventBus } = await import(${JSON.stringify(new URL('./local-event-bus.js', here).href)});
+const bus = await LocalEventBus.open(createDatabase(${JSON.stringify(dbPath)}));
+const event = (type) => ({ id: crypto.randomUUID(), type, source: 'ac', time: new Date().toISOString(), data: {} });
+const taken = event('taken'), acked = event('acked');
+await bus.subscribe({ durable: 'crash', subjects: ['acgs.>'], ackWaitMs: 500, handler: async (m) => {
+  if (m.event.id === acked.id) await m.ack();
+  if (m.event.id === taken.id) console.log('took ' + taken.id);
+}});
+await bus.publish(acked);
+await bus.publish(taken);
+const late = event('late');
+await bus.publish(late);
+console.log('published ' + [acked.id, taken.id, late.id].join(' '));
+setInterval(() => {}, 1000);
+`;
+
+test('after SIGKILL, acknowledged publishes survive and the durable resumes where it was', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'acgs-bus-crash-'));
+  const dbPath = join(dir, 'bus.db');
+  try {
+    const proc = spawn(process.execPath, ['--input-type=module', '-e', child(dbPath)], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let output = '';
+    proc.stdout.on('data', (chunk) => {
+      output += chunk;
+    });
+    const deadline = Date.now() + 10_000;
+    while (!(output.includes('published') && output.includes('took'))) {
+      if (Date.now() > deadline) throw new Error(`child did not get ready: ${output}`);
+      await sleep(10);
+    }
+    // With concurrency 1, `taken` (seq 2) only reaches its handler after `acked`'s ack committed.
+    proc.kill('SIGKILL');
+    await new Promise((resolve) => proc.once('exit', resolve));
+    const [acked, taken, late] = /published (\S+) (\S+) (\S+)/.exec(output)!.slice(1);
+
+    const database = createDatabase(dbPath);
+    const bus = await LocalEventBus.open(database);
+    try {
+      const seen: { id: string; deliveryCount: number }[] = [];
+      await bus.subscribe({
+        durable: 'crash',
+        subjects: ['acgs.>'],
+        ackWaitMs: 500,
+        handler: async (m) => {
+          seen.push({ id: m.event.id, deliveryCount: m.deliveryCount });
+          await m.ack();
+        },
+      });
+      const until = Date.now() + 5000;
+      while (seen.length < 2 && Date.now() < until) await sleep(20);
+      await sleep(700);
+      const ids = seen.map((s) => s.id);
+      assert.deepEqual(ids.sort(), [taken, late].sort(), `acked ${acked} must not come back`);
+      assert.equal(seen.find((s) => s.id === taken)!.deliveryCount, 2);
+    } finally {
+      await bus.close();
+      await database.close();
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -1,0 +1,114 @@
+/** NATS-specific behaviour: start-up failure, readiness during an outage, recovery on its own. */
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { connect } from 'nats';
+import { externalService } from '../../test/support/external-services.js';
+import { uniqueRunName } from '../../test/support/postgres-database.js';
+import { createTcpProxy } from '../../test/support/tcp-proxy.js';
+import { newId } from '../kernel/ids.js';
+import { busErrors } from './errors.js';
+import { NatsEventBus } from './nats-event-bus.js';
+
+const nats = await externalService('nats');
+
+async function until(
+  check: () => Promise<boolean> | boolean,
+  timeoutMs: number,
+  what: string,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(25);
+  }
+}
+
+const answers = (bus: NatsEventBus) =>
+  bus.ping().then(
+    () => true,
+    () => false,
+  );
+
+describe('NatsEventBus', { skip: nats.skip }, () => {
+  test('connect rejects quickly with BUS_UNAVAILABLE when nothing listens', async () => {
+    const started = Date.now();
+    await assert.rejects(
+      NatsEventBus.connect({ url: 'nats://127.0.0.1:1', connectTimeoutMs: 1000 }),
+      (error) => busErrors.is(error, 'BUS_UNAVAILABLE'),
+    );
+    assert.ok(Date.now() - started < 2000, `took ${Date.now() - started} ms`);
+  });
+
+  test('ping fails while NATS is away, then readiness and delivery recover by themselves', async () => {
+    const stream = uniqueRunName('ACGS_OUTAGE');
+    const subjectRoot = uniqueRunName('acgs_outage');
+    const proxy = await createTcpProxy(nats.url);
+    const bus = await NatsEventBus.connect({ url: proxy.url, stream, subjectRoot, pingTimeoutMs: 1000 });
+    try {
+      const received: string[] = [];
+      await bus.subscribe({
+        durable: 'outage',
+        subjects: ['acgs.>'],
+        ackWaitMs: 1000,
+        handler: async (m) => {
+          received.push(m.event.id);
+          await m.ack();
+        },
+      });
+      await bus.ping();
+
+      await proxy.stop();
+      const down = Date.now();
+      await until(async () => !(await answers(bus)), 3000, 'ping to fail');
+      assert.ok(Date.now() - down < 2500, `outage noticed after ${Date.now() - down} ms`);
+
+      await proxy.start();
+      await until(() => answers(bus), 10_000, 'ping to recover');
+      const id = newId();
+      await bus.publish({ id, type: 'after.outage', source: 'ac', time: new Date().toISOString(), data: {} });
+      await until(() => received.includes(id), 10_000, 'delivery after the outage');
+    } finally {
+      await bus.close();
+      await proxy.stop();
+      const nc = await connect({ servers: nats.url });
+      await (await nc.jetstreamManager()).streams.delete(stream).catch(() => false);
+      await nc.close();
+    }
+  });
+
+  test('maps the logical subject root onto the configured one and back', async () => {
+    const stream = uniqueRunName('ACGS_ROOT');
+    const subjectRoot = `${uniqueRunName('acgs_root')}.nested`;
+    const bus = await NatsEventBus.connect({ url: nats.url, stream, subjectRoot });
+    const nc = await connect({ servers: nats.url });
+    try {
+      const jsm = await nc.jetstreamManager();
+      assert.deepEqual((await jsm.streams.info(stream)).config.subjects, [`${subjectRoot}.>`]);
+      const subjects: string[] = [];
+      await bus.subscribe({
+        durable: 'root',
+        subjects: ['acgs.auth.*'],
+        handler: async (m) => {
+          subjects.push(m.subject);
+          await m.ack();
+        },
+      });
+      await bus.publish({
+        id: newId(),
+        type: 'login',
+        source: 'auth',
+        time: new Date().toISOString(),
+        data: {},
+      });
+      await until(() => subjects.length === 1, 5000, 'delivery');
+      assert.deepEqual(subjects, ['acgs.auth.login']);
+      const stored = await jsm.streams.getMessage(stream, { seq: 1 });
+      assert.equal(stored.subject, `${subjectRoot}.auth.login`);
+    } finally {
+      await bus.close();
+      await (await nc.jetstreamManager()).streams.delete(stream).catch(() => false);
+      await nc.close();
+    }
+  });
+});
