@@ -129,11 +129,12 @@ function buildEngine(
       if (action !== '*' && !byAction.has(action)) byAction.set(action, []);
     }
   }
-  for (const [action, list] of byAction) {
-    for (const p of all) {
-      const actions = p.source.policy.target.actions;
-      if (actions.includes(action) || actions.includes('*')) list.push(p);
-    }
+  // One pass in priority order keeps every list sorted: O(policies + action types × wildcards).
+  const lists = [...byAction.values()];
+  for (const p of all) {
+    const actions = p.source.policy.target.actions;
+    if (actions.includes('*')) for (const list of lists) list.push(p);
+    else for (const action of actions) byAction.get(action)!.push(p);
   }
   const validate = compileRequestValidator(vocabulary);
   const ctx: EvalContext = {
