@@ -12,6 +12,7 @@ import { createLogger } from '../kit/logger.js';
 import type { ServiceContext, ServiceModule } from '../kit/service-module.js';
 import { EMPTY_CONSTITUTION_HASH } from '../services/constitutional-ai/empty-constitution.js';
 import { type Adapters, openAdapters } from './adapters.js';
+import { authenticationSources, buildAuthenticator } from './authenticator.js';
 import { wireServices } from './service-catalogue.js';
 import { SERVICE_MIGRATIONS } from './service-migrations.js';
 import { PLATFORM_VERSION } from './version.js';
@@ -75,6 +76,7 @@ export async function startPlatform(
       constitution,
       metrics,
       version: PLATFORM_VERSION,
+      authenticator: buildAuthenticator(authenticationSources(config, wired.auth), adapters.cache),
     });
     for (const module of wired.modules) {
       await module.start?.();

@@ -1,7 +1,7 @@
 import type { ConstitutionContract } from '../kernel/contracts/constitution.js';
 import type { ServiceName } from '../kernel/services.js';
 import type { ServiceContext, ServiceModule } from '../kit/service-module.js';
-import { createAuthService } from '../services/auth/service.js';
+import { type AuthService, createAuthService } from '../services/auth/service.js';
 import { ConstitutionClient } from '../services/constitutional-ai/client.js';
 import { createConstitutionalAiService } from '../services/constitutional-ai/service.js';
 import { createDarwinGodelMachineService } from '../services/darwin-godel-machine/service.js';
@@ -16,12 +16,13 @@ export interface WiredServices {
   /** The constitution contract as this process reaches it: in-process if `ac` runs here, HTTP otherwise. */
   readonly constitution: ConstitutionContract;
   readonly constitutionIsLocal: boolean;
+  /** The Auth service when it runs in this process (its key source and API-key resolver feed the guard). */
+  readonly auth: AuthService | undefined;
 }
 
 type Factory = (context: ServiceContext) => ServiceModule;
 
-const FACTORIES: Readonly<Record<Exclude<ServiceName, 'ac'>, Factory>> = {
-  auth: createAuthService,
+const FACTORIES: Readonly<Record<Exclude<ServiceName, 'ac' | 'auth'>, Factory>> = {
   integrity: createIntegrityService,
   fv: createFormalVerificationService,
   gs: createGovernanceSynthesisService,
@@ -37,6 +38,9 @@ const FACTORIES: Readonly<Record<Exclude<ServiceName, 'ac'>, Factory>> = {
 export function wireServices(names: readonly ServiceName[], context: ServiceContext): WiredServices {
   const constitutionalAi = names.includes('ac') ? createConstitutionalAiService(context) : undefined;
   const constitution = constitutionalAi?.contract ?? new ConstitutionClient(context.config.serviceUrls.ac);
-  const modules = names.map((name) => (name === 'ac' ? constitutionalAi! : FACTORIES[name](context)));
-  return { modules, constitution, constitutionIsLocal: constitutionalAi !== undefined };
+  const auth = names.includes('auth') ? createAuthService(context) : undefined;
+  const modules = names.map((name) =>
+    name === 'ac' ? constitutionalAi! : name === 'auth' ? auth! : FACTORIES[name](context),
+  );
+  return { modules, constitution, constitutionIsLocal: constitutionalAi !== undefined, auth };
 }

@@ -1,12 +1,13 @@
 import type { Migration } from 'kysely';
 import type { ServiceName } from '../kernel/services.js';
+import { authMigrations } from '../services/auth/store.js';
 import { integrityMigrations } from '../services/integrity/store.js';
 
 type Migrations = Readonly<Record<string, Migration>>;
 
 /** Each service's migrations, applied under the service's own name as migration owner. */
 export const SERVICE_MIGRATIONS: Readonly<Record<ServiceName, Migrations>> = {
-  auth: {},
+  auth: authMigrations,
   ac: {},
   integrity: integrityMigrations,
   fv: {},

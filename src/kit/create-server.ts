@@ -14,6 +14,7 @@ import { commonErrors } from '../kernel/errors.js';
 import { SERVICES } from '../kernel/services.js';
 import type { ActiveConstitution } from './active-constitution.js';
 import type { HttpMetrics } from './http-metrics.js';
+import { LazyRequestLogger } from './lazy-request-logger.js';
 import { documentForPrefixes, mergedDocument } from './openapi.js';
 import { PROBLEM_CONTENT_TYPE, toProblem } from './problem-details.js';
 import { runReadinessChecks } from './readiness.js';
@@ -49,9 +50,9 @@ function hashMismatch(expected: string, active: ConstitutionalHash) {
   );
 }
 
-type RouteHook = NonNullable<RouteOptions['preHandler']>;
+type RouteHook = NonNullable<RouteOptions['onRequest']>;
 
-function prependHook(first: RouteHook, rest: RouteOptions['preHandler']): RouteHook {
+function prependHook(first: RouteHook, rest: RouteOptions['onRequest']): RouteHook {
   if (rest === undefined) return first;
   return [first, ...(Array.isArray(rest) ? rest : [rest])] as RouteHook;
 }
@@ -67,6 +68,12 @@ export async function createServer(options: ServerOptions): Promise<FastifyInsta
       const given = request.headers['x-request-id'];
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
     },
+    childLoggerFactory: (logger, bindings, childOptions) =>
+      new LazyRequestLogger(
+        logger as unknown as Logger,
+        bindings,
+        childOptions,
+      ) as unknown as FastifyBaseLogger,
     bodyLimit: config.bodyLimitBytes,
     return503OnClosing: true,
     forceCloseConnections: 'idle',
@@ -75,11 +82,15 @@ export async function createServer(options: ServerOptions): Promise<FastifyInsta
   app.decorateRequest('principal', undefined);
 
   const guard = createGuard(options.authenticator);
+  const declaredRoutes: RouteOptions[] = [];
+  app.decorate('declaredRoutes', declaredRoutes);
   app.addHook('onRoute', (route) => {
     assertRouteDeclaresAuth(route);
-    // Only protected routes pay for the guard.
+    declaredRoutes.push(route);
+    // Only protected routes pay for the guard. It runs on request, before the body is read and
+    // validated, so a caller without credentials learns nothing about a route's schema.
     if (route.config?.auth && 'roles' in route.config.auth)
-      route.preHandler = prependHook(guard, route.preHandler);
+      route.onRequest = prependHook(guard, route.onRequest);
   });
   // Failed requests are always logged; successful ones at debug, since a line per request would
   // cost more than everything else the kit does (measured in bench/http-kit.bench.ts).

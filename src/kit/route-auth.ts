@@ -18,6 +18,13 @@ declare module 'fastify' {
   interface FastifyRequest {
     principal: Principal | undefined;
   }
+  interface FastifyInstance {
+    /**
+     * Every route registered on this server with its options (`config.auth`, `config.service`),
+     * in registration order: the authorisation matrix test walks it.
+     */
+    readonly declaredRoutes: readonly RouteOptions[];
+  }
 }
 
 /** Verifies the credentials of a request (bearer token or API key); supplied by the Auth service. */

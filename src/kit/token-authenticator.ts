@@ -1,0 +1,224 @@
+import { createPublicKey, type KeyObject, verify } from 'node:crypto';
+import type { FastifyRequest } from 'fastify';
+import type { CacheStore } from '../cache/cache-store.js';
+import {
+  ACCESS_TOKEN_AUDIENCE,
+  ACCESS_TOKEN_ISSUER,
+  API_KEY_PATTERN,
+  type ApiKeyResolver,
+  AUTH_CACHE_KEYS,
+  type JsonWebKeySet,
+  type VerificationKeySource,
+} from '../kernel/contracts/auth.js';
+import type { Principal, Role } from '../kernel/roles.js';
+import { ROLES } from '../kernel/roles.js';
+import { BEARER_CHALLENGE, guardErrors } from './auth-errors.js';
+import type { Authenticator } from './route-auth.js';
+
+export interface TokenAuthenticatorOptions {
+  readonly keys: VerificationKeySource;
+  readonly apiKeys: ApiKeyResolver;
+  /** Where revocations and API-key rate counters live (Redis when distributed). */
+  readonly cache: CacheStore;
+  /** Epoch milliseconds; tests move it. */
+  readonly now?: () => number;
+  /** Tolerated clock difference between issuer and verifier, seconds (default 30). */
+  readonly clockSkewSeconds?: number;
+  /** At most one key-set refresh for an unknown `kid` per this many ms (default 5000). */
+  readonly refreshCooldownMs?: number;
+  /** Verified tokens remembered, so a token's signature is checked once (default 10 000). */
+  readonly verifiedTokenCacheSize?: number;
+}
+
+interface VerifiedToken {
+  readonly principal: Principal;
+  readonly jti: string;
+  readonly expMs: number;
+  readonly nbfMs: number;
+}
+
+const MAX_TOKEN_LENGTH = 8192;
+const JWT_SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]{86}$/;
+const KNOWN_ROLES = new Set<string>(ROLES);
+
+function invalid(message: string) {
+  return guardErrors.create('AUTH_TOKEN_INVALID', message, { headers: BEARER_CHALLENGE });
+}
+
+function parseSegment(segment: string): Record<string, unknown> {
+  let value: unknown;
+  try {
+    value = JSON.parse(Buffer.from(segment, 'base64url').toString('utf8'));
+  } catch {
+    throw invalid('the token is not a JWT');
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw invalid('the token is not a JWT');
+  return value as Record<string, unknown>;
+}
+
+/**
+ * The guard's `Authenticator`: verifies EdDSA access tokens locally against the Auth service's
+ * published keys, and API keys through an `ApiKeyResolver`; checks revocation and API-key rate
+ * limits through the cache store, so every replica agrees. Only `EdDSA` is accepted, whatever a
+ * token's header says, so `alg: none` and HMAC-with-the-public-key tokens fail.
+ *
+ * A token's signature is checked once; the verified claims are remembered (bounded, until the
+ * token expires), and every use still checks the time window and the revocation list.
+ */
+export class TokenAuthenticator implements Authenticator {
+  private readonly now: () => number;
+  private readonly skewMs: number;
+  private readonly cooldownMs: number;
+  private readonly cacheSize: number;
+  private readonly verified = new Map<string, VerifiedToken>();
+  private keysByKid = new Map<string, KeyObject>();
+  private loaded = false;
+  private lastRefreshMs = Number.NEGATIVE_INFINITY;
+  private refreshing: Promise<void> | undefined;
+
+  constructor(private readonly options: TokenAuthenticatorOptions) {
+    this.now = options.now ?? Date.now;
+    this.skewMs = (options.clockSkewSeconds ?? 30) * 1000;
+    this.cooldownMs = options.refreshCooldownMs ?? 5000;
+    this.cacheSize = options.verifiedTokenCacheSize ?? 10_000;
+  }
+
+  async authenticate(request: FastifyRequest): Promise<Principal | undefined> {
+    const authorization = request.headers.authorization;
+    const apiKey = request.headers['x-api-key'];
+    if (authorization !== undefined) {
+      if (apiKey !== undefined) throw invalid('send either a bearer token or an API key, not both');
+      const match = /^Bearer +(\S+)$/i.exec(authorization);
+      if (!match) throw invalid('the Authorization header must be "Bearer <token>"');
+      return this.verifyAccessToken(match[1]!);
+    }
+    if (typeof apiKey === 'string') return this.verifyApiKey(apiKey);
+    if (apiKey !== undefined) throw guardErrors.create('AUTH_API_KEY_INVALID', 'send one x-api-key header');
+    return undefined;
+  }
+
+  /** Verifies a bearer access token and returns its principal; throws AUTH_TOKEN_* errors. */
+  async verifyAccessToken(token: string): Promise<Principal> {
+    const now = this.now();
+    let entry = this.verified.get(token);
+    if (entry === undefined) {
+      entry = await this.verifySignedToken(token, now);
+      if (this.verified.size >= this.cacheSize) {
+        const oldest = this.verified.keys().next().value;
+        if (oldest !== undefined) this.verified.delete(oldest);
+      }
+      this.verified.set(token, entry);
+    }
+    if (now >= entry.expMs + this.skewMs) {
+      this.verified.delete(token);
+      throw guardErrors.create('AUTH_TOKEN_EXPIRED', 'the access token has expired; refresh it', {
+        headers: BEARER_CHALLENGE,
+      });
+    }
+    if (now + this.skewMs < entry.nbfMs) throw invalid('the access token is not valid yet');
+    if (await this.options.cache.has(AUTH_CACHE_KEYS.revokedToken(entry.jti))) {
+      throw guardErrors.create('AUTH_TOKEN_REVOKED', 'the access token has been revoked', {
+        headers: BEARER_CHALLENGE,
+      });
+    }
+    return entry.principal;
+  }
+
+  private async verifySignedToken(token: string, now: number): Promise<VerifiedToken> {
+    if (token.length > MAX_TOKEN_LENGTH || !JWT_SHAPE.test(token))
+      throw invalid('the token is not an EdDSA JWT');
+    const [head, body, signature] = token.split('.') as [string, string, string];
+    const header = parseSegment(head);
+    if (header.alg !== 'EdDSA') throw invalid('only EdDSA access tokens are accepted');
+    if (header.crit !== undefined) throw invalid('the token has critical header parameters');
+    if (typeof header.kid !== 'string') throw invalid('the token names no key');
+    const key = await this.keyFor(header.kid);
+    if (key === undefined) throw invalid('the token is signed with an unknown key');
+    const signed = verify(
+      null,
+      Buffer.from(`${head}.${body}`, 'latin1'),
+      key,
+      Buffer.from(signature, 'base64url'),
+    );
+    if (!signed) throw invalid('the token signature does not verify');
+    const claims = parseSegment(body);
+    if (claims.iss !== ACCESS_TOKEN_ISSUER) throw invalid('the token has another issuer');
+    const aud = claims.aud;
+    if (!(aud === ACCESS_TOKEN_AUDIENCE || (Array.isArray(aud) && aud.includes(ACCESS_TOKEN_AUDIENCE))))
+      throw invalid('the token is for another audience');
+    const { sub, jti, exp, iat, nbf, roles, scope } = claims;
+    if (typeof sub !== 'string' || sub === '') throw invalid('the token has no subject');
+    if (typeof jti !== 'string' || jti === '') throw invalid('the token has no id');
+    if (typeof exp !== 'number' || !Number.isFinite(exp)) throw invalid('the token has no expiry');
+    if (typeof iat !== 'number' || iat * 1000 > now + this.skewMs)
+      throw invalid('the token is issued in the future');
+    if (nbf !== undefined && typeof nbf !== 'number') throw invalid('the token has a malformed nbf');
+    if (!Array.isArray(roles) || !roles.every((role) => typeof role === 'string' && KNOWN_ROLES.has(role)))
+      throw invalid('the token has malformed roles');
+    if (scope !== undefined && typeof scope !== 'string') throw invalid('the token has a malformed scope');
+    return {
+      principal: {
+        subject: sub,
+        roles: roles as Role[],
+        scopes: scope ? scope.split(' ').filter(Boolean) : [],
+        kind: claims.kind === 'service' ? 'service' : 'user',
+      },
+      jti,
+      expMs: exp * 1000,
+      nbfMs: typeof nbf === 'number' ? nbf * 1000 : iat * 1000,
+    };
+  }
+
+  private async keyFor(kid: string): Promise<KeyObject | undefined> {
+    if (!this.loaded) await this.refreshKeys(false);
+    const known = this.keysByKid.get(kid);
+    if (known !== undefined) return known;
+    if (this.now() - this.lastRefreshMs >= this.cooldownMs) await this.refreshKeys(true);
+    return this.keysByKid.get(kid);
+  }
+
+  private refreshKeys(force: boolean): Promise<void> {
+    this.refreshing ??= (async () => {
+      try {
+        this.lastRefreshMs = this.now();
+        this.keysByKid = importKeySet(await this.options.keys.keySet(force));
+        this.loaded = true;
+      } finally {
+        this.refreshing = undefined;
+      }
+    })();
+    return this.refreshing;
+  }
+
+  private async verifyApiKey(presented: string): Promise<Principal> {
+    if (!API_KEY_PATTERN.test(presented))
+      throw guardErrors.create('AUTH_API_KEY_INVALID', 'the API key is not valid');
+    const key = await this.options.apiKeys.resolve(presented);
+    if (key === undefined) throw guardErrors.create('AUTH_API_KEY_INVALID', 'the API key is not valid');
+    if (key.revoked || (await this.options.cache.has(AUTH_CACHE_KEYS.revokedApiKey(key.keyId))))
+      throw guardErrors.create('AUTH_API_KEY_REVOKED', 'the API key has been revoked');
+    if (key.expiresAtMs !== null && this.now() >= key.expiresAtMs)
+      throw guardErrors.create('AUTH_API_KEY_EXPIRED', 'the API key has expired');
+    const reading = await this.options.cache.increment(AUTH_CACHE_KEYS.apiKeyRate(key.keyId), 60_000);
+    if (reading.count > key.rateLimitPerMinute) {
+      throw guardErrors.create(
+        'AUTH_RATE_LIMITED',
+        `this API key may make ${key.rateLimitPerMinute} requests a minute`,
+        { headers: { 'retry-after': String(Math.max(1, Math.ceil(reading.resetInMs / 1000))) } },
+      );
+    }
+    return { subject: key.subject, roles: key.roles, scopes: key.scopes, kind: 'service' };
+  }
+}
+
+/** Imports the Ed25519 keys of a JWKS; other key types are ignored. */
+export function importKeySet(set: JsonWebKeySet): Map<string, KeyObject> {
+  const keys = new Map<string, KeyObject>();
+  for (const jwk of set.keys) {
+    if (jwk.kty !== 'OKP' || jwk.crv !== 'Ed25519' || typeof jwk.kid !== 'string') continue;
+    if (jwk.alg !== undefined && jwk.alg !== 'EdDSA') continue;
+    keys.set(jwk.kid, createPublicKey({ key: { kty: 'OKP', crv: 'Ed25519', x: jwk.x }, format: 'jwk' }));
+  }
+  return keys;
+}

@@ -1,0 +1,18 @@
+import type { Logger } from 'pino';
+import type { EventBus } from '../../bus/event-bus.js';
+import type { CacheStore } from '../../cache/cache-store.js';
+import type { AuthSettings } from './auth-settings.js';
+import type { SigningKeyRing } from './signing-key-ring.js';
+import type { AuthStore } from './store.js';
+
+/** What the Auth use cases work with. */
+export interface AuthDeps {
+  readonly store: AuthStore;
+  readonly cache: CacheStore;
+  readonly bus: EventBus;
+  readonly keyRing: SigningKeyRing;
+  readonly settings: AuthSettings;
+  readonly logger: Logger;
+  /** Epoch milliseconds. */
+  readonly now: () => number;
+}

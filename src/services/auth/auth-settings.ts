@@ -1,0 +1,73 @@
+import { ConfigError } from '../../kernel/config.js';
+
+/** The Auth service's tunables, from the environment (documented in docs/auth.md). */
+export interface AuthSettings {
+  /** Access-token lifetime, seconds (15 minutes). */
+  readonly accessTokenTtlSeconds: number;
+  /** Refresh-token lifetime, seconds (7 days); each refresh issues a new one. */
+  readonly refreshTokenTtlSeconds: number;
+  /** Failed logins (per account name) that lock it. */
+  readonly lockoutThreshold: number;
+  /** How long a lock lasts, and the window failures are counted in. */
+  readonly lockoutMs: number;
+  /** Login attempts allowed per client IP and per account name in each rate window. */
+  readonly loginRatePerIp: number;
+  readonly loginRatePerAccount: number;
+  readonly loginRateWindowMs: number;
+  /** API keys' default per-key rate limit, requests a minute. */
+  readonly apiKeyRatePerMinute: number;
+  /** The first admin's password; absent: generated and printed once to stderr. */
+  readonly adminPassword: string | undefined;
+  readonly adminUsername: string;
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+export const AUTH_VARIABLES = [
+  ['ACGS_ADMIN_USERNAME', 'the first admin account name', 'admin'],
+  ['ACGS_ADMIN_PASSWORD', 'the first admin password (at least 12 characters)', 'generated, printed once'],
+  ['ACGS_AUTH_LOCKOUT_MS', 'lockout duration and failure window, ms (1000 to 86400000)', '900000'],
+  ['ACGS_AUTH_LOCKOUT_THRESHOLD', 'failed logins before a lockout (1 to 100)', '5'],
+  ['ACGS_AUTH_LOGIN_RATE_PER_IP', 'login attempts per client IP per window (1 to 100000)', '30'],
+  ['ACGS_AUTH_LOGIN_RATE_PER_ACCOUNT', 'login attempts per account per window (1 to 100000)', '10'],
+  ['ACGS_AUTH_LOGIN_RATE_WINDOW_MS', 'the login rate window, ms (1000 to 3600000)', '60000'],
+  ['ACGS_AUTH_API_KEY_RATE', 'default requests per minute per API key (1 to 1000000)', '600'],
+] as const;
+
+/** Reads and validates the Auth settings; throws ConfigError naming every bad variable. */
+export function loadAuthSettings(env: Env = process.env): AuthSettings {
+  const problems: string[] = [];
+  const integer = (name: string, fallback: number, min: number, max: number): number => {
+    const raw = env[name]?.trim();
+    if (raw === undefined || raw === '') return fallback;
+    const value = /^\d+$/.test(raw) ? Number(raw) : Number.NaN;
+    if (!Number.isSafeInteger(value) || value < min || value > max) {
+      problems.push(`${name}: expected an integer from ${min} to ${max}, got ${JSON.stringify(raw)}`);
+      return fallback;
+    }
+    return value;
+  };
+  const adminPassword = env.ACGS_ADMIN_PASSWORD === '' ? undefined : env.ACGS_ADMIN_PASSWORD;
+  if (adminPassword !== undefined && adminPassword.length < 12)
+    problems.push('ACGS_ADMIN_PASSWORD: expected at least 12 characters');
+  const adminUsername = env.ACGS_ADMIN_USERNAME?.trim() || 'admin';
+  if (!USERNAME.test(adminUsername))
+    problems.push(`ACGS_ADMIN_USERNAME: expected a user name matching ${USERNAME}`);
+  const settings: AuthSettings = {
+    accessTokenTtlSeconds: 900,
+    refreshTokenTtlSeconds: 7 * 24 * 3600,
+    lockoutThreshold: integer('ACGS_AUTH_LOCKOUT_THRESHOLD', 5, 1, 100),
+    lockoutMs: integer('ACGS_AUTH_LOCKOUT_MS', 15 * 60_000, 1000, 86_400_000),
+    loginRatePerIp: integer('ACGS_AUTH_LOGIN_RATE_PER_IP', 30, 1, 100_000),
+    loginRatePerAccount: integer('ACGS_AUTH_LOGIN_RATE_PER_ACCOUNT', 10, 1, 100_000),
+    loginRateWindowMs: integer('ACGS_AUTH_LOGIN_RATE_WINDOW_MS', 60_000, 1000, 3_600_000),
+    apiKeyRatePerMinute: integer('ACGS_AUTH_API_KEY_RATE', 600, 1, 1_000_000),
+    adminPassword,
+    adminUsername,
+  };
+  if (problems.length > 0) throw new ConfigError(problems);
+  return settings;
+}
+
+/** User and service-account names: 3–64 of letters, digits, `.`, `_`, `-`, `@`. */
+export const USERNAME = /^[A-Za-z0-9._@-]{3,64}$/;

@@ -1,0 +1,104 @@
+import { type Static, Type } from '@sinclair/typebox';
+import type { FastifyInstance } from 'fastify';
+import type { ApiKeyResolver } from '../../../kernel/contracts/auth.js';
+import type { AuthDeps } from '../auth-deps.js';
+import { authErrors } from '../errors.js';
+import { createApiKey } from '../usecases/create-api-key.js';
+import { listApiKeys } from '../usecases/list-api-keys.js';
+import { revokeApiKey } from '../usecases/revoke-api-key.js';
+import {
+  ADMIN,
+  ApiKeySchema,
+  IdParam,
+  NewApiKeySchema,
+  NoContent,
+  RoleSchema,
+  tagged,
+  Username,
+} from './route-schemas.js';
+
+const CreateApiKeyBody = Type.Object(
+  {
+    account: Username,
+    roles: Type.Array(RoleSchema, { minItems: 1, maxItems: 7, uniqueItems: true }),
+    name: Type.Optional(Type.String({ minLength: 1, maxLength: 128 })),
+    scopes: Type.Optional(
+      Type.Array(Type.String({ pattern: '^[\\w:.*-]{1,64}$' }), { maxItems: 32, uniqueItems: true }),
+    ),
+    expiresInDays: Type.Optional(Type.Integer({ minimum: 1, maximum: 3650 })),
+    rateLimitPerMinute: Type.Optional(Type.Integer({ minimum: 1, maximum: 1_000_000 })),
+  },
+  { additionalProperties: false },
+);
+const ResolveBody = Type.Object(
+  { key: Type.String({ minLength: 1, maxLength: 128 }) },
+  { additionalProperties: false },
+);
+const ResolvedSchema = Type.Object({
+  keyId: Type.String(),
+  subject: Type.String(),
+  roles: Type.Array(RoleSchema),
+  scopes: Type.Array(Type.String()),
+  expiresAtMs: Type.Union([Type.Integer(), Type.Null()]),
+  revoked: Type.Boolean(),
+  rateLimitPerMinute: Type.Integer(),
+});
+
+/** API keys for service accounts (admin), and key resolution for other services' guards (service). */
+export function registerApiKeyRoutes(app: FastifyInstance, deps: AuthDeps, resolver: ApiKeyResolver): void {
+  app.get(
+    '/api/v1/auth/api-keys',
+    {
+      config: { auth: { roles: ADMIN } },
+      schema: {
+        ...tagged('List API keys (never the keys themselves)'),
+        response: { 200: Type.Array(ApiKeySchema) },
+      },
+    },
+    async () => listApiKeys(deps),
+  );
+  app.post<{ Body: Static<typeof CreateApiKeyBody> }>(
+    '/api/v1/auth/api-keys',
+    {
+      config: { auth: { roles: ADMIN } },
+      schema: {
+        ...tagged('Create an API key for a service account; the key is shown once'),
+        body: CreateApiKeyBody,
+        response: { 201: NewApiKeySchema },
+      },
+    },
+    async (request, reply) =>
+      reply.code(201).send(await createApiKey(deps, { ...request.body, actor: request.principal!.subject })),
+  );
+  app.post<{ Params: Static<typeof IdParam> }>(
+    '/api/v1/auth/api-keys/:id/revoke',
+    {
+      config: { auth: { roles: ADMIN } },
+      schema: {
+        ...tagged('Revoke an API key (by id or prefix)'),
+        params: IdParam,
+        response: { 204: NoContent },
+      },
+    },
+    async (request, reply) => {
+      await revokeApiKey(deps, request.params.id, request.principal!.subject);
+      return reply.code(204).send();
+    },
+  );
+  app.post<{ Body: Static<typeof ResolveBody> }>(
+    '/api/v1/auth/api-keys/resolve',
+    {
+      config: { auth: { roles: ['service'] } },
+      schema: {
+        ...tagged("Resolve a presented API key for another service's guard"),
+        body: ResolveBody,
+        response: { 200: ResolvedSchema },
+      },
+    },
+    async (request) => {
+      const resolved = await resolver.resolve(request.body.key);
+      if (resolved === undefined) throw authErrors.create('AUTH_API_KEY_NOT_FOUND', 'no such API key');
+      return resolved;
+    },
+  );
+}

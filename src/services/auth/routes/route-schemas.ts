@@ -1,0 +1,56 @@
+import { type TSchema, Type } from '@sinclair/typebox';
+import { ROLES, type Role } from '../../../kernel/roles.js';
+
+/** Every role: routes any signed-in caller may use. */
+export const ANY_ROLE: readonly Role[] = ROLES;
+export const ADMIN: readonly Role[] = ['admin'];
+
+export const RoleSchema = Type.Union(ROLES.map((role) => Type.Literal(role)));
+export const Username = Type.String({
+  pattern: '^[A-Za-z0-9._@-]{3,64}$',
+  description: 'letters, digits, . _ @ -',
+});
+export const IdParam = Type.Object({ id: Type.String({ minLength: 1, maxLength: 128 }) });
+
+export const TokenPairSchema = Type.Object({
+  accessToken: Type.String(),
+  tokenType: Type.Literal('Bearer'),
+  expiresIn: Type.Integer({ description: 'seconds' }),
+  refreshToken: Type.String(),
+  refreshExpiresIn: Type.Integer({ description: 'seconds' }),
+});
+
+export const UserSchema = Type.Object({
+  id: Type.String(),
+  username: Type.String(),
+  email: Type.Union([Type.String(), Type.Null()]),
+  kind: Type.Union([Type.Literal('user'), Type.Literal('service')]),
+  roles: Type.Array(RoleSchema),
+  disabled: Type.Boolean(),
+  totpEnabled: Type.Boolean(),
+  createdAt: Type.String(),
+});
+
+const apiKeyFields = {
+  id: Type.String(),
+  prefix: Type.String(),
+  account: Type.String(),
+  name: Type.String(),
+  roles: Type.Array(RoleSchema),
+  scopes: Type.Array(Type.String()),
+  expiresAt: Type.Union([Type.String(), Type.Null()]),
+  revokedAt: Type.Union([Type.String(), Type.Null()]),
+  rateLimitPerMinute: Type.Integer(),
+  createdAt: Type.String(),
+};
+export const ApiKeySchema = Type.Object(apiKeyFields);
+export const NewApiKeySchema = Type.Object({
+  ...apiKeyFields,
+  key: Type.String({ description: 'the key itself: shown this once, stored only as a digest' }),
+});
+
+export function tagged(summary: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return { tags: ['auth'], summary, ...extra };
+}
+
+export const NoContent: TSchema = Type.Null();

@@ -1,0 +1,50 @@
+import { type Static, Type } from '@sinclair/typebox';
+import type { FastifyInstance } from 'fastify';
+import type { AuthDeps } from '../auth-deps.js';
+import { createUser } from '../usecases/create-user.js';
+import { disableUser } from '../usecases/disable-user.js';
+import { listUsers } from '../usecases/list-users.js';
+import { ADMIN, IdParam, RoleSchema, tagged, Username, UserSchema } from './route-schemas.js';
+
+const CreateUserBody = Type.Object(
+  {
+    username: Username,
+    email: Type.Optional(Type.String({ format: 'email', maxLength: 254 })),
+    password: Type.String({ minLength: 12, maxLength: 1024 }),
+    roles: Type.Array(RoleSchema, { minItems: 1, maxItems: 7, uniqueItems: true }),
+  },
+  { additionalProperties: false },
+);
+
+/** User administration (admin only). */
+export function registerUserRoutes(app: FastifyInstance, deps: AuthDeps): void {
+  app.get(
+    '/api/v1/auth/users',
+    {
+      config: { auth: { roles: ADMIN } },
+      schema: { ...tagged('List users and service accounts'), response: { 200: Type.Array(UserSchema) } },
+    },
+    async () => listUsers(deps),
+  );
+  app.post<{ Body: Static<typeof CreateUserBody> }>(
+    '/api/v1/auth/users',
+    {
+      config: { auth: { roles: ADMIN } },
+      schema: { ...tagged('Create a user'), body: CreateUserBody, response: { 201: UserSchema } },
+    },
+    async (request, reply) =>
+      reply.code(201).send(await createUser(deps, { ...request.body, actor: request.principal!.subject })),
+  );
+  app.post<{ Params: Static<typeof IdParam> }>(
+    '/api/v1/auth/users/:id/disable',
+    {
+      config: { auth: { roles: ADMIN } },
+      schema: {
+        ...tagged('Disable a user or service account; its sessions are revoked'),
+        params: IdParam,
+        response: { 200: UserSchema },
+      },
+    },
+    async (request) => disableUser(deps, request.params.id, request.principal!.subject),
+  );
+}

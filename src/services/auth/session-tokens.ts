@@ -1,0 +1,81 @@
+import { ACCESS_TOKEN_AUDIENCE, ACCESS_TOKEN_ISSUER, AUTH_CACHE_KEYS } from '../../kernel/contracts/auth.js';
+import { newId } from '../../kernel/ids.js';
+import type { AuthDeps } from './auth-deps.js';
+import { newRefreshToken, secretDigest } from './secret-tokens.js';
+import type { UserRecord } from './store.js';
+
+/** What login and refresh answer. */
+export interface TokenPair {
+  readonly accessToken: string;
+  readonly tokenType: 'Bearer';
+  readonly expiresIn: number;
+  readonly refreshToken: string;
+  readonly refreshExpiresIn: number;
+}
+
+/** Signs an access token for a user in a session and records its id on the session. */
+async function issueAccessToken(deps: AuthDeps, user: UserRecord, sessionId: string): Promise<string> {
+  const iat = Math.floor(deps.now() / 1000);
+  const exp = iat + deps.settings.accessTokenTtlSeconds;
+  const jti = newId();
+  const token = await deps.keyRing.sign({
+    iss: ACCESS_TOKEN_ISSUER,
+    aud: ACCESS_TOKEN_AUDIENCE,
+    sub: user.id,
+    name: user.username,
+    roles: user.roles,
+    scope: '',
+    kind: user.kind,
+    sid: sessionId,
+    jti,
+    iat,
+    exp,
+  });
+  await deps.store.setSessionAccess(sessionId, jti, exp * 1000);
+  return token;
+}
+
+/** Issues a refresh token in a session (a rotation family) and an access token. */
+export async function issueTokenPair(
+  deps: AuthDeps,
+  user: UserRecord,
+  sessionId: string,
+): Promise<TokenPair> {
+  const refreshToken = newRefreshToken();
+  const ttl = deps.settings.refreshTokenTtlSeconds;
+  await deps.store.insertRefreshToken(
+    { tokenHash: secretDigest(refreshToken), sessionId, expiresMs: deps.now() + ttl * 1000, usedMs: null },
+    deps.now(),
+  );
+  const accessToken = await issueAccessToken(deps, user, sessionId);
+  return {
+    accessToken,
+    tokenType: 'Bearer',
+    expiresIn: deps.settings.accessTokenTtlSeconds,
+    refreshToken,
+    refreshExpiresIn: ttl,
+  };
+}
+
+export async function startSession(deps: AuthDeps, user: UserRecord): Promise<TokenPair> {
+  const sessionId = newId();
+  await deps.store.insertSession(sessionId, user.id, deps.now());
+  return issueTokenPair(deps, user, sessionId);
+}
+
+/**
+ * Revokes sessions (each a refresh-token family) and puts their live access tokens on the
+ * revocation list until they expire, so every replica's guard refuses them at once.
+ */
+export async function revokeSessions(
+  deps: AuthDeps,
+  where: { readonly sessionId: string } | { readonly userId: string },
+  reason: string,
+): Promise<number> {
+  const now = deps.now();
+  const live = await deps.store.revokeSessions(where, now, reason);
+  for (const token of live) {
+    await deps.cache.set(AUTH_CACHE_KEYS.revokedToken(token.jti), reason, token.expMs - now + 120_000);
+  }
+  return live.length;
+}

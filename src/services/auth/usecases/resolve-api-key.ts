@@ -1,0 +1,64 @@
+import { timingSafeEqual } from 'node:crypto';
+import { API_KEY_PATTERN, type ApiKeyResolver, type ResolvedApiKey } from '../../../kernel/contracts/auth.js';
+import { secretDigest } from '../secret-tokens.js';
+import type { AuthStore } from '../store.js';
+
+/**
+ * The in-process `ApiKeyResolver`: finds the key by its prefix and compares the secret's digest in
+ * constant time. A disabled service account's keys resolve as revoked.
+ */
+export class StoreApiKeyResolver implements ApiKeyResolver {
+  constructor(private readonly store: AuthStore) {}
+
+  async resolve(presentedKey: string): Promise<ResolvedApiKey | undefined> {
+    const match = API_KEY_PATTERN.exec(presentedKey);
+    if (!match) return undefined;
+    const record = await this.store.apiKeyByPrefix(match[1]!);
+    if (record === undefined) return undefined;
+    const presented = Buffer.from(secretDigest(match[2]!), 'hex');
+    const stored = Buffer.from(record.secretHash, 'hex');
+    if (presented.length !== stored.length || !timingSafeEqual(presented, stored)) return undefined;
+    const account = await this.store.userById(record.accountId);
+    return {
+      keyId: record.id,
+      subject: record.accountId,
+      roles: account?.roles ?? [],
+      scopes: record.scopes,
+      expiresAtMs: record.expiresMs,
+      revoked: record.revokedMs !== null || account === undefined || account.disabled,
+      rateLimitPerMinute: record.rateLimit,
+    };
+  }
+}
+
+/**
+ * Remembers resolutions for a short time, keyed by the digest of the whole key, so the guard does
+ * not ask the database (or the Auth service) on every request. Revocation stays immediate: the
+ * guard checks the cache store's revocation list on every request.
+ */
+export class CachingApiKeyResolver implements ApiKeyResolver {
+  private readonly entries = new Map<string, { value: ResolvedApiKey | undefined; until: number }>();
+
+  constructor(
+    private readonly inner: ApiKeyResolver,
+    private readonly ttlMs: number,
+    private readonly maxEntries = 10_000,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  async resolve(presentedKey: string): Promise<ResolvedApiKey | undefined> {
+    const digest = secretDigest(presentedKey);
+    const hit = this.entries.get(digest);
+    if (hit !== undefined && hit.until > this.now()) return hit.value;
+    const value = await this.inner.resolve(presentedKey);
+    // Unknown keys are not remembered: a burst of guesses must not push real keys out.
+    if (value !== undefined) {
+      if (this.entries.size >= this.maxEntries) {
+        const oldest = this.entries.keys().next().value;
+        if (oldest !== undefined) this.entries.delete(oldest);
+      }
+      this.entries.set(digest, { value, until: this.now() + this.ttlMs });
+    }
+    return value;
+  }
+}
