@@ -417,6 +417,21 @@ describe('EventBus contract', { concurrency: ADAPTERS.length }, () => {
           );
         }));
 
+      test('concurrent publishes are all stored and each delivered once', () =>
+        withFixture(async (fixture) => {
+          const bus = await fixture.open();
+          const { deliveries, handler } = recorder();
+          await bus.subscribe(
+            subscribeOptions('burst', ['acgs.>'], handler(), { concurrency: 8, ackWaitMs: 10_000 }),
+          );
+          const events = Array.from({ length: 200 }, (_, i) => makeEvent('burst', { i }));
+          await Promise.all(events.map((event) => bus.publish(event)));
+          await until(() => deliveries.length >= events.length, 10_000, 'all deliveries');
+          await sleep(100);
+          assert.equal(deliveries.length, events.length);
+          assert.equal(new Set(deliveries.map((d) => d.id)).size, events.length);
+        }));
+
       test('publishing the same event id twice delivers it once', () =>
         withFixture(async (fixture) => {
           const bus = await fixture.open();

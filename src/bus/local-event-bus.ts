@@ -1,10 +1,11 @@
-import type { Kysely } from 'kysely';
+import type { Insertable, Kysely } from 'kysely';
 import { type EventEnvelope, subjectOf } from '../kernel/events.js';
 import type { Database } from '../storage/database.js';
 import { assertDurableName, assertEventSubject, assertSubjectFilter, retryDelayMs } from './bus-subjects.js';
 import { busErrors } from './errors.js';
 import type { BusMessage, EventBus, SubscribeOptions, Subscription } from './event-bus.js';
 import { subjectMatches } from './event-bus.js';
+import { GroupCommit } from './group-commit.js';
 import { type LocalBusTables, localBusMigrations } from './local-bus-schema.js';
 
 export interface LocalEventBusOptions {
@@ -48,6 +49,23 @@ export class LocalEventBus implements EventBus {
     for (const subscription of this.#subscriptions) subscription.wake();
   };
   #closed = false;
+  /** Concurrent publishes share one insert transaction. */
+  readonly #publishes = new GroupCommit<Insertable<LocalBusTables['bus_events']>>(async (rows) => {
+    await this.#db
+      .insertInto('bus_events')
+      .values([...rows])
+      .onConflict((oc) => oc.column('id').doNothing())
+      .execute();
+  });
+  /** Concurrent acks, from every subscription of this bus, share one delete. */
+  readonly #acks = new GroupCommit<{ consumer: string; seq: number }>(async (keys) => {
+    await this.#db
+      .deleteFrom('bus_pending')
+      .where((eb) =>
+        eb.or(keys.map((key) => eb.and([eb('consumer', '=', key.consumer), eb('seq', '=', key.seq)]))),
+      )
+      .execute();
+  });
 
   private constructor(
     private readonly database: Database,
@@ -76,11 +94,12 @@ export class LocalEventBus implements EventBus {
     const subject = subjectOf(event);
     assertEventSubject(subject);
     try {
-      await this.#db
-        .insertInto('bus_events')
-        .values({ id: event.id, subject, envelope: JSON.stringify(event), published_ms: Date.now() })
-        .onConflict((oc) => oc.column('id').doNothing())
-        .execute();
+      await this.#publishes.submit({
+        id: event.id,
+        subject,
+        envelope: JSON.stringify(event),
+        published_ms: Date.now(),
+      });
     } catch (cause) {
       throw busErrors.create('BUS_UNAVAILABLE', `Event ${event.id} could not be stored`, { cause });
     }
@@ -99,6 +118,7 @@ export class LocalEventBus implements EventBus {
       lockRows: this.database.dialect === 'postgres',
       pollIntervalMs: this.options.pollIntervalMs ?? 1000,
       closeTimeoutMs: this.options.closeTimeoutMs ?? 5000,
+      ack: (seq) => this.#acks.submit({ consumer: options.durable, seq }),
       onStop: (s) => this.#subscriptions.delete(s),
     });
     this.#subscriptions.add(subscription);
@@ -170,6 +190,7 @@ interface SubscriptionSettings {
   readonly lockRows: boolean;
   readonly pollIntervalMs: number;
   readonly closeTimeoutMs: number;
+  readonly ack: (seq: number) => Promise<void>;
   readonly onStop: (subscription: LocalSubscription) => void;
 }
 
@@ -370,14 +391,7 @@ class LocalSubscription implements Subscription {
       subject: claimed.subject,
       event: JSON.parse(claimed.envelope) as EventEnvelope,
       deliveryCount: claimed.deliveries,
-      ack: () =>
-        settle(() =>
-          this.db
-            .deleteFrom('bus_pending')
-            .where('consumer', '=', this.durable)
-            .where('seq', '=', claimed.seq)
-            .execute(),
-        ),
+      ack: () => settle(() => this.settings.ack(claimed.seq)),
       nak: (delayMs = 0) =>
         settle(() =>
           pending()
