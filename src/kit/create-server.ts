@@ -14,7 +14,6 @@ import { commonErrors } from '../kernel/errors.js';
 import { SERVICES } from '../kernel/services.js';
 import type { ActiveConstitution } from './active-constitution.js';
 import type { HttpMetrics } from './http-metrics.js';
-import { LazyRequestLogger } from './lazy-request-logger.js';
 import { documentForPrefixes, mergedDocument } from './openapi.js';
 import { PROBLEM_CONTENT_TYPE, toProblem } from './problem-details.js';
 import { runReadinessChecks } from './readiness.js';
@@ -68,12 +67,6 @@ export async function createServer(options: ServerOptions): Promise<FastifyInsta
       const given = request.headers['x-request-id'];
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
     },
-    childLoggerFactory: (logger, bindings, childOptions) =>
-      new LazyRequestLogger(
-        logger as unknown as Logger,
-        bindings,
-        childOptions,
-      ) as unknown as FastifyBaseLogger,
     bodyLimit: config.bodyLimitBytes,
     return503OnClosing: true,
     forceCloseConnections: 'idle',
