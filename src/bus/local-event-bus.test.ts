@@ -78,3 +78,53 @@ test('after SIGKILL, acknowledged publishes survive and the durable resumes wher
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('prune drops events past retention unless a durable still holds them unacked', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'acgs-bus-prune-'));
+  const database = createDatabase(join(dir, 'bus.db'));
+  const bus = await LocalEventBus.open(database, { retentionMs: 60_000 });
+  try {
+    const event = (type: string) => ({
+      id: crypto.randomUUID(),
+      type,
+      source: 'ac' as const,
+      time: new Date().toISOString(),
+      data: {},
+    });
+    const done = event('done');
+    const held = event('held');
+    const seen: string[] = [];
+    await bus.subscribe({
+      durable: 'holder',
+      subjects: ['acgs.>'],
+      ackWaitMs: 60_000,
+      handler: async (m) => {
+        seen.push(m.event.id);
+        if (m.event.id === done.id) await m.ack();
+      },
+    });
+    await bus.publish(done);
+    await bus.publish(held);
+    const until = Date.now() + 5000;
+    while (seen.length < 2 && Date.now() < until) await sleep(10);
+    await sleep(50);
+    assert.equal(await bus.prune(Date.now()), 0, 'nothing is old yet');
+    assert.equal(await bus.prune(Date.now() + 120_000), 1, 'only the acked event goes');
+    const late: string[] = [];
+    await bus.subscribe({
+      durable: 'late',
+      subjects: ['acgs.>'],
+      handler: async (m) => {
+        late.push(m.event.id);
+        await m.ack();
+      },
+    });
+    while (late.length < 1 && Date.now() < until) await sleep(10);
+    await sleep(100);
+    assert.deepEqual(late, [held.id]);
+  } finally {
+    await bus.close();
+    await database.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -1,4 +1,4 @@
-import type { Insertable, Kysely } from 'kysely';
+import { type Insertable, type Kysely, sql } from 'kysely';
 import { type EventEnvelope, subjectOf } from '../kernel/events.js';
 import type { Database } from '../storage/database.js';
 import { assertDurableName, assertEventSubject, assertSubjectFilter, retryDelayMs } from './bus-subjects.js';
@@ -13,7 +13,15 @@ export interface LocalEventBusOptions {
   readonly pollIntervalMs?: number;
   /** How long `close()` waits for running handlers before giving up on them (ms, default 5000). */
   readonly closeTimeoutMs?: number;
+  /**
+   * How long events are kept (ms, default 7 days, like the NATS stream's `maxAgeMs`). Older events
+   * are deleted unless some durable still has them unacked; a durable created later, or one that
+   * fell further behind than this, does not see them. `Infinity` keeps everything.
+   */
+  readonly retentionMs?: number;
 }
+
+const DEFAULT_RETENTION_MS = 7 * 24 * 3600 * 1000;
 
 /** Buses sharing one Database object wake each other's subscribers on publish. */
 const neighbours = new WeakMap<Database, Set<() => void>>();
@@ -35,7 +43,10 @@ const DISPATCH_BATCH = 500;
  *   `ackWaitMs` is redelivered; `nak(delay)` redelivers after the delay; a handler that throws
  *   gets its message back after a back-off (100 ms doubling to 10 s); `deliveryCount` counts.
  * - A new durable starts from every stored event (`deliverFrom: 'all'`, the default) or only
- *   from events published after it was created (`'new'`). Events are kept (no retention yet).
+ *   from events published after it was created (`'new'`). Events are kept for `retentionMs`
+ *   (7 days by default), and longer while a durable still has them unacked.
+ * - Meant for SQLite (embedded mode); it also runs on PostgreSQL, where publishers take turns
+ *   on a table lock so that consumers never skip an event.
  *
  * Construct with `await LocalEventBus.open(database)`; `close()` stops its subscriptions but
  * leaves the database open (the caller owns it).
@@ -50,13 +61,21 @@ export class LocalEventBus implements EventBus {
   };
   #closed = false;
   /** Concurrent publishes share one insert transaction. */
-  readonly #publishes = new GroupCommit<Insertable<LocalBusTables['bus_events']>>(async (rows) => {
-    await this.#db
-      .insertInto('bus_events')
-      .values([...rows])
-      .onConflict((oc) => oc.column('id').doNothing())
-      .execute();
-  });
+  readonly #publishes = new GroupCommit<Insertable<LocalBusTables['bus_events']>>((rows) =>
+    this.#db.transaction().execute(async (trx) => {
+      // Consumers read events in seq order up to a cursor, so events must become visible in seq
+      // order. SQLite has one writer at a time; on PostgreSQL concurrent publishers from several
+      // processes could commit seq 11 before seq 10, so they take turns.
+      if (this.database.dialect === 'postgres')
+        await sql`lock table bus_events in exclusive mode`.execute(trx);
+      await trx
+        .insertInto('bus_events')
+        .values([...rows])
+        .onConflict((oc) => oc.column('id').doNothing())
+        .execute();
+    }),
+  );
+  #pruneTimer: NodeJS.Timeout | undefined;
   /** Concurrent acks, from every subscription of this bus, share one delete. */
   readonly #acks = new GroupCommit<{ consumer: string; seq: number }>(async (keys) => {
     await this.#db
@@ -82,7 +101,40 @@ export class LocalEventBus implements EventBus {
   /** Migrates the bus tables (owner `bus`) and returns a bus ready to use. */
   static async open(database: Database, options: LocalEventBusOptions = {}): Promise<LocalEventBus> {
     await database.migrate('bus', localBusMigrations(database.dialect));
-    return new LocalEventBus(database, options);
+    const bus = new LocalEventBus(database, options);
+    const retentionMs = options.retentionMs ?? DEFAULT_RETENTION_MS;
+    if (Number.isFinite(retentionMs)) {
+      await bus.prune();
+      bus.#pruneTimer = setInterval(
+        () => void bus.prune().catch(() => {}),
+        Math.max(1000, Math.min(retentionMs / 10, 3600_000)),
+      );
+      bus.#pruneTimer.unref();
+    }
+    return bus;
+  }
+
+  /**
+   * Deletes events older than `retentionMs` that no durable holds unacked; returns how many.
+   * Runs on open and then periodically (every tenth of the retention, at most hourly).
+   */
+  async prune(now = Date.now()): Promise<number> {
+    const retentionMs = this.options.retentionMs ?? DEFAULT_RETENTION_MS;
+    if (!Number.isFinite(retentionMs)) return 0;
+    const result = await this.#db
+      .deleteFrom('bus_events')
+      .where('published_ms', '<', now - retentionMs)
+      .where(({ not, exists, selectFrom }) =>
+        not(
+          exists(
+            selectFrom('bus_pending')
+              .select('bus_pending.seq')
+              .whereRef('bus_pending.seq', '=', 'bus_events.seq'),
+          ),
+        ),
+      )
+      .executeTakeFirst();
+    return Number(result.numDeletedRows);
   }
 
   get #db(): Kysely<LocalBusTables> {
@@ -138,6 +190,7 @@ export class LocalEventBus implements EventBus {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    clearInterval(this.#pruneTimer);
     neighbours.get(this.database)?.delete(this.#wakeAll);
     await Promise.all([...this.#subscriptions].map((subscription) => subscription.stop()));
   }

@@ -39,7 +39,7 @@ export interface NatsEventBusOptions {
   readonly pingTimeoutMs?: number;
   /** How long `publish` waits for the stream's acknowledgement (ms, default 5000). */
   readonly publishTimeoutMs?: number;
-  /** Stream retention by age when the bus creates the stream (ms, default: keep everything). */
+  /** Stream retention by age when the bus creates the stream (ms, default 7 days; 0 keeps all). */
   readonly maxAgeMs?: number;
   /** Stream replicas when the bus creates the stream (default 1; 3 in a NATS cluster). */
   readonly replicas?: number;
@@ -269,7 +269,7 @@ async function ensureStream(
       subjects: [subject],
       storage: StorageType.File,
       retention: RetentionPolicy.Limits,
-      max_age: nanos(options.maxAgeMs ?? 0),
+      max_age: nanos(options.maxAgeMs ?? 7 * 24 * 3600 * 1000),
       num_replicas: options.replicas ?? 1,
       duplicate_window: nanos(120_000),
     });
