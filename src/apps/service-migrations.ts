@@ -1,6 +1,7 @@
 import type { Migration } from 'kysely';
 import type { ServiceName } from '../kernel/services.js';
 import { authMigrations } from '../services/auth/store.js';
+import { constitutionMigrations } from '../services/constitutional-ai/store.js';
 import { integrityMigrations } from '../services/integrity/store.js';
 
 type Migrations = Readonly<Record<string, Migration>>;
@@ -8,7 +9,7 @@ type Migrations = Readonly<Record<string, Migration>>;
 /** Each service's migrations, applied under the service's own name as migration owner. */
 export const SERVICE_MIGRATIONS: Readonly<Record<ServiceName, Migrations>> = {
   auth: authMigrations,
-  ac: {},
+  ac: constitutionMigrations,
   integrity: integrityMigrations,
   fv: {},
   gs: {},

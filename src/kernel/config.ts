@@ -27,6 +27,11 @@ export interface PlatformConfig {
   readonly shutdownTimeoutMs: number;
   /** Where each service answers, for HTTP clients in distributed mode. */
   readonly serviceUrls: Readonly<Record<ServiceName, string>>;
+  /**
+   * The constitution to bootstrap-publish when none is published yet: a file path, `none`, or
+   * undefined for the default (the example constitution in embedded mode, nothing in distributed).
+   */
+  readonly constitutionFile: string | undefined;
 }
 
 /** One documented variable: the README's configuration table is generated from this list. */
@@ -73,6 +78,11 @@ export const CONFIG_VARIABLES: readonly VariableSpec[] = [
     name: 'ACGS_SHUTDOWN_TIMEOUT_MS',
     expects: 'milliseconds to finish in-flight requests on SIGTERM (100 to 60000)',
     defaultValue: '10000',
+  },
+  {
+    name: 'ACGS_CONSTITUTION_FILE',
+    expects: 'a constitution YAML/JSON file published on first start when none is published, or none',
+    defaultValue: 'examples/constitution/constitution.yaml (up), none (serve)',
   },
   {
     name: 'ACGS_<SERVICE>_URL',
@@ -129,6 +139,7 @@ export function loadConfig(request: ConfigRequest, env: Env = process.env): Plat
     bodyLimitBytes: read.integer('ACGS_BODY_LIMIT', 1_048_576, 1024, 64 * 1024 * 1024),
     shutdownTimeoutMs: read.integer('ACGS_SHUTDOWN_TIMEOUT_MS', 10_000, 100, 60_000),
     serviceUrls,
+    constitutionFile: read.string('ACGS_CONSTITUTION_FILE', '', /^.+$/) || undefined,
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return config;

@@ -29,6 +29,7 @@ export const EVENT_TYPES = {
   authApiKeyCreated: 'auth.apikey.created',
   authApiKeyRevoked: 'auth.apikey.revoked',
   authSigningKeyRotated: 'auth.signing-key.rotated',
+  constitutionDraftUpdated: 'constitution.draft.updated',
 } as const;
 
 export function subjectOf(event: Pick<EventEnvelope, 'source' | 'type'>): string {
@@ -40,4 +41,26 @@ export interface ServiceStartedData {
   readonly instance: string;
   readonly version: string;
   readonly mode: 'embedded' | 'distributed';
+}
+
+/** Payload of `constitution.version.published`: a new version is active. */
+export interface ConstitutionPublishedData {
+  readonly number: number;
+  readonly hash: string;
+  readonly short: string;
+  readonly name: string;
+  readonly via: 'enact' | 'bootstrap';
+  readonly publishedBy: string;
+  readonly proposalId?: string;
+  readonly draftId?: string;
+  /** The hash of the version it replaces (absent for the first). */
+  readonly previousHash?: string;
+}
+
+/** Payload of `constitution.draft.updated`: a draft was created or edited. */
+export interface ConstitutionDraftUpdatedData {
+  readonly draftId: string;
+  readonly revision: number;
+  readonly hash: string;
+  readonly updatedBy: string;
 }

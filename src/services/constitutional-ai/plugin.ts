@@ -1,29 +1,25 @@
-import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsync } from 'fastify';
 import type { ConstitutionContract } from '../../kernel/contracts/constitution.js';
-
-const HashReply = Type.Object({
-  hash: Type.String({ pattern: '^[0-9a-f]{64}$', description: 'SHA-256 over the RFC 8785 canonical JSON' }),
-  short: Type.String({ pattern: '^[0-9a-f]{16}$', description: 'The first 16 hex digits' }),
-});
+import type { ConstitutionDeps } from './constitution-deps.js';
+import { registerComplianceRoutes } from './routes/compliance.js';
+import { registerDraftRoutes } from './routes/drafts.js';
+import { registerPrincipleRoutes } from './routes/principles.js';
+import { registerVersionRoutes } from './routes/versions.js';
 
 /**
- * The Constitutional AI service's routes. The active hash is public: every response already
- * carries it, and other services read it from here in distributed mode.
+ * The Constitutional AI service's routes under /api/v1/constitution. The active hash is public:
+ * every response already carries it, and other services read it from here in distributed mode.
+ * Reads need any role; drafts policy_author or admin; the bootstrap admin; enactment the
+ * council's service account.
  */
-export function constitutionRoutes(constitution: ConstitutionContract): FastifyPluginAsync {
+export function constitutionRoutes(
+  deps: ConstitutionDeps,
+  contract: ConstitutionContract,
+): FastifyPluginAsync {
   return async (app) => {
-    app.get(
-      '/api/v1/constitution/active/hash',
-      {
-        config: { auth: { public: true } },
-        schema: {
-          tags: ['constitution'],
-          summary: 'Hash of the active constitution',
-          response: { 200: HashReply },
-        },
-      },
-      async () => constitution.activeHash(),
-    );
+    registerVersionRoutes(app, deps, contract);
+    registerPrincipleRoutes(app, deps);
+    registerComplianceRoutes(app, deps);
+    registerDraftRoutes(app, deps);
   };
 }

@@ -1,0 +1,30 @@
+import { Type } from '@sinclair/typebox';
+import type { FastifyInstance } from 'fastify';
+import type { ConstitutionDecision } from '../../../kernel/contracts/constitution.js';
+import type { ConstitutionDeps } from '../constitution-deps.js';
+import { checkCompliance } from '../usecases/check-compliance.js';
+import { READ_ROLES } from './route-roles.js';
+import { Decision, VersionRef } from './route-schemas.js';
+
+/** The compliance check: which invariants apply to a request and which decisions they forbid. */
+export function registerComplianceRoutes(app: FastifyInstance, deps: ConstitutionDeps) {
+  app.post<{ Body: { request: Record<string, unknown>; decision?: ConstitutionDecision; version?: string } }>(
+    '/api/v1/constitution/compliance',
+    {
+      config: { auth: { roles: READ_ROLES } },
+      schema: {
+        tags: ['constitution'],
+        summary: 'Invariants that apply to a decision request, the decisions they forbid and why',
+        body: Type.Object(
+          {
+            request: Type.Object({}, { additionalProperties: true, description: 'A decision request' }),
+            decision: Type.Optional(Decision),
+            version: Type.Optional(VersionRef),
+          },
+          { additionalProperties: false },
+        ),
+      },
+    },
+    async (request) => checkCompliance(deps, request.body),
+  );
+}

@@ -1,0 +1,140 @@
+import { Type } from '@sinclair/typebox';
+import type { FastifyInstance } from 'fastify';
+import { commonErrors } from '../../../kernel/errors.js';
+import type { ConstitutionDeps } from '../constitution-deps.js';
+import { bootstrapConstitution } from '../usecases/bootstrap-constitution.js';
+import { enactVersion } from '../usecases/enact-version.js';
+import { createDraft, getDraft, updateDraft } from '../usecases/save-draft.js';
+import { ADMIN_ROLES, AUTHOR_ROLES, callerOf, ENACT_ROLES } from './route-roles.js';
+import { DocumentFields, documentBody, VersionRef } from './route-schemas.js';
+
+const TAGS = ['constitution'];
+const DraftId = Type.Object({ id: Type.String({ format: 'uuid' }) });
+
+/** Drafts that authors edit, the admin bootstrap of the first version, and the council's enactment. */
+export function registerDraftRoutes(app: FastifyInstance, deps: ConstitutionDeps) {
+  app.get<{ Querystring: { limit: number } }>(
+    '/api/v1/constitution/drafts',
+    {
+      config: { auth: { roles: AUTHOR_ROLES } },
+      schema: {
+        tags: TAGS,
+        summary: 'Drafts, most recently edited first',
+        querystring: Type.Object(
+          { limit: Type.Integer({ minimum: 1, maximum: 500, default: 100 }) },
+          { additionalProperties: false },
+        ),
+      },
+    },
+    async (request) => ({ drafts: await deps.store.listDrafts(request.query.limit) }),
+  );
+
+  app.post<{ Body: { document?: unknown; yaml?: string; fromVersion?: string } }>(
+    '/api/v1/constitution/drafts',
+    {
+      config: { auth: { roles: AUTHOR_ROLES } },
+      schema: {
+        tags: TAGS,
+        summary:
+          'Create a draft from a document, YAML text, or a published version (the active one by default)',
+        body: Type.Object(
+          { ...DocumentFields, fromVersion: Type.Optional(VersionRef) },
+          { additionalProperties: false },
+        ),
+      },
+    },
+    async (request, reply) => {
+      const { fromVersion, ...rest } = request.body;
+      const start =
+        rest.document === undefined && rest.yaml === undefined
+          ? { ...(fromVersion === undefined ? {} : { fromVersion }) }
+          : documentBody(rest);
+      return reply.code(201).send(await createDraft(deps, start, callerOf(request)));
+    },
+  );
+
+  app.get<{ Params: { id: string } }>(
+    '/api/v1/constitution/drafts/:id',
+    {
+      config: { auth: { roles: AUTHOR_ROLES } },
+      schema: { tags: TAGS, summary: 'One draft', params: DraftId },
+    },
+    async (request) => getDraft(deps, request.params.id),
+  );
+
+  app.put<{ Params: { id: string }; Body: { document?: unknown; yaml?: string; revision: number } }>(
+    '/api/v1/constitution/drafts/:id',
+    {
+      config: { auth: { roles: AUTHOR_ROLES } },
+      schema: {
+        tags: TAGS,
+        summary: 'Replace a draft (409 if it changed since `revision`, or was published)',
+        params: DraftId,
+        body: Type.Object(
+          {
+            ...DocumentFields,
+            revision: Type.Integer({ minimum: 1, description: 'The revision you edited' }),
+          },
+          { additionalProperties: false },
+        ),
+      },
+    },
+    async (request) => {
+      const { revision, ...rest } = request.body;
+      return updateDraft(deps, request.params.id, { ...documentBody(rest), revision }, callerOf(request));
+    },
+  );
+
+  app.post<{ Body: { draftId?: string; document?: unknown; yaml?: string } }>(
+    '/api/v1/constitution/bootstrap',
+    {
+      config: { auth: { roles: ADMIN_ROLES } },
+      schema: {
+        tags: TAGS,
+        summary: 'Admin only: publish the first version (409 once any version is published)',
+        body: Type.Object(
+          { ...DocumentFields, draftId: Type.Optional(Type.String({ format: 'uuid' })) },
+          { additionalProperties: false },
+        ),
+      },
+    },
+    async (request, reply) => {
+      const { draftId, ...rest } = request.body;
+      const source =
+        draftId !== undefined && rest.document === undefined && rest.yaml === undefined
+          ? { draftId }
+          : documentBody(rest);
+      return reply.code(201).send(await bootstrapConstitution(deps, source, callerOf(request)));
+    },
+  );
+
+  app.post<{ Body: { draftId?: string; document?: unknown; proposalId: string; enactedBy: string } }>(
+    '/api/v1/constitution/enactments',
+    {
+      config: { auth: { roles: ENACT_ROLES } },
+      schema: {
+        tags: TAGS,
+        summary: 'The council enacts a passed amendment: publish a draft or a document as the next version',
+        body: Type.Object(
+          {
+            draftId: Type.Optional(Type.String({ format: 'uuid' })),
+            document: DocumentFields.document,
+            proposalId: Type.String({ minLength: 1, maxLength: 128 }),
+            enactedBy: Type.String({ minLength: 1, maxLength: 256 }),
+          },
+          { additionalProperties: false },
+        ),
+      },
+    },
+    async (request, reply) => {
+      const { draftId, document, proposalId, enactedBy } = request.body;
+      if ((draftId === undefined) === (document === undefined)) {
+        throw commonErrors.create('VALIDATION_FAILED', 'give exactly one of draftId or document', {
+          errors: [{ pointer: '/body', detail: 'needs exactly one of draftId, document' }],
+        });
+      }
+      const source = draftId !== undefined ? { draftId } : { document };
+      return reply.code(201).send(await enactVersion(deps, source, { proposalId, enactedBy }, '/body'));
+    },
+  );
+}

@@ -1,0 +1,15 @@
+import { ROLES, type Role } from '../../../kernel/roles.js';
+
+/** Reads: any authenticated caller. */
+export const READ_ROLES: readonly Role[] = ROLES;
+/** Drafts: the people who write constitutions. */
+export const AUTHOR_ROLES: readonly Role[] = ['policy_author', 'admin'];
+/** The bootstrap of the first version. */
+export const ADMIN_ROLES: readonly Role[] = ['admin'];
+/** Enactment: the council service's account (service tokens carry the `service` role). */
+export const ENACT_ROLES: readonly Role[] = ['service'];
+
+/** Who the guard says is calling (the guard has run on every protected route). */
+export function callerOf(request: { principal?: { subject: string } | undefined }): string {
+  return request.principal?.subject ?? 'unknown';
+}
