@@ -1,4 +1,5 @@
 import type { ConstitutionContract } from '../kernel/contracts/constitution.js';
+import type { IntegrityContract } from '../kernel/contracts/integrity.js';
 import type { ServiceName } from '../kernel/services.js';
 import type { ServiceContext, ServiceModule } from '../kit/service-module.js';
 import { type AuthService, createAuthService } from '../services/auth/service.js';
@@ -8,6 +9,7 @@ import { createDarwinGodelMachineService } from '../services/darwin-godel-machin
 import { createExecutiveCouncilService } from '../services/executive-council/service.js';
 import { createFormalVerificationService } from '../services/formal-verification/service.js';
 import { createGovernanceSynthesisService } from '../services/governance-synthesis/service.js';
+import { IntegrityClient } from '../services/integrity/client.js';
 import { createIntegrityService } from '../services/integrity/service.js';
 import { createPolicyGovernanceService } from '../services/policy-governance/service.js';
 
@@ -18,12 +20,13 @@ export interface WiredServices {
   readonly constitutionIsLocal: boolean;
   /** The Auth service when it runs in this process (its key source and API-key resolver feed the guard). */
   readonly auth: AuthService | undefined;
+  /** The log contract as this process reaches it: in-process if `integrity` runs here, HTTP otherwise. */
+  readonly integrity: IntegrityContract;
 }
 
 type Factory = (context: ServiceContext) => ServiceModule;
 
-const FACTORIES: Readonly<Record<Exclude<ServiceName, 'ac' | 'auth'>, Factory>> = {
-  integrity: createIntegrityService,
+const FACTORIES: Readonly<Record<Exclude<ServiceName, 'ac' | 'auth' | 'integrity'>, Factory>> = {
   fv: createFormalVerificationService,
   gs: createGovernanceSynthesisService,
   pgc: createPolicyGovernanceService,
@@ -39,8 +42,16 @@ export function wireServices(names: readonly ServiceName[], context: ServiceCont
   const constitutionalAi = names.includes('ac') ? createConstitutionalAiService(context) : undefined;
   const constitution = constitutionalAi?.contract ?? new ConstitutionClient(context.config.serviceUrls.ac);
   const auth = names.includes('auth') ? createAuthService(context) : undefined;
+  const integrityService = names.includes('integrity') ? createIntegrityService(context) : undefined;
+  const integrity = integrityService?.contract ?? new IntegrityClient(context.config.serviceUrls.integrity);
   const modules = names.map((name) =>
-    name === 'ac' ? constitutionalAi! : name === 'auth' ? auth! : FACTORIES[name](context),
+    name === 'ac'
+      ? constitutionalAi!
+      : name === 'auth'
+        ? auth!
+        : name === 'integrity'
+          ? integrityService!
+          : FACTORIES[name](context),
   );
-  return { modules, constitution, constitutionIsLocal: constitutionalAi !== undefined, auth };
+  return { modules, constitution, constitutionIsLocal: constitutionalAi !== undefined, auth, integrity };
 }

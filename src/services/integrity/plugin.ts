@@ -1,7 +1,14 @@
 import type { FastifyPluginAsync } from 'fastify';
+import type { LogDeps } from './log-deps.js';
+import { registerCheckpointRoutes } from './routes/checkpoints.js';
+import { registerEntryRoutes } from './routes/entries.js';
+import { registerProofRoutes } from './routes/proofs.js';
 
-/**
- * The Integrity service's routes. Health, metrics and the OpenAPI document come from the kit;
- * the Merkle log API (entries, proofs, checkpoints) arrives with the log issue.
- */
-export const integrityRoutes: FastifyPluginAsync = async () => {};
+/** The Integrity service's routes under /api/v1/log (docs/integrity.md). */
+export function integrityRoutes(deps: LogDeps): FastifyPluginAsync {
+  return async (app) => {
+    registerEntryRoutes(app, deps);
+    registerCheckpointRoutes(app, deps);
+    registerProofRoutes(app, deps);
+  };
+}

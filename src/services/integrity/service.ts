@@ -1,27 +1,85 @@
+import { join, resolve } from 'node:path';
 import type { Subscription } from '../../bus/event-bus.js';
 import { systemClock } from '../../kernel/clock.js';
 import { SERVICES } from '../../kernel/services.js';
 import type { ServiceContext, ServiceModule } from '../../kit/service-module.js';
+import { integrityErrors } from './errors.js';
+import { InProcessIntegrity } from './log-contract.js';
+import type { LogDeps } from './log-deps.js';
+import { createLogMetrics } from './log-metrics.js';
+import { LogSequencer } from './log-sequencer.js';
+import { loadLogSettings } from './log-settings.js';
 import { integrityRoutes } from './plugin.js';
-import { IntegrityStore } from './store.js';
+import { PostgresAdvisoryLease, SingleProcessLease } from './sequencer-lease.js';
+import { type LogIdentity, loadLogIdentity } from './signing-keys.js';
+import { createLogStore } from './sql-log-store.js';
 import { createEventRecorder, INTAKE_CONSUMER } from './usecases/record-platform-event.js';
 
-/** Builds the Integrity service: its intake consumes every platform event from the bus. */
-export function createIntegrityService(context: ServiceContext): ServiceModule {
-  const store = new IntegrityStore(context.database);
+export interface IntegrityService extends ServiceModule {
+  /** The in-process contract that the wiring layer hands to other services in embedded mode. */
+  readonly contract: InProcessIntegrity;
+}
+
+/** File holding the generated signing key in embedded mode (inside ACGS_DATA_DIR). */
+export const SIGNING_KEY_FILE = 'integrity-log-signing.key';
+
+/** How many bus events the intake appends at once: they share group commits. */
+const INTAKE_CONCURRENCY = 64;
+
+/**
+ * Builds the Integrity service: the Merkle log (group-committing sequencer, signed checkpoints,
+ * proofs), its routes, and the intake that appends every platform event from the bus.
+ */
+export function createIntegrityService(context: ServiceContext): IntegrityService {
+  const settings = loadLogSettings();
+  const store = createLogStore(context.database);
+  const distributed = context.database.dialect === 'postgres';
+  const metrics = createLogMetrics(context.metrics);
+  let identity: LogIdentity | undefined;
+  let sequencer: LogSequencer | undefined;
+  const notStarted = () => integrityErrors.create('LOG_STOPPED', 'the log is not running');
+  const deps: LogDeps = {
+    store,
+    clock: systemClock,
+    get identity(): LogIdentity {
+      if (!identity) throw notStarted();
+      return identity;
+    },
+    get sequencer(): LogSequencer {
+      if (!sequencer) throw notStarted();
+      return sequencer;
+    },
+  };
   let subscription: Subscription | undefined;
   return {
     descriptor: SERVICES.integrity,
-    routes: integrityRoutes,
+    routes: integrityRoutes(deps),
+    contract: new InProcessIntegrity(deps),
     async start() {
+      const home = distributed
+        ? ({ kind: 'database' } as const)
+        : ({ kind: 'file', path: join(resolve(context.config.dataDir), SIGNING_KEY_FILE) } as const);
+      identity = await loadLogIdentity(store, settings, home, context.logger);
+      sequencer = new LogSequencer(
+        store,
+        distributed ? new PostgresAdvisoryLease(context.database) : new SingleProcessLease(),
+        identity,
+        { ...settings, handOff: distributed },
+        systemClock,
+        context.logger,
+        metrics,
+      );
+      await sequencer.start();
       subscription = await context.bus.subscribe({
         durable: INTAKE_CONSUMER,
         subjects: ['acgs.>'],
-        handler: createEventRecorder(store, systemClock, context.metrics),
+        concurrency: INTAKE_CONCURRENCY,
+        handler: createEventRecorder(deps, context.metrics, context.logger),
       });
     },
     async stop() {
       await subscription?.stop();
+      await sequencer?.stop();
     },
   };
 }

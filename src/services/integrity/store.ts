@@ -1,23 +1,61 @@
-import type { Kysely, Migration } from 'kysely';
-import type { EventEnvelope } from '../../kernel/events.js';
-import type { Database } from '../../storage/database.js';
+import { type Generated, type Kysely, type Migration, sql } from 'kysely';
+import { columnTypes, dialectOf } from '../../storage/index.js';
 
 /**
- * The Integrity service's tables. `integrity_intake` holds every platform event the service has
- * consumed from the bus, once per event id (delivery is at least once); the Merkle log issue
- * turns intake rows into log leaves.
+ * The Integrity service's tables (docs/integrity.md):
+ * - `integrity_log_entries`: index → canonical entry text, leaf hash, optional append key (an event
+ *   id or idempotency key, unique, so a redelivered event is logged once);
+ * - `integrity_log_nodes`: the hash of every complete subtree of level ≥ 1 (level 0 is the leaf hash);
+ * - `integrity_log_checkpoints`: signed tree heads by size;
+ * - `integrity_log_pending`: appends accepted by replicas that are not the sequencer;
+ * - `integrity_log_keys`, `integrity_log_meta`: verifier keys that ever signed, the origin and,
+ *   in distributed mode without ACGS_LOG_SIGNING_KEY, the generated signing key.
+ * The old `integrity_intake` table is replaced by the log itself.
  */
-interface IntakeTable {
-  event_id: string;
-  type: string;
-  source: string;
-  event_time: string;
-  payload: string;
-  received_ms: number;
+export interface LogEntriesTable {
+  idx: number;
+  entry: string;
+  leaf_hash: Buffer;
+  append_key: string | null;
+}
+
+export interface LogNodesTable {
+  level: number;
+  idx: number;
+  hash: Buffer;
+}
+
+export interface LogCheckpointsTable {
+  size: number;
+  root: Buffer;
+  note: string;
+  signed_ms: number;
+}
+
+export interface LogPendingTable {
+  id: Generated<number>;
+  append_key: string;
+  entry: string;
+  accepted_ms: number;
+}
+
+export interface LogKeysTable {
+  vkey: string;
+  first_ms: number;
+}
+
+export interface LogMetaTable {
+  name: string;
+  value: string;
 }
 
 export interface IntegrityTables {
-  integrity_intake: IntakeTable;
+  integrity_log_entries: LogEntriesTable;
+  integrity_log_nodes: LogNodesTable;
+  integrity_log_checkpoints: LogCheckpointsTable;
+  integrity_log_pending: LogPendingTable;
+  integrity_log_keys: LogKeysTable;
+  integrity_log_meta: LogMetaTable;
 }
 
 export const integrityMigrations: Readonly<Record<string, Migration>> = {
@@ -39,37 +77,65 @@ export const integrityMigrations: Readonly<Record<string, Migration>> = {
         .execute();
     },
   },
+  '0002_merkle_log': {
+    async up(db: Kysely<unknown>) {
+      const dialect = dialectOf(db);
+      const { blob } = columnTypes(dialect);
+      // On SQLite an INTEGER PRIMARY KEY is the rowid: entries are stored in index order.
+      const indexType = dialect === 'sqlite' ? 'integer' : 'bigint';
+      await db.schema
+        .createTable('integrity_log_entries')
+        .addColumn('idx', indexType, (c) => c.primaryKey())
+        .addColumn('entry', 'text', (c) => c.notNull())
+        .addColumn('leaf_hash', blob, (c) => c.notNull())
+        .addColumn('append_key', 'text')
+        .execute();
+      await db.schema
+        .createIndex('integrity_log_entries_leaf')
+        .on('integrity_log_entries')
+        .column('leaf_hash')
+        .execute();
+      await db.schema
+        .createIndex('integrity_log_entries_key')
+        .unique()
+        .on('integrity_log_entries')
+        .column('append_key')
+        .execute();
+      await db.schema
+        .createTable('integrity_log_nodes')
+        .addColumn('level', 'integer', (c) => c.notNull())
+        .addColumn('idx', 'bigint', (c) => c.notNull())
+        .addColumn('hash', blob, (c) => c.notNull())
+        .addPrimaryKeyConstraint('integrity_log_nodes_pk', ['level', 'idx'])
+        .$call((builder) => (dialect === 'sqlite' ? builder.modifyEnd(sql`without rowid`) : builder))
+        .execute();
+      await db.schema
+        .createTable('integrity_log_checkpoints')
+        .addColumn('size', 'bigint', (c) => c.primaryKey())
+        .addColumn('root', blob, (c) => c.notNull())
+        .addColumn('note', 'text', (c) => c.notNull())
+        .addColumn('signed_ms', 'bigint', (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createTable('integrity_log_pending')
+        .addColumn('id', dialect === 'postgres' ? 'bigserial' : 'integer', (c) =>
+          dialect === 'postgres' ? c.primaryKey() : c.primaryKey().autoIncrement(),
+        )
+        .addColumn('append_key', 'text', (c) => c.notNull().unique())
+        .addColumn('entry', 'text', (c) => c.notNull())
+        .addColumn('accepted_ms', 'bigint', (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createTable('integrity_log_keys')
+        .addColumn('vkey', 'text', (c) => c.primaryKey())
+        .addColumn('first_ms', 'bigint', (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createTable('integrity_log_meta')
+        .addColumn('name', 'text', (c) => c.primaryKey())
+        .addColumn('value', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema.dropTable('integrity_intake').execute();
+    },
+  },
 };
-
-export class IntegrityStore {
-  private readonly db: Kysely<IntegrityTables>;
-
-  constructor(database: Database) {
-    this.db = database.as<IntegrityTables>();
-  }
-
-  /** Records an event; returns false when it was already recorded (a redelivery). */
-  async recordIntake(event: EventEnvelope, receivedMs: number): Promise<boolean> {
-    const result = await this.db
-      .insertInto('integrity_intake')
-      .values({
-        event_id: event.id,
-        type: event.type,
-        source: event.source,
-        event_time: event.time,
-        payload: JSON.stringify(event.data ?? null),
-        received_ms: receivedMs,
-      })
-      .onConflict((oc) => oc.column('event_id').doNothing())
-      .executeTakeFirst();
-    return Number(result.numInsertedOrUpdatedRows ?? 0n) > 0;
-  }
-
-  async intakeCount(): Promise<number> {
-    const row = await this.db
-      .selectFrom('integrity_intake')
-      .select((eb) => eb.fn.countAll<number>().as('count'))
-      .executeTakeFirstOrThrow();
-    return Number(row.count);
-  }
-}

@@ -1,25 +1,57 @@
+import type { Logger } from 'pino';
 import { Counter, type Registry } from 'prom-client';
 import type { BusMessage } from '../../../bus/event-bus.js';
-import type { Clock } from '../../../kernel/clock.js';
-import type { IntegrityStore } from '../store.js';
+import { PlatformError } from '../../../kernel/errors.js';
+import type { LogDeps } from '../log-deps.js';
+import { appendEntry } from './append-entry.js';
+
+/** The durable bus consumer that logs every platform event. */
+export const INTAKE_CONSUMER = 'integrity-intake';
+
+/** Entry type recorded in place of an event that is not a valid log entry (so its arrival is logged). */
+export const REJECTED_EVENT_TYPE = 'integrity.event.rejected';
 
 /**
- * Consumes every platform event: stores it durably in the intake, then acks. An event is acked
- * only after its row is committed, so a crash between the two means a redelivery, never a loss.
+ * Consumes every platform event and appends it to the log, keyed by the event id (a redelivery
+ * gets the first receipt and is not logged twice). The message is acked only once the entry is
+ * durable: a crash in between means a redelivery, never a loss. An event that can never be a valid
+ * entry (a bad type, a lone surrogate in its payload) is logged as `integrity.event.rejected`.
  */
-export function createEventRecorder(store: IntegrityStore, clock: Clock, metrics: Registry) {
+export function createEventRecorder(deps: LogDeps, metrics: Registry, logger: Logger) {
   const consumed = new Counter({
     name: 'acgs_bus_events_consumed_total',
-    help: 'Platform events consumed from the bus by the integrity intake, by source service and type.',
+    help: 'Platform events consumed from the bus and appended to the log, by source service and type.',
     labelNames: ['consumer', 'source', 'type'],
     registers: [metrics],
   });
   return async function recordPlatformEvent(message: BusMessage): Promise<void> {
-    const fresh = await store.recordIntake(message.event, clock.now());
+    const { event } = message;
+    const time = Number.isFinite(Date.parse(event.time)) ? new Date(event.time).toISOString() : undefined;
+    let outcome: Awaited<ReturnType<typeof appendEntry>>;
+    try {
+      outcome = await appendEntry(deps, {
+        type: event.type,
+        source: event.source,
+        payload: event.data ?? null,
+        key: event.id,
+        ...(time ? { time } : {}),
+      });
+    } catch (error) {
+      if (!(error instanceof PlatformError) || error.code !== 'LOG_ENTRY_MALFORMED') throw error;
+      logger.warn({ eventId: event.id, reason: error.message }, 'integrity: event is not a valid log entry');
+      outcome = await appendEntry(deps, {
+        type: REJECTED_EVENT_TYPE,
+        source: 'integrity',
+        payload: {
+          eventId: event.id,
+          source: String(event.source),
+          type: String(event.type),
+          reason: error.message,
+        },
+        key: event.id,
+      });
+    }
     await message.ack();
-    if (fresh)
-      consumed.inc({ consumer: INTAKE_CONSUMER, source: message.event.source, type: message.event.type });
+    if (outcome.fresh) consumed.inc({ consumer: INTAKE_CONSUMER, source: event.source, type: event.type });
   };
 }
-
-export const INTAKE_CONSUMER = 'integrity-intake';

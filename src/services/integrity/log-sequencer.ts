@@ -1,0 +1,445 @@
+import { randomUUID } from 'node:crypto';
+import type { Logger } from 'pino';
+import type { Clock } from '../../kernel/clock.js';
+import { PlatformError } from '../../kernel/errors.js';
+import {
+  CompactRange,
+  frontierNodeIds,
+  type Hash,
+  hashLeaf,
+  type NodeWrite,
+  nodeKey,
+  signCheckpoint,
+} from '../../merkle/index.js';
+import { integrityErrors } from './errors.js';
+import type { LogMetrics } from './log-metrics.js';
+import type { LogStore, StoredCheckpoint } from './log-store.js';
+import type { SequencerLease } from './sequencer-lease.js';
+import type { LogIdentity } from './signing-keys.js';
+
+/** Where an append landed; `fresh` is false when its key was already logged (a redelivery). */
+export interface AppendResult {
+  readonly index: number;
+  readonly leafHash: Hash;
+  readonly fresh: boolean;
+}
+
+export interface SequencerOptions {
+  readonly maxBatch: number;
+  readonly maxQueue: number;
+  readonly checkpointIntervalMs: number;
+  readonly appendTimeoutMs: number;
+  /** Whether other replicas may hand appends over (PostgreSQL): the sequencer then polls for them. */
+  readonly handOff: boolean;
+  /** How often a sequencer polls the pending table and a replica polls for its appends (ms). */
+  readonly pollMs?: number;
+  /** How often the lease is checked or, by a replica, tried (ms). */
+  readonly leaseCheckMs?: number;
+}
+
+interface Queued {
+  readonly entry: string;
+  readonly key: string | null;
+  resolve(result: AppendResult): void;
+  reject(error: unknown): void;
+}
+
+interface Waiter {
+  readonly deadline: number;
+  readonly resolve: (result: AppendResult) => void;
+  readonly reject: (error: unknown) => void;
+}
+
+/**
+ * Group commit over a LogStore (Tessera's integration loop). Appends queue in memory; the loop takes
+ * everything queued (up to `maxBatch`), hashes it into the tree, and writes entries, the completed
+ * nodes and — when due — a signed checkpoint in one transaction; only then does each caller learn
+ * its index. While a batch commits, the next one gathers, so batches grow with load.
+ *
+ * Only the lease holder sequences. A replica without the lease writes appends to the durable
+ * pending table and waits until the sequencer has integrated them (found by their append key);
+ * when the sequencer dies its lease frees and a replica takes over, pending appends included.
+ */
+export class LogSequencer {
+  readonly #queue: Queued[] = [];
+  readonly #waiters = new Map<string, Waiter[]>();
+  #range: CompactRange | undefined;
+  #leader = false;
+  #running = false;
+  #stopping = false;
+  #lastCheckpoint: { size: number; ms: number } = { size: -1, ms: 0 };
+  #checkpointTimer: NodeJS.Timeout | undefined;
+  #leaseTimer: NodeJS.Timeout | undefined;
+  #pollTimer: NodeJS.Timeout | undefined;
+  #pendingDue = false;
+  #leaseBusy: Promise<void> | undefined;
+  #loop: Promise<void> | undefined;
+  readonly #pollMs: number;
+  readonly #leaseCheckMs: number;
+
+  constructor(
+    private readonly store: LogStore,
+    private readonly lease: SequencerLease,
+    private readonly identity: LogIdentity,
+    private readonly options: SequencerOptions,
+    private readonly clock: Clock,
+    private readonly logger: Logger,
+    private readonly metrics: LogMetrics,
+  ) {
+    this.#pollMs = options.pollMs ?? 20;
+    this.#leaseCheckMs = options.leaseCheckMs ?? 500;
+  }
+
+  /** True while this process sequences the log. */
+  get isSequencer(): boolean {
+    return this.#leader;
+  }
+
+  /** Tries the lease now, then keeps checking it (or trying it) in the background. */
+  async start(): Promise<void> {
+    await this.#tendLease();
+    this.#leaseTimer = setInterval(() => {
+      this.#leaseBusy ??= this.#tendLease().finally(() => {
+        this.#leaseBusy = undefined;
+      });
+    }, this.#leaseCheckMs);
+    this.#leaseTimer.unref();
+    this.#pollTimer = setInterval(() => this.#poll(), this.#pollMs);
+    this.#pollTimer.unref();
+  }
+
+  /** Finishes queued appends, stops the loop and releases the lease. */
+  async stop(): Promise<void> {
+    this.#stopping = true;
+    clearInterval(this.#leaseTimer);
+    clearInterval(this.#pollTimer);
+    clearTimeout(this.#checkpointTimer);
+    await this.#leaseBusy;
+    this.#kick();
+    while (this.#running) await this.#loop;
+    for (const item of this.#queue.splice(0)) item.reject(stopped());
+    for (const [key, waiters] of this.#waiters) {
+      this.#waiters.delete(key);
+      for (const waiter of waiters) waiter.reject(pendingError(key));
+    }
+    if (this.#leader && this.#range && this.#range.size > this.#lastCheckpoint.size) {
+      await this.#checkpointNow().catch((error: unknown) =>
+        this.logger.warn({ err: error }, 'integrity: final checkpoint not written'),
+      );
+    }
+    this.#leader = false;
+    this.metrics.sequencer.set(0);
+    await this.lease.release();
+  }
+
+  /**
+   * Appends canonical entry text. Resolves once the entry is durable in the log; `key` (an event id or
+   * idempotency key) makes a repeated append return the first one's receipt.
+   */
+  append(entry: string, key: string | null): Promise<AppendResult> {
+    if (this.#stopping) return Promise.reject(stopped());
+    if (!this.#leader) return this.#handOver(entry, key ?? randomUUID());
+    if (this.#queue.length >= this.options.maxQueue) {
+      this.metrics.pushback.inc();
+      return Promise.reject(
+        integrityErrors.create('LOG_PUSHBACK', `${this.#queue.length} appends are waiting; retry shortly`, {
+          headers: { 'retry-after': '1' },
+        }),
+      );
+    }
+    return new Promise<AppendResult>((resolve, reject) => {
+      this.#queue.push({ entry, key, resolve, reject });
+      this.metrics.queued.set(this.#queue.length);
+      this.#kick();
+    });
+  }
+
+  // ---- sequencing ----------------------------------------------------------------------------
+
+  #kick(): void {
+    if (this.#running || !this.#leader) return;
+    this.#running = true;
+    this.#loop = new Promise<void>((resolve) => setImmediate(resolve)).then(() => this.#drain());
+  }
+
+  async #drain(): Promise<void> {
+    try {
+      while (this.#leader && (this.#queue.length > 0 || this.#pendingDue)) {
+        await this.#commitBatch();
+      }
+    } finally {
+      this.#running = false;
+    }
+    if (this.#leader && this.#queue.length > 0) this.#kick();
+  }
+
+  async #commitBatch(): Promise<void> {
+    const items = this.#queue.splice(0, this.options.maxBatch);
+    this.metrics.queued.set(this.#queue.length);
+    const range = this.#range;
+    if (range === undefined) throw new Error('sequencer without a tree');
+    let pendingRows: Awaited<ReturnType<LogStore['pendingAppends']>> = [];
+    try {
+      if (this.#pendingDue && this.options.handOff) {
+        this.#pendingDue = false;
+        pendingRows = await this.store.pendingAppends(Math.max(1, this.options.maxBatch - items.length));
+      }
+      this.#pendingDue = false;
+      const keys = [
+        ...items.flatMap((i) => (i.key === null ? [] : [i.key])),
+        ...pendingRows.map((p) => p.key),
+      ];
+      const known = keys.length > 0 ? await this.store.findKeys(keys) : new Map();
+
+      const next = CompactRange.fromFrontier(range.frontier());
+      const firstIndex = next.size;
+      const entries: { entry: string; leafHash: Hash; key: string | null }[] = [];
+      const nodes: NodeWrite[] = [];
+      const collect = (id: { level: number; index: number }, hash: Hash) => {
+        if (id.level > 0) nodes.push({ id, hash });
+      };
+      // Receipts in batch order; a key seen twice (or already logged) shares the first receipt.
+      const receipts: (() => AppendResult)[] = [];
+      const inBatch = new Map<string, number>();
+      const place = (entry: string, key: string | null): (() => AppendResult) => {
+        if (key !== null) {
+          const old = known.get(key);
+          if (old) return () => ({ index: old.index, leafHash: old.leafHash, fresh: false });
+          const at = inBatch.get(key);
+          if (at !== undefined) return () => ({ ...receiptOf(at), fresh: false });
+        }
+        const leafHash = hashLeaf(entry);
+        next.append(leafHash, collect);
+        const index = firstIndex + entries.length;
+        entries.push({ entry, leafHash, key });
+        if (key !== null) inBatch.set(key, index);
+        return () => receiptOf(index);
+      };
+      const receiptOf = (index: number): AppendResult => ({
+        index,
+        leafHash: entries[index - firstIndex]!.leafHash,
+        fresh: true,
+      });
+      for (const item of items) receipts.push(place(item.entry, item.key));
+      for (const row of pendingRows) place(row.entry, row.key);
+
+      const now = this.clock.now();
+      const checkpoint = this.#checkpointDue(next.size, now) ? this.#sign(next, now) : undefined;
+      const started = performance.now();
+      await this.store.commit({
+        firstIndex,
+        entries,
+        nodes,
+        pendingIds: pendingRows.map((p) => p.id),
+        ...(checkpoint ? { checkpoint } : {}),
+      });
+      this.metrics.commitSeconds.observe((performance.now() - started) / 1000);
+      this.metrics.batchSize.observe(entries.length);
+      this.metrics.appended.inc(entries.length);
+      this.metrics.treeSize.set(next.size);
+      this.#range = next;
+      if (checkpoint) this.#checkpointWritten(checkpoint);
+      else this.#scheduleCheckpoint(now);
+      for (let i = 0; i < items.length; i++) items[i]!.resolve(receipts[i]!());
+      if (pendingRows.length > 0) this.#pendingDue = true; // more may be waiting
+    } catch (error) {
+      await this.#afterFailure(error, items);
+    }
+  }
+
+  async #afterFailure(error: unknown, items: readonly Queued[]): Promise<void> {
+    if (error instanceof PlatformError && error.code === 'LOG_FORKED') {
+      this.logger.error({ err: error }, 'integrity: another sequencer wrote the log; stepping down');
+      await this.#stepDown();
+      for (const item of items)
+        this.#handOver(item.entry, item.key ?? randomUUID()).then(item.resolve, item.reject);
+      return;
+    }
+    this.logger.error({ err: error }, 'integrity: batch commit failed; its appends are refused');
+    for (const item of items)
+      item.reject(
+        integrityErrors.create('LOG_DEPENDENCY_FAILED', 'the log could not store the append; retry', {
+          cause: error,
+          headers: { 'retry-after': '1' },
+        }),
+      );
+    // The transaction may or may not have committed: reload the tree from what is stored.
+    try {
+      this.#range = await this.#loadRange();
+    } catch (reload) {
+      this.logger.error({ err: reload }, 'integrity: cannot reload the tree; stepping down');
+      await this.#stepDown();
+    }
+  }
+
+  #checkpointDue(size: number, now: number): boolean {
+    if (size <= this.#lastCheckpoint.size) return false;
+    return now - this.#lastCheckpoint.ms >= this.options.checkpointIntervalMs;
+  }
+
+  #sign(range: CompactRange, now: number): StoredCheckpoint {
+    const root = range.root();
+    const note = signCheckpoint(
+      { origin: this.identity.origin, size: range.size, root },
+      this.identity.signers,
+    );
+    return { size: range.size, root, note, signedMs: now };
+  }
+
+  #checkpointWritten(checkpoint: StoredCheckpoint): void {
+    this.#lastCheckpoint = { size: checkpoint.size, ms: checkpoint.signedMs };
+    this.metrics.checkpointSize.set(checkpoint.size);
+    clearTimeout(this.#checkpointTimer);
+    this.#checkpointTimer = undefined;
+  }
+
+  #scheduleCheckpoint(now: number): void {
+    if (this.#checkpointTimer !== undefined) return;
+    const wait = Math.max(0, this.options.checkpointIntervalMs - (now - this.#lastCheckpoint.ms));
+    this.#checkpointTimer = setTimeout(() => {
+      this.#checkpointTimer = undefined;
+      if (!this.#leader || this.#running) {
+        if (this.#leader) this.#scheduleCheckpoint(this.clock.now());
+        return;
+      }
+      this.#running = true;
+      this.#loop = this.#checkpointNow()
+        .catch((error: unknown) => this.logger.error({ err: error }, 'integrity: checkpoint failed'))
+        .finally(() => {
+          this.#running = false;
+          this.#kick();
+        });
+    }, wait);
+    this.#checkpointTimer.unref();
+  }
+
+  async #checkpointNow(): Promise<void> {
+    const range = this.#range;
+    if (!range || range.size <= this.#lastCheckpoint.size) return;
+    const checkpoint = this.#sign(range, this.clock.now());
+    await this.store.addCheckpoint(checkpoint);
+    this.#checkpointWritten(checkpoint);
+  }
+
+  // ---- the lease -----------------------------------------------------------------------------
+
+  async #tendLease(): Promise<void> {
+    if (this.#stopping) return;
+    try {
+      if (this.#leader) {
+        if (!(await this.lease.stillHeld())) {
+          this.logger.warn('integrity: sequencer lease lost; handing appends over');
+          await this.#stepDown();
+        }
+        return;
+      }
+      if (!(await this.lease.tryAcquire())) return;
+      this.#range = await this.#loadRange();
+      await this.store.recordKeys(this.identity.verifierKeys, this.clock.now());
+      const latest = await this.store.latestCheckpoint();
+      this.#lastCheckpoint = latest ? { size: latest.size, ms: 0 } : { size: -1, ms: 0 };
+      this.#leader = true;
+      this.metrics.sequencer.set(1);
+      this.metrics.treeSize.set(this.#range.size);
+      this.logger.info({ size: this.#range.size }, 'integrity: this replica sequences the log');
+      // Sign the tree as found (the empty tree on a new log), then integrate hand-overs.
+      await this.#checkpointNow();
+      this.#pendingDue = this.options.handOff;
+      this.#kick();
+    } catch (error) {
+      this.logger.warn({ err: error }, 'integrity: sequencer lease check failed');
+      if (this.#leader) await this.#stepDown();
+      else await this.lease.release().catch(() => undefined);
+    }
+  }
+
+  async #stepDown(): Promise<void> {
+    if (!this.#leader) return;
+    this.#leader = false;
+    this.#range = undefined;
+    this.metrics.sequencer.set(0);
+    clearTimeout(this.#checkpointTimer);
+    this.#checkpointTimer = undefined;
+    await this.lease.release().catch(() => undefined);
+    // Appends still queued in memory go to the pending table for the next sequencer.
+    for (const item of this.#queue.splice(0)) {
+      this.#handOver(item.entry, item.key ?? randomUUID()).then(item.resolve, item.reject);
+    }
+  }
+
+  async #loadRange(): Promise<CompactRange> {
+    const size = await this.store.size();
+    const ids = frontierNodeIds(size);
+    const nodes = await this.store.readNodes(ids);
+    return CompactRange.fromFrontier({
+      size,
+      hashes: ids.map((id) => {
+        const hash = nodes.get(nodeKey(id));
+        if (hash === undefined) throw new Error(`frontier node ${nodeKey(id)} is not stored`);
+        return hash;
+      }),
+    });
+  }
+
+  // ---- hand-over (replicas that do not hold the lease) ----------------------------------------
+
+  async #handOver(entry: string, key: string): Promise<AppendResult> {
+    await this.store.addPending(key, entry, this.clock.now());
+    this.metrics.handedOver.inc();
+    return new Promise<AppendResult>((resolve, reject) => {
+      const waiter = { deadline: this.clock.now() + this.options.appendTimeoutMs, resolve, reject };
+      const list = this.#waiters.get(key);
+      if (list) list.push(waiter);
+      else this.#waiters.set(key, [waiter]);
+    });
+  }
+
+  #polling = false;
+
+  #poll(): void {
+    if (this.#leader && this.options.handOff && !this.#pendingDue) {
+      this.#pendingDue = true;
+      this.#kick();
+    }
+    if (this.#waiters.size === 0 || this.#polling) return;
+    this.#polling = true;
+    this.#resolveWaiters()
+      .catch((error: unknown) => this.logger.warn({ err: error }, 'integrity: hand-over poll failed'))
+      .finally(() => {
+        this.#polling = false;
+      });
+  }
+
+  async #resolveWaiters(): Promise<void> {
+    const found = await this.store.findKeys([...this.#waiters.keys()]);
+    const now = this.clock.now();
+    for (const [key, waiters] of this.#waiters) {
+      const receipt = found.get(key);
+      if (receipt) {
+        this.#waiters.delete(key);
+        for (const w of waiters) w.resolve({ index: receipt.index, leafHash: receipt.leafHash, fresh: true });
+        continue;
+      }
+      const late = waiters.filter((w) => w.deadline <= now);
+      if (late.length === 0) continue;
+      const remaining = waiters.filter((w) => w.deadline > now);
+      if (remaining.length === 0) this.#waiters.delete(key);
+      else this.#waiters.set(key, remaining);
+      for (const w of late) w.reject(pendingError(key));
+    }
+  }
+}
+
+function stopped() {
+  return integrityErrors.create('LOG_STOPPED', 'the log is shutting down; retry on another replica', {
+    headers: { 'retry-after': '1' },
+  });
+}
+
+function pendingError(key: string) {
+  return integrityErrors.create(
+    'LOG_APPEND_PENDING',
+    'the append is stored and waits for the sequencer; retry with the same key to get its receipt',
+    { details: { key }, headers: { 'retry-after': '1' } },
+  );
+}

@@ -1,0 +1,63 @@
+import { hostname } from 'node:os';
+import { ConfigError } from '../../kernel/config.js';
+import { isValidKeyName } from '../../merkle/index.js';
+
+/** The Integrity service's own settings (docs/integrity.md), read from the environment at start-up. */
+export interface LogSettings {
+  /** ACGS_LOG_ORIGIN: the log's name in checkpoints and its key name; fixed once the log exists. */
+  readonly origin: string | undefined;
+  /** ACGS_LOG_SIGNING_KEY: signer keys (skeys), comma- or space-separated; two during a rotation. */
+  readonly signingKeys: readonly string[];
+  /** ACGS_LOG_CHECKPOINT_MS: most time between growth and a signed checkpoint (0: every batch). */
+  readonly checkpointIntervalMs: number;
+  /** ACGS_LOG_BATCH_MAX: most entries one group commit writes. */
+  readonly maxBatch: number;
+  /** ACGS_LOG_QUEUE_MAX: appends waiting beyond this are refused with 503 LOG_PUSHBACK. */
+  readonly maxQueue: number;
+  /** ACGS_LOG_APPEND_TIMEOUT_MS: how long a replica waits for the sequencer to integrate an append. */
+  readonly appendTimeoutMs: number;
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+function integer(env: Env, name: string, fallback: number, min: number, max: number, problems: string[]) {
+  const raw = env[name]?.trim();
+  if (raw === undefined || raw === '') return fallback;
+  const value = /^\d+$/.test(raw) ? Number(raw) : Number.NaN;
+  if (!Number.isSafeInteger(value) || value < min || value > max) {
+    problems.push(`${name}: expected an integer from ${min} to ${max}, got ${JSON.stringify(raw)}`);
+    return fallback;
+  }
+  return value;
+}
+
+/** Reads the log settings; throws ConfigError naming every bad variable (the key's value is never shown). */
+export function loadLogSettings(env: Env = process.env): LogSettings {
+  const problems: string[] = [];
+  const origin = env.ACGS_LOG_ORIGIN?.trim() || undefined;
+  if (origin !== undefined && !isValidKeyName(origin)) {
+    problems.push(
+      `ACGS_LOG_ORIGIN: expected a log name without spaces or '+', such as log.example.org/acgs, got ${JSON.stringify(origin)}`,
+    );
+  }
+  const keys = (env.ACGS_LOG_SIGNING_KEY ?? '').split(/[\s,]+/).filter((k) => k.length > 0);
+  if (keys.some((k) => !k.startsWith('PRIVATE+KEY+'))) {
+    problems.push('ACGS_LOG_SIGNING_KEY: expected one or more signer keys PRIVATE+KEY+<name>+<id>+<key>');
+  }
+  const settings: LogSettings = {
+    origin,
+    signingKeys: keys,
+    checkpointIntervalMs: integer(env, 'ACGS_LOG_CHECKPOINT_MS', 1000, 0, 60_000, problems),
+    maxBatch: integer(env, 'ACGS_LOG_BATCH_MAX', 4096, 1, 100_000, problems),
+    maxQueue: integer(env, 'ACGS_LOG_QUEUE_MAX', 100_000, 1, 10_000_000, problems),
+    appendTimeoutMs: integer(env, 'ACGS_LOG_APPEND_TIMEOUT_MS', 30_000, 100, 600_000, problems),
+  };
+  if (problems.length > 0) throw new ConfigError(problems);
+  return settings;
+}
+
+/** The default origin: `<host name>/acgs`, reduced to characters a key name may hold. */
+export function defaultOrigin(): string {
+  const host = hostname().replace(/[^A-Za-z0-9.-]/g, '-') || 'localhost';
+  return `${host}/acgs`;
+}

@@ -1,0 +1,95 @@
+import { Type } from '@sinclair/typebox';
+import type { FastifyInstance } from 'fastify';
+import { SERVICE_NAMES, type ServiceName } from '../../../kernel/services.js';
+import type { LogDeps } from '../log-deps.js';
+import { appendEntry } from '../usecases/append-entry.js';
+import { MAX_ENTRIES_PER_READ, readEntries, readEntry } from '../usecases/read-entries.js';
+import { APPEND_ROLES, READ_ROLES } from './route-roles.js';
+import { Entry, Index, Receipt } from './route-schemas.js';
+
+const TAGS = ['log'];
+
+const AppendBody = Type.Object(
+  {
+    type: Type.String({ minLength: 1, maxLength: 128, description: 'Lower-case dotted event type' }),
+    source: Type.Union(
+      SERVICE_NAMES.map((name) => Type.Literal(name)),
+      { description: 'The emitting service' },
+    ),
+    payload: Type.Unknown({ description: 'Any JSON value' }),
+    time: Type.Optional(
+      Type.String({ description: 'YYYY-MM-DDTHH:MM:SS.sssZ; the log’s clock when omitted' }),
+    ),
+    key: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 200,
+        description: 'Idempotency key: a repeat returns the first receipt',
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+interface AppendBodyType {
+  type: string;
+  source: ServiceName;
+  payload: unknown;
+  time?: string;
+  key?: string;
+}
+
+/** Appending and reading entries. */
+export function registerEntryRoutes(app: FastifyInstance, deps: LogDeps): void {
+  app.post<{ Body: AppendBodyType }>(
+    '/api/v1/log/entries',
+    {
+      config: { auth: { roles: APPEND_ROLES } },
+      schema: {
+        tags: TAGS,
+        summary: 'Append an entry; answers once it is durable (201, or 200 for a repeated key)',
+        body: AppendBody,
+        response: { 200: Receipt, 201: Receipt },
+      },
+    },
+    async (request, reply) => {
+      const { payload, ...rest } = request.body;
+      const outcome = await appendEntry(deps, { ...rest, payload: payload ?? null });
+      return reply.code(outcome.fresh ? 201 : 200).send({ index: outcome.index, leafHash: outcome.leafHash });
+    },
+  );
+
+  app.get<{ Querystring: { start: number; end?: number } }>(
+    '/api/v1/log/entries',
+    {
+      config: { auth: { roles: READ_ROLES } },
+      schema: {
+        tags: TAGS,
+        summary: `Entries with start ≤ index < end, at most ${MAX_ENTRIES_PER_READ}`,
+        querystring: Type.Object(
+          { start: Index, end: Type.Optional(Index) },
+          { additionalProperties: false },
+        ),
+        response: { 200: Type.Object({ entries: Type.Array(Entry) }) },
+      },
+    },
+    async (request) => {
+      const { start, end } = request.query;
+      return { entries: await readEntries(deps, start, end ?? start + MAX_ENTRIES_PER_READ) };
+    },
+  );
+
+  app.get<{ Params: { index: number } }>(
+    '/api/v1/log/entries/:index',
+    {
+      config: { auth: { roles: READ_ROLES } },
+      schema: {
+        tags: TAGS,
+        summary: 'One entry',
+        params: Type.Object({ index: Index }),
+        response: { 200: Entry },
+      },
+    },
+    async (request) => readEntry(deps, request.params.index),
+  );
+}

@@ -1,0 +1,33 @@
+import type { LogAppendRequest } from '../../../kernel/contracts/integrity.js';
+import { commonErrors } from '../../../kernel/errors.js';
+import { encodeLogEntry, type JsonValue, toHex } from '../../../merkle/index.js';
+import type { LogDeps } from '../log-deps.js';
+
+export interface AppendOutcome {
+  readonly index: number;
+  readonly leafHash: string;
+  /** False when the key was already logged: the receipt is the first append's. */
+  readonly fresh: boolean;
+}
+
+const KEY_PATTERN = /^[\x21-\x7e]{1,200}$/;
+
+/**
+ * Encodes the entry canonically (RFC 8785; LOG_ENTRY_MALFORMED when it is not a valid entry) and
+ * appends it; resolves once it is durable.
+ */
+export async function appendEntry(deps: LogDeps, request: LogAppendRequest): Promise<AppendOutcome> {
+  if (request.key !== undefined && !KEY_PATTERN.test(request.key)) {
+    throw commonErrors.create('VALIDATION_FAILED', 'key must be 1–200 printable ASCII characters', {
+      errors: [{ pointer: '/body/key', detail: 'must be 1–200 printable ASCII characters' }],
+    });
+  }
+  const entry = encodeLogEntry({
+    type: request.type,
+    time: request.time ?? new Date(deps.clock.now()).toISOString(),
+    source: request.source,
+    payload: request.payload as JsonValue,
+  });
+  const result = await deps.sequencer.append(entry, request.key ?? null);
+  return { index: result.index, leafHash: toHex(result.leafHash), fresh: result.fresh };
+}
