@@ -1,0 +1,223 @@
+/** The group-commit sequencer over both dialects; hand-over and take-over on PostgreSQL. */
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import pino from 'pino';
+import { Registry } from 'prom-client';
+import { logDialects } from '../../../test/support/integrity-databases.js';
+import { systemClock } from '../../kernel/clock.js';
+import {
+  encodeLogEntry,
+  hashLeaf,
+  openCheckpoint,
+  parseVerifierKey,
+  toHex,
+  verifyConsistency,
+  verifyInclusion,
+} from '../../merkle/index.js';
+import { createDatabase } from '../../storage/index.js';
+import type { LogDeps } from './log-deps.js';
+import { createLogMetrics } from './log-metrics.js';
+import { LogSequencer, type SequencerOptions } from './log-sequencer.js';
+import { loadLogSettings } from './log-settings.js';
+import type { LogStore } from './log-store.js';
+import { PostgresAdvisoryLease, type SequencerLease, SingleProcessLease } from './sequencer-lease.js';
+import { type LogIdentity, loadLogIdentity } from './signing-keys.js';
+import { createLogStore } from './sql-log-store.js';
+import { proveConsistency } from './usecases/prove-consistency.js';
+import { proveInclusion } from './usecases/prove-inclusion.js';
+import { readLatestCheckpoint } from './usecases/read-checkpoint.js';
+
+const dialects = await logDialects();
+const logger = pino({ level: 'silent' });
+const OPTIONS: SequencerOptions = {
+  maxBatch: 4096,
+  maxQueue: 100_000,
+  checkpointIntervalMs: 0,
+  appendTimeoutMs: 10_000,
+  handOff: false,
+};
+
+const entry = (i: number, writer = 0) =>
+  encodeLogEntry({
+    type: 'test.append',
+    time: '2026-11-30T06:00:00.000Z',
+    source: 'pgc',
+    payload: { i, writer },
+  });
+
+async function identityFor(store: LogStore, dir: string): Promise<LogIdentity> {
+  const settings = loadLogSettings({ ACGS_LOG_ORIGIN: 'test.acgs/log' });
+  return loadLogIdentity(store, settings, { kind: 'file', path: `${dir}/key` }, logger);
+}
+
+function sequencerOf(store: LogStore, lease: SequencerLease, identity: LogIdentity, options = OPTIONS) {
+  return new LogSequencer(
+    store,
+    lease,
+    identity,
+    options,
+    systemClock,
+    logger,
+    createLogMetrics(new Registry()),
+  );
+}
+
+for (const dialect of dialects) {
+  describe(`LogSequencer: ${dialect.name}`, { skip: dialect.skip }, () => {
+    test('64 concurrent writers: every append gets its own index, no gaps, in batches; proofs verify against the signed checkpoint', async () => {
+      const db = await dialect.open();
+      const store = createLogStore(db.database);
+      const identity = await identityFor(store, db.dir);
+      const sequencer = sequencerOf(store, new SingleProcessLease(), identity);
+      try {
+        await sequencer.start();
+        const receipts: { index: number; leafHash: string; text: string }[] = [];
+        await Promise.all(
+          Array.from({ length: 64 }, async (_, writer) => {
+            for (let i = 0; i < 8; i++) {
+              const text = entry(i, writer);
+              const r = await sequencer.append(text, null);
+              receipts.push({ index: r.index, leafHash: toHex(r.leafHash), text });
+            }
+          }),
+        );
+        const indices = receipts.map((r) => r.index).sort((a, b) => a - b);
+        assert.deepEqual(
+          indices,
+          Array.from({ length: 512 }, (_, i) => i),
+        );
+        for (const r of receipts) assert.equal(r.leafHash, toHex(hashLeaf(r.text)));
+        await sequencer.stop();
+
+        const deps: LogDeps = { store, sequencer, identity, clock: systemClock };
+        const checkpoint = await readLatestCheckpoint(deps);
+        assert.equal(checkpoint.size, 512);
+        const opened = openCheckpoint(
+          checkpoint.note,
+          identity.verifierKeys.map(parseVerifierKey),
+          'test.acgs/log',
+        );
+        assert.equal(toHex(opened.root), checkpoint.rootHash);
+        for (const r of receipts.slice(0, 20)) {
+          const proof = await proveInclusion(deps, { leafHash: r.leafHash });
+          assert.equal(proof.index, r.index);
+          assert.ok(
+            verifyInclusion(
+              r.index,
+              512,
+              hashLeaf(r.text),
+              proof.proof.map((h) => Buffer.from(h, 'hex')),
+              opened.root,
+            ),
+          );
+        }
+        const consistency = await proveConsistency(deps, 100, 512);
+        assert.ok(
+          verifyConsistency(
+            100,
+            512,
+            consistency.proof.map((h) => Buffer.from(h, 'hex')),
+            Buffer.from(consistency.fromRoot, 'hex'),
+            opened.root,
+          ),
+        );
+      } finally {
+        await sequencer.stop();
+        await db.close();
+      }
+    });
+
+    test('an append key is logged once: repeats (in one batch or later) get the first receipt', async () => {
+      const db = await dialect.open();
+      const store = createLogStore(db.database);
+      const sequencer = sequencerOf(store, new SingleProcessLease(), await identityFor(store, db.dir));
+      try {
+        await sequencer.start();
+        const [a, b] = await Promise.all([
+          sequencer.append(entry(1), 'event-1'),
+          sequencer.append(entry(1), 'event-1'),
+        ]);
+        const c = await sequencer.append(entry(1), 'event-1');
+        assert.equal(a.index, b.index);
+        assert.equal(a.index, c.index);
+        assert.deepEqual([a.fresh, b.fresh, c.fresh], [true, false, false]);
+        assert.equal(await store.size(), 1);
+      } finally {
+        await sequencer.stop();
+        await db.close();
+      }
+    });
+
+    test('restarting resumes the tree from the stored frontier', async () => {
+      const db = await dialect.open();
+      const store = createLogStore(db.database);
+      const identity = await identityFor(store, db.dir);
+      try {
+        const first = sequencerOf(store, new SingleProcessLease(), identity);
+        await first.start();
+        await Promise.all(Array.from({ length: 11 }, (_, i) => first.append(entry(i), null)));
+        await first.stop();
+        const second = sequencerOf(store, new SingleProcessLease(), identity);
+        await second.start();
+        const r = await second.append(entry(99), null);
+        assert.equal(r.index, 11);
+        await second.stop();
+        const deps: LogDeps = { store, sequencer: second, identity, clock: systemClock };
+        const proof = await proveInclusion(deps, { index: 3 });
+        const checkpoint = await readLatestCheckpoint(deps);
+        assert.equal(checkpoint.size, 12);
+        assert.ok(
+          verifyInclusion(
+            3,
+            12,
+            hashLeaf(entry(3)),
+            proof.proof.map((h) => Buffer.from(h, 'hex')),
+            Buffer.from(checkpoint.rootHash, 'hex'),
+          ),
+        );
+      } finally {
+        await db.close();
+      }
+    });
+  });
+}
+
+const postgres = dialects.find((d) => d.name === 'postgres')!;
+describe('LogSequencer hand-over (PostgreSQL advisory lock)', { skip: postgres.skip }, () => {
+  test('a replica without the lease hands appends to the sequencer; when the sequencer goes, it takes over', async () => {
+    const db = await postgres.open();
+    const second = createDatabase(db.url);
+    const storeA = createLogStore(db.database);
+    const storeB = createLogStore(second);
+    const identity = await identityFor(storeA, db.dir);
+    const options = { ...OPTIONS, handOff: true, pollMs: 10, leaseCheckMs: 100 };
+    const a = sequencerOf(storeA, new PostgresAdvisoryLease(db.database), identity, options);
+    const b = sequencerOf(storeB, new PostgresAdvisoryLease(second), identity, options);
+    try {
+      await a.start();
+      await b.start();
+      assert.equal(a.isSequencer, true);
+      assert.equal(b.isSequencer, false);
+      const both = await Promise.all([
+        ...Array.from({ length: 20 }, (_, i) => a.append(entry(i, 0), null)),
+        ...Array.from({ length: 20 }, (_, i) => b.append(entry(i, 1), null)),
+      ]);
+      assert.deepEqual(
+        both.map((r) => r.index).sort((x, y) => x - y),
+        Array.from({ length: 40 }, (_, i) => i),
+      );
+      await a.stop();
+      const started = Date.now();
+      while (!b.isSequencer && Date.now() - started < 5000) await sleep(20);
+      assert.equal(b.isSequencer, true, 'the replica took over');
+      const after = await b.append(entry(100, 1), null);
+      assert.equal(after.index, 40);
+    } finally {
+      await a.stop();
+      await b.stop();
+      await second.close();
+      await db.close();
+    }
+  });
+});
