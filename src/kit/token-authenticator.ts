@@ -181,7 +181,8 @@ export class TokenAuthenticator implements Authenticator {
   private refreshKeys(force: boolean): Promise<void> {
     this.refreshing ??= (async () => {
       try {
-        this.lastRefreshMs = this.now();
+        // Only refreshes forced by an unknown kid count towards the cool-down.
+        if (force) this.lastRefreshMs = this.now();
         this.keysByKid = importKeySet(await this.options.keys.keySet(force));
         this.loaded = true;
       } finally {

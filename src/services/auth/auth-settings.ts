@@ -8,8 +8,10 @@ export interface AuthSettings {
   readonly refreshTokenTtlSeconds: number;
   /** Failed logins (per account name) that lock it. */
   readonly lockoutThreshold: number;
-  /** How long a lock lasts, and the window failures are counted in. */
+  /** How long a lock lasts. */
   readonly lockoutMs: number;
+  /** The window failed logins are counted in (15 minutes). */
+  readonly failureWindowMs: number;
   /** Login attempts allowed per client IP and per account name in each rate window. */
   readonly loginRatePerIp: number;
   readonly loginRatePerAccount: number;
@@ -26,7 +28,7 @@ type Env = Readonly<Record<string, string | undefined>>;
 export const AUTH_VARIABLES = [
   ['ACGS_ADMIN_USERNAME', 'the first admin account name', 'admin'],
   ['ACGS_ADMIN_PASSWORD', 'the first admin password (at least 12 characters)', 'generated, printed once'],
-  ['ACGS_AUTH_LOCKOUT_MS', 'lockout duration and failure window, ms (1000 to 86400000)', '900000'],
+  ['ACGS_AUTH_LOCKOUT_MS', 'how long a lockout lasts, ms (1000 to 86400000)', '900000'],
   ['ACGS_AUTH_LOCKOUT_THRESHOLD', 'failed logins before a lockout (1 to 100)', '5'],
   ['ACGS_AUTH_LOGIN_RATE_PER_IP', 'login attempts per client IP per window (1 to 100000)', '30'],
   ['ACGS_AUTH_LOGIN_RATE_PER_ACCOUNT', 'login attempts per account per window (1 to 100000)', '10'],
@@ -58,6 +60,7 @@ export function loadAuthSettings(env: Env = process.env): AuthSettings {
     refreshTokenTtlSeconds: 7 * 24 * 3600,
     lockoutThreshold: integer('ACGS_AUTH_LOCKOUT_THRESHOLD', 5, 1, 100),
     lockoutMs: integer('ACGS_AUTH_LOCKOUT_MS', 15 * 60_000, 1000, 86_400_000),
+    failureWindowMs: 15 * 60_000,
     loginRatePerIp: integer('ACGS_AUTH_LOGIN_RATE_PER_IP', 30, 1, 100_000),
     loginRatePerAccount: integer('ACGS_AUTH_LOGIN_RATE_PER_ACCOUNT', 10, 1, 100_000),
     loginRateWindowMs: integer('ACGS_AUTH_LOGIN_RATE_WINDOW_MS', 60_000, 1000, 3_600_000),

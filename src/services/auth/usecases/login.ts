@@ -104,7 +104,7 @@ async function checkSecondFactor(
 
 async function failed(deps: AuthDeps, input: LoginInput, name: string, reason: string): Promise<never> {
   const { settings, cache } = deps;
-  const failures = await cache.increment(keys.failures(name), settings.lockoutMs);
+  const failures = await cache.increment(keys.failures(name), settings.failureWindowMs);
   await publishSecurityEvent(deps, EVENT_TYPES.authLoginFailed, { username: name, ip: input.ip, reason });
   if (failures.count >= settings.lockoutThreshold) {
     const until = deps.now() + settings.lockoutMs;
