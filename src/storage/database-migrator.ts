@@ -28,7 +28,16 @@ export async function migrateOwner(
   owner: string,
   migrations: Readonly<Record<string, Migration>>,
 ): Promise<MigrationReport> {
-  const { error, results = [] } = await ownerMigrator(db, owner, migrations).migrateToLatest();
+  const migrator = ownerMigrator(db, owner, migrations);
+  let outcome = await migrator.migrateToLatest();
+  // Two processes migrating one SQLite file: the loser of the write lock gets SQLITE_BUSY
+  // (SQLite cannot wait for the lock once its read snapshot is stale). Its transaction rolled
+  // back, so running again is safe, and then sees what the winner applied.
+  for (let attempt = 1; attempt <= 5 && isSqliteBusy(outcome.error); attempt++) {
+    await new Promise((resolve) => setTimeout(resolve, 50 * attempt + Math.random() * 50));
+    outcome = await migrator.migrateToLatest();
+  }
+  const { error, results = [] } = outcome;
   if (error !== undefined) {
     const failed = results.find((result) => result.status === 'Error')?.migrationName;
     throw storageErrors.create(
@@ -71,4 +80,13 @@ function ownerMigrator(
 
 function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
+}
+
+function isSqliteBusy(error: unknown): boolean {
+  for (let current = error, depth = 0; current instanceof Error && depth < 5; depth++) {
+    const code = (current as { code?: unknown }).code;
+    if (typeof code === 'string' && code.startsWith('SQLITE_BUSY')) return true;
+    current = current.cause;
+  }
+  return false;
 }

@@ -3,10 +3,12 @@
  * PostgreSQL tests are skipped with a notice when no server answers, and fail under CI.
  */
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
+import { promisify } from 'node:util';
 import { type Generated, type Kysely, type Migration, sql } from 'kysely';
 import { externalService } from '../../test/support/external-services.js';
 import { createTemporaryPostgresDatabase } from '../../test/support/postgres-database.js';
@@ -17,6 +19,8 @@ import { autoIncrementId, columnTypes, dialectOf, nowMs } from './schema-helpers
 
 interface Fixture {
   readonly database: Database;
+  /** The URL `database` was opened from, for other processes. */
+  readonly url: string;
   /** Opens a second connection to the same database (a "restart"). */
   reopen(): Database;
   cleanup(): Promise<void>;
@@ -45,6 +49,7 @@ const DIALECTS: readonly DialectCase[] = [
       };
       return {
         database: open(),
+        url,
         reopen: open,
         async cleanup() {
           for (const database of opened) await database.close();
@@ -66,6 +71,7 @@ const DIALECTS: readonly DialectCase[] = [
       };
       return {
         database: open(),
+        url: temporary.url,
         reopen: open,
         async cleanup() {
           for (const database of opened) await database.close();
@@ -101,6 +107,41 @@ const noteMigrations: Record<string, Migration> = {
     },
   },
 };
+
+const run = promisify(execFile);
+
+const racingMigrations: Record<string, Migration> = {
+  '0001_slow': {
+    async up(db: Kysely<unknown>) {
+      await db.schema.createTable('race_one').addColumn('k', 'text').execute();
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    },
+  },
+  '0002_after': {
+    async up(db: Kysely<unknown>) {
+      await db.schema.createTable('race_two').addColumn('k', 'text').execute();
+    },
+  },
+};
+
+/** A child process that runs `racingMigrations` against `url` and prints what it applied. */
+function racingMigration(url: string): string {
+  const module = (name: string) => JSON.stringify(new URL(name, import.meta.url).href);
+  return `
+const { createDatabase } = await import(${module('./create-database.js')});
+const database = createDatabase(${JSON.stringify(url)});
+const migrations = {
+  '0001_slow': { async up(db) {
+    await db.schema.createTable('race_one').addColumn('k', 'text').execute();
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  } },
+  '0002_after': { async up(db) { await db.schema.createTable('race_two').addColumn('k', 'text').execute(); } },
+};
+const report = await database.migrate('race', migrations);
+console.log(JSON.stringify(report.applied));
+await database.close();
+`;
+}
 
 async function tableExists(database: Database, table: string): Promise<boolean> {
   const tables = await database.db.introspection.getTables({ withInternalKyselyTables: true });
@@ -191,6 +232,35 @@ for (const dialect of DIALECTS) {
         };
         assert.deepEqual((await database.migrate('broken', fixed)).applied, ['0001_ok', '0002_broken']);
         assert.ok(await tableExists(database, 'kept'));
+      }));
+
+    test('reports pending migrations without applying them', () =>
+      withFixture(async ({ database }) => {
+        assert.deepEqual(await database.pendingMigrations('notes', noteMigrations), [
+          '0001_notes',
+          '0002_notes_payload',
+        ]);
+        assert.deepEqual(await database.pendingMigrations('notes', {}), []);
+        await database.migrate('notes', { '0001_notes': noteMigrations['0001_notes']! });
+        assert.deepEqual(await database.pendingMigrations('notes', noteMigrations), ['0002_notes_payload']);
+        await database.migrate('notes', noteMigrations);
+        assert.deepEqual(await database.pendingMigrations('notes', noteMigrations), []);
+      }));
+
+    test('processes migrating one owner at once apply each migration exactly once', () =>
+      withFixture(async ({ database, url }) => {
+        const outputs = await Promise.all(
+          Array.from({ length: 3 }, () =>
+            run(process.execPath, ['--input-type=module', '-e', racingMigration(url)], { timeout: 20_000 }),
+          ),
+        );
+        const applied = outputs.map(({ stdout }) => JSON.parse(stdout.trim()) as string[]);
+        assert.deepEqual(
+          applied.flat().sort(),
+          ['0001_slow', '0002_after'],
+          `each process applied ${JSON.stringify(applied)}`,
+        );
+        assert.deepEqual(await database.pendingMigrations('race', racingMigrations), []);
       }));
 
     test('rejects an owner name that is not a safe table suffix', () =>
