@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { registerLogCommands } from './log.js';
 import { registerMigrateCommand } from './migrate.js';
 import { registerPolicyCommands } from './policy.js';
 import { registerServeCommand } from './serve.js';
@@ -11,5 +12,6 @@ export function registerCommands(program: Command): void {
   registerServeCommand(program);
   registerMigrateCommand(program);
   registerPolicyCommands(program);
+  registerLogCommands(program);
   registerVersionCommand(program);
 }

@@ -1,0 +1,87 @@
+/**
+ * `acgs log export <file>` and `acgs log verify <file> --key <vkey|file>` (docs/integrity.md).
+ * Export reads the log's database directly (DATABASE_URL, or the SQLite file in ACGS_DATA_DIR);
+ * verify runs offline on the file alone.
+ */
+import { once } from 'node:events';
+import { createWriteStream } from 'node:fs';
+import type { Command } from 'commander';
+import { defaultDatabaseUrl } from '../../apps/adapters.js';
+import { loadConfig } from '../../kernel/config.js';
+import { createLogStore } from '../../services/integrity/sql-log-store.js';
+import { integrityMigrations } from '../../services/integrity/store.js';
+import { exportLog } from '../../services/integrity/usecases/export-log.js';
+import { createDatabase, redactUrl } from '../../storage/index.js';
+import { runLogVerify, type VerifyOptions } from './log-verify.js';
+import type { CommandIo } from './policy.js';
+
+const processIo: CommandIo = {
+  out: (text) => process.stdout.write(`${text}\n`),
+  err: (text) => process.stderr.write(`${text}\n`),
+};
+
+/** The database the log lives in, as `acgs serve integrity` / `acgs up` would open it. */
+export function logDatabaseUrl(env: NodeJS.ProcessEnv = process.env): string {
+  const config = loadConfig({ mode: 'distributed', service: 'integrity' }, env);
+  return config.databaseUrl ?? defaultDatabaseUrl({ ...config, mode: 'embedded' });
+}
+
+/** Runs `log export`; returns the exit code (1 when the store disagrees with itself). */
+export async function runLogExport(file: string, url: string, io: CommandIo): Promise<number> {
+  const database = createDatabase(url);
+  try {
+    const pending = await database.pendingMigrations('integrity', integrityMigrations);
+    if (pending.length > 0) {
+      io.err(
+        `acgs log export: ${redactUrl(url)} holds no log (migrations ${pending.join(', ')} not applied)`,
+      );
+      return 2;
+    }
+    const out = createWriteStream(file);
+    const write = async (chunk: string) => {
+      if (!out.write(chunk)) await once(out, 'drain');
+    };
+    const started = performance.now();
+    const summary = await exportLog(createLogStore(database), write);
+    out.end();
+    await once(out, 'finish');
+    const seconds = (performance.now() - started) / 1000;
+    io.err(
+      `exported ${summary.entries} entries and ${summary.checkpoints} checkpoints of ${summary.origin} to ${file} (${seconds.toFixed(2)} s)`,
+    );
+    if (summary.problems.length === 0) return 0;
+    io.err(
+      `the stored log disagrees with itself at ${summary.problems.length} place(s); first bad entry index ${summary.problems[0]!.index}:`,
+    );
+    for (const problem of summary.problems.slice(0, 20)) io.err(`  ${problem.message}`);
+    return 1;
+  } finally {
+    await database.close();
+  }
+}
+
+export function registerLogCommands(program: Command): void {
+  const log = program.command('log').description('export and verify the tamper-evident log');
+  log
+    .command('export <file>')
+    .description(
+      'write the log (entries and signed checkpoints, NDJSON, docs/log-format.md) to <file>, reading DATABASE_URL or the data directory',
+    )
+    .action(async (file: string) => {
+      process.exitCode = await runLogExport(file, logDatabaseUrl(), processIo);
+    });
+  log
+    .command('verify <file>')
+    .description(
+      'verify an export offline: recompute the tree, check every checkpoint, name the first bad entry',
+    )
+    .option(
+      '-k, --key <vkey|file...>',
+      'trusted verifier key(s): a vkey, a file of vkeys, or the public-key JSON',
+    )
+    .option('--origin <origin>', 'the expected log origin (default: the export header’s)')
+    .option('--json', 'print the full report as JSON')
+    .action(async (file: string, options: VerifyOptions) => {
+      process.exitCode = await runLogVerify(file, options, processIo);
+    });
+}
