@@ -13,6 +13,11 @@ export interface ReconnectingEventBusOptions {
   readonly onAttemptFailed?: (error: unknown, attempt: number) => void;
 }
 
+interface PendingSubscription {
+  readonly options: SubscribeOptions<unknown>;
+  readonly resolve: (subscription: Subscription) => void;
+}
+
 /**
  * Lets a process start while its bus is unreachable: the first connection is made in the
  * background and retried; until it succeeds `ping` rejects (readiness names the bus), `publish`
@@ -25,7 +30,7 @@ export class ReconnectingEventBus implements EventBus {
   #timer: NodeJS.Timeout | undefined;
   #lastError: unknown;
   readonly #waiters = new Set<() => void>();
-  readonly #pending: { options: SubscribeOptions<unknown>; resolve: (s: Subscription) => void }[] = [];
+  readonly #pending: PendingSubscription[] = [];
 
   constructor(private readonly options: ReconnectingEventBusOptions) {
     void this.#attempt(1);
@@ -44,13 +49,36 @@ export class ReconnectingEventBus implements EventBus {
         return;
       }
       this.#bus = bus;
-      for (const { options, resolve } of this.#pending.splice(0)) resolve(await bus.subscribe(options));
       for (const wake of this.#waiters) wake();
       this.#waiters.clear();
+      await this.#subscribePending(bus);
     } catch (error) {
       this.#lastError = error;
       this.options.onAttemptFailed?.(error, attempt);
       this.#timer = setTimeout(() => void this.#attempt(attempt + 1), this.options.retryMs ?? 1000);
+      this.#timer.unref();
+    }
+  }
+
+  /**
+   * Makes the subscriptions requested before the bus was there. One that fails (the bus went away
+   * again) is retried after `retryMs`; it must not make the wrapper open a second bus.
+   */
+  async #subscribePending(bus: EventBus): Promise<void> {
+    const failed: PendingSubscription[] = [];
+    for (const entry of this.#pending.splice(0)) {
+      if (this.#closed) return;
+      try {
+        entry.resolve(await bus.subscribe(entry.options));
+      } catch (error) {
+        this.#lastError = error;
+        this.options.onAttemptFailed?.(error, 0);
+        failed.push(entry);
+      }
+    }
+    if (failed.length > 0) {
+      this.#pending.unshift(...failed);
+      this.#timer = setTimeout(() => void this.#subscribePending(bus), this.options.retryMs ?? 1000);
       this.#timer.unref();
     }
   }
