@@ -1,9 +1,12 @@
 import type { Command } from 'commander';
+import { registerApiKeyCommands } from './apikey.js';
+import { registerConstitutionCommands } from './constitution.js';
 import { registerLogCommands } from './log.js';
 import { registerMigrateCommand } from './migrate.js';
 import { registerPolicyCommands } from './policy.js';
 import { registerServeCommand } from './serve.js';
 import { registerUpCommand } from './up.js';
+import { registerUserCommands } from './user.js';
 import { registerVersionCommand } from './version.js';
 
 /** Every `acgs` subcommand, one file each. */
@@ -12,6 +15,9 @@ export function registerCommands(program: Command): void {
   registerServeCommand(program);
   registerMigrateCommand(program);
   registerPolicyCommands(program);
+  registerConstitutionCommands(program);
   registerLogCommands(program);
+  registerUserCommands(program);
+  registerApiKeyCommands(program);
   registerVersionCommand(program);
 }

@@ -1,0 +1,80 @@
+/** Test support: the service's use cases on a throw-away SQLite database with the local bus. */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import pino from 'pino';
+import type { EventBus } from '../../src/bus/event-bus.js';
+import { LocalEventBus } from '../../src/bus/index.js';
+import type { Clock } from '../../src/kernel/clock.js';
+import type { ConstitutionDocument } from '../../src/kernel/contracts/constitution.js';
+import { ActiveConstitution } from '../../src/kit/active-constitution.js';
+import { CompiledVersions } from '../../src/services/constitutional-ai/compiled-versions.js';
+import type { ConstitutionDeps } from '../../src/services/constitutional-ai/constitution-deps.js';
+import { parseConstitutionText } from '../../src/services/constitutional-ai/constitution-text.js';
+import { EMPTY_CONSTITUTION_HASH } from '../../src/services/constitutional-ai/empty-constitution.js';
+import { OutboxRelay } from '../../src/services/constitutional-ai/outbox-relay.js';
+import { ConstitutionStore, constitutionMigrations } from '../../src/services/constitutional-ai/store.js';
+import type { Database } from '../../src/storage/database.js';
+import { createDatabase } from '../../src/storage/index.js';
+
+export const EXAMPLE_FILE = fileURLToPath(
+  new URL('../../../examples/constitution/constitution.yaml', import.meta.url),
+);
+export const EXAMPLE_POLICIES = fileURLToPath(
+  new URL('../../../examples/constitution/policies', import.meta.url),
+);
+
+/** The example constitution, validated (throws if it does not validate). */
+export function exampleConstitution() {
+  const parsed = parseConstitutionText(readFileSync(EXAMPLE_FILE, 'utf8'), { file: EXAMPLE_FILE });
+  if (!parsed.ok)
+    throw new Error(`example constitution invalid: ${JSON.stringify(parsed.errors.slice(0, 5))}`);
+  return parsed;
+}
+
+/** A deep copy of the example document as plain JSON, for tests that change it. */
+export function exampleDocument(): ConstitutionDocument {
+  return JSON.parse(JSON.stringify(exampleConstitution().document)) as ConstitutionDocument;
+}
+
+export interface ConstitutionFixture {
+  readonly deps: ConstitutionDeps;
+  readonly database: Database;
+  readonly bus: EventBus;
+  readonly clock: Clock & { advance(ms: number): void };
+  readonly dbPath: string;
+  close(): Promise<void>;
+}
+
+export async function openConstitutionFixture(): Promise<ConstitutionFixture> {
+  const dir = mkdtempSync(join(tmpdir(), 'acgs-ac-'));
+  const dbPath = join(dir, 'ac.db');
+  const database = createDatabase(dbPath);
+  await database.migrate('ac', constitutionMigrations);
+  const bus = await LocalEventBus.open(database);
+  const store = new ConstitutionStore(database);
+  let now = Date.parse('2026-11-30T06:00:00Z');
+  const clock = { now: () => now, advance: (ms: number) => void (now += ms) };
+  const logger = pino({ level: 'silent' });
+  const deps: ConstitutionDeps = {
+    store,
+    relay: new OutboxRelay(store, bus, logger),
+    clock,
+    active: new ActiveConstitution(EMPTY_CONSTITUTION_HASH),
+    compiled: new CompiledVersions(),
+    logger,
+  };
+  return {
+    deps,
+    database,
+    bus,
+    clock,
+    dbPath,
+    async close() {
+      await bus.close();
+      await database.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
