@@ -27,21 +27,28 @@ const KEY_RELOAD_MS = 30_000;
 /** How long an in-process API-key resolution is remembered (revocation is checked apart). */
 const RESOLUTION_CACHE_MS = 5_000;
 
-/** Builds the Auth service from the adapters the wiring layer picked. */
-export function createAuthService(context: ServiceContext, options: AuthServiceOptions = {}): AuthService {
-  const settings = options.settings ?? loadAuthSettings(process.env);
-  const store = new AuthStore(context.database);
+/** The Auth use cases' dependencies over a set of adapters (the service, and the CLI's commands). */
+export function authDeps(
+  adapters: Pick<ServiceContext, 'database' | 'bus' | 'cache' | 'logger'>,
+  settings: AuthSettings,
+): AuthDeps {
+  const store = new AuthStore(adapters.database);
   const now = () => Date.now();
-  const keyRing = new SigningKeyRing(store, publicationGraceMs(settings.accessTokenTtlSeconds), now);
-  const deps: AuthDeps = {
+  return {
     store,
-    cache: context.cache,
-    bus: context.bus,
-    keyRing,
+    cache: adapters.cache,
+    bus: adapters.bus,
+    keyRing: new SigningKeyRing(store, publicationGraceMs(settings.accessTokenTtlSeconds), now),
     settings,
-    logger: context.logger.child({ component: 'auth' }),
+    logger: adapters.logger.child({ component: 'auth' }),
     now,
   };
+}
+
+/** Builds the Auth service from the adapters the wiring layer picked. */
+export function createAuthService(context: ServiceContext, options: AuthServiceOptions = {}): AuthService {
+  const deps = authDeps(context, options.settings ?? loadAuthSettings(process.env));
+  const { store, keyRing } = deps;
   const apiKeys = new CachingApiKeyResolver(new StoreApiKeyResolver(store), RESOLUTION_CACHE_MS);
   let reloadTimer: NodeJS.Timeout | undefined;
   return {
