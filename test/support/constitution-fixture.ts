@@ -55,7 +55,12 @@ export async function openConstitutionFixture(): Promise<ConstitutionFixture> {
   const bus = await LocalEventBus.open(database);
   const store = new ConstitutionStore(database);
   let now = Date.parse('2026-11-30T06:00:00Z');
-  const clock = { now: () => now, advance: (ms: number) => void (now += ms) };
+  const clock = {
+    now: () => now,
+    advance: (ms: number) => {
+      now += ms;
+    },
+  };
   const logger = pino({ level: 'silent' });
   const deps: ConstitutionDeps = {
     store,
