@@ -166,6 +166,9 @@ export class LogSequencer {
     try {
       while (this.#leader && (this.#queue.length > 0 || this.#pendingDue)) {
         await this.#commitBatch();
+        // Yield to I/O and timers between batches: with better-sqlite3 a commit never leaves the
+        // microtask queue, so without this a steady stream of appends would starve the process.
+        await new Promise<void>((resolve) => setImmediate(resolve));
       }
     } finally {
       this.#running = false;
