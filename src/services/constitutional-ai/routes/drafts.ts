@@ -104,7 +104,9 @@ export function registerDraftRoutes(app: FastifyInstance, deps: ConstitutionDeps
         draftId !== undefined && rest.document === undefined && rest.yaml === undefined
           ? { draftId }
           : documentBody(rest);
-      return reply.code(201).send(await bootstrapConstitution(deps, source, callerOf(request)));
+      const version = await bootstrapConstitution(deps, source, callerOf(request));
+      // The answer describes the version now in force, so it carries that version's hash.
+      return reply.code(201).header('x-constitutional-hash', version.short).send(version);
     },
   );
 
@@ -134,7 +136,8 @@ export function registerDraftRoutes(app: FastifyInstance, deps: ConstitutionDeps
         });
       }
       const source = draftId !== undefined ? { draftId } : { document };
-      return reply.code(201).send(await enactVersion(deps, source, { proposalId, enactedBy }, '/body'));
+      const version = await enactVersion(deps, source, { proposalId, enactedBy }, '/body');
+      return reply.code(201).header('x-constitutional-hash', version.short).send(version);
     },
   );
 }
