@@ -28,6 +28,8 @@ export async function migrateOwner(
   owner: string,
   migrations: Readonly<Record<string, Migration>>,
 ): Promise<MigrationReport> {
+  // Nothing to apply: do not create an empty history table for the owner.
+  if (Object.keys(migrations).length === 0) return { owner, applied: [] };
   const migrator = ownerMigrator(db, owner, migrations);
   let outcome = await migrator.migrateToLatest();
   // Two processes migrating one SQLite file: the loser of the write lock gets SQLITE_BUSY
