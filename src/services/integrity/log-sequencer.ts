@@ -72,6 +72,8 @@ export class LogSequencer {
   #leaseTimer: NodeJS.Timeout | undefined;
   #pollTimer: NodeJS.Timeout | undefined;
   #pendingDue = false;
+  #indexed = 0;
+  #lastIndexMs = 0;
   #leaseBusy: Promise<void> | undefined;
   #loop: Promise<void> | undefined;
   readonly #pollMs: number;
@@ -324,6 +326,27 @@ export class LogSequencer {
     this.#checkpointWritten(checkpoint);
   }
 
+  // The leaf-hash index is filled behind the sequencer, in large sorted batches, between commits.
+  #maybeIndexLeaves(): void {
+    const range = this.#range;
+    if (!this.#leader || this.#running || !range) return;
+    const behind = range.size - this.#indexed;
+    const now = this.clock.now();
+    if (behind <= 0 || (behind < LEAF_INDEX_BATCH && now - this.#lastIndexMs < LEAF_INDEX_EVERY_MS)) return;
+    this.#running = true;
+    this.#lastIndexMs = now;
+    this.#loop = this.store
+      .indexLeaves(LEAF_INDEX_BATCH)
+      .then((added) => {
+        this.#indexed += added;
+      })
+      .catch((error: unknown) => this.logger.warn({ err: error }, 'integrity: leaf index update failed'))
+      .finally(() => {
+        this.#running = false;
+        this.#kick();
+      });
+  }
+
   // ---- the lease -----------------------------------------------------------------------------
 
   async #tendLease(): Promise<void> {
@@ -338,6 +361,7 @@ export class LogSequencer {
       }
       if (!(await this.lease.tryAcquire())) return;
       this.#range = await this.#loadRange();
+      this.#indexed = await this.store.leafIndexedSize();
       await this.store.recordKeys(this.identity.verifierKeys, this.clock.now());
       const latest = await this.store.latestCheckpoint();
       this.#lastCheckpoint = latest ? { size: latest.size, ms: 0 } : { size: -1, ms: 0 };
@@ -400,6 +424,7 @@ export class LogSequencer {
   #polling = false;
 
   #poll(): void {
+    this.#maybeIndexLeaves();
     if (this.#leader && this.options.handOff && !this.#pendingDue) {
       this.#pendingDue = true;
       this.#kick();
@@ -432,6 +457,9 @@ export class LogSequencer {
     }
   }
 }
+
+const LEAF_INDEX_BATCH = 16_384;
+const LEAF_INDEX_EVERY_MS = 1000;
 
 function stopped() {
   return integrityErrors.create('LOG_STOPPED', 'the log is shutting down; retry on another replica', {

@@ -84,7 +84,18 @@ for (const dialect of dialects) {
           [3, 4, 5],
         );
         assert.equal(entries[0]!.entry, text(3));
-        assert.equal(await store.indexOfLeafHash(hashLeaf(text(17)), written), 17);
+        assert.equal(
+          await store.indexOfLeafHash(hashLeaf(text(17)), written),
+          17,
+          'found in the unindexed tail',
+        );
+        assert.equal(await store.indexOfLeafHash(hashLeaf(text(17)), 17), undefined);
+        assert.equal(await store.indexLeaves(10), 10);
+        assert.equal(await store.leafIndexedSize(), 10);
+        assert.equal(await store.indexLeaves(1000), written - 10);
+        assert.equal(await store.indexLeaves(1000), 0);
+        for (const i of [0, 9, 10, 17, written - 1])
+          assert.equal(await store.indexOfLeafHash(hashLeaf(text(i)), written), i, `indexed ${i}`);
         assert.equal(await store.indexOfLeafHash(hashLeaf(text(17)), 17), undefined);
         assert.equal(await store.entry(written), undefined);
       });

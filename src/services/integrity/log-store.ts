@@ -37,7 +37,10 @@ export interface LogBatch {
     readonly leafHash: Hash;
     readonly key: string | null;
   }[];
-  /** Complete subtrees of level ≥ 1 the entries complete (level 0 is the entries' leaf hashes). */
+  /**
+   * Complete subtrees of level ≥ 1 the entries complete (level 0 is the entries' leaf hashes); every
+   * one must be completed by an entry of this batch.
+   */
   readonly nodes: readonly NodeWrite[];
   /** Pending appends this batch integrates (or found already integrated): deleted with the batch. */
   readonly pendingIds: readonly number[];
@@ -68,6 +71,13 @@ export interface LogStore extends AsyncNodeReader {
   entry(index: number): Promise<StoredEntry | undefined>;
   /** Lowest index below `size` whose leaf hash is `leafHash`. */
   indexOfLeafHash(leafHash: Hash, size: number): Promise<number | undefined>;
+  /**
+   * Adds up to `limit` more entries to the leaf-hash index (in hash order, one transaction) and
+   * returns how many. Lookups scan the not-yet-indexed tail, so the index may lag.
+   */
+  indexLeaves(limit: number): Promise<number>;
+  /** How many entries, from index 0, the leaf-hash index covers. */
+  leafIndexedSize(): Promise<number>;
   /** Receipts of the given append keys that are integrated. */
   findKeys(keys: readonly string[]): Promise<Map<string, KeyedReceipt>>;
   /** Durably queues an append for the sequencer; a key already queued is left as it is. */

@@ -1,5 +1,12 @@
 import type { Kysely, Transaction } from 'kysely';
-import { type Hash, type NodeId, type NodeMap, type NodeWrite, nodeKey } from '../../merkle/index.js';
+import {
+  HASH_SIZE,
+  type Hash,
+  type NodeId,
+  type NodeMap,
+  type NodeWrite,
+  nodeKey,
+} from '../../merkle/index.js';
 import type { Database } from '../../storage/database.js';
 import { integrityErrors } from './errors.js';
 import type {
@@ -58,25 +65,25 @@ abstract class KyselyLogStore implements LogStore {
 
   async readNodes(ids: readonly NodeId[]): Promise<NodeMap> {
     const out = new Map<string, Hash>();
-    const leaves = ids.filter((id) => id.level === 0).map((id) => id.index);
-    const inner = ids.filter((id) => id.level > 0);
-    if (leaves.length > 0) {
-      const rows = await this.db
-        .selectFrom('integrity_log_entries')
-        .select(['idx', 'leaf_hash'])
-        .where('idx', 'in', leaves)
-        .execute();
-      for (const row of rows) out.set(nodeKey({ level: 0, index: Number(row.idx) }), row.leaf_hash);
-    }
-    if (inner.length > 0) {
-      const rows = await this.db
-        .selectFrom('integrity_log_nodes')
-        .select(['level', 'idx', 'hash'])
-        .where((eb) =>
-          eb.or(inner.map((id) => eb.and([eb('level', '=', id.level), eb('idx', '=', id.index)]))),
-        )
-        .execute();
-      for (const row of rows) out.set(nodeKey({ level: row.level, index: Number(row.idx) }), row.hash);
+    if (ids.length === 0) return out;
+    // Node (level, j) lives in the row of the leaf that completed it: (j + 1)·2^level − 1.
+    const rowOf = (id: NodeId) => (id.index + 1) * 2 ** id.level - 1;
+    const rows = await this.db
+      .selectFrom('integrity_log_entries')
+      .select(['idx', 'leaf_hash', 'nodes'])
+      .where('idx', 'in', [...new Set(ids.map(rowOf))])
+      .execute();
+    const byIndex = new Map(rows.map((row) => [Number(row.idx), row]));
+    for (const id of ids) {
+      const row = byIndex.get(rowOf(id));
+      if (!row) continue;
+      if (id.level === 0) {
+        out.set(nodeKey(id), row.leaf_hash);
+        continue;
+      }
+      const at = (id.level - 1) * HASH_SIZE;
+      if (row.nodes && row.nodes.length >= at + HASH_SIZE)
+        out.set(nodeKey(id), row.nodes.subarray(at, at + HASH_SIZE));
     }
     return out;
   }
@@ -97,17 +104,19 @@ abstract class KyselyLogStore implements LogStore {
   }
 
   protected async writeBatch(trx: Transaction<IntegrityTables>, batch: LogBatch): Promise<void> {
-    const rows = batch.entries.map((e, i) => ({
-      idx: batch.firstIndex + i,
-      entry: e.entry,
-      leaf_hash: buffer(e.leafHash),
-      append_key: e.key,
-    }));
+    const completed = nodesByLeaf(batch.nodes);
+    const rows = batch.entries.map((e, i) => {
+      const idx = batch.firstIndex + i;
+      return { idx, entry: e.entry, leaf_hash: buffer(e.leafHash), nodes: completed.get(idx) ?? null };
+    });
     for (const part of chunks(rows, this.rowsPerStatement))
       await trx.insertInto('integrity_log_entries').values(part).execute();
-    const nodes = batch.nodes.map((n) => ({ level: n.id.level, idx: n.id.index, hash: buffer(n.hash) }));
-    for (const part of chunks(nodes, this.rowsPerStatement))
-      await trx.insertInto('integrity_log_nodes').values(part).execute();
+    const keys = rows.flatMap((row, i) => {
+      const key = batch.entries[i]!.key;
+      return key === null ? [] : [{ append_key: key, idx: row.idx }];
+    });
+    for (const part of chunks(keys, this.rowsPerStatement))
+      await trx.insertInto('integrity_log_append_keys').values(part).execute();
     for (const part of chunks(batch.pendingIds, 1000))
       await trx.deleteFrom('integrity_log_pending').where('id', 'in', part).execute();
     if (batch.checkpoint) await insertCheckpoint(trx, batch.checkpoint);
@@ -156,13 +165,70 @@ abstract class KyselyLogStore implements LogStore {
   }
 
   async indexOfLeafHash(leafHash: Hash, size: number): Promise<number | undefined> {
+    const hash = buffer(leafHash);
+    const indexed = await this.leafIndexedSize();
     const row = await this.db
-      .selectFrom('integrity_log_entries')
-      .select((eb) => eb.fn.min('idx').as('idx'))
-      .where('leaf_hash', '=', buffer(leafHash))
-      .where('idx', '<', size)
+      .selectFrom('integrity_log_leaf_index')
+      .select('idx')
+      .where('leaf_hash', '=', hash)
+      .where('idx', '<', Math.min(size, indexed))
+      .orderBy('idx')
+      .limit(1)
       .executeTakeFirst();
-    return row?.idx === null || row?.idx === undefined ? undefined : Number(row.idx);
+    if (row) return Number(row.idx);
+    if (indexed >= size) return undefined;
+    // The tail the indexer has not reached yet (bounded by its lag).
+    const tail = await this.db
+      .selectFrom('integrity_log_entries')
+      .select('idx')
+      .where('idx', '>=', indexed)
+      .where('idx', '<', size)
+      .where('leaf_hash', '=', hash)
+      .orderBy('idx')
+      .limit(1)
+      .executeTakeFirst();
+    return tail ? Number(tail.idx) : undefined;
+  }
+
+  async indexLeaves(limit: number): Promise<number> {
+    return this.db.transaction().execute(async (trx) => {
+      const row = await trx
+        .selectFrom('integrity_log_meta')
+        .select('value')
+        .where('name', '=', LEAF_INDEX_META)
+        .executeTakeFirst();
+      const from = row ? Number(row.value) : 0;
+      const leaves = await trx
+        .selectFrom('integrity_log_entries')
+        .select(['idx', 'leaf_hash'])
+        .where('idx', '>=', from)
+        .where('idx', '<', from + limit)
+        .orderBy('idx')
+        .execute();
+      if (leaves.length === 0) return 0;
+      // Sorted by hash, so the index's pages are visited in order.
+      const sorted = leaves
+        .map((leaf) => ({ leaf_hash: leaf.leaf_hash, idx: Number(leaf.idx) }))
+        .sort((x, y) => Buffer.compare(x.leaf_hash, y.leaf_hash));
+      for (const part of chunks(sorted, this.rowsPerStatement))
+        await trx
+          .insertInto('integrity_log_leaf_index')
+          .values(part)
+          .onConflict((oc) => oc.columns(['leaf_hash', 'idx']).doNothing())
+          .execute();
+      const next = String(Number(leaves[leaves.length - 1]!.idx) + 1);
+      await trx
+        .insertInto('integrity_log_meta')
+        .values({ name: LEAF_INDEX_META, value: next })
+        .onConflict((oc) => oc.column('name').doUpdateSet({ value: next }))
+        .execute();
+      return leaves.length;
+    });
+  }
+
+  async leafIndexedSize(): Promise<number> {
+    const value = await this.meta(LEAF_INDEX_META);
+    return value === undefined ? 0 : Number(value);
   }
 
   async findKeys(keys: readonly string[]): Promise<Map<string, KeyedReceipt>> {
@@ -170,13 +236,12 @@ abstract class KyselyLogStore implements LogStore {
     for (const part of chunks(keys, 1000)) {
       if (part.length === 0) continue;
       const rows = await this.db
-        .selectFrom('integrity_log_entries')
-        .select(['idx', 'leaf_hash', 'append_key'])
-        .where('append_key', 'in', part)
+        .selectFrom('integrity_log_append_keys as k')
+        .innerJoin('integrity_log_entries as e', 'e.idx', 'k.idx')
+        .select(['k.append_key', 'k.idx', 'e.leaf_hash'])
+        .where('k.append_key', 'in', part)
         .execute();
-      for (const row of rows)
-        if (row.append_key !== null)
-          out.set(row.append_key, { index: Number(row.idx), leafHash: row.leaf_hash });
+      for (const row of rows) out.set(row.append_key, { index: Number(row.idx), leafHash: row.leaf_hash });
     }
     return out;
   }
@@ -241,27 +306,26 @@ abstract class KyselyLogStore implements LogStore {
 
   async nodesCompletedIn(start: number, end: number): Promise<NodeWrite[]> {
     if (end <= start) return [];
-    // Node (level, j) is completed by leaf (j + 1)·2^level − 1.
-    const ranges: { level: number; lo: number; hi: number }[] = [];
-    for (let level = 1; 2 ** level <= end; level++) {
-      const width = 2 ** level;
-      const lo = Math.ceil((start + 1) / width) - 1;
-      const hi = Math.floor(end / width) - 1;
-      if (hi >= lo) ranges.push({ level, lo, hi });
-    }
-    if (ranges.length === 0) return [];
     const rows = await this.db
-      .selectFrom('integrity_log_nodes')
-      .select(['level', 'idx', 'hash'])
-      .where((eb) =>
-        eb.or(
-          ranges.map((r) =>
-            eb.and([eb('level', '=', r.level), eb('idx', '>=', r.lo), eb('idx', '<=', r.hi)]),
-          ),
-        ),
-      )
+      .selectFrom('integrity_log_entries')
+      .select(['idx', 'nodes'])
+      .where('idx', '>=', start)
+      .where('idx', '<', end)
+      .where('nodes', 'is not', null)
       .execute();
-    return rows.map((row) => ({ id: { level: row.level, index: Number(row.idx) }, hash: row.hash }));
+    const out: NodeWrite[] = [];
+    for (const row of rows) {
+      const leaf = Number(row.idx);
+      const nodes = row.nodes!;
+      for (let level = 1; level * HASH_SIZE <= nodes.length; level++) {
+        const width = 2 ** level;
+        out.push({
+          id: { level, index: (leaf + 1) / width - 1 },
+          hash: nodes.subarray((level - 1) * HASH_SIZE, level * HASH_SIZE),
+        });
+      }
+    }
+    return out;
   }
 }
 
@@ -295,6 +359,26 @@ function checkpointOf(row: {
 }): StoredCheckpoint {
   return { size: Number(row.size), root: row.root, note: row.note, signedMs: Number(row.signed_ms) };
 }
+
+/** Concatenates each leaf's completed nodes (level 1 upwards) into the blob stored in its row. */
+function nodesByLeaf(nodes: readonly NodeWrite[]): Map<number, Buffer> {
+  const parts = new Map<number, Buffer[]>();
+  for (const node of nodes) {
+    const leaf = (node.id.index + 1) * 2 ** node.id.level - 1;
+    const list = parts.get(leaf) ?? [];
+    list[node.id.level - 1] = buffer(node.hash);
+    parts.set(leaf, list);
+  }
+  const out = new Map<number, Buffer>();
+  for (const [leaf, list] of parts) {
+    if (list.length !== [...list].filter(Boolean).length)
+      throw new Error(`leaf ${leaf} is missing a completed node`);
+    out.set(leaf, Buffer.concat(list));
+  }
+  return out;
+}
+
+const LEAF_INDEX_META = 'leaf_indexed_size';
 
 function forked(expected: number, stored: number | undefined, cause?: unknown) {
   return integrityErrors.create(

@@ -3,26 +3,35 @@ import { columnTypes, dialectOf } from '../../storage/index.js';
 
 /**
  * The Integrity service's tables (docs/integrity.md):
- * - `integrity_log_entries`: index → canonical entry text, leaf hash, optional append key (an event
- *   id or idempotency key, unique, so a redelivered event is logged once);
- * - `integrity_log_nodes`: the hash of every complete subtree of level ≥ 1 (level 0 is the leaf hash);
+ * - `integrity_log_entries`: index → canonical entry text, leaf hash, and the hashes of the complete
+ *   subtrees this leaf completes (level 1 upwards, 32 bytes each; node (level l, index j) is
+ *   completed by leaf (j+1)·2^l − 1, so every stored node is one primary-key read away and an append
+ *   only ever writes at the end of one B-tree);
+ * - `integrity_log_leaf_index`: leaf hash → index, filled behind the sequencer in sorted batches
+ *   (random inserts on every commit would multiply the pages each group commit writes);
+ * - `integrity_log_append_keys`: append key (event id, idempotency key) → index, so a redelivered
+ *   event is logged once;
  * - `integrity_log_checkpoints`: signed tree heads by size;
  * - `integrity_log_pending`: appends accepted by replicas that are not the sequencer;
- * - `integrity_log_keys`, `integrity_log_meta`: verifier keys that ever signed, the origin and,
- *   in distributed mode without ACGS_LOG_SIGNING_KEY, the generated signing key.
+ * - `integrity_log_keys`, `integrity_log_meta`: verifier keys that ever signed; the origin, the
+ *   leaf-index watermark and, in distributed mode without ACGS_LOG_SIGNING_KEY, the signing key.
  * The old `integrity_intake` table is replaced by the log itself.
  */
 export interface LogEntriesTable {
   idx: number;
   entry: string;
   leaf_hash: Buffer;
-  append_key: string | null;
+  nodes: Buffer | null;
 }
 
-export interface LogNodesTable {
-  level: number;
+export interface LogLeafIndexTable {
+  leaf_hash: Buffer;
   idx: number;
-  hash: Buffer;
+}
+
+export interface LogAppendKeysTable {
+  append_key: string;
+  idx: number;
 }
 
 export interface LogCheckpointsTable {
@@ -51,7 +60,8 @@ export interface LogMetaTable {
 
 export interface IntegrityTables {
   integrity_log_entries: LogEntriesTable;
-  integrity_log_nodes: LogNodesTable;
+  integrity_log_leaf_index: LogLeafIndexTable;
+  integrity_log_append_keys: LogAppendKeysTable;
   integrity_log_checkpoints: LogCheckpointsTable;
   integrity_log_pending: LogPendingTable;
   integrity_log_keys: LogKeysTable;
@@ -88,26 +98,21 @@ export const integrityMigrations: Readonly<Record<string, Migration>> = {
         .addColumn('idx', indexType, (c) => c.primaryKey())
         .addColumn('entry', 'text', (c) => c.notNull())
         .addColumn('leaf_hash', blob, (c) => c.notNull())
-        .addColumn('append_key', 'text')
+        .addColumn('nodes', blob)
         .execute();
+      const withoutRowid = <T extends { modifyEnd(node: ReturnType<typeof sql>): T }>(builder: T) =>
+        dialect === 'sqlite' ? builder.modifyEnd(sql`without rowid`) : builder;
       await db.schema
-        .createIndex('integrity_log_entries_leaf')
-        .on('integrity_log_entries')
-        .column('leaf_hash')
-        .execute();
-      await db.schema
-        .createIndex('integrity_log_entries_key')
-        .unique()
-        .on('integrity_log_entries')
-        .column('append_key')
-        .execute();
-      await db.schema
-        .createTable('integrity_log_nodes')
-        .addColumn('level', 'integer', (c) => c.notNull())
+        .createTable('integrity_log_leaf_index')
+        .addColumn('leaf_hash', blob, (c) => c.notNull())
         .addColumn('idx', 'bigint', (c) => c.notNull())
-        .addColumn('hash', blob, (c) => c.notNull())
-        .addPrimaryKeyConstraint('integrity_log_nodes_pk', ['level', 'idx'])
-        .$call((builder) => (dialect === 'sqlite' ? builder.modifyEnd(sql`without rowid`) : builder))
+        .addPrimaryKeyConstraint('integrity_log_leaf_index_pk', ['leaf_hash', 'idx'])
+        .$call(withoutRowid)
+        .execute();
+      await db.schema
+        .createTable('integrity_log_append_keys')
+        .addColumn('append_key', 'text', (c) => c.primaryKey())
+        .addColumn('idx', 'bigint', (c) => c.notNull())
         .execute();
       await db.schema
         .createTable('integrity_log_checkpoints')
