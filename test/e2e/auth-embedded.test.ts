@@ -35,13 +35,14 @@ import { freePort } from '../support/platform-process.js';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'acgs-auth-'));
 const LOCKOUT_MS = 2000;
-const RATE_WINDOW_MS = 3000;
+const RATE_WINDOW_MS = 10_000;
 Object.assign(process.env, {
   ACGS_ADMIN_PASSWORD: TEST_ADMIN_PASSWORD,
   ACGS_AUTH_LOCKOUT_MS: String(LOCKOUT_MS),
   ACGS_AUTH_LOGIN_RATE_WINDOW_MS: String(RATE_WINDOW_MS),
   ACGS_AUTH_LOGIN_RATE_PER_IP: '1000',
   ACGS_AUTH_LOGIN_RATE_PER_ACCOUNT: '10',
+  ACGS_AUTH_KEY_ACTIVATION_MS: '4000',
 });
 
 /** Everything that must never reach a log line. */
@@ -177,7 +178,7 @@ describe('auth, embedded: tokens', () => {
     );
   });
 
-  test('signing-key rotation: new tokens use the new key, tokens of the old key keep verifying', async () => {
+  test('signing-key rotation: the new key is published, then signs; tokens of the old key keep verifying', async () => {
     const oldKid = decodeProtectedHeader(admin.accessToken).kid;
     const rotated = await api(url, 'POST', '/api/v1/auth/keys/rotate', {
       headers: bearer(admin.accessToken),
@@ -191,6 +192,14 @@ describe('auth, embedded: tokens', () => {
       200,
       'a token of the retired key still verifies',
     );
+    const early = await loginAsAdmin(url);
+    remember({ ...early });
+    assert.equal(
+      decodeProtectedHeader(early.accessToken).kid,
+      oldKid,
+      'the new key is published before it signs',
+    );
+    await new Promise((resolve) => setTimeout(resolve, 4100));
     const fresh = await loginAsAdmin(url);
     remember({ ...fresh });
     assert.equal(decodeProtectedHeader(fresh.accessToken).kid, rotated.body.kid);
@@ -220,7 +229,8 @@ describe('auth, embedded: lockout and rate limits', () => {
     const retryAfter = Number(limited.headers.get('retry-after'));
     assert.ok(retryAfter >= 1 && retryAfter <= RATE_WINDOW_MS / 1000, `retry-after ${retryAfter}`);
 
-    await new Promise((resolve) => setTimeout(resolve, Math.max(LOCKOUT_MS, RATE_WINDOW_MS) + 300));
+    // Once the rate window (which began with the first attempt) has passed, the lock has too.
+    await new Promise((resolve) => setTimeout(resolve, Math.max(LOCKOUT_MS, retryAfter * 1000) + 300));
     const lifted = await login(url, 'bob', 'bob-password-123');
     assert.equal(lifted.status, 200, JSON.stringify(lifted.body));
     remember(lifted.body);

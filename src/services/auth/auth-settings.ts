@@ -16,6 +16,8 @@ export interface AuthSettings {
   readonly loginRatePerIp: number;
   readonly loginRatePerAccount: number;
   readonly loginRateWindowMs: number;
+  /** After a rotation, how long the new key is published before it signs. */
+  readonly keyActivationMs: number;
   /** API keys' default per-key rate limit, requests a minute. */
   readonly apiKeyRatePerMinute: number;
   /** The first admin's password; absent: generated and printed once to stderr. */
@@ -33,6 +35,11 @@ export const AUTH_VARIABLES = [
   ['ACGS_AUTH_LOGIN_RATE_PER_IP', 'login attempts per client IP per window (1 to 100000)', '30'],
   ['ACGS_AUTH_LOGIN_RATE_PER_ACCOUNT', 'login attempts per account per window (1 to 100000)', '10'],
   ['ACGS_AUTH_LOGIN_RATE_WINDOW_MS', 'the login rate window, ms (1000 to 3600000)', '60000'],
+  [
+    'ACGS_AUTH_KEY_ACTIVATION_MS',
+    'after a key rotation, ms the new key is published before it signs (0 to 3600000)',
+    '10000',
+  ],
   ['ACGS_AUTH_API_KEY_RATE', 'default requests per minute per API key (1 to 1000000)', '600'],
 ] as const;
 
@@ -64,6 +71,7 @@ export function loadAuthSettings(env: Env = process.env): AuthSettings {
     loginRatePerIp: integer('ACGS_AUTH_LOGIN_RATE_PER_IP', 30, 1, 100_000),
     loginRatePerAccount: integer('ACGS_AUTH_LOGIN_RATE_PER_ACCOUNT', 10, 1, 100_000),
     loginRateWindowMs: integer('ACGS_AUTH_LOGIN_RATE_WINDOW_MS', 60_000, 1000, 3_600_000),
+    keyActivationMs: integer('ACGS_AUTH_KEY_ACTIVATION_MS', 10_000, 0, 3_600_000),
     apiKeyRatePerMinute: integer('ACGS_AUTH_API_KEY_RATE', 600, 1, 1_000_000),
     adminPassword,
     adminUsername,

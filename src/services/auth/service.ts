@@ -38,7 +38,12 @@ export function authDeps(
     store,
     cache: adapters.cache,
     bus: adapters.bus,
-    keyRing: new SigningKeyRing(store, publicationGraceMs(settings.accessTokenTtlSeconds), now),
+    keyRing: new SigningKeyRing(
+      store,
+      publicationGraceMs(settings.accessTokenTtlSeconds),
+      now,
+      settings.keyActivationMs,
+    ),
     settings,
     logger: adapters.logger.child({ component: 'auth' }),
     now,

@@ -8,48 +8,74 @@ export function publicationGraceMs(accessTokenTtlSeconds: number): number {
   return (accessTokenTtlSeconds + 60) * 1000;
 }
 
+/** The JWKS answer is at most this old (one database read per second at most, however busy). */
+const MAX_KEY_SET_AGE_MS = 1000;
+
 interface LoadedKey {
   readonly record: SigningKeyRecord;
   readonly privateKey: KeyObject;
 }
 
 /**
- * The Ed25519 signing keys, kept in the Auth tables so replicas share them. The newest unretired
- * key signs; rotation adds a key and retires the others, which stay published in the JWKS until
- * every token they signed has expired. Reloaded from the database periodically and on demand.
+ * The Ed25519 signing keys, kept in the Auth tables so replicas share them. Rotation publishes a
+ * new key at once but signs with it only after `activationDelayMs` (publish before use: by then
+ * every replica's JWKS and every guard's cache can know it); the old keys sign until then, and
+ * stay published until every token they signed has expired. Reloaded from the database
+ * periodically and on demand.
  */
 export class SigningKeyRing implements VerificationKeySource {
   private keys: LoadedKey[] = [];
   private loading: Promise<void> | undefined;
+  private loadedAtMs = Number.NEGATIVE_INFINITY;
 
   constructor(
     private readonly store: AuthStore,
     private readonly graceMs: number,
     private readonly now: () => number,
+    private readonly activationDelayMs = 10_000,
   ) {}
+
+  /** Keys that may still sign: not retired, or retired at a time still to come. */
+  private signers(): LoadedKey[] {
+    const now = this.now();
+    return this.keys.filter((key) => key.record.retiredMs === null || key.record.retiredMs > now);
+  }
+
+  /** The newest signer published for the activation delay; else the one published longest. */
+  private activeKey(): LoadedKey | undefined {
+    const signers = this.signers();
+    const settled = this.now() - this.activationDelayMs;
+    return signers.find((key) => key.record.createdMs <= settled) ?? signers[signers.length - 1];
+  }
 
   /** Loads the keys; creates the first one on an empty database. */
   async ensureKey(): Promise<void> {
     await this.reload();
-    if (this.keys.some((key) => key.record.retiredMs === null)) return;
+    if (this.signers().length > 0) return;
     await this.store.insertSigningKey(generateSigningKey(this.now()));
     await this.reload();
   }
 
-  /** Adds a new signing key and retires the others; returns the new key id. */
-  async rotate(): Promise<{ kid: string; retired: string[] }> {
+  /**
+   * Adds a new signing key, published at once and signing from `activeFrom`; the others retire
+   * then. Returns the new key id and the ids of the keys it replaces.
+   */
+  async rotate(): Promise<{ kid: string; retired: string[]; activeFrom: string }> {
+    await this.reload();
     const retired = this.keys.filter((key) => key.record.retiredMs === null).map((key) => key.record.kid);
     const fresh = generateSigningKey(this.now());
+    const activeFromMs = this.now() + this.activationDelayMs;
     await this.store.insertSigningKey(fresh);
-    await this.store.retireSigningKeysExcept(fresh.kid, this.now());
+    await this.store.retireSigningKeysExcept(fresh.kid, activeFromMs);
     await this.reload();
-    return { kid: fresh.kid, retired };
+    return { kid: fresh.kid, retired, activeFrom: new Date(activeFromMs).toISOString() };
   }
 
   reload(): Promise<void> {
     this.loading ??= (async () => {
       try {
         const records = await this.store.signingKeys(this.now() - this.graceMs);
+        this.loadedAtMs = this.now();
         this.keys = records.map((record) => ({
           record,
           privateKey: createPrivateKey({
@@ -67,10 +93,10 @@ export class SigningKeyRing implements VerificationKeySource {
 
   /** Signs a JWT (JWS compact, EdDSA) with the newest active key. */
   async sign(claims: Readonly<Record<string, unknown>>): Promise<string> {
-    let active = this.keys.find((key) => key.record.retiredMs === null);
+    let active = this.activeKey();
     if (active === undefined) {
       await this.ensureKey();
-      active = this.keys.find((key) => key.record.retiredMs === null);
+      active = this.activeKey();
       if (active === undefined) throw new Error('no active signing key');
     }
     const header = Buffer.from(JSON.stringify({ alg: 'EdDSA', typ: 'JWT', kid: active.record.kid })).toString(
@@ -81,8 +107,13 @@ export class SigningKeyRing implements VerificationKeySource {
     return `${header}.${payload}.${signature.toString('base64url')}`;
   }
 
+  /**
+   * The published keys. Re-read from the database when asked to (`refresh`) or when the last read
+   * is over a second old, so a rotation on another replica shows at once on every replica's JWKS.
+   */
   async keySet(refresh: boolean): Promise<JsonWebKeySet> {
-    if (refresh || this.keys.length === 0) await this.reload();
+    if (refresh || this.keys.length === 0 || this.now() - this.loadedAtMs > MAX_KEY_SET_AGE_MS)
+      await this.reload();
     const cutoff = this.now() - this.graceMs;
     return {
       keys: this.keys

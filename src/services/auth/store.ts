@@ -534,10 +534,11 @@ export class AuthStore {
     }));
   }
 
-  async retireSigningKeysExcept(kid: string, nowMs: number): Promise<void> {
+  /** Retires every other key that is not retired yet, at `retireAtMs` (they sign until then). */
+  async retireSigningKeysExcept(kid: string, retireAtMs: number): Promise<void> {
     await this.db
       .updateTable('auth_signing_keys')
-      .set({ retired_ms: nowMs })
+      .set({ retired_ms: retireAtMs })
       .where('kid', '!=', kid)
       .where('retired_ms', 'is', null)
       .execute();

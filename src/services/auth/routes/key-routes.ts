@@ -26,15 +26,23 @@ export function registerKeyRoutes(app: FastifyInstance, deps: AuthDeps): void {
       schema: { ...tagged('Public keys that verify access tokens (RFC 7517)'), response: { 200: Jwks } },
     },
     async (_request, reply) =>
-      reply.header('cache-control', 'public, max-age=60').send(await deps.keyRing.keySet(false)),
+      reply.header('cache-control', 'public, max-age=5').send(await deps.keyRing.keySet(false)),
   );
   app.post(
     '/api/v1/auth/keys/rotate',
     {
       config: { auth: { roles: ADMIN } },
       schema: {
-        ...tagged('Start signing with a new key; old keys stay published until their tokens expire'),
-        response: { 200: Type.Object({ kid: Type.String(), retired: Type.Array(Type.String()) }) },
+        ...tagged(
+          'Publish a new signing key; it signs after the activation delay, old keys stay published until their tokens expire',
+        ),
+        response: {
+          200: Type.Object({
+            kid: Type.String(),
+            retired: Type.Array(Type.String()),
+            activeFrom: Type.String(),
+          }),
+        },
       },
     },
     async (request) => rotateSigningKey(deps, request.principal!.subject),

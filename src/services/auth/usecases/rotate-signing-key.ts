@@ -9,7 +9,7 @@ import { publishSecurityEvent } from '../security-events.js';
 export async function rotateSigningKey(
   deps: AuthDeps,
   actor: string,
-): Promise<{ kid: string; retired: string[] }> {
+): Promise<{ kid: string; retired: string[]; activeFrom: string }> {
   const result = await deps.keyRing.rotate();
   await publishSecurityEvent(deps, EVENT_TYPES.authSigningKeyRotated, { kid: result.kid, actor });
   return result;
