@@ -46,7 +46,8 @@ function localFixture(openDatabase: () => Database, dropStore: () => Promise<voi
   };
   return {
     async open() {
-      const bus = await LocalEventBus.open(database);
+      // A poll far slower than the tests' waits: deliveries must come from notifications and timers.
+      const bus = await LocalEventBus.open(database, { pollIntervalMs: 10_000 });
       buses.push(bus);
       return bus;
     },
@@ -227,7 +228,7 @@ describe('EventBus contract', { concurrency: ADAPTERS.length }, () => {
           const started = Date.now();
           await bus.publish(makeEvent('ping'));
           await until(() => deliveries.length === 1, 2000, 'delivery');
-          assert.ok(deliveries[0]!.at - started < 300, `took ${deliveries[0]!.at - started} ms`);
+          assert.ok(deliveries[0]!.at - started < 1000, `took ${deliveries[0]!.at - started} ms`);
         }));
 
       test('an acked message is not redelivered', () =>
