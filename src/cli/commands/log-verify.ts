@@ -4,7 +4,6 @@
  * signature and root checked. Exit 0 when it verifies, 1 when it does not, 2 for usage errors.
  */
 import { createReadStream, existsSync, readFileSync } from 'node:fs';
-import { createInterface } from 'node:readline';
 import { PlatformError } from '../../kernel/errors.js';
 import {
   type NoteVerifierKey,
@@ -49,20 +48,28 @@ export function loadTrustedKeys(values: readonly string[]): NoteVerifierKey[] {
   return keys;
 }
 
-/** Feeds a file to the verifier line by line and reports. */
+/**
+ * Feeds a file to the verifier line by line and reports. Lines are split by hand from 1 MiB UTF-8
+ * chunks (decoded across chunk boundaries by the stream): readline costs more than the hashing.
+ */
 export async function verifyExportFile(
   file: string,
   keys: readonly NoteVerifierKey[],
   origin?: string,
 ): Promise<VerifyReport> {
   const verifier = new StreamVerifier(origin === undefined ? { keys } : { keys, origin });
-  const input = createReadStream(file, { highWaterMark: 1 << 20 });
-  const lines = createInterface({ input, crlfDelay: Infinity });
-  lines.on('line', (line) => verifier.line(line));
-  await new Promise<void>((resolve, reject) => {
-    lines.once('close', resolve);
-    input.once('error', reject);
-  });
+  const input = createReadStream(file, { encoding: 'utf8', highWaterMark: 1 << 20 });
+  let rest = '';
+  for await (const chunk of input as AsyncIterable<string>) {
+    const text = rest.length === 0 ? chunk : rest + chunk;
+    let start = 0;
+    for (let end = text.indexOf('\n'); end !== -1; end = text.indexOf('\n', start)) {
+      verifier.line(text.slice(start, end));
+      start = end + 1;
+    }
+    rest = text.slice(start);
+  }
+  if (rest.length > 0) verifier.line(rest);
   return verifier.finish();
 }
 

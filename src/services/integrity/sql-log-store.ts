@@ -1,4 +1,4 @@
-import type { Kysely, Transaction } from 'kysely';
+import { type Kysely, sql, type Transaction } from 'kysely';
 import {
   HASH_SIZE,
   type Hash,
@@ -49,6 +49,15 @@ function isUniqueViolation(error: unknown): boolean {
 abstract class KyselyLogStore implements LogStore {
   protected readonly db: Db;
   protected abstract readonly rowsPerStatement: number;
+
+  /**
+   * Inserts consecutive entry rows with one statement whose text does not depend on the row count
+   * (the group commit's hot path: no per-row query building or statement preparation).
+   */
+  protected abstract insertEntries(
+    trx: Transaction<IntegrityTables>,
+    rows: readonly EntryRow[],
+  ): Promise<void>;
 
   constructor(database: Database) {
     this.db = database.as<IntegrityTables>();
@@ -105,12 +114,11 @@ abstract class KyselyLogStore implements LogStore {
 
   protected async writeBatch(trx: Transaction<IntegrityTables>, batch: LogBatch): Promise<void> {
     const completed = nodesByLeaf(batch.nodes);
-    const rows = batch.entries.map((e, i) => {
+    const rows: EntryRow[] = batch.entries.map((e, i) => {
       const idx = batch.firstIndex + i;
-      return { idx, entry: e.entry, leaf_hash: buffer(e.leafHash), nodes: completed.get(idx) ?? null };
+      return { idx, entry: e.entry, leafHash: buffer(e.leafHash), nodes: completed.get(idx) ?? null };
     });
-    for (const part of chunks(rows, this.rowsPerStatement))
-      await trx.insertInto('integrity_log_entries').values(part).execute();
+    for (const part of chunks(rows, this.rowsPerStatement)) await this.insertEntries(trx, part);
     const keys = rows.flatMap((row, i) => {
       const key = batch.entries[i]!.key;
       return key === null ? [] : [{ append_key: key, idx: row.idx }];
@@ -391,11 +399,37 @@ function forked(expected: number, stored: number | undefined, cause?: unknown) {
 /** The embedded log store (SQLite, WAL, synchronous=FULL: a committed batch is on disk). */
 export class SqliteLogStore extends KyselyLogStore {
   protected readonly rowsPerStatement = 2000;
+
+  protected async insertEntries(trx: Transaction<IntegrityTables>, rows: readonly EntryRow[]): Promise<void> {
+    const json = JSON.stringify(
+      rows.map((row) => [row.entry, row.leafHash.toString('hex'), row.nodes?.toString('hex') ?? null]),
+    );
+    await sql`insert into integrity_log_entries (idx, entry, leaf_hash, nodes)
+      select ${rows[0]!.idx} + key, value ->> 0, unhex(value ->> 1), unhex(value ->> 2) from json_each(${json})`.execute(
+      trx,
+    );
+  }
 }
 
 /** The distributed log store (PostgreSQL). */
 export class PostgresLogStore extends KyselyLogStore {
   protected readonly rowsPerStatement = 4000;
+
+  protected async insertEntries(trx: Transaction<IntegrityTables>, rows: readonly EntryRow[]): Promise<void> {
+    await sql`insert into integrity_log_entries (idx, entry, leaf_hash, nodes)
+      select ${rows[0]!.idx}::bigint + t.ord - 1, t.e, decode(t.h, 'hex'), decode(t.n, 'hex')
+      from unnest(${rows.map((r) => r.entry)}::text[], ${rows.map((r) => r.leafHash.toString('hex'))}::text[],
+        ${rows.map((r) => r.nodes?.toString('hex') ?? null)}::text[]) with ordinality as t(e, h, n, ord)`.execute(
+      trx,
+    );
+  }
+}
+
+interface EntryRow {
+  readonly idx: number;
+  readonly entry: string;
+  readonly leafHash: Buffer;
+  readonly nodes: Buffer | null;
 }
 
 /** Picks the store for a database's dialect. */

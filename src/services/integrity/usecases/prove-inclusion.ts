@@ -1,5 +1,13 @@
 import type { InclusionProofView, InclusionQuery } from '../../../kernel/contracts/integrity.js';
-import { fromHex, proveInclusionAsync, toHex, treeRootAsync } from '../../../merkle/index.js';
+import {
+  assembleProof,
+  assembleRoot,
+  fromHex,
+  nodeKey,
+  planInclusion,
+  planRoot,
+  toHex,
+} from '../../../merkle/index.js';
 import { integrityErrors } from '../errors.js';
 import type { LogDeps } from '../log-deps.js';
 
@@ -22,7 +30,10 @@ export async function proofSize(deps: LogDeps, size: number | undefined): Promis
   return size;
 }
 
-/** RFC 6962 inclusion proof of an entry (by index or leaf hash) in the tree of the given size. */
+/**
+ * RFC 6962 inclusion proof of an entry (by index or leaf hash) in the tree of the given size, with
+ * that tree's root and the entry's leaf hash: every stored node needed is read in one query.
+ */
 export async function proveInclusion(deps: LogDeps, query: InclusionQuery): Promise<InclusionProofView> {
   const size = await proofSize(deps, query.size);
   let index: number;
@@ -35,13 +46,18 @@ export async function proveInclusion(deps: LogDeps, query: InclusionQuery): Prom
   } else {
     index = query.index;
   }
-  const [proof, root, leaf] = await Promise.all([
-    proveInclusionAsync(deps.store, index, size),
-    treeRootAsync(deps.store, size),
-    deps.store.readNodes([{ level: 0, index }]),
-  ]);
-  const leafHash = [...leaf.values()][0];
+  const plan = planInclusion(index, size);
+  const rootPlan = planRoot(size);
+  const leafId = { level: 0, index };
+  const nodes = await deps.store.readNodes([...plan.nodes, ...rootPlan.nodes, leafId]);
+  const leafHash = nodes.get(nodeKey(leafId));
   if (leafHash === undefined)
     throw integrityErrors.create('LOG_ENTRY_NOT_FOUND', `the log has no entry ${index}`);
-  return { index, size, leafHash: toHex(leafHash), rootHash: toHex(root), proof: proof.map(toHex) };
+  return {
+    index,
+    size,
+    leafHash: toHex(leafHash),
+    rootHash: toHex(assembleRoot(rootPlan, nodes)),
+    proof: assembleProof(plan, nodes).map(toHex),
+  };
 }
