@@ -1,6 +1,6 @@
 /** Shared pieces of the benchmarks: child-process servers, autocannon runs, JSON reports. */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
@@ -63,6 +63,21 @@ export async function runLoad(options: autocannon.Options): Promise<LoadResult> 
     total: result.requests.total,
   };
 }
+
+/**
+ * CPU seconds (user + system) a process has used so far, from /proc (Linux). Dividing a run's
+ * CPU time by its requests gives a cost per request that other load on a shared machine barely
+ * moves, unlike requests per second.
+ */
+export function cpuSecondsOf(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // Fields after the command name (which may hold spaces) start at state (field 3).
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const ticks = Number(fields[11]) + Number(fields[12]);
+  return ticks / CLOCK_TICKS_PER_SECOND;
+}
+
+const CLOCK_TICKS_PER_SECOND = 100;
 
 export function benchFile(importMetaUrl: string, relative: string): string {
   return join(dirname(fileURLToPath(importMetaUrl)), relative);

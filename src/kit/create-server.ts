@@ -1,22 +1,26 @@
-import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import swagger from '@fastify/swagger';
 import Fastify, {
   type FastifyBaseLogger,
   type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
   LogController,
+  type onResponseHookHandler,
+  type RouteHandlerMethod,
   type RouteOptions,
 } from 'fastify';
 import type { Logger } from 'pino';
 import type { PlatformConfig } from '../kernel/config.js';
 import { type ConstitutionalHash, hashMatches } from '../kernel/constitutional-hash.js';
-import { commonErrors } from '../kernel/errors.js';
+import { commonErrors, type PlatformError } from '../kernel/errors.js';
 import { SERVICES } from '../kernel/services.js';
 import type { ActiveConstitution } from './active-constitution.js';
 import type { HttpMetrics } from './http-metrics.js';
-import { documentForPrefixes, mergedDocument } from './openapi.js';
+import { KitLogger } from './lazy-request-logger.js';
+import { buildOpenApiDocument } from './openapi.js';
 import { PROBLEM_CONTENT_TYPE, toProblem } from './problem-details.js';
 import { runReadinessChecks } from './readiness.js';
+import { RequestIdSequence } from './request-id.js';
 import { createValidatorCompiler } from './request-validation.js';
 import { type Authenticator, assertRouteDeclaresAuth, createGuard } from './route-auth.js';
 import type { ReadinessCheck, ServiceModule } from './service-module.js';
@@ -49,23 +53,51 @@ function hashMismatch(expected: string, active: ConstitutionalHash) {
   );
 }
 
-type RouteHook = NonNullable<RouteOptions['onRequest']>;
+/** A route's hook list with `first` in front (Fastify accepts one hook or an array). */
+function prependHook<Hook>(first: Hook, rest: Hook | readonly Hook[] | undefined): Hook[] {
+  if (rest === undefined) return [first];
+  return [first, ...(Array.isArray(rest) ? (rest as readonly Hook[]) : [rest as Hook])];
+}
 
-function prependHook(first: RouteHook, rest: RouteOptions['onRequest']): RouteHook {
-  if (rest === undefined) return first;
-  return [first, ...(Array.isArray(rest) ? rest : [rest])] as RouteHook;
+/**
+ * Sets `X-Request-Id` and `X-Constitutional-Hash` on a response, and returns the 409 error when
+ * the request expects another constitution. Called by each route's handler wrapper, the error
+ * handler and the not-found handler rather than from a global hook: a hook on every request
+ * cost more than the work it does (bench/http-kit.bench.ts).
+ */
+function stampHeaders(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  constitution: ActiveConstitution,
+): PlatformError | undefined {
+  const active = constitution.current();
+  reply.header('x-request-id', request.id);
+  reply.header(HASH_HEADER, active.short);
+  const expected = request.headers[HASH_HEADER];
+  return typeof expected === 'string' && !hashMatches(expected, active)
+    ? hashMismatch(expected, active)
+    : undefined;
+}
+
+function stampingHandler(handler: RouteHandlerMethod, constitution: ActiveConstitution): RouteHandlerMethod {
+  return function stampedHandler(this: FastifyInstance, request, reply) {
+    const mismatch = stampHeaders(request, reply, constitution);
+    if (mismatch) throw mismatch;
+    return handler.call(this, request, reply);
+  };
 }
 
 export async function createServer(options: ServerOptions): Promise<FastifyInstance> {
   const { config, modules, metrics, constitution } = options;
   const kitLabel = modules.length === 1 && modules[0] ? modules[0].descriptor.name : 'gateway';
+  const requestIds = new RequestIdSequence();
   const app = Fastify({
-    loggerInstance: options.logger as FastifyBaseLogger,
+    loggerInstance: new KitLogger(options.logger) as unknown as FastifyBaseLogger,
     // The kit writes one access line per request itself (onResponse), with the route and timing.
     logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'requestId' }),
     genReqId: (request: IncomingMessage) => {
       const given = request.headers['x-request-id'];
-      return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+      return typeof given === 'string' && REQUEST_ID.test(given) ? given : requestIds.next();
     },
     bodyLimit: config.bodyLimitBytes,
     return503OnClosing: true,
@@ -84,30 +116,20 @@ export async function createServer(options: ServerOptions): Promise<FastifyInsta
     // validated, so a caller without credentials learns nothing about a route's schema.
     if (route.config?.auth && 'roles' in route.config.auth)
       route.onRequest = prependHook(guard, route.onRequest);
+    route.handler = stampingHandler(route.handler, constitution);
+    // Per route rather than global: the labels are read from the route itself, not rebuilt from
+    // request.routeOptions (a getter that allocates) on every response.
+    const observe: onResponseHookHandler = (request, reply, done) => {
+      recordResponse(route.config?.service ?? kitLabel, route.url, request, reply);
+      done();
+    };
+    route.onResponse = prependHook(observe, route.onResponse);
   });
   // Failed requests are always logged; successful ones at debug, since a line per request would
   // cost more than everything else the kit does (measured in bench/http-kit.bench.ts).
   const accessLogEveryRequest = options.logger.isLevelEnabled('debug');
-  app.addHook('onRequest', (request, reply, done) => {
-    const active = constitution.current();
-    reply.header('x-request-id', request.id);
-    reply.header(HASH_HEADER, active.short);
-    const expected = request.headers[HASH_HEADER];
-    if (typeof expected === 'string' && !hashMatches(expected, active)) {
-      done(hashMismatch(expected, active));
-      return;
-    }
-    done();
-  });
-  app.addHook('onResponse', (request, reply, done) => {
-    const route = request.routeOptions;
-    metrics.observe(
-      route.config.service ?? kitLabel,
-      route.url ?? 'unmatched',
-      request.method,
-      reply.statusCode,
-      reply.elapsedTime / 1000,
-    );
+  const recordResponse = (service: string, route: string, request: FastifyRequest, reply: FastifyReply) => {
+    metrics.observe(service, route, request.method, reply.statusCode, reply.elapsedTime / 1000);
     if (reply.statusCode >= 400 || accessLogEveryRequest) {
       request.log[reply.statusCode >= 400 ? 'info' : 'debug'](
         {
@@ -119,10 +141,10 @@ export async function createServer(options: ServerOptions): Promise<FastifyInsta
         'request completed',
       );
     }
-    done();
-  });
+  };
 
   app.setErrorHandler(async (error, request, reply) => {
+    stampHeaders(request, reply, constitution);
     const problem = toProblem(error, request.url, request.id);
     if (problem.internal !== undefined) {
       request.log.error({ err: problem.internal, errorId: problem.body.errorId }, 'request failed');
@@ -134,6 +156,9 @@ export async function createServer(options: ServerOptions): Promise<FastifyInsta
       .send(JSON.stringify(problem.body));
   });
   app.setNotFoundHandler(async (request, reply) => {
+    const mismatch = stampHeaders(request, reply, constitution);
+    reply.raw.once('finish', () => recordResponse(kitLabel, 'unmatched', request, reply));
+    if (mismatch) throw mismatch;
     const error = commonErrors.create(
       'ROUTE_NOT_FOUND',
       `no route ${request.method} ${request.url.split('?')[0]}`,
@@ -142,25 +167,8 @@ export async function createServer(options: ServerOptions): Promise<FastifyInsta
     return reply.code(404).type(PROBLEM_CONTENT_TYPE).send(JSON.stringify(problem.body));
   });
 
-  await app.register(swagger, {
-    openapi: {
-      openapi: '3.1.0',
-      info: {
-        title: 'ACGS API',
-        version: options.version,
-        description: 'Constitutional governance for AI agents',
-      },
-      components: {
-        securitySchemes: {
-          bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' },
-          apiKey: { type: 'apiKey', in: 'header', name: 'x-api-key' },
-        },
-      },
-    },
-  });
-
   const checks = [...options.dependencyChecks, ...modules.flatMap((module) => module.readiness ?? [])];
-  registerKitRoutes(app, { modules, checks, metrics });
+  registerKitRoutes(app, { modules, checks, metrics, routes: declaredRoutes, version: options.version });
 
   for (const module of modules) {
     const name = module.descriptor.name;
@@ -178,11 +186,17 @@ interface KitRouteOptions {
   readonly modules: readonly ServiceModule[];
   readonly checks: readonly ReadinessCheck[];
   readonly metrics: HttpMetrics;
+  /** Every route of this server, filled as routes are added (read when a document is asked for). */
+  readonly routes: readonly RouteOptions[];
+  readonly version: string;
 }
 
 const PUBLIC = { auth: { public: true } } as const;
 
-function registerKitRoutes(app: FastifyInstance, { modules, checks, metrics }: KitRouteOptions): void {
+function registerKitRoutes(
+  app: FastifyInstance,
+  { modules, checks, metrics, routes, version }: KitRouteOptions,
+): void {
   const serviceNames = modules.map((module) => module.descriptor.name);
   app.get('/health/live', { config: PUBLIC, schema: { tags: ['health'] } }, async () => ({ status: 'live' }));
   app.get('/health/ready', { config: PUBLIC, schema: { tags: ['health'] } }, async (request, reply) => {
@@ -207,7 +221,10 @@ function registerKitRoutes(app: FastifyInstance, { modules, checks, metrics }: K
   app.get('/metrics', { config: PUBLIC, schema: { hide: true } }, async (_request, reply) =>
     reply.type(metrics.contentType).send(await metrics.text()),
   );
-  app.get('/openapi.json', { config: PUBLIC, schema: { hide: true } }, async () => mergedDocument(app));
+  const info = { title: 'ACGS API', version, description: 'Constitutional governance for AI agents' };
+  app.get('/openapi.json', { config: PUBLIC, schema: { hide: true } }, async () =>
+    buildOpenApiDocument(routes, info),
+  );
   app.get<{ Params: { service: string } }>(
     '/openapi/:service.json',
     { config: PUBLIC, schema: { hide: true } },
@@ -220,7 +237,11 @@ function registerKitRoutes(app: FastifyInstance, { modules, checks, metrics }: K
         );
       }
       const descriptor = SERVICES[module.descriptor.name];
-      return documentForPrefixes(mergedDocument(app), descriptor.title, descriptor.prefixes);
+      return buildOpenApiDocument(
+        routes,
+        { ...info, title: `ACGS ${descriptor.title} API` },
+        descriptor.prefixes,
+      );
     },
   );
 }

@@ -1,24 +1,37 @@
-import { Counter, collectDefaultMetrics, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Registry } from 'prom-client';
 
 /** Latency buckets in seconds, fine at the low end where the decision API lives. */
-const DURATION_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+const DURATION_BUCKETS = [
+  0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10,
+] as const;
 
-type Labels = 'service' | 'route' | 'method' | 'status_code';
+/** One (service, route, method, status) series: a request count and a latency histogram. */
+class RequestSeries {
+  count = 0;
+  sum = 0;
+  /** Non-cumulative bucket counts; the last slot is +Inf. */
+  readonly buckets = new Float64Array(DURATION_BUCKETS.length + 1);
 
-interface BoundSeries {
-  readonly requests: ReturnType<Counter<Labels>['labels']>;
-  readonly duration: ReturnType<Histogram<Labels>['labels']>;
+  constructor(readonly labels: string) {}
+
+  observe(seconds: number): void {
+    this.count++;
+    this.sum += seconds;
+    let i = 0;
+    while (i < DURATION_BUCKETS.length && seconds > DURATION_BUCKETS[i]!) i++;
+    this.buckets[i]!++;
+  }
 }
 
 /**
- * The kit's HTTP metrics on a per-process registry (process metrics included).
- * Label children are bound once per (service, route, method, status) so the hot path only adds.
+ * The kit's HTTP metrics (`http_requests_total`, `http_request_duration_seconds`) plus process
+ * metrics and whatever services register on `registry`. The two HTTP families are kept in plain
+ * arrays rather than prom-client objects: recording is on every request's path, and prom-client
+ * hashes its label objects on every observation (measured in bench/http-kit.bench.ts).
  */
 export class HttpMetrics {
   readonly registry = new Registry();
-  private readonly requests: Counter<Labels>;
-  private readonly duration: Histogram<Labels>;
-  private readonly bound = new Map<string, BoundSeries>();
+  private readonly series = new Map<string, RequestSeries>();
 
   constructor() {
     collectDefaultMetrics({ register: this.registry });
@@ -31,38 +44,53 @@ export class HttpMetrics {
     ]) {
       this.registry.removeSingleMetric(name);
     }
-    this.requests = new Counter({
-      name: 'http_requests_total',
-      help: 'HTTP requests answered, by service, route template, method and status code.',
-      labelNames: ['service', 'route', 'method', 'status_code'],
-      registers: [this.registry],
-    });
-    this.duration = new Histogram({
-      name: 'http_request_duration_seconds',
-      help: 'Time from receiving a request to sending its response, in seconds.',
-      labelNames: ['service', 'route', 'method', 'status_code'],
-      buckets: DURATION_BUCKETS,
-      registers: [this.registry],
-    });
   }
 
   observe(service: string, route: string, method: string, statusCode: number, seconds: number): void {
-    const key = `${service}\u0000${route}\u0000${method}\u0000${statusCode}`;
-    let series = this.bound.get(key);
+    const key = `${service} ${route} ${method} ${statusCode}`;
+    let series = this.series.get(key);
     if (series === undefined) {
-      const labels = { service, route, method, status_code: String(statusCode) };
-      series = { requests: this.requests.labels(labels), duration: this.duration.labels(labels) };
-      this.bound.set(key, series);
+      const labels = `service="${escapeLabelValue(service)}",route="${escapeLabelValue(route)}",method="${escapeLabelValue(method)}",status_code="${statusCode}"`;
+      series = new RequestSeries(labels);
+      this.series.set(key, series);
     }
-    series.requests.inc();
-    series.duration.observe(seconds);
+    series.observe(seconds);
   }
 
-  text(): Promise<string> {
-    return this.registry.metrics();
+  async text(): Promise<string> {
+    return `${await this.registry.metrics()}\n${this.httpText()}`;
   }
 
   get contentType(): string {
     return this.registry.contentType;
   }
+
+  private httpText(): string {
+    const lines = [
+      '# HELP http_requests_total HTTP requests answered, by service, route template, method and status code.',
+      '# TYPE http_requests_total counter',
+    ];
+    for (const series of this.series.values())
+      lines.push(`http_requests_total{${series.labels}} ${series.count}`);
+    lines.push(
+      '# HELP http_request_duration_seconds Time from receiving a request to sending its response, in seconds.',
+      '# TYPE http_request_duration_seconds histogram',
+    );
+    for (const series of this.series.values()) {
+      let cumulative = 0;
+      DURATION_BUCKETS.forEach((bound, i) => {
+        cumulative += series.buckets[i]!;
+        lines.push(`http_request_duration_seconds_bucket{le="${bound}",${series.labels}} ${cumulative}`);
+      });
+      lines.push(`http_request_duration_seconds_bucket{le="+Inf",${series.labels}} ${series.count}`);
+      lines.push(`http_request_duration_seconds_sum{${series.labels}} ${series.sum}`);
+      lines.push(`http_request_duration_seconds_count{${series.labels}} ${series.count}`);
+    }
+    return `${lines.join('\n')}\n`;
+  }
+}
+
+/** Prometheus label-value escaping: backslash, double quote and newline. */
+function escapeLabelValue(value: string): string {
+  return value.replace(/[\\"\n]/g, (c) => (c === '\n' ? '\\n' : `\\${c}`));
 }
