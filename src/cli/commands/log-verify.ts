@@ -48,9 +48,19 @@ export function loadTrustedKeys(values: readonly string[]): NoteVerifierKey[] {
   return keys;
 }
 
+// Buffer#utf8Slice skips toString's argument handling; it has shipped since Node 0.x (as the merkle
+// library's latin1Write has). Falls back to toString if it ever goes.
+type Utf8Slice = (this: Buffer, start: number, end: number) => string;
+const utf8Slice: Utf8Slice =
+  (Buffer.prototype as unknown as { utf8Slice?: Utf8Slice }).utf8Slice ??
+  function (this: Buffer, start: number, end: number) {
+    return this.toString('utf8', start, end);
+  };
+
 /**
- * Feeds a file to the verifier line by line and reports. Lines are split by hand from 1 MiB UTF-8
- * chunks (decoded across chunk boundaries by the stream): readline costs more than the hashing.
+ * Feeds a file to the verifier line by line and reports. Lines are cut at newline bytes in 1 MiB
+ * chunks (a newline byte never occurs inside a multi-byte UTF-8 character) and decoded one by one:
+ * readline, or decoding whole chunks first, costs more than the hashing.
  */
 export async function verifyExportFile(
   file: string,
@@ -58,18 +68,18 @@ export async function verifyExportFile(
   origin?: string,
 ): Promise<VerifyReport> {
   const verifier = new StreamVerifier(origin === undefined ? { keys } : { keys, origin });
-  const input = createReadStream(file, { encoding: 'utf8', highWaterMark: 1 << 20 });
-  let rest = '';
-  for await (const chunk of input as AsyncIterable<string>) {
-    const text = rest.length === 0 ? chunk : rest + chunk;
+  const input = createReadStream(file, { highWaterMark: 1 << 20 });
+  let rest: Buffer = Buffer.alloc(0);
+  for await (const read of input as AsyncIterable<Buffer>) {
+    const chunk = rest.length === 0 ? read : Buffer.concat([rest, read]);
     let start = 0;
-    for (let end = text.indexOf('\n'); end !== -1; end = text.indexOf('\n', start)) {
-      verifier.line(text.slice(start, end));
+    for (let end = chunk.indexOf(0x0a); end !== -1; end = chunk.indexOf(0x0a, start)) {
+      verifier.line(utf8Slice.call(chunk, start, end));
       start = end + 1;
     }
-    rest = text.slice(start);
+    rest = chunk.subarray(start);
   }
-  if (rest.length > 0) verifier.line(rest);
+  if (rest.length > 0) verifier.line(utf8Slice.call(rest, 0, rest.length));
   return verifier.finish();
 }
 
