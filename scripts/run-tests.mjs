@@ -1,7 +1,10 @@
 #!/usr/bin/env node
-// Runs every compiled test file (dist/**/*.test.js) with Node's built-in test runner.
-// Usage: node scripts/run-tests.mjs [substring ...]   — only files whose path contains one of the substrings.
-import { spawnSync } from 'node:child_process';
+// Runs every compiled test file (dist/**/*.test.js) with Node's built-in test runner, in two
+// phases: unit, contract and property tests in parallel, then the end-to-end tests (dist/test/e2e),
+// which start whole platforms and measure start-up, one file at a time so they do not compete for
+// the CPU. Ends with one line that sums both phases: "tests: N passed, N failed, N skipped".
+// Usage: node scripts/run-tests.mjs [substring ...]   — only files whose path contains one of them.
+import { spawn } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -32,10 +35,46 @@ if (files.length === 0) {
   process.exit(1);
 }
 
-const concurrency = process.env.ACGS_TEST_CONCURRENCY ?? '3';
-const result = spawnSync(
-  process.execPath,
-  ['--test', `--test-concurrency=${concurrency}`, '--test-reporter=spec', ...files],
-  { stdio: 'inherit' },
-);
-process.exit(result.status ?? 1);
+const isEndToEnd = (file) => file.startsWith(join('dist', 'test', 'e2e'));
+const phases = [
+  {
+    name: 'unit, contract and property tests',
+    files: files.filter((f) => !isEndToEnd(f)),
+    concurrency: process.env.ACGS_TEST_CONCURRENCY ?? '3',
+  },
+  { name: 'end-to-end tests', files: files.filter(isEndToEnd), concurrency: '1' },
+].filter((phase) => phase.files.length > 0);
+
+function runPhase(phase) {
+  return new Promise((resolve) => {
+    process.stdout.write(`\n== ${phase.name} (${phase.files.length} files)\n`);
+    const child = spawn(
+      process.execPath,
+      ['--test', `--test-concurrency=${phase.concurrency}`, '--test-reporter=spec', ...phase.files],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    const counts = { pass: 0, fail: 0, skipped: 0 };
+    let buffered = '';
+    child.stdout.on('data', (chunk) => {
+      process.stdout.write(chunk);
+      buffered += String(chunk);
+      const lines = buffered.split('\n');
+      buffered = lines.pop() ?? '';
+      for (const line of lines) {
+        const match = /^ℹ (pass|fail|skipped) (\d+)$/.exec(line.trim());
+        if (match) counts[match[1]] = Number(match[2]);
+      }
+    });
+    child.on('exit', (code) => resolve({ code: code ?? 1, counts }));
+  });
+}
+
+const total = { pass: 0, fail: 0, skipped: 0 };
+let exitCode = 0;
+for (const phase of phases) {
+  const { code, counts } = await runPhase(phase);
+  for (const key of Object.keys(total)) total[key] += counts[key];
+  if (code !== 0) exitCode = code;
+}
+process.stdout.write(`\ntests: ${total.pass} passed, ${total.fail} failed, ${total.skipped} skipped\n`);
+process.exit(exitCode);

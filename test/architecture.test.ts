@@ -11,7 +11,13 @@ import { fileURLToPath } from 'node:url';
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const src = join(root, 'src');
 
-const INTERFACES = new Set(['storage/database.ts', 'bus/event-bus.ts', 'cache/cache-store.ts']);
+// Interfaces, plus the storage schema helpers every service's migrations use (no adapter in them).
+const INTERFACES = new Set([
+  'storage/database.ts',
+  'storage/schema-helpers.ts',
+  'bus/event-bus.ts',
+  'cache/cache-store.ts',
+]);
 const BUILTIN_IO = /^(node:)?(fs|net|http|https|child_process|dgram|tls|fs\/promises)$/;
 
 interface ImportEdge {

@@ -15,7 +15,12 @@ test('acgs up serves all eight services on one port, starts in under 3 s, and ex
   const port = await freePort();
   const platform = await startAcgs(['up'], { ...ENV, ACGS_PORT: String(port) });
   try {
-    assert.ok(platform.startupMs < 3000, `start-up took ${Math.round(platform.startupMs)} ms`);
+    const reported = Number(/ready in (\d+) ms from process start/.exec(platform.stderr())?.[1]);
+    assert.ok(reported < 3000, `start-up took ${reported} ms from process start`);
+    assert.ok(
+      platform.startupMs < 3000,
+      `start-up took ${Math.round(platform.startupMs)} ms from spawn to banner`,
+    );
     assert.match(platform.stderr(), /services: auth .*dgm/);
     assert.match(platform.stderr(), new RegExp(`data: +sqlite:${dataDir.replaceAll('/', '\\/')}`));
 
