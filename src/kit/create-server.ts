@@ -15,7 +15,7 @@ import { type ConstitutionalHash, hashMatches } from '../kernel/constitutional-h
 import { commonErrors, type PlatformError } from '../kernel/errors.js';
 import { SERVICES } from '../kernel/services.js';
 import type { ActiveConstitution } from './active-constitution.js';
-import type { HttpMetrics } from './http-metrics.js';
+import type { HttpMetrics, RouteRecorder } from './http-metrics.js';
 import { KitLogger } from './lazy-request-logger.js';
 import { buildOpenApiDocument } from './openapi.js';
 import { PROBLEM_CONTENT_TYPE, toProblem } from './problem-details.js';
@@ -119,8 +119,15 @@ export async function createServer(options: ServerOptions): Promise<FastifyInsta
     route.handler = stampingHandler(route.handler, constitution);
     // Per route rather than global: the labels are read from the route itself, not rebuilt from
     // request.routeOptions (a getter that allocates) on every response.
+    const recorders = new Map<string, RouteRecorder>();
     const observe: onResponseHookHandler = (request, reply, done) => {
-      recordResponse(route.config?.service ?? kitLabel, route.url, request, reply);
+      let recorder = recorders.get(request.method);
+      if (recorder === undefined) {
+        // Bound on first use: the owning service's label is set after this hook, by its scope.
+        recorder = metrics.forRoute(route.config?.service ?? kitLabel, route.url, request.method);
+        recorders.set(request.method, recorder);
+      }
+      recordResponse(recorder, request, reply);
       done();
     };
     route.onResponse = prependHook(observe, route.onResponse);
@@ -128,8 +135,8 @@ export async function createServer(options: ServerOptions): Promise<FastifyInsta
   // Failed requests are always logged; successful ones at debug, since a line per request would
   // cost more than everything else the kit does (measured in bench/http-kit.bench.ts).
   const accessLogEveryRequest = options.logger.isLevelEnabled('debug');
-  const recordResponse = (service: string, route: string, request: FastifyRequest, reply: FastifyReply) => {
-    metrics.observe(service, route, request.method, reply.statusCode, reply.elapsedTime / 1000);
+  const recordResponse = (recorder: RouteRecorder, request: FastifyRequest, reply: FastifyReply) => {
+    recorder.observe(reply.statusCode, reply.elapsedTime / 1000);
     if (reply.statusCode >= 400 || accessLogEveryRequest) {
       request.log[reply.statusCode >= 400 ? 'info' : 'debug'](
         {
@@ -157,7 +164,9 @@ export async function createServer(options: ServerOptions): Promise<FastifyInsta
   });
   app.setNotFoundHandler(async (request, reply) => {
     const mismatch = stampHeaders(request, reply, constitution);
-    reply.raw.once('finish', () => recordResponse(kitLabel, 'unmatched', request, reply));
+    reply.raw.once('finish', () =>
+      recordResponse(metrics.forRoute(kitLabel, 'unmatched', request.method), request, reply),
+    );
     if (mismatch) throw mismatch;
     const error = commonErrors.create(
       'ROUTE_NOT_FOUND',

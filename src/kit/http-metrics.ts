@@ -23,6 +23,26 @@ class RequestSeries {
   }
 }
 
+/** Records the responses of one route and method, one series per status code. */
+export class RouteRecorder {
+  private readonly byStatus = new Map<number, RequestSeries>();
+
+  constructor(
+    private readonly labels: string,
+    private readonly all: RequestSeries[],
+  ) {}
+
+  observe(statusCode: number, seconds: number): void {
+    let series = this.byStatus.get(statusCode);
+    if (series === undefined) {
+      series = new RequestSeries(`${this.labels},status_code="${statusCode}"`);
+      this.byStatus.set(statusCode, series);
+      this.all.push(series);
+    }
+    series.observe(seconds);
+  }
+}
+
 /**
  * The kit's HTTP metrics (`http_requests_total`, `http_request_duration_seconds`) plus process
  * metrics and whatever services register on `registry`. The two HTTP families are kept in plain
@@ -31,7 +51,8 @@ class RequestSeries {
  */
 export class HttpMetrics {
   readonly registry = new Registry();
-  private readonly series = new Map<string, RequestSeries>();
+  private readonly series: RequestSeries[] = [];
+  private readonly recorders = new Map<string, RouteRecorder>();
 
   constructor() {
     collectDefaultMetrics({ register: this.registry });
@@ -47,14 +68,19 @@ export class HttpMetrics {
   }
 
   observe(service: string, route: string, method: string, statusCode: number, seconds: number): void {
-    const key = `${service} ${route} ${method} ${statusCode}`;
-    let series = this.series.get(key);
-    if (series === undefined) {
-      const labels = `service="${escapeLabelValue(service)}",route="${escapeLabelValue(route)}",method="${escapeLabelValue(method)}",status_code="${statusCode}"`;
-      series = new RequestSeries(labels);
-      this.series.set(key, series);
+    this.forRoute(service, route, method).observe(statusCode, seconds);
+  }
+
+  /** The recorder of one (service, route, method): bind it once per route, then record per status. */
+  forRoute(service: string, route: string, method: string): RouteRecorder {
+    const key = `${service} ${route} ${method}`;
+    let recorder = this.recorders.get(key);
+    if (recorder === undefined) {
+      const labels = `service="${escapeLabelValue(service)}",route="${escapeLabelValue(route)}",method="${escapeLabelValue(method)}"`;
+      recorder = new RouteRecorder(labels, this.series);
+      this.recorders.set(key, recorder);
     }
-    series.observe(seconds);
+    return recorder;
   }
 
   async text(): Promise<string> {
@@ -70,13 +96,12 @@ export class HttpMetrics {
       '# HELP http_requests_total HTTP requests answered, by service, route template, method and status code.',
       '# TYPE http_requests_total counter',
     ];
-    for (const series of this.series.values())
-      lines.push(`http_requests_total{${series.labels}} ${series.count}`);
+    for (const series of this.series) lines.push(`http_requests_total{${series.labels}} ${series.count}`);
     lines.push(
       '# HELP http_request_duration_seconds Time from receiving a request to sending its response, in seconds.',
       '# TYPE http_request_duration_seconds histogram',
     );
-    for (const series of this.series.values()) {
+    for (const series of this.series) {
       let cumulative = 0;
       DURATION_BUCKETS.forEach((bound, i) => {
         cumulative += series.buckets[i]!;

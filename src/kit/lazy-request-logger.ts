@@ -50,9 +50,10 @@ export class LazyRequestLogger {
 
   /** Stays lazy: Fastify derives each request's logger from a per-route one. */
   child(bindings: Bindings, options?: ChildLoggerOptions): LazyRequestLogger {
+    const merged = Object.keys(this.bindings).length === 0 ? bindings : { ...this.bindings, ...bindings };
     return new LazyRequestLogger(
       this.parent,
-      { ...this.bindings, ...bindings },
+      merged,
       options ? { ...this.options, ...options } : this.options,
     );
   }
