@@ -30,6 +30,9 @@ export const EVENT_TYPES = {
   authApiKeyRevoked: 'auth.apikey.revoked',
   authSigningKeyRotated: 'auth.signing-key.rotated',
   constitutionDraftUpdated: 'constitution.draft.updated',
+  // Policy Governance Compiler (payloads below).
+  policyBundleActivated: 'policy.bundle.activated',
+  policyDecisionReview: 'policy.decision.review',
 } as const;
 
 export function subjectOf(event: Pick<EventEnvelope, 'source' | 'type'>): string {
@@ -63,4 +66,28 @@ export interface ConstitutionDraftUpdatedData {
   readonly revision: number;
   readonly hash: string;
   readonly updatedBy: string;
+}
+
+/** Payload of `policy.bundle.activated`: every PGC replica loads this bundle and swaps to it. */
+export interface PolicyBundleActivatedData {
+  readonly bundleId: string;
+  readonly constitutionHash: string;
+  /** The bundle it replaces (absent for the first activation). */
+  readonly previousBundleId?: string;
+  readonly activatedBy: string;
+  /** Monotonic activation number (the active pointer's generation). */
+  readonly generation: number;
+}
+
+/** Payload of `policy.decision.review`: a request was decided `review`; the council opens a task. */
+export interface PolicyDecisionReviewData {
+  readonly decisionId: string;
+  readonly bundleId: string;
+  readonly constitutionHash: string;
+  readonly principalId: string;
+  readonly actionType: string;
+  readonly requestDigest: string;
+  readonly matched: readonly { readonly policyId: string; readonly principles: readonly string[] }[];
+  readonly reasons: readonly string[];
+  readonly obligations: readonly unknown[];
 }
