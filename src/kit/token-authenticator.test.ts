@@ -240,6 +240,20 @@ describe('TokenAuthenticator: bearer tokens', () => {
     assert.equal(source.calls, before + 1);
   });
 
+  test('a key withdrawn from the key set stops verifying, remembered tokens included', async () => {
+    const keys = new ChangingKeySource({ keys: [trusted.jwk, rotated.jwk] });
+    let clock = Date.now();
+    const guard = new TokenAuthenticator({ keys, apiKeys, cache, keySetMaxAgeMs: 60_000, now: () => clock });
+    const t = await token({}, rotated);
+    assert.equal((await guard.verifyAccessToken(t)).subject, 'user-1');
+    keys.set = { keys: [trusted.jwk] };
+    clock += 61_000;
+    // The stale key set is refreshed in the background; the next use sees the withdrawal.
+    await guard.verifyAccessToken(t).catch(() => undefined);
+    await new Promise((resolve) => setImmediate(resolve));
+    await assert.rejects(guard.verifyAccessToken(t), /no longer published/);
+  });
+
   test('unknown kids refetch the key set at most once per cool-down', async () => {
     const keys = new ChangingKeySource({ keys: [trusted.jwk] });
     const limited = new TokenAuthenticator({ keys, apiKeys, cache, refreshCooldownMs: 60_000 });

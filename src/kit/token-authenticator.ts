@@ -28,10 +28,16 @@ export interface TokenAuthenticatorOptions {
   readonly refreshCooldownMs?: number;
   /** Verified tokens remembered, so a token's signature is checked once (default 10 000). */
   readonly verifiedTokenCacheSize?: number;
+  /**
+   * The key set is looked at again in the background when it is older than this (default
+   * 300 000 ms), so a key withdrawn from the JWKS stops verifying tokens, remembered ones included.
+   */
+  readonly keySetMaxAgeMs?: number;
 }
 
 interface VerifiedToken {
   readonly principal: Principal;
+  readonly kid: string;
   readonly jti: string;
   readonly expMs: number;
   readonly nbfMs: number;
@@ -75,6 +81,8 @@ export class TokenAuthenticator implements Authenticator {
   private keysByKid = new Map<string, KeyObject>();
   private loaded = false;
   private lastRefreshMs = Number.NEGATIVE_INFINITY;
+  private loadedAtMs = Number.NEGATIVE_INFINITY;
+  private readonly maxAgeMs: number;
   private refreshing: Promise<void> | undefined;
 
   constructor(private readonly options: TokenAuthenticatorOptions) {
@@ -82,6 +90,7 @@ export class TokenAuthenticator implements Authenticator {
     this.skewMs = (options.clockSkewSeconds ?? 30) * 1000;
     this.cooldownMs = options.refreshCooldownMs ?? 5000;
     this.cacheSize = options.verifiedTokenCacheSize ?? 10_000;
+    this.maxAgeMs = options.keySetMaxAgeMs ?? 300_000;
   }
 
   async authenticate(request: FastifyRequest): Promise<Principal | undefined> {
@@ -109,6 +118,14 @@ export class TokenAuthenticator implements Authenticator {
         if (oldest !== undefined) this.verified.delete(oldest);
       }
       this.verified.set(token, entry);
+    }
+    if (now - this.loadedAtMs > this.maxAgeMs && this.refreshing === undefined) {
+      // In the background: this request goes on with the keys it has.
+      this.refreshKeys(true, false).catch(() => undefined);
+    }
+    if (!this.keysByKid.has(entry.kid)) {
+      this.verified.delete(token);
+      throw invalid('the token is signed with a key that is no longer published');
     }
     if (now >= entry.expMs + this.skewMs) {
       this.verified.delete(token);
@@ -164,6 +181,7 @@ export class TokenAuthenticator implements Authenticator {
         scopes: scope ? scope.split(' ').filter(Boolean) : [],
         kind: claims.kind === 'service' ? 'service' : 'user',
       },
+      kid: header.kid,
       jti,
       expMs: exp * 1000,
       nbfMs: typeof nbf === 'number' ? nbf * 1000 : iat * 1000,
@@ -178,12 +196,13 @@ export class TokenAuthenticator implements Authenticator {
     return this.keysByKid.get(kid);
   }
 
-  private refreshKeys(force: boolean): Promise<void> {
+  /** `force`: ask the source to look again; `unknownKid`: counts towards the cool-down. */
+  private refreshKeys(force: boolean, unknownKid = force): Promise<void> {
     this.refreshing ??= (async () => {
       try {
-        // Only refreshes forced by an unknown kid count towards the cool-down.
-        if (force) this.lastRefreshMs = this.now();
+        if (unknownKid) this.lastRefreshMs = this.now();
         this.keysByKid = importKeySet(await this.options.keys.keySet(force));
+        this.loadedAtMs = this.now();
         this.loaded = true;
       } finally {
         this.refreshing = undefined;
