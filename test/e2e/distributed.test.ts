@@ -60,7 +60,10 @@ describe('distributed mode: eight processes on PostgreSQL, Redis and NATS', { sk
   test('a service refuses to start on an unmigrated PostgreSQL database, naming the fix', () => {
     const result = runAcgs(['serve', 'integrity'], { ...env, ACGS_PORT: '1' });
     assert.equal(result.code, 2);
-    assert.match(result.stderr, /migrations 0001_intake, 0002_merkle_log are not applied; run `acgs migrate` first/);
+    assert.match(
+      result.stderr,
+      /migrations 0001_intake, 0002_merkle_log are not applied; run `acgs migrate` first/,
+    );
   });
 
   test('acgs migrate prepares the database for every service', () => {
