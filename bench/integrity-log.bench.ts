@@ -361,7 +361,7 @@ async function benchLargeLog(): Promise<void> {
     for (let run = 0; run < 3; run++) {
       const cpu0 = process.cpuUsage();
       const t0 = performance.now();
-      const report = await verifyExportFile(file, keys);
+      const { report } = await verifyExportFile(file, keys);
       const seconds = (performance.now() - t0) / 1000;
       const cpu = process.cpuUsage(cpu0);
       if (!report.ok || report.entries !== ENTRIES)

@@ -2,13 +2,22 @@
  * `acgs log verify <file> --key <vkey|file>`: checks an export offline (docs/log-format.md §6) with
  * the streaming verifier: constant memory, the tree recomputed from the entries, every checkpoint's
  * signature and root checked. Exit 0 when it verifies, 1 when it does not, 2 for usage errors.
+ *
+ * Entry lines written by `acgs log export` also carry the hashes the log stored (`leafHash`,
+ * `nodes`). They are not trusted: when a checkpoint's root does not match, a second pass over that
+ * checkpoint's entries finds the first entry whose text no longer hashes to its stored leaf hash
+ * (the stored hashes are what the signed root was computed from), so the report names the exact
+ * entry. `--stored-hashes` checks every stored hash against the entries in the first pass too.
  */
 import { createReadStream, existsSync, readFileSync } from 'node:fs';
 import { PlatformError } from '../../kernel/errors.js';
 import {
+  CompactRange,
+  hashLeaf,
   type NoteVerifierKey,
   parseVerifierKey,
   StreamVerifier,
+  toHex,
   type VerifyReport,
 } from '../../merkle/index.js';
 import type { CommandIo } from './policy.js';
@@ -17,6 +26,19 @@ export interface VerifyOptions {
   readonly key?: readonly string[];
   readonly origin?: string;
   readonly json?: boolean;
+  readonly storedHashes?: boolean;
+}
+
+/** Where a stored hash disagrees with the entries (found by the second pass or `--stored-hashes`). */
+export interface StoredHashMismatch {
+  readonly index: number;
+  readonly message: string;
+}
+
+export interface ExportVerification {
+  readonly report: VerifyReport;
+  /** The first entry whose text or stored hashes disagree, when one was looked for and found. */
+  readonly mismatch: StoredHashMismatch | undefined;
 }
 
 /**
@@ -58,29 +80,157 @@ const utf8Slice: Utf8Slice =
   };
 
 /**
- * Feeds a file to the verifier line by line and reports. Lines are cut at newline bytes in 1 MiB
- * chunks (a newline byte never occurs inside a multi-byte UTF-8 character) and decoded one by one:
- * readline, or decoding whole chunks first, costs more than the hashing.
+ * Calls `onLine` for every line of a file, cutting at newline bytes in 1 MiB chunks (a newline byte
+ * never occurs inside a multi-byte UTF-8 character) and decoding line by line: readline, or decoding
+ * whole chunks first, costs more than the hashing.
  */
-export async function verifyExportFile(
-  file: string,
-  keys: readonly NoteVerifierKey[],
-  origin?: string,
-): Promise<VerifyReport> {
-  const verifier = new StreamVerifier(origin === undefined ? { keys } : { keys, origin });
+export async function forEachLine(file: string, onLine: (line: string) => void): Promise<void> {
   const input = createReadStream(file, { highWaterMark: 1 << 20 });
   let rest: Buffer = Buffer.alloc(0);
   for await (const read of input as AsyncIterable<Buffer>) {
     const chunk = rest.length === 0 ? read : Buffer.concat([rest, read]);
     let start = 0;
     for (let end = chunk.indexOf(0x0a); end !== -1; end = chunk.indexOf(0x0a, start)) {
-      verifier.line(utf8Slice.call(chunk, start, end));
+      onLine(utf8Slice.call(chunk, start, end));
       start = end + 1;
     }
     rest = chunk.subarray(start);
   }
-  if (rest.length > 0) verifier.line(utf8Slice.call(rest, 0, rest.length));
-  return verifier.finish();
+  if (rest.length > 0) onLine(utf8Slice.call(rest, 0, rest.length));
+}
+
+const STORED_MEMBER = ',"leafHash":"';
+const ENTRY_PREFIX = '{"kind":"entry","index":';
+const ENTRY_MEMBER = ',"entry":"';
+
+/**
+ * Feeds one line to the verifier. Entry lines as `acgs log export` writes them (the v1 line plus the
+ * stored hashes) are parsed here, without the stored-hash members, and fed as entries; anything
+ * else goes through the verifier's own line parser.
+ */
+function feedLine(verifier: StreamVerifier, line: string): boolean {
+  const at = line.lastIndexOf(STORED_MEMBER);
+  if (at < 0 || line.charCodeAt(line.length - 1) !== 0x7d) {
+    verifier.line(line);
+    return false;
+  }
+  for (let i = 0; i < ENTRY_PREFIX.length; i++) {
+    if (line.charCodeAt(i) !== ENTRY_PREFIX.charCodeAt(i)) {
+      verifier.line(line);
+      return false;
+    }
+  }
+  let pos = ENTRY_PREFIX.length;
+  let index = 0;
+  for (let c = line.charCodeAt(pos); c >= 0x30 && c <= 0x39; c = line.charCodeAt(++pos))
+    index = index * 10 + c - 0x30;
+  const digits = pos - ENTRY_PREFIX.length;
+  let entry: unknown;
+  if (digits > 0 && digits <= 15 && !(digits > 1 && line.charCodeAt(ENTRY_PREFIX.length) === 0x30)) {
+    if (line.startsWith(ENTRY_MEMBER, pos)) {
+      try {
+        entry = JSON.parse(line.slice(pos + ENTRY_MEMBER.length - 1, at));
+      } catch {
+        entry = undefined;
+      }
+    }
+  }
+  if (typeof entry !== 'string') {
+    verifier.line(line);
+    return false;
+  }
+  verifier.line(''); // keeps the verifier's line numbers right (blank lines are skipped)
+  verifier.entry(index, entry);
+  return true;
+}
+
+interface EntryWithStored {
+  readonly index: number;
+  readonly entry: string;
+  readonly leafHash: string;
+  readonly nodes: readonly string[];
+}
+
+function parseEntryLine(line: string): EntryWithStored | undefined {
+  try {
+    const value = JSON.parse(line) as Record<string, unknown>;
+    if (value.kind !== 'entry' || typeof value.index !== 'number' || typeof value.entry !== 'string')
+      return undefined;
+    if (typeof value.leafHash !== 'string') return undefined;
+    const nodes = Array.isArray(value.nodes)
+      ? value.nodes.filter((n): n is string => typeof n === 'string')
+      : [];
+    return { index: value.index, entry: value.entry, leafHash: value.leafHash, nodes };
+  } catch {
+    return undefined;
+  }
+}
+
+/** Checks one entry's stored hashes against a tree recomputed from the entries. */
+function storedProblem(range: CompactRange, line: EntryWithStored): string | undefined {
+  const leaf = hashLeaf(line.entry);
+  let problem: string | undefined;
+  if (toHex(leaf) !== line.leafHash)
+    problem = `entry ${line.index}: its text hashes to ${toHex(leaf)}, the log stored ${line.leafHash}`;
+  range.append(leaf, (id, hash) => {
+    if (problem !== undefined || id.level === 0) return;
+    const stored = line.nodes[id.level - 1];
+    if (stored !== undefined && stored !== toHex(hash))
+      problem = `entry ${line.index}: the stored node (level ${id.level}, index ${id.index}) does not match the entries`;
+  });
+  return problem;
+}
+
+/**
+ * Verifies an export file (constant memory). With `storedHashes`, every stored hash is checked in the
+ * same pass; otherwise they are read only to name the exact entry behind a root mismatch.
+ */
+export async function verifyExportFile(
+  file: string,
+  keys: readonly NoteVerifierKey[],
+  options: { readonly origin?: string; readonly storedHashes?: boolean } = {},
+): Promise<ExportVerification> {
+  const verifier = new StreamVerifier(
+    options.origin === undefined ? { keys } : { keys, origin: options.origin },
+  );
+  let mismatch: StoredHashMismatch | undefined;
+  const range = options.storedHashes ? CompactRange.empty() : undefined;
+  await forEachLine(file, (line) => {
+    if (!feedLine(verifier, line) || range === undefined) return;
+    const parsed = parseEntryLine(line);
+    if (parsed === undefined || parsed.index !== range.size) return; // the verifier reports those
+    const problem = storedProblem(range, parsed);
+    if (problem !== undefined && mismatch === undefined) mismatch = { index: parsed.index, message: problem };
+  });
+  const report = verifier.finish();
+  if (mismatch === undefined && !report.ok) mismatch = await locateChange(file, report);
+  return { report, mismatch };
+}
+
+/**
+ * Second pass after a root mismatch between the last good checkpoint (size g) and a bad one (size b):
+ * the first entry in [g, b) whose text does not hash to the leaf hash the log stored is the one that
+ * changed. (If the stored hashes were edited to match, the change stays located to [g, b).)
+ */
+async function locateChange(file: string, report: VerifyReport): Promise<StoredHashMismatch | undefined> {
+  const rootIssue = report.issues.find((issue) => issue.kind === 'root-mismatch');
+  const from = report.firstBadIndex;
+  if (rootIssue === undefined || from === undefined || !('size' in rootIssue)) return undefined;
+  const to = rootIssue.size;
+  let found: StoredHashMismatch | undefined;
+  await forEachLine(file, (line) => {
+    if (found !== undefined || !line.includes(STORED_MEMBER)) return;
+    const parsed = parseEntryLine(line);
+    if (parsed === undefined || parsed.index < from || parsed.index >= to) return;
+    const leaf = toHex(hashLeaf(parsed.entry));
+    if (leaf !== parsed.leafHash) {
+      found = {
+        index: parsed.index,
+        message: `entry ${parsed.index}: its text hashes to ${leaf}, not to the leaf hash ${parsed.leafHash} the log stored and signed`,
+      };
+    }
+  });
+  return found;
 }
 
 function describeIssue(issue: VerifyReport['issues'][number]): string {
@@ -111,32 +261,47 @@ export async function runLogVerify(file: string, options: VerifyOptions, io: Com
     return 2;
   }
   const started = performance.now();
-  const report = await verifyExportFile(file, keys, options.origin);
+  const { report, mismatch } = await verifyExportFile(file, keys, {
+    ...(options.origin === undefined ? {} : { origin: options.origin }),
+    storedHashes: options.storedHashes === true,
+  });
   const seconds = (performance.now() - started) / 1000;
+  const ok = report.ok && mismatch === undefined;
+  // The verifier's firstBadIndex after a root mismatch is only a lower bound (the entry after the
+  // last good checkpoint); a stored-hash mismatch names the entry itself, unless a malformed or
+  // out-of-place entry comes earlier.
+  const definite = report.issues.flatMap((issue) =>
+    issue.kind === 'entry-malformed'
+      ? [issue.index]
+      : issue.kind === 'index-mismatch'
+        ? [issue.expected]
+        : [],
+  );
+  const firstBadIndex = mismatch === undefined ? report.firstBadIndex : Math.min(mismatch.index, ...definite);
   if (options.json) {
-    io.out(JSON.stringify({ ...report, seconds }, null, 2));
-    return report.ok ? 0 : 1;
+    io.out(JSON.stringify({ ...report, ok, firstBadIndex, storedHashMismatch: mismatch, seconds }, null, 2));
+    return ok ? 0 : 1;
   }
   const rate = Math.round(report.entries / Math.max(seconds, 1e-9));
-  if (report.ok) {
+  if (ok) {
     io.out(
       `ok: ${report.entries} entries, ${report.checkpoints} checkpoints, origin ${report.origin}, root ${report.verifiedRoot} (${seconds.toFixed(2)} s, ${rate} entries/s)`,
     );
     return 0;
   }
-  const bad = report.firstBadIndex;
   const rootIssue = report.issues.find((i) => i.kind === 'root-mismatch');
-  if (bad !== undefined) {
+  if (firstBadIndex !== undefined) {
     const upTo = rootIssue && 'size' in rootIssue ? rootIssue.size : undefined;
-    const exact = upTo === undefined || upTo === bad + 1;
+    const exact = mismatch !== undefined || upTo === undefined || upTo === firstBadIndex + 1;
     io.out(
       exact
-        ? `FAILED: first bad entry index ${bad}`
-        : `FAILED: first bad entry index ${bad} (the change lies in entries ${bad}–${upTo! - 1}: the checkpoint of size ${upTo} does not match, the one of size ${bad} did)`,
+        ? `FAILED: first bad entry index ${firstBadIndex}`
+        : `FAILED: first bad entry index ${firstBadIndex} (the change lies in entries ${firstBadIndex}–${upTo! - 1}: the checkpoint of size ${upTo} does not match, the one of size ${firstBadIndex} did)`,
     );
   } else {
     io.out('FAILED: the export does not verify');
   }
+  if (mismatch !== undefined) io.out(`  ${mismatch.message}`);
   io.out(
     `  ${report.entries} entries, ${report.checkpoints} checkpoints, verified up to size ${report.verifiedSize}`,
   );

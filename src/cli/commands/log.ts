@@ -80,6 +80,7 @@ export function registerLogCommands(program: Command): void {
       'trusted verifier key(s): a vkey, a file of vkeys, or the public-key JSON',
     )
     .option('--origin <origin>', 'the expected log origin (default: the export header’s)')
+    .option('--stored-hashes', 'also check every hash the log stored (leafHash, nodes) against the entries')
     .option('--json', 'print the full report as JSON')
     .action(async (file: string, options: VerifyOptions) => {
       process.exitCode = await runLogVerify(file, options, processIo);

@@ -1,5 +1,5 @@
 import { type Generated, type Kysely, type Migration, sql } from 'kysely';
-import { columnTypes, dialectOf } from '../../storage/index.js';
+import { columnTypes, dialectOf } from '../../storage/schema-helpers.js';
 
 /**
  * The Integrity service's tables (docs/integrity.md):

@@ -27,6 +27,34 @@ export interface ExportSummary {
 }
 
 const PAGE = 5000;
+
+/**
+ * An entry line with the hashes the log stored for it: `leafHash` (level 0) and `nodes`, the
+ * complete subtrees this leaf completed, level 1 upwards (docs/log-format.md §5). Verifiers that
+ * only check entries against checkpoints ignore them; `acgs log verify` uses them to name the exact
+ * entry that changed, and `--stored-hashes` checks every one.
+ */
+export function entryLine(
+  index: number,
+  entry: string,
+  leafHash: Uint8Array,
+  nodes: readonly Uint8Array[],
+): string {
+  const base = formatExportEntry(index, entry);
+  const extra = nodes.length === 0 ? '' : `,"nodes":[${nodes.map((n) => `"${toHex(n)}"`).join(',')}]`;
+  return `${base.slice(0, -2)},"leafHash":"${toHex(leafHash)}"${extra}}\n`;
+}
+
+/** The stored nodes completed by `leaf`, level 1 upwards, as far as they are stored. */
+function completedBy(leaf: number, stored: ReadonlyMap<string, Uint8Array>): Uint8Array[] {
+  const out: Uint8Array[] = [];
+  for (let level = 1, width = 2; (leaf + 1) % width === 0; level++, width *= 2) {
+    const hash = stored.get(nodeKey({ level, index: (leaf + 1) / width - 1 }));
+    if (hash === undefined) break;
+    out.push(hash);
+  }
+  return out;
+}
 const CHECKPOINT_PAGE = 1000;
 const MAX_PROBLEMS = 100;
 
@@ -113,7 +141,7 @@ export async function exportLog(
           });
         }
       });
-      out.push(formatExportEntry(row.index, row.entry));
+      out.push(entryLine(row.index, row.entry, row.leafHash, completedBy(row.index, storedNodes)));
       expected++;
       const due = queue.length === 0 ? nextCheckpointFrom <= expected : queue[0]!.size <= expected;
       if (due) await flushCheckpoints(expected, out);
