@@ -8,7 +8,13 @@
  * evaluation error is reported with it.
  */
 import type { ConstitutionDecision } from '../../kernel/contracts/constitution.js';
-import { compilePolicySet, type PolicyEngine, type Vocabulary } from '../../policy/index.js';
+import {
+  compilePolicySet,
+  compileRequestValidator,
+  type PolicyEngine,
+  policyErrors,
+  type Vocabulary,
+} from '../../policy/index.js';
 
 export interface InvariantSpec {
   readonly principleId: string;
@@ -42,45 +48,54 @@ export function compileInvariants(
   invariants: readonly InvariantSpec[],
   vocabulary: Vocabulary,
 ): InvariantSet {
-  const engine: PolicyEngine = compilePolicySet(
-    invariants.map((inv) => ({
-      id: inv.id,
-      version: 1,
-      description: inv.reason,
-      principles: [inv.principleId],
-      target: { actions: ['*'] },
-      condition: inv.when,
-      effect: 'deny',
-      priority: 0,
-      obligations: [],
-    })),
-    vocabulary,
-    { defaultDecision: 'deny' },
-  );
-  const byId = new Map(invariants.map((inv, index) => [inv.id, { inv, index }]));
+  // One single-policy engine per invariant: `decide` then says exactly whether `when` held (or
+  // failed, which a deny policy counts as matched), at the engine's speed.
+  const engines: { inv: InvariantSpec; engine: PolicyEngine }[] = invariants.map((inv) => ({
+    inv,
+    engine: compilePolicySet(
+      [
+        {
+          id: inv.id,
+          version: 1,
+          description: inv.reason,
+          principles: [inv.principleId],
+          target: { actions: ['*'] },
+          condition: inv.when,
+          effect: 'deny',
+          priority: 0,
+          obligations: [],
+        },
+      ],
+      vocabulary,
+      { defaultDecision: 'allow' },
+    ),
+  }));
+  const validate = compileRequestValidator(vocabulary);
   return {
     invariants,
     applicable(request) {
-      const explanation = engine.explain(request);
-      const out: { index: number; value: ApplicableInvariant }[] = [];
-      for (const p of explanation.policies) {
-        if (!p.matched && p.error === undefined) continue;
-        const found = byId.get(p.policyId);
-        if (found === undefined) continue;
-        const { inv, index } = found;
+      const problems = validate(request);
+      if (problems !== undefined)
+        throw policyErrors.create(
+          'REQUEST_INVALID',
+          `${problems[0]!.pointer || '/'}: ${problems[0]!.detail}`,
+          { errors: problems },
+        );
+      const out: ApplicableInvariant[] = [];
+      for (const { inv, engine } of engines) {
+        const result = engine.decide(request);
+        if (result.defaultApplied) continue;
+        const error = result.matched[0]?.error;
         out.push({
-          index,
-          value: {
-            principleId: inv.principleId,
-            invariantId: inv.id,
-            when: inv.when,
-            forbid: inv.forbid,
-            reason: inv.reason,
-            ...(p.error === undefined ? {} : { error: p.error }),
-          },
+          principleId: inv.principleId,
+          invariantId: inv.id,
+          when: inv.when,
+          forbid: inv.forbid,
+          reason: inv.reason,
+          ...(error === undefined ? {} : { error }),
         });
       }
-      return out.sort((a, b) => a.index - b.index).map((o) => o.value);
+      return out;
     },
   };
 }
