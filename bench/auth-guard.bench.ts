@@ -139,6 +139,7 @@ try {
     await login(deps, { username: 'bench-user', password: 'bench-password-123', ip: '127.0.0.1' });
     loginMs.push(performance.now() - started);
   }
+  await deps.events.flush();
   await bus.close();
 
   const report = {

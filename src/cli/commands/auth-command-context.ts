@@ -32,7 +32,11 @@ export async function withAuth<T>(run: (deps: AuthDeps) => Promise<T>): Promise<
           `DATABASE_URL: the auth migrations ${pending.join(', ')} are not applied; run \`acgs migrate\` first`,
         ]);
     }
-    return await run(authDeps({ ...adapters, logger }, loadAuthSettings(env)));
+    const deps = authDeps({ ...adapters, logger }, loadAuthSettings(env));
+    const result = await run(deps);
+    // Events the bus did not take stay in the outbox for the Auth service to relay.
+    await deps.events.flush();
+    return result;
   } finally {
     await adapters.close();
   }

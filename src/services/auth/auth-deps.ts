@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { EventBus } from '../../bus/event-bus.js';
 import type { CacheStore } from '../../cache/cache-store.js';
 import type { AuthSettings } from './auth-settings.js';
+import type { SecurityEventOutbox } from './security-events.js';
 import type { SigningKeyRing } from './signing-key-ring.js';
 import type { AuthStore } from './store.js';
 
@@ -11,6 +12,8 @@ export interface AuthDeps {
   readonly cache: CacheStore;
   readonly bus: EventBus;
   readonly keyRing: SigningKeyRing;
+  /** Where security events go: the outbox, then the bus. */
+  readonly events: SecurityEventOutbox;
   readonly settings: AuthSettings;
   readonly logger: Logger;
   /** Epoch milliseconds. */

@@ -4,6 +4,7 @@ import type { ServiceContext, ServiceModule } from '../../kit/service-module.js'
 import type { AuthDeps } from './auth-deps.js';
 import { type AuthSettings, loadAuthSettings } from './auth-settings.js';
 import { authRoutes } from './plugin.js';
+import { SecurityEventOutbox } from './security-events.js';
 import { publicationGraceMs, SigningKeyRing } from './signing-key-ring.js';
 import { AuthStore } from './store.js';
 import { bootstrapAdmin } from './usecases/bootstrap-admin.js';
@@ -24,6 +25,8 @@ export interface AuthServiceOptions {
 
 /** How often a replica re-reads the signing keys (another replica may have rotated). */
 const KEY_RELOAD_MS = 30_000;
+/** How often the outbox is moved to the bus when nothing else triggered it. */
+const OUTBOX_RELAY_MS = 5_000;
 /** How long an in-process API-key resolution is remembered (revocation is checked apart). */
 const RESOLUTION_CACHE_MS = 5_000;
 
@@ -34,7 +37,9 @@ export function authDeps(
 ): AuthDeps {
   const store = new AuthStore(adapters.database);
   const now = () => Date.now();
+  const logger = adapters.logger.child({ component: 'auth' });
   return {
+    events: new SecurityEventOutbox(store, adapters.bus, logger, now),
     store,
     cache: adapters.cache,
     bus: adapters.bus,
@@ -45,7 +50,7 @@ export function authDeps(
       settings.keyActivationMs,
     ),
     settings,
-    logger: adapters.logger.child({ component: 'auth' }),
+    logger,
     now,
   };
 }
@@ -56,6 +61,7 @@ export function createAuthService(context: ServiceContext, options: AuthServiceO
   const { store, keyRing } = deps;
   const apiKeys = new CachingApiKeyResolver(new StoreApiKeyResolver(store), RESOLUTION_CACHE_MS);
   let reloadTimer: NodeJS.Timeout | undefined;
+  let relayTimer: NodeJS.Timeout | undefined;
   return {
     descriptor: SERVICES.auth,
     routes: authRoutes(deps, apiKeys),
@@ -71,9 +77,15 @@ export function createAuthService(context: ServiceContext, options: AuthServiceO
           .catch((error: unknown) => deps.logger.warn({ err: error }, 'signing keys not reloaded'));
       }, KEY_RELOAD_MS);
       reloadTimer.unref();
+      // Events left in the outbox (bus down, or a crash) are moved on start and then regularly.
+      void deps.events.flush();
+      relayTimer = setInterval(() => void deps.events.flush(), OUTBOX_RELAY_MS);
+      relayTimer.unref();
     },
     async stop() {
       clearInterval(reloadTimer);
+      clearInterval(relayTimer);
+      await deps.events.flush();
     },
   };
 }

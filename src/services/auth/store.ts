@@ -1,4 +1,5 @@
 import type { Kysely, Migration } from 'kysely';
+import type { EventEnvelope } from '../../kernel/events.js';
 import type { Role } from '../../kernel/roles.js';
 import type { Database } from '../../storage/database.js';
 
@@ -66,7 +67,15 @@ interface SigningKeyTable {
   retired_ms: number | null;
 }
 
+interface OutboxTable {
+  id: string;
+  type: string;
+  time: string;
+  data: string;
+}
+
 export interface AuthTables {
+  auth_outbox: OutboxTable;
   auth_users: UserTable;
   auth_recovery_codes: RecoveryCodeTable;
   auth_sessions: SessionTable;
@@ -143,6 +152,17 @@ export const authMigrations: Readonly<Record<string, Migration>> = {
         .addColumn('public_x', 'text', (c) => c.notNull())
         .addColumn('created_ms', 'bigint', (c) => c.notNull())
         .addColumn('retired_ms', 'bigint')
+        .execute();
+    },
+  },
+  '0002_outbox': {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('auth_outbox')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('type', 'text', (c) => c.notNull())
+        .addColumn('time', 'text', (c) => c.notNull())
+        .addColumn('data', 'text', (c) => c.notNull())
         .execute();
     },
   },
@@ -243,6 +263,30 @@ export class AuthStore {
 
   constructor(database: Database) {
     this.db = database.as<AuthTables>();
+  }
+
+  /** Keeps an event until the bus has it (see `SecurityEventOutbox`). */
+  async insertOutboxEvent(event: EventEnvelope): Promise<void> {
+    await this.db
+      .insertInto('auth_outbox')
+      .values({ id: event.id, type: event.type, time: event.time, data: JSON.stringify(event.data ?? null) })
+      .execute();
+  }
+
+  /** The oldest events not yet on the bus (ids are time-ordered UUIDv7s). */
+  async pendingOutboxEvents(limit: number): Promise<EventEnvelope[]> {
+    const rows = await this.db.selectFrom('auth_outbox').selectAll().orderBy('id').limit(limit).execute();
+    return rows.map((row) => ({
+      id: row.id,
+      type: row.type,
+      source: 'auth' as const,
+      time: row.time,
+      data: JSON.parse(row.data) as unknown,
+    }));
+  }
+
+  async removeOutboxEvent(id: string): Promise<void> {
+    await this.db.deleteFrom('auth_outbox').where('id', '=', id).execute();
   }
 
   async insertUser(user: UserRecord): Promise<void> {
