@@ -8,6 +8,7 @@ import { createWriteStream } from 'node:fs';
 import type { Command } from 'commander';
 import { defaultDatabaseUrl } from '../../apps/adapters.js';
 import { loadConfig } from '../../kernel/config.js';
+import { formatSignerKey, formatVerifierKey, generateSignerKey, isValidKeyName } from '../../merkle/index.js';
 import { createLogStore } from '../../services/integrity/sql-log-store.js';
 import { integrityMigrations } from '../../services/integrity/store.js';
 import { exportLog } from '../../services/integrity/usecases/export-log.js';
@@ -69,6 +70,22 @@ export function registerLogCommands(program: Command): void {
     )
     .action(async (file: string) => {
       process.exitCode = await runLogExport(file, logDatabaseUrl(), processIo);
+    });
+  log
+    .command('keygen')
+    .description(
+      'print a new Ed25519 signing key for ACGS_LOG_SIGNING_KEY (secret) and its verifier key (public); to rotate, set both old and new keys, then drop the old one',
+    )
+    .requiredOption('--origin <origin>', 'the log origin the key signs for (its key name)')
+    .action((options: { origin: string }) => {
+      if (!isValidKeyName(options.origin)) {
+        processIo.err(`acgs log keygen: ${JSON.stringify(options.origin)} is not a valid log origin`);
+        process.exitCode = 2;
+        return;
+      }
+      const key = generateSignerKey(options.origin);
+      processIo.out(`ACGS_LOG_SIGNING_KEY=${formatSignerKey(key)}`);
+      processIo.out(`# verifier key (public): ${formatVerifierKey(key)}`);
     });
   log
     .command('verify <file>')

@@ -8,10 +8,13 @@ import { logDialects } from '../../../test/support/integrity-databases.js';
 import { systemClock } from '../../kernel/clock.js';
 import {
   encodeLogEntry,
+  formatSignerKey,
+  generateSignerKey,
   hashLeaf,
   openCheckpoint,
   parseVerifierKey,
   toHex,
+  verifierKeyOf,
   verifyConsistency,
   verifyInclusion,
 } from '../../merkle/index.js';
@@ -182,6 +185,59 @@ for (const dialect of dialects) {
     });
   });
 }
+
+describe('LogSequencer key rotation', () => {
+  test('with two signing keys every checkpoint carries both signatures; either key alone verifies it', async () => {
+    const db = await dialects[0]!.open();
+    const store = createLogStore(db.database);
+    const oldKey = generateSignerKey('test.acgs/log');
+    const newKey = generateSignerKey('test.acgs/log');
+    const settings = loadLogSettings({
+      ACGS_LOG_ORIGIN: 'test.acgs/log',
+      ACGS_LOG_SIGNING_KEY: `${formatSignerKey(oldKey)} ${formatSignerKey(newKey)}`,
+    });
+    const identity = await loadLogIdentity(
+      store,
+      settings,
+      { kind: 'file', path: `${db.dir}/unused` },
+      logger,
+    );
+    assert.equal(identity.verifierKeys.length, 2);
+    const sequencer = sequencerOf(store, new SingleProcessLease(), identity);
+    try {
+      await sequencer.start();
+      await sequencer.append(entry(1), null);
+      await sequencer.stop();
+      const latest = (await store.latestCheckpoint())!;
+      assert.equal(latest.size, 1);
+      assert.equal(latest.note.split('\n— ').length - 1, 2, 'two signature lines');
+      for (const key of [oldKey, newKey]) {
+        const opened = openCheckpoint(latest.note, [verifierKeyOf(key)], 'test.acgs/log');
+        assert.equal(opened.size, 1);
+      }
+      assert.deepEqual((await store.knownKeys()).sort(), [...identity.verifierKeys].sort());
+    } finally {
+      await sequencer.stop();
+      await db.close();
+    }
+  });
+
+  test('a key named for another origin is refused', async () => {
+    const db = await dialects[0]!.open();
+    try {
+      const settings = loadLogSettings({
+        ACGS_LOG_ORIGIN: 'test.acgs/log',
+        ACGS_LOG_SIGNING_KEY: formatSignerKey(generateSignerKey('other.acgs/log')),
+      });
+      await assert.rejects(
+        loadLogIdentity(createLogStore(db.database), settings, { kind: 'file', path: `${db.dir}/k` }, logger),
+        /named after the log's origin/,
+      );
+    } finally {
+      await db.close();
+    }
+  });
+});
 
 const postgres = dialects.find((d) => d.name === 'postgres')!;
 describe('LogSequencer hand-over (PostgreSQL advisory lock)', { skip: postgres.skip }, () => {
