@@ -4,13 +4,14 @@
  * disabling a user; the security events on the bus; and no secret in any log line (done-when 2–4).
  */
 import assert from 'node:assert/strict';
+import { createPrivateKey } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
 import BetterSqlite3 from 'better-sqlite3';
-import { createLocalJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
+import { createLocalJWKSet, decodeProtectedHeader, jwtVerify, SignJWT, UnsecuredJWT } from 'jose';
 import { type RunningPlatform, startPlatform } from '../../src/apps/platform.js';
 import { LocalEventBus } from '../../src/bus/index.js';
 import { loadConfig } from '../../src/kernel/config.js';
@@ -355,6 +356,117 @@ describe('auth, embedded: TOTP and disabling', () => {
     assert.equal((await me(bearer(session.accessToken))).status, 401);
     assert.equal((await login(url, 'dave', password)).status, 401);
   });
+});
+
+describe('auth, embedded: hostile tokens against the running platform', () => {
+  /** The platform's own active signing key, read from its database as only an insider could. */
+  function platformKey() {
+    const sqlite = new BetterSqlite3(join(dataDir, 'acgs.db'), { readonly: true });
+    try {
+      const row = sqlite
+        .prepare(
+          'SELECT kid, private_pkcs8 FROM auth_signing_keys WHERE retired_ms IS NULL ORDER BY created_ms DESC LIMIT 1',
+        )
+        .get() as { kid: string; private_pkcs8: string };
+      return {
+        kid: row.kid,
+        key: createPrivateKey({
+          key: Buffer.from(row.private_pkcs8, 'base64'),
+          format: 'der',
+          type: 'pkcs8',
+        }),
+      };
+    } finally {
+      sqlite.close();
+    }
+  }
+
+  async function signed(claims: Record<string, unknown>, header: Record<string, unknown> = {}) {
+    const { kid, key } = platformKey();
+    const now = Math.floor(Date.now() / 1000);
+    return new SignJWT({
+      iss: ACCESS_TOKEN_ISSUER,
+      aud: ACCESS_TOKEN_AUDIENCE,
+      sub: 'forged-admin',
+      roles: ['admin'],
+      scope: '',
+      jti: `forged-${Math.random()}`,
+      iat: now,
+      exp: now + 600,
+      ...claims,
+    })
+      .setProtectedHeader({ alg: 'EdDSA', kid, ...header })
+      .sign(key);
+  }
+
+  test('a token signed with the platform key passes (the control for the cases below)', async () => {
+    assert.equal((await me(bearer(await signed({})))).status, 200);
+  });
+
+  const now = () => Math.floor(Date.now() / 1000);
+  const cases: [string, () => Promise<string>][] = [
+    [
+      'alg: none',
+      async () =>
+        new UnsecuredJWT({
+          sub: 'x',
+          roles: ['admin'],
+          jti: 'n',
+          iss: ACCESS_TOKEN_ISSUER,
+          aud: ACCESS_TOKEN_AUDIENCE,
+        })
+          .setIssuedAt()
+          .setExpirationTime('5m')
+          .encode(),
+    ],
+    [
+      'HS256 with the published public key as the secret',
+      async () => {
+        const jwks = (await api(url, 'GET', '/.well-known/jwks.json')).body as unknown as JsonWebKeySet;
+        const jwk = jwks.keys[0]!;
+        return new SignJWT({
+          sub: 'x',
+          roles: ['admin'],
+          jti: 'h',
+          iss: ACCESS_TOKEN_ISSUER,
+          aud: ACCESS_TOKEN_AUDIENCE,
+        })
+          .setProtectedHeader({ alg: 'HS256', kid: jwk.kid })
+          .setIssuedAt()
+          .setExpirationTime('5m')
+          .sign(Buffer.from(jwk.x, 'base64url'));
+      },
+    ],
+    ['expired', () => signed({ iat: now() - 1200, exp: now() - 300 })],
+    ['not yet valid', () => signed({ nbf: now() + 300 })],
+    ['wrong audience', () => signed({ aud: 'urn:elsewhere' })],
+    ['wrong issuer', () => signed({ iss: 'urn:elsewhere' })],
+    [
+      'tampered payload',
+      async () => {
+        const [head, , signature] = (await signed({ roles: ['auditor'] })).split('.');
+        const payload = Buffer.from(
+          JSON.stringify({
+            iss: ACCESS_TOKEN_ISSUER,
+            aud: ACCESS_TOKEN_AUDIENCE,
+            sub: 'x',
+            roles: ['admin'],
+            jti: 't',
+            iat: now(),
+            exp: now() + 600,
+          }),
+        ).toString('base64url');
+        return `${head}.${payload}.${signature}`;
+      },
+    ],
+    ['unknown kid', () => signed({}, { kid: 'not-a-published-key' })],
+  ];
+  for (const [name, make] of cases) {
+    test(`${name} → 401`, async () => {
+      const response = await me(bearer(await make()));
+      assert.equal(response.status, 401, JSON.stringify(response.body));
+    });
+  }
 });
 
 describe('auth, embedded: events and logs', () => {
