@@ -26,10 +26,9 @@ export interface WiredServices {
 
 type Factory = (context: ServiceContext) => ServiceModule;
 
-const FACTORIES: Readonly<Record<Exclude<ServiceName, 'ac' | 'auth' | 'integrity'>, Factory>> = {
+const FACTORIES: Readonly<Record<Exclude<ServiceName, 'ac' | 'auth' | 'integrity' | 'pgc'>, Factory>> = {
   fv: createFormalVerificationService,
   gs: createGovernanceSynthesisService,
-  pgc: createPolicyGovernanceService,
   ec: createExecutiveCouncilService,
   dgm: createDarwinGodelMachineService,
 };
@@ -51,7 +50,9 @@ export function wireServices(names: readonly ServiceName[], context: ServiceCont
         ? auth!
         : name === 'integrity'
           ? integrityService!
-          : FACTORIES[name](context),
+          : name === 'pgc'
+            ? createPolicyGovernanceService(context, { constitution, integrity })
+            : FACTORIES[name](context),
   );
   return { modules, constitution, constitutionIsLocal: constitutionalAi !== undefined, auth, integrity };
 }

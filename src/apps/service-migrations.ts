@@ -3,6 +3,7 @@ import type { ServiceName } from '../kernel/services.js';
 import { authMigrations } from '../services/auth/store.js';
 import { constitutionMigrations } from '../services/constitutional-ai/store.js';
 import { integrityMigrations } from '../services/integrity/store.js';
+import { pgcMigrations } from '../services/policy-governance/store.js';
 
 type Migrations = Readonly<Record<string, Migration>>;
 
@@ -13,7 +14,7 @@ export const SERVICE_MIGRATIONS: Readonly<Record<ServiceName, Migrations>> = {
   integrity: integrityMigrations,
   fv: {},
   gs: {},
-  pgc: {},
+  pgc: pgcMigrations,
   ec: {},
   dgm: {},
 };

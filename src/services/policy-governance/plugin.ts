@@ -1,7 +1,17 @@
 import type { FastifyPluginAsync } from 'fastify';
+import type { PgcDeps } from './pgc-deps.js';
+import { registerBundleRoutes } from './routes/bundles.js';
+import { registerDecisionRoutes } from './routes/decisions.js';
+import { registerPolicyRoutes } from './routes/policies.js';
 
 /**
- * The Policy Governance Compiler service's routes. Health, metrics and the OpenAPI document come from the kit;
- * bundles and the decision API arrive with their own issue.
+ * The Policy Governance Compiler's routes: policy drafts and validation under /api/v1/policies,
+ * bundles under /api/v1/policies/bundles, and the decision API under /api/v1/decisions.
  */
-export const policyGovernanceRoutes: FastifyPluginAsync = async () => {};
+export function policyGovernanceRoutes(deps: PgcDeps): FastifyPluginAsync {
+  return async (app) => {
+    registerPolicyRoutes(app, deps);
+    registerBundleRoutes(app, deps);
+    registerDecisionRoutes(app, deps);
+  };
+}

@@ -1,8 +1,96 @@
+import type { Subscription } from '../../bus/event-bus.js';
+import { systemClock } from '../../kernel/clock.js';
+import type { ConstitutionContract } from '../../kernel/contracts/constitution.js';
+import type { IntegrityContract } from '../../kernel/contracts/integrity.js';
+import { EVENT_TYPES, subjectOf } from '../../kernel/events.js';
 import { SERVICES } from '../../kernel/services.js';
 import type { ServiceContext, ServiceModule } from '../../kit/service-module.js';
+import { type ActivationGate, scenarioGate } from './activation-gates.js';
+import { ActiveBundle } from './active-bundle.js';
+import { BundleCache } from './bundle-cache.js';
+import { BundleSigner } from './bundle-signer.js';
+import { DecisionLog } from './decision-log.js';
+import { DecisionMetrics } from './decision-metrics.js';
+import type { PgcDeps } from './pgc-deps.js';
 import { policyGovernanceRoutes } from './plugin.js';
+import { PgcStore } from './store.js';
+import { syncActiveBundle } from './usecases/sync-active-bundle.js';
+
+export interface PolicyGovernanceContracts {
+  readonly constitution: ConstitutionContract;
+  readonly integrity: IntegrityContract;
+  /** Gates after the scenario gate (the formal verifier's, once it exists). */
+  readonly extraGates?: readonly ActivationGate[];
+}
+
+/** How often a replica re-reads the active pointer, in case it missed an activation event. */
+const POINTER_POLL_MS = 1000;
 
 /** Builds the Policy Governance Compiler service from the adapters the wiring layer picked. */
-export function createPolicyGovernanceService(_context: ServiceContext): ServiceModule {
-  return { descriptor: SERVICES.pgc, routes: policyGovernanceRoutes };
+export function createPolicyGovernanceService(
+  context: ServiceContext,
+  contracts: PolicyGovernanceContracts,
+): ServiceModule & { readonly deps: PgcDeps } {
+  const store = new PgcStore(context.database);
+  const logger = context.logger.child({ component: 'pgc' });
+  const metrics = new DecisionMetrics(context.metrics);
+  const active = new ActiveBundle();
+  let signer: Promise<BundleSigner> | undefined;
+  const deps: PgcDeps = {
+    store,
+    active,
+    bundles: new BundleCache(),
+    log: new DecisionLog(contracts.integrity, store, logger, systemClock.now),
+    metrics,
+    signer: () => {
+      signer ??= BundleSigner.open(store, systemClock.now()).catch((error: unknown) => {
+        signer = undefined;
+        throw error;
+      });
+      return signer;
+    },
+    constitution: contracts.constitution,
+    bus: context.bus,
+    clock: systemClock,
+    logger,
+    gates: [scenarioGate, ...(contracts.extraGates ?? [])],
+  };
+  active.onSwap((bundle) => {
+    metrics.activeBundle(bundle);
+    logger.info({ bundleId: bundle.id, generation: bundle.generation }, 'policy bundle swapped in');
+  });
+  let subscription: Subscription | undefined;
+  let timer: NodeJS.Timeout | undefined;
+  const sync = () =>
+    syncActiveBundle(deps).catch((error: unknown) => {
+      logger.error({ err: error }, 'active policy bundle could not be loaded');
+    });
+  return {
+    descriptor: SERVICES.pgc,
+    routes: policyGovernanceRoutes(deps),
+    deps,
+    async start() {
+      await deps.signer();
+      await sync();
+      deps.log.start();
+      // A durable per process: the bus shares a durable's deliveries between its subscribers, and
+      // every replica must see every activation (docs/enforcement.md: cleanup of stale ones).
+      subscription = await context.bus.subscribe({
+        durable: `pgc-bundles-${context.instanceId}`,
+        subjects: [subjectOf({ source: 'pgc', type: EVENT_TYPES.policyBundleActivated })],
+        deliverFrom: 'new',
+        handler: async (message) => {
+          await syncActiveBundle(deps);
+          await message.ack();
+        },
+      });
+      timer = setInterval(() => void sync(), POINTER_POLL_MS);
+      timer.unref();
+    },
+    async stop() {
+      clearInterval(timer);
+      await subscription?.stop();
+      await deps.log.stop();
+    },
+  };
 }

@@ -1,0 +1,28 @@
+import type { Logger } from 'pino';
+import type { EventBus } from '../../bus/event-bus.js';
+import type { Clock } from '../../kernel/clock.js';
+import type { ConstitutionContract } from '../../kernel/contracts/constitution.js';
+import type { ActivationGate } from './activation-gates.js';
+import type { ActiveBundle } from './active-bundle.js';
+import type { BundleCache } from './bundle-cache.js';
+import type { BundleSigner } from './bundle-signer.js';
+import type { DecisionLog } from './decision-log.js';
+import type { DecisionMetrics } from './decision-metrics.js';
+import type { PgcStore } from './store.js';
+
+/** What the Policy Governance Compiler's use cases work with. */
+export interface PgcDeps {
+  readonly store: PgcStore;
+  readonly active: ActiveBundle;
+  readonly bundles: BundleCache;
+  readonly log: DecisionLog;
+  readonly metrics: DecisionMetrics;
+  /** The bundle signing key (opened on first use). */
+  signer(): Promise<BundleSigner>;
+  readonly constitution: ConstitutionContract;
+  readonly bus: EventBus;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  /** Activation gates, run in order (scenarios first; the formal verifier's gate joins here). */
+  readonly gates: readonly ActivationGate[];
+}

@@ -1,0 +1,14 @@
+import type { Role } from '../../../kernel/roles.js';
+
+/** Drafts, validation and bundle creation: the people who write policies. */
+export const AUTHOR_ROLES: readonly Role[] = ['policy_author', 'admin'];
+/** Reading bundles and the active pointer. */
+export const READ_ROLES: readonly Role[] = ['policy_author', 'admin', 'auditor', 'council_member', 'service'];
+/** Activation: admins, and the council's service account enacting an activation proposal. */
+export const ACTIVATE_ROLES: readonly Role[] = ['admin', 'service'];
+/** The decision API: agents and services. */
+export const DECIDE_ROLES: readonly Role[] = ['agent', 'service'];
+
+export function callerOf(request: { principal?: { subject: string } | undefined }): string {
+  return request.principal?.subject ?? 'unknown';
+}

@@ -1,0 +1,274 @@
+/**
+ * The decision API's use case: decide with the bundle active at the start of the call, log the
+ * decision (sync: durable in the integrity log before the answer; async: durable in the outbox),
+ * announce `review` decisions, and answer with the receipt. A request that does not match the
+ * vocabulary throws REQUEST_INVALID (400) before anything is logged; in a batch, one invalid
+ * request refuses the whole batch.
+ */
+import { createHash } from 'node:crypto';
+import { canonicalJson } from '../../../kernel/canonical-json.js';
+import { PlatformError } from '../../../kernel/errors.js';
+import { EVENT_TYPES, type PolicyDecisionReviewData } from '../../../kernel/events.js';
+import { newId } from '../../../kernel/ids.js';
+import { type DecisionResult, type Explanation, policyErrors } from '../../../policy/index.js';
+import type { LoadedBundle } from '../active-bundle.js';
+import type { DecisionEntry, LogMode, LogReceipt } from '../decision-log.js';
+import { pgcErrors } from '../errors.js';
+import type { PgcDeps } from '../pgc-deps.js';
+
+/** Most requests in one batch; more is 413 PGC_BATCH_TOO_LARGE. */
+export const MAX_BATCH = 1000;
+
+export interface DecideOptions {
+  readonly explain: boolean;
+  readonly mode: LogMode;
+  /** The authenticated caller (subject of the token or API key). */
+  readonly caller: string;
+}
+
+export interface MatchedPolicyView {
+  readonly policy_id: string;
+  readonly version: number;
+  readonly effect: string;
+  readonly principles: readonly string[];
+  readonly error?: string;
+}
+
+export interface DecisionView {
+  readonly decision_id: string;
+  readonly decision: DecisionResult['decision'];
+  readonly default_applied: boolean;
+  readonly matched_policies: readonly MatchedPolicyView[];
+  readonly principles: readonly string[];
+  readonly obligations: DecisionResult['obligations'];
+  readonly reasons: readonly string[];
+  readonly errors: DecisionResult['errors'];
+  readonly evaluation_time_ms: number;
+  readonly explanation?: Explanation['policies'];
+}
+
+export interface DecisionResponse extends DecisionView {
+  readonly constitutional_hash: string;
+  readonly bundle_id: string;
+  readonly log_receipt: LogReceipt;
+}
+
+export interface BatchResponse {
+  readonly batch_id: string;
+  readonly constitutional_hash: string;
+  readonly bundle_id: string;
+  /** One log entry holds the whole batch; each decision is at `position` inside it. */
+  readonly log_receipt: LogReceipt;
+  readonly decisions: readonly (DecisionView & { readonly position: number })[];
+}
+
+interface Decided {
+  readonly id: string;
+  readonly request: Record<string, unknown>;
+  readonly result: DecisionResult;
+  readonly evaluationMs: number;
+  readonly explanation: Explanation | undefined;
+}
+
+export async function decideOne(
+  deps: PgcDeps,
+  request: unknown,
+  options: DecideOptions,
+): Promise<DecisionResponse> {
+  const started = performance.now();
+  const bundle = deps.active.require();
+  const decided = decideWith(bundle, request, options.explain, '/body');
+  const now = Date.now();
+  const entry: DecisionEntry = {
+    type: 'policy.decision',
+    source: 'pgc',
+    time: new Date(now).toISOString(),
+    key: decided.id,
+    payload: {
+      ...recordOf(decided),
+      bundleId: bundle.id,
+      constitutionHash: bundle.constitutionHash,
+      caller: options.caller,
+    },
+  };
+  const receipt = await deps.log.write(entry, options.mode);
+  if (decided.result.decision === 'review') await announceReviews(deps, bundle, [decided], now);
+  deps.metrics.decided(decided.result.decision);
+  deps.metrics.observe((performance.now() - started) / 1000);
+  return {
+    ...viewOf(decided),
+    constitutional_hash: bundle.constitutionHash,
+    bundle_id: bundle.id,
+    log_receipt: receipt,
+  };
+}
+
+export async function decideBatch(
+  deps: PgcDeps,
+  requests: readonly unknown[],
+  options: DecideOptions,
+): Promise<BatchResponse> {
+  if (requests.length > MAX_BATCH) {
+    throw pgcErrors.create(
+      'PGC_BATCH_TOO_LARGE',
+      `a batch holds at most ${MAX_BATCH} requests, got ${requests.length}`,
+      {
+        errors: [{ pointer: '/body/requests', detail: `must hold at most ${MAX_BATCH} requests` }],
+      },
+    );
+  }
+  const started = performance.now();
+  const bundle = deps.active.require();
+  const decided = requests.map((request, i) =>
+    decideWith(bundle, request, options.explain, `/body/requests/${i}`),
+  );
+  const now = Date.now();
+  const batchId = newId(now);
+  const entry: DecisionEntry = {
+    type: 'policy.decision.batch',
+    source: 'pgc',
+    time: new Date(now).toISOString(),
+    key: batchId,
+    payload: {
+      batchId,
+      bundleId: bundle.id,
+      constitutionHash: bundle.constitutionHash,
+      caller: options.caller,
+      decisions: decided.map(recordOf),
+    },
+  };
+  const receipt = await deps.log.write(entry, options.mode);
+  const reviews = decided.filter((d) => d.result.decision === 'review');
+  if (reviews.length > 0) await announceReviews(deps, bundle, reviews, now);
+  for (const d of decided) deps.metrics.decided(d.result.decision);
+  deps.metrics.observe((performance.now() - started) / 1000 / Math.max(1, decided.length), decided.length);
+  return {
+    batch_id: batchId,
+    constitutional_hash: bundle.constitutionHash,
+    bundle_id: bundle.id,
+    log_receipt: receipt,
+    decisions: decided.map((d, position) => ({ ...viewOf(d), position })),
+  };
+}
+
+function decideWith(bundle: LoadedBundle, request: unknown, explain: boolean, pointer: string): Decided {
+  const t0 = performance.now();
+  let result: DecisionResult;
+  let explanation: Explanation | undefined;
+  try {
+    if (explain) {
+      explanation = bundle.engine.explain(request);
+      result = explanation.decision;
+    } else {
+      result = bundle.engine.decide(request);
+    }
+  } catch (error) {
+    throw rebased(error, pointer);
+  }
+  return {
+    id: newId(),
+    request: request as Record<string, unknown>,
+    result,
+    evaluationMs: performance.now() - t0,
+    explanation,
+  };
+}
+
+/** REQUEST_INVALID with pointers relative to where the request sits in the HTTP body. */
+function rebased(error: unknown, pointer: string): unknown {
+  if (!(error instanceof PlatformError) || error.code !== 'REQUEST_INVALID') return error;
+  const errors = (error.errors ?? []).map((e) => ({ ...e, pointer: `${pointer}${e.pointer}` }));
+  return policyErrors.create(
+    'REQUEST_INVALID',
+    errors.length > 0 ? `${errors[0]!.pointer}: ${errors[0]!.detail}` : error.message,
+    {
+      errors,
+    },
+  );
+}
+
+/**
+ * What the log keeps of a decision. Not the request itself: requests may carry personal data
+ * (recipients, customer attributes) and the log is append-only and exported to auditors. The
+ * SHA-256 of the request's canonical JSON lets anyone who holds the request prove it was the
+ * one decided; the principal id and action type say who did what.
+ */
+function recordOf(d: Decided) {
+  const principal = d.request.principal as { id?: unknown } | undefined;
+  const action = d.request.action as { type: string };
+  return {
+    decisionId: d.id,
+    decision: d.result.decision,
+    defaultApplied: d.result.defaultApplied,
+    matched: d.result.matched.map((m) => ({
+      policyId: m.policyId,
+      version: m.version,
+      effect: m.effect,
+      ...(m.error === undefined ? {} : { error: true }),
+    })),
+    requestDigest: digestOf(d.request),
+    principalId: typeof principal?.id === 'string' ? principal.id : null,
+    actionType: action.type,
+  };
+}
+
+function digestOf(request: unknown): string {
+  return createHash('sha256').update(canonicalJson(request)).digest('hex');
+}
+
+function viewOf(d: Decided): DecisionView {
+  const principles = new Set<string>();
+  const matched = d.result.matched.map((m): MatchedPolicyView => {
+    for (const p of m.principles) principles.add(p);
+    return {
+      policy_id: m.policyId,
+      version: m.version,
+      effect: m.effect,
+      principles: m.principles,
+      ...(m.error === undefined ? {} : { error: m.error }),
+    };
+  });
+  return {
+    decision_id: d.id,
+    decision: d.result.decision,
+    default_applied: d.result.defaultApplied,
+    matched_policies: matched,
+    principles: [...principles],
+    obligations: d.result.obligations,
+    reasons: d.result.reasons,
+    errors: d.result.errors,
+    evaluation_time_ms: Math.round(d.evaluationMs * 1000) / 1000,
+    ...(d.explanation === undefined ? {} : { explanation: d.explanation.policies }),
+  };
+}
+
+async function announceReviews(
+  deps: PgcDeps,
+  bundle: LoadedBundle,
+  reviews: readonly Decided[],
+  now: number,
+) {
+  await Promise.all(
+    reviews.map((d) => {
+      const record = recordOf(d);
+      const data: PolicyDecisionReviewData = {
+        decisionId: d.id,
+        bundleId: bundle.id,
+        constitutionHash: bundle.constitutionHash,
+        principalId: record.principalId ?? '',
+        actionType: record.actionType,
+        requestDigest: record.requestDigest,
+        matched: d.result.matched.map((m) => ({ policyId: m.policyId, principles: m.principles })),
+        reasons: d.result.reasons,
+        obligations: d.result.obligations,
+      };
+      return deps.bus.publish({
+        id: d.id,
+        type: EVENT_TYPES.policyDecisionReview,
+        source: 'pgc',
+        time: new Date(now).toISOString(),
+        data,
+      });
+    }),
+  );
+}

@@ -1,0 +1,428 @@
+/**
+ * Policy Governance Compiler, embedded (`acgs up`): done-when 1 (every scenario of the example
+ * constitution decided as expected through the HTTP API, each decision provably in the signed
+ * log), 2 (hot swap under load) and 4 (bad input: right problem+json, nothing logged).
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import type { ConstitutionVersion } from '../../src/kernel/contracts/constitution.js';
+import {
+  fromHex,
+  hashLeaf,
+  openCheckpoint,
+  parseVerifierKey,
+  toHex,
+  verifyInclusion,
+} from '../../src/merkle/index.js';
+import { loadPolicies } from '../../src/policy/index.js';
+import { verifyBundleSignature } from '../../src/services/policy-governance/bundle-signer.js';
+import { api, bearer, loginAsAdmin, TEST_ADMIN_PASSWORD } from '../support/auth-session.js';
+import { freePort, type PlatformProcess, startAcgs } from '../support/platform-process.js';
+
+const POLICY_DIR = fileURLToPath(new URL('../../../examples/constitution/policies', import.meta.url));
+const dataDir = mkdtempSync(join(tmpdir(), 'acgs-pgc-e2e-'));
+
+let platform: PlatformProcess;
+let url: string;
+let admin: Record<string, string>;
+let agent: Record<string, string>;
+let auditor: Record<string, string>;
+let constitution: ConstitutionVersion;
+let examplePolicies: unknown[];
+
+async function apiKey(account: string, roles: string[]) {
+  const created = await api(url, 'POST', '/api/v1/auth/api-keys', {
+    headers: admin,
+    body: { account, roles, rateLimitPerMinute: 1_000_000 },
+  });
+  assert.equal(created.status, 201, JSON.stringify(created.body));
+  return { 'x-api-key': String(created.body.key) };
+}
+
+async function logEntries(): Promise<{ index: number; entry: string; leafHash: string }[]> {
+  const all: { index: number; entry: string; leafHash: string }[] = [];
+  for (let start = 0; ; start += 1000) {
+    const page = await api(url, 'GET', `/api/v1/log/entries?start=${start}&end=${start + 1000}`, {
+      headers: auditor,
+    });
+    const entries = (page.body.entries ?? []) as { index: number; entry: string; leafHash: string }[];
+    all.push(...entries);
+    if (page.status !== 200 || entries.length < 1000) return all;
+  }
+}
+
+async function checkpointCovering(size: number) {
+  for (let i = 0; i < 200; i++) {
+    const reply = await api(url, 'GET', '/api/v1/log/checkpoint', { headers: auditor });
+    if (reply.status === 200 && (reply.body.size as number) >= size) return reply.body;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`no checkpoint covers ${size}`);
+}
+
+function scenarios() {
+  return constitution.document.scenarioSuites.flatMap((suite) =>
+    suite.scenarios.map((s) => ({ ...s, suite: suite.id })),
+  );
+}
+
+before(async () => {
+  const port = await freePort();
+  platform = await startAcgs(['up'], {
+    ACGS_DATA_DIR: dataDir,
+    DATABASE_URL: '',
+    REDIS_URL: '',
+    NATS_URL: '',
+    LOG_LEVEL: 'warn',
+    ACGS_PORT: String(port),
+    ACGS_ADMIN_PASSWORD: TEST_ADMIN_PASSWORD,
+    ACGS_LOG_CHECKPOINT_MS: '100',
+  });
+  url = platform.url;
+  admin = bearer((await loginAsAdmin(url)).accessToken);
+  agent = await apiKey('pgc-e2e-agent', ['agent']);
+  auditor = await apiKey('pgc-e2e-auditor', ['auditor']);
+  const active = await api(url, 'GET', '/api/v1/constitution/active', { headers: admin });
+  assert.equal(active.status, 200, JSON.stringify(active.body));
+  constitution = active.body as unknown as ConstitutionVersion;
+  const loaded = await loadPolicies(POLICY_DIR);
+  assert.deepEqual(loaded.diagnostics, []);
+  examplePolicies = loaded.policies.map((p) => p.policy);
+});
+
+after(async () => {
+  const exit = await platform?.terminate();
+  rmSync(dataDir, { recursive: true, force: true });
+  assert.equal(exit?.code, 0, platform?.stderr());
+});
+
+describe('pgc embedded', () => {
+  test('before any activation the decision API answers 503 PGC_NO_ACTIVE_BUNDLE', async () => {
+    const scenario = scenarios()[0]!;
+    const response = await api(url, 'POST', '/api/v1/decisions', { headers: agent, body: scenario.request });
+    assert.equal(response.status, 503);
+    assert.equal(response.body.code, 'PGC_NO_ACTIVE_BUNDLE');
+  });
+
+  test('done-when 1: bundle the example policies, activate, every scenario decided as expected and provably logged', async () => {
+    const created = await api(url, 'POST', '/api/v1/policies/bundles', {
+      headers: admin,
+      body: { policies: examplePolicies },
+    });
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    const bundleId = String(created.body.id);
+    assert.match(bundleId, /^[0-9a-f]{64}$/);
+    assert.equal(created.body.constitutionHash, constitution.hash);
+    // Same content, same bundle.
+    const again = await api(url, 'POST', '/api/v1/policies/bundles', {
+      headers: admin,
+      body: { policies: [...examplePolicies].reverse() },
+    });
+    assert.equal(again.status, 200);
+    assert.equal(again.body.id, bundleId);
+    // Anyone with the public key can check the signature.
+    const key = await api(url, 'GET', '/api/v1/policies/bundles/public-key');
+    assert.equal(key.status, 200);
+    assert.ok(verifyBundleSignature(bundleId, String(created.body.signature), String(key.body.publicKey)));
+    assert.ok(
+      !verifyBundleSignature('0'.repeat(64), String(created.body.signature), String(key.body.publicKey)),
+    );
+
+    const activated = await api(url, 'POST', `/api/v1/policies/bundles/${bundleId}/activate`, {
+      headers: admin,
+    });
+    assert.equal(activated.status, 200, JSON.stringify(activated.body));
+    assert.equal(activated.body.bundleId, bundleId);
+
+    const all = scenarios();
+    assert.ok(all.length >= 20, `the example has ${all.length} scenarios`);
+    const answers = await Promise.all(
+      all.map((s) => api(url, 'POST', '/api/v1/decisions', { headers: agent, body: s.request })),
+    );
+    let last = 0;
+    for (const [i, s] of all.entries()) {
+      const a = answers[i]!;
+      assert.equal(a.status, 200, `${s.suite}/${s.id}: ${JSON.stringify(a.body)}`);
+      assert.equal(a.body.decision, s.expected, `${s.suite}/${s.id}`);
+      assert.equal(a.body.bundle_id, bundleId);
+      assert.equal(a.body.constitutional_hash, constitution.hash);
+      assert.match(String(a.body.decision_id), /^[0-9a-f-]{36}$/);
+      assert.equal(typeof a.body.evaluation_time_ms, 'number');
+      const receipt = a.body.log_receipt as { leaf_hash: string; index: number; mode: string };
+      assert.equal(receipt.mode, 'sync');
+      assert.equal(typeof receipt.index, 'number');
+      last = Math.max(last, receipt.index);
+      if (a.body.decision !== 'deny' || (a.body.matched_policies as unknown[]).length > 0) {
+        for (const m of a.body.matched_policies as { principles: string[] }[])
+          assert.ok(Array.isArray(m.principles));
+      }
+    }
+    const checkpoint = await checkpointCovering(last + 1);
+    const keys = (await api(url, 'GET', '/api/v1/log/public-key')).body.keys as string[];
+    const opened = openCheckpoint(
+      String(checkpoint.note),
+      keys.map(parseVerifierKey),
+      String(checkpoint.origin),
+    );
+    const entries = await logEntries();
+    for (const [i, s] of all.entries()) {
+      const receipt = answers[i]!.body.log_receipt as { leaf_hash: string; index: number };
+      const proof = await api(
+        url,
+        'GET',
+        `/api/v1/log/proofs/inclusion?index=${receipt.index}&size=${opened.size}`,
+        {
+          headers: auditor,
+        },
+      );
+      assert.equal(proof.status, 200, JSON.stringify(proof.body));
+      assert.ok(
+        verifyInclusion(
+          receipt.index,
+          opened.size,
+          fromHex(receipt.leaf_hash),
+          (proof.body.proof as string[]).map(fromHex),
+          opened.root,
+        ),
+        `${s.suite}/${s.id}: inclusion proof`,
+      );
+      // The leaf is the decision: its entry text hashes to the receipt and names the decision.
+      const entry = entries[receipt.index]!;
+      assert.equal(toHex(hashLeaf(entry.entry)), receipt.leaf_hash);
+      const parsed = JSON.parse(entry.entry) as { type: string; payload: Record<string, unknown> };
+      assert.equal(parsed.type, 'policy.decision');
+      assert.equal(parsed.payload.decisionId, answers[i]!.body.decision_id);
+      assert.equal(parsed.payload.decision, s.expected);
+      assert.equal(parsed.payload.bundleId, bundleId);
+      assert.equal(parsed.payload.constitutionHash, constitution.hash);
+    }
+
+    // explain, batch and async mode.
+    const explained = await api(url, 'POST', '/api/v1/decisions?explain=true', {
+      headers: agent,
+      body: all[0]!.request,
+    });
+    assert.equal(explained.status, 200);
+    assert.ok((explained.body.explanation as unknown[]).length === examplePolicies.length);
+    const batch = await api(url, 'POST', '/api/v1/decisions/batch', {
+      headers: agent,
+      body: { requests: all.map((s) => s.request) },
+    });
+    assert.equal(batch.status, 200, JSON.stringify(batch.body));
+    assert.deepEqual(
+      (batch.body.decisions as { decision: string }[]).map((d) => d.decision),
+      all.map((s) => s.expected),
+    );
+    const async = await api(url, 'POST', '/api/v1/decisions?mode=async', {
+      headers: agent,
+      body: all[0]!.request,
+    });
+    assert.equal(async.status, 200);
+    const asyncReceipt = async.body.log_receipt as { leaf_hash: string; index: number | null };
+    assert.equal(asyncReceipt.index, null);
+    let found: { index: number } | undefined;
+    for (let i = 0; i < 100 && found === undefined; i++) {
+      const byHash = await api(
+        url,
+        'GET',
+        `/api/v1/log/proofs/inclusion?leafHash=${asyncReceipt.leaf_hash}`,
+        {
+          headers: auditor,
+        },
+      );
+      if (byHash.status === 200) found = byHash.body as { index: number };
+      else await new Promise((r) => setTimeout(r, 50));
+    }
+    assert.ok(
+      found !== undefined,
+      'the asynchronously logged decision reached the log with the announced leaf hash',
+    );
+
+    const metrics = await (await fetch(`${url}/metrics`)).text();
+    assert.match(metrics, /acgs_decisions_total\{decision="allow"\} [1-9]/);
+    assert.match(metrics, /acgs_decision_duration_seconds_count [1-9]/);
+    assert.match(
+      metrics,
+      new RegExp(
+        `acgs_active_bundle_info\\{bundle_id="${bundleId}",constitution_hash="${constitution.hash}"\\} 1`,
+      ),
+    );
+  });
+
+  test('done-when 4: bad input gets the right problem+json and is never logged as a decision', async () => {
+    const before = (await logEntries()).filter((e) => e.entry.includes('"type":"policy.decision')).length;
+    const good = scenarios()[0]!.request as Record<string, Record<string, unknown>>;
+    const cases: {
+      name: string;
+      status: number;
+      code: string;
+      pointer?: RegExp;
+      send: () => ReturnType<typeof api>;
+    }[] = [
+      {
+        name: 'unknown attribute',
+        status: 400,
+        code: 'REQUEST_INVALID',
+        pointer: /^\/body\/action\/priority$/,
+        send: () =>
+          api(url, 'POST', '/api/v1/decisions', {
+            headers: agent,
+            body: { ...good, action: { ...good.action, priority: 3 } },
+          }),
+      },
+      {
+        name: 'wrong type',
+        status: 400,
+        code: 'REQUEST_INVALID',
+        pointer: /^\/body\/principal\/roles$/,
+        send: () =>
+          api(url, 'POST', '/api/v1/decisions', {
+            headers: agent,
+            body: { ...good, principal: { ...good.principal, roles: 'support-agent' } },
+          }),
+      },
+      {
+        name: 'wrong type inside a batch',
+        status: 400,
+        code: 'REQUEST_INVALID',
+        pointer: /^\/body\/requests\/1\/context\/contains_pii$/,
+        send: () =>
+          api(url, 'POST', '/api/v1/decisions/batch', {
+            headers: agent,
+            body: { requests: [good, { ...good, context: { contains_pii: 'no' } }] },
+          }),
+      },
+      {
+        name: 'batch over the limit',
+        status: 413,
+        code: 'PGC_BATCH_TOO_LARGE',
+        pointer: /^\/body\/requests$/,
+        send: () =>
+          api(url, 'POST', '/api/v1/decisions/batch', {
+            headers: agent,
+            body: { requests: Array(1001).fill(good) },
+          }),
+      },
+      {
+        name: 'missing token',
+        status: 401,
+        code: 'AUTH_REQUIRED',
+        send: () => api(url, 'POST', '/api/v1/decisions', { body: good }),
+      },
+      {
+        name: 'wrong token',
+        status: 401,
+        code: 'AUTH_TOKEN_INVALID',
+        send: () =>
+          api(url, 'POST', '/api/v1/decisions', {
+            headers: { authorization: 'Bearer not.a.token' },
+            body: good,
+          }),
+      },
+      {
+        name: 'a role that may not decide',
+        status: 403,
+        code: 'AUTH_FORBIDDEN',
+        send: () => api(url, 'POST', '/api/v1/decisions', { headers: auditor, body: good }),
+      },
+      {
+        name: 'stale constitutional hash',
+        status: 409,
+        code: 'CONSTITUTION_HASH_MISMATCH',
+        send: () =>
+          api(url, 'POST', '/api/v1/decisions', {
+            headers: { ...agent, 'x-constitutional-hash': '0123456789abcdef' },
+            body: good,
+          }),
+      },
+    ];
+    for (const c of cases) {
+      const response = await c.send();
+      assert.equal(response.status, c.status, `${c.name}: ${JSON.stringify(response.body)}`);
+      assert.equal(response.headers.get('content-type'), 'application/problem+json; charset=utf-8', c.name);
+      assert.equal(response.body.code, c.code, c.name);
+      if (c.pointer !== undefined) {
+        const pointers = (response.body.errors as { pointer: string }[]).map((e) => e.pointer);
+        assert.ok(
+          pointers.some((p) => c.pointer!.test(p)),
+          `${c.name}: ${pointers.join(', ')}`,
+        );
+      }
+    }
+    // A good request after them is logged: the count moves by exactly one.
+    const ok = await api(url, 'POST', '/api/v1/decisions', { headers: agent, body: good });
+    assert.equal(ok.status, 200);
+    const afterAll = (await logEntries()).filter((e) => e.entry.includes('"type":"policy.decision')).length;
+    assert.equal(afterAll, before + 1);
+  });
+
+  test('policy drafts: create, update, list, validate, with the field and the position inside the condition', async () => {
+    const policy = {
+      id: 'e2e.refund-tiny',
+      description: 'Tiny refunds',
+      principles: ['customer-care'],
+      target: { actions: ['issue_refund'] },
+      condition: 'action.amount < 1.0',
+      effect: 'allow',
+    };
+    const created = await api(url, 'POST', '/api/v1/policies', { headers: admin, body: policy });
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    assert.equal(created.body.revision, 1);
+    const bad = await api(url, 'PUT', `/api/v1/policies/${policy.id}`, {
+      headers: admin,
+      body: { ...policy, condition: 'action.amount < 1.0 && action.amout > 0.0' },
+    });
+    assert.equal(bad.status, 400);
+    assert.equal(bad.body.code, 'PGC_POLICY_INVALID');
+    const error = (bad.body.errors as { pointer: string; location?: { line: number; column: number } }[])[0]!;
+    assert.equal(error.pointer, '/body/condition');
+    // Line and column inside the condition: the member access `.amout` (column 30) is what fails.
+    assert.deepEqual(error.location, { line: 1, column: 30 });
+    const updated = await api(url, 'PUT', `/api/v1/policies/${policy.id}`, {
+      headers: { ...admin, 'if-match': '1' },
+      body: { ...policy, condition: 'action.amount < 2.0' },
+    });
+    assert.equal(updated.status, 200, JSON.stringify(updated.body));
+    assert.equal(updated.body.revision, 2);
+    const stale = await api(url, 'PUT', `/api/v1/policies/${policy.id}`, {
+      headers: { ...admin, 'if-match': '1' },
+      body: policy,
+    });
+    assert.equal(stale.status, 409);
+    const listed = await api(url, 'GET', '/api/v1/policies', { headers: admin });
+    assert.deepEqual(
+      (listed.body.policies as { id: string }[]).map((p) => p.id),
+      [policy.id],
+    );
+    const validated = await api(url, 'POST', '/api/v1/policies/validate', {
+      headers: admin,
+      body: { policies: [policy, { ...policy, id: 'x', condition: 'action.amount + 1' }] },
+    });
+    assert.equal(validated.status, 200);
+    assert.equal(validated.body.ok, false);
+    assert.match(
+      (validated.body.errors as { pointer: string }[])[0]!.pointer,
+      /^\/body\/policies\/1\/condition$/,
+    );
+    assert.equal((await api(url, 'GET', '/api/v1/policies', { headers: agent })).status, 403);
+  });
+
+  test('activation refuses a bundle that fails a scenario, naming it', async () => {
+    const weakened = examplePolicies.filter((p) => (p as { effect: string }).effect !== 'deny');
+    const created = await api(url, 'POST', '/api/v1/policies/bundles', {
+      headers: admin,
+      body: { policies: weakened },
+    });
+    assert.equal(created.status, 201);
+    const refused = await api(url, 'POST', `/api/v1/policies/bundles/${created.body.id}/activate`, {
+      headers: admin,
+    });
+    assert.equal(refused.status, 422, JSON.stringify(refused.body));
+    assert.equal(refused.body.code, 'PGC_ACTIVATION_REFUSED');
+    assert.match((refused.body.errors as { pointer: string }[])[0]!.pointer, /^\/gates\/scenarios\//);
+  });
+});
