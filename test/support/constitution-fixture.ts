@@ -17,6 +17,7 @@ import { OutboxRelay } from '../../src/services/constitutional-ai/outbox-relay.j
 import { ConstitutionStore, constitutionMigrations } from '../../src/services/constitutional-ai/store.js';
 import type { Database } from '../../src/storage/database.js';
 import { createDatabase } from '../../src/storage/index.js';
+import { createTemporaryPostgresDatabase } from './postgres-database.js';
 
 export const EXAMPLE_FILE = fileURLToPath(
   new URL('../../../examples/constitution/constitution.yaml', import.meta.url),
@@ -47,10 +48,13 @@ export interface ConstitutionFixture {
   close(): Promise<void>;
 }
 
-export async function openConstitutionFixture(): Promise<ConstitutionFixture> {
+/** Opens the fixture on a new SQLite file, or on `postgresUrl` (a throw-away database) when given. */
+export async function openConstitutionFixture(postgresUrl?: string): Promise<ConstitutionFixture> {
   const dir = mkdtempSync(join(tmpdir(), 'acgs-ac-'));
   const dbPath = join(dir, 'ac.db');
-  const database = createDatabase(dbPath);
+  const temporary =
+    postgresUrl === undefined ? undefined : await createTemporaryPostgresDatabase(postgresUrl, 'ac');
+  const database = createDatabase(temporary?.url ?? dbPath);
   await database.migrate('ac', constitutionMigrations);
   const bus = await LocalEventBus.open(database);
   const store = new ConstitutionStore(database);
@@ -79,6 +83,7 @@ export async function openConstitutionFixture(): Promise<ConstitutionFixture> {
     async close() {
       await bus.close();
       await database.close();
+      await temporary?.drop();
       rmSync(dir, { recursive: true, force: true });
     },
   };

@@ -21,6 +21,9 @@ export interface PublishRequest {
   readonly draftId?: string;
 }
 
+/** Concurrent publishers race for the next number; the loser retries this often. */
+const MAX_ATTEMPTS = 5;
+
 export async function publishVersion(
   deps: ConstitutionDeps,
   request: PublishRequest,
@@ -29,74 +32,82 @@ export async function publishVersion(
   const { hash, short } = constitutionalHashOf(document);
   const nowMs = deps.clock.now();
   let number = 0;
-  try {
-    number = await deps.store.transaction(async (tx) => {
-      const latest = await deps.store.latestVersion(tx);
+  for (let attempt = 1; ; attempt++) {
+    try {
+      number = await deps.store.transaction(async (tx) => {
+        const latest = await deps.store.latestVersion(tx);
+        if (request.via === 'bootstrap' && latest !== undefined) {
+          throw constitutionErrors.create(
+            'CONSTITUTION_ALREADY_BOOTSTRAPPED',
+            `version ${latest.number} (${latest.short}) is published; later versions are enacted by the council`,
+            { details: { activeHash: latest.hash, activeVersion: latest.number } },
+          );
+        }
+        const existing = await deps.store.versionByHash(hash, tx);
+        if (existing !== undefined) throw versionExists(existing.number, hash);
+        const next = (latest?.number ?? 0) + 1;
+        await deps.store.insertVersion(
+          tx,
+          {
+            hash,
+            document,
+            publishedBy: request.publishedBy,
+            via: request.via,
+            publishedMs: nowMs,
+            ...(request.proposalId === undefined ? {} : { proposalId: request.proposalId }),
+            ...(request.draftId === undefined ? {} : { draftId: request.draftId }),
+          },
+          next,
+        );
+        if (
+          request.draftId !== undefined &&
+          !(await deps.store.freezeDraft(tx, request.draftId, hash, next))
+        ) {
+          throw constitutionErrors.create(
+            'CONSTITUTION_DRAFT_CONFLICT',
+            `draft ${request.draftId} was published or changed while it was being published`,
+          );
+        }
+        const data: ConstitutionPublishedData = {
+          number: next,
+          hash,
+          short,
+          name: document.name,
+          via: request.via,
+          publishedBy: request.publishedBy,
+          ...(request.proposalId === undefined ? {} : { proposalId: request.proposalId }),
+          ...(request.draftId === undefined ? {} : { draftId: request.draftId }),
+          ...(latest === undefined ? {} : { previousHash: latest.hash }),
+        };
+        const event: EventEnvelope<ConstitutionPublishedData> = {
+          id: newId(nowMs),
+          type: EVENT_TYPES.constitutionPublished,
+          source: 'ac',
+          time: new Date(nowMs).toISOString(),
+          data,
+        };
+        await deps.store.enqueue(tx, event, nowMs);
+        return next;
+      });
+    } catch (error) {
+      if (constitutionErrors.is(error, 'CONSTITUTION_ALREADY_BOOTSTRAPPED')) throw error;
+      if (constitutionErrors.is(error, 'CONSTITUTION_VERSION_EXISTS')) throw error;
+      if (constitutionErrors.is(error, 'CONSTITUTION_DRAFT_CONFLICT')) throw error;
+      // A concurrent publisher took the number or the hash: report it as the conflict it is.
+      const raced = await deps.store.versionByHash(hash);
+      if (raced !== undefined) throw versionExists(raced.number, hash);
+      const latest = await deps.store.latestVersion();
       if (request.via === 'bootstrap' && latest !== undefined) {
         throw constitutionErrors.create(
           'CONSTITUTION_ALREADY_BOOTSTRAPPED',
-          `version ${latest.number} (${latest.short}) is published; later versions are enacted by the council`,
-          { details: { activeHash: latest.hash, activeVersion: latest.number } },
+          `version ${latest.number} is published`,
         );
       }
-      const existing = await deps.store.versionByHash(hash, tx);
-      if (existing !== undefined) throw versionExists(existing.number, hash);
-      const next = (latest?.number ?? 0) + 1;
-      await deps.store.insertVersion(
-        tx,
-        {
-          hash,
-          document,
-          publishedBy: request.publishedBy,
-          via: request.via,
-          publishedMs: nowMs,
-          ...(request.proposalId === undefined ? {} : { proposalId: request.proposalId }),
-          ...(request.draftId === undefined ? {} : { draftId: request.draftId }),
-        },
-        next,
-      );
-      if (request.draftId !== undefined && !(await deps.store.freezeDraft(tx, request.draftId, hash, next))) {
-        throw constitutionErrors.create(
-          'CONSTITUTION_DRAFT_CONFLICT',
-          `draft ${request.draftId} was published or changed while it was being published`,
-        );
-      }
-      const data: ConstitutionPublishedData = {
-        number: next,
-        hash,
-        short,
-        name: document.name,
-        via: request.via,
-        publishedBy: request.publishedBy,
-        ...(request.proposalId === undefined ? {} : { proposalId: request.proposalId }),
-        ...(request.draftId === undefined ? {} : { draftId: request.draftId }),
-        ...(latest === undefined ? {} : { previousHash: latest.hash }),
-      };
-      const event: EventEnvelope<ConstitutionPublishedData> = {
-        id: newId(nowMs),
-        type: EVENT_TYPES.constitutionPublished,
-        source: 'ac',
-        time: new Date(nowMs).toISOString(),
-        data,
-      };
-      await deps.store.enqueue(tx, event, nowMs);
-      return next;
-    });
-  } catch (error) {
-    if (constitutionErrors.is(error, 'CONSTITUTION_ALREADY_BOOTSTRAPPED')) throw error;
-    if (constitutionErrors.is(error, 'CONSTITUTION_VERSION_EXISTS')) throw error;
-    if (constitutionErrors.is(error, 'CONSTITUTION_DRAFT_CONFLICT')) throw error;
-    // A concurrent publisher took the number or the hash: report it as the conflict it is.
-    const raced = await deps.store.versionByHash(hash);
-    if (raced !== undefined) throw versionExists(raced.number, hash);
-    const latest = await deps.store.latestVersion();
-    if (request.via === 'bootstrap' && latest !== undefined) {
-      throw constitutionErrors.create(
-        'CONSTITUTION_ALREADY_BOOTSTRAPPED',
-        `version ${latest.number} is published`,
-      );
+      // Another version took the number first (PostgreSQL, read committed): try the next number.
+      if (attempt < MAX_ATTEMPTS) continue;
+      throw error;
     }
-    throw error;
+    break;
   }
   deps.compiled.put(hash, request.validated);
   // Only move the header forward: a slower concurrent publish must not roll it back.
