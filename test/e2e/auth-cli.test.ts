@@ -90,6 +90,14 @@ describe('auth: first start and the CLI', () => {
   });
 
   test('a restart does not create or print another admin', async () => {
+    // A session logged out before the restart stays logged out after it (the in-process
+    // revocation list is rebuilt from the database).
+    const session = (await login(platform.url, 'admin', adminPassword)).body;
+    const out = await api(platform.url, 'POST', '/api/v1/auth/logout', {
+      headers: { authorization: `Bearer ${String(session.accessToken)}` },
+      body: { refreshToken: session.refreshToken },
+    });
+    assert.equal(out.status, 204);
     const first = platform;
     await first.terminate();
     // Logs are flushed on exit: the whole run's output, at debug level, holds no password or key.
@@ -98,5 +106,10 @@ describe('auth: first start and the CLI', () => {
     platform = await startAcgs(['up'], { ...ENV, ACGS_PORT: String(await freePort()) });
     assert.doesNotMatch(platform.stderr(), /password:/);
     assert.equal((await login(platform.url, 'admin', adminPassword)).status, 200);
+    const stale = await api(platform.url, 'GET', '/api/v1/auth/me', {
+      headers: { authorization: `Bearer ${String(session.accessToken)}` },
+    });
+    assert.equal(stale.status, 401);
+    assert.equal(stale.body.code, 'AUTH_TOKEN_REVOKED');
   });
 });

@@ -5,6 +5,7 @@ import type { AuthDeps } from './auth-deps.js';
 import { type AuthSettings, loadAuthSettings } from './auth-settings.js';
 import { authRoutes } from './plugin.js';
 import { SecurityEventOutbox } from './security-events.js';
+import { restoreRevocations } from './session-tokens.js';
 import { publicationGraceMs, SigningKeyRing } from './signing-key-ring.js';
 import { AuthStore } from './store.js';
 import { bootstrapAdmin } from './usecases/bootstrap-admin.js';
@@ -70,6 +71,7 @@ export function createAuthService(context: ServiceContext, options: AuthServiceO
     deps,
     async start() {
       await keyRing.ensureKey();
+      await restoreRevocations(deps);
       await bootstrapAdmin(deps, options.reveal ?? ((text) => process.stderr.write(text)));
       reloadTimer = setInterval(() => {
         keyRing

@@ -79,3 +79,17 @@ export async function revokeSessions(
   }
   return live.length;
 }
+
+/**
+ * Puts the access tokens of revoked sessions back on the revocation list. The list lives in the
+ * cache store, which an embedded restart (in-process cache) or a Redis restart empties; the
+ * database remembers every revocation, so start-up restores the ones whose tokens still live.
+ */
+export async function restoreRevocations(deps: AuthDeps): Promise<number> {
+  const now = deps.now();
+  const live = await deps.store.revokedLiveAccessTokens(now);
+  for (const token of live) {
+    await deps.cache.set(AUTH_CACHE_KEYS.revokedToken(token.jti), 'restored', token.expMs - now + 120_000);
+  }
+  return live.length;
+}

@@ -460,6 +460,18 @@ export class AuthStore {
       .map((row) => ({ jti: row.access_jti!, expMs: num(row.access_exp_ms)! }));
   }
 
+  /** Access tokens of revoked sessions that have not expired yet (to restore the revocation list). */
+  async revokedLiveAccessTokens(nowMs: number): Promise<{ jti: string; expMs: number }[]> {
+    const rows = await this.db
+      .selectFrom('auth_sessions')
+      .select(['access_jti', 'access_exp_ms'])
+      .where('revoked_ms', 'is not', null)
+      .where('access_jti', 'is not', null)
+      .where('access_exp_ms', '>', nowMs)
+      .execute();
+    return rows.map((row) => ({ jti: row.access_jti!, expMs: Number(row.access_exp_ms) }));
+  }
+
   async insertRefreshToken(token: RefreshTokenRecord, nowMs: number): Promise<void> {
     await this.db
       .insertInto('auth_refresh_tokens')
