@@ -411,6 +411,71 @@ describe('pgc embedded', () => {
     assert.equal((await api(url, 'GET', '/api/v1/policies', { headers: agent })).status, 403);
   });
 
+  test('done-when 2: 20 activations while a load runs: no request fails, each decision names the bundle that made it', async () => {
+    // Bundle B adds one policy that allows a request bundle A denies, so every answer shows which
+    // bundle decided it.
+    const tiny = {
+      id: 'swap.tiny-refunds',
+      principles: ['customer-care'],
+      target: { actions: ['issue_refund'] },
+      condition: "'tiny-refunder' in principal.roles && action.amount < 0.5",
+      effect: 'allow',
+    };
+    const a = await api(url, 'POST', '/api/v1/policies/bundles', {
+      headers: admin,
+      body: { policies: examplePolicies },
+    });
+    const b = await api(url, 'POST', '/api/v1/policies/bundles', {
+      headers: admin,
+      body: { policies: [...examplePolicies, tiny] },
+    });
+    assert.equal(b.status, 201, JSON.stringify(b.body));
+    const expected = new Map([
+      [String(a.body.id), 'deny'],
+      [String(b.body.id), 'allow'],
+    ]);
+    const probe = {
+      principal: { id: 'agent-tiny', type: 'agent', roles: ['tiny-refunder'] },
+      action: { type: 'issue_refund', amount: 0.25 },
+      resource: { type: 'order' },
+    };
+    let stop = false;
+    const failures: string[] = [];
+    const seen = new Map<string, number>();
+    let total = 0;
+    const worker = async () => {
+      while (!stop) {
+        const response = await api(url, 'POST', '/api/v1/decisions', { headers: agent, body: probe });
+        total++;
+        if (response.status !== 200) {
+          failures.push(`${response.status} ${JSON.stringify(response.body)}`);
+          continue;
+        }
+        const bundle = String(response.body.bundle_id);
+        seen.set(bundle, (seen.get(bundle) ?? 0) + 1);
+        if (expected.get(bundle) !== response.body.decision)
+          failures.push(`bundle ${bundle.slice(0, 8)} answered ${response.body.decision}`);
+      }
+    };
+    const workers = Array.from({ length: 16 }, worker);
+    for (let i = 0; i < 20; i++) {
+      const id = i % 2 === 0 ? String(b.body.id) : String(a.body.id);
+      const activated = await api(url, 'POST', `/api/v1/policies/bundles/${id}/activate`, { headers: admin });
+      assert.equal(activated.status, 200, JSON.stringify(activated.body));
+      // Right after an activation returns, new decisions are made by the new bundle.
+      const next = await api(url, 'POST', '/api/v1/decisions', { headers: agent, body: probe });
+      assert.equal(next.body.bundle_id, id);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    stop = true;
+    await Promise.all(workers);
+    assert.deepEqual(failures, []);
+    assert.ok(total > 100, `only ${total} decisions during the swaps`);
+    assert.equal(seen.size, 2, 'both bundles decided some requests');
+    // Leave bundle A active (the example set) for the tests after this one.
+    await api(url, 'POST', `/api/v1/policies/bundles/${a.body.id}/activate`, { headers: admin });
+  });
+
   test('activation refuses a bundle that fails a scenario, naming it', async () => {
     const weakened = examplePolicies.filter((p) => (p as { effect: string }).effect !== 'deny');
     const created = await api(url, 'POST', '/api/v1/policies/bundles', {
