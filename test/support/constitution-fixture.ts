@@ -3,17 +3,26 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import pino from 'pino';
 import type { EventBus } from '../../src/bus/event-bus.js';
 import { LocalEventBus } from '../../src/bus/index.js';
 import type { Clock } from '../../src/kernel/clock.js';
+import { loadConfig } from '../../src/kernel/config.js';
 import type { ConstitutionDocument } from '../../src/kernel/contracts/constitution.js';
+import type { Role } from '../../src/kernel/roles.js';
+import { SERVICES } from '../../src/kernel/services.js';
 import { ActiveConstitution } from '../../src/kit/active-constitution.js';
+import { createServer } from '../../src/kit/create-server.js';
+import { HttpMetrics } from '../../src/kit/http-metrics.js';
+import type { Authenticator } from '../../src/kit/route-auth.js';
 import { CompiledVersions } from '../../src/services/constitutional-ai/compiled-versions.js';
 import type { ConstitutionDeps } from '../../src/services/constitutional-ai/constitution-deps.js';
+import { ConstitutionReader } from '../../src/services/constitutional-ai/constitution-reader.js';
 import { parseConstitutionText } from '../../src/services/constitutional-ai/constitution-text.js';
 import { EMPTY_CONSTITUTION_HASH } from '../../src/services/constitutional-ai/empty-constitution.js';
 import { OutboxRelay } from '../../src/services/constitutional-ai/outbox-relay.js';
+import { constitutionRoutes } from '../../src/services/constitutional-ai/plugin.js';
 import { ConstitutionStore, constitutionMigrations } from '../../src/services/constitutional-ai/store.js';
 import type { Database } from '../../src/storage/database.js';
 import { createDatabase } from '../../src/storage/index.js';
@@ -87,4 +96,36 @@ export async function openConstitutionFixture(postgresUrl?: string): Promise<Con
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * Test credentials for route tests: `authorization: Test <subject> <role>,<role>`. Only for tests;
+ * the platform's authenticator is the Auth service's.
+ */
+export const testAuthenticator: Authenticator = {
+  async authenticate(request: FastifyRequest) {
+    const header = request.headers.authorization;
+    if (header === undefined) return undefined;
+    const [scheme, subject, roles] = header.split(' ');
+    if (scheme !== 'Test' || subject === undefined) return undefined;
+    return { subject, roles: (roles ?? '').split(',').filter(Boolean) as Role[], scopes: [], kind: 'user' };
+  },
+};
+
+/** The Constitutional AI routes on the real kit over the fixture, with the test authenticator. */
+export async function buildConstitutionServer(f: ConstitutionFixture): Promise<FastifyInstance> {
+  const app = await createServer({
+    config: loadConfig({ mode: 'distributed', service: 'ac' }, {}),
+    logger: pino({ level: 'silent' }),
+    modules: [
+      { descriptor: SERVICES.ac, routes: constitutionRoutes(f.deps, new ConstitutionReader(f.deps)) },
+    ],
+    dependencyChecks: [],
+    constitution: f.deps.active,
+    metrics: new HttpMetrics(),
+    authenticator: testAuthenticator,
+    version: 'test',
+  });
+  await app.ready();
+  return app;
 }

@@ -6,11 +6,15 @@ import type {
   EnactSource,
 } from '../../kernel/contracts/constitution.js';
 import { commonErrors, PlatformError } from '../../kernel/errors.js';
+import { serviceCredentialHeaders } from '../../kit/service-credentials.js';
 
 export interface ConstitutionClientOptions {
   readonly timeoutMs?: number;
-  /** Supplies a bearer token for protected calls (enact needs the `service` role). */
-  readonly token?: () => Promise<string>;
+  /**
+   * Credential headers for protected calls (enact needs the `service` role); by default the
+   * service API key from ACGS_SERVICE_API_KEY.
+   */
+  readonly credentials?: () => Record<string, string>;
 }
 
 /** The Constitutional AI contract over HTTP, for services running in other processes. */
@@ -56,7 +60,7 @@ export class ConstitutionClient implements ConstitutionContract {
     const url = new URL(path, this.baseUrl);
     const headers: Record<string, string> = {};
     if (body !== undefined) headers['content-type'] = 'application/json';
-    if (authenticated && this.options.token) headers.authorization = `Bearer ${await this.options.token()}`;
+    if (authenticated) Object.assign(headers, (this.options.credentials ?? serviceCredentialHeaders)());
     let response: Response;
     try {
       response = await fetch(url, {
