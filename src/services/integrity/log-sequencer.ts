@@ -97,6 +97,11 @@ export class LogSequencer {
     return this.#leader;
   }
 
+  /** Entries known to be committed (on the sequencer; 0 elsewhere, where the store must be asked). */
+  get committedSize(): number {
+    return this.#leader ? (this.#range?.size ?? 0) : 0;
+  }
+
   /** Tries the lease now, then keeps checking it (or trying it) in the background. */
   async start(): Promise<void> {
     await this.#tendLease();

@@ -43,8 +43,9 @@ function isUniqueViolation(error: unknown): boolean {
 }
 
 /**
- * LogStore over the platform's Kysely database; `SqliteLogStore` and `PostgresLogStore` differ only in
- * how many rows one statement may carry (bound-parameter limits: 32,766 and 65,535).
+ * LogStore over the platform's Kysely database; `SqliteLogStore` and `PostgresLogStore` differ in the
+ * two hot-path statements (batch insert, proof read: JSON table functions vs arrays) and in how many
+ * rows one statement may carry (bound-parameter limits: 32,766 and 65,535).
  */
 abstract class KyselyLogStore implements LogStore {
   protected readonly db: Db;
@@ -58,6 +59,14 @@ abstract class KyselyLogStore implements LogStore {
     trx: Transaction<IntegrityTables>,
     rows: readonly EntryRow[],
   ): Promise<void>;
+
+  /**
+   * The rows of the given indices, with one statement whose text does not depend on how many (a
+   * proof's hot path: no query building per index).
+   */
+  protected abstract readRows(
+    indices: readonly number[],
+  ): Promise<{ idx: number; leaf_hash: Buffer; nodes: Buffer | null }[]>;
 
   constructor(database: Database) {
     this.db = database.as<IntegrityTables>();
@@ -77,11 +86,7 @@ abstract class KyselyLogStore implements LogStore {
     if (ids.length === 0) return out;
     // Node (level, j) lives in the row of the leaf that completed it: (j + 1)·2^level − 1.
     const rowOf = (id: NodeId) => (id.index + 1) * 2 ** id.level - 1;
-    const rows = await this.db
-      .selectFrom('integrity_log_entries')
-      .select(['idx', 'leaf_hash', 'nodes'])
-      .where('idx', 'in', [...new Set(ids.map(rowOf))])
-      .execute();
+    const rows = await this.readRows([...new Set(ids.map(rowOf))]);
     const byIndex = new Map(rows.map((row) => [Number(row.idx), row]));
     for (const id of ids) {
       const row = byIndex.get(rowOf(id));
@@ -409,6 +414,13 @@ export class SqliteLogStore extends KyselyLogStore {
       trx,
     );
   }
+
+  protected async readRows(indices: readonly number[]) {
+    const { rows } = await sql<{ idx: number; leaf_hash: Buffer; nodes: Buffer | null }>`
+      select idx, leaf_hash, nodes from integrity_log_entries
+      where idx in (select value from json_each(${JSON.stringify(indices)}))`.execute(this.db);
+    return rows;
+  }
 }
 
 /** The distributed log store (PostgreSQL). */
@@ -422,6 +434,14 @@ export class PostgresLogStore extends KyselyLogStore {
         ${rows.map((r) => r.nodes?.toString('hex') ?? null)}::text[]) with ordinality as t(e, h, n, ord)`.execute(
       trx,
     );
+  }
+
+  protected async readRows(indices: readonly number[]) {
+    const { rows } = await sql<{ idx: number; leaf_hash: Buffer; nodes: Buffer | null }>`
+      select idx, leaf_hash, nodes from integrity_log_entries where idx = any(${indices}::bigint[])`.execute(
+      this.db,
+    );
+    return rows;
   }
 }
 

@@ -21,6 +21,8 @@ export async function proofSize(deps: LogDeps, size: number | undefined): Promis
     if (!latest) throw integrityErrors.create('LOG_NO_CHECKPOINT', 'no checkpoint has been signed yet');
     return latest.size;
   }
+  // The sequencer knows its committed size; elsewhere the store is asked.
+  if (size <= deps.sequencer.committedSize) return size;
   const stored = await deps.store.size();
   if (size > stored) {
     throw integrityErrors.create('LOG_SIZE_UNAVAILABLE', `the log holds ${stored} entries, not ${size}`, {
