@@ -4,7 +4,7 @@
  * log), 2 (hot swap under load) and 4 (bad input: right problem+json, nothing logged).
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -21,7 +21,7 @@ import {
 import { loadPolicies } from '../../src/policy/index.js';
 import { verifyBundleSignature } from '../../src/services/policy-governance/bundle-signer.js';
 import { api, bearer, loginAsAdmin, TEST_ADMIN_PASSWORD } from '../support/auth-session.js';
-import { freePort, type PlatformProcess, startAcgs } from '../support/platform-process.js';
+import { freePort, type PlatformProcess, runAcgs, startAcgs } from '../support/platform-process.js';
 
 const POLICY_DIR = fileURLToPath(new URL('../../../examples/constitution/policies', import.meta.url));
 const dataDir = mkdtempSync(join(tmpdir(), 'acgs-pgc-e2e-'));
@@ -474,6 +474,47 @@ describe('pgc embedded', () => {
     assert.equal(seen.size, 2, 'both bundles decided some requests');
     // Leave bundle A active (the example set) for the tests after this one.
     await api(url, 'POST', `/api/v1/policies/bundles/${a.body.id}/activate`, { headers: admin });
+  });
+
+  test('acgs loadtest: a tiny baseline and spike complete with no errors, a summary and a JSON report', () => {
+    for (const [scenario, users] of [
+      ['baseline', '20'],
+      ['spike', '30'],
+    ] as const) {
+      const report = join(dataDir, `loadtest-${scenario}.json`);
+      const run = runAcgs(
+        [
+          'loadtest',
+          '--scenario',
+          scenario,
+          '--users',
+          users,
+          '--duration',
+          '3s',
+          '--target',
+          url,
+          '--report',
+          report,
+        ],
+        { ACGS_ADMIN_PASSWORD: TEST_ADMIN_PASSWORD, ACGS_API_KEY: '' },
+      );
+      assert.equal(run.code, 0, `${run.stdout}\n${run.stderr}`);
+      assert.match(run.stdout, /requests\/s +\d/);
+      assert.match(run.stdout, /latency +p50 [\d.]+ ms +p95 [\d.]+ ms +p99 [\d.]+ ms/);
+      assert.match(run.stderr, new RegExp(`\\[${scenario}/`), 'a live progress line');
+      const parsed = JSON.parse(readFileSync(report, 'utf8')) as {
+        phases: { users: number }[];
+        total: { requests: number; errors: number };
+        unexpectedDecisions: number;
+      };
+      assert.equal(parsed.total.errors, 0);
+      assert.ok(parsed.total.requests > 50, `${parsed.total.requests} requests`);
+      assert.equal(parsed.unexpectedDecisions, 0, 'every answer had the scenario’s expected decision');
+      assert.deepEqual(
+        parsed.phases.map((p) => p.users),
+        scenario === 'spike' ? [1, 30] : [20],
+      );
+    }
   });
 
   test('activation refuses a bundle that fails a scenario, naming it', async () => {

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { registerApiKeyCommands } from './apikey.js';
 import { registerConstitutionCommands } from './constitution.js';
+import { registerLoadTestCommand } from './loadtest.js';
 import { registerLogCommands } from './log.js';
 import { registerMigrateCommand } from './migrate.js';
 import { registerPolicyCommands } from './policy.js';
@@ -19,5 +20,6 @@ export function registerCommands(program: Command): void {
   registerLogCommands(program);
   registerUserCommands(program);
   registerApiKeyCommands(program);
+  registerLoadTestCommand(program);
   registerVersionCommand(program);
 }

@@ -1,0 +1,223 @@
+/**
+ * Runs one load test against a running platform: builds decision requests from the active
+ * constitution's scenario suites, drives them through autocannon phase by phase with a live
+ * progress line, and summarises (requests/s, p50/p95/p99 from every response time, errors).
+ */
+import autocannon from 'autocannon';
+import type { LoadPhase, ScenarioName } from './loadtest-scenarios.js';
+
+export interface LoadTestOptions {
+  readonly target: string;
+  readonly scenario: ScenarioName;
+  readonly phases: readonly LoadPhase[];
+  /** Headers that authenticate the calls (an agent's API key). */
+  readonly credentials: Readonly<Record<string, string>>;
+  readonly mode: 'sync' | 'async';
+  readonly progress: (line: string, final: boolean) => void;
+}
+
+export interface PhaseReport {
+  readonly name: string;
+  readonly users: number;
+  readonly seconds: number;
+  readonly requests: number;
+  readonly requestsPerSecond: number;
+  readonly latencyMs: {
+    readonly p50: number;
+    readonly p95: number;
+    readonly p99: number;
+    readonly max: number;
+    readonly mean: number;
+  };
+  readonly errors: number;
+  readonly non2xx: number;
+  readonly timeouts: number;
+  readonly statusCodes: Readonly<Record<string, number>>;
+}
+
+export interface LoadTestReport {
+  readonly scenario: ScenarioName;
+  readonly target: string;
+  readonly mode: 'sync' | 'async';
+  readonly startedAt: string;
+  readonly finishedAt: string;
+  readonly requestMix: { readonly scenarios: number; readonly byExpected: Readonly<Record<string, number>> };
+  readonly phases: readonly PhaseReport[];
+  readonly total: {
+    readonly requests: number;
+    readonly requestsPerSecond: number;
+    readonly latencyMs: PhaseReport['latencyMs'];
+    readonly errors: number;
+    readonly errorRate: number;
+  };
+  /** How many answers had a decision other than the scenario's expected one (should be 0). */
+  readonly unexpectedDecisions: number | null;
+}
+
+interface Scenario {
+  readonly id: string;
+  readonly request: unknown;
+  readonly expected: string;
+}
+
+/** Every scenario of the active constitution, read with the caller's credentials. */
+export async function loadScenarios(
+  target: string,
+  credentials: Readonly<Record<string, string>>,
+): Promise<Scenario[]> {
+  const response = await fetch(new URL('/api/v1/constitution/active', target), {
+    headers: { ...credentials },
+  });
+  if (response.status !== 200)
+    throw new Error(
+      `GET /api/v1/constitution/active answered ${response.status}: ${(await response.text()).slice(0, 300)}`,
+    );
+  const version = (await response.json()) as {
+    document: { scenarioSuites: { id: string; scenarios: Scenario[] }[] };
+  };
+  const all = version.document.scenarioSuites.flatMap((suite) =>
+    suite.scenarios.map((s) => ({ id: `${suite.id}/${s.id}`, request: s.request, expected: s.expected })),
+  );
+  if (all.length === 0) throw new Error('the active constitution has no scenarios to build requests from');
+  return all;
+}
+
+class Latencies {
+  #values = new Float64Array(1 << 16);
+  #length = 0;
+
+  add(ms: number): void {
+    if (this.#length === this.#values.length) {
+      const grown = new Float64Array(this.#values.length * 2);
+      grown.set(this.#values);
+      this.#values = grown;
+    }
+    this.#values[this.#length++] = ms;
+  }
+
+  merge(other: Latencies): void {
+    for (const v of other.values()) this.add(v);
+  }
+
+  values(): Float64Array {
+    return this.#values.subarray(0, this.#length);
+  }
+
+  summary(): PhaseReport['latencyMs'] {
+    const sorted = Float64Array.from(this.values()).sort();
+    const n = sorted.length;
+    const at = (q: number) => (n === 0 ? 0 : round(sorted[Math.min(n - 1, Math.ceil(q * n) - 1)]!));
+    let sum = 0;
+    for (const v of sorted) sum += v;
+    return {
+      p50: at(0.5),
+      p95: at(0.95),
+      p99: at(0.99),
+      max: n === 0 ? 0 : round(sorted[n - 1]!),
+      mean: n === 0 ? 0 : round(sum / n),
+    };
+  }
+}
+
+const round = (v: number) => Math.round(v * 100) / 100;
+
+export async function runLoadTest(options: LoadTestOptions): Promise<LoadTestReport> {
+  const scenarios = await loadScenarios(options.target, options.credentials);
+  const byExpected: Record<string, number> = {};
+  for (const s of scenarios) byExpected[s.expected] = (byExpected[s.expected] ?? 0) + 1;
+  const path = `/api/v1/decisions${options.mode === 'async' ? '?mode=async' : ''}`;
+  const headers = { 'content-type': 'application/json', ...options.credentials };
+  let unexpected = 0;
+  let checked = 0;
+  const startedAt = new Date();
+  const phases: PhaseReport[] = [];
+  const all = new Latencies();
+  for (const phase of options.phases) {
+    const latencies = new Latencies();
+    const statusCodes: Record<string, number> = {};
+    let responses = 0;
+    let lastResponses = 0;
+    let errors = 0;
+    // Without a callback autocannon returns its tracker (an event emitter) made thenable.
+    const instance = autocannon({
+      url: options.target,
+      connections: phase.users,
+      duration: phase.seconds,
+      timeout: 30,
+      // Every connection cycles through all the scenarios, so the mix is the suite's.
+      requests: scenarios.map((s) => ({
+        method: 'POST' as const,
+        path,
+        headers,
+        body: JSON.stringify(s.request),
+        onResponse: (status: number, body: string) => {
+          if (status !== 200 || checked >= 20_000) return;
+          checked++;
+          if (!body.includes(`"decision":"${s.expected}"`)) unexpected++;
+        },
+      })),
+    }) as unknown as autocannon.Instance & PromiseLike<autocannon.Result>;
+    instance.on('response', (_client: unknown, statusCode: number, _bytes: number, responseTime: number) => {
+      responses++;
+      statusCodes[statusCode] = (statusCodes[statusCode] ?? 0) + 1;
+      latencies.add(responseTime);
+    });
+    instance.on('reqError', () => {
+      errors++;
+    });
+    const started = performance.now();
+    const ticker = setInterval(() => {
+      const elapsed = (performance.now() - started) / 1000;
+      const rate = responses - lastResponses;
+      lastResponses = responses;
+      const recent = latencies.values();
+      options.progress(
+        `[${options.scenario}/${phase.name}] ${elapsed.toFixed(0)}/${phase.seconds}s  users ${phase.users}  ${rate} req/s  total ${responses}  errors ${errors + count(statusCodes, (c) => c !== '200')}  last ${recent.length > 0 ? round(recent[recent.length - 1]!) : 0} ms`,
+        false,
+      );
+    }, 1000);
+    const result = await instance;
+    clearInterval(ticker);
+    const non2xx = count(statusCodes, (c) => !c.startsWith('2'));
+    phases.push({
+      name: phase.name,
+      users: phase.users,
+      seconds: phase.seconds,
+      requests: responses,
+      requestsPerSecond: round(responses / Math.max(result.duration, 0.001)),
+      latencyMs: latencies.summary(),
+      errors: result.errors + non2xx,
+      non2xx,
+      timeouts: result.timeouts,
+      statusCodes,
+    });
+    all.merge(latencies);
+    options.progress('', true);
+  }
+  const requests = phases.reduce((n, p) => n + p.requests, 0);
+  const errors = phases.reduce((n, p) => n + p.errors, 0);
+  const seconds = phases.reduce((n, p) => n + p.requests / Math.max(p.requestsPerSecond, 1e-9), 0);
+  return {
+    scenario: options.scenario,
+    target: options.target,
+    mode: options.mode,
+    startedAt: startedAt.toISOString(),
+    finishedAt: new Date().toISOString(),
+    requestMix: { scenarios: scenarios.length, byExpected },
+    phases,
+    total: {
+      requests,
+      requestsPerSecond: round(requests / Math.max(seconds, 0.001)),
+      latencyMs: all.summary(),
+      errors,
+      errorRate: requests + errors === 0 ? 0 : round((errors / (requests + errors)) * 10000) / 10000,
+    },
+    unexpectedDecisions: checked === 0 ? null : unexpected,
+  };
+}
+
+function count(codes: Readonly<Record<string, number>>, keep: (code: string) => boolean): number {
+  let n = 0;
+  for (const [code, c] of Object.entries(codes)) if (keep(code)) n += c;
+  return n;
+}
