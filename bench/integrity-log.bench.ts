@@ -275,8 +275,10 @@ async function benchLargeLog(): Promise<void> {
         ),
       );
     }
-    await log.close();
     const buildSeconds = (performance.now() - built) / 1000;
+    // The running service indexes leaf hashes behind the sequencer; let it catch up before timing
+    // proofs next to it, as a service under no load would be.
+    while ((await log.deps.store.leafIndexedSize()) < ENTRIES) await new Promise((r) => setTimeout(r, 100));
     rows.push({
       name: `build a ${ENTRIES}-entry SQLite log through the sequencer (bursts of ${burst})`,
       value: Math.round(ENTRIES / buildSeconds),
@@ -340,48 +342,56 @@ async function benchLargeLog(): Promise<void> {
       unit: 'µs',
     });
 
-    const file = join(dir, 'export.ndjson');
-    const out = createWriteStream(file);
-    const exportStarted = performance.now();
-    await exportLog(deps.store, async (chunk) => {
-      if (!out.write(chunk)) await once(out, 'drain');
-    });
-    out.end();
-    await once(out, 'finish');
-    const exportSeconds = (performance.now() - exportStarted) / 1000;
-    rows.push({
-      name: `acgs log export of ${ENTRIES} entries`,
-      value: Math.round(ENTRIES / exportSeconds),
-      unit: 'entries/s',
-    });
-
+    await log.close();
     const keys = deps.identity.verifierKeys.map(parseVerifierKey);
-    let best = 0;
-    let bestCpu = 0;
-    for (let run = 0; run < 3; run++) {
-      const cpu0 = process.cpuUsage();
-      const t0 = performance.now();
-      const { report } = await verifyExportFile(file, keys);
-      const seconds = (performance.now() - t0) / 1000;
-      const cpu = process.cpuUsage(cpu0);
-      if (!report.ok || report.entries !== ENTRIES)
-        throw new Error(`export did not verify: ${JSON.stringify(report.issues[0])}`);
-      best = Math.max(best, ENTRIES / seconds);
-      bestCpu = Math.max(bestCpu, ENTRIES / ((cpu.user + cpu.system) / 1e6));
+    for (const storedHashes of [true, false]) {
+      const file = join(dir, 'export.ndjson');
+      const out = createWriteStream(file);
+      const exportStarted = performance.now();
+      await exportLog(
+        deps.store,
+        async (chunk) => {
+          if (!out.write(chunk)) await once(out, 'drain');
+        },
+        { storedHashes },
+      );
+      out.end();
+      await once(out, 'finish');
+      const exportSeconds = (performance.now() - exportStarted) / 1000;
+      const form = storedHashes ? 'with the stored hashes (default)' : 'v1 lines only (--no-stored-hashes)';
+      rows.push({
+        name: `acgs log export of ${ENTRIES} entries, ${form}`,
+        value: Math.round(ENTRIES / exportSeconds),
+        unit: 'entries/s',
+      });
+      let best = 0;
+      let bestCpu = 0;
+      for (let run = 0; run < 3; run++) {
+        const cpu0 = process.cpuUsage();
+        const t0 = performance.now();
+        const { report } = await verifyExportFile(file, keys);
+        const seconds = (performance.now() - t0) / 1000;
+        const cpu = process.cpuUsage(cpu0);
+        if (!report.ok || report.entries !== ENTRIES)
+          throw new Error(`export did not verify: ${JSON.stringify(report.issues[0])}`);
+        best = Math.max(best, ENTRIES / seconds);
+        bestCpu = Math.max(bestCpu, ENTRIES / ((cpu.user + cpu.system) / 1e6));
+      }
+      const mib = statSync(file).size / 2 ** 20;
+      rows.push({
+        name: `acgs log verify, export ${form} (${mib.toFixed(0)} MiB), wall clock, best of 3`,
+        value: Math.round(best),
+        unit: 'entries/s',
+      });
+      rows.push({
+        name: `acgs log verify, export ${form}, per CPU-second`,
+        value: Math.round(bestCpu),
+        unit: 'entries/s',
+        target: '≥ 500000',
+        pass: bestCpu >= 500_000,
+      });
+      rmSync(file);
     }
-    const mib = statSync(file).size / 2 ** 20;
-    rows.push({
-      name: `acgs log verify of the export (${ENTRIES} entries, ${mib.toFixed(0)} MiB file), wall clock`,
-      value: Math.round(best),
-      unit: 'entries/s',
-    });
-    rows.push({
-      name: 'acgs log verify of the export, per CPU-second',
-      value: Math.round(bestCpu),
-      unit: 'entries/s',
-      target: '≥ 500000',
-      pass: bestCpu >= 500_000,
-    });
   } finally {
     await database.close();
     rmSync(dir, { recursive: true, force: true });

@@ -28,7 +28,12 @@ export function logDatabaseUrl(env: NodeJS.ProcessEnv = process.env): string {
 }
 
 /** Runs `log export`; returns the exit code (1 when the store disagrees with itself). */
-export async function runLogExport(file: string, url: string, io: CommandIo): Promise<number> {
+export async function runLogExport(
+  file: string,
+  url: string,
+  io: CommandIo,
+  options: { readonly storedHashes?: boolean } = {},
+): Promise<number> {
   const database = createDatabase(url);
   try {
     const pending = await database.pendingMigrations('integrity', integrityMigrations);
@@ -43,7 +48,7 @@ export async function runLogExport(file: string, url: string, io: CommandIo): Pr
       if (!out.write(chunk)) await once(out, 'drain');
     };
     const started = performance.now();
-    const summary = await exportLog(createLogStore(database), write);
+    const summary = await exportLog(createLogStore(database), write, options);
     out.end();
     await once(out, 'finish');
     const seconds = (performance.now() - started) / 1000;
@@ -68,8 +73,12 @@ export function registerLogCommands(program: Command): void {
     .description(
       'write the log (entries and signed checkpoints, NDJSON, docs/log-format.md) to <file>, reading DATABASE_URL or the data directory',
     )
-    .action(async (file: string) => {
-      process.exitCode = await runLogExport(file, logDatabaseUrl(), processIo);
+    .option(
+      '--no-stored-hashes',
+      'leave out the stored leaf and node hashes (smaller; verify then names only a range)',
+    )
+    .action(async (file: string, options: { storedHashes: boolean }) => {
+      process.exitCode = await runLogExport(file, logDatabaseUrl(), processIo, options);
     });
   log
     .command('keygen')

@@ -71,7 +71,9 @@ const MAX_PROBLEMS = 100;
 export async function exportLog(
   store: LogStore,
   write: (chunk: string) => Promise<void>,
+  options: { readonly storedHashes?: boolean } = {},
 ): Promise<ExportSummary> {
+  const withStored = options.storedHashes ?? true;
   const origin = await store.meta('origin');
   if (origin === undefined) {
     throw integrityErrors.create(
@@ -141,7 +143,11 @@ export async function exportLog(
           });
         }
       });
-      out.push(entryLine(row.index, row.entry, row.leafHash, completedBy(row.index, storedNodes)));
+      out.push(
+        withStored
+          ? entryLine(row.index, row.entry, row.leafHash, completedBy(row.index, storedNodes))
+          : formatExportEntry(row.index, row.entry),
+      );
       expected++;
       const due = queue.length === 0 ? nextCheckpointFrom <= expected : queue[0]!.size <= expected;
       if (due) await flushCheckpoints(expected, out);
