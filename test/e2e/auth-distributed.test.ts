@@ -48,6 +48,8 @@ describe('auth, distributed: two replicas on one PostgreSQL, Redis and NATS', { 
   let admin: Tokens;
   /** A second admin session, for after the first one's family is revoked. */
   let spare: Tokens;
+  /** A non-auth service in its own process, whose guard reaches the Auth service over HTTP. */
+  let ac: PlatformProcess | undefined;
   const secrets = new Set<string>([TEST_ADMIN_PASSWORD]);
   const remember = (body: Record<string, unknown>) => {
     for (const field of ['accessToken', 'refreshToken', 'key']) {
@@ -87,7 +89,7 @@ describe('auth, distributed: two replicas on one PostgreSQL, Redis and NATS', { 
   });
 
   after(async () => {
-    await Promise.all([a?.terminate(), b?.terminate()]);
+    await Promise.all([a?.terminate(), b?.terminate(), ac?.terminate()]);
     await database?.drop();
     const client = new Redis(redis.url);
     try {
@@ -248,14 +250,68 @@ describe('auth, distributed: two replicas on one PostgreSQL, Redis and NATS', { 
         (await api(a.url, 'GET', '/api/v1/auth/me', { headers: bearer(fresh.accessToken) })).status,
         200,
       );
+      // The refresh spent the old refresh token; carry on with the new pair.
+      admin = fresh;
     } finally {
       await cache.close();
     }
   });
 
+  test('another service’s guard (acgs serve ac) verifies tokens and API keys through the Auth service', async () => {
+    const service = remember(
+      (
+        await api(b.url, 'POST', '/api/v1/auth/api-keys', {
+          headers: bearer(admin.accessToken),
+          body: { account: 'svc-ac', roles: ['service'], rateLimitPerMinute: 100_000 },
+        })
+      ).body,
+    );
+    const agent = remember(
+      (
+        await api(b.url, 'POST', '/api/v1/auth/api-keys', {
+          headers: bearer(admin.accessToken),
+          body: { account: 'agent-10', roles: ['agent'] },
+        })
+      ).body,
+    );
+    const session = remember(
+      (await api(a.url, 'POST', '/api/v1/auth/refresh', { body: { refreshToken: admin.refreshToken } })).body,
+    );
+    ac = await startAcgs(['serve', 'ac'], {
+      ...env,
+      ACGS_PORT: String(await freePort()),
+      ACGS_AUTH_URL: a.url,
+      ACGS_SERVICE_API_KEY: String(service.key),
+    });
+    const versions = (headers: Record<string, string>) =>
+      api(ac!.url, 'GET', '/api/v1/constitution/versions', { headers });
+    assert.equal((await versions({})).status, 401);
+    assert.equal((await versions(bearer(String(session.accessToken)))).status, 200);
+    assert.equal((await versions({ 'x-api-key': String(agent.key) })).status, 200);
+    assert.equal((await versions({ 'x-api-key': `acgs_${'Z'.repeat(12)}_${'z'.repeat(43)}` })).status, 401);
+
+    await api(b.url, 'POST', `/api/v1/auth/api-keys/${String(agent.id)}/revoke`, {
+      headers: bearer(admin.accessToken),
+    });
+    assert.equal((await versions({ 'x-api-key': String(agent.key) })).body.code, 'AUTH_API_KEY_REVOKED');
+    const out = await api(b.url, 'POST', '/api/v1/auth/logout', {
+      headers: bearer(String(session.accessToken)),
+      body: { refreshToken: session.refreshToken },
+    });
+    assert.equal(out.status, 204);
+    assert.equal((await versions(bearer(String(session.accessToken)))).body.code, 'AUTH_TOKEN_REVOKED');
+  });
+
   test('no password, token or key appears in either replica’s output', async () => {
-    await Promise.all([a.terminate(), b.terminate()]);
-    const output = [a.stdout(), a.stderr(), b.stdout(), b.stderr()].join('\n');
+    await Promise.all([a.terminate(), b.terminate(), ac?.terminate()]);
+    const output = [
+      a.stdout(),
+      a.stderr(),
+      b.stdout(),
+      b.stderr(),
+      ac?.stdout() ?? '',
+      ac?.stderr() ?? '',
+    ].join('\n');
     assert.ok(output.split('\n').length > 30, 'debug logs were captured');
     const leaks = [...secrets]
       .filter((secret) => output.includes(secret))
