@@ -58,9 +58,12 @@ export interface ConstitutionFixture {
 }
 
 /** Opens the fixture on a new SQLite file, or on `postgresUrl` (a throw-away database) when given. */
-export async function openConstitutionFixture(postgresUrl?: string): Promise<ConstitutionFixture> {
+export async function openConstitutionFixture(
+  postgresUrl?: string,
+  sqliteFile?: string,
+): Promise<ConstitutionFixture> {
   const dir = mkdtempSync(join(tmpdir(), 'acgs-ac-'));
-  const dbPath = join(dir, 'ac.db');
+  const dbPath = sqliteFile ?? join(dir, 'ac.db');
   const temporary =
     postgresUrl === undefined ? undefined : await createTemporaryPostgresDatabase(postgresUrl, 'ac');
   const database = createDatabase(temporary?.url ?? dbPath);

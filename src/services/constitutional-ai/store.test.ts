@@ -52,6 +52,7 @@ for (const dialect of DIALECTS) {
         const active = await reader.activeHash();
         assert.equal(active.hash, (await getVersion(f.deps, '6')).hash);
         assert.equal(f.deps.active.current().hash, active.hash);
+        await f.deps.relay.flush();
         assert.deepEqual(await f.deps.store.pendingEvents(100), [], 'every event left the outbox');
         const same = await Promise.allSettled(
           [1, 2].map(() =>

@@ -117,7 +117,9 @@ export async function publishVersion(
     { version: number, hash, via: request.via, by: request.publishedBy },
     'constitution version published',
   );
-  await deps.relay.flush();
+  // The change is committed with its event; the bus gets it in the background, so a slow or
+  // unreachable bus never holds up (or fails) an acknowledged write.
+  void deps.relay.flush();
   const version = await deps.store.versionByNumber(number);
   if (version === undefined)
     throw commonErrors.create('INTERNAL', `version ${number} not found after commit`);

@@ -37,7 +37,9 @@ export async function createDraft(
     { id, revision: 1, document, hash, createdBy: by, updatedBy: by, nowMs },
     draftEvent({ draftId: id, revision: 1, hash, updatedBy: by }, nowMs),
   );
-  await deps.relay.flush();
+  // The change is committed with its event; the bus gets it in the background, so a slow or
+  // unreachable bus never holds up (or fails) an acknowledged write.
+  void deps.relay.flush();
   return (await deps.store.draft(id))!;
 }
 
@@ -77,7 +79,9 @@ export async function updateDraft(
       },
     );
   }
-  await deps.relay.flush();
+  // The change is committed with its event; the bus gets it in the background, so a slow or
+  // unreachable bus never holds up (or fails) an acknowledged write.
+  void deps.relay.flush();
   return (await deps.store.draft(id))!;
 }
 
