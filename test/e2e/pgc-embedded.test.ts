@@ -55,6 +55,16 @@ async function logEntries(): Promise<{ index: number; entry: string; leafHash: s
   }
 }
 
+/** How many decisions the log holds (entries of type policy.decision hold one or more). */
+async function loggedDecisions(): Promise<number> {
+  let n = 0;
+  for (const e of await logEntries()) {
+    const parsed = JSON.parse(e.entry) as { type: string; payload: { decisions?: unknown[] } };
+    if (parsed.type === 'policy.decision') n += parsed.payload.decisions?.length ?? 0;
+  }
+  return n;
+}
+
 async function checkpointCovering(size: number) {
   for (let i = 0; i < 200; i++) {
     const reply = await api(url, 'GET', '/api/v1/log/checkpoint', { headers: auditor });
@@ -193,10 +203,20 @@ describe('pgc embedded', () => {
       // The leaf is the decision: its entry text hashes to the receipt and names the decision.
       const entry = entries[receipt.index]!;
       assert.equal(toHex(hashLeaf(entry.entry)), receipt.leaf_hash);
-      const parsed = JSON.parse(entry.entry) as { type: string; payload: Record<string, unknown> };
+      const parsed = JSON.parse(entry.entry) as {
+        type: string;
+        payload: { bundleId: string; constitutionHash: string; decisions: Record<string, unknown>[] };
+      };
       assert.equal(parsed.type, 'policy.decision');
-      assert.equal(parsed.payload.decisionId, answers[i]!.body.decision_id);
-      assert.equal(parsed.payload.decision, s.expected);
+      const position = (answers[i]!.body.log_receipt as { position: number }).position;
+      const record = parsed.payload.decisions[position]!;
+      assert.equal(record.decisionId, answers[i]!.body.decision_id);
+      assert.equal(record.decision, s.expected);
+      assert.match(String(record.requestDigest), /^[0-9a-f]{64}$/);
+      assert.ok(
+        !entry.entry.includes('ana@northwind.example'),
+        'the request itself (personal data) is not logged',
+      );
       assert.equal(parsed.payload.bundleId, bundleId);
       assert.equal(parsed.payload.constitutionHash, constitution.hash);
     }
@@ -254,7 +274,7 @@ describe('pgc embedded', () => {
   });
 
   test('done-when 4: bad input gets the right problem+json and is never logged as a decision', async () => {
-    const before = (await logEntries()).filter((e) => e.entry.includes('"type":"policy.decision')).length;
+    const before = await loggedDecisions();
     const good = scenarios()[0]!.request as Record<string, Record<string, unknown>>;
     const cases: {
       name: string;
@@ -356,7 +376,7 @@ describe('pgc embedded', () => {
     // A good request after them is logged: the count moves by exactly one.
     const ok = await api(url, 'POST', '/api/v1/decisions', { headers: agent, body: good });
     assert.equal(ok.status, 200);
-    const afterAll = (await logEntries()).filter((e) => e.entry.includes('"type":"policy.decision')).length;
+    const afterAll = await loggedDecisions();
     assert.equal(afterAll, before + 1);
   });
 

@@ -47,7 +47,7 @@ interface SigningKeyTable {
 }
 
 interface OutboxTable {
-  decision_id: string;
+  entry_key: string;
   entry: string;
   created_ms: number;
 }
@@ -103,7 +103,7 @@ export const pgcMigrations: Readonly<Record<string, Migration>> = {
         .execute();
       await db.schema
         .createTable('pgc_decision_outbox')
-        .addColumn('decision_id', 'text', (c) => c.primaryKey())
+        .addColumn('entry_key', 'text', (c) => c.primaryKey())
         .addColumn('entry', 'text', (c) => c.notNull())
         .addColumn('created_ms', 'bigint', (c) => c.notNull())
         .execute();
@@ -154,8 +154,9 @@ export interface StoredSigningKey {
   readonly keyId: string;
 }
 
+/** A log entry of decisions waiting in the outbox, keyed by its idempotency key. */
 export interface OutboxRow {
-  readonly decisionId: string;
+  readonly key: string;
   readonly entry: string;
 }
 
@@ -355,25 +356,25 @@ export class PgcStore {
     if (rows.length === 0) return;
     await this.db
       .insertInto('pgc_decision_outbox')
-      .values(rows.map((r) => ({ decision_id: r.decisionId, entry: r.entry, created_ms: nowMs })))
-      .onConflict((oc) => oc.column('decision_id').doNothing())
+      .values(rows.map((r) => ({ entry_key: r.key, entry: r.entry, created_ms: nowMs })))
+      .onConflict((oc) => oc.column('entry_key').doNothing())
       .execute();
   }
 
   async pendingDecisions(limit: number): Promise<OutboxRow[]> {
     const rows = await this.db
       .selectFrom('pgc_decision_outbox')
-      .select(['decision_id', 'entry'])
+      .select(['entry_key', 'entry'])
       .orderBy('created_ms')
-      .orderBy('decision_id')
+      .orderBy('entry_key')
       .limit(limit)
       .execute();
-    return rows.map((r) => ({ decisionId: r.decision_id, entry: r.entry }));
+    return rows.map((r) => ({ key: r.entry_key, entry: r.entry }));
   }
 
   async removeDecisions(ids: readonly string[]): Promise<void> {
     if (ids.length === 0) return;
-    await this.db.deleteFrom('pgc_decision_outbox').where('decision_id', 'in', ids).execute();
+    await this.db.deleteFrom('pgc_decision_outbox').where('entry_key', 'in', ids).execute();
   }
 
   async outboxSize(): Promise<number> {

@@ -32,6 +32,7 @@ const Receipt = Type.Object({
   leaf_hash: Type.String(),
   index: Type.Union([Type.Integer(), Type.Null()]),
   mode: Type.String(),
+  position: Type.Integer(),
 });
 const Matched = Type.Object({
   policy_id: Type.String(),

@@ -5,14 +5,13 @@
  * vocabulary throws REQUEST_INVALID (400) before anything is logged; in a batch, one invalid
  * request refuses the whole batch.
  */
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { canonicalJson } from '../../../kernel/canonical-json.js';
 import { PlatformError } from '../../../kernel/errors.js';
 import { EVENT_TYPES, type PolicyDecisionReviewData } from '../../../kernel/events.js';
-import { newId } from '../../../kernel/ids.js';
 import { type DecisionResult, type Explanation, policyErrors } from '../../../policy/index.js';
 import type { LoadedBundle } from '../active-bundle.js';
-import type { DecisionEntry, LogMode, LogReceipt } from '../decision-log.js';
+import type { DecisionRecord, LogMode, LogReceipt } from '../decision-log.js';
 import { pgcErrors } from '../errors.js';
 import type { PgcDeps } from '../pgc-deps.js';
 
@@ -57,7 +56,7 @@ export interface BatchResponse {
   readonly batch_id: string;
   readonly constitutional_hash: string;
   readonly bundle_id: string;
-  /** One log entry holds the whole batch; each decision is at `position` inside it. */
+  /** The log entry that holds the batch; decision i is at `position` inside its `payload.decisions`. */
   readonly log_receipt: LogReceipt;
   readonly decisions: readonly (DecisionView & { readonly position: number })[];
 }
@@ -78,21 +77,8 @@ export async function decideOne(
   const started = performance.now();
   const bundle = deps.active.require();
   const decided = decideWith(bundle, request, options.explain, '/body');
-  const now = Date.now();
-  const entry: DecisionEntry = {
-    type: 'policy.decision',
-    source: 'pgc',
-    time: new Date(now).toISOString(),
-    key: decided.id,
-    payload: {
-      ...recordOf(decided),
-      bundleId: bundle.id,
-      constitutionHash: bundle.constitutionHash,
-      caller: options.caller,
-    },
-  };
-  const receipt = await deps.log.write(entry, options.mode);
-  if (decided.result.decision === 'review') await announceReviews(deps, bundle, [decided], now);
+  const receipt = await deps.log.write(bundle, [recordOf(decided, options.caller)], options.mode);
+  if (decided.result.decision === 'review') await announceReviews(deps, bundle, [decided]);
   deps.metrics.decided(decided.result.decision);
   deps.metrics.observe((performance.now() - started) / 1000);
   return {
@@ -122,24 +108,14 @@ export async function decideBatch(
   const decided = requests.map((request, i) =>
     decideWith(bundle, request, options.explain, `/body/requests/${i}`),
   );
-  const now = Date.now();
-  const batchId = newId(now);
-  const entry: DecisionEntry = {
-    type: 'policy.decision.batch',
-    source: 'pgc',
-    time: new Date(now).toISOString(),
-    key: batchId,
-    payload: {
-      batchId,
-      bundleId: bundle.id,
-      constitutionHash: bundle.constitutionHash,
-      caller: options.caller,
-      decisions: decided.map(recordOf),
-    },
-  };
-  const receipt = await deps.log.write(entry, options.mode);
+  const batchId = randomUUID();
+  const receipt = await deps.log.write(
+    bundle,
+    decided.map((d) => recordOf(d, options.caller)),
+    options.mode,
+  );
   const reviews = decided.filter((d) => d.result.decision === 'review');
-  if (reviews.length > 0) await announceReviews(deps, bundle, reviews, now);
+  if (reviews.length > 0) await announceReviews(deps, bundle, reviews);
   for (const d of decided) deps.metrics.decided(d.result.decision);
   deps.metrics.observe((performance.now() - started) / 1000 / Math.max(1, decided.length), decided.length);
   return {
@@ -147,7 +123,7 @@ export async function decideBatch(
     constitutional_hash: bundle.constitutionHash,
     bundle_id: bundle.id,
     log_receipt: receipt,
-    decisions: decided.map((d, position) => ({ ...viewOf(d), position })),
+    decisions: decided.map((d, i) => ({ ...viewOf(d), position: receipt.position + i })),
   };
 }
 
@@ -166,7 +142,7 @@ function decideWith(bundle: LoadedBundle, request: unknown, explain: boolean, po
     throw rebased(error, pointer);
   }
   return {
-    id: newId(),
+    id: randomUUID(),
     request: request as Record<string, unknown>,
     result,
     evaluationMs: performance.now() - t0,
@@ -193,7 +169,7 @@ function rebased(error: unknown, pointer: string): unknown {
  * SHA-256 of the request's canonical JSON lets anyone who holds the request prove it was the
  * one decided; the principal id and action type say who did what.
  */
-function recordOf(d: Decided) {
+function recordOf(d: Decided, caller: string): DecisionRecord {
   const principal = d.request.principal as { id?: unknown } | undefined;
   const action = d.request.action as { type: string };
   return {
@@ -209,6 +185,7 @@ function recordOf(d: Decided) {
     requestDigest: digestOf(d.request),
     principalId: typeof principal?.id === 'string' ? principal.id : null,
     actionType: action.type,
+    caller,
   };
 }
 
@@ -246,11 +223,11 @@ async function announceReviews(
   deps: PgcDeps,
   bundle: LoadedBundle,
   reviews: readonly Decided[],
-  now: number,
 ) {
+  const time = new Date().toISOString();
   await Promise.all(
     reviews.map((d) => {
-      const record = recordOf(d);
+      const record = recordOf(d, '');
       const data: PolicyDecisionReviewData = {
         decisionId: d.id,
         bundleId: bundle.id,
@@ -266,7 +243,7 @@ async function announceReviews(
         id: d.id,
         type: EVENT_TYPES.policyDecisionReview,
         source: 'pgc',
-        time: new Date(now).toISOString(),
+        time,
         data,
       });
     }),
