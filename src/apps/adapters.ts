@@ -2,9 +2,10 @@ import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Logger } from 'pino';
 import type { EventBus } from '../bus/event-bus.js';
-import { LocalEventBus, NatsEventBus, ReconnectingEventBus } from '../bus/index.js';
+import { LocalEventBus } from '../bus/local-event-bus.js';
+import { ReconnectingEventBus } from '../bus/reconnecting-event-bus.js';
 import type { CacheStore } from '../cache/cache-store.js';
-import { MemoryCacheStore, RedisCacheStore } from '../cache/index.js';
+import { MemoryCacheStore } from '../cache/memory-cache-store.js';
 import type { PlatformConfig } from '../kernel/config.js';
 import type { ReadinessCheck } from '../kit/service-module.js';
 import type { Database } from '../storage/database.js';
@@ -52,11 +53,13 @@ export async function openAdapters(config: PlatformConfig, logger: Logger): Prom
     const bus: EventBus = natsUrl
       ? new ReconnectingEventBus({
           open: () =>
-            NatsEventBus.connect({
-              url: natsUrl,
-              stream: config.natsStream,
-              subjectRoot: config.subjectRoot,
-            }),
+            import('../bus/nats-event-bus.js').then(({ NatsEventBus }) =>
+              NatsEventBus.connect({
+                url: natsUrl,
+                stream: config.natsStream,
+                subjectRoot: config.subjectRoot,
+              }),
+            ),
           onAttemptFailed: (error, attempt) => {
             if (attempt === 1 || attempt % 30 === 0)
               logger.warn({ err: error, attempt }, 'NATS not reachable; retrying');
@@ -64,8 +67,12 @@ export async function openAdapters(config: PlatformConfig, logger: Logger): Prom
         })
       : await LocalEventBus.open(database);
     opened.push(bus);
+    // NATS and Redis clients are loaded only when configured, keeping embedded start-up lean.
     const cache: CacheStore = config.redisUrl
-      ? new RedisCacheStore({ url: config.redisUrl, keyPrefix: config.redisKeyPrefix })
+      ? new (await import('../cache/redis-cache-store.js')).RedisCacheStore({
+          url: config.redisUrl,
+          keyPrefix: config.redisKeyPrefix,
+        })
       : new MemoryCacheStore();
     opened.push(cache);
     const names = {
