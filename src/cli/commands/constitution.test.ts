@@ -8,6 +8,7 @@ import { EXAMPLE_FILE, exampleConstitution } from '../../../test/support/constit
 import { constitutionalHashOf } from '../../kernel/constitutional-hash.js';
 import {
   runConstitutionDiff,
+  runConstitutionExport,
   runConstitutionHash,
   runConstitutionPublish,
   runConstitutionValidate,
@@ -101,6 +102,18 @@ describe('acgs constitution', () => {
     const same = capture();
     assert.equal(await runConstitutionDiff(EXAMPLE_FILE, EXAMPLE_FILE, {}, same), 0);
     assert.deepEqual(same.stdout, ['identical']);
+  });
+
+  it('export: YAML and JSON that hash the same as the source', async () => {
+    for (const json of [false, true]) {
+      const io = capture();
+      assert.equal(await runConstitutionExport(EXAMPLE_FILE, { json }, io), 0);
+      const file = join(dir, json ? 'exported.json' : 'exported.yaml');
+      writeFileSync(file, io.stdout.join('\n'));
+      const hashed = capture();
+      assert.equal(await runConstitutionHash(file, {}, hashed), 0);
+      assert.deepEqual(hashed.stdout, [hash.hash]);
+    }
   });
 
   it('publish: refuses without a token (2) and reports an unreachable platform (1)', async () => {

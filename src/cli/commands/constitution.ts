@@ -1,5 +1,5 @@
 /**
- * `acgs constitution validate|hash|diff|publish|schema`: work with constitution files (YAML or
+ * `acgs constitution validate|hash|diff|export|publish|schema`: work with constitution files (YAML or
  * JSON) offline, and publish one to a running platform. Exit codes: 0 ok, 1 the constitution has
  * problems or the platform refused, 2 usage errors (missing file, bad option, no token).
  */
@@ -10,6 +10,7 @@ import type { FieldError } from '../../kernel/errors.js';
 import { diffConstitutions } from '../../services/constitutional-ai/constitution-diff.js';
 import { constitutionJsonSchema } from '../../services/constitutional-ai/constitution-schema.js';
 import {
+  constitutionToYaml,
   type ParsedConstitution,
   parseConstitutionText,
 } from '../../services/constitutional-ai/constitution-text.js';
@@ -109,6 +110,26 @@ export async function runConstitutionDiff(
   return 0;
 }
 
+/** Prints the normalized document (defaults filled in) as YAML, or JSON with --json: what import reads back to the same hash. */
+export async function runConstitutionExport(
+  file: string,
+  options: { readonly json?: boolean } = {},
+  io: CommandIo = processIo,
+): Promise<number> {
+  const parsed = await load(file, io);
+  if (typeof parsed === 'number' || !parsed.ok) return typeof parsed === 'number' ? parsed : 1;
+  const { hash } = constitutionalHashOf(parsed.document);
+  io.out(
+    options.json === true
+      ? JSON.stringify(parsed.document, null, 2)
+      : constitutionToYaml(
+          parsed.document,
+          `ACGS constitution exported from ${file}\nhash: ${hash}`,
+        ).trimEnd(),
+  );
+  return 0;
+}
+
 export interface PublishOptions {
   readonly url?: string;
   readonly token?: string;
@@ -162,7 +183,7 @@ export async function runConstitutionPublish(
   return 0;
 }
 
-/** Adds `constitution validate|hash|diff|publish|schema` to the `acgs` program. */
+/** Adds `constitution validate|hash|diff|export|publish|schema` to the `acgs` program. */
 export function registerConstitutionCommands(program: Command): void {
   const constitution = program
     .command('constitution')
@@ -186,6 +207,13 @@ export function registerConstitutionCommands(program: Command): void {
     .option('--json', 'print the diff as JSON')
     .action(async (from: string, to: string, opts: { json?: boolean }) => {
       process.exitCode = await runConstitutionDiff(from, to, opts);
+    });
+  constitution
+    .command('export <file>')
+    .description('print the normalized constitution as YAML (or --json); importing it gives the same hash')
+    .option('--json', 'print JSON instead of YAML')
+    .action(async (file: string, opts: { json?: boolean }) => {
+      process.exitCode = await runConstitutionExport(file, opts);
     });
   constitution
     .command('publish <file>')
