@@ -16,6 +16,7 @@ import type { LogMetrics } from './log-metrics.js';
 import type { LogStore, StoredCheckpoint } from './log-store.js';
 import type { SequencerLease } from './sequencer-lease.js';
 import type { LogIdentity } from './signing-keys.js';
+import { LEAF_BLOCK } from './store.js';
 
 /** Where an append landed; `fresh` is false when its key was already logged (a redelivery). */
 export interface AppendResult {
@@ -73,7 +74,6 @@ export class LogSequencer {
   #pollTimer: NodeJS.Timeout | undefined;
   #pendingDue = false;
   #indexed = 0;
-  #lastIndexMs = 0;
   #leaseBusy: Promise<void> | undefined;
   #loop: Promise<void> | undefined;
   readonly #pollMs: number;
@@ -331,17 +331,14 @@ export class LogSequencer {
     this.#checkpointWritten(checkpoint);
   }
 
-  // The leaf-hash index is filled behind the sequencer, in large sorted batches, between commits.
+  // The leaf-hash index is filled behind the sequencer, a whole block at a time, between commits.
   #maybeIndexLeaves(): void {
     const range = this.#range;
     if (!this.#leader || this.#running || !range) return;
-    const behind = range.size - this.#indexed;
-    const now = this.clock.now();
-    if (behind <= 0 || (behind < LEAF_INDEX_BATCH && now - this.#lastIndexMs < LEAF_INDEX_EVERY_MS)) return;
+    if (range.size - this.#indexed < LEAF_BLOCK) return;
     this.#running = true;
-    this.#lastIndexMs = now;
     this.#loop = this.store
-      .indexLeaves(LEAF_INDEX_BATCH)
+      .indexLeaves()
       .then((added) => {
         this.#indexed += added;
       })
@@ -462,9 +459,6 @@ export class LogSequencer {
     }
   }
 }
-
-const LEAF_INDEX_BATCH = 16_384;
-const LEAF_INDEX_EVERY_MS = 1000;
 
 function stopped() {
   return integrityErrors.create('LOG_STOPPED', 'the log is shutting down; retry on another replica', {

@@ -17,6 +17,7 @@ import {
 } from '../../merkle/index.js';
 import type { LogBatch, LogStore } from './log-store.js';
 import { createLogStore } from './sql-log-store.js';
+import { LEAF_BLOCK } from './store.js';
 
 const dialects = await logDialects();
 
@@ -90,14 +91,27 @@ for (const dialect of dialects) {
           'found in the unindexed tail',
         );
         assert.equal(await store.indexOfLeafHash(hashLeaf(text(17)), 17), undefined);
-        assert.equal(await store.indexLeaves(10), 10);
-        assert.equal(await store.leafIndexedSize(), 10);
-        assert.equal(await store.indexLeaves(1000), written - 10);
-        assert.equal(await store.indexLeaves(1000), 0);
-        for (const i of [0, 9, 10, 17, written - 1])
-          assert.equal(await store.indexOfLeafHash(hashLeaf(text(i)), written), i, `indexed ${i}`);
         assert.equal(await store.indexOfLeafHash(hashLeaf(text(17)), 17), undefined);
         assert.equal(await store.entry(written), undefined);
+      });
+    });
+
+    test('the leaf-hash index takes whole blocks; lookups find indexed and unindexed entries alike', async () => {
+      await withStore(async (store) => {
+        const range = CompactRange.empty();
+        const total = 2 * LEAF_BLOCK + 100;
+        for (let start = 0; start < total; start += 4096) {
+          const texts = Array.from({ length: Math.min(4096, total - start) }, (_, i) => text(start + i));
+          await store.commit(batchOf(range, texts));
+        }
+        assert.equal(await store.indexLeaves(), LEAF_BLOCK);
+        assert.equal(await store.indexLeaves(), LEAF_BLOCK);
+        assert.equal(await store.indexLeaves(), 0, 'no third whole block yet');
+        assert.equal(await store.leafIndexedSize(), 2 * LEAF_BLOCK);
+        for (const i of [0, 17, LEAF_BLOCK - 1, LEAF_BLOCK, 2 * LEAF_BLOCK - 1, 2 * LEAF_BLOCK, total - 1])
+          assert.equal(await store.indexOfLeafHash(hashLeaf(text(i)), total), i, `entry ${i}`);
+        assert.equal(await store.indexOfLeafHash(hashLeaf(text(LEAF_BLOCK + 5)), LEAF_BLOCK + 5), undefined);
+        assert.equal(await store.indexOfLeafHash(hashLeaf('not in the log'), total), undefined);
       });
     });
 

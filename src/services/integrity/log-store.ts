@@ -72,10 +72,11 @@ export interface LogStore extends AsyncNodeReader {
   /** Lowest index below `size` whose leaf hash is `leafHash`. */
   indexOfLeafHash(leafHash: Hash, size: number): Promise<number | undefined>;
   /**
-   * Adds up to `limit` more entries to the leaf-hash index (in hash order, one transaction) and
-   * returns how many. Lookups scan the not-yet-indexed tail, so the index may lag.
+   * Adds the next whole block of entries to the leaf-hash index (in hash order, one transaction) and
+   * returns how many entries it added (0 when no whole block is waiting). Lookups scan the tail the
+   * index does not cover yet.
    */
-  indexLeaves(limit: number): Promise<number>;
+  indexLeaves(): Promise<number>;
   /** How many entries, from index 0, the leaf-hash index covers. */
   leafIndexedSize(): Promise<number>;
   /** Receipts of the given append keys that are integrated. */

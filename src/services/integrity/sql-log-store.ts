@@ -17,7 +17,7 @@ import type {
   StoredCheckpoint,
   StoredEntry,
 } from './log-store.js';
-import type { IntegrityTables } from './store.js';
+import { type IntegrityTables, LEAF_BLOCK } from './store.js';
 
 type Db = Kysely<IntegrityTables>;
 
@@ -179,18 +179,14 @@ abstract class KyselyLogStore implements LogStore {
 
   async indexOfLeafHash(leafHash: Hash, size: number): Promise<number | undefined> {
     const hash = buffer(leafHash);
-    const indexed = await this.leafIndexedSize();
-    const row = await this.db
-      .selectFrom('integrity_log_leaf_index')
-      .select('idx')
-      .where('leaf_hash', '=', hash)
-      .where('idx', '<', Math.min(size, indexed))
-      .orderBy('idx')
-      .limit(1)
-      .executeTakeFirst();
-    if (row) return Number(row.idx);
+    const indexed = Math.min(size, await this.leafIndexedSize());
+    const blocks = Math.ceil(indexed / LEAF_BLOCK);
+    if (blocks > 0) {
+      const found = await this.findInBlocks(hash, blocks, indexed);
+      if (found !== undefined) return found;
+    }
     if (indexed >= size) return undefined;
-    // The tail the indexer has not reached yet (bounded by its lag).
+    // The tail the index does not cover yet (less than two blocks).
     const tail = await this.db
       .selectFrom('integrity_log_entries')
       .select('idx')
@@ -203,7 +199,10 @@ abstract class KyselyLogStore implements LogStore {
     return tail ? Number(tail.idx) : undefined;
   }
 
-  async indexLeaves(limit: number): Promise<number> {
+  /** Lowest index below `below` with this leaf hash in index blocks 0 … blocks−1 (one probe each). */
+  protected abstract findInBlocks(hash: Buffer, blocks: number, below: number): Promise<number | undefined>;
+
+  async indexLeaves(): Promise<number> {
     return this.db.transaction().execute(async (trx) => {
       const row = await trx
         .selectFrom('integrity_log_meta')
@@ -215,27 +214,28 @@ abstract class KyselyLogStore implements LogStore {
         .selectFrom('integrity_log_entries')
         .select(['idx', 'leaf_hash'])
         .where('idx', '>=', from)
-        .where('idx', '<', from + limit)
+        .where('idx', '<', from + LEAF_BLOCK)
         .orderBy('idx')
         .execute();
-      if (leaves.length === 0) return 0;
-      // Sorted by hash, so the index's pages are visited in order.
+      if (leaves.length < LEAF_BLOCK) return 0; // only whole blocks: each is written once
+      const block = from / LEAF_BLOCK;
+      // Sorted by hash: the block's keys are appended at the end of the index in order.
       const sorted = leaves
-        .map((leaf) => ({ leaf_hash: leaf.leaf_hash, idx: Number(leaf.idx) }))
+        .map((leaf) => ({ block, leaf_hash: leaf.leaf_hash, idx: Number(leaf.idx) }))
         .sort((x, y) => Buffer.compare(x.leaf_hash, y.leaf_hash));
       for (const part of chunks(sorted, this.rowsPerStatement))
         await trx
           .insertInto('integrity_log_leaf_index')
           .values(part)
-          .onConflict((oc) => oc.columns(['leaf_hash', 'idx']).doNothing())
+          .onConflict((oc) => oc.columns(['block', 'leaf_hash', 'idx']).doNothing())
           .execute();
-      const next = String(Number(leaves[leaves.length - 1]!.idx) + 1);
+      const next = String(from + LEAF_BLOCK);
       await trx
         .insertInto('integrity_log_meta')
         .values({ name: LEAF_INDEX_META, value: next })
         .onConflict((oc) => oc.column('name').doUpdateSet({ value: next }))
         .execute();
-      return leaves.length;
+      return LEAF_BLOCK;
     });
   }
 
@@ -421,6 +421,15 @@ export class SqliteLogStore extends KyselyLogStore {
       where idx in (select value from json_each(${JSON.stringify(indices)}))`.execute(this.db);
     return rows;
   }
+
+  protected async findInBlocks(hash: Buffer, blocks: number, below: number): Promise<number | undefined> {
+    const { rows } = await sql<{ idx: number | null }>`
+      with recursive b(n) as (select 0 union all select n + 1 from b where n + 1 < ${blocks})
+      select min(idx) as idx from integrity_log_leaf_index
+      where block in (select n from b) and leaf_hash = ${hash} and idx < ${below}`.execute(this.db);
+    const idx = rows[0]?.idx;
+    return idx === null || idx === undefined ? undefined : Number(idx);
+  }
 }
 
 /** The distributed log store (PostgreSQL). */
@@ -442,6 +451,15 @@ export class PostgresLogStore extends KyselyLogStore {
       this.db,
     );
     return rows;
+  }
+
+  protected async findInBlocks(hash: Buffer, blocks: number, below: number): Promise<number | undefined> {
+    const { rows } = await sql<{ idx: number | null }>`
+      select min(idx) as idx from integrity_log_leaf_index
+      where block = any(array(select generate_series(0, ${blocks - 1}::bigint))) and leaf_hash = ${hash}
+        and idx < ${below}`.execute(this.db);
+    const idx = rows[0]?.idx;
+    return idx === null || idx === undefined ? undefined : Number(idx);
   }
 }
 

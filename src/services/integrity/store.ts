@@ -7,8 +7,10 @@ import { columnTypes, dialectOf } from '../../storage/schema-helpers.js';
  *   subtrees this leaf completes (level 1 upwards, 32 bytes each; node (level l, index j) is
  *   completed by leaf (j+1)·2^l − 1, so every stored node is one primary-key read away and an append
  *   only ever writes at the end of one B-tree);
- * - `integrity_log_leaf_index`: leaf hash → index, filled behind the sequencer in sorted batches
- *   (random inserts on every commit would multiply the pages each group commit writes);
+ * - `integrity_log_leaf_index`: (block, leaf hash) → index, one block of LEAF_BLOCK entries at a
+ *   time, each block sorted by hash and written once behind the sequencer (a hash-ordered index
+ *   written on every commit would dirty pages all over it; one that takes sorted batches still
+ *   rewrites most of itself per batch). A lookup probes each block once;
  * - `integrity_log_append_keys`: append key (event id, idempotency key) → index, so a redelivered
  *   event is logged once;
  * - `integrity_log_checkpoints`: signed tree heads by size;
@@ -25,9 +27,13 @@ export interface LogEntriesTable {
 }
 
 export interface LogLeafIndexTable {
+  block: number;
   leaf_hash: Buffer;
   idx: number;
 }
+
+/** Entries per block of the leaf-hash index. */
+export const LEAF_BLOCK = 16_384;
 
 export interface LogAppendKeysTable {
   append_key: string;
@@ -104,9 +110,10 @@ export const integrityMigrations: Readonly<Record<string, Migration>> = {
         dialect === 'sqlite' ? builder.modifyEnd(sql`without rowid`) : builder;
       await db.schema
         .createTable('integrity_log_leaf_index')
+        .addColumn('block', 'bigint', (c) => c.notNull())
         .addColumn('leaf_hash', blob, (c) => c.notNull())
         .addColumn('idx', 'bigint', (c) => c.notNull())
-        .addPrimaryKeyConstraint('integrity_log_leaf_index_pk', ['leaf_hash', 'idx'])
+        .addPrimaryKeyConstraint('integrity_log_leaf_index_pk', ['block', 'leaf_hash', 'idx'])
         .$call(withoutRowid)
         .execute();
       await db.schema
