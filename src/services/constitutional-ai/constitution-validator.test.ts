@@ -132,6 +132,26 @@ describe('constitution validation', () => {
     assert.ok(structure.every((e) => e.location !== undefined));
   });
 
+  it("reports a bad attribute declaration with the vocabulary parser's precise message", () => {
+    const typo = errorsOf(
+      SMALL.replace('action.amount: double', 'action.amount: { type: double, requird: true }'),
+    );
+    assert.deepEqual(
+      typo.map((e) => [e.pointer, e.detail, e.location?.line]),
+      [['/vocabulary/attributes/action.amount/requird', "unknown field 'requird'", 5]],
+    );
+    const both = errorsOf(
+      SMALL.replace('action.amount: double', 'action.amount: { type: double, requird: true }').replace(
+        'name: Small\n',
+        '',
+      ),
+    );
+    assert.deepEqual(both.map((e) => e.pointer).sort(), [
+      '/name',
+      '/vocabulary/attributes/action.amount/requird',
+    ]);
+  });
+
   it('requires every council rule and refuses duplicate ids and an invariant that forbids everything', () => {
     const missing = errorsOf(SMALL.replace(/ {2}retire-policy:.*\n/, ''));
     assert.deepEqual(

@@ -46,6 +46,9 @@ export type ValidationResult =
   | { readonly ok: false; readonly errors: readonly FieldError[] };
 
 const Ajv = AjvModule.default ?? AjvModule;
+
+/** Totals across the whole document (each invariant is compiled, each scenario checked against all). */
+export const LIMITS = { invariants: 1000, scenarios: 10_000 } as const;
 const structural = new Ajv({ allErrors: true, strict: false }).compile(ConstitutionDocumentSchema);
 
 /** Validates a document object (as parsed from YAML or JSON). */
@@ -54,22 +57,45 @@ export function validateConstitution(input: unknown, sourceMap?: SourceMap): Val
   const fail = (pointer: string, detail: string, location = sourceMap?.at(pointer)) =>
     errors.push(location === undefined ? { pointer, detail } : { pointer, detail, location });
 
-  if (!structural(input)) {
-    for (const e of structural.errors ?? []) {
-      const { pointer, detail } = describeSchemaError(e);
-      fail(pointer, detail);
+  const vocabularyErrors = (vocabularyInput: unknown): Vocabulary | undefined => {
+    try {
+      return parseVocabulary(vocabularyInput);
+    } catch (error) {
+      if (!policyErrors.is(error, 'VOCABULARY_INVALID')) throw error;
+      for (const e of error.errors ?? []) fail(`/vocabulary${e.pointer}`, e.detail);
+      return undefined;
     }
-    return { ok: false, errors: dedupe(errors) };
+  };
+  if (!structural(input)) {
+    // Attribute declarations are reported by the vocabulary parser, which says precisely what is wrong.
+    const inAttribute = (e: ErrorObject) => e.instancePath.startsWith('/vocabulary/attributes/');
+    const schemaErrors = (structural.errors ?? []).filter((e) => !inAttribute(e));
+    if (schemaErrors.length > 0) {
+      for (const e of schemaErrors) {
+        const { pointer, detail } = describeSchemaError(e);
+        fail(pointer, detail);
+      }
+      const vocabulary = (input as { vocabulary?: { attributes?: unknown } }).vocabulary;
+      if ((structural.errors ?? []).some(inAttribute)) vocabularyErrors(vocabulary);
+      return { ok: false, errors: dedupe(errors) };
+    }
   }
   const doc = input as ConstitutionDocumentInput;
+  const vocabulary = vocabularyErrors(doc.vocabulary);
 
-  let vocabulary: Vocabulary | undefined;
-  try {
-    vocabulary = parseVocabulary(doc.vocabulary);
-  } catch (error) {
-    if (!policyErrors.is(error, 'VOCABULARY_INVALID')) throw error;
-    for (const e of error.errors ?? []) fail(`/vocabulary${e.pointer}`, e.detail);
-  }
+  const invariantCount = doc.principles.reduce((n, p) => n + (p.invariants?.length ?? 0), 0);
+  if (invariantCount > LIMITS.invariants)
+    fail(
+      '/principles',
+      `the constitution has ${invariantCount} invariants; the limit is ${LIMITS.invariants}`,
+    );
+  const scenarioCount = (doc.scenarioSuites ?? []).reduce((n, s) => n + s.scenarios.length, 0);
+  if (scenarioCount > LIMITS.scenarios)
+    fail(
+      '/scenarioSuites',
+      `the constitution has ${scenarioCount} scenarios; the limit is ${LIMITS.scenarios}`,
+    );
+  if (errors.length > 0) return { ok: false, errors };
 
   checkUnique(
     doc.principles.map((p, i) => ({ id: p.id, pointer: `/principles/${i}/id` })),
