@@ -45,6 +45,11 @@ export function registerDraftRoutes(app: FastifyInstance, deps: ConstitutionDeps
     },
     async (request, reply) => {
       const { fromVersion, ...rest } = request.body;
+      if (fromVersion !== undefined && (rest.document !== undefined || rest.yaml !== undefined)) {
+        throw commonErrors.create('VALIDATION_FAILED', 'give a document, yaml, or fromVersion, not several', {
+          errors: [{ pointer: '/body/fromVersion', detail: 'cannot be combined with document or yaml' }],
+        });
+      }
       const start =
         rest.document === undefined && rest.yaml === undefined
           ? { ...(fromVersion === undefined ? {} : { fromVersion }) }
