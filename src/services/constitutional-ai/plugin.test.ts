@@ -198,6 +198,14 @@ describe('constitution routes', () => {
   });
 
   it('lets authors draft an amendment that the council enacts; the header follows; diff shows the change', async () => {
+    const mixed = await app.inject({
+      method: 'POST',
+      url: '/api/v1/constitution/drafts',
+      headers: author,
+      payload: { fromVersion: '1', document: exampleDocument() },
+    });
+    assert.equal(mixed.statusCode, 400);
+    assert.equal(mixed.json().errors[0].pointer, '/body/fromVersion');
     const created = await app.inject({
       method: 'POST',
       url: '/api/v1/constitution/drafts',
