@@ -109,7 +109,9 @@ export const testAuthenticator: Authenticator = {
   async authenticate(request: FastifyRequest) {
     const header = request.headers.authorization;
     if (header === undefined) return undefined;
-    const [scheme, subject, roles] = header.split(' ');
+    // `Test <subject> <roles>`, or `Bearer test:<subject>:<roles>` for clients that send bearer tokens.
+    const bearer = /^Bearer test:([^:]+):(.*)$/.exec(header);
+    const [scheme, subject, roles] = bearer ? ['Test', bearer[1], bearer[2]] : header.split(' ');
     if (scheme !== 'Test' || subject === undefined) return undefined;
     return { subject, roles: (roles ?? '').split(',').filter(Boolean) as Role[], scopes: [], kind: 'user' };
   },

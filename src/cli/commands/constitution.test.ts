@@ -4,7 +4,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { stringify } from 'yaml';
-import { EXAMPLE_FILE, exampleConstitution } from '../../../test/support/constitution-fixture.js';
+import {
+  buildConstitutionServer,
+  EXAMPLE_FILE,
+  exampleConstitution,
+  openConstitutionFixture,
+} from '../../../test/support/constitution-fixture.js';
 import { constitutionalHashOf } from '../../kernel/constitutional-hash.js';
 import {
   runConstitutionDiff,
@@ -113,6 +118,52 @@ describe('acgs constitution', () => {
       const hashed = capture();
       assert.equal(await runConstitutionHash(file, {}, hashed), 0);
       assert.deepEqual(hashed.stdout, [hash.hash]);
+    }
+  });
+
+  it('publish: bootstraps a running service, then refuses (409); --draft creates a draft', async () => {
+    const f = await openConstitutionFixture();
+    const app = await buildConstitutionServer(f);
+    try {
+      const url = await app.listen({ host: '127.0.0.1', port: 0 });
+      const io = capture();
+      assert.equal(
+        await runConstitutionPublish(EXAMPLE_FILE, { url, token: 'test:ada:admin' }, io, {}),
+        0,
+        io.stderr.join('\n'),
+      );
+      assert.deepEqual(io.stdout, [`published version 1 hash ${hash.hash}`]);
+      const again = capture();
+      assert.equal(
+        await runConstitutionPublish(EXAMPLE_FILE, { url }, again, { ACGS_TOKEN: 'test:ada:admin' }),
+        1,
+      );
+      assert.match(again.stderr[0]!, /409 CONSTITUTION_ALREADY_BOOTSTRAPPED/);
+      const draft = capture();
+      assert.equal(
+        await runConstitutionPublish(
+          EXAMPLE_FILE,
+          { url, token: 'test:paul:policy_author', draft: true },
+          draft,
+          {},
+        ),
+        0,
+      );
+      assert.match(draft.stdout[0]!, new RegExp(`^draft [0-9a-f-]{36} revision 1 hash ${hash.hash}$`));
+      const forbidden = capture();
+      assert.equal(
+        await runConstitutionPublish(
+          EXAMPLE_FILE,
+          { url, token: 'test:audrey:auditor', draft: true },
+          forbidden,
+          {},
+        ),
+        2,
+      );
+      assert.match(forbidden.stderr[0]!, /403 AUTH_FORBIDDEN/);
+    } finally {
+      await app.close();
+      await f.close();
     }
   });
 
