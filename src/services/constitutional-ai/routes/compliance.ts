@@ -4,7 +4,7 @@ import type { ConstitutionDecision } from '../../../kernel/contracts/constitutio
 import type { ConstitutionDeps } from '../constitution-deps.js';
 import { checkCompliance } from '../usecases/check-compliance.js';
 import { READ_ROLES } from './route-roles.js';
-import { Decision, VersionRef } from './route-schemas.js';
+import { ComplianceReply, Decision, VersionRef } from './route-schemas.js';
 
 /** The compliance check: which invariants apply to a request and which decisions they forbid. */
 export function registerComplianceRoutes(app: FastifyInstance, deps: ConstitutionDeps) {
@@ -15,6 +15,7 @@ export function registerComplianceRoutes(app: FastifyInstance, deps: Constitutio
       schema: {
         tags: ['constitution'],
         summary: 'Invariants that apply to a decision request, the decisions they forbid and why',
+        response: { 200: ComplianceReply },
         body: Type.Object(
           {
             request: Type.Object({}, { additionalProperties: true, description: 'A decision request' }),

@@ -6,7 +6,7 @@ import { bootstrapConstitution } from '../usecases/bootstrap-constitution.js';
 import { enactVersion } from '../usecases/enact-version.js';
 import { createDraft, getDraft, updateDraft } from '../usecases/save-draft.js';
 import { ADMIN_ROLES, AUTHOR_ROLES, callerOf, ENACT_ROLES } from './route-roles.js';
-import { DocumentFields, documentBody, VersionRef } from './route-schemas.js';
+import { DocumentFields, DraftReply, documentBody, VersionRef, VersionReply } from './route-schemas.js';
 
 const TAGS = ['constitution'];
 const DraftId = Type.Object({ id: Type.String({ format: 'uuid' }) });
@@ -20,6 +20,7 @@ export function registerDraftRoutes(app: FastifyInstance, deps: ConstitutionDeps
       schema: {
         tags: TAGS,
         summary: 'Drafts, most recently edited first',
+        response: { 200: Type.Object({ drafts: Type.Array(DraftReply) }) },
         querystring: Type.Object(
           { limit: Type.Integer({ minimum: 1, maximum: 500, default: 100 }) },
           { additionalProperties: false },
@@ -35,6 +36,7 @@ export function registerDraftRoutes(app: FastifyInstance, deps: ConstitutionDeps
       config: { auth: { roles: AUTHOR_ROLES } },
       schema: {
         tags: TAGS,
+        response: { 201: DraftReply },
         summary:
           'Create a draft from a document, YAML text, or a published version (the active one by default)',
         body: Type.Object(
@@ -62,7 +64,7 @@ export function registerDraftRoutes(app: FastifyInstance, deps: ConstitutionDeps
     '/api/v1/constitution/drafts/:id',
     {
       config: { auth: { roles: AUTHOR_ROLES } },
-      schema: { tags: TAGS, summary: 'One draft', params: DraftId },
+      schema: { tags: TAGS, summary: 'One draft', params: DraftId, response: { 200: DraftReply } },
     },
     async (request) => getDraft(deps, request.params.id),
   );
@@ -74,6 +76,7 @@ export function registerDraftRoutes(app: FastifyInstance, deps: ConstitutionDeps
       schema: {
         tags: TAGS,
         summary: 'Replace a draft (409 if it changed since `revision`, or was published)',
+        response: { 200: DraftReply },
         params: DraftId,
         body: Type.Object(
           {
@@ -97,6 +100,7 @@ export function registerDraftRoutes(app: FastifyInstance, deps: ConstitutionDeps
       schema: {
         tags: TAGS,
         summary: 'Admin only: publish the first version (409 once any version is published)',
+        response: { 201: VersionReply },
         body: Type.Object(
           { ...DocumentFields, draftId: Type.Optional(Type.String({ format: 'uuid' })) },
           { additionalProperties: false },
@@ -122,6 +126,7 @@ export function registerDraftRoutes(app: FastifyInstance, deps: ConstitutionDeps
       schema: {
         tags: TAGS,
         summary: 'The council enacts a passed amendment: publish a draft or a document as the next version',
+        response: { 201: VersionReply },
         body: Type.Object(
           {
             draftId: Type.Optional(Type.String({ format: 'uuid' })),

@@ -4,7 +4,7 @@ import type { ConstitutionDeps } from '../constitution-deps.js';
 import { getScenarioSuite, listScenarioSuites } from '../usecases/list-scenario-suites.js';
 import { searchPrinciples } from '../usecases/search-principles.js';
 import { READ_ROLES } from './route-roles.js';
-import { VersionRef } from './route-schemas.js';
+import { PrinciplesReply, SuiteReply, SuitesReply, VersionRef } from './route-schemas.js';
 
 const TAGS = ['constitution'];
 
@@ -17,6 +17,7 @@ export function registerPrincipleRoutes(app: FastifyInstance, deps: Constitution
       schema: {
         tags: TAGS,
         summary: 'Principles of a version (the active one by default), filtered',
+        response: { 200: PrinciplesReply },
         querystring: Type.Object(
           {
             version: Type.Optional(VersionRef),
@@ -38,6 +39,7 @@ export function registerPrincipleRoutes(app: FastifyInstance, deps: Constitution
       schema: {
         tags: TAGS,
         summary: 'Scenario suites of a version, each with the hash that pins it',
+        response: { 200: SuitesReply },
         querystring: Type.Object({ version: Type.Optional(VersionRef) }, { additionalProperties: false }),
       },
     },
@@ -51,6 +53,7 @@ export function registerPrincipleRoutes(app: FastifyInstance, deps: Constitution
       schema: {
         tags: TAGS,
         summary: 'One scenario suite with its labelled requests',
+        response: { 200: SuiteReply },
         params: Type.Object({ id: Type.String({ minLength: 1, maxLength: 128 }) }),
         querystring: Type.Object({ version: Type.Optional(VersionRef) }, { additionalProperties: false }),
       },

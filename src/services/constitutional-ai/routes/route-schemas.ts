@@ -42,3 +42,106 @@ export const HashReply = Type.Object({
   hash: Type.String({ pattern: '^[0-9a-f]{64}$', description: 'SHA-256 over the RFC 8785 canonical JSON' }),
   short: Type.String({ pattern: '^[0-9a-f]{16}$', description: 'The first 16 hex digits' }),
 });
+
+/** An object described elsewhere (passed through as is). */
+const Opaque = (description: string) => Type.Object({}, { additionalProperties: true, description });
+const Hash = Type.String({ pattern: '^[0-9a-f]{64}$' });
+const Short = Type.String({ pattern: '^[0-9a-f]{16}$' });
+const Via = Type.Union([Type.Literal('enact'), Type.Literal('bootstrap')]);
+
+export const VersionReply = Type.Object({
+  number: Type.Integer({ minimum: 1 }),
+  hash: Hash,
+  short: Short,
+  document: Opaque('The normalized constitution (schemas/constitution.schema.json)'),
+  publishedAt: Type.String({ format: 'date-time' }),
+  publishedBy: Type.String(),
+  via: Via,
+  proposalId: Type.Optional(Type.String()),
+  draftId: Type.Optional(Type.String()),
+});
+
+export const VersionListReply = Type.Object({
+  versions: Type.Array(
+    Type.Object({
+      number: Type.Integer({ minimum: 1 }),
+      hash: Hash,
+      short: Short,
+      name: Type.String(),
+      publishedAt: Type.String({ format: 'date-time' }),
+      publishedBy: Type.String(),
+      via: Via,
+      proposalId: Type.Optional(Type.String()),
+    }),
+  ),
+});
+
+export const DraftReply = Type.Object({
+  id: Type.String({ format: 'uuid' }),
+  revision: Type.Integer({ minimum: 1 }),
+  document: Opaque('The normalized constitution (schemas/constitution.schema.json)'),
+  hash: Hash,
+  createdAt: Type.String({ format: 'date-time' }),
+  createdBy: Type.String(),
+  updatedAt: Type.String({ format: 'date-time' }),
+  updatedBy: Type.String(),
+  publishedVersion: Type.Optional(Type.Integer({ minimum: 1 })),
+});
+
+const ApplicableInvariant = Type.Object({
+  principleId: Type.String(),
+  invariantId: Type.String(),
+  when: Type.String(),
+  forbid: Type.Array(Decision),
+  reason: Type.String(),
+  error: Type.Optional(
+    Type.String({ description: 'Set when `when` failed to evaluate; the invariant applies (fail-closed)' }),
+  ),
+});
+
+export const ComplianceReply = Type.Object({
+  version: Type.Integer({ minimum: 1 }),
+  hash: Hash,
+  applicable: Type.Array(ApplicableInvariant),
+  forbidden: Type.Array(Decision),
+  permitted: Type.Array(Decision),
+  decision: Type.Optional(Decision),
+  compliant: Type.Optional(Type.Boolean()),
+  violations: Type.Optional(Type.Array(ApplicableInvariant)),
+});
+
+export const PrinciplesReply = Type.Object({
+  version: Type.Integer({ minimum: 1 }),
+  hash: Hash,
+  principles: Type.Array(Opaque('A principle with its invariants')),
+});
+
+export const SuitesReply = Type.Object({
+  version: Type.Integer({ minimum: 1 }),
+  hash: Hash,
+  suites: Type.Array(
+    Type.Object({
+      id: Type.String(),
+      title: Type.String(),
+      description: Type.String(),
+      hash: Hash,
+      scenarios: Type.Integer({ minimum: 0 }),
+    }),
+  ),
+});
+
+export const SuiteReply = Type.Object({
+  version: Type.Integer({ minimum: 1 }),
+  hash: Hash,
+  suite: Opaque('The suite (id, title, description, scenarios) and its hash'),
+});
+
+export const DiffReply = Type.Object({
+  from: Type.Object({ number: Type.Integer(), hash: Hash }),
+  to: Type.Object({ number: Type.Integer(), hash: Hash }),
+  identical: Type.Boolean(),
+  principles: Opaque('added, removed, changed: [{ id, changes: [{ field, before, after }] }]'),
+  vocabulary: Opaque('added, removed, changed attributes'),
+  settings: Type.Array(Opaque('{ field, before, after }')),
+  scenarioSuites: Opaque('added, removed, changed: [{ id, beforeHash, afterHash }]'),
+});

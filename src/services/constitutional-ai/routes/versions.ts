@@ -7,7 +7,7 @@ import { constitutionErrors } from '../errors.js';
 import { diffVersions } from '../usecases/diff-versions.js';
 import { getVersion } from '../usecases/get-version.js';
 import { READ_ROLES } from './route-roles.js';
-import { HashReply, VersionRef } from './route-schemas.js';
+import { DiffReply, HashReply, VersionListReply, VersionRef, VersionReply } from './route-schemas.js';
 
 const TAGS = ['constitution'];
 
@@ -30,7 +30,7 @@ export function registerVersionRoutes(
     '/api/v1/constitution/active',
     {
       config: { auth: { roles: READ_ROLES } },
-      schema: { tags: TAGS, summary: 'The active constitution version' },
+      schema: { tags: TAGS, summary: 'The active constitution version', response: { 200: VersionReply } },
     },
     async () => getVersion(deps, 'active'),
   );
@@ -42,6 +42,7 @@ export function registerVersionRoutes(
       schema: {
         tags: TAGS,
         summary: 'Published versions, newest first',
+        response: { 200: VersionListReply },
         querystring: Type.Object(
           {
             limit: Type.Integer({ minimum: 1, maximum: 500, default: 100 }),
@@ -62,7 +63,12 @@ export function registerVersionRoutes(
     '/api/v1/constitution/versions/:ref',
     {
       config: { auth: { roles: READ_ROLES } },
-      schema: { tags: TAGS, summary: 'One published version', params: Type.Object({ ref: VersionRef }) },
+      schema: {
+        tags: TAGS,
+        summary: 'One published version',
+        params: Type.Object({ ref: VersionRef }),
+        response: { 200: VersionReply },
+      },
     },
     async (request) => getVersion(deps, request.params.ref),
   );
@@ -116,6 +122,7 @@ export function registerVersionRoutes(
       schema: {
         tags: TAGS,
         summary: 'Principle-level diff between two versions: added, removed, changed fields',
+        response: { 200: DiffReply },
         querystring: Type.Object(
           { from: VersionRef, to: Type.Optional(VersionRef) },
           { additionalProperties: false },
