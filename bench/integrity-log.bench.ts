@@ -8,16 +8,17 @@
  * Writes bench/results/integrity-log.json; exits 1 when a target is missed.
  * Usage: node dist/bench/integrity-log.bench.js [--seconds 5] [--entries 1000000] [--proofs 5000]
  */
+import { spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { createWriteStream, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import BetterSqlite3 from 'better-sqlite3';
 import pino from 'pino';
 import { Registry } from 'prom-client';
-import { verifyExportFile } from '../src/cli/commands/log-verify.js';
 import { systemClock } from '../src/kernel/clock.js';
-import { encodeLogEntry, fromHex, hashLeaf, parseVerifierKey, verifyInclusion } from '../src/merkle/index.js';
+import { encodeLogEntry, fromHex, hashLeaf, verifyInclusion } from '../src/merkle/index.js';
 import { InProcessIntegrity } from '../src/services/integrity/log-contract.js';
 import type { LogDeps } from '../src/services/integrity/log-deps.js';
 import { createLogMetrics } from '../src/services/integrity/log-metrics.js';
@@ -51,6 +52,7 @@ const SECONDS = flag('seconds', 5);
 const ENTRIES = flag('entries', 1_000_000);
 const PROOFS = flag('proofs', 5000);
 const WRITERS = 64;
+const CLI = join(dirname(fileURLToPath(import.meta.url)), '..', 'src', 'cli', 'main.js');
 const ORIGIN = 'bench.acgs.local/log';
 const logger = pino({ level: 'warn' });
 
@@ -345,7 +347,7 @@ async function benchLargeLog(): Promise<void> {
     });
 
     await log.close();
-    const keys = deps.identity.verifierKeys.map(parseVerifierKey);
+    const vkeys = deps.identity.verifierKeys;
     for (const storedHashes of [true, false]) {
       const file = join(dir, 'export.ndjson');
       const out = createWriteStream(file);
@@ -366,22 +368,32 @@ async function benchLargeLog(): Promise<void> {
         value: Math.round(ENTRIES / exportSeconds),
         unit: 'entries/s',
       });
+      // The command itself, in a fresh process, as an auditor runs it.
       let best = 0;
       let bestCpu = 0;
       for (let run = 0; run < 3; run++) {
-        const cpu0 = process.cpuUsage();
-        const t0 = performance.now();
-        const { report } = await verifyExportFile(file, keys);
-        const seconds = (performance.now() - t0) / 1000;
-        const cpu = process.cpuUsage(cpu0);
-        if (!report.ok || report.entries !== ENTRIES)
-          throw new Error(`export did not verify: ${JSON.stringify(report.issues[0])}`);
-        best = Math.max(best, ENTRIES / seconds);
-        bestCpu = Math.max(bestCpu, ENTRIES / ((cpu.user + cpu.system) / 1e6));
+        const result = spawnSync(
+          process.execPath,
+          [CLI, 'log', 'verify', file, '--key', vkeys[0]!, '--json'],
+          {
+            encoding: 'utf8',
+            maxBuffer: 1 << 24,
+          },
+        );
+        const report = JSON.parse(result.stdout) as {
+          ok: boolean;
+          entries: number;
+          seconds: number;
+          cpuSeconds: number;
+        };
+        if (result.status !== 0 || !report.ok || report.entries !== ENTRIES)
+          throw new Error(`export did not verify: ${result.stdout.slice(0, 500)}${result.stderr}`);
+        best = Math.max(best, ENTRIES / report.seconds);
+        bestCpu = Math.max(bestCpu, ENTRIES / report.cpuSeconds);
       }
       const mib = statSync(file).size / 2 ** 20;
       rows.push({
-        name: `acgs log verify, export ${form} (${mib.toFixed(0)} MiB), wall clock, best of 3`,
+        name: `acgs log verify (the command, a fresh process), export ${form} (${mib.toFixed(0)} MiB), wall clock, best of 3`,
         value: Math.round(best),
         unit: 'entries/s',
       });

@@ -121,15 +121,21 @@ describe('integrity over HTTP, embedded', () => {
 
   test('bad input is a 400 problem naming the field', async () => {
     const cases: [unknown, RegExp][] = [
-      [{ ...decision(1), extra: true }, /extra|additional/],
-      [{ type: 'policy.decision', source: 'nowhere', payload: 1 }, /source/],
-      [{ type: 'Not A Type', source: 'pgc', payload: 1 }, /type/],
-      [{ ...decision(1), time: '2026-02-30T00:00:00.000Z' }, /time/],
+      [{ ...decision(1), extra: true }, /extra/],
+      [{ type: 'policy.decision', source: 'nowhere', payload: 1 }, /^\/body\/source/],
+      [{ type: 'Not A Type', source: 'pgc', payload: 1 }, /^\/body\/type$/],
+      [{ ...decision(1), time: '2026-02-30T00:00:00.000Z' }, /^\/body\/time$/],
+      [{ ...decision(1), payload: { text: 'lone \ud800 surrogate' } }, /^\/body\/payload\/text$/],
     ];
-    for (const [body, field] of cases) {
+    for (const [body, pointer] of cases) {
       const reply = await call('POST', APPEND, creds.service, body);
       assert.equal(reply.status, 400, JSON.stringify(reply.body));
-      assert.match(JSON.stringify(reply.body), field);
+      assert.match(String(reply.headers['content-type']), /application\/problem\+json/);
+      const errors = reply.body.errors as { pointer: string }[];
+      assert.ok(
+        errors.some((e) => pointer.test(e.pointer) || pointer.test(JSON.stringify(e))),
+        JSON.stringify(reply.body),
+      );
     }
     const missing = await call('POST', APPEND, creds.service, { type: 'policy.decision', source: 'pgc' });
     assert.equal(missing.status, 400);

@@ -166,7 +166,9 @@ export class LogSequencer {
   #kick(): void {
     if (this.#running || !this.#leader) return;
     this.#running = true;
-    this.#loop = new Promise<void>((resolve) => setImmediate(resolve)).then(() => this.#drain());
+    this.#loop = new Promise<void>((resolve) => setImmediate(resolve))
+      .then(() => this.#drain())
+      .catch((error: unknown) => this.logger.error({ err: error }, 'integrity: sequencer loop failed'));
   }
 
   async #drain(): Promise<void> {

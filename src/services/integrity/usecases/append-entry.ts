@@ -1,6 +1,12 @@
 import type { LogAppendRequest } from '../../../kernel/contracts/integrity.js';
 import { commonErrors } from '../../../kernel/errors.js';
-import { encodeLogEntry, type JsonValue, toHex } from '../../../merkle/index.js';
+import {
+  encodeLogEntry,
+  type JsonValue,
+  logEntryProblem,
+  merkleErrors,
+  toHex,
+} from '../../../merkle/index.js';
 import type { LogDeps } from '../log-deps.js';
 
 export interface AppendOutcome {
@@ -12,6 +18,14 @@ export interface AppendOutcome {
 
 const KEY_PATTERN = /^[\x21-\x7e]{1,200}$/;
 
+// logEntryProblem names the member first ("time must be …") or gives a JSON pointer into the payload.
+function pointerOf(problem: string): string {
+  const inPayload = /^(\/payload[^:]*):/.exec(problem);
+  if (inPayload) return `/body${inPayload[1]}`;
+  const member = /^(type|time|source|payload)\b/.exec(problem);
+  return member ? `/body/${member[1]}` : '/body';
+}
+
 /**
  * Encodes the entry canonically (RFC 8785; LOG_ENTRY_MALFORMED when it is not a valid entry) and
  * appends it; resolves once it is durable.
@@ -22,12 +36,19 @@ export async function appendEntry(deps: LogDeps, request: LogAppendRequest): Pro
       errors: [{ pointer: '/body/key', detail: 'must be 1–200 printable ASCII characters' }],
     });
   }
-  const entry = encodeLogEntry({
+  const candidate = {
     type: request.type,
     time: request.time ?? new Date(deps.clock.now()).toISOString(),
     source: request.source,
     payload: request.payload as JsonValue,
-  });
+  };
+  const problem = logEntryProblem(candidate);
+  if (problem !== undefined) {
+    throw merkleErrors.create('LOG_ENTRY_MALFORMED', problem, {
+      errors: [{ pointer: pointerOf(problem), detail: problem }],
+    });
+  }
+  const entry = encodeLogEntry(candidate);
   const result = await deps.sequencer.append(entry, request.key ?? null);
   return { index: result.index, leafHash: toHex(result.leafHash), fresh: result.fresh };
 }
