@@ -20,6 +20,7 @@ import {
 } from '../../src/merkle/index.js';
 import { loadPolicies } from '../../src/policy/index.js';
 import { verifyBundleSignature } from '../../src/services/policy-governance/bundle-signer.js';
+import { requestDigest } from '../../src/services/policy-governance/request-digest.js';
 import { api, bearer, loginAsAdmin, TEST_ADMIN_PASSWORD } from '../support/auth-session.js';
 import { freePort, type PlatformProcess, runAcgs, startAcgs } from '../support/platform-process.js';
 
@@ -205,14 +206,25 @@ describe('pgc embedded', () => {
       assert.equal(toHex(hashLeaf(entry.entry)), receipt.leaf_hash);
       const parsed = JSON.parse(entry.entry) as {
         type: string;
-        payload: { bundleId: string; constitutionHash: string; decisions: Record<string, unknown>[] };
+        payload: { bundleId: string; constitutionHash: string; fields: string[]; decisions: unknown[][] };
       };
       assert.equal(parsed.type, 'policy.decision');
       const position = (answers[i]!.body.log_receipt as { position: number }).position;
-      const record = parsed.payload.decisions[position]!;
+      const tuple = parsed.payload.decisions[position]!;
+      const record = Object.fromEntries(parsed.payload.fields.map((f, k) => [f, tuple[k]]));
       assert.equal(record.decisionId, answers[i]!.body.decision_id);
       assert.equal(record.decision, s.expected);
-      assert.match(String(record.requestDigest), /^[0-9a-f]{64}$/);
+      assert.equal(
+        record.requestDigest,
+        requestDigest(s.request),
+        'the digest of the request that was decided',
+      );
+      assert.deepEqual(
+        record.matched,
+        (answers[i]!.body.matched_policies as { policy_id: string; version: number; error?: string }[]).map(
+          (m) => `${m.policy_id}@${m.version}${m.error === undefined ? '' : '!'}`,
+        ),
+      );
       assert.ok(
         !entry.entry.includes('ana@northwind.example'),
         'the request itself (personal data) is not logged',

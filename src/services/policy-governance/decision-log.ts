@@ -21,21 +21,31 @@ import type { PgcStore } from './store.js';
 
 export type LogMode = 'sync' | 'async';
 
-/** What the log keeps of one decision (see decide-requests.ts for why not the request). */
-export interface DecisionRecord {
-  readonly decisionId: string;
-  readonly decision: string;
-  readonly defaultApplied: boolean;
-  readonly matched: readonly {
-    readonly policyId: string;
-    readonly version: number;
-    readonly effect: string;
-  }[];
-  readonly requestDigest: string;
-  readonly principalId: string | null;
-  readonly actionType: string;
-  readonly caller: string;
-}
+/**
+ * What the log keeps of one decision, as a tuple in the order of `DECISION_FIELDS` (tuples, not
+ * objects: the log encodes entries canonically, and sorting the keys of thousands of small
+ * objects cost more than the decisions). `matched` lists `<policy id>@<version>`, with a
+ * trailing `!` when the policy counted only because its condition failed (fail-closed).
+ */
+export type DecisionRecord = readonly [
+  decisionId: string,
+  decision: string,
+  requestDigest: string,
+  principalId: string | null,
+  actionType: string,
+  caller: string,
+  matched: readonly string[],
+];
+
+export const DECISION_FIELDS = [
+  'decisionId',
+  'decision',
+  'requestDigest',
+  'principalId',
+  'actionType',
+  'caller',
+  'matched',
+] as const;
 
 /** A decision entry as the PGC builds it: time fixed, key = entry id. */
 export interface DecisionEntry extends LogAppendRequest {
@@ -252,6 +262,7 @@ export class DecisionLog {
         payload: {
           bundleId: first.bundleId,
           constitutionHash: first.constitutionHash,
+          fields: DECISION_FIELDS,
           decisions: slot.records,
         },
       };

