@@ -94,6 +94,10 @@ describe('acgs constitution', () => {
     };
     changed.principles = changed.principles.filter((p) => p.id !== 'transparency');
     changed.principles.find((p) => p.id === 'privacy')!.priority = 99;
+    const care = changed.principles.find((p) => p.id === 'customer-care') as unknown as {
+      invariants: { reason: string }[];
+    };
+    care.invariants[0]!.reason = 'Reworded.';
     changed.defaultDecision = 'review';
     const file = join(dir, 'changed.yaml');
     writeFileSync(file, stringify(changed));
@@ -102,6 +106,7 @@ describe('acgs constitution', () => {
     assert.deepEqual(io.stdout, [
       '- principle transparency: Customers know when they talk to an AI',
       '~ principle privacy.priority: 95 → 99',
+      '~ invariant care.read-own-tickets (principle customer-care)',
       '~ defaultDecision: "deny" → "review"',
     ]);
     const same = capture();

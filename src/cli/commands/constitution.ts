@@ -94,8 +94,15 @@ export async function runConstitutionDiff(
   for (const p of diff.principles.added) io.out(`+ principle ${p.id}: ${p.title}`);
   for (const p of diff.principles.removed) io.out(`- principle ${p.id}: ${p.title}`);
   for (const c of diff.principles.changed) {
-    for (const f of c.changes)
-      io.out(`~ principle ${c.id}.${f.field}: ${JSON.stringify(f.before)} → ${JSON.stringify(f.after)}`);
+    for (const f of c.changes) {
+      if (f.field !== 'invariants' || c.invariants === undefined) {
+        io.out(`~ principle ${c.id}.${f.field}: ${JSON.stringify(f.before)} → ${JSON.stringify(f.after)}`);
+        continue;
+      }
+      for (const id of c.invariants.added) io.out(`+ invariant ${id} (principle ${c.id})`);
+      for (const id of c.invariants.removed) io.out(`- invariant ${id} (principle ${c.id})`);
+      for (const id of c.invariants.changed) io.out(`~ invariant ${id} (principle ${c.id})`);
+    }
   }
   for (const v of diff.vocabulary.added) io.out(`+ attribute ${v}`);
   for (const v of diff.vocabulary.removed) io.out(`- attribute ${v}`);

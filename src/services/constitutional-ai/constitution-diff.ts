@@ -13,12 +13,24 @@ export interface FieldChange {
   readonly after: unknown;
 }
 
+/** For a principle whose invariants changed: which, by id. */
+export interface InvariantChanges {
+  readonly added: readonly string[];
+  readonly removed: readonly string[];
+  /** Invariants whose `when`, `forbid` or `reason` changed. */
+  readonly changed: readonly string[];
+}
+
 export interface ConstitutionDiff {
   readonly identical: boolean;
   readonly principles: {
     readonly added: readonly Principle[];
     readonly removed: readonly Principle[];
-    readonly changed: readonly { readonly id: string; readonly changes: readonly FieldChange[] }[];
+    readonly changed: readonly {
+      readonly id: string;
+      readonly changes: readonly FieldChange[];
+      readonly invariants?: InvariantChanges;
+    }[];
   };
   readonly vocabulary: {
     readonly added: readonly string[];
@@ -72,7 +84,9 @@ export function diffConstitutions(
         before: old[f],
         after: p[f],
       }));
-      return changes.length === 0 ? [] : [{ id: p.id, changes }];
+      if (changes.length === 0) return [];
+      const invariants = changes.some((c) => c.field === 'invariants') ? invariantChanges(old, p) : undefined;
+      return [{ id: p.id, changes, ...(invariants === undefined ? {} : { invariants }) }];
     }),
   };
 
@@ -130,4 +144,14 @@ export function diffConstitutions(
       after.scenarioSuites.map((s) => s.id),
     );
   return { identical, principles, vocabulary, settings, scenarioSuites };
+}
+
+function invariantChanges(before: Principle, after: Principle): InvariantChanges {
+  const a = new Map(before.invariants.map((inv) => [inv.id, inv]));
+  const b = new Map(after.invariants.map((inv) => [inv.id, inv]));
+  return {
+    added: [...b.keys()].filter((id) => !a.has(id)),
+    removed: [...a.keys()].filter((id) => !b.has(id)),
+    changed: [...b].filter(([id, inv]) => a.has(id) && !same(a.get(id), inv)).map(([id]) => id),
+  };
 }
