@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { EventBus } from '../../bus/event-bus.js';
 import type { EVENT_TYPES } from '../../kernel/events.js';
 import { newId } from '../../kernel/ids.js';
+import { OutboxRelay } from '../../kit/outbox-relay.js';
 import type { AuthStore } from './store.js';
 
 type SecurityEventType =
@@ -40,15 +41,21 @@ export interface SecurityEventData {
  * means a repeat, which consumers drop by event id. Replicas may relay the same row twice, too.
  */
 export class SecurityEventOutbox {
-  private running: Promise<void> | undefined;
-  private again = false;
+  private readonly relay: OutboxRelay;
 
   constructor(
     private readonly store: AuthStore,
-    private readonly bus: EventBus,
-    private readonly logger: Logger,
+    bus: EventBus,
+    logger: Logger,
     private readonly now: () => number,
-  ) {}
+  ) {
+    this.relay = new OutboxRelay(
+      { pending: (limit) => store.pendingOutboxEvents(limit), remove: (id) => store.removeOutboxEvent(id) },
+      bus,
+      logger,
+      'security events',
+    );
+  }
 
   /** Commits the event, then starts moving it to the bus without waiting for the bus. */
   async record(type: SecurityEventType, data: SecurityEventData): Promise<void> {
@@ -65,34 +72,7 @@ export class SecurityEventOutbox {
 
   /** Publishes every waiting event in order; resolves when the outbox is empty or the bus refuses. */
   flush(): Promise<void> {
-    if (this.running !== undefined) {
-      this.again = true;
-      return this.running;
-    }
-    this.running = (async () => {
-      try {
-        do {
-          this.again = false;
-          await this.drain();
-        } while (this.again);
-      } catch (error) {
-        this.logger.warn({ err: error }, 'security events not yet on the bus; they wait in the outbox');
-      } finally {
-        this.running = undefined;
-      }
-    })();
-    return this.running;
-  }
-
-  private async drain(): Promise<void> {
-    for (;;) {
-      const events = await this.store.pendingOutboxEvents(100);
-      if (events.length === 0) return;
-      for (const event of events) {
-        await this.bus.publish(event);
-        await this.store.removeOutboxEvent(event.id);
-      }
-    }
+    return this.relay.flush();
   }
 }
 
