@@ -173,7 +173,7 @@ export class LogSequencer {
 
   async #drain(): Promise<void> {
     try {
-      while (this.#leader && (this.#queue.length > 0 || this.#pendingDue)) {
+      while (this.#leader && this.#range && (this.#queue.length > 0 || this.#pendingDue)) {
         await this.#commitBatch();
         // Yield to I/O and timers between batches: with better-sqlite3 a commit never leaves the
         // microtask queue, so without this a steady stream of appends would starve the process.
@@ -186,10 +186,10 @@ export class LogSequencer {
   }
 
   async #commitBatch(): Promise<void> {
+    const range = this.#range;
+    if (range === undefined) return; // stepped down meanwhile; the queue was handed over
     const items = this.#queue.splice(0, this.options.maxBatch);
     this.metrics.queued.set(this.#queue.length);
-    const range = this.#range;
-    if (range === undefined) throw new Error('sequencer without a tree');
     let pendingRows: Awaited<ReturnType<LogStore['pendingAppends']>> = [];
     try {
       if (this.#pendingDue && this.options.handOff) {
