@@ -44,3 +44,4 @@ export {
   type Vocabulary,
   type VocabularyInput,
 } from './vocabulary-parser.js';
+export { yamlNodeAt, yamlScalarPosition } from './yaml-source-map.js';

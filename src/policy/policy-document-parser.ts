@@ -3,22 +3,13 @@
  * structural error gets the file, line and column of the offending field, and each policy keeps
  * a map from offsets in its condition to positions in the file. Pure: text in, data out.
  */
-import {
-  type Document,
-  isMap,
-  isScalar,
-  isSeq,
-  LineCounter,
-  type Node,
-  parseAllDocuments,
-  parseDocument,
-  type Scalar,
-} from 'yaml';
+import { type Document, isScalar, LineCounter, parseAllDocuments, parseDocument, type Scalar } from 'yaml';
 import type { SourceLocation } from '../kernel/errors.js';
 import { type PolicyErrorCode, policyErrors } from './errors.js';
 import { LIMITS } from './policy-limits.js';
 import { type Policy, validatePolicyObject } from './policy-model.js';
 import { parseVocabulary, type Vocabulary } from './vocabulary-parser.js';
+import { yamlNodeAt, yamlScalarPosition } from './yaml-source-map.js';
 
 /** One problem found while loading or checking policies. */
 export interface PolicyDiagnostic {
@@ -144,7 +135,7 @@ export function parsePolicyDocument(text: string, options: { readonly file?: str
       }
       if (result.policy === undefined) return;
       const start = at(offsetOf(doc, pointer));
-      const condNode = nodeAt(doc, `${pointer}/condition`);
+      const condNode = yamlNodeAt(doc, `${pointer}/condition`);
       policies.push({
         policy: result.policy,
         source: {
@@ -167,35 +158,8 @@ function policyItems(value: unknown): { items?: unknown[]; base: string } {
   return { base: '' };
 }
 
-function decode(segment: string): string {
-  return segment.replace(/~1/g, '/').replace(/~0/g, '~');
-}
-
-/** The deepest node on the pointer's path (a map field resolves to its key, for the field's line). */
-function nodeAt(doc: Document, pointer: string): Node | undefined {
-  let node = doc.contents as Node | null;
-  let found: Node | undefined = node ?? undefined;
-  for (const raw of pointer.split('/').slice(1)) {
-    const seg = decode(raw);
-    if (isMap(node)) {
-      const pair = node.items.find((p) => isScalar(p.key) && String(p.key.value) === seg);
-      if (pair === undefined) break;
-      found = (pair.value as Node | null) ?? (pair.key as Node);
-      node = pair.value as Node | null;
-    } else if (isSeq(node)) {
-      const item = node.items[Number(seg)] as Node | undefined;
-      if (item === undefined) break;
-      found = item;
-      node = item;
-    } else {
-      break;
-    }
-  }
-  return found;
-}
-
 function offsetOf(doc: Document, pointer: string): number {
-  return nodeAt(doc, pointer)?.range?.[0] ?? 0;
+  return yamlNodeAt(doc, pointer)?.range?.[0] ?? 0;
 }
 
 /** Maps offsets in a condition scalar's value to file positions (exact for plain, quoted and block scalars). */
@@ -204,24 +168,7 @@ function conditionMapper(
   text: string,
   at: (offset: number) => SourceLocation,
 ): (offset: number) => SourceLocation {
-  const start = node.range?.[0] ?? 0;
-  const value = String(node.value);
-  return (offset) => {
-    const before = value.slice(0, offset);
-    const lineIndex = before.split('\n').length - 1;
-    const column = offset - (before.lastIndexOf('\n') + 1);
-    if (node.type === 'BLOCK_LITERAL' || node.type === 'BLOCK_FOLDED') {
-      // Content starts on the line after the header; find the lineIndex-th content line.
-      let pos = text.indexOf('\n', start) + 1;
-      const indent = /^[ ]*/.exec(text.slice(pos, pos + 200))?.[0].length ?? 0;
-      for (let i = 0; i < lineIndex && pos > 0; i++) pos = text.indexOf('\n', pos) + 1;
-      return at(pos + indent + column);
-    }
-    const quoted = node.type === 'QUOTE_DOUBLE' || node.type === 'QUOTE_SINGLE' ? 1 : 0;
-    if (lineIndex === 0) return at(start + quoted + column);
-    const first = at(start);
-    return { ...first, line: first.line + lineIndex, column: column + 1 };
-  };
+  return (offset) => yamlScalarPosition(node, text, offset, at);
 }
 
 /** Parses a vocabulary document (YAML or JSON); errors carry file positions. */

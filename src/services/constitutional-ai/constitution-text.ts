@@ -3,19 +3,10 @@
  * located by line and column; YAML out. Export then import gives back the same normalized
  * document, hence the same hash.
  */
-import {
-  type Document,
-  isMap,
-  isScalar,
-  isSeq,
-  LineCounter,
-  type Node,
-  parseDocument,
-  type Scalar,
-  stringify,
-} from 'yaml';
+import { type Document, isScalar, LineCounter, parseDocument, stringify } from 'yaml';
 import type { ConstitutionDocument } from '../../kernel/contracts/constitution.js';
 import type { FieldError, SourceLocation } from '../../kernel/errors.js';
+import { yamlNodeAt, yamlScalarPosition } from '../../policy/index.js';
 import { type SourceMap, type ValidationResult, validateConstitution } from './constitution-validator.js';
 
 /** Largest constitution text accepted, in characters. */
@@ -78,65 +69,14 @@ export function constitutionToYaml(document: ConstitutionDocument, header?: stri
 function sourceMapOf(doc: Document, text: string, at: (offset: number) => SourceLocation): SourceMap {
   return {
     at(pointer) {
-      const node = nodeAt(doc, pointer);
+      const node = yamlNodeAt(doc, pointer);
       const offset = node?.range?.[0];
       return offset === undefined ? undefined : at(offset);
     },
     inString(pointer, offset) {
-      const node = nodeAt(doc, pointer);
+      const node = yamlNodeAt(doc, pointer);
       if (!isScalar(node) || typeof node.value !== 'string') return undefined;
-      return positionInScalar(node, text, offset, at);
+      return yamlScalarPosition(node, text, offset, at);
     },
   };
-}
-
-function decode(segment: string): string {
-  return segment.replace(/~1/g, '/').replace(/~0/g, '~');
-}
-
-/** The node at a pointer; for a missing member, the deepest node on the path that exists. */
-function nodeAt(doc: Document, pointer: string): Node | undefined {
-  let node = doc.contents as Node | null;
-  let found: Node | undefined = node ?? undefined;
-  for (const raw of pointer.split('/').slice(1)) {
-    const seg = decode(raw);
-    if (isMap(node)) {
-      const pair = node.items.find((p) => isScalar(p.key) && String(p.key.value) === seg);
-      if (pair === undefined) break;
-      found = (pair.value as Node | null) ?? (pair.key as Node);
-      node = pair.value as Node | null;
-    } else if (isSeq(node)) {
-      const item = node.items[Number(seg)] as Node | undefined;
-      if (item === undefined) break;
-      found = item;
-      node = item;
-    } else {
-      break;
-    }
-  }
-  return found;
-}
-
-/** Maps an offset inside a scalar's value to the file (exact for plain, quoted and block scalars). */
-function positionInScalar(
-  node: Scalar,
-  text: string,
-  offset: number,
-  at: (offset: number) => SourceLocation,
-): SourceLocation {
-  const start = node.range?.[0] ?? 0;
-  const value = String(node.value);
-  const before = value.slice(0, offset);
-  const lineIndex = before.split('\n').length - 1;
-  const column = offset - (before.lastIndexOf('\n') + 1);
-  if (node.type === 'BLOCK_LITERAL' || node.type === 'BLOCK_FOLDED') {
-    let pos = text.indexOf('\n', start) + 1;
-    const indent = /^[ ]*/.exec(text.slice(pos, pos + 200))?.[0].length ?? 0;
-    for (let i = 0; i < lineIndex && pos > 0; i++) pos = text.indexOf('\n', pos) + 1;
-    return at(pos + indent + column);
-  }
-  const quoted = node.type === 'QUOTE_DOUBLE' || node.type === 'QUOTE_SINGLE' ? 1 : 0;
-  if (lineIndex === 0) return at(start + quoted + column);
-  const first = at(start);
-  return { ...first, line: first.line + lineIndex, column: column + 1 };
 }
