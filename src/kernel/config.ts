@@ -145,7 +145,12 @@ export function loadConfig(request: ConfigRequest, env: Env = process.env): Plat
   return config;
 }
 
-class EnvReader {
+/**
+ * Reads typed values from environment variables, collecting a problem line per bad variable
+ * (`NAME: expected …, got "…"`) instead of throwing, so one start-up reports them all. Services
+ * with settings of their own use it and throw `new ConfigError(problems)` when any were found.
+ */
+export class EnvReader {
   constructor(
     private readonly env: Env,
     private readonly problems: string[],

@@ -1,4 +1,4 @@
-import { ConfigError } from '../../kernel/config.js';
+import { ConfigError, EnvReader } from '../../kernel/config.js';
 
 /** The Auth service's tunables, from the environment (documented in docs/auth.md). */
 export interface AuthSettings {
@@ -46,16 +46,7 @@ export const AUTH_VARIABLES = [
 /** Reads and validates the Auth settings; throws ConfigError naming every bad variable. */
 export function loadAuthSettings(env: Env = process.env): AuthSettings {
   const problems: string[] = [];
-  const integer = (name: string, fallback: number, min: number, max: number): number => {
-    const raw = env[name]?.trim();
-    if (raw === undefined || raw === '') return fallback;
-    const value = /^\d+$/.test(raw) ? Number(raw) : Number.NaN;
-    if (!Number.isSafeInteger(value) || value < min || value > max) {
-      problems.push(`${name}: expected an integer from ${min} to ${max}, got ${JSON.stringify(raw)}`);
-      return fallback;
-    }
-    return value;
-  };
+  const read = new EnvReader(env, problems);
   const adminPassword = env.ACGS_ADMIN_PASSWORD === '' ? undefined : env.ACGS_ADMIN_PASSWORD;
   if (adminPassword !== undefined && adminPassword.length < 12)
     problems.push('ACGS_ADMIN_PASSWORD: expected at least 12 characters');
@@ -65,14 +56,14 @@ export function loadAuthSettings(env: Env = process.env): AuthSettings {
   const settings: AuthSettings = {
     accessTokenTtlSeconds: 900,
     refreshTokenTtlSeconds: 7 * 24 * 3600,
-    lockoutThreshold: integer('ACGS_AUTH_LOCKOUT_THRESHOLD', 5, 1, 100),
-    lockoutMs: integer('ACGS_AUTH_LOCKOUT_MS', 15 * 60_000, 1000, 86_400_000),
+    lockoutThreshold: read.integer('ACGS_AUTH_LOCKOUT_THRESHOLD', 5, 1, 100),
+    lockoutMs: read.integer('ACGS_AUTH_LOCKOUT_MS', 15 * 60_000, 1000, 86_400_000),
     failureWindowMs: 15 * 60_000,
-    loginRatePerIp: integer('ACGS_AUTH_LOGIN_RATE_PER_IP', 30, 1, 100_000),
-    loginRatePerAccount: integer('ACGS_AUTH_LOGIN_RATE_PER_ACCOUNT', 10, 1, 100_000),
-    loginRateWindowMs: integer('ACGS_AUTH_LOGIN_RATE_WINDOW_MS', 60_000, 1000, 3_600_000),
-    keyActivationMs: integer('ACGS_AUTH_KEY_ACTIVATION_MS', 10_000, 0, 3_600_000),
-    apiKeyRatePerMinute: integer('ACGS_AUTH_API_KEY_RATE', 600, 1, 1_000_000),
+    loginRatePerIp: read.integer('ACGS_AUTH_LOGIN_RATE_PER_IP', 30, 1, 100_000),
+    loginRatePerAccount: read.integer('ACGS_AUTH_LOGIN_RATE_PER_ACCOUNT', 10, 1, 100_000),
+    loginRateWindowMs: read.integer('ACGS_AUTH_LOGIN_RATE_WINDOW_MS', 60_000, 1000, 3_600_000),
+    keyActivationMs: read.integer('ACGS_AUTH_KEY_ACTIVATION_MS', 10_000, 0, 3_600_000),
+    apiKeyRatePerMinute: read.integer('ACGS_AUTH_API_KEY_RATE', 600, 1, 1_000_000),
     adminPassword,
     adminUsername,
   };

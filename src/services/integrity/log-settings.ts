@@ -1,5 +1,5 @@
 import { hostname } from 'node:os';
-import { ConfigError } from '../../kernel/config.js';
+import { ConfigError, EnvReader } from '../../kernel/config.js';
 import { isValidKeyName } from '../../merkle/index.js';
 
 /** The Integrity service's own settings (docs/integrity.md), read from the environment at start-up. */
@@ -20,20 +20,10 @@ export interface LogSettings {
 
 type Env = Readonly<Record<string, string | undefined>>;
 
-function integer(env: Env, name: string, fallback: number, min: number, max: number, problems: string[]) {
-  const raw = env[name]?.trim();
-  if (raw === undefined || raw === '') return fallback;
-  const value = /^\d+$/.test(raw) ? Number(raw) : Number.NaN;
-  if (!Number.isSafeInteger(value) || value < min || value > max) {
-    problems.push(`${name}: expected an integer from ${min} to ${max}, got ${JSON.stringify(raw)}`);
-    return fallback;
-  }
-  return value;
-}
-
 /** Reads the log settings; throws ConfigError naming every bad variable (the key's value is never shown). */
 export function loadLogSettings(env: Env = process.env): LogSettings {
   const problems: string[] = [];
+  const read = new EnvReader(env, problems);
   const origin = env.ACGS_LOG_ORIGIN?.trim() || undefined;
   if (origin !== undefined && !isValidKeyName(origin)) {
     problems.push(
@@ -47,10 +37,10 @@ export function loadLogSettings(env: Env = process.env): LogSettings {
   const settings: LogSettings = {
     origin,
     signingKeys: keys,
-    checkpointIntervalMs: integer(env, 'ACGS_LOG_CHECKPOINT_MS', 1000, 0, 60_000, problems),
-    maxBatch: integer(env, 'ACGS_LOG_BATCH_MAX', 4096, 1, 100_000, problems),
-    maxQueue: integer(env, 'ACGS_LOG_QUEUE_MAX', 100_000, 1, 10_000_000, problems),
-    appendTimeoutMs: integer(env, 'ACGS_LOG_APPEND_TIMEOUT_MS', 30_000, 100, 600_000, problems),
+    checkpointIntervalMs: read.integer('ACGS_LOG_CHECKPOINT_MS', 1000, 0, 60_000),
+    maxBatch: read.integer('ACGS_LOG_BATCH_MAX', 4096, 1, 100_000),
+    maxQueue: read.integer('ACGS_LOG_QUEUE_MAX', 100_000, 1, 10_000_000),
+    appendTimeoutMs: read.integer('ACGS_LOG_APPEND_TIMEOUT_MS', 30_000, 100, 600_000),
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return settings;
