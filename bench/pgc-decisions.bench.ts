@@ -153,7 +153,7 @@ try {
     const r = await measure(platformPid, {
       url: `${url}/api/v1/decisions/batch`,
       method: 'POST',
-      connections: 4,
+      connections: 16,
       duration: SECONDS,
       headers,
       body: batchBody,

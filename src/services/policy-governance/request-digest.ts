@@ -5,10 +5,10 @@
  * error paths (a request here has already passed the vocabulary check, so it holds only strings,
  * finite numbers, booleans, arrays and plain objects); `request-digest.test.ts` checks both agree.
  */
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 
 export function requestDigest(request: unknown): string {
-  return createHash('sha256').update(canonical(request)).digest('hex');
+  return hash('sha256', canonical(request), 'hex');
 }
 
 function canonical(value: unknown): string {
