@@ -263,12 +263,16 @@ describe('LogSequencer hand-over (PostgreSQL advisory lock)', { skip: postgres.s
         both.map((r) => r.index).sort((x, y) => x - y),
         Array.from({ length: 40 }, (_, i) => i),
       );
+      const keyed = await b.append(entry(50, 1), 'handed-over-key');
+      const repeated = await b.append(entry(50, 1), 'handed-over-key');
+      assert.equal(repeated.index, keyed.index);
+      assert.deepEqual([keyed.fresh, repeated.fresh], [true, false]);
       await a.stop();
       const started = Date.now();
       while (!b.isSequencer && Date.now() - started < 5000) await sleep(20);
       assert.equal(b.isSequencer, true, 'the replica took over');
       const after = await b.append(entry(100, 1), null);
-      assert.equal(after.index, 40);
+      assert.equal(after.index, 41);
     } finally {
       await a.stop();
       await b.stop();

@@ -145,7 +145,7 @@ export class LogSequencer {
    */
   append(entry: string, key: string | null): Promise<AppendResult> {
     if (this.#stopping) return Promise.reject(stopped());
-    if (!this.#leader) return this.#handOver(entry, key ?? randomUUID());
+    if (!this.#leader) return this.#handOver(entry, key);
     if (this.#queue.length >= this.options.maxQueue) {
       this.metrics.pushback.inc();
       return Promise.reject(
@@ -263,8 +263,7 @@ export class LogSequencer {
     if (error instanceof PlatformError && error.code === 'LOG_FORKED') {
       this.logger.error({ err: error }, 'integrity: another sequencer wrote the log; stepping down');
       await this.#stepDown();
-      for (const item of items)
-        this.#handOver(item.entry, item.key ?? randomUUID()).then(item.resolve, item.reject);
+      for (const item of items) this.#handOver(item.entry, item.key).then(item.resolve, item.reject);
       return;
     }
     this.logger.error({ err: error }, 'integrity: batch commit failed; its appends are refused');
@@ -394,7 +393,7 @@ export class LogSequencer {
     await this.lease.release().catch(() => undefined);
     // Appends still queued in memory go to the pending table for the next sequencer.
     for (const item of this.#queue.splice(0)) {
-      this.#handOver(item.entry, item.key ?? randomUUID()).then(item.resolve, item.reject);
+      this.#handOver(item.entry, item.key).then(item.resolve, item.reject);
     }
   }
 
@@ -414,7 +413,13 @@ export class LogSequencer {
 
   // ---- hand-over (replicas that do not hold the lease) ----------------------------------------
 
-  async #handOver(entry: string, key: string): Promise<AppendResult> {
+  async #handOver(entry: string, givenKey: string | null): Promise<AppendResult> {
+    if (givenKey !== null) {
+      // A caller's key that is already logged gets the first receipt, as on the sequencer.
+      const known = (await this.store.findKeys([givenKey])).get(givenKey);
+      if (known) return { index: known.index, leafHash: known.leafHash, fresh: false };
+    }
+    const key = givenKey ?? randomUUID();
     await this.store.addPending(key, entry, this.clock.now());
     this.metrics.handedOver.inc();
     return new Promise<AppendResult>((resolve, reject) => {
