@@ -3,14 +3,13 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
 import type { EventBus } from '../../src/bus/event-bus.js';
 import { LocalEventBus } from '../../src/bus/index.js';
 import type { Clock } from '../../src/kernel/clock.js';
 import { loadConfig } from '../../src/kernel/config.js';
 import type { ConstitutionDocument } from '../../src/kernel/contracts/constitution.js';
-import type { Role } from '../../src/kernel/roles.js';
 import { SERVICES } from '../../src/kernel/services.js';
 import { ActiveConstitution } from '../../src/kit/active-constitution.js';
 import { createServer } from '../../src/kit/create-server.js';
@@ -101,24 +100,11 @@ export async function openConstitutionFixture(
   };
 }
 
-/**
- * Test credentials for route tests: `authorization: Test <subject> <role>,<role>`. Only for tests;
- * the platform's authenticator is the Auth service's.
- */
-export const testAuthenticator: Authenticator = {
-  async authenticate(request: FastifyRequest) {
-    const header = request.headers.authorization;
-    if (header === undefined) return undefined;
-    // `Test <subject> <roles>`, or `Bearer test:<subject>:<roles>` for clients that send bearer tokens.
-    const bearer = /^Bearer test:([^:]+):(.*)$/.exec(header);
-    const [scheme, subject, roles] = bearer ? ['Test', bearer[1], bearer[2]] : header.split(' ');
-    if (scheme !== 'Test' || subject === undefined) return undefined;
-    return { subject, roles: (roles ?? '').split(',').filter(Boolean) as Role[], scopes: [], kind: 'user' };
-  },
-};
-
-/** The Constitutional AI routes on the real kit over the fixture, with the test authenticator. */
-export async function buildConstitutionServer(f: ConstitutionFixture): Promise<FastifyInstance> {
+/** The Constitutional AI routes on the real kit over the fixture, guarded by `authenticator`. */
+export async function buildConstitutionServer(
+  f: ConstitutionFixture,
+  authenticator: Authenticator,
+): Promise<FastifyInstance> {
   const app = await createServer({
     config: loadConfig({ mode: 'distributed', service: 'ac' }, {}),
     logger: pino({ level: 'silent' }),
@@ -128,7 +114,7 @@ export async function buildConstitutionServer(f: ConstitutionFixture): Promise<F
     dependencyChecks: [],
     constitution: f.deps.active,
     metrics: new HttpMetrics(),
-    authenticator: testAuthenticator,
+    authenticator,
     version: 'test',
   });
   await app.ready();

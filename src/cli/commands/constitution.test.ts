@@ -10,6 +10,7 @@ import {
   exampleConstitution,
   openConstitutionFixture,
 } from '../../../test/support/constitution-fixture.js';
+import { createTestTokenIssuer } from '../../../test/support/test-token-issuer.js';
 import { constitutionalHashOf } from '../../kernel/constitutional-hash.js';
 import {
   runConstitutionDiff,
@@ -18,6 +19,9 @@ import {
   runConstitutionPublish,
   runConstitutionValidate,
 } from './constitution.js';
+
+const issuer = await createTestTokenIssuer();
+
 import type { CommandIo } from './policy.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'acgs-cli-constitution-'));
@@ -128,19 +132,26 @@ describe('acgs constitution', () => {
 
   it('publish: bootstraps a running service, then refuses (409); --draft creates a draft', async () => {
     const f = await openConstitutionFixture();
-    const app = await buildConstitutionServer(f);
+    const app = await buildConstitutionServer(f, issuer.authenticator);
     try {
       const url = await app.listen({ host: '127.0.0.1', port: 0 });
       const io = capture();
       assert.equal(
-        await runConstitutionPublish(EXAMPLE_FILE, { url, token: 'test:ada:admin' }, io, {}),
+        await runConstitutionPublish(
+          EXAMPLE_FILE,
+          { url, token: await issuer.token('ada', ['admin']) },
+          io,
+          {},
+        ),
         0,
         io.stderr.join('\n'),
       );
       assert.deepEqual(io.stdout, [`published version 1 hash ${hash.hash}`]);
       const again = capture();
       assert.equal(
-        await runConstitutionPublish(EXAMPLE_FILE, { url }, again, { ACGS_TOKEN: 'test:ada:admin' }),
+        await runConstitutionPublish(EXAMPLE_FILE, { url }, again, {
+          ACGS_TOKEN: await issuer.token('ada', ['admin']),
+        }),
         1,
       );
       assert.match(again.stderr[0]!, /409 CONSTITUTION_ALREADY_BOOTSTRAPPED/);
@@ -148,7 +159,7 @@ describe('acgs constitution', () => {
       assert.equal(
         await runConstitutionPublish(
           EXAMPLE_FILE,
-          { url, token: 'test:paul:policy_author', draft: true },
+          { url, token: await issuer.token('paul', ['policy_author']), draft: true },
           draft,
           {},
         ),
@@ -159,7 +170,7 @@ describe('acgs constitution', () => {
       assert.equal(
         await runConstitutionPublish(
           EXAMPLE_FILE,
-          { url, token: 'test:audrey:auditor', draft: true },
+          { url, token: await issuer.token('audrey', ['auditor']), draft: true },
           forbidden,
           {},
         ),

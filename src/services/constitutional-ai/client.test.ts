@@ -8,8 +8,13 @@ import {
   exampleDocument,
   openConstitutionFixture,
 } from '../../../test/support/constitution-fixture.js';
+import { createTestTokenIssuer } from '../../../test/support/test-token-issuer.js';
 import { constitutionalHashOf } from '../../kernel/constitutional-hash.js';
 import { ConstitutionClient } from './client.js';
+
+const issuer = await createTestTokenIssuer();
+const council = await issuer.headers('svc-council', ['service'], 'service');
+
 import { EMPTY_CONSTITUTION_HASH } from './empty-constitution.js';
 
 describe('ConstitutionClient', () => {
@@ -18,7 +23,7 @@ describe('ConstitutionClient', () => {
   let url: string;
   before(async () => {
     f = await openConstitutionFixture();
-    app = await buildConstitutionServer(f);
+    app = await buildConstitutionServer(f, issuer.authenticator);
     url = await app.listen({ host: '127.0.0.1', port: 0 });
   });
   after(async () => {
@@ -26,8 +31,7 @@ describe('ConstitutionClient', () => {
     await f.close();
   });
 
-  const client = () =>
-    new ConstitutionClient(url, { credentials: () => ({ authorization: 'Test svc-council service' }) });
+  const client = () => new ConstitutionClient(url, { credentials: () => council });
 
   it('reads the empty constitution before the first version, and enacts over HTTP', async () => {
     assert.deepEqual(await client().activeHash(), EMPTY_CONSTITUTION_HASH);

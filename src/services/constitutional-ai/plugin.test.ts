@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
 import {
   type ConstitutionFixture,
@@ -10,33 +10,22 @@ import {
   exampleDocument,
   openConstitutionFixture,
 } from '../../../test/support/constitution-fixture.js';
+import { createTestTokenIssuer } from '../../../test/support/test-token-issuer.js';
 import { loadConfig } from '../../kernel/config.js';
 import { constitutionalHashOf } from '../../kernel/constitutional-hash.js';
-import type { Role } from '../../kernel/roles.js';
 import { SERVICES } from '../../kernel/services.js';
 import { createServer } from '../../kit/create-server.js';
 import { HttpMetrics } from '../../kit/http-metrics.js';
-import type { Authenticator } from '../../kit/route-auth.js';
 import { ConstitutionReader } from './constitution-reader.js';
 import { EMPTY_CONSTITUTION_HASH } from './empty-constitution.js';
 import { constitutionRoutes } from './plugin.js';
 
-/** Test credentials: `authorization: Test <subject> <role>,<role>` (the real authenticator is the Auth service's). */
-const testAuthenticator: Authenticator = {
-  async authenticate(request: FastifyRequest) {
-    const header = request.headers.authorization;
-    if (header === undefined) return undefined;
-    const [scheme, subject, roles] = header.split(' ');
-    if (scheme !== 'Test' || subject === undefined) return undefined;
-    return { subject, roles: (roles ?? '').split(',').filter(Boolean) as Role[], scopes: [], kind: 'user' };
-  },
-};
-
-const as = (subject: string, ...roles: Role[]) => ({ authorization: `Test ${subject} ${roles.join(',')}` });
-const admin = as('ada', 'admin');
-const author = as('paul', 'policy_author');
-const auditor = as('audrey', 'auditor');
-const council = as('svc-council', 'service');
+// Real access tokens, verified by the platform's own TokenAuthenticator.
+const issuer = await createTestTokenIssuer();
+const admin = await issuer.headers('ada', ['admin']);
+const author = await issuer.headers('paul', ['policy_author']);
+const auditor = await issuer.headers('audrey', ['auditor']);
+const council = await issuer.headers('svc-council', ['service'], 'service');
 
 describe('constitution routes', () => {
   let f: ConstitutionFixture;
@@ -52,7 +41,7 @@ describe('constitution routes', () => {
       dependencyChecks: [],
       constitution: f.deps.active,
       metrics: new HttpMetrics(),
-      authenticator: testAuthenticator,
+      authenticator: issuer.authenticator,
       version: 'test',
     });
     await app.ready();
@@ -319,7 +308,7 @@ describe('constitution routes', () => {
     const ok = await app.inject({
       method: 'POST',
       url: '/api/v1/constitution/compliance',
-      headers: as('agent-1', 'agent'),
+      headers: await issuer.headers('agent-1', ['agent']),
       payload: { request, decision: 'allow' },
     });
     assert.equal(ok.statusCode, 200, ok.body);
