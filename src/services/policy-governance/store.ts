@@ -365,7 +365,7 @@ export class PgcStore {
     const rows = await this.db
       .selectFrom('pgc_decision_outbox')
       .select(['entry_key', 'entry'])
-      .orderBy('created_ms')
+      // Any order will do (entries are independent); the primary key's avoids a sort of the table.
       .orderBy('entry_key')
       .limit(limit)
       .execute();
