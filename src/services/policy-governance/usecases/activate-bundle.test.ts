@@ -1,0 +1,207 @@
+/**
+ * The PGC's use cases over real collaborators: a throw-away SQLite database, the local bus, the
+ * Constitutional AI service (bootstrapping the example constitution) and the Integrity service's
+ * in-process log. Covers what the end-to-end tests cannot see from outside: a decision in flight
+ * during a swap, ordering of generations, the outbox's at-least-once delivery after a "crash".
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import pino from 'pino';
+import { Registry } from 'prom-client';
+import { LocalEventBus } from '../../../bus/index.js';
+import { MemoryCacheStore } from '../../../cache/memory-cache-store.js';
+import { loadConfig } from '../../../kernel/config.js';
+import { constitutionalHashOf } from '../../../kernel/constitutional-hash.js';
+import { ActiveConstitution } from '../../../kit/active-constitution.js';
+import type { ServiceContext, ServiceModule } from '../../../kit/service-module.js';
+import { loadPolicies } from '../../../policy/index.js';
+import { createDatabase } from '../../../storage/index.js';
+import { createConstitutionalAiService } from '../../constitutional-ai/service.js';
+import { constitutionMigrations } from '../../constitutional-ai/store.js';
+import { createIntegrityService } from '../../integrity/service.js';
+import { integrityMigrations } from '../../integrity/store.js';
+import { DecisionLog } from '../decision-log.js';
+import { pgcErrors } from '../errors.js';
+import type { PgcDeps } from '../pgc-deps.js';
+import { createPolicyGovernanceService } from '../service.js';
+import { PgcStore, pgcMigrations } from '../store.js';
+import { activateBundle } from './activate-bundle.js';
+import { createBundle } from './create-bundle.js';
+import { decideBatch, decideOne } from './decide-requests.js';
+
+const POLICY_DIR = fileURLToPath(new URL('../../../../../examples/constitution/policies', import.meta.url));
+const refund = (amount: number, roles = ['support-agent']) => ({
+  principal: { id: 'agent-1', type: 'agent', roles },
+  action: { type: 'issue_refund', amount },
+  resource: { type: 'order' },
+});
+
+describe('pgc use cases', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'acgs-pgc-unit-'));
+  const database = createDatabase(`sqlite:${join(dir, 'acgs.db')}`);
+  let context: ServiceContext;
+  let modules: ServiceModule[] = [];
+  let deps: PgcDeps;
+  let integrity: ReturnType<typeof createIntegrityService>;
+  let policies: unknown[];
+
+  before(async () => {
+    await database.migrate('ac', constitutionMigrations);
+    await database.migrate('integrity', integrityMigrations);
+    await database.migrate('pgc', pgcMigrations);
+    context = {
+      config: loadConfig({ mode: 'embedded' }, { ACGS_DATA_DIR: dir }),
+      database,
+      bus: await LocalEventBus.open(database),
+      cache: new MemoryCacheStore(),
+      logger: pino({ level: 'silent' }),
+      metrics: new Registry(),
+      activeConstitution: new ActiveConstitution(constitutionalHashOf({})),
+      instanceId: 'unit',
+      version: 'test',
+    };
+    const ac = createConstitutionalAiService(context);
+    integrity = createIntegrityService(context);
+    const pgc = createPolicyGovernanceService(context, {
+      constitution: ac.contract,
+      integrity: integrity.contract,
+    });
+    modules = [ac, integrity, pgc];
+    for (const m of modules) await m.start?.();
+    deps = pgc.deps;
+    policies = (await loadPolicies(POLICY_DIR)).policies.map((p) => p.policy);
+  });
+
+  after(async () => {
+    for (const m of [...modules].reverse()) await m.stop?.();
+    await context.bus.close();
+    await database.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('activation refuses a bundle whose constitution is not the active one, and one that fails a scenario', async () => {
+    const { bundle } = await createBundle(deps, { policies }, 'tester');
+    // The same policies against another constitution: store a copy whose target differs.
+    const other = { ...bundle, id: 'f'.repeat(64), constitutionHash: 'e'.repeat(64) };
+    await deps.store.insertBundle(other, Date.now());
+    await assert.rejects(activateBundle(deps, other.id, 'tester'), (e) =>
+      pgcErrors.is(e, 'PGC_CONSTITUTION_NOT_ACTIVE'),
+    );
+    const noDeny = policies.filter((p) => (p as { effect: string }).effect !== 'deny');
+    const weak = await createBundle(deps, { policies: noDeny }, 'tester');
+    await assert.rejects(activateBundle(deps, weak.bundle.id, 'tester'), (e) => {
+      assert.ok(pgcErrors.is(e, 'PGC_ACTIVATION_REFUSED'));
+      assert.ok((e.errors ?? []).length > 0);
+      return true;
+    });
+    assert.equal(deps.active.current, undefined, 'nothing was activated');
+  });
+
+  test('a decision in flight finishes on the bundle it started with; the next one uses the new bundle', async () => {
+    const extra = {
+      id: 'unit.tiny',
+      principles: ['customer-care'],
+      target: { actions: ['issue_refund'] },
+      condition: "'tiny' in principal.roles && action.amount < 1.0",
+      effect: 'allow',
+    };
+    const a = (await createBundle(deps, { policies }, 'tester')).bundle;
+    const b = (await createBundle(deps, { policies: [...policies, extra] }, 'tester')).bundle;
+    const first = await activateBundle(deps, a.id, 'tester');
+    // Start a decision (it captures bundle A and waits for the log), swap to B before it ends.
+    const inFlight = decideOne(deps, refund(0.5, ['tiny']), { explain: false, mode: 'sync', caller: 'unit' });
+    const second = await activateBundle(deps, b.id, 'tester');
+    assert.equal(second.generation, first.generation + 1);
+    assert.equal(second.previousBundleId, a.id);
+    const old = await inFlight;
+    assert.equal(old.bundle_id, a.id);
+    assert.equal(old.decision, 'deny');
+    const next = await decideOne(deps, refund(0.5, ['tiny']), {
+      explain: false,
+      mode: 'sync',
+      caller: 'unit',
+    });
+    assert.equal(next.bundle_id, b.id);
+    assert.equal(next.decision, 'allow');
+    // An older generation is never installed over a newer one.
+    assert.equal(
+      deps.active.install({ ...deps.active.current!, id: a.id, generation: first.generation }),
+      false,
+    );
+    assert.equal(deps.active.current!.id, b.id);
+  });
+
+  test('a batch sits at consecutive positions of one log entry; an invalid request or an oversized batch is refused', async () => {
+    const batch = await decideBatch(deps, [refund(10), refund(500), refund(9000)], {
+      explain: false,
+      mode: 'sync',
+      caller: 'unit',
+    });
+    assert.deepEqual(
+      batch.decisions.map((d) => d.decision),
+      ['allow', 'review', 'deny'],
+    );
+    assert.deepEqual(
+      batch.decisions.map((d) => d.position),
+      [0, 1, 2].map((i) => batch.log_receipt.position + i),
+    );
+    await assert.rejects(
+      decideBatch(deps, [refund(10), { ...refund(10), action: { type: 'issue_refund', amount: 'ten' } }], {
+        explain: false,
+        mode: 'sync',
+        caller: 'unit',
+      }),
+      (e) => {
+        assert.equal((e as { code: string }).code, 'REQUEST_INVALID');
+        assert.equal(
+          (e as { errors: { pointer: string }[] }).errors[0]!.pointer,
+          '/body/requests/1/action/amount',
+        );
+        return true;
+      },
+    );
+    await assert.rejects(
+      decideBatch(deps, Array(1001).fill(refund(1)), { explain: false, mode: 'sync', caller: 'unit' }),
+      (e) => pgcErrors.is(e, 'PGC_BATCH_TOO_LARGE'),
+    );
+    // Wait for a checkpoint that covers the batch's entry; nothing after it came from the refusals.
+    for (
+      let i = 0;
+      i < 100 && (await integrity.contract.latestCheckpoint()).size <= batch.log_receipt.index!;
+      i++
+    )
+      await new Promise((r) => setTimeout(r, 50));
+    assert.ok(batch.log_receipt.index! >= before);
+  });
+
+  test('async mode: acknowledged from the outbox, delivered at least once, a redelivery is no duplicate', async () => {
+    await deps.log.stop(); // the service's own drainer must not take the entry first
+    const store = new PgcStore(database);
+    // A log that never drains (its drainer is not started), as if the process died after the answer.
+    const stranded = new DecisionLog(integrity.contract, store, pino({ level: 'silent' }), Date.now);
+    const bundle = deps.active.require();
+    const receipt = await stranded.write(
+      bundle,
+      [['d-async-1', 'allow', 'a'.repeat(64), 'agent-1', 'issue_refund', 'unit', ['refunds.allow-small@1']]],
+      'async',
+    );
+    assert.equal(receipt.index, null);
+    await new Promise((r) => setTimeout(r, 10));
+    await stranded.stop();
+    const pending = await store.pendingDecisions(10);
+    assert.ok(pending.length >= 1, 'the entry waits in the outbox');
+    // Deliver it once by hand (the append that happened just before a crash)...
+    const first = await integrity.contract.append(JSON.parse(pending[0]!.entry));
+    assert.equal(first.leafHash, receipt.leaf_hash, 'the leaf hash announced in the answer');
+    // ...then a restarted drainer delivers it again: same receipt, and the outbox empties.
+    const restarted = new DecisionLog(integrity.contract, store, pino({ level: 'silent' }), Date.now);
+    await restarted.kick();
+    assert.equal((await store.pendingDecisions(10)).length, 0);
+    const again = await integrity.contract.append(JSON.parse(pending[0]!.entry));
+    assert.equal(again.index, first.index, 'a redelivery returns the first receipt');
+  });
+});
