@@ -9,7 +9,8 @@
  * (the stored hashes are what the signed root was computed from), so the report names the exact
  * entry. `--stored-hashes` checks every stored hash against the entries in the first pass too.
  */
-import { createReadStream, existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { PlatformError } from '../../kernel/errors.js';
 import {
   CompactRange,
@@ -85,29 +86,33 @@ const utf8Slice: Utf8Slice =
  * whole chunks first, costs more than the hashing.
  */
 export async function forEachLine(file: string, onLine: (line: string) => void): Promise<void> {
-  const input = createReadStream(file, { highWaterMark: 1 << 20 });
-  let rest: Buffer = Buffer.alloc(0);
-  for await (const chunk of input as AsyncIterable<Buffer>) {
-    let start = 0;
-    let end = chunk.indexOf(0x0a);
-    if (rest.length > 0) {
-      // Only the line cut by the chunk boundary is copied.
-      if (end === -1) {
-        rest = Buffer.concat([rest, chunk]);
-        continue;
+  const handle = await open(file, 'r');
+  try {
+    // One buffer, reused: the unfinished last line of a read is moved to its front.
+    let buffer = Buffer.allocUnsafe(1 << 20);
+    let filled = 0;
+    for (;;) {
+      if (filled === buffer.length) {
+        const grown = Buffer.allocUnsafe(buffer.length * 2); // a line longer than the buffer
+        buffer.copy(grown, 0, 0, filled);
+        buffer = grown;
       }
-      const joined = Buffer.concat([rest, chunk.subarray(0, end)]);
-      onLine(utf8Slice.call(joined, 0, joined.length));
-      start = end + 1;
-      end = chunk.indexOf(0x0a, start);
+      const { bytesRead } = await handle.read(buffer, filled, buffer.length - filled, null);
+      if (bytesRead === 0) break;
+      const end = filled + bytesRead;
+      let start = 0;
+      for (let nl = buffer.indexOf(0x0a, filled); nl !== -1 && nl < end; nl = buffer.indexOf(0x0a, start)) {
+        onLine(utf8Slice.call(buffer, start, nl));
+        start = nl + 1;
+        if (start >= end) break;
+      }
+      buffer.copy(buffer, 0, start, end);
+      filled = end - start;
     }
-    for (; end !== -1; end = chunk.indexOf(0x0a, start)) {
-      onLine(utf8Slice.call(chunk, start, end));
-      start = end + 1;
-    }
-    rest = Buffer.from(chunk.subarray(start));
+    if (filled > 0) onLine(utf8Slice.call(buffer, 0, filled));
+  } finally {
+    await handle.close();
   }
-  if (rest.length > 0) onLine(utf8Slice.call(rest, 0, rest.length));
 }
 
 const STORED_MEMBER = ',"leafHash":"';
