@@ -13,6 +13,8 @@ export interface LoadTestOptions {
   /** Headers that authenticate the calls (an agent's API key). */
   readonly credentials: Readonly<Record<string, string>>;
   readonly mode: 'sync' | 'async';
+  /** Requests per second each user sends (its think time is 1/rate); 0: as fast as answered. */
+  readonly ratePerUser: number;
   readonly progress: (line: string, final: boolean) => void;
 }
 
@@ -33,12 +35,15 @@ export interface PhaseReport {
   readonly non2xx: number;
   readonly timeouts: number;
   readonly statusCodes: Readonly<Record<string, number>>;
+  /** Connection-level errors by code (timeouts, resets), beside the non-2xx answers. */
+  readonly errorKinds: Readonly<Record<string, number>>;
 }
 
 export interface LoadTestReport {
   readonly scenario: ScenarioName;
   readonly target: string;
   readonly mode: 'sync' | 'async';
+  readonly ratePerUser: number;
   readonly startedAt: string;
   readonly finishedAt: string;
   readonly requestMix: { readonly scenarios: number; readonly byExpected: Readonly<Record<string, number>> };
@@ -120,6 +125,8 @@ class Latencies {
 }
 
 const round = (v: number) => Math.round(v * 100) / 100;
+/** How many staggered autocannon instances share the users of a paced phase. */
+const GROUPS = 20;
 
 export async function runLoadTest(options: LoadTestOptions): Promise<LoadTestReport> {
   const scenarios = await loadScenarios(options.target, options.credentials);
@@ -135,36 +142,26 @@ export async function runLoadTest(options: LoadTestOptions): Promise<LoadTestRep
   for (const phase of options.phases) {
     const latencies = new Latencies();
     const statusCodes: Record<string, number> = {};
+    const errorKinds: Record<string, number> = {};
     let responses = 0;
     let lastResponses = 0;
     let errors = 0;
-    // Without a callback autocannon returns its tracker (an event emitter) made thenable.
-    const instance = autocannon({
-      url: options.target,
-      connections: phase.users,
-      duration: phase.seconds,
-      timeout: 30,
-      // Every connection cycles through all the scenarios, so the mix is the suite's.
-      requests: scenarios.map((s) => ({
-        method: 'POST' as const,
-        path,
-        headers,
-        body: JSON.stringify(s.request),
-        onResponse: (status: number, body: string) => {
-          if (status !== 200 || checked >= 20_000) return;
-          checked++;
-          if (!body.includes(`"decision":"${s.expected}"`)) unexpected++;
-        },
-      })),
-    }) as unknown as autocannon.Instance & PromiseLike<autocannon.Result>;
-    instance.on('response', (_client: unknown, statusCode: number, _bytes: number, responseTime: number) => {
-      responses++;
-      statusCodes[statusCode] = (statusCodes[statusCode] ?? 0) + 1;
-      latencies.add(responseTime);
-    });
-    instance.on('reqError', () => {
-      errors++;
-    });
+    let timeouts = 0;
+    const requests = scenarios.map((s) => ({
+      method: 'POST' as const,
+      path,
+      headers,
+      body: JSON.stringify(s.request),
+      onResponse: (status: number, body: string) => {
+        if (status !== 200 || checked >= 20_000) return;
+        checked++;
+        if (!body.includes(`"decision":"${s.expected}"`)) unexpected++;
+      },
+    }));
+    // Users who pace themselves (rate > 0) start spread over their first second, in groups, as
+    // people and agents do; otherwise autocannon would fire every user's request in the same
+    // millisecond of every second. Closed-loop users (rate 0) all start at once.
+    const groups = options.ratePerUser > 0 ? Math.min(GROUPS, phase.users) : 1;
     const started = performance.now();
     const ticker = setInterval(() => {
       const elapsed = (performance.now() - started) / 1000;
@@ -176,7 +173,38 @@ export async function runLoadTest(options: LoadTestOptions): Promise<LoadTestRep
         false,
       );
     }, 1000);
-    const result = await instance;
+    const runs = Array.from({ length: groups }, async (_, g) => {
+      const connections = Math.floor(phase.users / groups) + (g < phase.users % groups ? 1 : 0);
+      if (g > 0) await new Promise((r) => setTimeout(r, (1000 * g) / groups));
+      // Without a callback autocannon returns its tracker (an event emitter) made thenable.
+      const instance = autocannon({
+        url: options.target,
+        connections,
+        duration: phase.seconds,
+        timeout: 30,
+        ...(options.ratePerUser > 0 ? { connectionRate: options.ratePerUser } : {}),
+        // Every connection cycles through all the scenarios, so the mix is the suite's.
+        requests,
+      }) as unknown as autocannon.Instance & PromiseLike<autocannon.Result>;
+      instance.on(
+        'response',
+        (_client: unknown, statusCode: number, _bytes: number, responseTime: number) => {
+          responses++;
+          statusCodes[statusCode] = (statusCodes[statusCode] ?? 0) + 1;
+          latencies.add(responseTime);
+        },
+      );
+      instance.on('reqError', (error: Error & { code?: string }) => {
+        errors++;
+        const kind = error.code ?? error.message ?? 'error';
+        errorKinds[kind] = (errorKinds[kind] ?? 0) + 1;
+      });
+      const result = await instance;
+      timeouts += result.timeouts;
+      return result;
+    });
+    await Promise.all(runs);
+    const seconds = (performance.now() - started) / 1000;
     clearInterval(ticker);
     const non2xx = count(statusCodes, (c) => !c.startsWith('2'));
     phases.push({
@@ -184,12 +212,13 @@ export async function runLoadTest(options: LoadTestOptions): Promise<LoadTestRep
       users: phase.users,
       seconds: phase.seconds,
       requests: responses,
-      requestsPerSecond: round(responses / Math.max(result.duration, 0.001)),
+      requestsPerSecond: round(responses / Math.max(seconds, 0.001)),
       latencyMs: latencies.summary(),
-      errors: result.errors + non2xx,
+      errors: errors + non2xx,
       non2xx,
-      timeouts: result.timeouts,
+      timeouts,
       statusCodes,
+      errorKinds,
     });
     all.merge(latencies);
     options.progress('', true);
@@ -201,6 +230,7 @@ export async function runLoadTest(options: LoadTestOptions): Promise<LoadTestRep
     scenario: options.scenario,
     target: options.target,
     mode: options.mode,
+    ratePerUser: options.ratePerUser,
     startedAt: startedAt.toISOString(),
     finishedAt: new Date().toISOString(),
     requestMix: { scenarios: scenarios.length, byExpected },

@@ -20,6 +20,7 @@ interface LoadTestFlags {
   mode: 'sync' | 'async';
   report?: string;
   maxP95?: number;
+  rate: number;
 }
 
 function positiveInteger(value: string): number {
@@ -35,6 +36,12 @@ function duration(value: string): number {
   } catch (error) {
     throw new InvalidArgumentError((error as Error).message);
   }
+}
+
+function nonNegativeNumber(value: string): number {
+  const parsed = Number(value);
+  if (!(parsed >= 0) || value.trim() === '') throw new InvalidArgumentError('expected a number ≥ 0');
+  return parsed;
 }
 
 function positiveNumber(value: string): number {
@@ -104,6 +111,12 @@ export function registerLoadTestCommand(program: Command): void {
     .addOption(
       new Option('--mode <mode>', 'decision logging mode').choices(['sync', 'async']).default('sync'),
     )
+    .option(
+      '--rate <n>',
+      'requests per second each user sends (think time 1/n s); 0: each user sends again as soon as answered',
+      nonNegativeNumber,
+      1,
+    )
     .option('--report <file>', 'where to write the JSON report (default loadtest-<scenario>-<time>.json)')
     .option('--max-p95 <ms>', 'exit 1 when the overall p95 exceeds this', positiveNumber)
     .action(async (flags: LoadTestFlags) => {
@@ -119,7 +132,9 @@ export function registerLoadTestCommand(program: Command): void {
       err(
         `acgs loadtest ${flags.scenario} (${PRESETS[flags.scenario].description}) against ${flags.target}: ${phases
           .map((p) => `${p.name} ${p.users} users for ${p.seconds} s`)
-          .join(', then ')}`,
+          .join(
+            ', then ',
+          )}; ${flags.rate > 0 ? `each user sends ${flags.rate} request(s) a second` : 'closed loop: each user sends again as soon as answered'}`,
       );
       let report: Awaited<ReturnType<typeof runLoadTest>>;
       try {
@@ -132,6 +147,7 @@ export function registerLoadTestCommand(program: Command): void {
           phases,
           credentials,
           mode: flags.mode,
+          ratePerUser: flags.rate,
           progress: (line, final) => {
             if (final) {
               if (tty) process.stderr.write('\n');
@@ -154,7 +170,7 @@ export function registerLoadTestCommand(program: Command): void {
       const t = report.total;
       const out = (text: string) => process.stdout.write(`${text}\n`);
       out(
-        `scenario     ${report.scenario} (${report.mode} logging), ${report.requestMix.scenarios} request kinds from the scenario suites`,
+        `scenario     ${report.scenario} (${report.mode} logging, ${report.ratePerUser > 0 ? `${report.ratePerUser} req/s per user` : 'closed loop'}), ${report.requestMix.scenarios} request kinds from the scenario suites`,
       );
       for (const p of report.phases) {
         out(
