@@ -51,6 +51,15 @@ async function json(url: string, method: string, headers: Record<string, string>
   return parsed;
 }
 
+interface LoadtestReport {
+  total: {
+    requests: number;
+    requestsPerSecond: number;
+    latencyMs: { p50: number; p95: number; p99: number };
+    errors: number;
+  };
+}
+
 const dataDir = mkdtempSync(join(tmpdir(), 'acgs-pgc-bench-'));
 const hello = await startServerProcess(benchFile(import.meta.url, 'support/hello-server.js'), ['kit']);
 const platform = await startAcgs(['up'], {
@@ -164,42 +173,44 @@ try {
     );
   }
 
-  // 4. The baseline load test as an operator runs it.
-  const reportFile = join(dataDir, 'loadtest-baseline.json');
-  const loadtest = await new Promise<{ code: number | null; stdout: string }>((resolve) => {
-    const child = spawn(
-      process.execPath,
-      [
-        CLI,
-        'loadtest',
-        '--scenario',
-        'baseline',
-        '--users',
-        '1000',
-        '--duration',
-        `${LOADTEST_SECONDS}s`,
-        '--target',
-        url,
-        '--report',
-        reportFile,
-      ],
-      { env: { ...process.env, ACGS_API_KEY: String(key.key) }, stdio: ['ignore', 'pipe', 'inherit'] },
-    );
-    let stdout = '';
-    child.stdout.on('data', (chunk) => {
-      stdout += String(chunk);
+  // 4. The baseline load test as an operator runs it (default user model: one request a second
+  // per user), then the same users closed-loop (--rate 0) for the saturation figure.
+  const runLoadtest = (rate: string) =>
+    new Promise<{ code: number | null; stdout: string; report: LoadtestReport }>((resolve) => {
+      const reportFile = join(dataDir, `loadtest-baseline-rate${rate}.json`);
+      const child = spawn(
+        process.execPath,
+        [
+          CLI,
+          'loadtest',
+          '--scenario',
+          'baseline',
+          '--users',
+          '1000',
+          '--duration',
+          `${LOADTEST_SECONDS}s`,
+          '--rate',
+          rate,
+          '--target',
+          url,
+          '--report',
+          reportFile,
+        ],
+        { env: { ...process.env, ACGS_API_KEY: String(key.key) }, stdio: ['ignore', 'pipe', 'ignore'] },
+      );
+      let stdout = '';
+      child.stdout.on('data', (chunk) => {
+        stdout += String(chunk);
+      });
+      child.once('exit', (code) =>
+        resolve({ code, stdout, report: JSON.parse(readFileSync(reportFile, 'utf8')) as LoadtestReport }),
+      );
     });
-    child.once('exit', (code) => resolve({ code, stdout }));
-  });
+  const loadtest = await runLoadtest('1');
   process.stderr.write(loadtest.stdout);
-  const baseline = JSON.parse(readFileSync(reportFile, 'utf8')) as {
-    total: {
-      requests: number;
-      requestsPerSecond: number;
-      latencyMs: { p50: number; p95: number; p99: number };
-      errors: number;
-    };
-  };
+  const baseline = loadtest.report;
+  const closedLoop = await runLoadtest('0');
+  process.stderr.write(closedLoop.stdout);
 
   const targets = {
     decisionsVsHelloPerCpuSecond: { value: round3(ratioCpu), target: '≥ 0.6', pass: ratioCpu >= 0.6 },
@@ -237,7 +248,20 @@ try {
     },
     at256Connections: { p99Ms: p99At256, requestsPerSecond: rpsAt256.map(Math.round) },
     batch: { decisionsPerSecond: batchRates.map(Math.round), requestsPerCall: 1000 },
-    loadtestBaseline: { users: 1000, seconds: LOADTEST_SECONDS, exitCode: loadtest.code, ...baseline.total },
+    loadtestBaseline: {
+      users: 1000,
+      ratePerUser: 1,
+      seconds: LOADTEST_SECONDS,
+      exitCode: loadtest.code,
+      ...baseline.total,
+    },
+    loadtestBaselineClosedLoop: {
+      users: 1000,
+      ratePerUser: 0,
+      seconds: LOADTEST_SECONDS,
+      exitCode: closedLoop.code,
+      ...closedLoop.report.total,
+    },
     samples,
     targets,
     note: 'Shared 2-core machine; requests per second move with the neighbours, requests per CPU-second much less.',
