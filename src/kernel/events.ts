@@ -79,15 +79,27 @@ export interface PolicyBundleActivatedData {
   readonly generation: number;
 }
 
-/** Payload of `policy.decision.review`: a request was decided `review`; the council opens a task. */
+/**
+ * Payload of `policy.decision.review`: requests decided `review`, for the council's review queue.
+ * One event per log entry of decisions (the PGC logs concurrent decisions together), carrying
+ * every review decision of that entry and the entry's receipt (index null until an asynchronously
+ * logged entry reaches the log).
+ */
 export interface PolicyDecisionReviewData {
-  readonly decisionId: string;
   readonly bundleId: string;
   readonly constitutionHash: string;
-  readonly principalId: string;
-  readonly actionType: string;
-  readonly requestDigest: string;
-  readonly matched: readonly { readonly policyId: string; readonly principles: readonly string[] }[];
-  readonly reasons: readonly string[];
-  readonly obligations: readonly unknown[];
+  readonly leafHash: string;
+  readonly index: number | null;
+  readonly reviews: readonly {
+    readonly decisionId: string;
+    /** Where the decision sits in the entry's `payload.decisions`. */
+    readonly position: number;
+    readonly principalId: string | null;
+    readonly actionType: string;
+    /** SHA-256 of the request's canonical JSON (the request itself is not sent: PII). */
+    readonly requestDigest: string;
+    readonly matched: readonly { readonly policyId: string; readonly principles: readonly string[] }[];
+    readonly reasons: readonly string[];
+    readonly obligations: readonly unknown[];
+  }[];
 }

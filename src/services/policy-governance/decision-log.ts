@@ -13,8 +13,10 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
+import type { EventBus } from '../../bus/event-bus.js';
 import type { IntegrityContract, LogAppendRequest } from '../../kernel/contracts/integrity.js';
 import { PlatformError } from '../../kernel/errors.js';
+import { EVENT_TYPES, type PolicyDecisionReviewData } from '../../kernel/events.js';
 import { encodeLogEntry, hashLeaf, type JsonValue, toHex } from '../../merkle/index.js';
 import { pgcErrors } from './errors.js';
 import type { PgcStore } from './store.js';
@@ -62,10 +64,17 @@ export interface LogReceipt {
   readonly position: number;
 }
 
+/** A `review` decision's details for the council, without its position (known once logged). */
+export type ReviewItem = Omit<PolicyDecisionReviewData['reviews'][number], 'position'> & {
+  /** Index of the decision among the records handed to `write`. */
+  readonly offset: number;
+};
+
 interface Pending {
   readonly bundleId: string;
   readonly constitutionHash: string;
   readonly records: readonly DecisionRecord[];
+  readonly reviews: readonly ReviewItem[];
   resolve(receipt: LogReceipt): void;
   reject(error: unknown): void;
 }
@@ -123,6 +132,7 @@ export class DecisionLog {
   constructor(
     private readonly integrity: IntegrityContract,
     private readonly store: PgcStore,
+    private readonly bus: EventBus,
     private readonly logger: Logger,
     private readonly now: () => number,
   ) {
@@ -130,20 +140,54 @@ export class DecisionLog {
     this.#async = new Coalescer((group) => this.#writeAsync(group));
   }
 
-  /** Logs decisions made by one bundle; resolves with the receipt of the first one. */
+  /**
+   * Logs decisions made by one bundle; resolves with the receipt of the first one once they are
+   * durable and, when some were `review`, once `policy.decision.review` is on the bus (one event
+   * per entry, for every review decision in it).
+   */
   write(
     bundle: { readonly id: string; readonly constitutionHash: string },
     records: readonly DecisionRecord[],
     mode: LogMode,
+    reviews: readonly ReviewItem[] = [],
   ): Promise<LogReceipt> {
     return new Promise((resolve, reject) => {
       (mode === 'sync' ? this.#sync : this.#async).submit({
         bundleId: bundle.id,
         constitutionHash: bundle.constitutionHash,
         records,
+        reviews,
         resolve,
         reject,
       });
+    });
+  }
+
+  async #announce(
+    entry: DecisionEntry,
+    members: readonly { readonly pending: Pending; readonly position: number }[],
+    leafHash: string,
+    index: number | null,
+  ): Promise<void> {
+    const reviews = members.flatMap(({ pending, position }) =>
+      pending.reviews.map(({ offset, ...review }) => ({ ...review, position: position + offset })),
+    );
+    if (reviews.length === 0) return;
+    const payload = entry.payload as { bundleId: string; constitutionHash: string };
+    const data: PolicyDecisionReviewData = {
+      bundleId: payload.bundleId,
+      constitutionHash: payload.constitutionHash,
+      leafHash,
+      index,
+      reviews,
+    };
+    // The event id is the entry's key, so a republished announcement is deduplicated.
+    await this.bus.publish({
+      id: entry.key,
+      type: EVENT_TYPES.policyDecisionReview,
+      source: 'pgc',
+      time: entry.time,
+      data,
     });
   }
 
@@ -192,6 +236,7 @@ export class DecisionLog {
             payload: entry.payload,
             time: entry.time,
           });
+          await this.#announce(entry, members, receipt.leafHash, receipt.index);
           for (const m of members)
             m.pending.resolve({
               leaf_hash: receipt.leafHash,
@@ -231,10 +276,18 @@ export class DecisionLog {
       for (const { members } of entries) for (const m of members) m.pending.reject(refused);
       return;
     }
-    entries.forEach(({ members }, i) => {
-      for (const m of members)
-        m.pending.resolve({ leaf_hash: hashes[i]!, index: null, mode: 'async', position: m.position });
-    });
+    await Promise.all(
+      entries.map(async ({ entry, members }, i) => {
+        try {
+          await this.#announce(entry, members, hashes[i]!, null);
+          for (const m of members)
+            m.pending.resolve({ leaf_hash: hashes[i]!, index: null, mode: 'async', position: m.position });
+        } catch (error) {
+          const refused = notLogged(error);
+          for (const m of members) m.pending.reject(refused);
+        }
+      }),
+    );
     this.#scheduleDrain();
   }
 

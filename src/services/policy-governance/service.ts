@@ -40,7 +40,7 @@ export function createPolicyGovernanceService(
     store,
     active,
     bundles: new BundleCache(),
-    log: new DecisionLog(contracts.integrity, store, logger, systemClock.now),
+    log: new DecisionLog(contracts.integrity, store, context.bus, logger, systemClock.now),
     metrics,
     signer: () => {
       signer ??= BundleSigner.open(store, systemClock.now()).catch((error: unknown) => {

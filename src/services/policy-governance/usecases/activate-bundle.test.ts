@@ -16,6 +16,7 @@ import { LocalEventBus } from '../../../bus/index.js';
 import { MemoryCacheStore } from '../../../cache/memory-cache-store.js';
 import { loadConfig } from '../../../kernel/config.js';
 import { constitutionalHashOf } from '../../../kernel/constitutional-hash.js';
+import type { PolicyDecisionReviewData } from '../../../kernel/events.js';
 import { ActiveConstitution } from '../../../kit/active-constitution.js';
 import type { ServiceContext, ServiceModule } from '../../../kit/service-module.js';
 import { loadPolicies } from '../../../policy/index.js';
@@ -171,11 +172,49 @@ describe('pgc use cases', () => {
     assert.equal(typeof batch.log_receipt.index, 'number');
   });
 
+  test('review decisions are announced once per log entry, with their positions and receipt', async () => {
+    const seen: PolicyDecisionReviewData[] = [];
+    const subscription = await context.bus.subscribe<PolicyDecisionReviewData>({
+      durable: 'unit-reviews',
+      subjects: ['acgs.pgc.policy.decision.review'],
+      deliverFrom: 'new',
+      handler: async (message) => {
+        seen.push(message.event.data);
+        await message.ack();
+      },
+    });
+    try {
+      const batch = await decideBatch(deps, [refund(10), refund(500), refund(600)], {
+        explain: false,
+        mode: 'sync',
+        caller: 'unit',
+      });
+      for (let i = 0; i < 100 && seen.length === 0; i++) await new Promise((r) => setTimeout(r, 20));
+      assert.equal(seen.length, 1);
+      const event = seen[0]!;
+      assert.equal(event.index, batch.log_receipt.index);
+      assert.equal(event.leafHash, batch.log_receipt.leaf_hash);
+      assert.deepEqual(
+        event.reviews.map((r) => [r.decisionId, r.position]),
+        [1, 2].map((i) => [batch.decisions[i]!.decision_id, batch.decisions[i]!.position]),
+      );
+      assert.match(event.reviews[0]!.requestDigest, /^[0-9a-f]{64}$/);
+    } finally {
+      await subscription.stop();
+    }
+  });
+
   test('async mode: acknowledged from the outbox, delivered at least once, a redelivery is no duplicate', async () => {
     await deps.log.stop(); // the service's own drainer must not take the entry first
     const store = new PgcStore(database);
     // A log that never drains (its drainer is not started), as if the process died after the answer.
-    const stranded = new DecisionLog(integrity.contract, store, pino({ level: 'silent' }), Date.now);
+    const stranded = new DecisionLog(
+      integrity.contract,
+      store,
+      context.bus,
+      pino({ level: 'silent' }),
+      Date.now,
+    );
     const bundle = deps.active.require();
     const receipt = await stranded.write(
       bundle,
@@ -191,7 +230,13 @@ describe('pgc use cases', () => {
     const first = await integrity.contract.append(JSON.parse(pending[0]!.entry));
     assert.equal(first.leafHash, receipt.leaf_hash, 'the leaf hash announced in the answer');
     // ...then a restarted drainer delivers it again: same receipt, and the outbox empties.
-    const restarted = new DecisionLog(integrity.contract, store, pino({ level: 'silent' }), Date.now);
+    const restarted = new DecisionLog(
+      integrity.contract,
+      store,
+      context.bus,
+      pino({ level: 'silent' }),
+      Date.now,
+    );
     await restarted.kick();
     assert.equal((await store.pendingDecisions(10)).length, 0);
     const again = await integrity.contract.append(JSON.parse(pending[0]!.entry));

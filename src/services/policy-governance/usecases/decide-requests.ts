@@ -7,10 +7,9 @@
  */
 import { randomUUID } from 'node:crypto';
 import { PlatformError } from '../../../kernel/errors.js';
-import { EVENT_TYPES, type PolicyDecisionReviewData } from '../../../kernel/events.js';
 import { type DecisionResult, type Explanation, policyErrors } from '../../../policy/index.js';
 import type { LoadedBundle } from '../active-bundle.js';
-import type { DecisionRecord, LogMode, LogReceipt } from '../decision-log.js';
+import type { DecisionRecord, LogMode, LogReceipt, ReviewItem } from '../decision-log.js';
 import { pgcErrors } from '../errors.js';
 import type { PgcDeps } from '../pgc-deps.js';
 import { requestDigest } from '../request-digest.js';
@@ -77,8 +76,8 @@ export async function decideOne(
   const started = performance.now();
   const bundle = deps.active.require();
   const decided = decideWith(bundle, request, options.explain, '/body');
-  const receipt = await deps.log.write(bundle, [recordOf(decided, options.caller)], options.mode);
-  if (decided.result.decision === 'review') await announceReviews(deps, bundle, [decided]);
+  const record = recordOf(decided, options.caller);
+  const receipt = await deps.log.write(bundle, [record], options.mode, reviewsOf([decided], [record]));
   deps.metrics.decided(decided.result.decision);
   deps.metrics.observe((performance.now() - started) / 1000);
   return {
@@ -109,13 +108,8 @@ export async function decideBatch(
     decideWith(bundle, request, options.explain, `/body/requests/${i}`),
   );
   const batchId = randomUUID();
-  const receipt = await deps.log.write(
-    bundle,
-    decided.map((d) => recordOf(d, options.caller)),
-    options.mode,
-  );
-  const reviews = decided.filter((d) => d.result.decision === 'review');
-  if (reviews.length > 0) await announceReviews(deps, bundle, reviews);
+  const records = decided.map((d) => recordOf(d, options.caller));
+  const receipt = await deps.log.write(bundle, records, options.mode, reviewsOf(decided, records));
   for (const d of decided) deps.metrics.decided(d.result.decision);
   deps.metrics.observe((performance.now() - started) / 1000 / Math.max(1, decided.length), decided.length);
   return {
@@ -209,29 +203,22 @@ function viewOf(d: Decided): DecisionView {
   };
 }
 
-async function announceReviews(deps: PgcDeps, bundle: LoadedBundle, reviews: readonly Decided[]) {
-  const time = new Date().toISOString();
-  await Promise.all(
-    reviews.map((d) => {
-      const [, , digest, principalId, actionType] = recordOf(d, '');
-      const data: PolicyDecisionReviewData = {
-        decisionId: d.id,
-        bundleId: bundle.id,
-        constitutionHash: bundle.constitutionHash,
-        principalId: principalId ?? '',
-        actionType,
-        requestDigest: digest,
-        matched: d.result.matched.map((m) => ({ policyId: m.policyId, principles: m.principles })),
-        reasons: d.result.reasons,
-        obligations: d.result.obligations,
-      };
-      return deps.bus.publish({
-        id: d.id,
-        type: EVENT_TYPES.policyDecisionReview,
-        source: 'pgc',
-        time,
-        data,
-      });
-    }),
-  );
+/** The review decisions among `decided`, with what the council needs to open a task. */
+function reviewsOf(decided: readonly Decided[], records: readonly DecisionRecord[]): ReviewItem[] {
+  const reviews: ReviewItem[] = [];
+  decided.forEach((d, offset) => {
+    if (d.result.decision !== 'review') return;
+    const [, , requestDigest, principalId, actionType] = records[offset]!;
+    reviews.push({
+      offset,
+      decisionId: d.id,
+      principalId,
+      actionType,
+      requestDigest,
+      matched: d.result.matched.map((m) => ({ policyId: m.policyId, principles: m.principles })),
+      reasons: d.result.reasons,
+      obligations: d.result.obligations,
+    });
+  });
+  return reviews;
 }
