@@ -553,6 +553,22 @@ describe('pgc embedded', () => {
     }
   });
 
+  test('acgs loadtest: bad usage exits 2, missing credentials exit 1, naming what is wrong', () => {
+    const env = { ACGS_ADMIN_PASSWORD: '', ACGS_API_KEY: '' };
+    const scenario = runAcgs(['loadtest', '--scenario', 'tsunami', '--target', url], env);
+    assert.equal(scenario.code, 2);
+    assert.match(scenario.stderr, /baseline, peak, stress, spike, endurance/);
+    const duration = runAcgs(['loadtest', '--scenario', 'peak', '--duration', 'soon', '--target', url], env);
+    assert.equal(duration.code, 2);
+    assert.match(duration.stderr, /expected a duration such as 30s/);
+    const noKey = runAcgs(
+      ['loadtest', '--scenario', 'peak', '--users', '1', '--duration', '1s', '--target', url],
+      env,
+    );
+    assert.equal(noKey.code, 1);
+    assert.match(noKey.stderr, /--api-key .*ACGS_ADMIN_PASSWORD/);
+  });
+
   test('activation refuses a bundle that fails a scenario, naming it', async () => {
     const weakened = examplePolicies.filter((p) => (p as { effect: string }).effect !== 'deny');
     const created = await api(url, 'POST', '/api/v1/policies/bundles', {
