@@ -121,7 +121,12 @@ describe('distributed mode: eight processes on PostgreSQL, Redis and NATS', { sk
         ACGS_PORT: String(port),
       });
       try {
-        const { body } = await waitFor(`${process.url}/health/ready`, (response) => response.status === 503);
+        const { body } = await waitFor(
+          `${process.url}/health/ready`,
+          // The other dependencies connect in the background: wait until only the closed one fails.
+          (response, text) =>
+            response.status === 503 && JSON.stringify(JSON.parse(text).failing) === `["${dependency}"]`,
+        );
         const problem = JSON.parse(body) as { failing: string[]; detail: string };
         assert.deepEqual(problem.failing, [dependency]);
         assert.match(problem.detail, new RegExp(dependency));
