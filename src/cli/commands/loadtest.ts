@@ -15,12 +15,14 @@ interface LoadTestFlags {
   users?: number;
   duration?: number;
   target: string;
+  constitution?: string;
   apiKey?: string;
   username: string;
   mode: 'sync' | 'async';
   report?: string;
   maxP95?: number;
   rate: number;
+  warmup: number;
 }
 
 function positiveInteger(value: string): number {
@@ -102,6 +104,10 @@ export function registerLoadTestCommand(program: Command): void {
     .option('-u, --users <n>', 'concurrent users (connections); scales the scenario', positiveInteger)
     .option('-d, --duration <time>', 'total duration, e.g. 30s, 5m, 1h', duration)
     .option('-t, --target <url>', 'the platform (gateway or PGC)', 'http://127.0.0.1:8080')
+    .option(
+      '--constitution <url>',
+      'where the Constitutional AI service answers (distributed mode; default: the target)',
+    )
     .option('--api-key <key>', 'an API key with the agent role (default: ACGS_API_KEY, or create one)')
     .option(
       '--username <name>',
@@ -116,6 +122,12 @@ export function registerLoadTestCommand(program: Command): void {
       'requests per second each user sends (think time 1/n s); 0: each user sends again as soon as answered',
       nonNegativeNumber,
       1,
+    )
+    .option(
+      '--warmup <seconds>',
+      'unmeasured traffic first, to warm caches and the JIT (0: none)',
+      nonNegativeNumber,
+      3,
     )
     .option('--report <file>', 'where to write the JSON report (default loadtest-<scenario>-<time>.json)')
     .option('--max-p95 <ms>', 'exit 1 when the overall p95 exceeds this', positiveNumber)
@@ -143,11 +155,13 @@ export function registerLoadTestCommand(program: Command): void {
         let lastPrinted = 0;
         report = await runLoadTest({
           target: flags.target,
+          ...(flags.constitution === undefined ? {} : { constitutionUrl: flags.constitution }),
           scenario: flags.scenario,
           phases,
           credentials,
           mode: flags.mode,
           ratePerUser: flags.rate,
+          warmupSeconds: flags.warmup,
           progress: (line, final) => {
             if (final) {
               if (tty) process.stderr.write('\n');
