@@ -15,7 +15,7 @@ import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { EventBus } from '../../bus/event-bus.js';
 import type { IntegrityContract, LogAppendRequest } from '../../kernel/contracts/integrity.js';
-import { PlatformError } from '../../kernel/errors.js';
+import { commonErrors, PlatformError } from '../../kernel/errors.js';
 import { EVENT_TYPES, type PolicyDecisionReviewData } from '../../kernel/events.js';
 import { encodeLogEntry, hashLeaf, type JsonValue, toHex } from '../../merkle/index.js';
 import { pgcErrors } from './errors.js';
@@ -81,16 +81,29 @@ interface Pending {
 
 /** Most decisions in one entry (a full batch of 1,000 always fits with room to spare). */
 const MAX_RECORDS = 4000;
+/** Most decisions queued or in flight for one mode's log writes; more is 503 OVERLOADED with Retry-After. */
+const MAX_QUEUED = 100_000;
 const DRAIN_BATCH = 200;
 const ASYNC_DRAIN_DELAY_MS = 50;
 
 class Coalescer {
   readonly #queue: Pending[] = [];
+  #queued = 0;
   #writing = false;
 
   constructor(private readonly write: (group: readonly Pending[]) => Promise<void>) {}
 
   submit(pending: Pending): void {
+    // Backpressure: while the log is slow or away, decisions must not pile up without bound.
+    if (this.#queued + pending.records.length > MAX_QUEUED) {
+      pending.reject(
+        commonErrors.create('OVERLOADED', 'too many decisions are waiting for the log; retry shortly', {
+          headers: { 'retry-after': '1' },
+        }),
+      );
+      return;
+    }
+    this.#queued += pending.records.length;
     this.#queue.push(pending);
     if (!this.#writing) void this.#drain();
   }
@@ -113,6 +126,8 @@ class Coalescer {
           await this.write(taken);
         } catch (error) {
           for (const p of taken) p.reject(error);
+        } finally {
+          this.#queued -= records; // counted until written: in-flight decisions wait too
         }
       }
     } finally {

@@ -1,0 +1,59 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import pino from 'pino';
+import { LocalEventBus } from '../../bus/index.js';
+import { createDatabase } from '../../storage/index.js';
+import { IntegrityClient } from '../integrity/client.js';
+import { DecisionLog, type DecisionRecord } from './decision-log.js';
+import { PgcStore, pgcMigrations } from './store.js';
+
+test('decisions waiting for a log that does not answer are bounded: beyond the bound, 503 OVERLOADED', async () => {
+  // A log endpoint that accepts connections and never answers.
+  const sockets: Socket[] = [];
+  const silent = createServer((socket) => sockets.push(socket));
+  await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+  const port = (silent.address() as { port: number }).port;
+  const dir = mkdtempSync(join(tmpdir(), 'acgs-pgc-log-'));
+  const database = createDatabase(`sqlite:${join(dir, 'a.db')}`);
+  await database.migrate('pgc', pgcMigrations);
+  const bus = await LocalEventBus.open(database);
+  try {
+    const log = new DecisionLog(
+      new IntegrityClient(`http://127.0.0.1:${port}`, () => ({}), 2000),
+      new PgcStore(database),
+      bus,
+      pino({ level: 'silent' }),
+      Date.now,
+    );
+    const record: DecisionRecord = ['d', 'allow', 'a'.repeat(64), 'p', 'act', 'c', []];
+    const bundle = { id: 'b'.repeat(64), constitutionHash: 'c'.repeat(64) };
+    const waiting = [
+      log.write(bundle, Array(60_000).fill(record), 'sync'),
+      log.write(bundle, Array(39_000).fill(record), 'sync'),
+    ];
+    for (const w of waiting) w.catch(() => {}); // observed below, after the refusal
+    await assert.rejects(log.write(bundle, Array(2_000).fill(record), 'sync'), (e) => {
+      assert.equal((e as { code: string }).code, 'OVERLOADED');
+      assert.equal((e as { headers: Record<string, string> }).headers['retry-after'], '1');
+      return true;
+    });
+    // The waiting ones fail once the log times out: 503, never an acknowledgement.
+    const settled = await Promise.allSettled(waiting);
+    assert.deepEqual(
+      settled.map((r) =>
+        r.status === 'rejected' ? (r.reason as { status: number }).status : 'acknowledged',
+      ),
+      [503, 503],
+    );
+  } finally {
+    for (const s of sockets) s.destroy();
+    silent.close();
+    await bus.close();
+    await database.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
