@@ -8,6 +8,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { Redis } from 'ioredis';
+import { connect } from 'nats';
 import { fromHex, openCheckpoint, parseVerifierKey, verifyInclusion } from '../../src/merkle/index.js';
 import { loadPolicies } from '../../src/policy/index.js';
 import { api, bearer, loginAsAdmin, TEST_ADMIN_PASSWORD } from '../support/auth-session.js';
@@ -80,6 +82,19 @@ describe('pgc, distributed: two replicas beside auth, integrity and ac on Postgr
     const all = [...replicas, ...processes.values()].filter((p) => p.child.exitCode === null);
     await Promise.all(all.map((p) => p.terminate()));
     await database?.drop();
+    const client = new Redis(redis.url);
+    try {
+      const found = await client.keys(`${run}:*`);
+      if (found.length > 0) await client.del(...found);
+    } finally {
+      client.disconnect();
+    }
+    const connection = await connect({ servers: nats.url });
+    try {
+      await (await connection.jetstreamManager()).streams.delete(run.toUpperCase()).catch(() => undefined);
+    } finally {
+      await connection.close();
+    }
   });
 
   test('an activation through one replica reaches the other within 1 s; decisions from both land in one log', async () => {
