@@ -2,6 +2,7 @@ import { merkleErrors } from './errors.js';
 import {
   binaryToHash,
   EMPTY_ROOT,
+  HASH_SIZE,
   type Hash,
   hashChildrenBinary,
   hashLeafBinary,
@@ -90,6 +91,13 @@ export class CompactRange {
   /** Appends a leaf given its data (hashed as UTF-8): the fast path for entry text. */
   appendData(data: string, onNode?: (id: NodeId, hash: Hash) => void): void {
     this.#append(hashLeafBinary(data), onNode);
+  }
+
+  /** Appends a leaf hash given as a binary string (`hashLeafBinary`), e.g. one hashed in a worker. */
+  appendBinary(leafHash: string): void {
+    if (leafHash.length !== HASH_SIZE)
+      throw merkleErrors.create('LOG_HASH_MALFORMED', 'leaf hash must be 32 bytes');
+    this.#append(leafHash, undefined);
   }
 
   #append(leaf: string, onNode: ((id: NodeId, hash: Hash) => void) | undefined): void {

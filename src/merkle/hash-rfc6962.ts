@@ -71,6 +71,14 @@ export function hashLeafBinary(data: string): string {
   return sha256Binary(`\u0000${data}`);
 }
 
+/**
+ * Leaf hash, as a binary string, of bytes that already begin with the 0x00 leaf prefix (a caller's
+ * scratch buffer: 0x00 ‖ leaf bytes), so no string or copy is made for the hashing.
+ */
+export function hashPrefixedLeafBinary(prefixed: Uint8Array): string {
+  return sha256Binary(prefixed);
+}
+
 /** Interior node hash of two binary-string hashes, as a binary string. */
 export function hashChildrenBinary(left: string, right: string): string {
   latin1Write.call(binaryScratch, left, 1, HASH_SIZE);

@@ -42,6 +42,8 @@ export {
   hashChildren,
   hashEquals,
   hashLeaf,
+  hashLeafBinary,
+  hashPrefixedLeafBinary,
   isHash,
   sha256,
   toHex,
@@ -113,6 +115,7 @@ export {
   verifyNote,
 } from './signed-note.js';
 export {
+  parseEntryLineFast,
   StreamVerifier,
   type StreamVerifierOptions,
   type VerifyIssue,

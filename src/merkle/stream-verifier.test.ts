@@ -3,10 +3,11 @@ import { describe, test } from 'node:test';
 import { signCheckpoint } from './checkpoint-note.js';
 import { CompactRange } from './compact-range.js';
 import { formatExportCheckpoint, formatExportEntry, formatExportHeader } from './export-format.js';
-import { hashLeaf, toHex } from './hash-rfc6962.js';
+import { hashLeaf, hashLeafBinary, toHex } from './hash-rfc6962.js';
 import { encodeLogEntry } from './log-entry.js';
+import { scanLogEntry } from './log-entry-scan.js';
 import { formatVerifierKey, generateSignerKey, type NoteSignerKey, verifierKeyOf } from './note-keys.js';
-import { StreamVerifier, type VerifyIssue } from './stream-verifier.js';
+import { parseEntryLineFast, StreamVerifier, type VerifyIssue } from './stream-verifier.js';
 
 const ORIGIN = 'log.example.org/acgs';
 const key = generateSignerKey(ORIGIN);
@@ -178,6 +179,32 @@ describe('StreamVerifier', () => {
       'line-malformed',
       'line-malformed',
       'line-malformed',
+    ]);
+  });
+
+  test('scannedEntry (hashed and scanned elsewhere) has the effect of entry', () => {
+    const lines = makeExport(40, [0, 16, 40]);
+    // An out-of-order index, a non-canonical entry and an edited one, fed both ways.
+    lines[5] = lines[5]!.replace('"index":3,', '"index":7,');
+    lines[12] = lines[12]!.replace('{\\"payload\\":', '{\\"payload\\": ');
+    lines[30] = lines[30]!.replace('allow', 'alloW');
+    const direct = run(lines);
+    const verifier = new StreamVerifier({ keys: [verifierKeyOf(key)] });
+    const parts = { index: 0, entry: '' };
+    for (const line of lines) {
+      if (!parseEntryLineFast(line, parts)) verifier.line(line);
+      else {
+        verifier.line('');
+        verifier.scannedEntry(parts.index, hashLeafBinary(parts.entry), scanLogEntry(parts.entry));
+      }
+    }
+    const scanned = verifier.finish();
+    assert.deepEqual(scanned, direct);
+    assert.deepEqual(kinds(direct.issues), [
+      'index-mismatch',
+      'entry-malformed',
+      'root-mismatch',
+      'root-mismatch',
     ]);
   });
 

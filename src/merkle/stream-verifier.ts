@@ -121,32 +121,11 @@ export class StreamVerifier {
     else this.checkpoint(parsed.note);
   }
 
-  // Entry lines as formatExportEntry writes them, parsed without building the line object; anything
-  // else (other key order, whitespace) takes the general path.
+  // Entry lines as formatExportEntry writes them skip the general parser.
   #fastEntry(text: string): boolean {
-    // charCodeAt comparisons: String#startsWith with a position is a slow path in V8.
-    const prefix = ENTRY_LINE_PREFIX;
-    for (let i = 0; i < prefix.length; i++) if (text.charCodeAt(i) !== prefix.charCodeAt(i)) return false;
-    let pos = prefix.length;
-    let index = 0;
-    for (let c = text.charCodeAt(pos); c >= 0x30 && c <= 0x39; c = text.charCodeAt(++pos)) {
-      index = index * 10 + c - 0x30;
-    }
-    const digits = pos - prefix.length;
-    if (digits === 0 || digits > 15 || (digits > 1 && text.charCodeAt(prefix.length) === 0x30)) return false;
-    const member = ENTRY_MEMBER;
-    for (let i = 0; i < member.length; i++)
-      if (text.charCodeAt(pos + i) !== member.charCodeAt(i)) return false;
-    const end = text.length;
-    if (text.charCodeAt(end - 1) !== 0x7d || text.charCodeAt(end - 2) !== 0x22) return false;
-    let entry: unknown;
-    try {
-      entry = JSON.parse(text.slice(pos + member.length - 1, -1));
-    } catch {
-      return false;
-    }
-    if (typeof entry !== 'string') return false;
-    this.entry(index, entry);
+    const parsed = FAST_ENTRY;
+    if (!parseEntryLineFast(text, parsed)) return false;
+    this.entry(parsed.index, parsed.entry);
     return true;
   }
 
@@ -189,6 +168,25 @@ export class StreamVerifier {
     }
     // The leaf is hashed as given, so later roots still tell whether the bytes are the logged ones.
     this.#range.appendData(text);
+  }
+
+  /**
+   * Feeds entry `index` already scanned and hashed elsewhere (a worker thread): `problem` is
+   * `scanLogEntry`'s verdict on its text (ignored when `checkEntries` is false) and `leafHash` its
+   * leaf hash as a binary string (`hashLeafBinary`). The same effect as `entry(index, text)`.
+   */
+  scannedEntry(index: number, leafHash: string, problem: string | undefined): void {
+    this.#requireHeader();
+    const expected = this.#range.size;
+    if (index !== expected) {
+      this.#report({ kind: 'index-mismatch', index, expected });
+      this.#markBad(expected);
+    }
+    if (this.#checkEntries && problem !== undefined) {
+      this.#report({ kind: 'entry-malformed', index: expected, message: problem });
+      this.#markBad(expected);
+    }
+    this.#range.appendBinary(leafHash);
   }
 
   /** Feeds a checkpoint note; its size must equal the number of entries fed so far. */
@@ -292,6 +290,39 @@ export class StreamVerifier {
 
 const ENTRY_LINE_PREFIX = '{"kind":"entry","index":';
 const ENTRY_MEMBER = ',"entry":"';
+const FAST_ENTRY = { index: 0, entry: '' };
+
+/**
+ * Parses an entry line exactly as `formatExportEntry` writes it (no other member order, no
+ * whitespace) into `out`, without building the line object; false for any other line, which then
+ * needs `parseExportLine`. `out` is reused by the caller so the hot loop allocates nothing for it.
+ */
+export function parseEntryLineFast(text: string, out: { index: number; entry: string }): boolean {
+  // charCodeAt comparisons: String#startsWith with a position is a slow path in V8.
+  const prefix = ENTRY_LINE_PREFIX;
+  for (let i = 0; i < prefix.length; i++) if (text.charCodeAt(i) !== prefix.charCodeAt(i)) return false;
+  let pos = prefix.length;
+  let index = 0;
+  for (let c = text.charCodeAt(pos); c >= 0x30 && c <= 0x39; c = text.charCodeAt(++pos)) {
+    index = index * 10 + c - 0x30;
+  }
+  const digits = pos - prefix.length;
+  if (digits === 0 || digits > 15 || (digits > 1 && text.charCodeAt(prefix.length) === 0x30)) return false;
+  const member = ENTRY_MEMBER;
+  for (let i = 0; i < member.length; i++) if (text.charCodeAt(pos + i) !== member.charCodeAt(i)) return false;
+  const end = text.length;
+  if (text.charCodeAt(end - 1) !== 0x7d || text.charCodeAt(end - 2) !== 0x22) return false;
+  let entry: unknown;
+  try {
+    entry = JSON.parse(text.slice(pos + member.length - 1, -1));
+  } catch {
+    return false;
+  }
+  if (typeof entry !== 'string') return false;
+  out.index = index;
+  out.entry = entry;
+  return true;
+}
 
 function messageOf(error: unknown): string {
   return error instanceof PlatformError || error instanceof Error ? error.message : String(error);

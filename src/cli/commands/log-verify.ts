@@ -9,7 +9,7 @@
  * (the stored hashes are what the signed root was computed from), so the report names the exact
  * entry. `--stored-hashes` checks every stored hash against the entries in the first pass too.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { PlatformError } from '../../kernel/errors.js';
 import {
@@ -21,6 +21,8 @@ import {
   toHex,
   type VerifyReport,
 } from '../../merkle/index.js';
+import { type EntryLineParts, parseEntryLine, STORED_MEMBER, utf8Slice } from './log-verify-lines.js';
+import { defaultThreads, feedFileThreaded } from './log-verify-threads.js';
 import type { CommandIo } from './policy.js';
 
 export interface VerifyOptions {
@@ -28,6 +30,8 @@ export interface VerifyOptions {
   readonly origin?: string;
   readonly json?: boolean;
   readonly storedHashes?: boolean;
+  /** Worker threads for the per-entry work (0: none); from `--threads`. */
+  readonly threads?: string | number;
 }
 
 /** Where a stored hash disagrees with the entries (found by the second pass or `--stored-hashes`). */
@@ -71,15 +75,6 @@ export function loadTrustedKeys(values: readonly string[]): NoteVerifierKey[] {
   return keys;
 }
 
-// Buffer#utf8Slice skips toString's argument handling; it has shipped since Node 0.x (as the merkle
-// library's latin1Write has). Falls back to toString if it ever goes.
-type Utf8Slice = (this: Buffer, start: number, end: number) => string;
-const utf8Slice: Utf8Slice =
-  (Buffer.prototype as unknown as { utf8Slice?: Utf8Slice }).utf8Slice ??
-  function (this: Buffer, start: number, end: number) {
-    return this.toString('utf8', start, end);
-  };
-
 /**
  * Calls `onLine` for every line of a file, cutting at newline bytes in 1 MiB chunks (a newline byte
  * never occurs inside a multi-byte UTF-8 character) and decoding line by line: readline, or decoding
@@ -115,56 +110,20 @@ export async function forEachLine(file: string, onLine: (line: string) => void):
   }
 }
 
-const STORED_MEMBER = ',"leafHash":"';
-const ENTRY_PREFIX = '{"kind":"entry","index":';
-const ENTRY_MEMBER = ',"entry":"';
+const PARTS: EntryLineParts = { index: 0, entry: '' };
 
 /**
- * Feeds one line to the verifier. Entry lines as `acgs log export` writes them (the v1 line plus the
- * stored hashes) are parsed here, without the stored-hash members, and fed as entries; anything
- * else goes through the verifier's own line parser.
+ * Feeds one line to the verifier: entry lines in either fast form (log-verify-lines.ts) are parsed
+ * here, without the stored-hash members, and fed as entries; anything else goes through the
+ * verifier's own line parser. True when the line was an entry line in a fast form.
  */
 function feedLine(verifier: StreamVerifier, line: string): boolean {
-  const length = line.length;
-  // Stored hashes end the line as `,"leafHash":"<64 hex>"}` or `…,"nodes":[…]}`; other lines skip
-  // the search.
-  const withNodes = line.charCodeAt(length - 2) === 0x5d;
-  if (!withNodes && !line.startsWith(STORED_MEMBER, length - 79)) {
-    verifier.line(line);
-    return false;
-  }
-  const at = withNodes ? line.lastIndexOf(STORED_MEMBER) : length - 79;
-  if (at < 0 || line.charCodeAt(length - 1) !== 0x7d) {
-    verifier.line(line);
-    return false;
-  }
-  for (let i = 0; i < ENTRY_PREFIX.length; i++) {
-    if (line.charCodeAt(i) !== ENTRY_PREFIX.charCodeAt(i)) {
-      verifier.line(line);
-      return false;
-    }
-  }
-  let pos = ENTRY_PREFIX.length;
-  let index = 0;
-  for (let c = line.charCodeAt(pos); c >= 0x30 && c <= 0x39; c = line.charCodeAt(++pos))
-    index = index * 10 + c - 0x30;
-  const digits = pos - ENTRY_PREFIX.length;
-  let entry: unknown;
-  if (digits > 0 && digits <= 15 && !(digits > 1 && line.charCodeAt(ENTRY_PREFIX.length) === 0x30)) {
-    if (line.startsWith(ENTRY_MEMBER, pos)) {
-      try {
-        entry = JSON.parse(line.slice(pos + ENTRY_MEMBER.length - 1, at));
-      } catch {
-        entry = undefined;
-      }
-    }
-  }
-  if (typeof entry !== 'string') {
+  if (!parseEntryLine(line, PARTS)) {
     verifier.line(line);
     return false;
   }
   verifier.line(''); // keeps the verifier's line numbers right (blank lines are skipped)
-  verifier.entry(index, entry);
+  verifier.entry(PARTS.index, PARTS.entry);
   return true;
 }
 
@@ -175,7 +134,7 @@ interface EntryWithStored {
   readonly nodes: readonly string[];
 }
 
-function parseEntryLine(line: string): EntryWithStored | undefined {
+function parseStoredEntryLine(line: string): EntryWithStored | undefined {
   try {
     const value = JSON.parse(line) as Record<string, unknown>;
     if (value.kind !== 'entry' || typeof value.index !== 'number' || typeof value.entry !== 'string')
@@ -205,6 +164,21 @@ function storedProblem(range: CompactRange, line: EntryWithStored): string | und
   return problem;
 }
 
+/** Options of verifyExportFile. */
+export interface VerifyFileOptions {
+  readonly origin?: string;
+  readonly storedHashes?: boolean;
+  /** Worker threads for the per-entry work; 0 keeps it all on this thread. Default: defaultThreads(). */
+  readonly threads?: number;
+  /** Files smaller than this are verified on this thread, where starting workers would cost more. */
+  readonly threadMinBytes?: number;
+  /** Bytes per block handed to a worker (default BLOCK_BYTES); tests make it small. */
+  readonly threadBlockBytes?: number;
+}
+
+/** About 50,000 entry lines: below this, starting workers costs more than they save. */
+export const THREADED_MIN_BYTES = 16 << 20;
+
 /**
  * Verifies an export file (constant memory). With `storedHashes`, every stored hash is checked in the
  * same pass; otherwise they are read only to name the exact entry behind a root mismatch.
@@ -212,20 +186,36 @@ function storedProblem(range: CompactRange, line: EntryWithStored): string | und
 export async function verifyExportFile(
   file: string,
   keys: readonly NoteVerifierKey[],
-  options: { readonly origin?: string; readonly storedHashes?: boolean } = {},
+  options: VerifyFileOptions = {},
 ): Promise<ExportVerification> {
   const verifier = new StreamVerifier(
     options.origin === undefined ? { keys } : { keys, origin: options.origin },
   );
   let mismatch: StoredHashMismatch | undefined;
   const range = options.storedHashes ? CompactRange.empty() : undefined;
-  await forEachLine(file, (line) => {
-    if (!feedLine(verifier, line) || range === undefined) return;
-    const parsed = parseEntryLine(line);
-    if (parsed === undefined || parsed.index !== range.size) return; // the verifier reports those
-    const problem = storedProblem(range, parsed);
-    if (problem !== undefined && mismatch === undefined) mismatch = { index: parsed.index, message: problem };
-  });
+  const threads = options.threads ?? defaultThreads();
+  // --stored-hashes recomputes every node beside the verifier's tree; it stays on this thread.
+  if (
+    threads > 0 &&
+    range === undefined &&
+    statSync(file).size >= (options.threadMinBytes ?? THREADED_MIN_BYTES)
+  ) {
+    await feedFileThreaded(
+      file,
+      verifier,
+      (line) => feedLine(verifier, line),
+      threads,
+      options.threadBlockBytes,
+    );
+  } else
+    await forEachLine(file, (line) => {
+      if (!feedLine(verifier, line) || range === undefined) return;
+      const parsed = parseStoredEntryLine(line);
+      if (parsed === undefined || parsed.index !== range.size) return; // the verifier reports those
+      const problem = storedProblem(range, parsed);
+      if (problem !== undefined && mismatch === undefined)
+        mismatch = { index: parsed.index, message: problem };
+    });
   const report = verifier.finish();
   if (mismatch === undefined && !report.ok) mismatch = await locateChange(file, report);
   return { report, mismatch };
@@ -244,7 +234,7 @@ async function locateChange(file: string, report: VerifyReport): Promise<StoredH
   let found: StoredHashMismatch | undefined;
   await forEachLine(file, (line) => {
     if (found !== undefined || !line.includes(STORED_MEMBER)) return;
-    const parsed = parseEntryLine(line);
+    const parsed = parseStoredEntryLine(line);
     if (parsed === undefined || parsed.index < from || parsed.index >= to) return;
     const leaf = toHex(hashLeaf(parsed.entry));
     if (leaf !== parsed.leafHash) {
@@ -284,11 +274,20 @@ export async function runLogVerify(file: string, options: VerifyOptions, io: Com
     );
     return 2;
   }
+  let threads: number | undefined;
+  if (options.threads !== undefined) {
+    threads = Number(options.threads);
+    if (!Number.isSafeInteger(threads) || threads < 0 || threads > 64) {
+      io.err('acgs log verify: --threads must be an integer from 0 (no worker threads) to 64');
+      return 2;
+    }
+  }
   const started = performance.now();
   const cpuBefore = process.cpuUsage();
   const { report, mismatch } = await verifyExportFile(file, keys, {
     ...(options.origin === undefined ? {} : { origin: options.origin }),
     storedHashes: options.storedHashes === true,
+    ...(threads === undefined ? {} : { threads }),
   });
   const seconds = (performance.now() - started) / 1000;
   const cpu = process.cpuUsage(cpuBefore);

@@ -107,6 +107,10 @@ export function registerLogCommands(program: Command): void {
     )
     .option('--origin <origin>', 'the expected log origin (default: the export header’s)')
     .option('--stored-hashes', 'also check every hash the log stored (leafHash, nodes) against the entries')
+    .option(
+      '--threads <n>',
+      'worker threads for the per-entry work (default: one fewer than the cores, at most 4; 0: none; small files use none)',
+    )
     .option('--json', 'print the full report as JSON')
     .action(async (file: string, options: VerifyOptions) => {
       process.exitCode = await runLogVerify(file, options, processIo);
