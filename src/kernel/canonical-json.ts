@@ -4,10 +4,22 @@
  * Used wherever bytes must be the same for the same value: constitutional hashes, log entries, signed votes.
  */
 export function canonicalJson(value: unknown): string {
-  return serialize(value, '');
+  try {
+    return serialize(value);
+  } catch (error) {
+    if (error instanceof UnencodableValue) {
+      throw new TypeError(`canonicalJson: ${error.message} at ${error.path || '/'}`);
+    }
+    throw error;
+  }
 }
 
-function serialize(value: unknown, path: string): string {
+/** Carries the JSON pointer of an unencodable value out of the recursion (built only on failure). */
+class UnencodableValue extends Error {
+  path = '';
+}
+
+function serialize(value: unknown): string {
   if (value === null) return 'null';
   switch (typeof value) {
     case 'boolean':
@@ -15,23 +27,43 @@ function serialize(value: unknown, path: string): string {
     case 'string':
       return JSON.stringify(value);
     case 'number':
-      if (!Number.isFinite(value)) throw new TypeError(`canonicalJson: non-finite number at ${path || '/'}`);
+      if (!Number.isFinite(value)) throw new UnencodableValue('non-finite number');
       return JSON.stringify(value);
     case 'object': {
       if (Array.isArray(value)) {
-        return `[${value.map((item, i) => serialize(item === undefined ? null : item, `${path}/${i}`)).join(',')}]`;
+        let out = '[';
+        for (let i = 0; i < value.length; i++) {
+          if (i > 0) out += ',';
+          out += member(value[i] === undefined ? null : value[i], String(i));
+        }
+        return `${out}]`;
       }
       const record = value as Record<string, unknown>;
       if (typeof (record as { toJSON?: unknown }).toJSON === 'function') {
-        return serialize((record as { toJSON(): unknown }).toJSON(), path);
+        return serialize((record as { toJSON(): unknown }).toJSON());
       }
-      const keys = Object.keys(record)
-        .filter((key) => record[key] !== undefined)
-        .sort();
-      const members = keys.map((key) => `${JSON.stringify(key)}:${serialize(record[key], `${path}/${key}`)}`);
-      return `{${members.join(',')}}`;
+      const keys = Object.keys(record).sort();
+      let out = '{';
+      let first = true;
+      for (const key of keys) {
+        const item = record[key];
+        if (item === undefined) continue;
+        if (!first) out += ',';
+        first = false;
+        out += `${JSON.stringify(key)}:${member(item, key)}`;
+      }
+      return `${out}}`;
     }
     default:
-      throw new TypeError(`canonicalJson: cannot encode ${typeof value} at ${path || '/'}`);
+      throw new UnencodableValue(`cannot encode ${typeof value}`);
+  }
+}
+
+function member(value: unknown, key: string): string {
+  try {
+    return serialize(value);
+  } catch (error) {
+    if (error instanceof UnencodableValue) error.path = `/${key}${error.path}`;
+    throw error;
   }
 }
