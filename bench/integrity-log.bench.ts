@@ -43,14 +43,7 @@ import type { Database } from '../src/storage/database.js';
 import { createDatabase } from '../src/storage/index.js';
 import { externalService } from '../test/support/external-services.js';
 import { createTemporaryPostgresDatabase } from '../test/support/postgres-database.js';
-import { writeReport } from './support/bench-helpers.js';
-
-function flag(name: string, fallback: number): number {
-  const at = process.argv.indexOf(`--${name}`);
-  const value = at >= 0 ? Number(process.argv[at + 1]) : fallback;
-  if (!Number.isSafeInteger(value) || value <= 0) throw new Error(`--${name} must be a positive integer`);
-  return value;
-}
+import { flag, writeReport } from './support/bench-helpers.js';
 
 const SECONDS = flag('seconds', 5);
 const ENTRIES = flag('entries', 1_000_000);

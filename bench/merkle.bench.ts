@@ -27,13 +27,7 @@ import {
   verifyConsistency,
   verifyInclusion,
 } from '../src/merkle/index.js';
-
-function flag(name: string, fallback: number): number {
-  const at = process.argv.indexOf(`--${name}`);
-  const value = at >= 0 ? Number(process.argv[at + 1]) : fallback;
-  if (!Number.isSafeInteger(value) || value <= 0) throw new Error(`--${name} must be a positive integer`);
-  return value;
-}
+import { flag } from './support/bench-helpers.js';
 
 const ENTRIES = flag('entries', 500_000);
 const LEAVES = flag('leaves', 1_000_000);

@@ -79,6 +79,14 @@ export function cpuSecondsOf(pid: number): number {
 
 const CLOCK_TICKS_PER_SECOND = 100;
 
+/** A positive integer command-line flag (`--name 123`), or `fallback` when absent. */
+export function flag(name: string, fallback: number): number {
+  const at = process.argv.indexOf(`--${name}`);
+  const value = at >= 0 ? Number(process.argv[at + 1]) : fallback;
+  if (!Number.isSafeInteger(value) || value <= 0) throw new Error(`--${name} must be a positive integer`);
+  return value;
+}
+
 export function benchFile(importMetaUrl: string, relative: string): string {
   return join(dirname(fileURLToPath(importMetaUrl)), relative);
 }
