@@ -22,7 +22,7 @@ import {
   TEST_ADMIN_PASSWORD,
   type Tokens,
 } from '../support/auth-session.js';
-import { externalService } from '../support/external-services.js';
+import { distributedServices } from '../support/external-services.js';
 import { freePort, type PlatformProcess, runAcgs, startAcgs } from '../support/platform-process.js';
 import {
   createTemporaryPostgresDatabase,
@@ -30,12 +30,7 @@ import {
   uniqueRunName,
 } from '../support/postgres-database.js';
 
-const [postgres, redis, nats] = await Promise.all([
-  externalService('postgres'),
-  externalService('redis'),
-  externalService('nats'),
-]);
-const skip = postgres.skip || redis.skip || nats.skip;
+const { postgres, redis, nats, skip } = await distributedServices();
 
 describe('auth, distributed: two replicas on one PostgreSQL, Redis and NATS', { skip }, () => {
   let database: TemporaryDatabase;

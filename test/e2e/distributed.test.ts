@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { connect } from 'nats';
 import { SERVICE_NAMES, type ServiceName } from '../../src/kernel/services.js';
-import { externalService } from '../support/external-services.js';
+import { distributedServices } from '../support/external-services.js';
 import { freePort, type PlatformProcess, runAcgs, startAcgs, waitFor } from '../support/platform-process.js';
 import {
   createTemporaryPostgresDatabase,
@@ -15,12 +15,7 @@ import {
   uniqueRunName,
 } from '../support/postgres-database.js';
 
-const [postgres, redis, nats] = await Promise.all([
-  externalService('postgres'),
-  externalService('redis'),
-  externalService('nats'),
-]);
-const skip = postgres.skip || redis.skip || nats.skip;
+const { postgres, redis, nats, skip } = await distributedServices();
 
 describe('distributed mode: eight processes on PostgreSQL, Redis and NATS', { skip }, () => {
   let database: TemporaryDatabase;

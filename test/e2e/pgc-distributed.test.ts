@@ -14,7 +14,7 @@ import { fromHex, openCheckpoint, parseVerifierKey, verifyInclusion } from '../.
 import { loadPolicies } from '../../src/policy/index.js';
 import { api, bearer, loginAsAdmin, TEST_ADMIN_PASSWORD } from '../support/auth-session.js';
 import { EXAMPLE_FILE } from '../support/constitution-fixture.js';
-import { externalService } from '../support/external-services.js';
+import { distributedServices } from '../support/external-services.js';
 import { freePort, type PlatformProcess, runAcgs, startAcgs, waitFor } from '../support/platform-process.js';
 import {
   createTemporaryPostgresDatabase,
@@ -23,12 +23,7 @@ import {
 } from '../support/postgres-database.js';
 
 const POLICY_DIR = fileURLToPath(new URL('../../../examples/constitution/policies', import.meta.url));
-const [postgres, redis, nats] = await Promise.all([
-  externalService('postgres'),
-  externalService('redis'),
-  externalService('nats'),
-]);
-const skip = postgres.skip || redis.skip || nats.skip;
+const { postgres, redis, nats, skip } = await distributedServices();
 
 describe('pgc, distributed: two replicas beside auth, integrity and ac on PostgreSQL, Redis and NATS', {
   skip,

@@ -56,3 +56,18 @@ export async function externalService(name: ExternalServiceName): Promise<Extern
   process.stderr.write(`notice: skipping tests that need ${reason}\n`);
   return { name, url, skip: reason };
 }
+
+/** PostgreSQL, Redis and NATS together, for tests of the distributed mode; `skip` names any missing. */
+export async function distributedServices(): Promise<{
+  readonly postgres: ExternalService;
+  readonly redis: ExternalService;
+  readonly nats: ExternalService;
+  readonly skip: string | false;
+}> {
+  const [postgres, redis, nats] = await Promise.all([
+    externalService('postgres'),
+    externalService('redis'),
+    externalService('nats'),
+  ]);
+  return { postgres, redis, nats, skip: postgres.skip || redis.skip || nats.skip };
+}

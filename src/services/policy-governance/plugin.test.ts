@@ -10,14 +10,10 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import pino from 'pino';
-import { Registry } from 'prom-client';
-import { LocalEventBus } from '../../bus/index.js';
-import { MemoryCacheStore } from '../../cache/memory-cache-store.js';
+import { openTestServiceContext } from '../../../test/support/service-context.js';
 import { loadConfig } from '../../kernel/config.js';
-import { constitutionalHashOf } from '../../kernel/constitutional-hash.js';
 import type { Role } from '../../kernel/roles.js';
 import { SERVICES } from '../../kernel/services.js';
-import { ActiveConstitution } from '../../kit/active-constitution.js';
 import { createServer } from '../../kit/create-server.js';
 import { HttpMetrics } from '../../kit/http-metrics.js';
 import type { Authenticator } from '../../kit/route-auth.js';
@@ -61,23 +57,12 @@ describe('pgc routes', () => {
   let app: FastifyInstance;
 
   before(async () => {
-    for (const [owner, migrations] of [
-      ['ac', constitutionMigrations],
-      ['integrity', integrityMigrations],
-      ['pgc', pgcMigrations],
-    ] as const)
-      await database.migrate(owner, migrations);
-    context = {
-      config: loadConfig({ mode: 'embedded' }, { ACGS_DATA_DIR: dir }),
+    context = await openTestServiceContext(
       database,
-      bus: await LocalEventBus.open(database),
-      cache: new MemoryCacheStore(),
-      logger: pino({ level: 'silent' }),
-      metrics: new Registry(),
-      activeConstitution: new ActiveConstitution(constitutionalHashOf({})),
-      instanceId: 'routes',
-      version: 'test',
-    };
+      dir,
+      { ac: constitutionMigrations, integrity: integrityMigrations, pgc: pgcMigrations },
+      'routes',
+    );
     const ac = createConstitutionalAiService(context);
     const integrity = createIntegrityService(context);
     const pgc = createPolicyGovernanceService(context, {

@@ -11,13 +11,8 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import pino from 'pino';
-import { Registry } from 'prom-client';
-import { LocalEventBus } from '../../../bus/index.js';
-import { MemoryCacheStore } from '../../../cache/memory-cache-store.js';
-import { loadConfig } from '../../../kernel/config.js';
-import { constitutionalHashOf } from '../../../kernel/constitutional-hash.js';
+import { openTestServiceContext } from '../../../../test/support/service-context.js';
 import type { PolicyDecisionReviewData } from '../../../kernel/events.js';
-import { ActiveConstitution } from '../../../kit/active-constitution.js';
 import type { ServiceContext, ServiceModule } from '../../../kit/service-module.js';
 import { loadPolicies } from '../../../policy/index.js';
 import { createDatabase } from '../../../storage/index.js';
@@ -51,20 +46,12 @@ describe('pgc use cases', () => {
   let policies: unknown[];
 
   before(async () => {
-    await database.migrate('ac', constitutionMigrations);
-    await database.migrate('integrity', integrityMigrations);
-    await database.migrate('pgc', pgcMigrations);
-    context = {
-      config: loadConfig({ mode: 'embedded' }, { ACGS_DATA_DIR: dir }),
+    context = await openTestServiceContext(
       database,
-      bus: await LocalEventBus.open(database),
-      cache: new MemoryCacheStore(),
-      logger: pino({ level: 'silent' }),
-      metrics: new Registry(),
-      activeConstitution: new ActiveConstitution(constitutionalHashOf({})),
-      instanceId: 'unit',
-      version: 'test',
-    };
+      dir,
+      { ac: constitutionMigrations, integrity: integrityMigrations, pgc: pgcMigrations },
+      'unit',
+    );
     const ac = createConstitutionalAiService(context);
     integrity = createIntegrityService(context);
     const pgc = createPolicyGovernanceService(context, {
