@@ -393,6 +393,29 @@ describe('EventBus contract', { concurrency: ADAPTERS.length }, () => {
           assert.equal(redelivered.deliveryCount, 2);
         }));
 
+      test('excludeSubjects: matching events under an excluded filter are never delivered', () =>
+        withFixture(async (fixture) => {
+          const bus = await fixture.open();
+          const { deliveries, handler } = recorder();
+          await bus.subscribe(
+            subscribeOptions('all-but-reviews', ['acgs.>'], handler(), {
+              excludeSubjects: ['acgs.pgc.policy.decision.review', 'acgs.ac.noise.>'],
+            }),
+          );
+          const kept = [makeEvent('policy.created'), makeEvent('policy.decision.review.extra', {}, 'pgc')];
+          const skipped = [makeEvent('policy.decision.review', {}, 'pgc'), makeEvent('noise.a.b')];
+          for (const event of [skipped[0]!, kept[0]!, skipped[1]!, kept[1]!]) await bus.publish(event);
+          await until(() => deliveries.length >= 2, 5000, 'two deliveries');
+          await sleep(300);
+          assert.deepEqual(deliveries.map((d) => d.id).sort(), kept.map((e) => e.id).sort());
+          await assert.rejects(
+            bus.subscribe(
+              subscribeOptions('bad-exclusion', ['acgs.>'], handler(), { excludeSubjects: ['a b'] }),
+            ),
+            (error) => busErrors.is(error, 'BUS_SUBJECT_INVALID'),
+          );
+        }));
+
       test("deliverFrom 'new' skips events published before the durable existed; 'all' does not", () =>
         withFixture(async (fixture) => {
           const bus = await fixture.open();

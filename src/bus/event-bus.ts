@@ -18,6 +18,11 @@ export interface SubscribeOptions<Data = unknown> {
   /** Subject filters in NATS syntax: `*` matches one token, a trailing `>` one or more. */
   readonly subjects: readonly string[];
   /**
+   * Subject filters this subscription never receives although `subjects` match them; the bus
+   * skips them before any delivery (no lease, no ack, no handler call).
+   */
+  readonly excludeSubjects?: readonly string[];
+  /**
    * Called once per delivery. The handler must ack; a message not acked within `ackWaitMs` is
    * redelivered, and a handler that throws gets its message redelivered after a short back-off.
    */

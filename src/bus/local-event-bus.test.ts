@@ -128,3 +128,68 @@ test('prune drops events past retention unless a durable still holds them unacke
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('events a consumer does not match cost it no write; after a restart it still gets each match once', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'acgs-bus-cursor-'));
+  const path = join(dir, 'bus.db');
+  const event = (type: string) => ({
+    id: crypto.randomUUID(),
+    type,
+    source: 'ac' as const,
+    time: new Date().toISOString(),
+    data: {},
+  });
+  const storedCursor = async (database: ReturnType<typeof createDatabase>) => {
+    const row = await database
+      .as<{ bus_consumers: { name: string; cursor: number } }>()
+      .selectFrom('bus_consumers')
+      .select('cursor')
+      .where('name', '=', 'picky')
+      .executeTakeFirstOrThrow();
+    return Number(row.cursor);
+  };
+  const seen: string[] = [];
+  const subscribePicky = (bus: LocalEventBus) =>
+    bus.subscribe({
+      durable: 'picky',
+      subjects: ['acgs.ac.wanted'],
+      handler: async (m) => {
+        seen.push(m.event.id);
+        await m.ack();
+      },
+    });
+  let database = createDatabase(path);
+  let bus = await LocalEventBus.open(database);
+  try {
+    await subscribePicky(bus);
+    for (let i = 0; i < 20; i++) await bus.publish(event('other'));
+    await sleep(200);
+    assert.equal(await storedCursor(database), 0, 'twenty unmatched events: no cursor write');
+    for (let i = 0; i < 600; i++) await bus.publish(event('other'));
+    const deadline = Date.now() + 5000;
+    while ((await storedCursor(database)) < 500 && Date.now() < deadline) await sleep(20);
+    assert.ok((await storedCursor(database)) >= 500, 'the stored cursor catches up once it lags a batch');
+    const wanted = event('wanted');
+    await bus.publish(wanted);
+    while (seen.length < 1 && Date.now() < deadline) await sleep(10);
+    assert.deepEqual(seen, [wanted.id]);
+    assert.equal(await storedCursor(database), 621, 'a match stores the cursor');
+    await bus.publish(event('other'));
+    await sleep(100);
+    await bus.close();
+    await database.close();
+
+    database = createDatabase(path);
+    bus = await LocalEventBus.open(database);
+    await subscribePicky(bus);
+    const later = event('wanted');
+    await bus.publish(later);
+    while (seen.length < 2 && Date.now() < deadline) await sleep(10);
+    await sleep(200);
+    assert.deepEqual(seen, [wanted.id, later.id], 'each match once, across the restart');
+  } finally {
+    await bus.close();
+    await database.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

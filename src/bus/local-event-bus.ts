@@ -162,7 +162,8 @@ export class LocalEventBus implements EventBus {
     if (options.subjects.length === 0) {
       throw busErrors.create('BUS_OPTIONS_INVALID', 'A subscription needs at least one subject filter');
     }
-    for (const filter of options.subjects) assertSubjectFilter(filter);
+    for (const filter of [...options.subjects, ...(options.excludeSubjects ?? [])])
+      assertSubjectFilter(filter);
     await this.#ensureConsumer(options.durable, options.subjects, options.deliverFrom ?? 'all');
     const subscription = new LocalSubscription(this.#db, options as SubscribeOptions, {
       lockRows: this.database.dialect === 'postgres',

@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
 import type { EventEnvelope } from '../kernel/events.js';
 import { retryDelayMs } from './bus-subjects.js';
 import { busErrors } from './errors.js';
@@ -29,11 +29,14 @@ export class LocalSubscription implements Subscription {
   readonly durable: string;
   readonly #ackWaitMs: number;
   readonly #concurrency: number;
+  readonly #excluded: readonly string[];
   readonly #running = new Set<Promise<void>>();
   #stopped = false;
   #loop: Promise<void> | undefined;
   #wakeRequested = false;
   #wakeUp: (() => void) | undefined;
+  /** Highest event seq examined by this subscription (may be ahead of the stored cursor). */
+  #scanned = 0;
 
   constructor(
     private readonly db: Kysely<LocalBusTables>,
@@ -43,6 +46,7 @@ export class LocalSubscription implements Subscription {
     this.durable = options.durable;
     this.#ackWaitMs = Math.max(1, options.ackWaitMs ?? 30_000);
     this.#concurrency = Math.max(1, options.concurrency ?? 1);
+    this.#excluded = options.excludeSubjects ?? [];
   }
 
   start(): void {
@@ -71,8 +75,7 @@ export class LocalSubscription implements Subscription {
       try {
         const free = this.#concurrency - this.#running.size;
         if (free > 0) {
-          const more = await this.#dispatch();
-          const claimed = await this.#claim(free);
+          const { more, claimed } = await this.#dispatchAndClaim(free);
           for (const message of claimed) this.#handle(message);
           if (more || claimed.length === free) waitMs = 0;
           else {
@@ -103,94 +106,114 @@ export class LocalSubscription implements Subscription {
     });
   }
 
-  /** Moves events past the consumer's cursor that match its filters into its pending set. */
-  async #dispatch(): Promise<boolean> {
-    return this.db.transaction().execute(async (trx) => {
-      const consumer = await trx
-        .selectFrom('bus_consumers')
-        .select(['cursor', 'subjects'])
-        .where('name', '=', this.durable)
-        // Serialises dispatch between processes on PostgreSQL; SQLite transactions already are.
-        .$if(this.settings.lockRows, (qb) => qb.forUpdate())
-        .executeTakeFirstOrThrow();
-      const events = await trx
-        .selectFrom('bus_events')
-        .select(['seq', 'subject'])
-        .where('seq', '>', consumer.cursor)
-        .orderBy('seq')
-        .limit(DISPATCH_BATCH)
-        .execute();
-      if (events.length === 0) return false;
-      const filters = JSON.parse(consumer.subjects) as string[];
-      const now = Date.now();
-      const matching = events
-        .filter((event) => filters.some((filter) => subjectMatches(filter, event.subject)))
-        .map((event) => ({ consumer: this.durable, seq: Number(event.seq), deliveries: 0, visible_ms: now }));
-      if (matching.length > 0) {
-        await trx
-          .insertInto('bus_pending')
-          .values(matching)
-          .onConflict((oc) => oc.columns(['consumer', 'seq']).doNothing())
-          .execute();
-      }
-      await trx
-        .updateTable('bus_consumers')
-        .set({ cursor: Number(events[events.length - 1]!.seq) })
-        .where('name', '=', this.durable)
-        .execute();
-      return events.length === DISPATCH_BATCH;
+  /**
+   * One transaction: dispatch new events, then lease what is visible. On SQLite a write
+   * transaction costs an fsync, so each pass of the loop costs at most one, and none when no event
+   * matched and nothing was visible.
+   */
+  async #dispatchAndClaim(free: number): Promise<{ more: boolean; claimed: Claimed[] }> {
+    const result = await this.db.transaction().execute(async (trx) => {
+      const dispatched = await this.#dispatch(trx);
+      return { ...dispatched, claimed: await this.#claim(trx, free) };
     });
+    if (result.scanned !== undefined) this.#scanned = Math.max(this.#scanned, result.scanned);
+    return result;
+  }
+
+  /**
+   * Moves events past the consumer's cursor that match its filters into its pending set. Events
+   * that match nothing only move an in-memory cursor (`scanned`, kept once the transaction
+   * commits): storing the cursor would cost a write per publish for every consumer an event is
+   * not for. The stored cursor catches up with the next match or once it lags by a batch; after a
+   * restart the consumer re-examines at most that many events, and matching is deterministic, so
+   * nothing is delivered twice or missed.
+   */
+  async #dispatch(trx: Transaction<LocalBusTables>): Promise<{ more: boolean; scanned?: number }> {
+    const consumer = await trx
+      .selectFrom('bus_consumers')
+      .select(['cursor', 'subjects'])
+      .where('name', '=', this.durable)
+      // Serialises dispatch between processes on PostgreSQL; SQLite transactions already are.
+      .$if(this.settings.lockRows, (qb) => qb.forUpdate())
+      .executeTakeFirstOrThrow();
+    const events = await trx
+      .selectFrom('bus_events')
+      .select(['seq', 'subject'])
+      .where('seq', '>', Math.max(Number(consumer.cursor), this.#scanned))
+      .orderBy('seq')
+      .limit(DISPATCH_BATCH)
+      .execute();
+    if (events.length === 0) return { more: false };
+    const last = Number(events[events.length - 1]!.seq);
+    const filters = JSON.parse(consumer.subjects) as string[];
+    const now = Date.now();
+    const matching = events
+      .filter(
+        (event) =>
+          filters.some((filter) => subjectMatches(filter, event.subject)) &&
+          !this.#excluded.some((filter) => subjectMatches(filter, event.subject)),
+      )
+      .map((event) => ({ consumer: this.durable, seq: Number(event.seq), deliveries: 0, visible_ms: now }));
+    if (matching.length > 0) {
+      await trx
+        .insertInto('bus_pending')
+        .values(matching)
+        .onConflict((oc) => oc.columns(['consumer', 'seq']).doNothing())
+        .execute();
+    }
+    if (matching.length > 0 || last - Number(consumer.cursor) >= DISPATCH_BATCH) {
+      await trx.updateTable('bus_consumers').set({ cursor: last }).where('name', '=', this.durable).execute();
+    }
+    return { more: events.length === DISPATCH_BATCH, scanned: last };
   }
 
   /** Leases up to `limit` visible messages for `ackWaitMs`; a lease another subscriber won is skipped. */
-  async #claim(limit: number): Promise<Claimed[]> {
-    return this.db.transaction().execute(async (trx) => {
-      const now = Date.now();
-      const candidates = await trx
-        .selectFrom('bus_pending')
-        .select(['seq', 'deliveries'])
+  async #claim(trx: Transaction<LocalBusTables>, limit: number): Promise<Claimed[]> {
+    const now = Date.now();
+    const candidates = await trx
+      .selectFrom('bus_pending')
+      .select(['seq', 'deliveries'])
+      .where('consumer', '=', this.durable)
+      .where('visible_ms', '<=', now)
+      .orderBy('seq')
+      .limit(limit)
+      .execute();
+    const won: { seq: number; deliveries: number }[] = [];
+    for (const candidate of candidates) {
+      const result = await trx
+        .updateTable('bus_pending')
+        .set({ deliveries: candidate.deliveries + 1, visible_ms: now + this.#ackWaitMs })
         .where('consumer', '=', this.durable)
-        .where('visible_ms', '<=', now)
-        .orderBy('seq')
-        .limit(limit)
-        .execute();
-      const won: { seq: number; deliveries: number }[] = [];
-      for (const candidate of candidates) {
-        const result = await trx
-          .updateTable('bus_pending')
-          .set({ deliveries: candidate.deliveries + 1, visible_ms: now + this.#ackWaitMs })
+        .where('seq', '=', candidate.seq)
+        .where('deliveries', '=', candidate.deliveries)
+        .executeTakeFirst();
+      if (result.numUpdatedRows > 0n)
+        won.push({ seq: Number(candidate.seq), deliveries: candidate.deliveries + 1 });
+    }
+    if (won.length === 0) return [];
+    const events = await trx
+      .selectFrom('bus_events')
+      .select(['seq', 'subject', 'envelope'])
+      .where(
+        'seq',
+        'in',
+        won.map((w) => w.seq),
+      )
+      .execute();
+    const bySeq = new Map(events.map((event) => [Number(event.seq), event]));
+    const claimed: Claimed[] = [];
+    for (const { seq, deliveries } of won) {
+      const event = bySeq.get(seq);
+      if (event === undefined) {
+        // The event row is gone (deleted by hand): nothing to deliver.
+        await trx
+          .deleteFrom('bus_pending')
           .where('consumer', '=', this.durable)
-          .where('seq', '=', candidate.seq)
-          .where('deliveries', '=', candidate.deliveries)
-          .executeTakeFirst();
-        if (result.numUpdatedRows > 0n)
-          won.push({ seq: Number(candidate.seq), deliveries: candidate.deliveries + 1 });
-      }
-      if (won.length === 0) return [];
-      const events = await trx
-        .selectFrom('bus_events')
-        .select(['seq', 'subject', 'envelope'])
-        .where(
-          'seq',
-          'in',
-          won.map((w) => w.seq),
-        )
-        .execute();
-      const bySeq = new Map(events.map((event) => [Number(event.seq), event]));
-      const claimed: Claimed[] = [];
-      for (const { seq, deliveries } of won) {
-        const event = bySeq.get(seq);
-        if (event === undefined) {
-          // The event row is gone (deleted by hand): nothing to deliver.
-          await trx
-            .deleteFrom('bus_pending')
-            .where('consumer', '=', this.durable)
-            .where('seq', '=', seq)
-            .execute();
-        } else claimed.push({ seq, deliveries, subject: event.subject, envelope: event.envelope });
-      }
-      return claimed;
-    });
+          .where('seq', '=', seq)
+          .execute();
+      } else claimed.push({ seq, deliveries, subject: event.subject, envelope: event.envelope });
+    }
+    return claimed;
   }
 
   async #nextVisibleMs(): Promise<number | undefined> {

@@ -142,7 +142,8 @@ export class NatsEventBus implements EventBus {
     if (options.subjects.length === 0) {
       throw busErrors.create('BUS_OPTIONS_INVALID', 'A subscription needs at least one subject filter');
     }
-    for (const filter of options.subjects) assertSubjectFilter(filter);
+    for (const filter of [...options.subjects, ...(options.excludeSubjects ?? [])])
+      assertSubjectFilter(filter);
     const clientSideFilter = await this.#ensureConsumer(options);
     let consumer: Consumer;
     try {
@@ -152,6 +153,7 @@ export class NatsEventBus implements EventBus {
     }
     const subscription = new NatsSubscription(consumer, this.nc, options as SubscribeOptions, {
       clientSideFilter,
+      excluded: options.excludeSubjects ?? [],
       fromWire: (subject) => this.#fromWire(subject),
       onStop: (s) => this.#subscriptions.delete(s),
     });
@@ -290,6 +292,8 @@ function atLeast(version: string, major: number, minor: number): boolean {
 
 interface NatsSubscriptionSettings {
   readonly clientSideFilter: readonly string[] | undefined;
+  /** `excludeSubjects`: acked unseen (JetStream filters cannot exclude). */
+  readonly excluded: readonly string[];
   readonly fromWire: (subject: string) => string;
   readonly onStop: (subscription: NatsSubscription) => void;
 }
@@ -356,7 +360,10 @@ class NatsSubscription implements Subscription {
   #handle(raw: JsMsg): void {
     const subject = this.settings.fromWire(raw.subject);
     const filters = this.settings.clientSideFilter;
-    if (filters && !filters.some((filter) => subjectMatches(filter, subject))) {
+    if (
+      (filters && !filters.some((filter) => subjectMatches(filter, subject))) ||
+      this.settings.excluded.some((filter) => subjectMatches(filter, subject))
+    ) {
       raw.ack();
       return;
     }

@@ -1,6 +1,7 @@
 import { join, resolve } from 'node:path';
 import type { Subscription } from '../../bus/event-bus.js';
 import { systemClock } from '../../kernel/clock.js';
+import { EVENT_TYPES, subjectOf } from '../../kernel/events.js';
 import { SERVICES } from '../../kernel/services.js';
 import type { ServiceContext, ServiceModule } from '../../kit/service-module.js';
 import { integrityErrors } from './errors.js';
@@ -25,6 +26,15 @@ export const SIGNING_KEY_FILE = 'integrity-log-signing.key';
 
 /** How many bus events the intake appends at once: they share group commits. */
 const INTAKE_CONCURRENCY = 64;
+
+/**
+ * Events the intake does not log: they announce something already in the log and name its entry
+ * (a `policy.decision.review` carries the leaf hash and index of the decision entry it comes
+ * from), so logging them again would only double the log's write load on the enforcement path.
+ */
+export const INTAKE_EXCLUDED_SUBJECTS = [
+  subjectOf({ source: 'pgc', type: EVENT_TYPES.policyDecisionReview }),
+] as const;
 
 /**
  * Builds the Integrity service: the Merkle log (group-committing sequencer, signed checkpoints,
@@ -73,6 +83,7 @@ export function createIntegrityService(context: ServiceContext): IntegrityServic
       subscription = await context.bus.subscribe({
         durable: INTAKE_CONSUMER,
         subjects: ['acgs.>'],
+        excludeSubjects: INTAKE_EXCLUDED_SUBJECTS,
         concurrency: INTAKE_CONCURRENCY,
         handler: createEventRecorder(deps, context.metrics, context.logger),
       });

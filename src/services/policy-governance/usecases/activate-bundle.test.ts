@@ -186,6 +186,16 @@ describe('pgc use cases', () => {
         [1, 2].map((i) => [batch.decisions[i]!.decision_id, batch.decisions[i]!.position]),
       );
       assert.match(event.reviews[0]!.requestDigest, /^[0-9a-f]{64}$/);
+      // The intake logs the decision entry, not the announcement that points at it.
+      await new Promise((r) => setTimeout(r, 300));
+      const logged = await database
+        .as<{ integrity_log_entries: { entry: string } }>()
+        .selectFrom('integrity_log_entries')
+        .select('entry')
+        .execute();
+      const types = logged.map((row) => (JSON.parse(row.entry) as { type: string }).type);
+      assert.ok(types.includes('policy.decision'));
+      assert.ok(!types.includes('policy.decision.review'), `logged: ${[...new Set(types)].join(', ')}`);
     } finally {
       await subscription.stop();
     }
