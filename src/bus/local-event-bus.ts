@@ -24,7 +24,7 @@ export interface LocalEventBusOptions {
 const DEFAULT_RETENTION_MS = 7 * 24 * 3600 * 1000;
 
 /** Buses sharing one Database object wake each other's subscribers on publish. */
-const neighbours = new WeakMap<Database, Set<() => void>>();
+const neighbours = new WeakMap<Database, Set<(subject: string) => void>>();
 
 /**
  * The embedded-mode event bus: in-process delivery, persisted in the platform's own database
@@ -54,8 +54,8 @@ const neighbours = new WeakMap<Database, Set<() => void>>();
  */
 export class LocalEventBus implements EventBus {
   readonly #subscriptions = new Set<LocalSubscription>();
-  readonly #wakeAll = () => {
-    for (const subscription of this.#subscriptions) subscription.wake();
+  readonly #wakeAll = (subject: string) => {
+    for (const subscription of this.#subscriptions) subscription.wake(subject);
   };
   #closed = false;
   /** Concurrent publishes share one insert transaction. */
@@ -153,7 +153,7 @@ export class LocalEventBus implements EventBus {
     } catch (cause) {
       throw busErrors.create('BUS_UNAVAILABLE', `Event ${event.id} could not be stored`, { cause });
     }
-    for (const wake of neighbours.get(this.database) ?? []) wake();
+    for (const wake of neighbours.get(this.database) ?? []) wake(subject);
   }
 
   async subscribe<Data = unknown>(options: SubscribeOptions<Data>): Promise<Subscription> {

@@ -53,7 +53,12 @@ export class LocalSubscription implements Subscription {
     this.#loop = this.#run();
   }
 
-  wake(): void {
+  /**
+   * Runs the delivery loop now. A publish passes its subject: a subscription it cannot be for
+   * stays asleep (its poll still covers filters changed by another process).
+   */
+  wake(subject?: string): void {
+    if (subject !== undefined && !this.#wants(subject)) return;
     this.#wakeRequested = true;
     this.#wakeUp?.();
   }
@@ -66,6 +71,13 @@ export class LocalSubscription implements Subscription {
     const timer = new Promise<void>((resolve) => setTimeout(resolve, this.settings.closeTimeoutMs).unref());
     await Promise.race([Promise.allSettled([...this.#running]), timer]);
     this.settings.onStop(this);
+  }
+
+  #wants(subject: string): boolean {
+    return (
+      this.options.subjects.some((filter) => subjectMatches(filter, subject)) &&
+      !this.#excluded.some((filter) => subjectMatches(filter, subject))
+    );
   }
 
   async #run(): Promise<void> {
