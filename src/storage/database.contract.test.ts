@@ -360,6 +360,33 @@ describe('SQLite durability settings', () => {
   });
 });
 
+describe('SQLite statement reuse', () => {
+  test('the same SQL runs while a stream of it is open, and after the schema changes', async () => {
+    const database = createDatabase('sqlite::memory:');
+    try {
+      await sql`create table t (n integer)`.execute(database.db);
+      await sql`insert into t values (1), (2), (3)`.execute(database.db);
+      const db = database.as<{ t: { n: number } }>();
+      const query = () => db.selectFrom('t').select('n').orderBy('n');
+      const streamed: number[] = [];
+      for await (const row of query().stream()) {
+        streamed.push(row.n);
+        // The cached statement is busy iterating: this run needs a fresh one.
+        assert.deepEqual(
+          (await query().execute()).map((r) => r.n),
+          [1, 2, 3],
+        );
+      }
+      assert.deepEqual(streamed, [1, 2, 3]);
+      await sql`alter table t add column m integer default 7`.execute(database.db);
+      const all = sql<{ n: number; m: number }>`select * from t order by n`;
+      assert.deepEqual((await all.execute(database.db)).rows[0], { n: 1, m: 7 });
+    } finally {
+      await database.close();
+    }
+  });
+});
+
 describe('PostgreSQL outage', () => {
   test('ping rejects quickly with STORAGE_UNAVAILABLE when nothing listens', async () => {
     const database = createDatabase('postgres://postgres@127.0.0.1:1/acgs', { pingTimeoutMs: 1500 });

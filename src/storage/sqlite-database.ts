@@ -1,7 +1,13 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import { type DialectAdapter, Kysely, SqliteAdapter, SqliteDialect } from 'kysely';
+import {
+  type DialectAdapter,
+  Kysely,
+  type SqliteDatabase as KyselySqliteDatabase,
+  SqliteAdapter,
+  SqliteDialect,
+} from 'kysely';
 import { storageErrors } from './errors.js';
 import { KyselyDatabase } from './kysely-database.js';
 
@@ -66,7 +72,39 @@ export class SqliteDatabase extends KyselyDatabase {
         cause,
       });
     }
-    const db = new Kysely<unknown>({ dialect: new AcgsSqliteDialect({ database: sqlite }) });
+    const db = new Kysely<unknown>({
+      dialect: new AcgsSqliteDialect({ database: cachingStatements(sqlite) }),
+    });
     return new SqliteDatabase(db, options.pingTimeoutMs ?? 2000, path);
   }
+}
+
+/** Most prepared statements kept per connection (the platform issues a few hundred distinct ones). */
+const STATEMENT_CACHE_SIZE = 1000;
+
+/**
+ * Kysely prepares every query anew; compiling SQL costs more than running the small statements
+ * the platform issues, so statements are kept by their SQL text (least recently used first out).
+ * A statement still iterating (a streamed query) is busy and cannot be reused: a fresh one is
+ * prepared for that call.
+ */
+function cachingStatements(sqlite: BetterSqlite3.Database): KyselySqliteDatabase {
+  const statements = new Map<string, BetterSqlite3.Statement>();
+  return {
+    close: () => sqlite.close(),
+    prepare(sqlText: string) {
+      const cached = statements.get(sqlText);
+      if (cached !== undefined && !cached.busy) {
+        statements.delete(sqlText);
+        statements.set(sqlText, cached);
+        return cached;
+      }
+      const statement = sqlite.prepare(sqlText);
+      if (cached === undefined) {
+        if (statements.size >= STATEMENT_CACHE_SIZE) statements.delete(statements.keys().next().value!);
+        statements.set(sqlText, statement);
+      }
+      return statement;
+    },
+  };
 }
