@@ -14,6 +14,16 @@ export interface LogAppendRequest {
   readonly key?: string;
 }
 
+/** How an append should be committed. */
+export interface LogAppendOptions {
+  /**
+   * The caller has already gathered concurrent work into this append (the PGC's decision log
+   * does): the log commits it at once instead of first letting the event loop's turn bring more
+   * appends. Only the in-process log acts on it; over HTTP each request is its own turn anyway.
+   */
+  readonly gathered?: boolean;
+}
+
 /** A durable append: the entry's index and leaf hash (hex). */
 export interface LogAppendReceipt {
   readonly index: number;
@@ -58,7 +68,7 @@ export type InclusionQuery =
  */
 export interface IntegrityContract {
   /** Resolves once the entry is durable in the log. */
-  append(entry: LogAppendRequest): Promise<LogAppendReceipt>;
+  append(entry: LogAppendRequest, options?: LogAppendOptions): Promise<LogAppendReceipt>;
   latestCheckpoint(): Promise<LogCheckpointView>;
   inclusionProof(query: InclusionQuery): Promise<InclusionProofView>;
   consistencyProof(from: number, to: number): Promise<ConsistencyProofView>;

@@ -3,6 +3,7 @@ import type {
   InclusionProofView,
   InclusionQuery,
   IntegrityContract,
+  LogAppendOptions,
   LogAppendReceipt,
   LogAppendRequest,
   LogCheckpointView,
@@ -21,8 +22,8 @@ import { readLatestCheckpoint } from './usecases/read-checkpoint.js';
 export class InProcessIntegrity implements IntegrityContract {
   constructor(private readonly deps: LogDeps) {}
 
-  async append(entry: LogAppendRequest): Promise<LogAppendReceipt> {
-    const { index, leafHash } = await appendEntry(this.deps, entry);
+  async append(entry: LogAppendRequest, options: LogAppendOptions = {}): Promise<LogAppendReceipt> {
+    const { index, leafHash } = await appendEntry(this.deps, entry, options);
     return { index, leafHash };
   }
 

@@ -186,6 +186,36 @@ for (const dialect of dialects) {
   });
 }
 
+describe('LogSequencer commit timing (SQLite)', () => {
+  test('a gathered append commits within the turn; a plain one first lets the turn bring more', async () => {
+    const db = await dialects[0]!.open();
+    const store = createLogStore(db.database);
+    const sequencer = sequencerOf(store, new SingleProcessLease(), await identityFor(store, db.dir));
+    try {
+      await sequencer.start();
+      const turnEnded = () => {
+        let ended = false;
+        setImmediate(() => {
+          ended = true;
+        });
+        return () => ended;
+      };
+      let ended = turnEnded();
+      await sequencer.append(entry(1), null, { gathered: true });
+      assert.equal(ended(), false, 'committed before the turn ended');
+      ended = turnEnded();
+      const plain = sequencer.append(entry(2), null);
+      const sameTurn = sequencer.append(entry(3), null);
+      const [a, b] = await Promise.all([plain, sameTurn]);
+      assert.equal(ended(), true, 'waited for the turn');
+      assert.deepEqual([a.index, b.index], [1, 2]);
+    } finally {
+      await sequencer.stop();
+      await db.close();
+    }
+  });
+});
+
 describe('LogSequencer key rotation', () => {
   test('with two signing keys every checkpoint carries both signatures; either key alone verifies it', async () => {
     const db = await dialects[0]!.open();

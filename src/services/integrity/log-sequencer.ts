@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { Clock } from '../../kernel/clock.js';
+import type { LogAppendOptions } from '../../kernel/contracts/integrity.js';
 import { PlatformError } from '../../kernel/errors.js';
 import {
   CompactRange,
@@ -143,7 +144,7 @@ export class LogSequencer {
    * Appends canonical entry text. Resolves once the entry is durable in the log; `key` (an event id or
    * idempotency key) makes a repeated append return the first one's receipt.
    */
-  append(entry: string, key: string | null): Promise<AppendResult> {
+  append(entry: string, key: string | null, options: LogAppendOptions = {}): Promise<AppendResult> {
     if (this.#stopping) return Promise.reject(stopped());
     if (!this.#leader) return this.#handOver(entry, key);
     if (this.#queue.length >= this.options.maxQueue) {
@@ -157,16 +158,21 @@ export class LogSequencer {
     return new Promise<AppendResult>((resolve, reject) => {
       this.#queue.push({ entry, key, resolve, reject });
       this.metrics.queued.set(this.#queue.length);
-      this.#kick();
+      this.#kick(options.gathered !== true);
     });
   }
 
   // ---- sequencing ----------------------------------------------------------------------------
 
-  #kick(): void {
+  /**
+   * Starts the loop unless it runs. By default it first lets the rest of the event loop's turn
+   * run (setImmediate), so appends from other requests handled in the same turn join the batch;
+   * a `gathered` append starts it at once, since its caller already batched.
+   */
+  #kick(gather = true): void {
     if (this.#running || !this.#leader) return;
     this.#running = true;
-    this.#loop = new Promise<void>((resolve) => setImmediate(resolve))
+    this.#loop = (gather ? new Promise<void>((resolve) => setImmediate(resolve)) : Promise.resolve())
       .then(() => this.#drain())
       .catch((error: unknown) => this.logger.error({ err: error }, 'integrity: sequencer loop failed'));
   }

@@ -105,11 +105,15 @@ class Coalescer {
     }
     this.#queued += pending.records.length;
     this.#queue.push(pending);
-    if (!this.#writing) void this.#drain();
+    if (this.#writing) return;
+    // Gather the event loop's turn: decisions from every request handled in it share the first
+    // write, which the log then commits at once (`gathered`). Starting on the first decision would
+    // write it alone and leave the rest of the turn for a write that waits a turn more.
+    this.#writing = true;
+    setImmediate(() => void this.#drain());
   }
 
   async #drain(): Promise<void> {
-    this.#writing = true;
     try {
       while (this.#queue.length > 0) {
         let n = 0;
@@ -245,12 +249,10 @@ export class DecisionLog {
     await Promise.all(
       entries.map(async ({ entry, members }) => {
         try {
-          const receipt = await this.integrity.append({
-            type: entry.type,
-            source: entry.source,
-            payload: entry.payload,
-            time: entry.time,
-          });
+          const receipt = await this.integrity.append(
+            { type: entry.type, source: entry.source, payload: entry.payload, time: entry.time },
+            { gathered: true },
+          );
           await this.#announce(entry, members, receipt.leafHash, receipt.index);
           for (const m of members)
             m.pending.resolve({

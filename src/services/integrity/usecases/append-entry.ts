@@ -1,12 +1,7 @@
-import type { LogAppendRequest } from '../../../kernel/contracts/integrity.js';
+import { canonicalJson } from '../../../kernel/canonical-json.js';
+import type { LogAppendOptions, LogAppendRequest } from '../../../kernel/contracts/integrity.js';
 import { commonErrors } from '../../../kernel/errors.js';
-import {
-  encodeLogEntry,
-  type JsonValue,
-  logEntryProblem,
-  merkleErrors,
-  toHex,
-} from '../../../merkle/index.js';
+import { type JsonValue, logEntryProblem, merkleErrors, toHex } from '../../../merkle/index.js';
 import type { LogDeps } from '../log-deps.js';
 
 export interface AppendOutcome {
@@ -30,7 +25,11 @@ function pointerOf(problem: string): string {
  * Encodes the entry canonically (RFC 8785; LOG_ENTRY_MALFORMED when it is not a valid entry) and
  * appends it; resolves once it is durable.
  */
-export async function appendEntry(deps: LogDeps, request: LogAppendRequest): Promise<AppendOutcome> {
+export async function appendEntry(
+  deps: LogDeps,
+  request: LogAppendRequest,
+  options: LogAppendOptions = {},
+): Promise<AppendOutcome> {
   if (request.key !== undefined && !KEY_PATTERN.test(request.key)) {
     throw commonErrors.create('VALIDATION_FAILED', 'key must be 1–200 printable ASCII characters', {
       errors: [{ pointer: '/body/key', detail: 'must be 1–200 printable ASCII characters' }],
@@ -48,7 +47,8 @@ export async function appendEntry(deps: LogDeps, request: LogAppendRequest): Pro
       errors: [{ pointer: pointerOf(problem), detail: problem }],
     });
   }
-  const entry = encodeLogEntry(candidate);
-  const result = await deps.sequencer.append(entry, request.key ?? null);
+  // Checked above: encode without encodeLogEntry's second walk over the payload.
+  const entry = canonicalJson(candidate);
+  const result = await deps.sequencer.append(entry, request.key ?? null, options);
   return { index: result.index, leafHash: toHex(result.leafHash), fresh: result.fresh };
 }

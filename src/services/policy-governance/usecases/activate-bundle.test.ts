@@ -159,6 +159,19 @@ describe('pgc use cases', () => {
     assert.equal(typeof batch.log_receipt.index, 'number');
   });
 
+  test('decisions made in the same turn share one log entry, at consecutive positions', async () => {
+    const options = { explain: false, mode: 'sync' as const, caller: 'unit' };
+    const answers = await Promise.all(
+      [refund(10), refund(20), refund(30), refund(40)].map((r) => decideOne(deps, r, options)),
+    );
+    assert.equal(new Set(answers.map((a) => a.log_receipt.leaf_hash)).size, 1, 'one entry');
+    assert.deepEqual(
+      answers.map((a) => a.log_receipt.position),
+      [0, 1, 2, 3],
+    );
+    assert.ok(answers.every((a) => a.log_receipt.index === answers[0]!.log_receipt.index));
+  });
+
   test('review decisions are announced once per log entry, with their positions and receipt', async () => {
     const seen: PolicyDecisionReviewData[] = [];
     const subscription = await context.bus.subscribe<PolicyDecisionReviewData>({
