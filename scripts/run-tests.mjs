@@ -61,8 +61,9 @@ function runPhase(phase) {
       const lines = buffered.split('\n');
       buffered = lines.pop() ?? '';
       for (const line of lines) {
-        const match = /^ℹ (pass|fail|skipped) (\d+)$/.exec(line.trim());
-        if (match) counts[match[1]] = Number(match[2]);
+        // A cancelled test (one whose promise never settled) is a failure too.
+        const match = /^ℹ (pass|fail|cancelled|skipped) (\d+)$/.exec(line.trim());
+        if (match) counts[match[1] === 'cancelled' ? 'fail' : match[1]] += Number(match[2]);
       }
     });
     child.on('exit', (code) => resolve({ code: code ?? 1, counts }));
