@@ -161,8 +161,8 @@ export class DecisionLog {
 
   /**
    * Logs decisions made by one bundle; resolves with the receipt of the first one once they are
-   * durable and, when some were `review`, once `policy.decision.review` is on the bus (one event
-   * per entry, for every review decision in it).
+   * durable and, when one of them is `review`, once `policy.decision.review` is on the bus (one
+   * event per entry, for every review decision in it).
    */
   write(
     bundle: { readonly id: string; readonly constitutionHash: string },
@@ -248,23 +248,18 @@ export class DecisionLog {
     const entries = this.#entriesOf(group);
     await Promise.all(
       entries.map(async ({ entry, members }) => {
+        let receipt: Awaited<ReturnType<IntegrityContract['append']>>;
         try {
-          const receipt = await this.integrity.append(
+          receipt = await this.integrity.append(
             { type: entry.type, source: entry.source, payload: entry.payload, time: entry.time },
             { gathered: true },
           );
-          await this.#announce(entry, members, receipt.leafHash, receipt.index);
-          for (const m of members)
-            m.pending.resolve({
-              leaf_hash: receipt.leafHash,
-              index: receipt.index,
-              mode: 'sync',
-              position: m.position,
-            });
         } catch (error) {
           const refused = notLogged(error);
           for (const m of members) m.pending.reject(refused);
+          return;
         }
+        await this.#answer(entry, members, receipt.leafHash, receipt.index, 'sync');
       }),
     );
   }
@@ -294,18 +289,37 @@ export class DecisionLog {
       return;
     }
     await Promise.all(
-      entries.map(async ({ entry, members }, i) => {
-        try {
-          await this.#announce(entry, members, hashes[i]!, null);
-          for (const m of members)
-            m.pending.resolve({ leaf_hash: hashes[i]!, index: null, mode: 'async', position: m.position });
-        } catch (error) {
-          const refused = notLogged(error);
-          for (const m of members) m.pending.reject(refused);
-        }
-      }),
+      entries.map(({ entry, members }, i) => this.#answer(entry, members, hashes[i]!, null, 'async')),
     );
     this.#scheduleDrain();
+  }
+
+  /**
+   * Answers the decisions of one durable entry: requests without a review decision at once, the
+   * others once the entry's `policy.decision.review` is on the bus (503 if the bus refuses it),
+   * so an allow or deny never waits for an announcement it is not part of.
+   */
+  async #answer(
+    entry: DecisionEntry,
+    members: readonly { readonly pending: Pending; readonly position: number }[],
+    leafHash: string,
+    index: number | null,
+    mode: LogMode,
+  ): Promise<void> {
+    const receipt = (position: number): LogReceipt => ({ leaf_hash: leafHash, index, mode, position });
+    const announced: (typeof members)[number][] = [];
+    for (const m of members) {
+      if (m.pending.reviews.length === 0) m.pending.resolve(receipt(m.position));
+      else announced.push(m);
+    }
+    if (announced.length === 0) return;
+    try {
+      await this.#announce(entry, announced, leafHash, index);
+      for (const m of announced) m.pending.resolve(receipt(m.position));
+    } catch (error) {
+      const refused = notLogged(error);
+      for (const m of announced) m.pending.reject(refused);
+    }
   }
 
   // Drain a little later rather than at once: under load one drain then moves many entries, and

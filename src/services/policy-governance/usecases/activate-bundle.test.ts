@@ -12,6 +12,7 @@ import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import pino from 'pino';
 import { openTestServiceContext } from '../../../../test/support/service-context.js';
+import type { EventBus } from '../../../bus/event-bus.js';
 import type { PolicyDecisionReviewData } from '../../../kernel/events.js';
 import type { ServiceContext, ServiceModule } from '../../../kit/service-module.js';
 import { loadPolicies } from '../../../policy/index.js';
@@ -20,7 +21,7 @@ import { createConstitutionalAiService } from '../../constitutional-ai/service.j
 import { constitutionMigrations } from '../../constitutional-ai/store.js';
 import { createIntegrityService } from '../../integrity/service.js';
 import { integrityMigrations } from '../../integrity/store.js';
-import { DecisionLog } from '../decision-log.js';
+import { DecisionLog, type DecisionRecord, type ReviewItem } from '../decision-log.js';
 import { pgcErrors } from '../errors.js';
 import type { PgcDeps } from '../pgc-deps.js';
 import { createPolicyGovernanceService } from '../service.js';
@@ -211,6 +212,72 @@ describe('pgc use cases', () => {
       assert.ok(!types.includes('policy.decision.review'), `logged: ${[...new Set(types)].join(', ')}`);
     } finally {
       await subscription.stop();
+    }
+  });
+
+  test('an allow sharing an entry with a review is answered without waiting for the announcement; a refused announcement is 503 for the review only', async () => {
+    let release: (() => void) | undefined;
+    let refuse = false;
+    const gatedBus: EventBus = {
+      publish: async (event) => {
+        await new Promise<void>((r) => {
+          release = r;
+        });
+        if (refuse) throw new Error('bus away');
+        await context.bus.publish(event);
+      },
+      subscribe: (options) => context.bus.subscribe(options),
+      ping: () => context.bus.ping(),
+      close: async () => {},
+    };
+    const log = new DecisionLog(
+      integrity.contract,
+      new PgcStore(database),
+      gatedBus,
+      pino({ level: 'silent' }),
+      Date.now,
+    );
+    const bundle = deps.active.require();
+    const record = (id: string, decision: string): DecisionRecord => [
+      id,
+      decision,
+      'a'.repeat(64),
+      'agent-1',
+      'issue_refund',
+      'unit',
+      [],
+    ];
+    const review = (id: string): ReviewItem => ({
+      offset: 0,
+      decisionId: id,
+      principalId: 'agent-1',
+      actionType: 'issue_refund',
+      requestDigest: 'a'.repeat(64),
+      matched: [],
+      reasons: [],
+      obligations: [],
+    });
+    for (const outcome of ['announced', 'refused'] as const) {
+      refuse = outcome === 'refused';
+      let reviewSettled = false;
+      const allow = log.write(bundle, [record(`a-${outcome}`, 'allow')], 'sync');
+      const held = log.write(bundle, [record(`r-${outcome}`, 'review')], 'sync', [review(`r-${outcome}`)]);
+      held.then(
+        () => {
+          reviewSettled = true;
+        },
+        () => {
+          reviewSettled = true;
+        },
+      );
+      const allowed = await allow;
+      assert.equal(typeof allowed.index, 'number');
+      assert.equal(reviewSettled, false, 'the review waits for the bus');
+      for (let i = 0; i < 100 && release === undefined; i++) await new Promise((r) => setTimeout(r, 5));
+      release!();
+      release = undefined;
+      if (outcome === 'announced') assert.equal((await held).leaf_hash, allowed.leaf_hash);
+      else await assert.rejects(held, (e) => (e as { status: number }).status === 503);
     }
   });
 
