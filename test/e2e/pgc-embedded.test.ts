@@ -4,7 +4,7 @@
  * log), 2 (hot swap under load) and 4 (bad input: right problem+json, nothing logged).
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -567,6 +567,50 @@ describe('pgc embedded', () => {
     );
     assert.equal(noKey.code, 1);
     assert.match(noKey.stderr, /--api-key .*ACGS_ADMIN_PASSWORD/);
+  });
+
+  test('acgs bundle: create from a directory and activate, list, active; each problem named with its exit code', () => {
+    const env = { ACGS_TOKEN: admin.authorization!.slice('Bearer '.length), ACGS_URL: url };
+    const created = runAcgs(['bundle', 'create', POLICY_DIR, '--activate'], env);
+    assert.equal(created.code, 0, created.stderr);
+    const id = /bundle ([0-9a-f]{64})/.exec(created.stdout)?.[1];
+    assert.ok(id, created.stdout);
+    assert.match(created.stdout, new RegExp(`activated bundle ${id}  generation \\d+`));
+    const active = runAcgs(['bundle', 'active'], env);
+    assert.equal(active.code, 0, active.stderr);
+    assert.ok(active.stdout.startsWith(id), active.stdout);
+    const listed = runAcgs(['bundle', 'list', '--limit', '50'], env);
+    assert.equal(listed.code, 0, listed.stderr);
+    assert.match(listed.stdout, new RegExp(`^${id}  `, 'm'));
+
+    const noToken = runAcgs(['bundle', 'list'], { ...env, ACGS_TOKEN: '' });
+    assert.equal(noToken.code, 2);
+    assert.match(noToken.stderr, /needs the bearer token of a policy author or admin/);
+    const notDir = runAcgs(['bundle', 'create', join(dataDir, 'no-such-dir')], env);
+    assert.equal(notDir.code, 2);
+    assert.match(notDir.stderr, /is not a directory/);
+    const unparsable = runAcgs(
+      ['bundle', 'create', fileURLToPath(new URL('../../../examples/policies-broken', import.meta.url))],
+      env,
+    );
+    assert.equal(unparsable.code, 1);
+    assert.match(unparsable.stderr, /not-yaml\.yaml:\d+:\d+: /);
+    assert.match(unparsable.stderr, /nothing was sent/);
+    const unknown = runAcgs(['bundle', 'activate', '0'.repeat(64)], env);
+    assert.equal(unknown.code, 1);
+    assert.match(unknown.stderr, /404 PGC_BUNDLE_NOT_FOUND/);
+    assert.equal(runAcgs(['bundle', 'activate', 'abc'], env).code, 2);
+
+    // A policy the constitution's vocabulary refuses: the platform's error points at its file.
+    const dir = join(dataDir, 'off-vocabulary');
+    mkdirSync(dir);
+    writeFileSync(
+      join(dir, 'odd.yaml'),
+      'policies:\n  - id: odd.unknown-attribute\n    principles: [customer-care]\n    target: { actions: [issue_refund] }\n    condition: context.no_such_attribute == 1\n    effect: deny\n',
+    );
+    const refused = runAcgs(['bundle', 'create', dir], env);
+    assert.equal(refused.code, 1, refused.stdout);
+    assert.match(refused.stderr, /odd\.yaml:2:\d+: policy odd\.unknown-attribute/);
   });
 
   test('activation refuses a bundle that fails a scenario, naming it', async () => {

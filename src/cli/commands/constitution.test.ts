@@ -186,7 +186,7 @@ describe('acgs constitution', () => {
   it('publish: refuses without a token (2) and reports an unreachable platform (1)', async () => {
     const io = capture();
     assert.equal(await runConstitutionPublish(EXAMPLE_FILE, {}, io, {}), 2);
-    assert.match(io.stderr[0]!, /needs an admin token/);
+    assert.match(io.stderr[0]!, /needs the bearer token of an admin/);
     const io2 = capture();
     assert.equal(
       await runConstitutionPublish(EXAMPLE_FILE, { url: 'http://127.0.0.1:9', token: 't' }, io2, {}),

@@ -14,6 +14,7 @@ import {
   type ParsedConstitution,
   parseConstitutionText,
 } from '../../services/constitutional-ai/constitution-text.js';
+import { callPlatform } from './platform-http.js';
 import type { CommandIo } from './policy.js';
 
 const processIo: CommandIo = {
@@ -156,34 +157,25 @@ export async function runConstitutionPublish(
 ): Promise<number> {
   const parsed = await load(file, io);
   if (typeof parsed === 'number' || !parsed.ok) return typeof parsed === 'number' ? parsed : 1;
-  const token = options.token ?? env.ACGS_TOKEN;
-  if (token === undefined || token === '') {
-    io.err('acgs constitution publish: needs an admin token (--token or ACGS_TOKEN)');
-    return 2;
-  }
-  const base = options.url ?? env.ACGS_URL ?? 'http://127.0.0.1:8080';
   const path = options.draft === true ? '/api/v1/constitution/drafts' : '/api/v1/constitution/bootstrap';
-  const text = await readFile(file, 'utf8');
-  let response: Response;
-  try {
-    response = await fetch(new URL(path, base), {
+  const answer = await callPlatform(
+    'acgs constitution publish',
+    {
+      ...(options.url === undefined ? {} : { url: options.url }),
+      ...(options.token === undefined ? {} : { token: options.token }),
+    },
+    {
       method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-      body: JSON.stringify({ yaml: text }),
-      signal: AbortSignal.timeout(30_000),
-    });
-  } catch (error) {
-    io.err(`acgs constitution publish: ${base} did not answer (${(error as Error).message})`);
-    return 1;
-  }
-  const body = (await response.json().catch(() => ({}))) as Record<string, unknown>;
-  if (!response.ok) {
-    io.err(
-      `acgs constitution publish: ${response.status} ${String(body.code ?? '')}: ${String(body.detail ?? '')}`,
-    );
-    for (const e of (body.errors as FieldError[] | undefined) ?? []) io.err(`  ${formatError(e, file)}`);
-    return response.status === 401 || response.status === 403 ? 2 : 1;
-  }
+      path,
+      tokenOf: 'an admin',
+      body: { yaml: await readFile(file, 'utf8') },
+      describeError: (e) => `  ${formatError(e, file)}`,
+    },
+    io,
+    env,
+  );
+  if (!answer.ok) return answer.exitCode;
+  const body = answer.body;
   if (options.draft === true)
     io.out(`draft ${String(body.id)} revision ${String(body.revision)} hash ${String(body.hash)}`);
   else io.out(`published version ${String(body.number)} hash ${String(body.hash)}`);

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { registerApiKeyCommands } from './apikey.js';
+import { registerBundleCommands } from './bundle.js';
 import { registerConstitutionCommands } from './constitution.js';
 import { registerLoadTestCommand } from './loadtest.js';
 import { registerLogCommands } from './log.js';
@@ -17,6 +18,7 @@ export function registerCommands(program: Command): void {
   registerMigrateCommand(program);
   registerPolicyCommands(program);
   registerConstitutionCommands(program);
+  registerBundleCommands(program);
   registerLogCommands(program);
   registerUserCommands(program);
   registerApiKeyCommands(program);
