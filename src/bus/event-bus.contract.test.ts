@@ -393,6 +393,49 @@ describe('EventBus contract', { concurrency: ADAPTERS.length }, () => {
           assert.equal(redelivered.deliveryCount, 2);
         }));
 
+      test('ephemeral: starts at new events; once stopped its consumer and unacked messages are gone', () =>
+        withFixture(async (fixture) => {
+          const bus = await fixture.open();
+          await bus.publish(makeEvent('before'));
+          const first = recorder('first');
+          const held: string[] = [];
+          const subscription = await bus.subscribe(
+            subscribeOptions(
+              'per-process',
+              ['acgs.>'],
+              async (message) => {
+                if (message.event.type === 'unacked') held.push(message.event.id);
+                else await first.handler()(message);
+              },
+              { ephemeral: true, deliverFrom: 'all' },
+            ),
+          );
+          const seen = makeEvent('seen');
+          await bus.publish(seen);
+          await bus.publish(makeEvent('unacked'));
+          await until(() => first.deliveries.length >= 1 && held.length >= 1, 5000, 'deliveries');
+          assert.deepEqual(
+            first.deliveries.map((d) => d.id),
+            [seen.id],
+            'started at new events',
+          );
+          await subscription.stop();
+          await bus.publish(makeEvent('while-stopped'));
+          const second = recorder('second');
+          await bus.subscribe(
+            subscribeOptions('per-process', ['acgs.>'], second.handler(), { ephemeral: true }),
+          );
+          const after = makeEvent('after');
+          await bus.publish(after);
+          await until(() => second.deliveries.length >= 1, 5000, 'delivery after restart');
+          await sleep(ACK_WAIT_MS + 300);
+          assert.deepEqual(
+            second.deliveries.map((d) => d.id),
+            [after.id],
+            "a new consumer: neither the stopped one's unacked message nor events published while stopped",
+          );
+        }));
+
       test('excludeSubjects: matching events under an excluded filter are never delivered', () =>
         withFixture(async (fixture) => {
           const bus = await fixture.open();

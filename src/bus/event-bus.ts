@@ -41,7 +41,17 @@ export interface SubscribeOptions<Data = unknown> {
    * keeps its position whatever this says.
    */
   readonly deliverFrom?: 'all' | 'new';
+  /**
+   * A consumer for this subscription alone, e.g. a per-process broadcast that every replica must
+   * see: it starts at new events (whatever `deliverFrom` says), is deleted when the subscription
+   * stops, and is removed by the bus once idle for `EPHEMERAL_IDLE_MS` when its process died
+   * without stopping it.
+   */
+  readonly ephemeral?: boolean;
 }
+
+/** How long an ephemeral consumer whose process is gone outlives it (ms). */
+export const EPHEMERAL_IDLE_MS = 15 * 60_000;
 
 export interface Subscription {
   readonly durable: string;

@@ -20,6 +20,8 @@ export interface LocalBusTables {
     /** Highest event seq already examined for this consumer. */
     cursor: number;
     created_ms: number;
+    /** Ephemeral consumers: removed once this passes unrefreshed (null: durable). */
+    expires_ms: number | null;
   };
   /** Messages a consumer has not acked yet; a row leaves on ack. */
   bus_pending: {
@@ -67,6 +69,11 @@ export function localBusMigrations(dialect: SqlDialect): Record<string, Migratio
           .on('bus_pending')
           .columns(['consumer', 'visible_ms'])
           .execute();
+      },
+    },
+    '0002_ephemeral_consumers': {
+      async up(db: Kysely<unknown>) {
+        await db.schema.alterTable('bus_consumers').addColumn('expires_ms', 'bigint').execute();
       },
     },
   };

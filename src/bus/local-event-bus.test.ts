@@ -193,3 +193,49 @@ test('events a consumer does not match cost it no write; after a restart it stil
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('an ephemeral consumer whose process died is removed once expired, with its messages', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'acgs-bus-ephemeral-'));
+  const database = createDatabase(join(dir, 'bus.db'));
+  const bus = await LocalEventBus.open(database);
+  try {
+    const db = database.as<{
+      bus_consumers: {
+        name: string;
+        subjects: string;
+        cursor: number;
+        created_ms: number;
+        expires_ms: number | null;
+      };
+      bus_pending: { consumer: string; seq: number; deliveries: number; visible_ms: number };
+    }>();
+    // As a crashed process leaves them: an ephemeral consumer past its expiry holding a message,
+    // one not yet expired, and a durable.
+    const now = Date.now();
+    await db
+      .insertInto('bus_consumers')
+      .values([
+        { name: 'dead', subjects: '["acgs.>"]', cursor: 0, created_ms: now, expires_ms: now - 1 },
+        { name: 'alive', subjects: '["acgs.>"]', cursor: 0, created_ms: now, expires_ms: now + 60_000 },
+        { name: 'durable', subjects: '["acgs.>"]', cursor: 0, created_ms: now, expires_ms: null },
+      ])
+      .execute();
+    await db
+      .insertInto('bus_pending')
+      .values({ consumer: 'dead', seq: 1, deliveries: 1, visible_ms: now })
+      .execute();
+    await bus.prune();
+    const names = (await db.selectFrom('bus_consumers').select('name').orderBy('name').execute()).map(
+      (r) => r.name,
+    );
+    assert.deepEqual(names, ['alive', 'durable']);
+    assert.equal(
+      (await db.selectFrom('bus_pending').select('seq').where('consumer', '=', 'dead').execute()).length,
+      0,
+    );
+  } finally {
+    await bus.close();
+    await database.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

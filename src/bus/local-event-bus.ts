@@ -3,7 +3,7 @@ import { type EventEnvelope, subjectOf } from '../kernel/events.js';
 import type { Database } from '../storage/database.js';
 import { assertDurableName, assertEventSubject, assertSubjectFilter } from './bus-subjects.js';
 import { busErrors } from './errors.js';
-import type { EventBus, SubscribeOptions, Subscription } from './event-bus.js';
+import { EPHEMERAL_IDLE_MS, type EventBus, type SubscribeOptions, type Subscription } from './event-bus.js';
 import { GroupCommit } from './group-commit.js';
 import { type LocalBusTables, localBusMigrations } from './local-bus-schema.js';
 import { LocalSubscription } from './local-subscription.js';
@@ -101,22 +101,23 @@ export class LocalEventBus implements EventBus {
     await database.migrate('bus', localBusMigrations(database.dialect));
     const bus = new LocalEventBus(database, options);
     const retentionMs = options.retentionMs ?? DEFAULT_RETENTION_MS;
-    if (Number.isFinite(retentionMs)) {
-      await bus.prune();
-      bus.#pruneTimer = setInterval(
-        () => void bus.prune().catch(() => {}),
-        Math.max(1000, Math.min(retentionMs / 10, 3600_000)),
-      );
-      bus.#pruneTimer.unref();
-    }
+    await bus.prune();
+    bus.#pruneTimer = setInterval(
+      () => void bus.prune().catch(() => {}),
+      Math.max(1000, Math.min(retentionMs / 10, EPHEMERAL_IDLE_MS)),
+    );
+    bus.#pruneTimer.unref();
     return bus;
   }
 
   /**
-   * Deletes events older than `retentionMs` that no durable holds unacked; returns how many.
-   * Runs on open and then periodically (every tenth of the retention, at most hourly).
+   * Removes ephemeral consumers whose process died (unrefreshed for EPHEMERAL_IDLE_MS), then
+   * deletes events older than `retentionMs` that no consumer holds unacked; returns how many
+   * events. Runs on open and then periodically (every tenth of the retention, at least every
+   * EPHEMERAL_IDLE_MS).
    */
   async prune(now = Date.now()): Promise<number> {
+    await this.#removeExpiredConsumers(now);
     const retentionMs = this.options.retentionMs ?? DEFAULT_RETENTION_MS;
     if (!Number.isFinite(retentionMs)) return 0;
     const result = await this.#db
@@ -133,6 +134,17 @@ export class LocalEventBus implements EventBus {
       )
       .executeTakeFirst();
     return Number(result.numDeletedRows);
+  }
+
+  /** Ephemeral consumers whose process stopped refreshing them (it died): gone, with their messages. */
+  async #removeExpiredConsumers(now: number): Promise<void> {
+    const expired = await this.#db
+      .selectFrom('bus_consumers')
+      .select('name')
+      .where('expires_ms', 'is not', null)
+      .where('expires_ms', '<', now)
+      .execute();
+    for (const { name } of expired) await this.#removeConsumer(name);
   }
 
   get #db(): Kysely<LocalBusTables> {
@@ -164,13 +176,25 @@ export class LocalEventBus implements EventBus {
     }
     for (const filter of [...options.subjects, ...(options.excludeSubjects ?? [])])
       assertSubjectFilter(filter);
-    await this.#ensureConsumer(options.durable, options.subjects, options.deliverFrom ?? 'all');
+    const ephemeral = options.ephemeral === true;
+    await this.#ensureConsumer(
+      options.durable,
+      options.subjects,
+      ephemeral ? 'new' : (options.deliverFrom ?? 'all'),
+      ephemeral,
+    );
     const subscription = new LocalSubscription(this.#db, options as SubscribeOptions, {
       lockRows: this.database.dialect === 'postgres',
       pollIntervalMs: this.options.pollIntervalMs ?? 1000,
       closeTimeoutMs: this.options.closeTimeoutMs ?? 5000,
       ack: (seq) => this.#acks.submit({ consumer: options.durable, seq }),
       onStop: (s) => this.#subscriptions.delete(s),
+      ...(ephemeral
+        ? {
+            keepAlive: () => this.#extendEphemeral(options.durable),
+            remove: () => this.#removeConsumer(options.durable),
+          }
+        : {}),
     });
     this.#subscriptions.add(subscription);
     subscription.start();
@@ -194,10 +218,26 @@ export class LocalEventBus implements EventBus {
     await Promise.all([...this.#subscriptions].map((subscription) => subscription.stop()));
   }
 
+  async #extendEphemeral(name: string): Promise<void> {
+    await this.#db
+      .updateTable('bus_consumers')
+      .set({ expires_ms: Date.now() + EPHEMERAL_IDLE_MS })
+      .where('name', '=', name)
+      .execute();
+  }
+
+  async #removeConsumer(name: string): Promise<void> {
+    await this.#db.transaction().execute(async (trx) => {
+      await trx.deleteFrom('bus_pending').where('consumer', '=', name).execute();
+      await trx.deleteFrom('bus_consumers').where('name', '=', name).execute();
+    });
+  }
+
   async #ensureConsumer(
     name: string,
     subjects: readonly string[],
     deliverFrom: 'all' | 'new',
+    ephemeral: boolean,
   ): Promise<void> {
     const filters = JSON.stringify([...subjects].sort());
     await this.#db.transaction().execute(async (trx) => {
@@ -216,7 +256,13 @@ export class LocalEventBus implements EventBus {
             : undefined;
         await trx
           .insertInto('bus_consumers')
-          .values({ name, subjects: filters, cursor: Number(last?.seq ?? 0), created_ms: Date.now() })
+          .values({
+            name,
+            subjects: filters,
+            cursor: Number(last?.seq ?? 0),
+            created_ms: Date.now(),
+            expires_ms: ephemeral ? Date.now() + EPHEMERAL_IDLE_MS : null,
+          })
           .onConflict((oc) => oc.column('name').doNothing())
           .execute();
       } else if (existing.subjects !== filters) {

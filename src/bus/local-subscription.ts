@@ -3,7 +3,7 @@ import type { EventEnvelope } from '../kernel/events.js';
 import { retryDelayMs } from './bus-subjects.js';
 import { busErrors } from './errors.js';
 import type { BusMessage, SubscribeOptions, Subscription } from './event-bus.js';
-import { subjectMatches } from './event-bus.js';
+import { EPHEMERAL_IDLE_MS, subjectMatches } from './event-bus.js';
 import type { LocalBusTables } from './local-bus-schema.js';
 
 /** Events examined per dispatch transaction. */
@@ -22,6 +22,10 @@ export interface SubscriptionSettings {
   readonly closeTimeoutMs: number;
   readonly ack: (seq: number) => Promise<void>;
   readonly onStop: (subscription: LocalSubscription) => void;
+  /** Ephemeral consumers: keeps the consumer from expiring (called every third of its idle time). */
+  readonly keepAlive?: () => Promise<void>;
+  /** Ephemeral consumers: deletes the consumer and its messages once the subscription stopped. */
+  readonly remove?: () => Promise<void>;
 }
 
 /** One subscriber's delivery loop: hand new events to the consumer, claim visible ones, run handlers. */
@@ -70,6 +74,8 @@ export class LocalSubscription implements Subscription {
     await this.#loop;
     const timer = new Promise<void>((resolve) => setTimeout(resolve, this.settings.closeTimeoutMs).unref());
     await Promise.race([Promise.allSettled([...this.#running]), timer]);
+    // Unreachable database: the consumer expires instead (LocalEventBus.prune).
+    await this.settings.remove?.().catch(() => {});
     this.settings.onStop(this);
   }
 
@@ -81,8 +87,13 @@ export class LocalSubscription implements Subscription {
   }
 
   async #run(): Promise<void> {
+    let keptAliveMs = Date.now();
     while (!this.#stopped) {
       this.#wakeRequested = false;
+      if (this.settings.keepAlive && Date.now() - keptAliveMs >= EPHEMERAL_IDLE_MS / 3) {
+        keptAliveMs = Date.now();
+        await this.settings.keepAlive().catch(() => {});
+      }
       let waitMs = this.settings.pollIntervalMs;
       try {
         const free = this.#concurrency - this.#running.size;

@@ -18,7 +18,7 @@ import { type EventEnvelope, subjectOf } from '../kernel/events.js';
 import { assertDurableName, assertEventSubject, assertSubjectFilter, retryDelayMs } from './bus-subjects.js';
 import { busErrors } from './errors.js';
 import type { BusMessage, EventBus, SubscribeOptions, Subscription } from './event-bus.js';
-import { subjectMatches } from './event-bus.js';
+import { EPHEMERAL_IDLE_MS, subjectMatches } from './event-bus.js';
 
 export interface NatsEventBusOptions {
   /** One or more `nats://host:port` URLs (credentials may be given in the URL). */
@@ -156,6 +156,13 @@ export class NatsEventBus implements EventBus {
       excluded: options.excludeSubjects ?? [],
       fromWire: (subject) => this.#fromWire(subject),
       onStop: (s) => this.#subscriptions.delete(s),
+      ...(options.ephemeral === true
+        ? {
+            remove: async () => {
+              await this.jsm.consumers.delete(this.stream, options.durable);
+            },
+          }
+        : {}),
     });
     this.#subscriptions.add(subscription);
     subscription.start();
@@ -208,7 +215,12 @@ export class NatsEventBus implements EventBus {
           durable_name: options.durable,
           ack_policy: AckPolicy.Explicit,
           ack_wait: ackWait,
-          deliver_policy: options.deliverFrom === 'new' ? DeliverPolicy.New : DeliverPolicy.All,
+          deliver_policy:
+            options.deliverFrom === 'new' || options.ephemeral === true
+              ? DeliverPolicy.New
+              : DeliverPolicy.All,
+          // The server removes an ephemeral consumer whose process died without deleting it.
+          ...(options.ephemeral === true ? { inactive_threshold: nanos(EPHEMERAL_IDLE_MS) } : {}),
           max_deliver: -1,
           max_ack_pending: 10_000,
           ...filter,
@@ -296,6 +308,8 @@ interface NatsSubscriptionSettings {
   readonly excluded: readonly string[];
   readonly fromWire: (subject: string) => string;
   readonly onStop: (subscription: NatsSubscription) => void;
+  /** Ephemeral consumers: deletes the consumer once the subscription stopped. */
+  readonly remove?: () => Promise<void>;
 }
 
 /** One subscriber's pull loop: fetch as many messages as there are free handler slots. */
@@ -330,6 +344,8 @@ class NatsSubscription implements Subscription {
     await this.#loop;
     const timer = new Promise<void>((resolve) => setTimeout(resolve, 5000).unref());
     await Promise.race([Promise.allSettled([...this.#running]), timer]);
+    // Unreachable server: the consumer's inactive threshold removes it instead.
+    await this.settings.remove?.().catch(() => {});
     this.settings.onStop(this);
   }
 

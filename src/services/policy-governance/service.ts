@@ -73,12 +73,13 @@ export function createPolicyGovernanceService(
       await deps.signer();
       await sync();
       deps.log.start();
-      // A durable per process: the bus shares a durable's deliveries between its subscribers, and
-      // every replica must see every activation (docs/enforcement.md: cleanup of stale ones).
+      // A consumer per process: the bus shares a consumer's deliveries between its subscribers,
+      // and every replica must see every activation. Ephemeral: gone when the process stops, and
+      // removed by the bus when the process died without stopping.
       subscription = await context.bus.subscribe({
         durable: `pgc-bundles-${context.instanceId}`,
         subjects: [subjectOf({ source: 'pgc', type: EVENT_TYPES.policyBundleActivated })],
-        deliverFrom: 'new',
+        ephemeral: true,
         handler: async (message) => {
           await syncActiveBundle(deps);
           await message.ack();
