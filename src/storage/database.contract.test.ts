@@ -372,7 +372,10 @@ describe('SQLite statement reuse', () => {
       for await (const row of query().stream()) streamed.push(row.n);
       assert.deepEqual(streamed, [1, 2, 3]);
       for await (const row of query().stream()) if (row.n === 1) break; // leaves the statement mid-way
-      assert.deepEqual((await query().execute()).map((r) => r.n), [1, 2, 3]);
+      assert.deepEqual(
+        (await query().execute()).map((r) => r.n),
+        [1, 2, 3],
+      );
       await sql`alter table t add column m integer default 7`.execute(database.db);
       const all = sql<{ n: number; m: number }>`select * from t order by n`;
       assert.deepEqual((await all.execute(database.db)).rows[0], { n: 1, m: 7 });
