@@ -33,6 +33,7 @@ export const EVENT_TYPES = {
   // Policy Governance Compiler (payloads below).
   policyBundleActivated: 'policy.bundle.activated',
   policyDecisionReview: 'policy.decision.review',
+  policySigningKeyRotated: 'policy.signing-key.rotated',
 } as const;
 
 export function subjectOf(event: Pick<EventEnvelope, 'source' | 'type'>): string {

@@ -569,7 +569,7 @@ describe('pgc embedded', () => {
     assert.match(noKey.stderr, /--api-key .*ACGS_ADMIN_PASSWORD/);
   });
 
-  test('acgs bundle: create from a directory and activate, list, active; each problem named with its exit code', () => {
+  test('acgs bundle: create from a directory and activate, list, active, rotate-key; each problem named with its exit code', async () => {
     const env = { ACGS_TOKEN: admin.authorization!.slice('Bearer '.length), ACGS_URL: url };
     const created = runAcgs(['bundle', 'create', POLICY_DIR, '--activate'], env);
     assert.equal(created.code, 0, created.stderr);
@@ -582,6 +582,19 @@ describe('pgc embedded', () => {
     const listed = runAcgs(['bundle', 'list', '--limit', '50'], env);
     assert.equal(listed.code, 0, listed.stderr);
     assert.match(listed.stdout, new RegExp(`^${id}  `, 'm'));
+
+    // Rotation: the new key is published beside the old one, and the bundle the old key signed
+    // still activates.
+    const rotated = runAcgs(['bundle', 'rotate-key'], env);
+    assert.equal(rotated.code, 0, rotated.stderr);
+    const newKeyId = /signing key ([0-9a-f]{16}) /.exec(rotated.stdout)?.[1];
+    assert.ok(newKeyId, rotated.stdout);
+    const published = await api(url, 'GET', '/api/v1/policies/bundles/public-key', {});
+    assert.equal(published.body.keyId, newKeyId);
+    assert.ok((published.body.keys as { keyId: string }[]).length >= 2);
+    const again = runAcgs(['bundle', 'activate', id], env);
+    assert.equal(again.code, 0, again.stderr);
+    assert.equal(runAcgs(['bundle', 'rotate-key'], { ...env, ACGS_TOKEN: '' }).code, 2);
 
     const noToken = runAcgs(['bundle', 'list'], { ...env, ACGS_TOKEN: '' });
     assert.equal(noToken.code, 2);

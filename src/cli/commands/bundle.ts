@@ -1,5 +1,5 @@
 /**
- * `acgs bundle create|activate|list|active`: policy bundles on a running platform
+ * `acgs bundle create|activate|list|active|rotate-key`: policy bundles on a running platform
  * (docs/enforcement.md). `create <dir>` reads the policy files, stops at the first file that does
  * not parse (file:line:column), and snapshots them for the active constitution; without a
  * directory it snapshots the platform's drafts. The platform checks the policies against the
@@ -178,6 +178,26 @@ export async function runBundleActive(
   return 0;
 }
 
+export async function runBundleRotateKey(
+  target: PlatformTarget = {},
+  io: CommandIo = processIo,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<number> {
+  const answer = await callPlatform(
+    'acgs bundle rotate-key',
+    target,
+    { method: 'POST', path: '/api/v1/policies/bundles/signing-key/rotate', tokenOf: 'an admin' },
+    io,
+    env,
+  );
+  if (!answer.ok) return answer.exitCode;
+  const rotated = answer.body as { keyId: string; publicKey: string; previousKeyId: string };
+  io.out(
+    `signing key ${rotated.keyId} (public key ${rotated.publicKey}); ${rotated.previousKeyId} now only verifies`,
+  );
+  return 0;
+}
+
 function positiveInteger(value: string): number {
   const parsed = /^\d+$/.test(value) ? Number(value) : Number.NaN;
   if (!Number.isSafeInteger(parsed) || parsed < 1 || parsed > 500)
@@ -228,6 +248,14 @@ export function registerBundleCommands(program: Command): void {
     .option('--token <token>', TARGET_HELP.token)
     .action(async (options: PlatformTarget & { limit?: number }) => {
       process.exitCode = await runBundleList(options);
+    });
+  bundle
+    .command('rotate-key')
+    .description('a new bundle-signing key signs from now on; earlier keys keep verifying their bundles')
+    .option('--url <url>', TARGET_HELP.url)
+    .option('--token <token>', TARGET_HELP.token)
+    .action(async (options: PlatformTarget) => {
+      process.exitCode = await runBundleRotateKey(options);
     });
   bundle
     .command('active')

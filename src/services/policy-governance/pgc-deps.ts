@@ -17,8 +17,11 @@ export interface PgcDeps {
   readonly bundles: BundleCache;
   readonly log: DecisionLog;
   readonly metrics: DecisionMetrics;
-  /** The bundle signing key (opened on first use). */
-  signer(): Promise<BundleSigner>;
+  /**
+   * The bundle keys (opened on first use); `reload` reads them again, for a key another replica
+   * added by a rotation.
+   */
+  signer(reload?: boolean): Promise<BundleSigner>;
   readonly constitution: ConstitutionContract;
   readonly bus: EventBus;
   readonly clock: Clock;

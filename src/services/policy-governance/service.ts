@@ -42,7 +42,8 @@ export function createPolicyGovernanceService(
     bundles: new BundleCache(),
     log: new DecisionLog(contracts.integrity, store, context.bus, logger, systemClock.now),
     metrics,
-    signer: () => {
+    signer: (reload = false) => {
+      if (reload) signer = undefined;
       signer ??= BundleSigner.open(store, systemClock.now()).catch((error: unknown) => {
         signer = undefined;
         throw error;

@@ -323,15 +323,47 @@ export class PgcStore {
 
   // The signing key
 
-  async signingKey(): Promise<StoredSigningKey | undefined> {
-    const row = await this.db
+  /** Every signing key, newest first: the newest signs, all of them verify. */
+  async signingKeys(): Promise<(StoredSigningKey & { readonly createdAt: string })[]> {
+    const rows = await this.db
       .selectFrom('pgc_signing_keys')
       .selectAll()
-      .where('id', '=', 'primary')
-      .executeTakeFirst();
-    return row === undefined
-      ? undefined
-      : { privateKey: row.private_key, publicKey: row.public_key, keyId: row.key_id };
+      .orderBy('created_ms', 'desc')
+      .orderBy('id', 'desc')
+      .execute();
+    return rows.map((row) => ({
+      privateKey: row.private_key,
+      publicKey: row.public_key,
+      keyId: row.key_id,
+      createdAt: iso(row.created_ms),
+    }));
+  }
+
+  async signingKey(): Promise<StoredSigningKey | undefined> {
+    return (await this.signingKeys())[0];
+  }
+
+  /**
+   * Adds a key that signs from now on (a rotation); earlier keys stay for verification. Its
+   * creation time is after every stored key's, so it is the newest even within one millisecond.
+   */
+  async addSigningKey(key: StoredSigningKey, nowMs: number): Promise<void> {
+    await this.db.transaction().execute(async (trx) => {
+      const newest = await trx
+        .selectFrom('pgc_signing_keys')
+        .select((eb) => eb.fn.max('created_ms').as('ms'))
+        .executeTakeFirst();
+      await trx
+        .insertInto('pgc_signing_keys')
+        .values({
+          id: key.keyId,
+          private_key: key.privateKey,
+          public_key: key.publicKey,
+          key_id: key.keyId,
+          created_ms: Math.max(nowMs, Number(newest?.ms ?? 0) + 1),
+        })
+        .execute();
+    });
   }
 
   /** Stores the key unless a replica stored one first; either way returns the stored one. */

@@ -5,7 +5,8 @@ import type { PgcDeps } from '../pgc-deps.js';
 import type { StoredBundle } from '../store.js';
 import { activateBundle } from '../usecases/activate-bundle.js';
 import { createBundle } from '../usecases/create-bundle.js';
-import { ACTIVATE_ROLES, AUTHOR_ROLES, callerOf, READ_ROLES } from './route-roles.js';
+import { rotateSigningKey } from '../usecases/rotate-signing-key.js';
+import { ACTIVATE_ROLES, AUTHOR_ROLES, callerOf, KEY_ROLES, READ_ROLES } from './route-roles.js';
 
 const TAGS = ['bundles'];
 const BundleId = Type.Object({ id: Type.String({ pattern: '^[0-9a-f]{64}$' }) });
@@ -65,14 +66,28 @@ export function registerBundleRoutes(app: FastifyInstance, deps: PgcDeps) {
       schema: { tags: TAGS, summary: 'The Ed25519 key bundles are signed with (raw 32 bytes, base64)' },
     },
     async () => {
-      const signer = await deps.signer();
+      const signer = await deps.signer(true);
       return {
         algorithm: 'Ed25519',
         keyId: signer.keyId,
         publicKey: signer.publicKey,
         message: 'acgs.pgc.bundle.v1\\n<bundle id>\\n',
+        // Rotated keys too: each verifies the bundles that name it in `keyId`.
+        keys: signer.keys,
       };
     },
+  );
+
+  app.post(
+    '/api/v1/policies/bundles/signing-key/rotate',
+    {
+      config: { auth: { roles: KEY_ROLES } },
+      schema: {
+        tags: TAGS,
+        summary: 'A new bundle-signing key signs from now on; earlier keys keep verifying their bundles',
+      },
+    },
+    async (request) => rotateSigningKey(deps, callerOf(request)),
   );
 
   app.get(

@@ -6,6 +6,8 @@ export const AUTHOR_ROLES: readonly Role[] = ['policy_author', 'admin'];
 export const READ_ROLES: readonly Role[] = ['policy_author', 'admin', 'auditor', 'council_member', 'service'];
 /** Activation: admins, and the council's service account enacting an activation proposal. */
 export const ACTIVATE_ROLES: readonly Role[] = ['admin', 'service'];
+/** Who may rotate the bundle-signing key. */
+export const KEY_ROLES: readonly Role[] = ['admin'];
 /** The decision API: agents and services. */
 export const DECIDE_ROLES: readonly Role[] = ['agent', 'service'];
 

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import pino from 'pino';
+import { Registry } from 'prom-client';
 import { openTestServiceContext } from '../../../../test/support/service-context.js';
 import type { EventBus } from '../../../bus/event-bus.js';
 import type { PolicyDecisionReviewData } from '../../../kernel/events.js';
@@ -29,6 +30,8 @@ import { PgcStore, pgcMigrations } from '../store.js';
 import { activateBundle } from './activate-bundle.js';
 import { createBundle } from './create-bundle.js';
 import { decideBatch, decideOne } from './decide-requests.js';
+import { rotateSigningKey } from './rotate-signing-key.js';
+import { verifiedAndCompiled } from './sync-active-bundle.js';
 
 const POLICY_DIR = fileURLToPath(new URL('../../../../../examples/constitution/policies', import.meta.url));
 const refund = (amount: number, roles = ['support-agent']) => ({
@@ -44,6 +47,7 @@ describe('pgc use cases', () => {
   let modules: ServiceModule[] = [];
   let deps: PgcDeps;
   let integrity: ReturnType<typeof createIntegrityService>;
+  let ac: ReturnType<typeof createConstitutionalAiService>;
   let policies: unknown[];
 
   before(async () => {
@@ -53,7 +57,7 @@ describe('pgc use cases', () => {
       { ac: constitutionMigrations, integrity: integrityMigrations, pgc: pgcMigrations },
       'unit',
     );
-    const ac = createConstitutionalAiService(context);
+    ac = createConstitutionalAiService(context);
     integrity = createIntegrityService(context);
     const pgc = createPolicyGovernanceService(context, {
       constitution: ac.contract,
@@ -158,6 +162,40 @@ describe('pgc use cases', () => {
       (e) => pgcErrors.is(e, 'PGC_BATCH_TOO_LARGE'),
     );
     assert.equal(typeof batch.log_receipt.index, 'number');
+  });
+
+  test('key rotation: new bundles name the new key; bundles of either key activate, also on a replica that opened its keys before', async () => {
+    const replica = createPolicyGovernanceService(
+      { ...context, metrics: new Registry() },
+      {
+        constitution: ac.contract,
+        integrity: integrity.contract,
+      },
+    ).deps;
+    const before = await replica.signer();
+    const tiny = (n: number) => ({
+      id: `unit.rotation-${n}`,
+      principles: ['customer-care'],
+      target: { actions: ['issue_refund'] },
+      condition: `'tiny-${n}' in principal.roles`,
+      effect: 'allow',
+    });
+    const old = (await createBundle(deps, { policies: [...policies, tiny(1)] }, 'tester')).bundle;
+    const rotated = await rotateSigningKey(deps, 'tester');
+    assert.notEqual(rotated.keyId, rotated.previousKeyId);
+    assert.deepEqual(rotated.keys.map((k) => k.keyId).slice(0, 2), [rotated.keyId, rotated.previousKeyId]);
+    const fresh = (await createBundle(deps, { policies: [...policies, tiny(2)] }, 'tester')).bundle;
+    assert.equal(old.keyId, rotated.previousKeyId);
+    assert.equal(fresh.keyId, rotated.keyId);
+    assert.equal(before.knows(fresh.keyId), false, 'the replica opened its keys before the rotation');
+    assert.equal((await verifiedAndCompiled(replica, fresh)).id, fresh.id);
+    assert.equal((await verifiedAndCompiled(replica, old)).id, old.id);
+    for (const b of [old, fresh]) assert.equal((await activateBundle(deps, b.id, 'tester')).bundleId, b.id);
+    // A bundle naming a key the PGC never had does not verify (one the replica has not compiled yet).
+    const third = (await createBundle(deps, { policies: [...policies, tiny(3)] }, 'tester')).bundle;
+    await assert.rejects(verifiedAndCompiled(replica, { ...third, keyId: '0'.repeat(16) }), (e) =>
+      pgcErrors.is(e, 'PGC_BUNDLE_SIGNATURE_INVALID'),
+    );
   });
 
   test('decisions made in the same turn share one log entry, at consecutive positions', async () => {

@@ -67,7 +67,8 @@ export async function createBundle(
   const id = bundleIdOf(normalized, version.hash);
   const existing = await deps.store.bundle(id);
   if (existing !== undefined) return { bundle: existing, created: false };
-  const signer = await deps.signer();
+  // Read the keys again: creating bundles is rare, and another replica may have rotated.
+  const signer = await deps.signer(true);
   const now = deps.clock.now();
   const bundle: StoredBundle = {
     id,

@@ -59,10 +59,11 @@ async function syncOnce(deps: PgcDeps): Promise<LoadedBundle | undefined> {
 export async function verifiedAndCompiled(deps: PgcDeps, stored: StoredBundle): Promise<LoadedBundle> {
   const cached = deps.bundles.get(stored.id);
   if (cached !== undefined) return cached;
-  const signer = await deps.signer();
+  let signer = await deps.signer();
+  if (!signer.knows(stored.keyId)) signer = await deps.signer(true); // rotated on another replica
   if (
     bundleIdOf(stored.policies as Policy[], stored.constitutionHash) !== stored.id ||
-    !signer.verify(stored.id, stored.signature)
+    !signer.verify(stored.id, stored.signature, stored.keyId)
   ) {
     throw pgcErrors.create(
       'PGC_BUNDLE_SIGNATURE_INVALID',
