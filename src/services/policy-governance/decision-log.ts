@@ -1,7 +1,7 @@
 /**
- * Writes decisions to the integrity log, coalesced: decisions that arrive while a write is in
- * flight are written together in the next one, as ONE `policy.decision` entry per bundle holding
- * all of them (`payload.decisions[position]`). Each decision's receipt is that entry's leaf hash
+ * Writes decisions to the integrity log, coalesced: decisions made in one turn of the event
+ * loop, or while a write is in flight, are written together, as ONE `policy.decision` entry per
+ * bundle holding all of them (`payload.decisions[position]`). Each decision's receipt is that entry's leaf hash
  * and index plus its position; an inclusion proof of the entry proves the decision. One entry per
  * decision would cost the log an encoding, a row and tree nodes each; coalescing keeps the
  * synchronous hot path near the speed of one fsync per batch (docs/enforcement.md).
