@@ -13,7 +13,8 @@
  * - `new ReconnectingEventBus({ open: () => NatsEventBus.connect(…) })` — starts without the bus
  *   and connects in the background (readiness reports it until then).
  * Subscribe with `bus.subscribe({ durable, subjects: ['acgs.ac.>'], handler, ackWaitMs?,
- * concurrency?, deliverFrom? })`; handlers must `ack()` (or `nak(delayMs)`).
+ * concurrency?, deliverFrom?, excludeSubjects?, ephemeral? })`; handlers must `ack()` (or
+ * `nak(delayMs)`).
  */
 export { busErrors } from './errors.js';
 export type { BusMessage, EventBus, SubscribeOptions, Subscription } from './event-bus.js';
