@@ -11,6 +11,15 @@ import { LocalEventBus } from './local-event-bus.js';
 
 const here = new URL('.', import.meta.url);
 
+/** A test event of `type` from the Constitutional AI service. */
+const event = (type: string) => ({
+  id: crypto.randomUUID(),
+  type,
+  source: 'ac' as const,
+  time: new Date().toISOString(),
+  data: {},
+});
+
 /** Runs in a child: publishes two events, takes one without acking, reports, then waits to be killed. */
 const child = (dbPath: string) => `
 const { createDatabase } = await import(${JSON.stringify(new URL('../storage/create-database.js', here).href)});
@@ -84,13 +93,6 @@ test('prune drops events past retention unless a durable still holds them unacke
   const database = createDatabase(join(dir, 'bus.db'));
   const bus = await LocalEventBus.open(database, { retentionMs: 60_000 });
   try {
-    const event = (type: string) => ({
-      id: crypto.randomUUID(),
-      type,
-      source: 'ac' as const,
-      time: new Date().toISOString(),
-      data: {},
-    });
     const done = event('done');
     const held = event('held');
     const seen: string[] = [];
@@ -132,13 +134,6 @@ test('prune drops events past retention unless a durable still holds them unacke
 test('events a consumer does not match cost it no write; after a restart it still gets each match once', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'acgs-bus-cursor-'));
   const path = join(dir, 'bus.db');
-  const event = (type: string) => ({
-    id: crypto.randomUUID(),
-    type,
-    source: 'ac' as const,
-    time: new Date().toISOString(),
-    data: {},
-  });
   const storedCursor = async (database: ReturnType<typeof createDatabase>) => {
     const row = await database
       .as<{ bus_consumers: { name: string; cursor: number } }>()

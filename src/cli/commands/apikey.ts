@@ -19,7 +19,8 @@ function positiveInteger(value: string): number {
   return parsed;
 }
 
-function collect(value: string, previous: string[] = []): string[] {
+/** Commander's collector for a repeatable option. */
+export function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];
 }
 

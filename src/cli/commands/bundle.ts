@@ -12,7 +12,8 @@ import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
 import type { FieldError } from '../../kernel/errors.js';
 import { loadPolicies, type SourcedPolicy } from '../../policy/index.js';
-import { callPlatform, type PlatformTarget } from './platform-http.js';
+import { collect } from './apikey.js';
+import { callPlatform, type PlatformTarget, runPlatformCall } from './platform-http.js';
 import type { CommandIo } from './policy.js';
 
 const processIo: CommandIo = {
@@ -110,19 +111,17 @@ export async function runBundleActivate(
     io.err(`acgs bundle activate: '${id}' is not a bundle id (64 lower-case hex digits)`);
     return 2;
   }
-  const answer = await callPlatform(
+  return runPlatformCall(
     'acgs bundle activate',
     target,
     { method: 'POST', path: `/api/v1/policies/bundles/${id}/activate`, tokenOf: 'an admin' },
     io,
     env,
+    (a) =>
+      io.out(
+        `activated bundle ${String(a.bundleId)}  generation ${String(a.generation)}, previous ${a.previousBundleId === null ? '-' : String(a.previousBundleId)}, gates ${((a.gates as { name: string }[] | undefined) ?? []).map((g) => g.name).join(', ')}`,
+      ),
   );
-  if (!answer.ok) return answer.exitCode;
-  const a = answer.body;
-  io.out(
-    `activated bundle ${String(a.bundleId)}  generation ${String(a.generation)}, previous ${a.previousBundleId === null ? '-' : String(a.previousBundleId)}, gates ${((a.gates as { name: string }[] | undefined) ?? []).map((g) => g.name).join(', ')}`,
-  );
-  return 0;
 }
 
 export async function runBundleList(
@@ -130,24 +129,24 @@ export async function runBundleList(
   io: CommandIo = processIo,
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<number> {
-  const answer = await callPlatform(
+  return runPlatformCall(
     'acgs bundle list',
     options,
     { method: 'GET', path: `/api/v1/policies/bundles?limit=${options.limit ?? 100}`, tokenOf: AUTHOR },
     io,
     env,
+    (body) => {
+      const bundles = (body.bundles ?? []) as {
+        id: string;
+        constitutionHash: string;
+        createdAt: string;
+        createdBy: string;
+      }[];
+      for (const b of bundles)
+        io.out(`${b.id}  ${b.createdAt}  constitution ${b.constitutionHash.slice(0, 16)}  by ${b.createdBy}`);
+      if (bundles.length === 0) io.err('no bundles yet');
+    },
   );
-  if (!answer.ok) return answer.exitCode;
-  const bundles = (answer.body.bundles ?? []) as {
-    id: string;
-    constitutionHash: string;
-    createdAt: string;
-    createdBy: string;
-  }[];
-  for (const b of bundles)
-    io.out(`${b.id}  ${b.createdAt}  constitution ${b.constitutionHash.slice(0, 16)}  by ${b.createdBy}`);
-  if (bundles.length === 0) io.err('no bundles yet');
-  return 0;
 }
 
 export async function runBundleActive(
@@ -155,27 +154,27 @@ export async function runBundleActive(
   io: CommandIo = processIo,
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<number> {
-  const answer = await callPlatform(
+  return runPlatformCall(
     'acgs bundle active',
     target,
     { method: 'GET', path: '/api/v1/policies/bundles/active', tokenOf: AUTHOR },
     io,
     env,
+    (body) => {
+      const a = body as {
+        bundleId: string;
+        generation: number;
+        activatedAt: string;
+        activatedBy: string;
+        replica: { bundleId: string; generation: number } | null;
+      };
+      io.out(`${a.bundleId}  generation ${a.generation}, activated ${a.activatedAt} by ${a.activatedBy}`);
+      if (a.replica === null || a.replica.bundleId !== a.bundleId)
+        io.err(
+          `the replica that answered runs ${a.replica === null ? 'no bundle' : `${a.replica.bundleId} (generation ${a.replica.generation})`}; it swaps within seconds`,
+        );
+    },
   );
-  if (!answer.ok) return answer.exitCode;
-  const a = answer.body as {
-    bundleId: string;
-    generation: number;
-    activatedAt: string;
-    activatedBy: string;
-    replica: { bundleId: string; generation: number } | null;
-  };
-  io.out(`${a.bundleId}  generation ${a.generation}, activated ${a.activatedAt} by ${a.activatedBy}`);
-  if (a.replica === null || a.replica.bundleId !== a.bundleId)
-    io.err(
-      `the replica that answered runs ${a.replica === null ? 'no bundle' : `${a.replica.bundleId} (generation ${a.replica.generation})`}; it swaps within seconds`,
-    );
-  return 0;
 }
 
 export async function runBundleRotateKey(
@@ -183,19 +182,17 @@ export async function runBundleRotateKey(
   io: CommandIo = processIo,
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<number> {
-  const answer = await callPlatform(
+  return runPlatformCall(
     'acgs bundle rotate-key',
     target,
     { method: 'POST', path: '/api/v1/policies/bundles/signing-key/rotate', tokenOf: 'an admin' },
     io,
     env,
+    (body) =>
+      io.out(
+        `signing key ${String(body.keyId)} (public key ${String(body.publicKey)}); ${String(body.previousKeyId)} now only verifies`,
+      ),
   );
-  if (!answer.ok) return answer.exitCode;
-  const rotated = answer.body as { keyId: string; publicKey: string; previousKeyId: string };
-  io.out(
-    `signing key ${rotated.keyId} (public key ${rotated.publicKey}); ${rotated.previousKeyId} now only verifies`,
-  );
-  return 0;
 }
 
 function positiveInteger(value: string): number {
@@ -203,10 +200,6 @@ function positiveInteger(value: string): number {
   if (!Number.isSafeInteger(parsed) || parsed < 1 || parsed > 500)
     throw new InvalidArgumentError('expected an integer from 1 to 500');
   return parsed;
-}
-
-function collect(value: string, previous: string[] = []): string[] {
-  return [...previous, value];
 }
 
 const TARGET_HELP = {

@@ -66,3 +66,18 @@ export async function callPlatform(
   for (const e of (body.errors as FieldError[] | undefined) ?? []) io.err(describe(e));
   return { ok: false, exitCode: response.status === 401 || response.status === 403 ? 2 : 1 };
 }
+
+/** `callPlatform`, then `show` the answer's body: the exit code of a command that is one call. */
+export async function runPlatformCall(
+  command: string,
+  target: PlatformTarget,
+  call: PlatformCall,
+  io: CommandIo,
+  env: NodeJS.ProcessEnv,
+  show: (body: Record<string, unknown>) => void,
+): Promise<number> {
+  const answer = await callPlatform(command, target, call, io, env);
+  if (!answer.ok) return answer.exitCode;
+  show(answer.body);
+  return 0;
+}

@@ -191,7 +191,6 @@ export class DecisionLog {
     const reviews = members.flatMap(({ pending, position }) =>
       pending.reviews.map(({ offset, ...review }) => ({ ...review, position: position + offset })),
     );
-    if (reviews.length === 0) return;
     const payload = entry.payload as { bundleId: string; constitutionHash: string };
     const data: PolicyDecisionReviewData = {
       bundleId: payload.bundleId,
