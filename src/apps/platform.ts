@@ -12,7 +12,7 @@ import { createLogger } from '../kit/logger.js';
 import type { ServiceContext, ServiceModule } from '../kit/service-module.js';
 import { EMPTY_CONSTITUTION_HASH } from '../services/constitutional-ai/empty-constitution.js';
 import { type Adapters, openAdapters } from './adapters.js';
-import { authenticationSources, buildAuthenticator } from './authenticator.js';
+import { buildAuthenticator } from './authenticator.js';
 import { wireServices } from './service-catalogue.js';
 import { SERVICE_MIGRATIONS } from './service-migrations.js';
 import { PLATFORM_VERSION } from './version.js';
@@ -67,7 +67,7 @@ export async function startPlatform(
     };
     const wired = wireServices(config.services, context);
     await migrateOrVerify(adapters, wired.modules, logger);
-    constitution.update(await initialHash(wired.constitution, logger));
+    constitution.update(await initialHash(wired.contracts.constitution, logger));
     const app = await createServer({
       config,
       logger,
@@ -76,15 +76,15 @@ export async function startPlatform(
       constitution,
       metrics,
       version: PLATFORM_VERSION,
-      authenticator: buildAuthenticator(authenticationSources(config, wired.auth), adapters.cache),
+      authenticator: buildAuthenticator(wired.contracts.authentication, adapters.cache),
     });
     for (const module of wired.modules) {
       await module.start?.();
       started.push(module);
     }
-    if (!wired.constitutionIsLocal) {
+    if (!wired.local.has('constitution')) {
       refreshTimer = setInterval(
-        () => refreshHash(wired.constitution, constitution, logger),
+        () => refreshHash(wired.contracts.constitution, constitution, logger),
         HASH_REFRESH_MS,
       );
       refreshTimer.unref();

@@ -1,8 +1,10 @@
+import type { PlatformConfig } from '../kernel/config.js';
 import type { ConstitutionContract } from '../kernel/contracts/constitution.js';
+import type { ContractName, Contracts } from '../kernel/contracts/index.js';
 import type { IntegrityContract } from '../kernel/contracts/integrity.js';
 import type { ServiceName } from '../kernel/services.js';
 import type { ServiceContext, ServiceModule } from '../kit/service-module.js';
-import { type AuthService, createAuthService } from '../services/auth/service.js';
+import { createAuthService } from '../services/auth/service.js';
 import { ConstitutionClient } from '../services/constitutional-ai/client.js';
 import { createConstitutionalAiService } from '../services/constitutional-ai/service.js';
 import { createDarwinGodelMachineService } from '../services/darwin-godel-machine/service.js';
@@ -12,47 +14,125 @@ import { createGovernanceSynthesisService } from '../services/governance-synthes
 import { IntegrityClient } from '../services/integrity/client.js';
 import { createIntegrityService } from '../services/integrity/service.js';
 import { createPolicyGovernanceService } from '../services/policy-governance/service.js';
+import { remoteAuthentication } from './authenticator.js';
 
-export interface WiredServices {
-  readonly modules: readonly ServiceModule[];
-  /** The constitution contract as this process reaches it: in-process if `ac` runs here, HTTP otherwise. */
-  readonly constitution: ConstitutionContract;
-  readonly constitutionIsLocal: boolean;
-  /** The Auth service when it runs in this process (its key source and API-key resolver feed the guard). */
-  readonly auth: AuthService | undefined;
-  /** The log contract as this process reaches it: in-process if `integrity` runs here, HTTP otherwise. */
-  readonly integrity: IntegrityContract;
+/**
+ * Wiring in two plain phases. Phase 1 builds the services of this process that provide
+ * contracts and collects their in-process implementations; every contract whose provider runs
+ * elsewhere gets its HTTP client. Phase 2 builds the services that consume contracts, handing
+ * each the complete `Contracts` record. Adding a service is one entry in SERVICE_CATALOGUE;
+ * adding a contract is one member of `Contracts`, one entry in PROVIDER_OF and one in
+ * REMOTE_CLIENTS (the compiler asks for each).
+ */
+
+/** Which service provides each contract. */
+export const PROVIDER_OF = {
+  authentication: 'auth',
+  constitution: 'ac',
+  integrity: 'integrity',
+} as const satisfies Readonly<Record<ContractName, ServiceName>>;
+
+/** The contracts a service provides, by the table above. */
+export type ProvidedBy<N extends ServiceName> = {
+  [K in ContractName]: (typeof PROVIDER_OF)[K] extends N ? K : never;
+}[ContractName];
+
+/** A service that provides contracts: built first, from its adapters alone. */
+export interface ProviderEntry<N extends ServiceName> {
+  readonly provides: (context: ServiceContext) => {
+    readonly module: ServiceModule;
+    readonly contracts: Pick<Contracts, ProvidedBy<N>>;
+  };
 }
 
-type Factory = (context: ServiceContext) => ServiceModule;
+/** A service that provides none: built second, with every contract at hand. */
+export interface ConsumerEntry {
+  readonly consumes: (context: ServiceContext, contracts: Contracts) => ServiceModule;
+}
 
-const FACTORIES: Readonly<Record<Exclude<ServiceName, 'ac' | 'auth' | 'integrity' | 'pgc'>, Factory>> = {
-  fv: createFormalVerificationService,
-  gs: createGovernanceSynthesisService,
-  ec: createExecutiveCouncilService,
-  dgm: createDarwinGodelMachineService,
+export type ServiceEntry<N extends ServiceName> = [ProvidedBy<N>] extends [never]
+  ? ConsumerEntry
+  : ProviderEntry<N>;
+
+/** The one table of services: how each is built and what it provides. */
+export const SERVICE_CATALOGUE: { readonly [N in ServiceName]: ServiceEntry<N> } = {
+  auth: {
+    provides: (context) => {
+      const auth = createAuthService(context);
+      return { module: auth, contracts: { authentication: { keys: auth.keys, apiKeys: auth.apiKeys } } };
+    },
+  },
+  ac: {
+    provides: (context) => {
+      const ac = createConstitutionalAiService(context);
+      return { module: ac, contracts: { constitution: ac.contract } };
+    },
+  },
+  integrity: {
+    provides: (context) => {
+      const integrity = createIntegrityService(context);
+      return { module: integrity, contracts: { integrity: integrity.contract } };
+    },
+  },
+  pgc: { consumes: (context, contracts) => createPolicyGovernanceService(context, contracts) },
+  fv: { consumes: (context) => createFormalVerificationService(context) },
+  gs: { consumes: (context) => createGovernanceSynthesisService(context) },
+  ec: { consumes: (context) => createExecutiveCouncilService(context) },
+  dgm: { consumes: (context) => createDarwinGodelMachineService(context) },
 };
+
+/** Each contract over HTTP, for a process where its provider does not run. */
+export const REMOTE_CLIENTS: { readonly [K in ContractName]: (config: PlatformConfig) => Contracts[K] } = {
+  authentication: (config) => remoteAuthentication(config.serviceUrls.auth),
+  constitution: (config): ConstitutionContract => new ConstitutionClient(config.serviceUrls.ac),
+  integrity: (config): IntegrityContract => new IntegrityClient(config.serviceUrls.integrity),
+};
+
+type AnyEntry =
+  | ConsumerEntry
+  | {
+      readonly provides: (context: ServiceContext) => {
+        readonly module: ServiceModule;
+        readonly contracts: Partial<Contracts>;
+      };
+    };
+
+export interface WiredServices {
+  /** The modules of this process, in the order of `names`. */
+  readonly modules: readonly ServiceModule[];
+  /** Every contract as this process reaches it: in-process where its provider runs here, HTTP otherwise. */
+  readonly contracts: Contracts;
+  /** The contracts whose provider runs in this process. */
+  readonly local: ReadonlySet<ContractName>;
+}
 
 /**
  * Builds the services that run in this process and connects their contracts: a service that
  * runs here is called in-process; one that runs elsewhere through its HTTP client.
  */
 export function wireServices(names: readonly ServiceName[], context: ServiceContext): WiredServices {
-  const constitutionalAi = names.includes('ac') ? createConstitutionalAiService(context) : undefined;
-  const constitution = constitutionalAi?.contract ?? new ConstitutionClient(context.config.serviceUrls.ac);
-  const auth = names.includes('auth') ? createAuthService(context) : undefined;
-  const integrityService = names.includes('integrity') ? createIntegrityService(context) : undefined;
-  const integrity = integrityService?.contract ?? new IntegrityClient(context.config.serviceUrls.integrity);
-  const modules = names.map((name) =>
-    name === 'ac'
-      ? constitutionalAi!
-      : name === 'auth'
-        ? auth!
-        : name === 'integrity'
-          ? integrityService!
-          : name === 'pgc'
-            ? createPolicyGovernanceService(context, { constitution, integrity })
-            : FACTORIES[name](context),
-  );
-  return { modules, constitution, constitutionIsLocal: constitutionalAi !== undefined, auth, integrity };
+  const built = new Map<ServiceName, ServiceModule>();
+  const provided: Partial<Record<ContractName, unknown>> = {};
+  for (const name of names) {
+    const entry: AnyEntry = SERVICE_CATALOGUE[name];
+    if (!('provides' in entry)) continue;
+    const { module, contracts } = entry.provides(context);
+    built.set(name, module);
+    Object.assign(provided, contracts);
+  }
+  const contracts = Object.fromEntries(
+    (Object.keys(PROVIDER_OF) as ContractName[]).map((contract) => [
+      contract,
+      provided[contract] ?? REMOTE_CLIENTS[contract](context.config),
+    ]),
+  ) as unknown as Contracts;
+  for (const name of names) {
+    const entry: AnyEntry = SERVICE_CATALOGUE[name];
+    if ('consumes' in entry) built.set(name, entry.consumes(context, contracts));
+  }
+  return {
+    modules: names.map((name) => built.get(name)!),
+    contracts,
+    local: new Set((Object.keys(provided) as ContractName[]).filter((name) => provided[name] !== undefined)),
+  };
 }

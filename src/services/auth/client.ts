@@ -4,7 +4,8 @@ import type {
   ResolvedApiKey,
   VerificationKeySource,
 } from '../../kernel/contracts/auth.js';
-import { commonErrors } from '../../kernel/errors.js';
+import { PlatformError } from '../../kernel/errors.js';
+import { ServiceClient } from '../../kit/service-client.js';
 import { serviceCredentialHeaders } from '../../kit/service-credentials.js';
 
 /**
@@ -14,31 +15,24 @@ import { serviceCredentialHeaders } from '../../kit/service-credentials.js';
  */
 export class HttpVerificationKeySource implements VerificationKeySource {
   private cached: JsonWebKeySet | undefined;
+  readonly #client: ServiceClient;
 
-  constructor(
-    private readonly authUrl: string,
-    private readonly timeoutMs = 2000,
-  ) {}
+  constructor(authUrl: string | readonly string[], timeoutMs = 2000) {
+    this.#client = new ServiceClient({ service: 'auth', baseUrls: authUrl, timeoutMs });
+  }
 
   async keySet(refresh: boolean): Promise<JsonWebKeySet> {
     if (this.cached !== undefined && !refresh) return this.cached;
     try {
-      const response = await fetch(new URL('/.well-known/jwks.json', this.authUrl), {
-        signal: AbortSignal.timeout(this.timeoutMs),
+      const body = await this.#client.request<Partial<JsonWebKeySet>>({
+        path: '/.well-known/jwks.json',
+        authenticated: false,
       });
-      if (!response.ok) throw new Error(`answered ${response.status}`);
-      const body = (await response.json()) as JsonWebKeySet;
-      if (!Array.isArray(body.keys)) throw new Error('sent no keys');
-      this.cached = body;
+      if (!Array.isArray(body?.keys)) throw this.#client.unavailable('sent no keys in its JWKS');
+      this.cached = body as JsonWebKeySet;
     } catch (error) {
       if (this.cached !== undefined) return this.cached;
-      throw commonErrors.create(
-        'DEPENDENCY_UNAVAILABLE',
-        `auth service at ${this.authUrl}: JWKS not available`,
-        {
-          cause: error,
-        },
-      );
+      throw this.#client.unavailable('has no JWKS available', error);
     }
     return this.cached;
   }
@@ -49,33 +43,30 @@ export class HttpVerificationKeySource implements VerificationKeySource {
  * this process's own service credentials. Wrap it in a `CachingApiKeyResolver`.
  */
 export class HttpApiKeyResolver implements ApiKeyResolver {
+  readonly #client: ServiceClient;
+
   constructor(
-    private readonly authUrl: string,
-    private readonly timeoutMs = 2000,
-    private readonly credentials: () => Record<string, string> = serviceCredentialHeaders,
-  ) {}
+    authUrl: string | readonly string[],
+    timeoutMs = 2000,
+    credentials: () => Record<string, string> = serviceCredentialHeaders,
+  ) {
+    this.#client = new ServiceClient({ service: 'auth', baseUrls: authUrl, timeoutMs, credentials });
+  }
 
   async resolve(presentedKey: string): Promise<ResolvedApiKey | undefined> {
-    let response: Response;
     try {
-      response = await fetch(new URL('/api/v1/auth/api-keys/resolve', this.authUrl), {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', ...this.credentials() },
-        body: JSON.stringify({ key: presentedKey }),
-        signal: AbortSignal.timeout(this.timeoutMs),
+      return await this.#client.request<ResolvedApiKey>({
+        path: '/api/v1/auth/api-keys/resolve',
+        body: { key: presentedKey },
       });
     } catch (error) {
-      throw commonErrors.create('DEPENDENCY_UNAVAILABLE', `auth service at ${this.authUrl} did not answer`, {
-        cause: error,
-      });
-    }
-    if (response.status === 404) return undefined;
-    if (!response.ok) {
-      throw commonErrors.create(
-        'DEPENDENCY_UNAVAILABLE',
-        `auth service answered ${response.status} resolving an API key (is ACGS_SERVICE_API_KEY a service key?)`,
+      if (!(error instanceof PlatformError) || error.code === 'DEPENDENCY_UNAVAILABLE') throw error;
+      if (error.status === 404) return undefined;
+      // Any other refusal is about this process's credential, not the presented key.
+      throw this.#client.unavailable(
+        `answered ${error.status} resolving an API key (is ACGS_SERVICE_API_KEY a service key?)`,
+        error,
       );
     }
-    return (await response.json()) as ResolvedApiKey;
   }
 }

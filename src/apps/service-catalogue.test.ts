@@ -1,0 +1,67 @@
+/** The wiring table: in-process contracts where the provider runs here, HTTP clients otherwise. */
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { Registry } from 'prom-client';
+import { openTestServiceContext } from '../../test/support/service-context.js';
+import { SERVICE_NAMES } from '../kernel/services.js';
+import type { ServiceContext } from '../kit/service-module.js';
+import { HttpApiKeyResolver, HttpVerificationKeySource } from '../services/auth/client.js';
+import { CachingApiKeyResolver } from '../services/auth/usecases/resolve-api-key.js';
+import { ConstitutionClient } from '../services/constitutional-ai/client.js';
+import { IntegrityClient } from '../services/integrity/client.js';
+import { InProcessIntegrity } from '../services/integrity/log-contract.js';
+import { createDatabase, type Database } from '../storage/index.js';
+import { PROVIDER_OF, SERVICE_CATALOGUE, wireServices } from './service-catalogue.js';
+import { SERVICE_MIGRATIONS } from './service-migrations.js';
+
+describe('wireServices', () => {
+  let dir: string;
+  let database: Database;
+  let context: ServiceContext;
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'acgs-wiring-'));
+    database = createDatabase(`sqlite:${join(dir, 'a.db')}`);
+    context = await openTestServiceContext(database, dir, SERVICE_MIGRATIONS, 'wiring-test');
+  });
+  after(async () => {
+    await context.bus.close();
+    await database.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('has one entry per service, and every contract is provided by a service that says so', () => {
+    assert.deepEqual(Object.keys(SERVICE_CATALOGUE).sort(), [...SERVICE_NAMES].sort());
+    for (const provider of Object.values(PROVIDER_OF)) {
+      assert.ok('provides' in SERVICE_CATALOGUE[provider], `${provider} provides a contract`);
+    }
+  });
+
+  it('a consumer alone reaches every contract over HTTP', () => {
+    const wired = wireServices(['pgc'], { ...context, metrics: new Registry() });
+    assert.deepEqual(
+      wired.modules.map((m) => m.descriptor.name),
+      ['pgc'],
+    );
+    assert.equal(wired.local.size, 0);
+    assert.ok(wired.contracts.constitution instanceof ConstitutionClient);
+    assert.ok(wired.contracts.integrity instanceof IntegrityClient);
+    assert.ok(wired.contracts.authentication.keys instanceof HttpVerificationKeySource);
+    assert.ok(wired.contracts.authentication.apiKeys instanceof CachingApiKeyResolver);
+    assert.ok(!(wired.contracts.authentication.apiKeys instanceof HttpApiKeyResolver));
+  });
+
+  it('all eight in one process use the in-process contracts, modules in the order asked', () => {
+    const names = [...SERVICE_NAMES].reverse();
+    const wired = wireServices(names, { ...context, metrics: new Registry() });
+    assert.deepEqual(
+      wired.modules.map((m) => m.descriptor.name),
+      names,
+    );
+    assert.deepEqual([...wired.local].sort(), ['authentication', 'constitution', 'integrity']);
+    assert.ok(wired.contracts.integrity instanceof InProcessIntegrity);
+    assert.ok(!(wired.contracts.constitution instanceof ConstitutionClient));
+  });
+});
