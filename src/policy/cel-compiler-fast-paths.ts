@@ -2,10 +2,19 @@
  * Closures for the hot shapes of policy conditions: an attribute read straight from a request
  * namespace, an attribute tested against a constant in one closure, `in` on a constant list,
  * and whole `&&`/`||` chains in one loop. Each has exactly the semantics of the general
- * closures it replaces (the differential tests run through both).
+ * closures it replaces (the differential tests run through both). The switches are exhaustive
+ * over their family's overloads: a new comparison or collection overload must say whether it
+ * has a fast path.
  */
 import type { CelNode } from './cel-ast.js';
 import type { Evaluator } from './cel-compiler.js';
+import {
+  assertNever,
+  type CollectionOverload,
+  type ComparisonOverload,
+  isOverloadOf,
+  type OverloadId,
+} from './cel-overloads.js';
 import { fail, intLiteral } from './cel-runtime.js';
 import type { NAMESPACES } from './vocabulary-parser.js';
 
@@ -47,46 +56,93 @@ export function constantOf(node: CelNode): { readonly value: unknown } | undefin
   return undefined;
 }
 
+/**
+ * A closure for a comparison with a constant on the right, or `in` on a constant list; undefined
+ * when the shape has none (the general closure of the overload applies).
+ */
 export function specialize(
-  overload: string,
+  overload: OverloadId,
   args: readonly CelNode[],
   a: Evaluator,
   b: Evaluator,
 ): Evaluator | undefined {
-  const left = args[0] === undefined ? undefined : constantOf(args[0]);
-  const right = args[1] === undefined ? undefined : constantOf(args[1]);
-  if (right !== undefined && left === undefined) {
-    const k = right.value as Num;
-    switch (overload) {
-      case 'lt':
-        return (ctx) => (a(ctx) as Num) < k;
-      case 'le':
-        return (ctx) => (a(ctx) as Num) <= k;
-      case 'gt':
-        return (ctx) => (a(ctx) as Num) > k;
-      case 'ge':
-        return (ctx) => (a(ctx) as Num) >= k;
-      case 'eq_strict':
-        return (ctx) => a(ctx) === k;
-      case 'ne_strict':
-        return (ctx) => a(ctx) !== k;
-    }
+  if (isOverloadOf(overload, 'comparison')) {
+    const left = args[0] === undefined ? undefined : constantOf(args[0]);
+    const right = args[1] === undefined ? undefined : constantOf(args[1]);
+    if (right === undefined || left !== undefined) return undefined;
+    return compareWithConstant(overload, a, right.value);
   }
-  if (overload === 'in_list_strict') {
-    const list = args[1]!;
-    if (list.kind === 'list') {
-      const values = list.elements.map(constantOf);
-      if (values.every((v) => v !== undefined)) {
-        const set = new Set(values.map((v) => v!.value));
-        return (ctx) => set.has(a(ctx));
-      }
-    }
-    if (left !== undefined) {
-      const k = left.value;
-      return (ctx) => (b(ctx) as unknown[]).includes(k);
-    }
-  }
+  if (isOverloadOf(overload, 'collections')) return specializeCollection(overload, args, a, b);
   return undefined;
+}
+
+function compareWithConstant(overload: ComparisonOverload, a: Evaluator, k: unknown): Evaluator | undefined {
+  const n = k as Num;
+  switch (overload) {
+    case 'lt':
+      return (ctx) => (a(ctx) as Num) < n;
+    case 'le':
+      return (ctx) => (a(ctx) as Num) <= n;
+    case 'gt':
+      return (ctx) => (a(ctx) as Num) > n;
+    case 'ge':
+      return (ctx) => (a(ctx) as Num) >= n;
+    case 'eq_strict':
+      return (ctx) => a(ctx) === k;
+    case 'ne_strict':
+      return (ctx) => a(ctx) !== k;
+    case 'eq_loose':
+    case 'ne_loose':
+    case 'eq_generic':
+    case 'ne_generic':
+    case 'lt_int_double':
+    case 'le_int_double':
+    case 'gt_int_double':
+    case 'ge_int_double':
+    case 'lt_double_int':
+    case 'le_double_int':
+    case 'gt_double_int':
+    case 'ge_double_int':
+      return undefined;
+    default:
+      return assertNever(overload);
+  }
+}
+
+function specializeCollection(
+  overload: CollectionOverload,
+  args: readonly CelNode[],
+  a: Evaluator,
+  b: Evaluator,
+): Evaluator | undefined {
+  switch (overload) {
+    case 'in_list_strict': {
+      const list = args[1]!;
+      if (list.kind === 'list') {
+        const values = list.elements.map(constantOf);
+        if (values.every((v) => v !== undefined)) {
+          const set = new Set(values.map((v) => v!.value));
+          return (ctx) => set.has(a(ctx));
+        }
+      }
+      const left = args[0] === undefined ? undefined : constantOf(args[0]);
+      if (left !== undefined) {
+        const k = left.value;
+        return (ctx) => (b(ctx) as unknown[]).includes(k);
+      }
+      return undefined;
+    }
+    case 'add_list':
+    case 'in_list_generic':
+    case 'in_map':
+    case 'index_list':
+    case 'index_map':
+    case 'size_list':
+    case 'size_map':
+      return undefined;
+    default:
+      return assertNever(overload);
+  }
 }
 
 /** The operands of a chain of the same operator (`a && b && c`), left to right. */
@@ -124,7 +180,16 @@ export function junctionOf(parts: readonly Evaluator[], decisive: boolean): Eval
 
 /** `<namespace>.<field> <op> <constant>` in one closure (the commonest test in policies). */
 export function fuseAttributeTest(
-  overload: string,
+  overload: OverloadId,
+  ns: number,
+  field: string,
+  k: unknown,
+): Evaluator | undefined {
+  return isOverloadOf(overload, 'comparison') ? fuseComparison(overload, ns, field, k) : undefined;
+}
+
+function fuseComparison(
+  overload: ComparisonOverload,
   ns: number,
   field: string,
   k: unknown,
@@ -162,7 +227,20 @@ export function fuseAttributeTest(
         const v = (ctx.ns[ns] as Rec)[field];
         return v === undefined ? missing() : v !== k;
       };
-    default:
+    case 'eq_loose':
+    case 'ne_loose':
+    case 'eq_generic':
+    case 'ne_generic':
+    case 'lt_int_double':
+    case 'le_int_double':
+    case 'gt_int_double':
+    case 'ge_int_double':
+    case 'lt_double_int':
+    case 'le_double_int':
+    case 'gt_double_int':
+    case 'ge_double_int':
       return undefined;
+    default:
+      return assertNever(overload);
   }
 }

@@ -3,46 +3,79 @@
  * formal verifier translates to SMT (docs/policy-language.md, "The verifiable subset").
  */
 import type { CelNode } from './cel-ast.js';
+import { assertNever, type OverloadId } from './cel-overloads.js';
 import { printCel } from './cel-printer.js';
 import type { CheckedCondition } from './cel-type-checker.js';
 
-const VERIFIABLE_OVERLOADS = new Set([
-  'and',
-  'or',
-  'not',
-  'eq_strict',
-  'ne_strict',
-  'eq_loose',
-  'ne_loose',
-  'lt',
-  'le',
-  'gt',
-  'ge',
-  'lt_int_double',
-  'le_int_double',
-  'gt_int_double',
-  'ge_int_double',
-  'lt_double_int',
-  'le_double_int',
-  'gt_double_int',
-  'ge_double_int',
-  'add_int',
-  'sub_int',
-  'mul_int',
-  'div_int',
-  'mod_int',
-  'neg_int',
-  'add_double',
-  'sub_double',
-  'mul_double',
-  'div_double',
-  'neg_double',
-  'startsWith',
-  'endsWith',
-  'contains',
-  'size_list',
-]);
-const ORDERED = new Set(['lt', 'le', 'gt', 'ge']);
+/**
+ * How the verifier treats each overload: `yes` (translated to SMT), `literal-list` (only `in`
+ * on a list of literals), `no` (outside the subset). Exhaustive: a new overload must say.
+ */
+export function verifiability(overload: OverloadId): 'yes' | 'literal-list' | 'no' {
+  switch (overload) {
+    case 'and':
+    case 'or':
+    case 'not':
+    case 'eq_strict':
+    case 'ne_strict':
+    case 'eq_loose':
+    case 'ne_loose':
+    case 'lt':
+    case 'le':
+    case 'gt':
+    case 'ge':
+    case 'lt_int_double':
+    case 'le_int_double':
+    case 'gt_int_double':
+    case 'ge_int_double':
+    case 'lt_double_int':
+    case 'le_double_int':
+    case 'gt_double_int':
+    case 'ge_double_int':
+    case 'add_int':
+    case 'sub_int':
+    case 'mul_int':
+    case 'div_int':
+    case 'mod_int':
+    case 'neg_int':
+    case 'add_double':
+    case 'sub_double':
+    case 'mul_double':
+    case 'div_double':
+    case 'neg_double':
+    case 'startsWith':
+    case 'endsWith':
+    case 'contains':
+    case 'size_list':
+      return 'yes';
+    case 'in_list_strict':
+    case 'in_list_generic':
+      return 'literal-list';
+    case 'not_strictly_false':
+    case 'cond':
+    case 'eq_generic':
+    case 'ne_generic':
+    case 'add_string':
+    case 'matches':
+    case 'size_string':
+    case 'add_list':
+    case 'in_map':
+    case 'index_list':
+    case 'index_map':
+    case 'size_map':
+    case 'identity':
+    case 'int_double':
+    case 'double_int':
+    case 'string_int':
+    case 'string_bool':
+    case 'timestamp_string':
+      return 'no';
+    default:
+      return assertNever(overload);
+  }
+}
+
+const ORDERED = new Set<OverloadId>(['lt', 'le', 'gt', 'ge']);
 
 export interface SubsetReport {
   readonly verifiable: boolean;
@@ -85,14 +118,15 @@ export function analyzeSubset(checked: CheckedCondition): SubsetReport {
   };
 
   const visitCall = (node: Extract<CelNode, { kind: 'call' }>): void => {
-    const overload = checked.overloads.get(node.id) ?? '';
-    if (overload === 'in_list_strict' || overload === 'in_list_generic') {
+    const overload = checked.overloads.get(node.id)!;
+    const verdict = verifiability(overload);
+    if (verdict === 'literal-list') {
       const list = node.args[1]!;
       if (list.kind !== 'list') outside(node, '`in` on a non-literal list');
       else if (list.elements.some((e) => e.kind !== 'literal'))
         outside(node, '`in` list with non-literal elements');
       else visit(node.args[0]!);
-    } else if (!VERIFIABLE_OVERLOADS.has(overload)) {
+    } else if (verdict === 'no') {
       outside(node, `'${overload}' is outside the verifiable subset`);
     } else if (ORDERED.has(overload) && !['int', 'double'].includes(typeOf(node.args[0]!) ?? '')) {
       outside(node, 'ordering comparison on a non-number');

@@ -1,0 +1,301 @@
+/**
+ * Resolves a call node to one overload of `cel-overloads.ts`, by family: the checker of each
+ * family switches over that family's functions, and the compiler refuses a family checker that
+ * forgets one. (@bufbuild/cel 0.6 ships only a stub checker, so the rules follow the CEL
+ * specification and the overloads registered by its interpreter.)
+ */
+import type { CallNode, CelNode, ConditionDiagnostic } from './cel-ast.js';
+import {
+  assertNever,
+  CEL_FUNCTIONS,
+  type CelFunctionName,
+  type FunctionOf,
+  isCelFunction,
+  type OverloadId,
+} from './cel-overloads.js';
+import { parseTimestamp } from './cel-runtime.js';
+import { type CelType, formatType, isNumeric, T, unify } from './cel-types.js';
+import { LIMITS } from './policy-limits.js';
+
+/** What a family checker needs from the checker of the whole condition. */
+export interface CallCheckContext {
+  /** Checks a sub-expression and records its type. */
+  check(node: CelNode): CelType;
+  fail(node: CelNode, message: string, code?: ConditionDiagnostic['code']): never;
+}
+
+/** The overload a call resolves to and the type of its result. */
+export interface Resolution {
+  readonly overload: OverloadId;
+  readonly type: CelType;
+}
+
+const COMPARABLE = new Set(['int', 'double', 'string', 'bool', 'timestamp']);
+
+/** Type-checks a call (its operands first, left to right) and picks its overload. */
+export function checkCall(node: CallNode, c: CallCheckContext): Resolution {
+  if (node.target !== undefined) return checkMethodCall(node, node.target, c);
+  const args = node.args.map((arg) => c.check(arg));
+  const fn = node.fn;
+  if (!isCelFunction(fn)) return unknownFunction(node, c);
+  const family = CEL_FUNCTIONS[fn].family;
+  switch (family) {
+    case 'logic':
+      return checkLogic(node, fn as FunctionOf<'logic'>, args, c);
+    case 'comparison':
+      return checkComparison(node, fn as FunctionOf<'comparison'>, args, c);
+    case 'arithmetic':
+      return checkArithmetic(node, fn as FunctionOf<'arithmetic'>, args, c);
+    case 'strings':
+      // The string functions are methods only (`s.contains(t)`).
+      return unknownFunction(node, c);
+    case 'collections':
+      return checkCollections(node, fn as FunctionOf<'collections'>, args, c);
+    case 'conversions':
+      return checkConversion(node, fn as FunctionOf<'conversions'>, args, c);
+    case 'time':
+      return checkTime(node, c);
+    default:
+      return assertNever(family, 'family');
+  }
+}
+
+const resolved = (overload: OverloadId, type: CelType): Resolution => ({ overload, type });
+
+function noOverload(node: CelNode, fn: string, args: readonly CelType[], c: CallCheckContext): never {
+  return c.fail(node, `no matching overload for '${fn}' applied to (${args.map(formatType).join(', ')})`);
+}
+
+function unknownFunction(node: CallNode, c: CallCheckContext): never {
+  return c.fail(node, `unknown or unsupported function '${node.fn.replace(/^_|_$/g, '')}'`);
+}
+
+/** `target.fn(args)`: the string methods and `size()`. */
+function checkMethodCall(node: CallNode, targetNode: CelNode, c: CallCheckContext): Resolution {
+  const target = c.check(targetNode);
+  const args = node.args.map((arg) => c.check(arg));
+  const fn = node.fn as CelFunctionName;
+  switch (fn) {
+    case 'contains':
+    case 'startsWith':
+    case 'endsWith':
+    case 'matches':
+      if (target.kind === 'string' && args.length === 1 && args[0]!.kind === 'string') {
+        if (fn === 'matches') checkPattern(node.args[0]!, c);
+        return resolved(fn, T.bool);
+      }
+      break;
+    case 'size':
+      if (args.length === 0) return resolved(sizeOverload(node, target, c), T.int);
+      break;
+  }
+  return noOverload(node, `${formatType(target)}.${node.fn}`, args, c);
+}
+
+function checkLogic(
+  node: CallNode,
+  fn: FunctionOf<'logic'>,
+  args: readonly CelType[],
+  c: CallCheckContext,
+): Resolution {
+  const [a, b] = args;
+  switch (fn) {
+    case '_&&_':
+    case '_||_':
+      if (a?.kind !== 'bool' || b?.kind !== 'bool') return noOverload(node, fn, args, c);
+      return resolved(fn === '_&&_' ? 'and' : 'or', T.bool);
+    case '!_':
+      if (a?.kind !== 'bool') return noOverload(node, fn, args, c);
+      return resolved('not', T.bool);
+    case '@not_strictly_false':
+      return resolved('not_strictly_false', T.bool);
+    case '_?_:_': {
+      if (a?.kind !== 'bool') return c.fail(node, `ternary condition must be bool, got ${formatType(a!)}`);
+      const u = unify(b!, args[2]!);
+      if (u === undefined) return noOverload(node, fn, args, c);
+      return resolved('cond', u);
+    }
+    default:
+      return assertNever(fn, 'function');
+  }
+}
+
+function checkComparison(
+  node: CallNode,
+  fn: FunctionOf<'comparison'>,
+  args: readonly CelType[],
+  c: CallCheckContext,
+): Resolution {
+  const a = args[0]!;
+  const b = args[1]!;
+  switch (fn) {
+    case '_==_':
+    case '_!=_': {
+      const eq = fn === '_==_';
+      if (a.kind === 'null' || b.kind === 'null') return resolved(eq ? 'eq_generic' : 'ne_generic', T.bool);
+      if (isNumeric(a) && isNumeric(b) && a.kind !== b.kind)
+        return resolved(eq ? 'eq_loose' : 'ne_loose', T.bool);
+      if (unify(a, b) === undefined || a.kind === 'record') return noOverload(node, fn, args, c);
+      const scalar = COMPARABLE.has(a.kind) || COMPARABLE.has(b.kind);
+      if (eq) return resolved(scalar ? 'eq_strict' : 'eq_generic', T.bool);
+      return resolved(scalar ? 'ne_strict' : 'ne_generic', T.bool);
+    }
+    case '_<_':
+      return ordering(node, fn, args, ['lt', 'lt_int_double', 'lt_double_int'], c);
+    case '_<=_':
+      return ordering(node, fn, args, ['le', 'le_int_double', 'le_double_int'], c);
+    case '_>_':
+      return ordering(node, fn, args, ['gt', 'gt_int_double', 'gt_double_int'], c);
+    case '_>=_':
+      return ordering(node, fn, args, ['ge', 'ge_int_double', 'ge_double_int'], c);
+    default:
+      return assertNever(fn, 'function');
+  }
+}
+
+/** `<`, `<=`, `>`, `>=`: the same type on both sides, or int against double either way. */
+function ordering(
+  node: CallNode,
+  fn: string,
+  args: readonly CelType[],
+  [same, intDouble, doubleInt]: readonly [OverloadId, OverloadId, OverloadId],
+  c: CallCheckContext,
+): Resolution {
+  const a = args[0]!;
+  const b = args[1]!;
+  if (a.kind === 'int' && b.kind === 'double') return resolved(intDouble, T.bool);
+  if (a.kind === 'double' && b.kind === 'int') return resolved(doubleInt, T.bool);
+  if (a.kind !== b.kind || !COMPARABLE.has(a.kind)) return noOverload(node, fn, args, c);
+  return resolved(same, T.bool);
+}
+
+function checkArithmetic(
+  node: CallNode,
+  fn: FunctionOf<'arithmetic'>,
+  args: readonly CelType[],
+  c: CallCheckContext,
+): Resolution {
+  const a = args[0]!;
+  const b = args[1]!;
+  const ints = a.kind === 'int' && b?.kind === 'int';
+  const doubles = a.kind === 'double' && b?.kind === 'double';
+  switch (fn) {
+    case '_+_':
+      if (ints) return resolved('add_int', T.int);
+      if (doubles) return resolved('add_double', T.double);
+      if (a.kind === 'string' && b!.kind === 'string') return resolved('add_string', T.string);
+      if (a.kind === 'list' && b!.kind === 'list') {
+        const u = unify(a, b!);
+        if (u !== undefined) return resolved('add_list', u);
+      }
+      return noOverload(node, fn, args, c);
+    case '_-_':
+      if (ints) return resolved('sub_int', T.int);
+      if (doubles) return resolved('sub_double', T.double);
+      return noOverload(node, fn, args, c);
+    case '_*_':
+      if (ints) return resolved('mul_int', T.int);
+      if (doubles) return resolved('mul_double', T.double);
+      return noOverload(node, fn, args, c);
+    case '_/_':
+      if (ints) return resolved('div_int', T.int);
+      if (doubles) return resolved('div_double', T.double);
+      return noOverload(node, fn, args, c);
+    case '_%_':
+      if (ints) return resolved('mod_int', T.int);
+      return noOverload(node, fn, args, c);
+    case '-_':
+      if (a?.kind === 'int') return resolved('neg_int', T.int);
+      if (a?.kind === 'double') return resolved('neg_double', T.double);
+      return noOverload(node, fn, args, c);
+    default:
+      return assertNever(fn, 'function');
+  }
+}
+
+function checkCollections(
+  node: CallNode,
+  fn: FunctionOf<'collections'>,
+  args: readonly CelType[],
+  c: CallCheckContext,
+): Resolution {
+  const a = args[0]!;
+  const b = args[1]!;
+  switch (fn) {
+    case '@in': {
+      if (b.kind === 'list') {
+        if (isNumeric(a) && isNumeric(b.elem) && a.kind !== b.elem.kind)
+          return resolved('in_list_generic', T.bool);
+        if (unify(a, b.elem) === undefined) return noOverload(node, 'in', args, c);
+        const fast = a.kind === 'string' || a.kind === 'bool' || a.kind === 'int' || a.kind === 'timestamp';
+        return resolved(fast ? 'in_list_strict' : 'in_list_generic', T.bool);
+      }
+      if (b.kind === 'map' && a.kind === 'string') return resolved('in_map', T.bool);
+      return noOverload(node, 'in', args, c);
+    }
+    case '_[_]':
+      if (a.kind === 'list' && b.kind === 'int') return resolved('index_list', a.elem);
+      if (a.kind === 'map' && b.kind === 'string') return resolved('index_map', a.value);
+      return noOverload(node, 'index', args, c);
+    case 'size':
+      if (args.length !== 1) return noOverload(node, fn, args, c);
+      return resolved(sizeOverload(node, a, c), T.int);
+    default:
+      return assertNever(fn, 'function');
+  }
+}
+
+function sizeOverload(node: CelNode, t: CelType, c: CallCheckContext): OverloadId {
+  if (t.kind === 'string') return 'size_string';
+  if (t.kind === 'list') return 'size_list';
+  if (t.kind === 'map') return 'size_map';
+  return noOverload(node, 'size', [t], c);
+}
+
+function checkConversion(
+  node: CallNode,
+  fn: FunctionOf<'conversions'>,
+  args: readonly CelType[],
+  c: CallCheckContext,
+): Resolution {
+  const a = args.length === 1 ? args[0]! : undefined;
+  switch (fn) {
+    case 'int':
+      if (a?.kind === 'int') return resolved('identity', T.int);
+      if (a?.kind === 'double') return resolved('int_double', T.int);
+      return noOverload(node, fn, args, c);
+    case 'double':
+      if (a?.kind === 'double') return resolved('identity', T.double);
+      if (a?.kind === 'int') return resolved('double_int', T.double);
+      return noOverload(node, fn, args, c);
+    case 'string':
+      if (a?.kind === 'string') return resolved('identity', T.string);
+      if (a?.kind === 'int') return resolved('string_int', T.string);
+      if (a?.kind === 'bool') return resolved('string_bool', T.string);
+      return noOverload(node, fn, args, c);
+    default:
+      return assertNever(fn, 'function');
+  }
+}
+
+/** `timestamp('…')`: only a literal, checked here, so evaluation never fails on it. */
+function checkTime(node: CallNode, c: CallCheckContext): Resolution {
+  const arg = node.args[0];
+  if (node.args.length !== 1 || arg?.kind !== 'literal' || arg.type !== 'string') {
+    return c.fail(node, 'timestamp() takes one string literal');
+  }
+  if (parseTimestamp(arg.value as string) === undefined) {
+    return c.fail(arg, `'${String(arg.value)}' is not an RFC 3339 timestamp in 0001..9999`);
+  }
+  return resolved('timestamp_string', T.timestamp);
+}
+
+function checkPattern(arg: CelNode, c: CallCheckContext): void {
+  if (arg.kind === 'literal' && typeof arg.value === 'string' && arg.value.length > LIMITS.regexChars) {
+    c.fail(
+      arg,
+      `regular expression has ${arg.value.length} characters; the limit is ${LIMITS.regexChars}`,
+      'POLICY_LIMIT_EXCEEDED',
+    );
+  }
+}

@@ -1,0 +1,258 @@
+/**
+ * The closure of each overload, by family. Every family's switch is exhaustive over that
+ * family's overloads (`cel-overloads.ts`), so an overload without a closure does not compile.
+ * Semantics (errors, overflow, short-circuit error absorption of `&&`/`||`) follow @bufbuild/cel.
+ */
+import { RE2JS } from '@bufbuild/re2';
+import type { CallNode, CelNode } from './cel-ast.js';
+import type { Evaluator } from './cel-compiler.js';
+import { chainOf, junctionOf } from './cel-compiler-fast-paths.js';
+import {
+  type ArithmeticOverload,
+  assertNever,
+  type CollectionOverload,
+  type ComparisonOverload,
+  type ConversionOverload,
+  isOverloadOf,
+  type LogicOverload,
+  type OverloadId,
+  type StringOverload,
+  type TimeOverload,
+} from './cel-overloads.js';
+import {
+  addInt,
+  celEquals,
+  divInt,
+  doubleToInt,
+  fail,
+  type IntValue,
+  intToDouble,
+  modInt,
+  mulInt,
+  negInt,
+  numericEquals,
+  parseTimestamp,
+  stringSize,
+  subInt,
+  timestampValue,
+} from './cel-runtime.js';
+
+/** A call's compiled operands: `a` is the receiver or first argument, `b` the next one. */
+export interface CallOperands {
+  readonly node: CallNode;
+  readonly a: Evaluator;
+  readonly b: Evaluator;
+  readonly args: readonly Evaluator[];
+  /** The closure already compiled for a sub-expression (operands of `&&`/`||` chains). */
+  readonly compiled: (node: CelNode) => Evaluator;
+  /** The call yields a timestamp attribute (list or map element), converted on read. */
+  readonly yieldsTimestamp: boolean;
+}
+
+type Num = number;
+const hasOwn = Object.hasOwn;
+
+/** The general closure of `overload` over its operands. */
+export function compileOverload(overload: OverloadId, o: CallOperands): Evaluator {
+  if (isOverloadOf(overload, 'logic')) return compileLogic(overload, o);
+  if (isOverloadOf(overload, 'comparison')) return compileComparison(overload, o);
+  if (isOverloadOf(overload, 'arithmetic')) return compileArithmetic(overload, o);
+  if (isOverloadOf(overload, 'strings')) return compileString(overload, o);
+  if (isOverloadOf(overload, 'collections')) return compileCollection(overload, o);
+  if (isOverloadOf(overload, 'conversions')) return compileConversion(overload, o);
+  if (isOverloadOf(overload, 'time')) return compileTime(overload, o);
+  return assertNever(overload);
+}
+
+function compileLogic(overload: LogicOverload, { node, a, b, args, compiled }: CallOperands): Evaluator {
+  switch (overload) {
+    case 'and':
+      return junctionOf(chainOf(node, '_&&_').map(compiled), false);
+    case 'or':
+      return junctionOf(chainOf(node, '_||_').map(compiled), true);
+    case 'not':
+      return (ctx) => !a(ctx);
+    case 'not_strictly_false':
+      return (ctx) => {
+        try {
+          return a(ctx) !== false;
+        } catch {
+          return true;
+        }
+      };
+    case 'cond': {
+      const c = args[2]!;
+      return (ctx) => (a(ctx) ? b(ctx) : c(ctx));
+    }
+    default:
+      return assertNever(overload);
+  }
+}
+
+function compileComparison(overload: ComparisonOverload, { a, b }: CallOperands): Evaluator {
+  switch (overload) {
+    case 'eq_strict':
+      return (ctx) => a(ctx) === b(ctx);
+    case 'ne_strict':
+      return (ctx) => a(ctx) !== b(ctx);
+    case 'eq_loose':
+      return (ctx) => numericEquals(a(ctx), b(ctx));
+    case 'ne_loose':
+      return (ctx) => !numericEquals(a(ctx), b(ctx));
+    case 'eq_generic':
+      return (ctx) => celEquals(a(ctx), b(ctx));
+    case 'ne_generic':
+      return (ctx) => !celEquals(a(ctx), b(ctx));
+    case 'lt':
+      return (ctx) => (a(ctx) as Num) < (b(ctx) as Num);
+    case 'le':
+      return (ctx) => (a(ctx) as Num) <= (b(ctx) as Num);
+    case 'gt':
+      return (ctx) => (a(ctx) as Num) > (b(ctx) as Num);
+    case 'ge':
+      return (ctx) => (a(ctx) as Num) >= (b(ctx) as Num);
+    // Mixed int/double comparisons go through Number(), as @bufbuild/cel does.
+    case 'lt_int_double':
+    case 'lt_double_int':
+      return (ctx) => Number(a(ctx)) < Number(b(ctx));
+    case 'le_int_double':
+    case 'le_double_int':
+      return (ctx) => Number(a(ctx)) <= Number(b(ctx));
+    case 'gt_int_double':
+    case 'gt_double_int':
+      return (ctx) => Number(a(ctx)) > Number(b(ctx));
+    case 'ge_int_double':
+    case 'ge_double_int':
+      return (ctx) => Number(a(ctx)) >= Number(b(ctx));
+    default:
+      return assertNever(overload);
+  }
+}
+
+function compileArithmetic(overload: ArithmeticOverload, { a, b }: CallOperands): Evaluator {
+  switch (overload) {
+    case 'add_int':
+      return (ctx) => addInt(a(ctx) as IntValue, b(ctx) as IntValue);
+    case 'sub_int':
+      return (ctx) => subInt(a(ctx) as IntValue, b(ctx) as IntValue);
+    case 'mul_int':
+      return (ctx) => mulInt(a(ctx) as IntValue, b(ctx) as IntValue);
+    case 'div_int':
+      return (ctx) => divInt(a(ctx) as IntValue, b(ctx) as IntValue);
+    case 'mod_int':
+      return (ctx) => modInt(a(ctx) as IntValue, b(ctx) as IntValue);
+    case 'neg_int':
+      return (ctx) => negInt(a(ctx) as IntValue);
+    case 'add_double':
+      return (ctx) => (a(ctx) as Num) + (b(ctx) as Num);
+    case 'sub_double':
+      return (ctx) => (a(ctx) as Num) - (b(ctx) as Num);
+    case 'mul_double':
+      return (ctx) => (a(ctx) as Num) * (b(ctx) as Num);
+    case 'div_double':
+      return (ctx) => (a(ctx) as Num) / (b(ctx) as Num);
+    case 'neg_double':
+      return (ctx) => -(a(ctx) as Num);
+    default:
+      return assertNever(overload);
+  }
+}
+
+function compileString(overload: StringOverload, { node, a, b }: CallOperands): Evaluator {
+  switch (overload) {
+    case 'add_string':
+      return (ctx) => (a(ctx) as string) + (b(ctx) as string);
+    case 'size_string':
+      return (ctx) => stringSize(a(ctx) as string);
+    case 'contains':
+      return (ctx) => (a(ctx) as string).includes(b(ctx) as string);
+    case 'startsWith':
+      return (ctx) => (a(ctx) as string).startsWith(b(ctx) as string);
+    case 'endsWith':
+      return (ctx) => (a(ctx) as string).endsWith(b(ctx) as string);
+    case 'matches': {
+      const pattern = node.args[0]!;
+      if (pattern.kind === 'literal') {
+        const re = RE2JS.compile(pattern.value as string);
+        return (ctx) => re.test(a(ctx) as string);
+      }
+      return (ctx) => {
+        const s = a(ctx) as string;
+        return RE2JS.compile(b(ctx) as string).test(s);
+      };
+    }
+    default:
+      return assertNever(overload);
+  }
+}
+
+function compileCollection(overload: CollectionOverload, { a, b, yieldsTimestamp }: CallOperands): Evaluator {
+  switch (overload) {
+    case 'add_list':
+      return (ctx) => (a(ctx) as unknown[]).concat(b(ctx) as unknown[]);
+    case 'in_list_strict':
+      return (ctx) => {
+        const x = a(ctx);
+        return (b(ctx) as unknown[]).includes(x);
+      };
+    case 'in_list_generic':
+      return (ctx) => {
+        const x = a(ctx);
+        const list = b(ctx) as unknown[];
+        for (let i = 0; i < list.length; i++) if (celEquals(list[i], x)) return true;
+        return false;
+      };
+    case 'in_map':
+      return (ctx) => {
+        const x = a(ctx) as string;
+        return hasOwn(b(ctx) as object, x);
+      };
+    case 'index_list':
+      return (ctx) => {
+        const list = a(ctx) as unknown[];
+        const i = b(ctx) as IntValue;
+        if (typeof i !== 'number' || i < 0 || i >= list.length) fail(`index out of bounds: ${i}`);
+        return yieldsTimestamp ? timestampValue(list[i as number]) : list[i as number];
+      };
+    case 'index_map':
+      return (ctx) => {
+        const m = a(ctx) as Record<string, unknown>;
+        const k = b(ctx) as string;
+        if (!hasOwn(m, k)) fail(`no such key: ${k}`);
+        return yieldsTimestamp ? timestampValue(m[k]) : m[k];
+      };
+    case 'size_list':
+      return (ctx) => (a(ctx) as unknown[]).length;
+    case 'size_map':
+      return (ctx) => Object.keys(a(ctx) as object).length;
+    default:
+      return assertNever(overload);
+  }
+}
+
+function compileConversion(overload: ConversionOverload, { a }: CallOperands): Evaluator {
+  switch (overload) {
+    case 'identity':
+      return a;
+    case 'int_double':
+      return (ctx) => doubleToInt(a(ctx) as number);
+    case 'double_int':
+      return (ctx) => intToDouble(a(ctx) as IntValue);
+    case 'string_int':
+    case 'string_bool':
+      return (ctx) => String(a(ctx));
+    default:
+      return assertNever(overload);
+  }
+}
+
+function compileTime(overload: TimeOverload, { node }: CallOperands): Evaluator {
+  switch (overload) {
+    case 'timestamp_string': {
+      const t = parseTimestamp((node.args[0] as { value: string }).value)!;
+      return () => t;
+    }
+    default:
+      return assertNever(overload);
+  }
+}

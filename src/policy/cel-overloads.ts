@@ -1,0 +1,246 @@
+/**
+ * Every CEL function and operator the platform supports, declared once (OPA's `builtins.go`):
+ * its name as the parser spells it, its family, and each overload with a typed signature. The
+ * type checker resolves every call to one `OverloadId`; every later stage (the compiler, its
+ * fast paths, the subset analyzer, the SMT translation) switches on that id, and ends the switch
+ * with `assertNever`, so a stage that forgets an overload does not compile.
+ *
+ * Adding a function: declare it here (its name in CEL_FUNCTIONS, each overload in CEL_OVERLOADS),
+ * then add one case to the checker of its family (`cel-call-checker.ts`), one to the compiler
+ * of its family (`cel-call-compiler.ts`) and one to the subset analyzer; the compiler lists
+ * every place still missing it.
+ */
+
+/** The function families; each stage splits its call handling along them. */
+export type CelFamily =
+  | 'logic'
+  | 'comparison'
+  | 'arithmetic'
+  | 'strings'
+  | 'collections'
+  | 'conversions'
+  | 'time';
+
+/**
+ * A type in a signature: a concrete CEL type, `A` (any one type, the same wherever it appears
+ * in one signature), or a list/map of those.
+ */
+export type SignatureType =
+  | 'bool'
+  | 'int'
+  | 'double'
+  | 'string'
+  | 'timestamp'
+  | 'null'
+  | 'A'
+  | 'list(A)'
+  | 'map(string, A)'
+  | 'string literal';
+
+export interface OverloadSignature {
+  /** The receiver of a method call (`s.contains(t)`), absent for global functions and operators. */
+  readonly receiver?: SignatureType;
+  readonly params: readonly SignatureType[];
+  readonly result: SignatureType;
+}
+
+export interface OverloadDeclaration {
+  readonly family: CelFamily;
+  /** The function or operator as the parser names it (`_+_`, `size`, `contains`), or several. */
+  readonly fn: CelFunctionName | readonly CelFunctionName[];
+  /** Every signature this overload covers (one closure serves them all). */
+  readonly signatures: readonly OverloadSignature[];
+}
+
+const sig = (params: readonly SignatureType[], result: SignatureType): OverloadSignature => ({
+  params,
+  result,
+});
+const method = (receiver: SignatureType, params: readonly SignatureType[], result: SignatureType) => ({
+  receiver,
+  params,
+  result,
+});
+
+/** The functions and operators, by the parser's name, with their family. */
+export const CEL_FUNCTIONS = {
+  '_&&_': { family: 'logic', description: 'a && b' },
+  '_||_': { family: 'logic', description: 'a || b' },
+  '!_': { family: 'logic', description: '!a' },
+  '@not_strictly_false': {
+    family: 'logic',
+    description: 'the loop condition of all/exists (macro internal)',
+  },
+  '_?_:_': { family: 'logic', description: 'c ? a : b' },
+  '_==_': { family: 'comparison', description: 'a == b' },
+  '_!=_': { family: 'comparison', description: 'a != b' },
+  '_<_': { family: 'comparison', description: 'a < b' },
+  '_<=_': { family: 'comparison', description: 'a <= b' },
+  '_>_': { family: 'comparison', description: 'a > b' },
+  '_>=_': { family: 'comparison', description: 'a >= b' },
+  '_+_': { family: 'arithmetic', description: 'a + b (numbers, strings, lists)' },
+  '_-_': { family: 'arithmetic', description: 'a - b' },
+  '_*_': { family: 'arithmetic', description: 'a * b' },
+  '_/_': { family: 'arithmetic', description: 'a / b' },
+  '_%_': { family: 'arithmetic', description: 'a % b' },
+  '-_': { family: 'arithmetic', description: '-a' },
+  contains: { family: 'strings', description: 's.contains(t)' },
+  startsWith: { family: 'strings', description: 's.startsWith(t)' },
+  endsWith: { family: 'strings', description: 's.endsWith(t)' },
+  matches: { family: 'strings', description: 's.matches(re) (RE2)' },
+  '@in': { family: 'collections', description: 'x in list, k in map' },
+  '_[_]': { family: 'collections', description: 'list[i], map[k]' },
+  size: { family: 'collections', description: 'size(x), x.size() of strings, lists and maps' },
+  int: { family: 'conversions', description: 'int(x)' },
+  double: { family: 'conversions', description: 'double(x)' },
+  string: { family: 'conversions', description: 'string(x)' },
+  timestamp: { family: 'time', description: "timestamp('RFC 3339 literal')" },
+} as const satisfies Readonly<Record<string, { readonly family: CelFamily; readonly description: string }>>;
+
+/** A function or operator name the platform knows. */
+export type CelFunctionName = keyof typeof CEL_FUNCTIONS;
+
+/**
+ * Every overload, by the id the checker records for a call node. The ids are stable: stored
+ * explanations, tests and other stages name them.
+ */
+export const CEL_OVERLOADS = {
+  // logic
+  and: { family: 'logic', fn: '_&&_', signatures: [sig(['bool', 'bool'], 'bool')] },
+  or: { family: 'logic', fn: '_||_', signatures: [sig(['bool', 'bool'], 'bool')] },
+  not: { family: 'logic', fn: '!_', signatures: [sig(['bool'], 'bool')] },
+  not_strictly_false: { family: 'logic', fn: '@not_strictly_false', signatures: [sig(['A'], 'bool')] },
+  cond: { family: 'logic', fn: '_?_:_', signatures: [sig(['bool', 'A', 'A'], 'A')] },
+  // comparison: equality
+  eq_strict: { family: 'comparison', fn: '_==_', signatures: [sig(['A', 'A'], 'bool')] },
+  ne_strict: { family: 'comparison', fn: '_!=_', signatures: [sig(['A', 'A'], 'bool')] },
+  eq_loose: {
+    family: 'comparison',
+    fn: '_==_',
+    signatures: [sig(['int', 'double'], 'bool'), sig(['double', 'int'], 'bool')],
+  },
+  ne_loose: {
+    family: 'comparison',
+    fn: '_!=_',
+    signatures: [sig(['int', 'double'], 'bool'), sig(['double', 'int'], 'bool')],
+  },
+  eq_generic: {
+    family: 'comparison',
+    fn: '_==_',
+    signatures: [sig(['list(A)', 'list(A)'], 'bool'), sig(['A', 'null'], 'bool')],
+  },
+  ne_generic: {
+    family: 'comparison',
+    fn: '_!=_',
+    signatures: [sig(['list(A)', 'list(A)'], 'bool'), sig(['A', 'null'], 'bool')],
+  },
+  // comparison: ordering (int, double, string, bool, timestamp against their own type)
+  lt: { family: 'comparison', fn: '_<_', signatures: [sig(['A', 'A'], 'bool')] },
+  le: { family: 'comparison', fn: '_<=_', signatures: [sig(['A', 'A'], 'bool')] },
+  gt: { family: 'comparison', fn: '_>_', signatures: [sig(['A', 'A'], 'bool')] },
+  ge: { family: 'comparison', fn: '_>=_', signatures: [sig(['A', 'A'], 'bool')] },
+  lt_int_double: { family: 'comparison', fn: '_<_', signatures: [sig(['int', 'double'], 'bool')] },
+  le_int_double: { family: 'comparison', fn: '_<=_', signatures: [sig(['int', 'double'], 'bool')] },
+  gt_int_double: { family: 'comparison', fn: '_>_', signatures: [sig(['int', 'double'], 'bool')] },
+  ge_int_double: { family: 'comparison', fn: '_>=_', signatures: [sig(['int', 'double'], 'bool')] },
+  lt_double_int: { family: 'comparison', fn: '_<_', signatures: [sig(['double', 'int'], 'bool')] },
+  le_double_int: { family: 'comparison', fn: '_<=_', signatures: [sig(['double', 'int'], 'bool')] },
+  gt_double_int: { family: 'comparison', fn: '_>_', signatures: [sig(['double', 'int'], 'bool')] },
+  ge_double_int: { family: 'comparison', fn: '_>=_', signatures: [sig(['double', 'int'], 'bool')] },
+  // arithmetic
+  add_int: { family: 'arithmetic', fn: '_+_', signatures: [sig(['int', 'int'], 'int')] },
+  sub_int: { family: 'arithmetic', fn: '_-_', signatures: [sig(['int', 'int'], 'int')] },
+  mul_int: { family: 'arithmetic', fn: '_*_', signatures: [sig(['int', 'int'], 'int')] },
+  div_int: { family: 'arithmetic', fn: '_/_', signatures: [sig(['int', 'int'], 'int')] },
+  mod_int: { family: 'arithmetic', fn: '_%_', signatures: [sig(['int', 'int'], 'int')] },
+  neg_int: { family: 'arithmetic', fn: '-_', signatures: [sig(['int'], 'int')] },
+  add_double: { family: 'arithmetic', fn: '_+_', signatures: [sig(['double', 'double'], 'double')] },
+  sub_double: { family: 'arithmetic', fn: '_-_', signatures: [sig(['double', 'double'], 'double')] },
+  mul_double: { family: 'arithmetic', fn: '_*_', signatures: [sig(['double', 'double'], 'double')] },
+  div_double: { family: 'arithmetic', fn: '_/_', signatures: [sig(['double', 'double'], 'double')] },
+  neg_double: { family: 'arithmetic', fn: '-_', signatures: [sig(['double'], 'double')] },
+  // strings
+  add_string: { family: 'strings', fn: '_+_', signatures: [sig(['string', 'string'], 'string')] },
+  contains: { family: 'strings', fn: 'contains', signatures: [method('string', ['string'], 'bool')] },
+  startsWith: { family: 'strings', fn: 'startsWith', signatures: [method('string', ['string'], 'bool')] },
+  endsWith: { family: 'strings', fn: 'endsWith', signatures: [method('string', ['string'], 'bool')] },
+  matches: { family: 'strings', fn: 'matches', signatures: [method('string', ['string'], 'bool')] },
+  size_string: {
+    family: 'strings',
+    fn: 'size',
+    signatures: [sig(['string'], 'int'), method('string', [], 'int')],
+  },
+  // collections
+  add_list: { family: 'collections', fn: '_+_', signatures: [sig(['list(A)', 'list(A)'], 'list(A)')] },
+  in_list_strict: { family: 'collections', fn: '@in', signatures: [sig(['A', 'list(A)'], 'bool')] },
+  in_list_generic: { family: 'collections', fn: '@in', signatures: [sig(['A', 'list(A)'], 'bool')] },
+  in_map: { family: 'collections', fn: '@in', signatures: [sig(['string', 'map(string, A)'], 'bool')] },
+  index_list: { family: 'collections', fn: '_[_]', signatures: [sig(['list(A)', 'int'], 'A')] },
+  index_map: { family: 'collections', fn: '_[_]', signatures: [sig(['map(string, A)', 'string'], 'A')] },
+  size_list: {
+    family: 'collections',
+    fn: 'size',
+    signatures: [sig(['list(A)'], 'int'), method('list(A)', [], 'int')],
+  },
+  size_map: {
+    family: 'collections',
+    fn: 'size',
+    signatures: [sig(['map(string, A)'], 'int'), method('map(string, A)', [], 'int')],
+  },
+  // conversions
+  identity: {
+    family: 'conversions',
+    fn: ['int', 'double', 'string'],
+    signatures: [sig(['int'], 'int'), sig(['double'], 'double'), sig(['string'], 'string')],
+  },
+  int_double: { family: 'conversions', fn: 'int', signatures: [sig(['double'], 'int')] },
+  double_int: { family: 'conversions', fn: 'double', signatures: [sig(['int'], 'double')] },
+  string_int: { family: 'conversions', fn: 'string', signatures: [sig(['int'], 'string')] },
+  string_bool: { family: 'conversions', fn: 'string', signatures: [sig(['bool'], 'string')] },
+  // time
+  timestamp_string: { family: 'time', fn: 'timestamp', signatures: [sig(['string literal'], 'timestamp')] },
+} as const satisfies Readonly<Record<string, OverloadDeclaration>>;
+
+/** The overload a call node resolved to (recorded by the checker, switched on by every stage). */
+export type OverloadId = keyof typeof CEL_OVERLOADS;
+
+/** The overloads of one family, e.g. `OverloadOf<'comparison'>`. */
+export type OverloadOf<F extends CelFamily> = {
+  [K in OverloadId]: (typeof CEL_OVERLOADS)[K]['family'] extends F ? K : never;
+}[OverloadId];
+
+/** The functions of one family, e.g. `FunctionOf<'strings'>`. */
+export type FunctionOf<F extends CelFamily> = {
+  [K in CelFunctionName]: (typeof CEL_FUNCTIONS)[K]['family'] extends F ? K : never;
+}[CelFunctionName];
+
+export type LogicOverload = OverloadOf<'logic'>;
+export type ComparisonOverload = OverloadOf<'comparison'>;
+export type ArithmeticOverload = OverloadOf<'arithmetic'>;
+export type StringOverload = OverloadOf<'strings'>;
+export type CollectionOverload = OverloadOf<'collections'>;
+export type ConversionOverload = OverloadOf<'conversions'>;
+export type TimeOverload = OverloadOf<'time'>;
+
+/** Whether a name is one of the declared functions. */
+export function isCelFunction(name: string): name is CelFunctionName {
+  return Object.hasOwn(CEL_FUNCTIONS, name);
+}
+
+/** The family of an overload. */
+export function familyOf(id: OverloadId): CelFamily {
+  return CEL_OVERLOADS[id].family;
+}
+
+/** Narrows an overload to its family's union (for the per-family switches). */
+export function isOverloadOf<F extends CelFamily>(id: OverloadId, family: F): id is OverloadOf<F> {
+  return CEL_OVERLOADS[id].family === family;
+}
+
+/**
+ * Ends an exhaustive switch: the call only type-checks when every case was handled, so a new
+ * overload is a compile error in every stage that forgot it.
+ */
+export function assertNever(value: never, what = 'overload'): never {
+  throw new Error(`unhandled ${what} '${String(value)}'`);
+}
