@@ -1,3 +1,4 @@
+import type { Registry } from 'prom-client';
 import type { CacheStore } from '../cache/cache-store.js';
 import type { PlatformConfig } from '../kernel/config.js';
 import type { ApiKeyResolver, VerificationKeySource } from '../kernel/contracts/auth.js';
@@ -31,7 +32,14 @@ export function authenticationSources(
   };
 }
 
-/** The guard's authenticator; revocations and API-key rate counters go through `cache`. */
-export function buildAuthenticator(sources: AuthenticationSources, cache: CacheStore): TokenAuthenticator {
-  return new TokenAuthenticator({ keys: sources.keys, apiKeys: sources.apiKeys, cache });
+/**
+ * The guard's authenticator; revocations and API-key rate counters go through `cache`, and
+ * `jwt_validations_total` is registered on `metrics` when given.
+ */
+export function buildAuthenticator(
+  sources: AuthenticationSources,
+  cache: CacheStore,
+  metrics?: Registry,
+): TokenAuthenticator {
+  return new TokenAuthenticator({ keys: sources.keys, apiKeys: sources.apiKeys, cache, metrics });
 }
