@@ -1,3 +1,4 @@
+import type { Registry } from 'prom-client';
 import type { CacheStore } from '../cache/cache-store.js';
 import type { AuthenticationContract } from '../kernel/contracts/index.js';
 import { TokenAuthenticator } from '../kit/token-authenticator.js';
@@ -22,7 +23,14 @@ export function remoteAuthentication(url: string | readonly string[]): Authentic
   };
 }
 
-/** The guard's authenticator; revocations and API-key rate counters go through `cache`. */
-export function buildAuthenticator(sources: AuthenticationContract, cache: CacheStore): TokenAuthenticator {
-  return new TokenAuthenticator({ keys: sources.keys, apiKeys: sources.apiKeys, cache });
+/**
+ * The guard's authenticator; revocations and API-key rate counters go through `cache`, and
+ * `jwt_validations_total` is registered on `metrics` when given.
+ */
+export function buildAuthenticator(
+  sources: AuthenticationContract,
+  cache: CacheStore,
+  metrics?: Registry,
+): TokenAuthenticator {
+  return new TokenAuthenticator({ keys: sources.keys, apiKeys: sources.apiKeys, cache, metrics });
 }

@@ -3,6 +3,7 @@ import { generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { after, describe, test } from 'node:test';
 import type { FastifyPluginAsync } from 'fastify';
 import { SignJWT, UnsecuredJWT } from 'jose';
+import { Registry } from 'prom-client';
 import { buildKitServer } from '../../test/support/kit-server.js';
 import { MemoryCacheStore } from '../cache/index.js';
 import {
@@ -305,5 +306,22 @@ describe('TokenAuthenticator: API keys', () => {
   test('a bearer token and an API key together are refused', async () => {
     const response = await call({ ...bearer(await token()), 'x-api-key': apiKey('good') });
     assert.equal(response.status, 401);
+  });
+});
+
+describe('jwt_validations_total', () => {
+  test('counts every bearer token the guard validated, by result', async () => {
+    const registry = new Registry();
+    const guard = new TokenAuthenticator({ keys: source, apiKeys, cache, metrics: registry });
+    const read = async () => {
+      const values = (await registry.getSingleMetric('jwt_validations_total')?.get())?.values ?? [];
+      return Object.fromEntries(values.map((v) => [String(v.labels.result), v.value]));
+    };
+    const good = await token();
+    await guard.verifyAccessToken(good);
+    await guard.verifyAccessToken(good);
+    await assert.rejects(guard.verifyAccessToken(await token({}, stranger)));
+    assert.deepEqual(await read(), { valid: 2, rejected: 1 });
+    assert.match(await registry.metrics(), /# TYPE jwt_validations_total counter/);
   });
 });

@@ -1,5 +1,6 @@
 import { createPublicKey, type KeyObject, verify } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
+import { Counter, type Registry } from 'prom-client';
 import type { CacheStore } from '../cache/cache-store.js';
 import {
   ACCESS_TOKEN_AUDIENCE,
@@ -33,6 +34,8 @@ export interface TokenAuthenticatorOptions {
    * 300 000 ms), so a key withdrawn from the JWKS stops verifying tokens, remembered ones included.
    */
   readonly keySetMaxAgeMs?: number;
+  /** Where `jwt_validations_total` is registered (the autoscaler's `jwt_validations_per_second`). */
+  readonly metrics?: Registry;
 }
 
 interface VerifiedToken {
@@ -84,9 +87,19 @@ export class TokenAuthenticator implements Authenticator {
   private loadedAtMs = Number.NEGATIVE_INFINITY;
   private readonly maxAgeMs: number;
   private refreshing: Promise<void> | undefined;
+  private readonly validations: Counter<'result'> | undefined;
 
   constructor(private readonly options: TokenAuthenticatorOptions) {
     this.now = options.now ?? Date.now;
+    this.validations =
+      options.metrics === undefined
+        ? undefined
+        : new Counter({
+            name: 'jwt_validations_total',
+            help: 'Bearer tokens the guard validated, by result (valid or rejected).',
+            labelNames: ['result'],
+            registers: [options.metrics],
+          });
     this.skewMs = (options.clockSkewSeconds ?? 30) * 1000;
     this.cooldownMs = options.refreshCooldownMs ?? 5000;
     this.cacheSize = options.verifiedTokenCacheSize ?? 10_000;
@@ -109,6 +122,17 @@ export class TokenAuthenticator implements Authenticator {
 
   /** Verifies a bearer access token and returns its principal; throws AUTH_TOKEN_* errors. */
   async verifyAccessToken(token: string): Promise<Principal> {
+    try {
+      const principal = await this.validate(token);
+      this.validations?.inc({ result: 'valid' });
+      return principal;
+    } catch (error) {
+      this.validations?.inc({ result: 'rejected' });
+      throw error;
+    }
+  }
+
+  private async validate(token: string): Promise<Principal> {
     const now = this.now();
     let entry = this.verified.get(token);
     if (entry === undefined) {
