@@ -16,6 +16,6 @@ export type { Database, MigrationReport, SqlDialect } from './database.js';
 export { migrationTables } from './database-migrator.js';
 export { type DatabaseTarget, parseDatabaseUrl, redactUrl } from './database-url.js';
 export { storageErrors } from './errors.js';
-export { PostgresDatabase, type PostgresDatabaseOptions } from './postgres-database.js';
+export { PostgresDatabase, type PostgresDatabaseOptions, postgresTypes } from './postgres-database.js';
 export { autoIncrementId, columnTypes, dialectOf, nowMs } from './schema-helpers.js';
 export { SqliteDatabase, type SqliteDatabaseOptions } from './sqlite-database.js';

@@ -19,7 +19,7 @@ const INT8_OID = 20;
  * `bigint` columns and `count(*)` come back as JS numbers, as they do from SQLite, so service
  * code is the same on both dialects. Values beyond 2^53 are not supported by either.
  */
-const types = {
+export const postgresTypes = {
   getTypeParser(oid: number, format?: 'text' | 'binary') {
     if (oid === INT8_OID && format !== 'binary') return (value: string) => Number(value);
     return pg.types.getTypeParser(oid, format as 'text');
@@ -44,7 +44,7 @@ export class PostgresDatabase extends KyselyDatabase {
       max: options.poolSize ?? 10,
       connectionTimeoutMillis: options.connectTimeoutMs ?? 2000,
       application_name: options.applicationName ?? 'acgs',
-      types,
+      types: postgresTypes,
     });
     // An idle client losing its connection (server restart, failover) is removed from the pool,
     // which reconnects on next use; without a listener the 'error' event would crash the process.

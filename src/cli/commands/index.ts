@@ -1,7 +1,9 @@
 import type { Command } from 'commander';
 import { registerApiKeyCommands } from './apikey.js';
+import { registerBackupCommands } from './backup.js';
 import { registerBundleCommands } from './bundle.js';
 import { registerConstitutionCommands } from './constitution.js';
+import { registerDrCommands } from './dr.js';
 import { registerLoadTestCommand } from './loadtest.js';
 import { registerLogCommands } from './log.js';
 import { registerMigrateCommand } from './migrate.js';
@@ -20,6 +22,8 @@ export function registerCommands(program: Command): void {
   registerConstitutionCommands(program);
   registerBundleCommands(program);
   registerLogCommands(program);
+  registerBackupCommands(program);
+  registerDrCommands(program);
   registerUserCommands(program);
   registerApiKeyCommands(program);
   registerLoadTestCommand(program);
