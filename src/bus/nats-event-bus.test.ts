@@ -62,6 +62,20 @@ describe('NatsEventBus', { skip: nats.skip }, () => {
       const down = Date.now();
       await until(async () => !(await answers(bus)), 3000, 'ping to fail');
       assert.ok(Date.now() - down < 2500, `outage noticed after ${Date.now() - down} ms`);
+      // Known to be disconnected: a publish is refused at once (503 with Retry-After), not after
+      // the publish timeout.
+      const refusedAt = Date.now();
+      await assert.rejects(
+        bus.publish({
+          id: newId(),
+          type: 'during.outage',
+          source: 'ac',
+          time: new Date().toISOString(),
+          data: {},
+        }),
+        (error) => busErrors.is(error, 'BUS_UNAVAILABLE') && error.headers?.['retry-after'] === '1',
+      );
+      assert.ok(Date.now() - refusedAt < 1000, `publish refused after ${Date.now() - refusedAt} ms`);
 
       await proxy.start();
       await until(() => answers(bus), 10_000, 'ping to recover');

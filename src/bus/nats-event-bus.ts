@@ -63,8 +63,10 @@ const FETCH_EXPIRES_MS = 2000;
  *   (100 ms doubling to 10 s). `deliveryCount` is JetStream's delivery count.
  * - Several subject filters use `filter_subjects` on NATS ≥ 2.10; on older servers the consumer
  *   takes the whole root and the bus acks non-matching messages itself.
- * - The connection reconnects forever (250 ms apart); while NATS is away `ping()` rejects within
- *   `pingTimeoutMs` and `publish` within `publishTimeoutMs`, and both recover on their own.
+ * - The connection reconnects forever (250 ms apart). While the client knows it is disconnected,
+ *   `ping()` and `publish` reject at once with `BUS_UNAVAILABLE` (503, `Retry-After: 1`) rather
+ *   than wait on a buffer that may never be sent; when NATS hangs without the socket closing they
+ *   reject within `pingTimeoutMs` / `publishTimeoutMs`. Both recover on their own.
  *
  * `NatsEventBus.connect(options)` rejects with `BUS_UNAVAILABLE` if the first connection fails.
  * @example
@@ -76,6 +78,7 @@ export class NatsEventBus implements EventBus {
   readonly stream: string;
   readonly subjectRoot: string;
   #closed = false;
+  #disconnected = false;
 
   private constructor(
     private readonly nc: NatsConnection,
@@ -85,6 +88,19 @@ export class NatsEventBus implements EventBus {
     this.#js = nc.jetstream();
     this.stream = options.stream ?? 'ACGS';
     this.subjectRoot = options.subjectRoot ?? 'acgs';
+    void this.#watchStatus();
+  }
+
+  /** Whether the client currently has a connection to a NATS server. */
+  get connected(): boolean {
+    return !this.#closed && !this.#disconnected && !this.nc.isClosed();
+  }
+
+  async #watchStatus(): Promise<void> {
+    for await (const status of this.nc.status()) {
+      if (status.type === 'disconnect' || status.type === 'reconnecting') this.#disconnected = true;
+      else if (status.type === 'reconnect') this.#disconnected = false;
+    }
   }
 
   static async connect(options: NatsEventBusOptions): Promise<NatsEventBus> {
@@ -125,6 +141,7 @@ export class NatsEventBus implements EventBus {
     this.#assertOpen();
     const subject = subjectOf(event);
     assertEventSubject(subject);
+    this.#assertConnected();
     try {
       await this.#js.publish(this.#toWire(subject), encoder.encode(JSON.stringify(event)), {
         msgID: event.id,
@@ -132,7 +149,10 @@ export class NatsEventBus implements EventBus {
         timeout: this.options.publishTimeoutMs ?? 5000,
       });
     } catch (cause) {
-      throw busErrors.create('BUS_UNAVAILABLE', `Event ${event.id} was not stored by NATS`, { cause });
+      throw busErrors.create('BUS_UNAVAILABLE', `Event ${event.id} was not stored by NATS`, {
+        cause,
+        headers: { 'retry-after': '1' },
+      });
     }
   }
 
@@ -171,6 +191,7 @@ export class NatsEventBus implements EventBus {
 
   async ping(): Promise<void> {
     this.#assertOpen();
+    this.#assertConnected();
     const timeoutMs = this.options.pingTimeoutMs ?? 1500;
     try {
       await withinDeadline(this.nc.rtt(), timeoutMs);
@@ -253,6 +274,13 @@ export class NatsEventBus implements EventBus {
 
   #fromWire(subject: string): string {
     return `acgs.${subject.slice(this.subjectRoot.length + 1)}`;
+  }
+
+  #assertConnected(): void {
+    if (this.#disconnected)
+      throw busErrors.create('BUS_UNAVAILABLE', 'NATS is not connected; reconnecting', {
+        headers: { 'retry-after': '1' },
+      });
   }
 
   #assertOpen(): void {

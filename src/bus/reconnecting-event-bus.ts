@@ -97,6 +97,7 @@ export class ReconnectingEventBus implements EventBus {
     if (this.#bus) return this.#bus;
     throw busErrors.create('BUS_UNAVAILABLE', 'The event bus is not connected yet', {
       cause: this.#lastError,
+      headers: { 'retry-after': '1' },
     });
   }
 

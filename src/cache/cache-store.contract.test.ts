@@ -235,6 +235,36 @@ describe('RedisCacheStore outages', { skip: redis.skip }, () => {
   });
 });
 
+test('Redis connections reset mid-use: calls fail with CACHE_UNAVAILABLE and Retry-After, then recover', {
+  skip: redis.skip,
+}, async () => {
+  const proxy = await createTcpProxy(redis.url);
+  const cache = new RedisCacheStore({ url: proxy.url, keyPrefix: redisPrefix });
+  try {
+    await waitFor(() => cache.ping(), 3000);
+    const outcomes: string[] = [];
+    const calls = Array.from({ length: 20 }, (_, i) =>
+      cache.increment(`reset-${i}`, 10_000).then(
+        () => outcomes.push('ok'),
+        (error: unknown) => {
+          assert.ok(cacheErrors.is(error, 'CACHE_UNAVAILABLE'), String(error));
+          assert.equal(error.headers?.['retry-after'], '1');
+          outcomes.push('unavailable');
+        },
+      ),
+    );
+    proxy.reset();
+    await Promise.all(calls);
+    assert.equal(outcomes.length, 20);
+    await waitFor(() => cache.ping(), 5000);
+    await cache.set('after-reset', 'ok', 10_000);
+    assert.equal(await cache.get('after-reset'), 'ok');
+  } finally {
+    await cache.close();
+    await proxy.stop();
+  }
+});
+
 async function waitFor(check: () => Promise<unknown>, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {

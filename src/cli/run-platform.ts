@@ -2,11 +2,13 @@ import { defaultDatabaseUrl } from '../apps/adapters.js';
 import { startPlatform } from '../apps/platform.js';
 import type { PlatformConfig } from '../kernel/config.js';
 import { SERVICES } from '../kernel/services.js';
+import { exitOnFatalErrors, flushNow } from '../kit/logger.js';
 import { redactUrl } from '../storage/index.js';
 
 /** Starts the platform, prints what runs where, and stops gracefully on SIGTERM or SIGINT (exit 0). */
 export async function runUntilSignalled(config: PlatformConfig): Promise<void> {
   const platform = await startPlatform(config);
+  exitOnFatalErrors(platform.logger);
   // performance.now() counts from process start: node's own boot and module loading included.
   const ms = Math.round(performance.now());
   const names = config.services.map((name) => `${name} (${SERVICES[name].title})`).join(', ');
@@ -29,9 +31,13 @@ export async function runUntilSignalled(config: PlatformConfig): Promise<void> {
     signalled = true;
     process.stderr.write(`${signal}: finishing in-flight requests, then stopping\n`);
     platform.stop().then(
-      () => process.exit(0),
+      () => {
+        flushNow(platform.logger);
+        process.exit(0);
+      },
       (error: unknown) => {
         process.stderr.write(`shutdown failed: ${error instanceof Error ? error.message : String(error)}\n`);
+        flushNow(platform.logger);
         process.exit(1);
       },
     );

@@ -100,4 +100,5 @@ export const commonErrors = defineErrors({
   INTERNAL: { status: 500, title: 'Internal error' },
   DEPENDENCY_UNAVAILABLE: { status: 503, title: 'A dependency is unavailable' },
   OVERLOADED: { status: 503, title: 'Service overloaded' },
+  SHUTTING_DOWN: { status: 503, title: 'Service is shutting down' },
 });

@@ -243,3 +243,53 @@ describe('kit: health and metrics', () => {
     assert.equal(other.statusCode, 404);
   });
 });
+
+describe('kit: shutdown', () => {
+  test('a request arriving while the server closes gets a problem+json 503 with Connection: close', async () => {
+    const { connect } = await import('node:net');
+    let release: () => void = () => {};
+    let inFlight = false;
+    const slow: FastifyPluginAsync = async (app) => {
+      app.get('/api/v1/policies/slow', { config: { auth: { public: true } } }, async () => {
+        inFlight = true;
+        await new Promise<void>((resolve) => {
+          release = resolve;
+        });
+        return { slow: true };
+      });
+    };
+    const server = await buildKitServer({ routes: slow });
+    await server.app.listen({ host: '127.0.0.1', port: 0 });
+    const { port } = server.app.server.address() as { port: number };
+    const socket = connect({ host: '127.0.0.1', port });
+    let received = '';
+    socket.on('data', (chunk) => {
+      received += String(chunk);
+    });
+    const ended = new Promise<void>((resolve) => socket.on('close', () => resolve()));
+    await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
+    socket.write('GET /api/v1/policies/slow HTTP/1.1\r\nHost: x\r\nConnection: keep-alive\r\n\r\n');
+    while (!inFlight) await new Promise((r) => setTimeout(r, 5));
+    const closing = server.app.close();
+    await new Promise((r) => setTimeout(r, 50));
+    // Pipelined on the open connection, after shutdown began.
+    socket.write('GET /api/v1/policies/echo HTTP/1.1\r\nHost: x\r\nX-Request-Id: late-1\r\n\r\n');
+    await new Promise((r) => setTimeout(r, 50));
+    release();
+    await Promise.race([ended, new Promise((r) => setTimeout(r, 5000))]);
+    socket.destroy();
+    await closing;
+    const responses = received.split(/(?=HTTP\/1\.1 )/);
+    assert.equal(responses.length, 2, received);
+    assert.match(responses[0]!, /^HTTP\/1\.1 200/);
+    const late = responses[1]!;
+    assert.match(late, /^HTTP\/1\.1 503/);
+    assert.match(late, /\r\nconnection: close\r\n/i);
+    assert.match(late, /\r\nretry-after: 1\r\n/i);
+    assert.match(late, /\r\ncontent-type: application\/problem\+json/i);
+    const problem = JSON.parse(late.slice(late.indexOf('\r\n\r\n') + 4)) as Record<string, unknown>;
+    assert.equal(problem.code, 'SHUTTING_DOWN');
+    assert.equal(problem.status, 503);
+    assert.equal(problem.requestId, 'late-1');
+  });
+});

@@ -24,6 +24,7 @@ import { RequestIdSequence } from './request-id.js';
 import { createValidatorCompiler } from './request-validation.js';
 import { type Authenticator, assertRouteDeclaresAuth, createGuard } from './route-auth.js';
 import type { ReadinessCheck, ServiceModule } from './service-module.js';
+import { createShutdownShedding } from './shutdown-shedding.js';
 
 export interface ServerOptions {
   readonly config: PlatformConfig;
@@ -91,7 +92,9 @@ export async function createServer(options: ServerOptions): Promise<FastifyInsta
   const { config, modules, metrics, constitution } = options;
   const kitLabel = modules.length === 1 && modules[0] ? modules[0].descriptor.name : 'gateway';
   const requestIds = new RequestIdSequence();
+  const shedding = createShutdownShedding();
   const app = Fastify({
+    serverFactory: shedding.serverFactory,
     loggerInstance: new KitLogger(options.logger) as unknown as FastifyBaseLogger,
     // The kit writes one access line per request itself (onResponse), with the route and timing.
     logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'requestId' }),
@@ -100,8 +103,14 @@ export async function createServer(options: ServerOptions): Promise<FastifyInsta
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : requestIds.next();
     },
     bodyLimit: config.bodyLimitBytes,
-    return503OnClosing: true,
+    // Requests arriving once close() began are answered by `shedding` (problem+json, not
+    // Fastify's bare JSON); in-flight ones finish.
+    return503OnClosing: false,
     forceCloseConnections: 'idle',
+  });
+  app.addHook('preClose', (done) => {
+    shedding.start();
+    done();
   });
   app.setValidatorCompiler(createValidatorCompiler());
   app.decorateRequest('principal', undefined);

@@ -12,6 +12,7 @@ import { promisify } from 'node:util';
 import { type Generated, type Kysely, type Migration, sql } from 'kysely';
 import { externalService } from '../../test/support/external-services.js';
 import { createTemporaryPostgresDatabase } from '../../test/support/postgres-database.js';
+import { createTcpProxy } from '../../test/support/tcp-proxy.js';
 import { createDatabase } from './create-database.js';
 import type { Database } from './database.js';
 import { storageErrors } from './errors.js';
@@ -418,4 +419,92 @@ describe('PostgreSQL outage', () => {
       await database.close();
     }
   });
+});
+
+describe('PostgreSQL connection loss, through a TCP proxy', { skip: postgres.skip }, () => {
+  type Proxy = Awaited<ReturnType<typeof createTcpProxy>>;
+  const unavailable = (error: unknown) =>
+    storageErrors.is(error, 'STORAGE_UNAVAILABLE') && error.headers?.['retry-after'] === '1';
+  const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+  async function throughProxy(run: (database: Database, proxy: Proxy) => Promise<void>) {
+    const temporary = await createTemporaryPostgresDatabase(postgres.url, 'outage');
+    const proxy = await createTcpProxy(temporary.url);
+    const database = createDatabase(proxy.url, { poolSize: 4, connectTimeoutMs: 1000 });
+    try {
+      await run(database, proxy);
+    } finally {
+      await database.close();
+      await proxy.stop();
+      await temporary.drop();
+    }
+  }
+
+  /** Polls until a query succeeds; returns how long that took. */
+  async function recovered(database: Database): Promise<number> {
+    const started = Date.now();
+    for (;;) {
+      try {
+        await sql`select 1`.execute(database.db);
+        return Date.now() - started;
+      } catch (error) {
+        assert.ok(unavailable(error), String(error));
+        if (Date.now() - started > 10_000) throw error;
+        await sleep(50);
+      }
+    }
+  }
+
+  test('a checked-out idle connection that is reset fails its holder with STORAGE_UNAVAILABLE, not the process', () =>
+    throughProxy(async (database, proxy) => {
+      await database.db.connection().execute(async (connection) => {
+        await sql`select 1`.execute(connection);
+        // Checked out and idle: pg's pool itself listens only on idle clients in the pool.
+        proxy.reset();
+        await sleep(200);
+        await assert.rejects(sql`select 1`.execute(connection), unavailable);
+      });
+      await recovered(database);
+    }));
+
+  test('a transaction whose connection is reset mid-way rejects with STORAGE_UNAVAILABLE and commits nothing', () =>
+    throughProxy(async (database, proxy) => {
+      await sql`create table t (n integer)`.execute(database.db);
+      await assert.rejects(
+        database.db.transaction().execute(async (trx) => {
+          await sql`insert into t values (1)`.execute(trx);
+          proxy.reset();
+          await sleep(100);
+          await sql`insert into t values (2)`.execute(trx);
+        }),
+        unavailable,
+      );
+      await recovered(database);
+      const { rows } = await sql<{ n: number }>`select count(*)::int as n from t`.execute(database.db);
+      assert.equal(rows[0]?.n, 0);
+    }));
+
+  test('while the server is down queries reject at once with STORAGE_UNAVAILABLE; they recover by themselves', () =>
+    throughProxy(async (database, proxy) => {
+      await sql`select 1`.execute(database.db);
+      await proxy.stop();
+      for (let i = 0; i < 5; i++) await assert.rejects(sql`select 1`.execute(database.db), unavailable);
+      await assert.rejects(database.ping(), unavailable);
+      await sleep(1500);
+      await proxy.start();
+      const ms = await recovered(database);
+      // The reconnect back-off is at most 1 s; allow a wide margin on a shared machine.
+      assert.ok(ms < 5000, `recovered after ${ms} ms`);
+      await database.ping();
+    }));
+
+  test('a server answer (a constraint violation) is passed through unchanged', () =>
+    throughProxy(async (database) => {
+      await sql`create table u (n integer primary key)`.execute(database.db);
+      await sql`insert into u values (1)`.execute(database.db);
+      await assert.rejects(sql`insert into u values (1)`.execute(database.db), (error: unknown) => {
+        assert.equal((error as { code?: string }).code, '23505');
+        return true;
+      });
+    }));
 });

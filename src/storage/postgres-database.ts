@@ -1,6 +1,7 @@
-import { Kysely, PostgresDialect } from 'kysely';
+import { Kysely } from 'kysely';
 import pg from 'pg';
 import { KyselyDatabase } from './kysely-database.js';
+import { guardPool, OutagePostgresDialect } from './postgres-outage-dialect.js';
 
 export interface PostgresDatabaseOptions {
   /** Most connections the pool opens (default 10). */
@@ -28,8 +29,10 @@ export const postgresTypes = {
 
 /**
  * The distributed-mode database: PostgreSQL through a `pg` pool. Creating it opens no connection;
- * the pool connects on first use and reconnects by itself after the server comes back, so a
- * database outage shows up as `ping()` rejecting (within `pingTimeoutMs`) rather than a crash.
+ * the pool connects on first use and reconnects by itself after the server comes back (backing
+ * off up to 1 s while it stays away). An outage never ends the process: `ping()` rejects within
+ * `pingTimeoutMs`, and a query that meets a lost connection or an unreachable server rejects with
+ * `STORAGE_UNAVAILABLE` (503, `Retry-After: 1`), whether its client was idle or checked out.
  */
 export class PostgresDatabase extends KyselyDatabase {
   readonly dialect = 'postgres' as const;
@@ -46,10 +49,10 @@ export class PostgresDatabase extends KyselyDatabase {
       application_name: options.applicationName ?? 'acgs',
       types: postgresTypes,
     });
-    // An idle client losing its connection (server restart, failover) is removed from the pool,
-    // which reconnects on next use; without a listener the 'error' event would crash the process.
-    pool.on('error', () => {});
-    const db = new Kysely<unknown>({ dialect: new PostgresDialect({ pool }) });
+    // A client losing its connection (server restart, failover) is dropped from the pool, which
+    // reconnects on next use; without listeners the 'error' event would crash the process.
+    guardPool(pool);
+    const db = new Kysely<unknown>({ dialect: new OutagePostgresDialect({ pool }) });
     return new PostgresDatabase(db, options.pingTimeoutMs ?? 2000);
   }
 }

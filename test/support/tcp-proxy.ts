@@ -1,6 +1,7 @@
 /**
  * A TCP proxy in front of a real server, for outage tests: `stop()` drops every connection and
- * stops listening (the server looks down), `start()` listens again on the same port (it is back).
+ * stops listening (the server looks down), `start()` listens again on the same port (it is back),
+ * `reset()` drops every open connection but keeps listening (a failover, a restarted server).
  */
 import { type AddressInfo, connect, createServer, type Server, type Socket } from 'node:net';
 
@@ -10,6 +11,10 @@ export interface TcpProxy {
   readonly url: string;
   start(): Promise<void>;
   stop(): Promise<void>;
+  /** Resets every open connection; new ones are accepted. */
+  reset(): void;
+  /** Connections open through the proxy right now. */
+  connections(): number;
 }
 
 export async function createTcpProxy(targetUrl: string): Promise<TcpProxy> {
@@ -27,6 +32,10 @@ export async function createTcpProxy(targetUrl: string): Promise<TcpProxy> {
           sockets.add(socket);
           socket.on('close', () => sockets.delete(socket));
           socket.on('error', () => {
+            client.destroy();
+            upstream.destroy();
+          });
+          socket.on('close', () => {
             client.destroy();
             upstream.destroy();
           });
@@ -49,6 +58,11 @@ export async function createTcpProxy(targetUrl: string): Promise<TcpProxy> {
     port,
     url: url.toString(),
     start: listen,
+    reset() {
+      for (const socket of sockets) socket.resetAndDestroy();
+      sockets.clear();
+    },
+    connections: () => sockets.size / 2,
     async stop() {
       const current = server;
       server = undefined;

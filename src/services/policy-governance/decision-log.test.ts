@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import pino from 'pino';
+import type { EventBus } from '../../bus/event-bus.js';
 import { LocalEventBus } from '../../bus/index.js';
 import { createDatabase } from '../../storage/index.js';
 import { IntegrityClient } from '../integrity/client.js';
@@ -53,6 +54,62 @@ test('decisions waiting for a log that does not answer are bounded: beyond the b
     for (const s of sockets) s.destroy();
     silent.close();
     await bus.close();
+    await database.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a bus that hangs holds up only review decisions: allow and deny written after them are answered', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'acgs-pgc-log-'));
+  const database = createDatabase(`sqlite:${join(dir, 'a.db')}`);
+  await database.migrate('pgc', pgcMigrations);
+  const local = await LocalEventBus.open(database);
+  // NATS accepting the publish and never acknowledging it.
+  let hung = 0;
+  const bus: EventBus = {
+    publish: () => {
+      hung++;
+      return new Promise<void>(() => {});
+    },
+    subscribe: (options) => local.subscribe(options),
+    ping: () => local.ping(),
+    close: () => local.close(),
+  };
+  const log = new DecisionLog(
+    new IntegrityClient('http://127.0.0.1:1', () => ({}), 500),
+    new PgcStore(database),
+    bus,
+    pino({ level: 'silent' }),
+    Date.now,
+  );
+  try {
+    const bundle = { id: 'b'.repeat(64), constitutionHash: 'c'.repeat(64) };
+    const review: DecisionRecord = ['r', 'review', 'a'.repeat(64), 'p', 'act', 'c', []];
+    const allow: DecisionRecord = ['d', 'allow', 'a'.repeat(64), 'p', 'act', 'c', []];
+    const item = {
+      offset: 0,
+      decisionId: 'r',
+      principalId: 'p',
+      actionType: 'act',
+      requestDigest: 'a'.repeat(64),
+      matched: [],
+      reasons: [],
+      obligations: [],
+    };
+    // Asynchronous mode answers from the PGC's outbox, so no log service is needed here.
+    let reviewSettled = false;
+    const settle = () => {
+      reviewSettled = true;
+    };
+    void log.write(bundle, [review], 'async', [item]).then(settle, settle);
+    await new Promise((r) => setTimeout(r, 50));
+    const receipts = await Promise.all([1, 2, 3].map(() => log.write(bundle, [allow], 'async')));
+    assert.equal(receipts.length, 3);
+    assert.equal(reviewSettled, false, 'the review decision waits for its announcement');
+    assert.equal(hung, 1);
+  } finally {
+    await log.stop();
+    await local.close();
     await database.close();
     rmSync(dir, { recursive: true, force: true });
   }

@@ -258,7 +258,7 @@ export class DecisionLog {
           for (const m of members) m.pending.reject(refused);
           return;
         }
-        await this.#answer(entry, members, receipt.leafHash, receipt.index, 'sync');
+        this.#answer(entry, members, receipt.leafHash, receipt.index, 'sync');
       }),
     );
   }
@@ -287,24 +287,26 @@ export class DecisionLog {
       for (const { members } of entries) for (const m of members) m.pending.reject(refused);
       return;
     }
-    await Promise.all(
-      entries.map(({ entry, members }, i) => this.#answer(entry, members, hashes[i]!, null, 'async')),
-    );
+    entries.forEach(({ entry, members }, i) => {
+      this.#answer(entry, members, hashes[i]!, null, 'async');
+    });
     this.#scheduleDrain();
   }
 
   /**
    * Answers the decisions of one durable entry: requests without a review decision at once, the
    * others once the entry's `policy.decision.review` is on the bus (503 if the bus refuses it),
-   * so an allow or deny never waits for an announcement it is not part of.
+   * so an allow or deny never waits for an announcement it is not part of. The announcement is
+   * not awaited here: the coalescer's next write (other requests' decisions) must not wait on
+   * the bus either.
    */
-  async #answer(
+  #answer(
     entry: DecisionEntry,
     members: readonly { readonly pending: Pending; readonly position: number }[],
     leafHash: string,
     index: number | null,
     mode: LogMode,
-  ): Promise<void> {
+  ): void {
     const receipt = (position: number): LogReceipt => ({ leaf_hash: leafHash, index, mode, position });
     const announced: (typeof members)[number][] = [];
     for (const m of members) {
@@ -312,13 +314,15 @@ export class DecisionLog {
       else announced.push(m);
     }
     if (announced.length === 0) return;
-    try {
-      await this.#announce(entry, announced, leafHash, index);
-      for (const m of announced) m.pending.resolve(receipt(m.position));
-    } catch (error) {
-      const refused = notLogged(error);
-      for (const m of announced) m.pending.reject(refused);
-    }
+    this.#announce(entry, announced, leafHash, index).then(
+      () => {
+        for (const m of announced) m.pending.resolve(receipt(m.position));
+      },
+      (error: unknown) => {
+        const refused = notLogged(error);
+        for (const m of announced) m.pending.reject(refused);
+      },
+    );
   }
 
   // Drain a little later rather than at once: under load one drain then moves many entries, and
