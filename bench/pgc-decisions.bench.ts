@@ -86,6 +86,8 @@ try {
     account: 'bench-agent',
     roles: ['agent'],
     rateLimitPerMinute: 1_000_000,
+    // The scenarios name several principals: the load generator speaks for them.
+    delegate: true,
   });
   const agent = { 'x-api-key': String(key.key) };
   const policies = (await loadPolicies(POLICY_DIR)).policies.map((p) => p.policy);

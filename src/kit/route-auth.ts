@@ -2,12 +2,22 @@ import type { FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
 import { commonErrors } from '../kernel/errors.js';
 import type { Principal, Role } from '../kernel/roles.js';
 import { ROLES } from '../kernel/roles.js';
+import type { ServiceName } from '../kernel/services.js';
 
 /**
  * Every route declares who may call it: `{ public: true }` (health, metrics, public keys, the
  * OpenAPI document) or `{ roles: [...] }`. A route that declares neither refuses to start.
  */
-export type RouteAuth = { readonly public: true } | { readonly roles: readonly Role[] };
+export type RouteAuth =
+  | { readonly public: true }
+  | {
+      readonly roles: readonly Role[];
+      /**
+       * For a route between services: the services (`svc-<name>` identities) the `service` role
+       * admits. Absent: any caller with the `service` role. Other roles are unaffected.
+       */
+      readonly services?: readonly ServiceName[];
+    };
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -49,10 +59,22 @@ export function assertRouteDeclaresAuth(route: RouteOptions): void {
   if ('roles' in auth) {
     if (auth.roles.length === 0)
       throw new UndeclaredRouteAuthError(`route ${where} declares an empty role list`);
+    if (auth.services !== undefined && (!auth.roles.includes('service') || auth.services.length === 0))
+      throw new UndeclaredRouteAuthError(`route ${where} names services but does not admit the service role`);
     const unknown = auth.roles.filter((role) => !(ROLES as readonly string[]).includes(role));
     if (unknown.length > 0)
       throw new UndeclaredRouteAuthError(`route ${where} declares unknown roles ${unknown.join(', ')}`);
   }
+}
+
+function admits(
+  auth: { readonly roles: readonly Role[]; readonly services?: readonly ServiceName[] },
+  role: Role,
+  principal: Principal,
+): boolean {
+  if (!auth.roles.includes(role)) return false;
+  if (role !== 'service' || auth.services === undefined) return true;
+  return principal.service !== undefined && auth.services.includes(principal.service);
 }
 
 /**
@@ -70,10 +92,12 @@ export function createGuard(authenticator: Authenticator | undefined) {
       });
     }
     request.principal = principal;
-    if (!principal.roles.some((role) => auth.roles.includes(role))) {
+    if (!principal.roles.some((role) => admits(auth, role, principal))) {
       throw commonErrors.create(
         'AUTH_FORBIDDEN',
-        `this route needs one of the roles ${auth.roles.join(', ')}`,
+        auth.services !== undefined && principal.roles.includes('service')
+          ? `this route admits only the services ${auth.services.map((s) => `svc-${s}`).join(', ')}${auth.roles.length > 1 ? ` and the roles ${auth.roles.filter((r) => r !== 'service').join(', ')}` : ''}`
+          : `this route needs one of the roles ${auth.roles.join(', ')}`,
       );
     }
   };

@@ -9,10 +9,11 @@ import {
   type ApiKeyResolver,
   AUTH_CACHE_KEYS,
   type JsonWebKeySet,
+  type ResolvedApiKey,
   type VerificationKeySource,
 } from '../kernel/contracts/auth.js';
 import type { Principal, Role } from '../kernel/roles.js';
-import { ROLES } from '../kernel/roles.js';
+import { ROLES, serviceOfAccount } from '../kernel/roles.js';
 import { BEARER_CHALLENGE, guardErrors } from './auth-errors.js';
 import type { Authenticator } from './route-auth.js';
 
@@ -198,12 +199,16 @@ export class TokenAuthenticator implements Authenticator {
     if (!Array.isArray(roles) || !roles.every((role) => typeof role === 'string' && KNOWN_ROLES.has(role)))
       throw invalid('the token has malformed roles');
     if (scope !== undefined && typeof scope !== 'string') throw invalid('the token has a malformed scope');
+    const name = typeof claims.name === 'string' ? claims.name : undefined;
+    const service = serviceOfAccount(name, roles as Role[]);
     return {
       principal: {
         subject: sub,
         roles: roles as Role[],
         scopes: scope ? scope.split(' ').filter(Boolean) : [],
         kind: claims.kind === 'service' ? 'service' : 'user',
+        ...(name === undefined ? {} : { name }),
+        ...(service === undefined ? {} : { service }),
       },
       kid: header.kid,
       jti,
@@ -252,8 +257,29 @@ export class TokenAuthenticator implements Authenticator {
         { headers: { 'retry-after': String(Math.max(1, Math.ceil(reading.resetInMs / 1000))) } },
       );
     }
-    return { subject: key.subject, roles: key.roles, scopes: key.scopes, kind: 'service' };
+    return principalOfKey(key);
   }
+}
+
+/** The guard's principal for a resolved API key (remembered per key: built once, not per request). */
+const keyPrincipals = new WeakMap<ResolvedApiKey, Principal>();
+function principalOfKey(key: ResolvedApiKey): Principal {
+  let principal = keyPrincipals.get(key);
+  if (principal === undefined) {
+    const service = serviceOfAccount(key.account, key.roles);
+    principal = {
+      subject: key.subject,
+      roles: key.roles,
+      scopes: key.scopes,
+      kind: 'service',
+      ...(key.account === undefined ? {} : { name: key.account }),
+      ...(service === undefined ? {} : { service }),
+      ...(key.principal === undefined ? {} : { boundPrincipal: key.principal }),
+      ...(key.delegate === true ? { delegate: true } : {}),
+    };
+    keyPrincipals.set(key, principal);
+  }
+  return principal;
 }
 
 /** Imports the Ed25519 keys of a JWKS; other key types are ignored. */

@@ -14,7 +14,7 @@ import type { RouteOptions } from 'fastify';
 import { type RunningPlatform, startPlatform } from '../../src/apps/platform.js';
 import { loadConfig } from '../../src/kernel/config.js';
 import { ROLES, type Role } from '../../src/kernel/roles.js';
-import { SERVICES } from '../../src/kernel/services.js';
+import { SERVICE_NAMES, SERVICES, type ServiceName } from '../../src/kernel/services.js';
 import { ActiveConstitution } from '../../src/kit/active-constitution.js';
 import { createServer } from '../../src/kit/create-server.js';
 import { HttpMetrics } from '../../src/kit/http-metrics.js';
@@ -27,6 +27,8 @@ const dataDir = mkdtempSync(join(tmpdir(), 'acgs-matrix-'));
 process.env.ACGS_ADMIN_PASSWORD = TEST_ADMIN_PASSWORD;
 let platform: RunningPlatform;
 const keys = new Map<Role, string>();
+/** `svc-<name>` identities: the service role, and a name routes between services can list. */
+const serviceKeys = new Map<ServiceName, string>();
 let adminToken: string;
 
 before(async () => {
@@ -45,6 +47,14 @@ before(async () => {
     });
     assert.equal(created.status, 201, JSON.stringify(created.body));
     keys.set(role, String(created.body.key));
+  }
+  for (const service of SERVICE_NAMES) {
+    const created = await api(platform.url, 'POST', '/api/v1/auth/api-keys', {
+      headers: bearer(adminToken),
+      body: { account: `svc-${service}`, roles: ['service'], rateLimitPerMinute: 1_000_000 },
+    });
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    serviceKeys.set(service, String(created.body.key));
   }
 });
 
@@ -109,7 +119,9 @@ describe('authorisation matrix over every route of every service', () => {
       for (const role of ROLES) {
         const status = await send(probe, { 'x-api-key': keys.get(role)! });
         checked += 1;
-        const listed = probe.auth.roles.includes(role);
+        // A route that names its calling services admits the service role only for them: the
+        // `matrix-service` account is no `svc-<name>` identity.
+        const listed = probe.auth.roles.includes(role) && !(role === 'service' && probe.auth.services);
         if (listed && (status === 401 || status === 403))
           failures.push(`${where}: listed role ${role} got ${status}`);
         if (!listed && status !== 403)
@@ -118,6 +130,26 @@ describe('authorisation matrix over every route of every service', () => {
     }
     assert.deepEqual(failures, []);
     assert.ok(checked > 100, `only ${checked} checks`);
+  });
+
+  test('routes between services admit exactly the services they name (the service permission table)', async () => {
+    const failures: string[] = [];
+    let named = 0;
+    for (const probe of probes(platform.app.declaredRoutes)) {
+      if (probe.auth === undefined || 'public' in probe.auth || !probe.auth.roles.includes('service'))
+        continue;
+      if (probe.auth.services !== undefined) named += 1;
+      for (const service of SERVICE_NAMES) {
+        const status = await send(probe, { 'x-api-key': serviceKeys.get(service)! });
+        const admitted = probe.auth.services === undefined || probe.auth.services.includes(service);
+        if (admitted && (status === 401 || status === 403))
+          failures.push(`${probe.method} ${probe.path}: svc-${service} got ${status}`);
+        if (!admitted && status !== 403)
+          failures.push(`${probe.method} ${probe.path}: svc-${service} got ${status}, expected 403`);
+      }
+    }
+    assert.deepEqual(failures, []);
+    assert.ok(named >= 2, 'the enactment and activation routes name their services');
   });
 
   test('bearer tokens are held to the same roles as API keys', async () => {

@@ -88,9 +88,24 @@ describe('the constitution end to end (embedded)', () => {
       });
       assert.equal(bootstrap.status, 409);
       assert.equal(bootstrap.body.code, 'CONSTITUTION_ALREADY_BOOTSTRAPPED');
+      // Another service's credential cannot enact (only svc-ec): one compromised pod must not
+      // rewrite the constitution (security issue, done-when 2).
+      for (const account of ['svc-pgc', 'svc-integrity', 'executive-council']) {
+        const other = await api(url, 'POST', '/api/v1/auth/api-keys', {
+          headers: admin,
+          body: { account, roles: ['service'], rateLimitPerMinute: 1000 },
+        });
+        assert.equal(other.status, 201, JSON.stringify(other.body));
+        const refused = await api(url, 'POST', '/api/v1/constitution/enactments', {
+          headers: { 'x-api-key': String(other.body.key) },
+          body: { draftId: draft.body.id, proposalId: 'made-up', enactedBy: 'mallory' },
+        });
+        assert.equal(refused.status, 403, `${account}: ${JSON.stringify(refused.body)}`);
+        assert.match(String(refused.body.detail), /svc-ec/);
+      }
       const key = await api(url, 'POST', '/api/v1/auth/api-keys', {
         headers: admin,
-        body: { account: 'executive-council', roles: ['service'], rateLimitPerMinute: 1000 },
+        body: { account: 'svc-ec', roles: ['service'], rateLimitPerMinute: 1000 },
       });
       assert.equal(key.status, 201, JSON.stringify(key.body));
       const enacted = await api(url, 'POST', '/api/v1/constitution/enactments', {

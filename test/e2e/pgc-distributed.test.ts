@@ -98,7 +98,7 @@ describe('pgc, distributed: two replicas beside auth, integrity and ac on Postgr
     const admin = bearer((await loginAsAdmin(auth)).accessToken);
     const created = await api(auth, 'POST', '/api/v1/auth/api-keys', {
       headers: admin,
-      body: { account: 'dist-agent', roles: ['agent'], rateLimitPerMinute: 100_000 },
+      body: { account: 'dist-agent', roles: ['agent'], rateLimitPerMinute: 100_000, delegate: true },
     });
     const agent = { 'x-api-key': String(created.body.key) };
     const auditorKey = await api(auth, 'POST', '/api/v1/auth/api-keys', {

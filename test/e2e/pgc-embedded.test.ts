@@ -35,10 +35,11 @@ let auditor: Record<string, string>;
 let constitution: ConstitutionVersion;
 let examplePolicies: unknown[];
 
-async function apiKey(account: string, roles: string[]) {
+/** A key for `account`; `delegate`: it may decide for any principal (the scenarios name several). */
+async function apiKey(account: string, roles: string[], delegate = false) {
   const created = await api(url, 'POST', '/api/v1/auth/api-keys', {
     headers: admin,
-    body: { account, roles, rateLimitPerMinute: 1_000_000 },
+    body: { account, roles, rateLimitPerMinute: 1_000_000, ...(delegate ? { delegate } : {}) },
   });
   assert.equal(created.status, 201, JSON.stringify(created.body));
   return { 'x-api-key': String(created.body.key) };
@@ -95,7 +96,7 @@ before(async () => {
   });
   url = platform.url;
   admin = bearer((await loginAsAdmin(url)).accessToken);
-  agent = await apiKey('pgc-e2e-agent', ['agent']);
+  agent = await apiKey('pgc-e2e-agent', ['agent'], true);
   auditor = await apiKey('pgc-e2e-auditor', ['auditor']);
   const active = await api(url, 'GET', '/api/v1/constitution/active', { headers: admin });
   assert.equal(active.status, 200, JSON.stringify(active.body));

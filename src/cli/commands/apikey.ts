@@ -5,7 +5,7 @@
  * run the service with `ACGS_SERVICE_API_KEY=<key>` (docs/auth.md).
  */
 import { type Command, InvalidArgumentError } from 'commander';
-import type { Role } from '../../kernel/roles.js';
+import type { BoundAttribute, Role } from '../../kernel/roles.js';
 import { createApiKey } from '../../services/auth/usecases/create-api-key.js';
 import { listApiKeys } from '../../services/auth/usecases/list-api-keys.js';
 import { revokeApiKey } from '../../services/auth/usecases/revoke-api-key.js';
@@ -24,6 +24,22 @@ export function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];
 }
 
+/** `--principal-attr trust_level=3`: the value as JSON when it parses as a scalar or list, else text. */
+function collectAttribute(value: string, previous: Record<string, BoundAttribute> = {}) {
+  const eq = value.indexOf('=');
+  if (eq < 1) throw new InvalidArgumentError('expected name=value');
+  const raw = value.slice(eq + 1);
+  let parsed: unknown = raw;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    // plain text
+  }
+  const scalar = (v: unknown) => ['string', 'number', 'boolean'].includes(typeof v);
+  if (!(scalar(parsed) || (Array.isArray(parsed) && parsed.every(scalar)))) parsed = raw;
+  return { ...previous, [value.slice(0, eq)]: parsed as BoundAttribute };
+}
+
 export function registerApiKeyCommands(program: Command): void {
   const apikey = program.command('apikey').description('manage API keys of service accounts');
   apikey
@@ -35,6 +51,15 @@ export function registerApiKeyCommands(program: Command): void {
     .option('-s, --scope <scope>', 'a scope (repeat for more)', collect)
     .option('--expires-days <days>', 'expire after this many days', positiveInteger)
     .option('--rate <perMinute>', 'requests per minute allowed', positiveInteger)
+    .option('--principal-id <id>', 'the principal its decisions are about (default: the account name)')
+    .option('--principal-type <type>', "that principal's type (default: agent)")
+    .option('--principal-role <role>', 'a role of that principal in decision requests (repeat)', collect)
+    .option(
+      '--principal-attr <name=value>',
+      'a fixed attribute (JSON value or text; repeat)',
+      collectAttribute,
+    )
+    .option('--delegate', 'the account may speak for other principals (MCP gateway, ext_authz)')
     .action(
       async (options: {
         account: string;
@@ -43,7 +68,18 @@ export function registerApiKeyCommands(program: Command): void {
         scope?: string[];
         expiresDays?: number;
         rate?: number;
+        principalId?: string;
+        principalType?: string;
+        principalRole?: string[];
+        principalAttr?: Record<string, BoundAttribute>;
+        delegate?: boolean;
       }) => {
+        const principal = {
+          ...(options.principalId ? { id: options.principalId } : {}),
+          ...(options.principalType ? { type: options.principalType } : {}),
+          ...(options.principalRole ? { roles: options.principalRole } : {}),
+          ...(options.principalAttr ? { attrs: options.principalAttr } : {}),
+        };
         const created = await withAuth((deps) =>
           createApiKey(deps, {
             account: options.account,
@@ -53,6 +89,8 @@ export function registerApiKeyCommands(program: Command): void {
             ...(options.scope ? { scopes: options.scope } : {}),
             ...(options.expiresDays ? { expiresInDays: options.expiresDays } : {}),
             ...(options.rate ? { rateLimitPerMinute: options.rate } : {}),
+            ...(Object.keys(principal).length > 0 ? { principal } : {}),
+            ...(options.delegate ? { delegate: true } : {}),
           }),
         );
         process.stderr.write(

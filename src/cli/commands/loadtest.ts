@@ -81,6 +81,8 @@ async function credentialsFor(
       name: `acgs loadtest ${new Date().toISOString()}`,
       expiresInDays: 1,
       rateLimitPerMinute: 1_000_000,
+      // The scenarios name many principals; the load generator speaks for them all.
+      delegate: true,
     }),
   });
   if (created.status !== 201)

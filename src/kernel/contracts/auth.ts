@@ -1,4 +1,4 @@
-import type { Role } from '../roles.js';
+import type { BoundPrincipal, Role } from '../roles.js';
 
 /**
  * What the kit's guard needs from the Auth service to verify credentials: the published
@@ -41,6 +41,12 @@ export interface ResolvedApiKey {
   readonly revoked: boolean;
   /** Requests per minute this key may make. */
   readonly rateLimitPerMinute: number;
+  /** The service account's name (`svc-pgc`, `agent-7`). */
+  readonly account?: string;
+  /** The principal the key decides as (the account's binding). */
+  readonly principal?: BoundPrincipal;
+  /** The account may speak for other principals. */
+  readonly delegate?: boolean;
 }
 
 export interface ApiKeyResolver {

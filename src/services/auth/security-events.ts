@@ -32,6 +32,8 @@ export interface SecurityEventData {
   readonly roles?: readonly string[];
   readonly actor?: string;
   readonly kid?: string;
+  /** An API key's account may speak for other principals. */
+  readonly delegate?: boolean;
 }
 
 /**

@@ -4,6 +4,7 @@ import type { ServiceContext, ServiceModule } from '../../kit/service-module.js'
 import type { AuthDeps } from './auth-deps.js';
 import { type AuthSettings, loadAuthSettings } from './auth-settings.js';
 import { authRoutes } from './plugin.js';
+import { PrincipalBindingStore } from './principal-bindings.js';
 import { SecurityEventOutbox } from './security-events.js';
 import { restoreRevocations } from './session-tokens.js';
 import { publicationGraceMs, SigningKeyRing } from './signing-key-ring.js';
@@ -42,6 +43,7 @@ export function authDeps(
   return {
     events: new SecurityEventOutbox(store, adapters.bus, logger, now),
     store,
+    bindings: new PrincipalBindingStore(adapters.database),
     cache: adapters.cache,
     bus: adapters.bus,
     keyRing: new SigningKeyRing(
@@ -60,7 +62,10 @@ export function authDeps(
 export function createAuthService(context: ServiceContext, options: AuthServiceOptions = {}): AuthService {
   const deps = authDeps(context, options.settings ?? loadAuthSettings(process.env));
   const { store, keyRing } = deps;
-  const apiKeys = new CachingApiKeyResolver(new StoreApiKeyResolver(store), RESOLUTION_CACHE_MS);
+  const apiKeys = new CachingApiKeyResolver(
+    new StoreApiKeyResolver(store, deps.bindings),
+    RESOLUTION_CACHE_MS,
+  );
   let reloadTimer: NodeJS.Timeout | undefined;
   let relayTimer: NodeJS.Timeout | undefined;
   return {

@@ -2,6 +2,7 @@ import type { Kysely, Migration } from 'kysely';
 import type { EventEnvelope } from '../../kernel/events.js';
 import type { Role } from '../../kernel/roles.js';
 import type { Database } from '../../storage/database.js';
+import { principalBindingMigration } from './principal-bindings.js';
 
 /**
  * The Auth service's tables. Secrets are never stored in the clear: passwords as scrypt hashes,
@@ -166,6 +167,7 @@ export const authMigrations: Readonly<Record<string, Migration>> = {
         .execute();
     },
   },
+  '0003_principal_bindings': principalBindingMigration,
 };
 
 export interface UserRecord {

@@ -9,6 +9,8 @@ import { revokeApiKey } from '../usecases/revoke-api-key.js';
 import {
   ADMIN,
   ApiKeySchema,
+  BoundAttributeSchema,
+  BoundPrincipalSchema,
   IdParam,
   NewApiKeySchema,
   NoContent,
@@ -27,6 +29,29 @@ const CreateApiKeyBody = Type.Object(
     ),
     expiresInDays: Type.Optional(Type.Integer({ minimum: 1, maximum: 3650 })),
     rateLimitPerMinute: Type.Optional(Type.Integer({ minimum: 1, maximum: 1_000_000 })),
+    principal: Type.Optional(
+      Type.Object(
+        {
+          id: Type.Optional(Type.String({ minLength: 1, maxLength: 128 })),
+          type: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+          roles: Type.Optional(
+            Type.Array(Type.String({ minLength: 1, maxLength: 64 }), { maxItems: 32, uniqueItems: true }),
+          ),
+          attrs: Type.Optional(
+            Type.Record(Type.String({ pattern: '^[A-Za-z_][A-Za-z0-9_]{0,63}$' }), BoundAttributeSchema, {
+              maxProperties: 32,
+            }),
+          ),
+        },
+        {
+          additionalProperties: false,
+          description: 'Whom the account decides as; the server fills it into every decision request',
+        },
+      ),
+    ),
+    delegate: Type.Optional(
+      Type.Boolean({ description: 'The account may speak for other principals in decision requests' }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -42,6 +67,9 @@ const ResolvedSchema = Type.Object({
   expiresAtMs: Type.Union([Type.Integer(), Type.Null()]),
   revoked: Type.Boolean(),
   rateLimitPerMinute: Type.Integer(),
+  account: Type.Optional(Type.String()),
+  principal: Type.Optional(BoundPrincipalSchema),
+  delegate: Type.Optional(Type.Boolean()),
 });
 
 /** API keys for service accounts (admin), and key resolution for other services' guards (service). */

@@ -44,8 +44,20 @@ const apiKeyFields = {
   createdAt: Type.String(),
 };
 export const ApiKeySchema = Type.Object(apiKeyFields);
+
+const Scalar = Type.Union([Type.String({ maxLength: 256 }), Type.Number(), Type.Boolean()]);
+/** A fixed attribute of a bound principal: a scalar or a list of scalars. */
+export const BoundAttributeSchema = Type.Union([Scalar, Type.Array(Scalar, { maxItems: 64 })]);
+export const BoundPrincipalSchema = Type.Object({
+  id: Type.String(),
+  type: Type.String(),
+  roles: Type.Array(Type.String()),
+  attrs: Type.Record(Type.String(), BoundAttributeSchema),
+});
 export const NewApiKeySchema = Type.Object({
   ...apiKeyFields,
+  principal: Type.Optional(BoundPrincipalSchema),
+  delegate: Type.Optional(Type.Boolean()),
   key: Type.String({ description: 'the key itself: shown this once, stored only as a digest' }),
 });
 

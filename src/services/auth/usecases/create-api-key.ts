@@ -1,8 +1,9 @@
 import { EVENT_TYPES } from '../../../kernel/events.js';
 import { newId } from '../../../kernel/ids.js';
-import type { Role } from '../../../kernel/roles.js';
+import type { BoundAttribute, Role } from '../../../kernel/roles.js';
 import type { AuthDeps } from '../auth-deps.js';
 import { authErrors } from '../errors.js';
+import { defaultBinding, type PrincipalBinding } from '../principal-bindings.js';
 import { newApiKey, secretDigest } from '../secret-tokens.js';
 import { publishSecurityEvent } from '../security-events.js';
 import type { ApiKeyRecord } from '../store.js';
@@ -16,6 +17,18 @@ export interface CreateApiKeyInput {
   readonly scopes?: readonly string[];
   readonly expiresInDays?: number;
   readonly rateLimitPerMinute?: number;
+  /**
+   * The principal the account decides as (id defaults to the account's name, type to `agent`);
+   * given, it replaces the account's binding. Absent on a new account: the account itself.
+   */
+  readonly principal?: {
+    readonly id?: string;
+    readonly type?: string;
+    readonly roles?: readonly string[];
+    readonly attrs?: Readonly<Record<string, BoundAttribute>>;
+  };
+  /** The account may speak for other principals (MCP gateway, ext_authz, load tests). */
+  readonly delegate?: boolean;
   readonly actor: string;
 }
 
@@ -30,6 +43,9 @@ export interface ApiKeyView {
   readonly revokedAt: string | null;
   readonly rateLimitPerMinute: number;
   readonly createdAt: string;
+  /** The account's binding: whom its keys decide as. */
+  readonly principal?: PrincipalBinding['principal'];
+  readonly delegate?: boolean;
 }
 
 export function apiKeyView(key: ApiKeyRecord, account: string, roles: readonly Role[]): ApiKeyView {
@@ -70,6 +86,20 @@ export async function createApiKey(
       'AUTH_USER_EXISTS',
       `service account ${accountName} has the roles ${account.roles.join(', ')}`,
     );
+  let binding = (await deps.bindings.get(account.id)) ?? defaultBinding(account);
+  if (input.principal !== undefined || input.delegate !== undefined) {
+    const given = input.principal ?? {};
+    binding = {
+      principal: {
+        id: given.id ?? binding.principal.id,
+        type: given.type ?? binding.principal.type,
+        roles: [...new Set(given.roles ?? binding.principal.roles)],
+        attrs: { ...(given.attrs ?? binding.principal.attrs) },
+      },
+      delegate: input.delegate ?? binding.delegate,
+    };
+    await deps.bindings.set(account.id, binding, deps.now());
+  }
   const { key, prefix, secret } = newApiKey();
   const now = deps.now();
   const record: ApiKeyRecord = {
@@ -91,7 +121,13 @@ export async function createApiKey(
     userId: account.id,
     username: account.username,
     roles: account.roles,
+    delegate: binding.delegate,
     actor: input.actor,
   });
-  return { ...apiKeyView(record, account.username, account.roles), key };
+  return {
+    ...apiKeyView(record, account.username, account.roles),
+    principal: binding.principal,
+    delegate: binding.delegate,
+    key,
+  };
 }

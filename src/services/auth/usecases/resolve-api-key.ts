@@ -1,5 +1,6 @@
 import { timingSafeEqual } from 'node:crypto';
 import { API_KEY_PATTERN, type ApiKeyResolver, type ResolvedApiKey } from '../../../kernel/contracts/auth.js';
+import { defaultBinding, type PrincipalBindingStore } from '../principal-bindings.js';
 import { secretDigest } from '../secret-tokens.js';
 import type { AuthStore } from '../store.js';
 
@@ -8,7 +9,10 @@ import type { AuthStore } from '../store.js';
  * constant time. A disabled service account's keys resolve as revoked.
  */
 export class StoreApiKeyResolver implements ApiKeyResolver {
-  constructor(private readonly store: AuthStore) {}
+  constructor(
+    private readonly store: AuthStore,
+    private readonly bindings: PrincipalBindingStore,
+  ) {}
 
   async resolve(presentedKey: string): Promise<ResolvedApiKey | undefined> {
     const match = API_KEY_PATTERN.exec(presentedKey);
@@ -19,6 +23,8 @@ export class StoreApiKeyResolver implements ApiKeyResolver {
     const stored = Buffer.from(record.secretHash, 'hex');
     if (presented.length !== stored.length || !timingSafeEqual(presented, stored)) return undefined;
     const account = await this.store.userById(record.accountId);
+    const binding =
+      account === undefined ? undefined : ((await this.bindings.get(account.id)) ?? defaultBinding(account));
     return {
       keyId: record.id,
       subject: record.accountId,
@@ -27,6 +33,8 @@ export class StoreApiKeyResolver implements ApiKeyResolver {
       expiresAtMs: record.expiresMs,
       revoked: record.revokedMs !== null || account === undefined || account.disabled,
       rateLimitPerMinute: record.rateLimit,
+      ...(account === undefined ? {} : { account: account.username }),
+      ...(binding === undefined ? {} : { principal: binding.principal, delegate: binding.delegate }),
     };
   }
 }

@@ -5,7 +5,7 @@ import type { ConstitutionDeps } from '../constitution-deps.js';
 import { bootstrapConstitution } from '../usecases/bootstrap-constitution.js';
 import { enactVersion } from '../usecases/enact-version.js';
 import { createDraft, getDraft, updateDraft } from '../usecases/save-draft.js';
-import { ADMIN_ROLES, AUTHOR_ROLES, callerOf, ENACT_ROLES } from './route-roles.js';
+import { ADMIN_ROLES, AUTHOR_ROLES, callerOf, ENACT_ROLES, ENACT_SERVICES } from './route-roles.js';
 import { DocumentFields, DraftReply, documentBody, VersionRef, VersionReply } from './route-schemas.js';
 
 const TAGS = ['constitution'];
@@ -122,7 +122,7 @@ export function registerDraftRoutes(app: FastifyInstance, deps: ConstitutionDeps
   app.post<{ Body: { draftId?: string; document?: unknown; proposalId: string; enactedBy: string } }>(
     '/api/v1/constitution/enactments',
     {
-      config: { auth: { roles: ENACT_ROLES } },
+      config: { auth: { roles: ENACT_ROLES, services: ENACT_SERVICES } },
       schema: {
         tags: TAGS,
         summary: 'The council enacts a passed amendment: publish a draft or a document as the next version',

@@ -1,4 +1,5 @@
 import { ROLES, type Role } from '../../../kernel/roles.js';
+import type { ServiceName } from '../../../kernel/services.js';
 
 /** Reads: any authenticated caller. */
 export const READ_ROLES: readonly Role[] = ROLES;
@@ -8,6 +9,8 @@ export const AUTHOR_ROLES: readonly Role[] = ['policy_author', 'admin'];
 export const ADMIN_ROLES: readonly Role[] = ['admin'];
 /** Enactment: the council service's account (service tokens carry the `service` role). */
 export const ENACT_ROLES: readonly Role[] = ['service'];
+/** …and of the services, only the council (`svc-ec`): one compromised pod must not rewrite the constitution. */
+export const ENACT_SERVICES: readonly ServiceName[] = ['ec'];
 
 /** Who the guard says is calling (the guard has run on every protected route). */
 export function callerOf(request: { principal?: { subject: string } | undefined }): string {

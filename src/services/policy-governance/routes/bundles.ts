@@ -6,7 +6,14 @@ import type { StoredBundle } from '../store.js';
 import { activateBundle } from '../usecases/activate-bundle.js';
 import { createBundle } from '../usecases/create-bundle.js';
 import { rotateSigningKey } from '../usecases/rotate-signing-key.js';
-import { ACTIVATE_ROLES, AUTHOR_ROLES, callerOf, KEY_ROLES, READ_ROLES } from './route-roles.js';
+import {
+  ACTIVATE_ROLES,
+  ACTIVATE_SERVICES,
+  AUTHOR_ROLES,
+  callerOf,
+  KEY_ROLES,
+  READ_ROLES,
+} from './route-roles.js';
 
 const TAGS = ['bundles'];
 const BundleId = Type.Object({ id: Type.String({ pattern: '^[0-9a-f]{64}$' }) });
@@ -125,7 +132,7 @@ export function registerBundleRoutes(app: FastifyInstance, deps: PgcDeps) {
   app.post<{ Params: { id: string } }>(
     '/api/v1/policies/bundles/:id/activate',
     {
-      config: { auth: { roles: ACTIVATE_ROLES } },
+      config: { auth: { roles: ACTIVATE_ROLES, services: ACTIVATE_SERVICES } },
       schema: {
         tags: TAGS,
         summary: 'Activate a bundle: type check, scenario suites, then every replica swaps to it',

@@ -86,6 +86,7 @@ export function registerDecisionRoutes(app: FastifyInstance, deps: PgcDeps) {
         explain: request.query.explain,
         mode: request.query.mode,
         caller: callerOf(request),
+        principal: request.principal!,
       }),
   );
 
@@ -109,6 +110,7 @@ export function registerDecisionRoutes(app: FastifyInstance, deps: PgcDeps) {
         explain: request.query.explain,
         mode: request.query.mode,
         caller: callerOf(request),
+        principal: request.principal!,
       }),
   );
 }

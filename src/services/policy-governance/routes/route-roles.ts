@@ -1,4 +1,5 @@
 import type { Role } from '../../../kernel/roles.js';
+import type { ServiceName } from '../../../kernel/services.js';
 
 /** Drafts, validation and bundle creation: the people who write policies. */
 export const AUTHOR_ROLES: readonly Role[] = ['policy_author', 'admin'];
@@ -6,6 +7,8 @@ export const AUTHOR_ROLES: readonly Role[] = ['policy_author', 'admin'];
 export const READ_ROLES: readonly Role[] = ['policy_author', 'admin', 'auditor', 'council_member', 'service'];
 /** Activation: admins, and the council's service account enacting an activation proposal. */
 export const ACTIVATE_ROLES: readonly Role[] = ['admin', 'service'];
+/** Of the services, only the council (`svc-ec`) activates. */
+export const ACTIVATE_SERVICES: readonly ServiceName[] = ['ec'];
 /** Who may rotate the bundle-signing key. */
 export const KEY_ROLES: readonly Role[] = ['admin'];
 /** The decision API: agents and services. */

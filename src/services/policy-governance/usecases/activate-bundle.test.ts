@@ -15,6 +15,7 @@ import { Registry } from 'prom-client';
 import { openTestServiceContext } from '../../../../test/support/service-context.js';
 import type { EventBus } from '../../../bus/event-bus.js';
 import type { PolicyDecisionReviewData } from '../../../kernel/events.js';
+import type { Principal } from '../../../kernel/roles.js';
 import type { ServiceContext, ServiceModule } from '../../../kit/service-module.js';
 import { loadPolicies } from '../../../policy/index.js';
 import { createDatabase } from '../../../storage/index.js';
@@ -32,6 +33,15 @@ import { createBundle } from './create-bundle.js';
 import { decideBatch, decideOne } from './decide-requests.js';
 import { rotateSigningKey } from './rotate-signing-key.js';
 import { verifiedAndCompiled } from './sync-active-bundle.js';
+
+/** A caller that may speak for any principal (the tests' requests name several). */
+const UNIT_DELEGATE: Principal = {
+  subject: 'unit',
+  roles: ['service'],
+  scopes: [],
+  kind: 'service',
+  delegate: true,
+};
 
 const POLICY_DIR = fileURLToPath(new URL('../../../../../examples/constitution/policies', import.meta.url));
 const refund = (amount: number, roles = ['support-agent']) => ({
@@ -106,7 +116,12 @@ describe('pgc use cases', () => {
     const b = (await createBundle(deps, { policies: [...policies, extra] }, 'tester')).bundle;
     const first = await activateBundle(deps, a.id, 'tester');
     // Start a decision (it captures bundle A and waits for the log), swap to B before it ends.
-    const inFlight = decideOne(deps, refund(0.5, ['tiny']), { explain: false, mode: 'sync', caller: 'unit' });
+    const inFlight = decideOne(deps, refund(0.5, ['tiny']), {
+      explain: false,
+      mode: 'sync',
+      caller: 'unit',
+      principal: UNIT_DELEGATE,
+    });
     const second = await activateBundle(deps, b.id, 'tester');
     assert.equal(second.generation, first.generation + 1);
     assert.equal(second.previousBundleId, a.id);
@@ -117,6 +132,7 @@ describe('pgc use cases', () => {
       explain: false,
       mode: 'sync',
       caller: 'unit',
+      principal: UNIT_DELEGATE,
     });
     assert.equal(next.bundle_id, b.id);
     assert.equal(next.decision, 'allow');
@@ -133,6 +149,7 @@ describe('pgc use cases', () => {
       explain: false,
       mode: 'sync',
       caller: 'unit',
+      principal: UNIT_DELEGATE,
     });
     assert.deepEqual(
       batch.decisions.map((d) => d.decision),
@@ -147,6 +164,7 @@ describe('pgc use cases', () => {
         explain: false,
         mode: 'sync',
         caller: 'unit',
+        principal: UNIT_DELEGATE,
       }),
       (e) => {
         assert.equal((e as { code: string }).code, 'REQUEST_INVALID');
@@ -158,7 +176,12 @@ describe('pgc use cases', () => {
       },
     );
     await assert.rejects(
-      decideBatch(deps, Array(1001).fill(refund(1)), { explain: false, mode: 'sync', caller: 'unit' }),
+      decideBatch(deps, Array(1001).fill(refund(1)), {
+        explain: false,
+        mode: 'sync',
+        caller: 'unit',
+        principal: UNIT_DELEGATE,
+      }),
       (e) => pgcErrors.is(e, 'PGC_BATCH_TOO_LARGE'),
     );
     assert.equal(typeof batch.log_receipt.index, 'number');
@@ -199,7 +222,7 @@ describe('pgc use cases', () => {
   });
 
   test('decisions made in the same turn share one log entry, at consecutive positions', async () => {
-    const options = { explain: false, mode: 'sync' as const, caller: 'unit' };
+    const options = { explain: false, mode: 'sync' as const, caller: 'unit', principal: UNIT_DELEGATE };
     const answers = await Promise.all(
       [refund(10), refund(20), refund(30), refund(40)].map((r) => decideOne(deps, r, options)),
     );
@@ -227,6 +250,7 @@ describe('pgc use cases', () => {
         explain: false,
         mode: 'sync',
         caller: 'unit',
+        principal: UNIT_DELEGATE,
       });
       for (let i = 0; i < 100 && seen.length === 0; i++) await new Promise((r) => setTimeout(r, 20));
       assert.equal(seen.length, 1);

@@ -7,11 +7,13 @@
  */
 import { randomUUID } from 'node:crypto';
 import { PlatformError } from '../../../kernel/errors.js';
+import type { Principal } from '../../../kernel/roles.js';
 import { type DecisionResult, type Explanation, policyErrors } from '../../../policy/index.js';
 import type { LoadedBundle } from '../active-bundle.js';
 import type { DecisionRecord, LogMode, LogReceipt, ReviewItem } from '../decision-log.js';
 import { pgcErrors } from '../errors.js';
 import type { PgcDeps } from '../pgc-deps.js';
+import { bindPrincipal } from '../principal-binding.js';
 import { requestDigest } from '../request-digest.js';
 
 /** Most requests in one batch; more is 413 PGC_BATCH_TOO_LARGE. */
@@ -22,6 +24,8 @@ export interface DecideOptions {
   readonly mode: LogMode;
   /** The authenticated caller (subject of the token or API key). */
   readonly caller: string;
+  /** The caller as the guard saw it: the principal it may decide as (see principal-binding.ts). */
+  readonly principal: Principal;
 }
 
 export interface MatchedPolicyView {
@@ -75,7 +79,12 @@ export async function decideOne(
 ): Promise<DecisionResponse> {
   const started = performance.now();
   const bundle = deps.active.require();
-  const decided = decideWith(bundle, request, options.explain, '/body');
+  const decided = decideWith(
+    bundle,
+    bindPrincipal(request, options.principal, '/body'),
+    options.explain,
+    '/body',
+  );
   const record = recordOf(decided, options.caller);
   const receipt = await deps.log.write(bundle, [record], options.mode, reviewsOf([decided], [record]));
   deps.metrics.decided(decided.result.decision);
@@ -104,9 +113,10 @@ export async function decideBatch(
   }
   const started = performance.now();
   const bundle = deps.active.require();
-  const decided = requests.map((request, i) =>
-    decideWith(bundle, request, options.explain, `/body/requests/${i}`),
-  );
+  const decided = requests.map((request, i) => {
+    const pointer = `/body/requests/${i}`;
+    return decideWith(bundle, bindPrincipal(request, options.principal, pointer), options.explain, pointer);
+  });
   const batchId = randomUUID();
   const records = decided.map((d) => recordOf(d, options.caller));
   const receipt = await deps.log.write(bundle, records, options.mode, reviewsOf(decided, records));

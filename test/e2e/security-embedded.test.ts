@@ -1,0 +1,208 @@
+/**
+ * The security assessment's probes as regression tests (security issue, done-when 8), against one
+ * embedded platform (`acgs up`): bound identity (done-when 1), service least privilege
+ * (done-when 2), a log nobody can forge (done-when 3) and the smaller items.
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { loadPolicies } from '../../src/policy/index.js';
+import { api, bearer, loginAsAdmin, TEST_ADMIN_PASSWORD } from '../support/auth-session.js';
+import { freePort, type PlatformProcess, startAcgs } from '../support/platform-process.js';
+
+const POLICY_DIR = fileURLToPath(new URL('../../../examples/constitution/policies', import.meta.url));
+const dataDir = mkdtempSync(join(tmpdir(), 'acgs-security-e2e-'));
+
+let platform: PlatformProcess;
+let url: string;
+let admin: Record<string, string>;
+let auditor: Record<string, string>;
+
+/** Creates an API key; returns its headers and the account id. */
+async function apiKey(body: Record<string, unknown>) {
+  const created = await api(url, 'POST', '/api/v1/auth/api-keys', {
+    headers: admin,
+    body: { rateLimitPerMinute: 1_000_000, ...body },
+  });
+  assert.equal(created.status, 201, JSON.stringify(created.body));
+  return { headers: { 'x-api-key': String(created.body.key) }, created: created.body };
+}
+
+/** Every log entry, parsed. */
+async function logEntries(): Promise<{ index: number; text: string; entry: Record<string, unknown> }[]> {
+  const all: { index: number; text: string; entry: Record<string, unknown> }[] = [];
+  for (let start = 0; ; start += 1000) {
+    const page = await api(url, 'GET', `/api/v1/log/entries?start=${start}&end=${start + 1000}`, {
+      headers: auditor,
+    });
+    const entries = (page.body.entries ?? []) as { index: number; entry: string }[];
+    for (const e of entries)
+      all.push({ index: e.index, text: e.entry, entry: JSON.parse(e.entry) as Record<string, unknown> });
+    if (page.status !== 200 || entries.length < 1000) return all;
+  }
+}
+
+/** The decision tuple (as a record of the entry's `fields`) logged for `decisionId`. */
+async function loggedDecision(decisionId: string): Promise<Record<string, unknown>> {
+  for (const { entry } of await logEntries()) {
+    if (entry.type !== 'policy.decision') continue;
+    const payload = entry.payload as { fields: string[]; decisions: unknown[][] };
+    for (const tuple of payload.decisions) {
+      if (tuple[0] === decisionId)
+        return Object.fromEntries(payload.fields.map((field, i) => [field, tuple[i]]));
+    }
+  }
+  throw new Error(`decision ${decisionId} is not in the log`);
+}
+
+const PAYMENT = {
+  action: { type: 'send_payment', amount: 500.0, currency: 'EUR' },
+  resource: { type: 'supplier_account', id: 'S-3', external: false },
+};
+
+before(async () => {
+  platform = await startAcgs(['up'], {
+    ACGS_DATA_DIR: dataDir,
+    DATABASE_URL: '',
+    REDIS_URL: '',
+    NATS_URL: '',
+    LOG_LEVEL: 'warn',
+    ACGS_PORT: String(await freePort()),
+    ACGS_ADMIN_PASSWORD: TEST_ADMIN_PASSWORD,
+    ACGS_LOG_CHECKPOINT_MS: '100',
+  });
+  url = platform.url;
+  admin = bearer((await loginAsAdmin(url)).accessToken);
+  auditor = (await apiKey({ account: 'security-auditor', roles: ['auditor'] })).headers;
+  const loaded = await loadPolicies(POLICY_DIR);
+  const bundle = await api(url, 'POST', '/api/v1/policies/bundles', {
+    headers: admin,
+    body: { policies: loaded.policies.map((p) => p.policy) },
+  });
+  assert.equal(bundle.status, 201, JSON.stringify(bundle.body));
+  const activated = await api(url, 'POST', `/api/v1/policies/bundles/${String(bundle.body.id)}/activate`, {
+    headers: admin,
+  });
+  assert.equal(activated.status, 200, JSON.stringify(activated.body));
+});
+
+after(async () => {
+  const exit = await platform?.terminate();
+  rmSync(dataDir, { recursive: true, force: true });
+  assert.equal(exit?.code, 0, platform?.stderr());
+});
+
+describe('bound identity (done-when 1)', () => {
+  test('an agent key bound to agent-7 decides only as agent-7; a delegate speaks for others; the log shows both', async () => {
+    const agent7 = await apiKey({
+      account: 'agent-7',
+      roles: ['agent'],
+      principal: { id: 'agent-7', type: 'agent', roles: ['payments-agent'], attrs: { trust_level: 2 } },
+    });
+    assert.deepEqual(agent7.created.principal, {
+      id: 'agent-7',
+      type: 'agent',
+      roles: ['payments-agent'],
+      attrs: { trust_level: 2 },
+    });
+    assert.equal(agent7.created.delegate, false);
+
+    // The audit's probe: an agent claiming to be cfo-human with the admin role.
+    const probes: [Record<string, unknown>, string][] = [
+      [{ id: 'cfo-human', type: 'human', roles: ['admin'] }, '/body/principal/id'],
+      [{ id: 'agent-7', type: 'human', roles: ['payments-agent'] }, '/body/principal/type'],
+      [{ id: 'agent-7', type: 'agent', roles: ['payments-agent', 'admin'] }, '/body/principal/roles'],
+      [{ id: 'agent-7', type: 'agent', roles: [] }, '/body/principal/roles'],
+      [
+        { id: 'agent-7', type: 'agent', roles: ['payments-agent'], attrs: { trust_level: 5 } },
+        '/body/principal/attrs/trust_level',
+      ],
+      [
+        { id: 'agent-7', type: 'agent', roles: ['payments-agent'], attrs: { team: 'treasury' } },
+        '/body/principal/attrs/team',
+      ],
+    ];
+    for (const [principal, pointer] of probes) {
+      const refused = await api(url, 'POST', '/api/v1/decisions', {
+        headers: agent7.headers,
+        body: { principal, ...PAYMENT },
+      });
+      assert.equal(refused.status, 403, `${pointer}: ${JSON.stringify(refused.body)}`);
+      assert.equal(refused.body.code, 'PGC_PRINCIPAL_MISMATCH');
+      assert.equal((refused.body.errors as { pointer: string }[])[0]!.pointer, pointer);
+    }
+    // In a batch, the pointer names the request.
+    const batch = await api(url, 'POST', '/api/v1/decisions/batch', {
+      headers: agent7.headers,
+      body: { requests: [PAYMENT, { principal: { id: 'cfo-human' }, ...PAYMENT }] },
+    });
+    assert.equal(batch.status, 403);
+    assert.equal((batch.body.errors as { pointer: string }[])[0]!.pointer, '/body/requests/1/principal/id');
+
+    // Without a principal (or with its own, unchanged) the server fills in the bound one: trust 2 may not pay.
+    const own = await api(url, 'POST', '/api/v1/decisions', { headers: agent7.headers, body: PAYMENT });
+    assert.equal(own.status, 200, JSON.stringify(own.body));
+    assert.equal(own.body.decision, 'deny');
+    const same = await api(url, 'POST', '/api/v1/decisions', {
+      headers: agent7.headers,
+      body: {
+        principal: { id: 'agent-7', roles: ['payments-agent'], attrs: { trust_level: 2 } },
+        ...PAYMENT,
+      },
+    });
+    assert.equal(same.status, 200, JSON.stringify(same.body));
+    const ownLogged = await loggedDecision(String(own.body.decision_id));
+    assert.equal(ownLogged.principalId, 'agent-7');
+    assert.equal(typeof ownLogged.caller, 'string');
+
+    // A delegate (the MCP gateway) may speak for a trusted payments agent; the log names both.
+    const gateway = await apiKey({ account: 'mcp-gateway', roles: ['agent'], delegate: true });
+    assert.equal(gateway.created.delegate, true);
+    const spoken = await api(url, 'POST', '/api/v1/decisions', {
+      headers: gateway.headers,
+      body: {
+        principal: { id: 'agent-pay-1', type: 'agent', roles: ['payments-agent'], attrs: { trust_level: 4 } },
+        ...PAYMENT,
+      },
+    });
+    assert.equal(spoken.status, 200, JSON.stringify(spoken.body));
+    assert.equal(spoken.body.decision, 'allow');
+    const spokenLogged = await loggedDecision(String(spoken.body.decision_id));
+    assert.equal(spokenLogged.principalId, 'agent-pay-1');
+    assert.notEqual(spokenLogged.caller, ownLogged.caller, 'the log names the delegate as the caller');
+  });
+
+  test('an account without a binding decides as itself, with no roles or attributes', async () => {
+    const plain = await apiKey({ account: 'plain-agent', roles: ['agent'] });
+    const refused = await api(url, 'POST', '/api/v1/decisions', {
+      headers: plain.headers,
+      body: { principal: { id: 'plain-agent', type: 'agent', roles: ['payments-agent'] }, ...PAYMENT },
+    });
+    assert.equal(refused.status, 403);
+    assert.equal((refused.body.errors as { pointer: string }[])[0]!.pointer, '/body/principal/roles');
+    const decided = await api(url, 'POST', '/api/v1/decisions', { headers: plain.headers, body: PAYMENT });
+    assert.equal(decided.status, 200, JSON.stringify(decided.body));
+    assert.equal((await loggedDecision(String(decided.body.decision_id))).principalId, 'plain-agent');
+  });
+});
+
+describe('service least privilege (done-when 2)', () => {
+  test('only svc-ec may enact or activate among the services; others get 403', async () => {
+    const pgc = await apiKey({ account: 'svc-pgc', roles: ['service'] });
+    const enact = await api(url, 'POST', '/api/v1/constitution/enactments', {
+      headers: pgc.headers,
+      body: { document: {}, proposalId: 'made-up', enactedBy: 'mallory' },
+    });
+    assert.equal(enact.status, 403, JSON.stringify(enact.body));
+    const bundles = await api(url, 'GET', '/api/v1/policies/bundles', { headers: pgc.headers });
+    assert.equal(bundles.status, 200, 'reads stay open to every service');
+    // The guard answers before the bundle is looked up.
+    const activate = await api(url, 'POST', `/api/v1/policies/bundles/${'a'.repeat(64)}/activate`, {
+      headers: pgc.headers,
+    });
+    assert.equal(activate.status, 403, JSON.stringify(activate.body));
+  });
+});
