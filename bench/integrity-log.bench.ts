@@ -26,6 +26,7 @@ import { encodeLogEntry, fromHex, hashLeaf, verifyInclusion } from '../src/merkl
 import { InProcessIntegrity } from '../src/services/integrity/log-contract.js';
 import type { LogDeps } from '../src/services/integrity/log-deps.js';
 import { createLogMetrics } from '../src/services/integrity/log-metrics.js';
+import { LogSelfCheck } from '../src/services/integrity/log-self-check.js';
 import { LogSequencer, type SequencerOptions } from '../src/services/integrity/log-sequencer.js';
 import { loadLogSettings } from '../src/services/integrity/log-settings.js';
 import type { LogStore } from '../src/services/integrity/log-store.js';
@@ -90,7 +91,13 @@ async function openLog(
     createLogMetrics(metrics),
   );
   await sequencer.start();
-  const deps: LogDeps = { store, sequencer, identity, clock: systemClock };
+  const deps: LogDeps = {
+    store,
+    sequencer,
+    identity,
+    clock: systemClock,
+    selfCheck: new LogSelfCheck(metrics),
+  };
   return {
     deps,
     contract: new InProcessIntegrity(deps),

@@ -14,6 +14,7 @@ export const integrityErrors = defineErrors({
   LOG_FORKED: { status: 500, title: 'Another sequencer wrote the log' },
   LOG_STOPPED: { status: 503, title: 'The log is shutting down' },
   LOG_DEPENDENCY_FAILED: { status: 503, title: 'The log service is unavailable' },
+  LOG_INTEGRITY_FAILED: { status: 500, title: 'Stored log data does not match its hashes' },
 });
 
 export type IntegrityErrorCode = keyof typeof integrityErrors.specs;

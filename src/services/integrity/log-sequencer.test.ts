@@ -21,6 +21,7 @@ import {
 import { createDatabase } from '../../storage/index.js';
 import type { LogDeps } from './log-deps.js';
 import { createLogMetrics } from './log-metrics.js';
+import { LogSelfCheck } from './log-self-check.js';
 import { LogSequencer, type SequencerOptions } from './log-sequencer.js';
 import { loadLogSettings } from './log-settings.js';
 import type { LogStore } from './log-store.js';
@@ -93,7 +94,13 @@ for (const dialect of dialects) {
         for (const r of receipts) assert.equal(r.leafHash, toHex(hashLeaf(r.text)));
         await sequencer.stop();
 
-        const deps: LogDeps = { store, sequencer, identity, clock: systemClock };
+        const deps: LogDeps = {
+          store,
+          sequencer,
+          identity,
+          clock: systemClock,
+          selfCheck: new LogSelfCheck(new Registry()),
+        };
         const checkpoint = await readLatestCheckpoint(deps);
         assert.equal(checkpoint.size, 512);
         const opened = openCheckpoint(
@@ -166,7 +173,13 @@ for (const dialect of dialects) {
         const r = await second.append(entry(99), null);
         assert.equal(r.index, 11);
         await second.stop();
-        const deps: LogDeps = { store, sequencer: second, identity, clock: systemClock };
+        const deps: LogDeps = {
+          store,
+          sequencer: second,
+          identity,
+          clock: systemClock,
+          selfCheck: new LogSelfCheck(new Registry()),
+        };
         const proof = await proveInclusion(deps, { index: 3 });
         const checkpoint = await readLatestCheckpoint(deps);
         assert.equal(checkpoint.size, 12);

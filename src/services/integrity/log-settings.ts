@@ -16,6 +16,8 @@ export interface LogSettings {
   readonly maxQueue: number;
   /** ACGS_LOG_APPEND_TIMEOUT_MS: how long a replica waits for the sequencer to integrate an append. */
   readonly appendTimeoutMs: number;
+  /** ACGS_LOG_SCRUB_RATE: entries per second the background scrubber re-hashes (0: off). */
+  readonly scrubRate: number;
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -41,6 +43,7 @@ export function loadLogSettings(env: Env = process.env): LogSettings {
     maxBatch: read.integer('ACGS_LOG_BATCH_MAX', 4096, 1, 100_000),
     maxQueue: read.integer('ACGS_LOG_QUEUE_MAX', 100_000, 1, 10_000_000),
     appendTimeoutMs: read.integer('ACGS_LOG_APPEND_TIMEOUT_MS', 30_000, 100, 600_000),
+    scrubRate: read.integer('ACGS_LOG_SCRUB_RATE', 2000, 0, 1_000_000),
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return settings;

@@ -8,6 +8,8 @@ import { integrityErrors } from './errors.js';
 import { InProcessIntegrity } from './log-contract.js';
 import type { LogDeps } from './log-deps.js';
 import { createLogMetrics } from './log-metrics.js';
+import { LogScrubber } from './log-scrubber.js';
+import { LogSelfCheck, verifyStoredFrontier } from './log-self-check.js';
 import { LogSequencer } from './log-sequencer.js';
 import { loadLogSettings } from './log-settings.js';
 import { integrityRoutes } from './plugin.js';
@@ -45,12 +47,21 @@ export function createIntegrityService(context: ServiceContext): IntegrityServic
   const store = createLogStore(context.database);
   const distributed = context.database.dialect === 'postgres';
   const metrics = createLogMetrics(context.metrics);
+  const selfCheck = new LogSelfCheck(context.metrics);
+  const scrubber = new LogScrubber(
+    store,
+    selfCheck,
+    context.metrics,
+    { entriesPerSecond: settings.scrubRate },
+    context.logger,
+  );
   let identity: LogIdentity | undefined;
   let sequencer: LogSequencer | undefined;
   const notStarted = () => integrityErrors.create('LOG_STOPPED', 'the log is not running');
   const deps: LogDeps = {
     store,
     clock: systemClock,
+    selfCheck,
     get identity(): LogIdentity {
       if (!identity) throw notStarted();
       return identity;
@@ -64,12 +75,21 @@ export function createIntegrityService(context: ServiceContext): IntegrityServic
   return {
     descriptor: SERVICES.integrity,
     routes: integrityRoutes(deps),
+    readiness: [selfCheck.readiness],
     contract: new InProcessIntegrity(deps),
     async start() {
       const home = distributed
         ? ({ kind: 'database' } as const)
         : ({ kind: 'file', path: join(resolve(context.config.dataDir), SIGNING_KEY_FILE) } as const);
       identity = await loadLogIdentity(store, settings, home, context.logger);
+      // The stored tree must still have the signed root before anything is served from it.
+      await verifyStoredFrontier(store, selfCheck);
+      if (selfCheck.fault) {
+        context.logger.error(
+          { fault: selfCheck.fault },
+          'integrity: the stored log does not match its signed checkpoint',
+        );
+      }
       sequencer = new LogSequencer(
         store,
         distributed ? new PostgresAdvisoryLease(context.database) : new SingleProcessLease(),
@@ -87,8 +107,10 @@ export function createIntegrityService(context: ServiceContext): IntegrityServic
         concurrency: INTAKE_CONCURRENCY,
         handler: createEventRecorder(deps, context.metrics, context.logger),
       });
+      scrubber.start();
     },
     async stop() {
+      await scrubber.stop();
       await subscription?.stop();
       await sequencer?.stop();
     },

@@ -3,10 +3,12 @@ import {
   assembleProof,
   assembleRoot,
   fromHex,
+  hashEquals,
   nodeKey,
   planInclusion,
   planRoot,
   toHex,
+  verifyInclusion,
 } from '../../../merkle/index.js';
 import { integrityErrors } from '../errors.js';
 import type { LogDeps } from '../log-deps.js';
@@ -34,10 +36,16 @@ export async function proofSize(deps: LogDeps, size: number | undefined): Promis
 
 /**
  * RFC 6962 inclusion proof of an entry (by index or leaf hash) in the tree of the given size, with
- * that tree's root and the entry's leaf hash: every stored node needed is read in one query.
+ * that tree's root and the entry's leaf hash: every stored node needed, and the entry, are read in
+ * two concurrent primary-key queries.
+ *
+ * A proof is only served when it holds: the entry's text hashes to its leaf hash, the proof leads
+ * from that leaf hash to the root, and — at the latest checkpoint's size — the root is the signed
+ * one. Otherwise the store was altered: LOG_INTEGRITY_FAILED (500), reported to the self-check.
  */
 export async function proveInclusion(deps: LogDeps, query: InclusionQuery): Promise<InclusionProofView> {
-  const size = await proofSize(deps, query.size);
+  const latest = query.size === undefined ? await deps.store.latestCheckpoint() : undefined;
+  const size = latest?.size ?? (await proofSize(deps, query.size));
   let index: number;
   if ('leafHash' in query) {
     const found = await deps.store.indexOfLeafHash(fromHex(query.leafHash), size);
@@ -51,15 +59,25 @@ export async function proveInclusion(deps: LogDeps, query: InclusionQuery): Prom
   const plan = planInclusion(index, size);
   const rootPlan = planRoot(size);
   const leafId = { level: 0, index };
-  const nodes = await deps.store.readNodes([...plan.nodes, ...rootPlan.nodes, leafId]);
+  const [nodes, row] = await Promise.all([
+    deps.store.readNodes([...plan.nodes, ...rootPlan.nodes, leafId]),
+    deps.store.entry(index),
+  ]);
   const leafHash = nodes.get(nodeKey(leafId));
-  if (leafHash === undefined)
+  if (leafHash === undefined || row === undefined)
     throw integrityErrors.create('LOG_ENTRY_NOT_FOUND', `the log has no entry ${index}`);
-  return {
-    index,
-    size,
-    leafHash: toHex(leafHash),
-    rootHash: toHex(assembleRoot(rootPlan, nodes)),
-    proof: assembleProof(plan, nodes).map(toHex),
-  };
+  deps.selfCheck.checkEntry(row, 'proof');
+  const rootHash = assembleRoot(rootPlan, nodes);
+  const proof = assembleProof(plan, nodes);
+  if (
+    !verifyInclusion(index, size, leafHash, proof, rootHash) ||
+    (latest && !hashEquals(rootHash, latest.root))
+  ) {
+    throw deps.selfCheck.report({
+      check: 'proof',
+      index,
+      message: `the stored nodes for entry ${index} in the tree of size ${size} do not lead to ${latest ? 'the signed root' : 'the tree root'}: the log's storage was altered`,
+    });
+  }
+  return { index, size, leafHash: toHex(leafHash), rootHash: toHex(rootHash), proof: proof.map(toHex) };
 }

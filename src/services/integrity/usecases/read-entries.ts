@@ -17,12 +17,17 @@ export async function readEntries(deps: LogDeps, start: number, end: number): Pr
   const stop = Math.min(end, start + MAX_ENTRIES_PER_READ);
   if (stop <= start) return [];
   const rows = await deps.store.entries(start, stop);
+  for (const row of rows) deps.selfCheck.checkEntry(row);
   return rows.map((row) => ({ index: row.index, entry: row.entry, leafHash: toHex(row.leafHash) }));
 }
 
-/** One entry, or LOG_ENTRY_NOT_FOUND. */
+/**
+ * One entry, or LOG_ENTRY_NOT_FOUND. An entry whose text does not hash to its stored leaf hash is
+ * never served: LOG_INTEGRITY_FAILED (500), and the service turns not ready.
+ */
 export async function readEntry(deps: LogDeps, index: number): Promise<EntryView> {
   const row = await deps.store.entry(index);
   if (!row) throw integrityErrors.create('LOG_ENTRY_NOT_FOUND', `the log has no entry ${index}`);
+  deps.selfCheck.checkEntry(row);
   return { index: row.index, entry: row.entry, leafHash: toHex(row.leafHash) };
 }

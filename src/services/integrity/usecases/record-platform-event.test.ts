@@ -9,6 +9,7 @@ import { LocalEventBus } from '../../../bus/index.js';
 import { systemClock } from '../../../kernel/clock.js';
 import type { LogDeps } from '../log-deps.js';
 import { createLogMetrics } from '../log-metrics.js';
+import { LogSelfCheck } from '../log-self-check.js';
 import { LogSequencer } from '../log-sequencer.js';
 import { loadLogSettings } from '../log-settings.js';
 import { SingleProcessLease } from '../sequencer-lease.js';
@@ -35,7 +36,13 @@ test('the intake logs each event once (by event id), acks after commit, and reco
     createLogMetrics(registry),
   );
   const bus = await LocalEventBus.open(db.database, { pollIntervalMs: 50 });
-  const deps: LogDeps = { store, sequencer, identity, clock: systemClock };
+  const deps: LogDeps = {
+    store,
+    sequencer,
+    identity,
+    clock: systemClock,
+    selfCheck: new LogSelfCheck(new Registry()),
+  };
   try {
     await sequencer.start();
     const subscription = await bus.subscribe({
