@@ -8,9 +8,6 @@ import { CachingApiKeyResolver } from '../services/auth/usecases/resolve-api-key
 /** How long a process without the Auth service remembers an API-key resolution. */
 const REMOTE_RESOLUTION_CACHE_MS = 30_000;
 
-/** @deprecated name kept for callers: the authentication contract. */
-export type AuthenticationSources = AuthenticationContract;
-
 /**
  * The authentication contract of a process without the Auth service: keys and API keys from
  * `ACGS_AUTH_URL` over HTTP (JWKS cached and refetched on an unknown kid; API-key resolutions

@@ -76,11 +76,7 @@ export async function startPlatform(
       constitution,
       metrics,
       version: PLATFORM_VERSION,
-      authenticator: buildAuthenticator(
-        wired.contracts.authentication,
-        adapters.cache,
-        metrics.registry,
-      ),
+      authenticator: buildAuthenticator(wired.contracts.authentication, adapters.cache, metrics.registry),
     });
     for (const module of wired.modules) {
       await module.start?.();
