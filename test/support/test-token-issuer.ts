@@ -40,7 +40,7 @@ export async function createTestTokenIssuer(): Promise<TestTokenIssuer> {
     cache: new MemoryCacheStore(),
   });
   const token = (subject: string, roles: readonly Role[], kind: 'user' | 'service' = 'user') =>
-    new SignJWT({ roles: [...roles], scope: '', kind })
+    new SignJWT({ roles: [...roles], scope: '', kind, name: subject })
       .setProtectedHeader({ alg: 'EdDSA', kid, typ: 'JWT' })
       .setSubject(subject)
       .setIssuer(ACCESS_TOKEN_ISSUER)

@@ -13,7 +13,7 @@ import { constitutionalHashOf } from '../../kernel/constitutional-hash.js';
 import { ConstitutionClient } from './client.js';
 
 const issuer = await createTestTokenIssuer();
-const council = await issuer.headers('svc-council', ['service'], 'service');
+const council = await issuer.headers('svc-ec', ['service'], 'service');
 
 import { EMPTY_CONSTITUTION_HASH } from './empty-constitution.js';
 

@@ -25,7 +25,7 @@ const issuer = await createTestTokenIssuer();
 const admin = await issuer.headers('ada', ['admin']);
 const author = await issuer.headers('paul', ['policy_author']);
 const auditor = await issuer.headers('audrey', ['auditor']);
-const council = await issuer.headers('svc-council', ['service'], 'service');
+const council = await issuer.headers('svc-ec', ['service'], 'service');
 
 describe('constitution routes', () => {
   let f: ConstitutionFixture;

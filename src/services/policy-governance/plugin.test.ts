@@ -31,7 +31,9 @@ const testAuthenticator: Authenticator = {
   async authenticate(request: FastifyRequest) {
     const [scheme, subject, roles] = (request.headers.authorization ?? '').split(' ');
     if (scheme !== 'Test' || subject === undefined) return undefined;
-    return { subject, roles: (roles ?? '').split(',').filter(Boolean) as Role[], scopes: [], kind: 'user' };
+    const granted = (roles ?? '').split(',').filter(Boolean) as Role[];
+    // The agent credential of these tests speaks for the request's principal (a delegate, like a gateway).
+    return { subject, roles: granted, scopes: [], kind: 'user', delegate: granted.includes('agent') };
   },
 };
 const as = (role: Role) => ({ authorization: `Test someone-${role} ${role}` });
@@ -182,7 +184,7 @@ describe('pgc routes', () => {
     const activated = await app.inject({
       method: 'POST',
       url: `/api/v1/policies/bundles/${bundle.json().id}/activate`,
-      headers: as('service'),
+      headers: as('admin'),
     });
     assert.equal(activated.statusCode, 200, activated.body);
     const decided = await app.inject({
