@@ -34,6 +34,8 @@ export class DecisionMetrics {
       deny: this.#decisions.labels('deny'),
       review: this.#decisions.labels('review'),
     };
+    // Each outcome is exported from the start (at 0), so rates and alerts have a series to read.
+    for (const child of Object.values(this.#byDecision)) child.inc(0);
   }
 
   /**
