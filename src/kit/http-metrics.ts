@@ -1,4 +1,5 @@
 import { collectDefaultMetrics, Registry } from 'prom-client';
+import { registerProcessLimits } from './process-limits.js';
 
 /** Latency buckets in seconds, fine at the low end where the decision API lives. */
 const DURATION_BUCKETS = [
@@ -56,6 +57,7 @@ export class HttpMetrics {
 
   constructor() {
     collectDefaultMetrics({ register: this.registry });
+    registerProcessLimits(this.registry);
     // Gauges named like counters fail `promtool check metrics`; their per-type siblings
     // (nodejs_active_handles{type=…}, …) carry the same information.
     for (const name of [

@@ -8,6 +8,9 @@ export interface LogMetrics {
   readonly queued: Gauge;
   readonly treeSize: Gauge;
   readonly checkpointSize: Gauge;
+  /** Unix time of the latest checkpoint this sequencer signed: the checkpoint-age alert's input. */
+  readonly checkpointTime: Gauge;
+  readonly checkpointInterval: Gauge;
   readonly sequencer: Gauge;
   readonly pushback: Counter;
   readonly handedOver: Counter;
@@ -42,6 +45,16 @@ export function createLogMetrics(registry: Registry): LogMetrics {
     checkpointSize: new Gauge({
       name: 'acgs_log_checkpoint_entries',
       help: 'Tree size of the latest signed checkpoint (sequencer).',
+      registers,
+    }),
+    checkpointTime: new Gauge({
+      name: 'acgs_log_checkpoint_timestamp_seconds',
+      help: 'Unix time at which the latest checkpoint was signed (sequencer).',
+      registers,
+    }),
+    checkpointInterval: new Gauge({
+      name: 'acgs_log_checkpoint_interval_seconds',
+      help: 'The configured checkpoint interval (ACGS_LOG_CHECKPOINT_MS) in seconds.',
       registers,
     }),
     sequencer: new Gauge({

@@ -91,6 +91,7 @@ export class LogSequencer {
   ) {
     this.#pollMs = options.pollMs ?? 20;
     this.#leaseCheckMs = options.leaseCheckMs ?? 500;
+    metrics.checkpointInterval.set(options.checkpointIntervalMs / 1000);
   }
 
   /** True while this process sequences the log. */
@@ -306,6 +307,7 @@ export class LogSequencer {
   #checkpointWritten(checkpoint: StoredCheckpoint): void {
     this.#lastCheckpoint = { size: checkpoint.size, ms: checkpoint.signedMs };
     this.metrics.checkpointSize.set(checkpoint.size);
+    this.metrics.checkpointTime.set(checkpoint.signedMs / 1000);
     clearTimeout(this.#checkpointTimer);
     this.#checkpointTimer = undefined;
   }

@@ -82,7 +82,7 @@ interface Pending {
 /** Most decisions in one entry (a full batch of 1,000 always fits with room to spare). */
 const MAX_RECORDS = 4000;
 /** Most decisions queued or in flight for one mode's log writes; more is 503 OVERLOADED with Retry-After. */
-const MAX_QUEUED = 100_000;
+export const MAX_QUEUED = 100_000;
 const DRAIN_BATCH = 200;
 const ASYNC_DRAIN_DELAY_MS = 50;
 
@@ -92,6 +92,11 @@ class Coalescer {
   #writing = false;
 
   constructor(private readonly write: (group: readonly Pending[]) => Promise<void>) {}
+
+  /** Decisions queued or in flight. */
+  get waiting(): number {
+    return this.#queued;
+  }
 
   submit(pending: Pending): void {
     // Backpressure: while the log is slow or away, decisions must not pile up without bound.
@@ -157,6 +162,11 @@ export class DecisionLog {
   ) {
     this.#sync = new Coalescer((group) => this.#writeSync(group));
     this.#async = new Coalescer((group) => this.#writeAsync(group));
+  }
+
+  /** Decisions queued or being written, per mode (the `acgs_decisions_log_pending` gauge). */
+  waiting(): Readonly<Record<LogMode, number>> {
+    return { sync: this.#sync.waiting, async: this.#async.waiting };
   }
 
   /**

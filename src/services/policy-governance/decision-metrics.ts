@@ -2,6 +2,7 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import type { Effect } from '../../policy/index.js';
 import type { LoadedBundle } from './active-bundle.js';
+import type { LogMode } from './decision-log.js';
 
 export class DecisionMetrics {
   readonly #decisions: Counter<'decision'>;
@@ -33,6 +34,31 @@ export class DecisionMetrics {
       deny: this.#decisions.labels('deny'),
       review: this.#decisions.labels('review'),
     };
+    // Each outcome is exported from the start (at 0), so rates and alerts have a series to read.
+    for (const child of Object.values(this.#byDecision)) child.inc(0);
+  }
+
+  /**
+   * Reports, at each scrape, the decisions waiting for the log per mode and the bound beyond which
+   * they are refused (the alert compares the two).
+   */
+  watchLogQueue(waiting: () => Readonly<Record<LogMode, number>>, limit: number, registry: Registry): void {
+    new Gauge({
+      name: 'acgs_decisions_log_pending',
+      help: 'Decisions queued or in flight to the integrity log, by mode (sync: callers waiting; async: outbox writes)',
+      labelNames: ['mode'],
+      registers: [registry],
+      collect() {
+        const now = waiting();
+        this.labels('sync').set(now.sync);
+        this.labels('async').set(now.async);
+      },
+    });
+    new Gauge({
+      name: 'acgs_decisions_log_pending_limit',
+      help: 'Decisions that may wait for the log per mode before new ones are refused with 503',
+      registers: [registry],
+    }).set(limit);
   }
 
   decided(decision: Effect): void {

@@ -9,7 +9,7 @@ import { type ActivationGate, scenarioGate } from './activation-gates.js';
 import { ActiveBundle } from './active-bundle.js';
 import { BundleCache } from './bundle-cache.js';
 import { BundleSigner } from './bundle-signer.js';
-import { DecisionLog } from './decision-log.js';
+import { DecisionLog, MAX_QUEUED } from './decision-log.js';
 import { DecisionMetrics } from './decision-metrics.js';
 import type { PgcDeps } from './pgc-deps.js';
 import { policyGovernanceRoutes } from './plugin.js';
@@ -56,6 +56,7 @@ export function createPolicyGovernanceService(
     logger,
     gates: [scenarioGate, ...(contracts.extraGates ?? [])],
   };
+  metrics.watchLogQueue(() => deps.log.waiting(), MAX_QUEUED, context.metrics);
   active.onSwap((bundle) => {
     metrics.activeBundle(bundle);
     logger.info({ bundleId: bundle.id, generation: bundle.generation }, 'policy bundle swapped in');
