@@ -216,8 +216,16 @@ function registerKitRoutes(
   { modules, checks, metrics, routes, version }: KitRouteOptions,
 ): void {
   const serviceNames = modules.map((module) => module.descriptor.name);
-  app.get('/health/live', { config: PUBLIC, schema: { tags: ['health'] } }, async () => ({ status: 'live' }));
-  app.get('/health/ready', { config: PUBLIC, schema: { tags: ['health'] } }, async (request, reply) => {
+  app.get(
+    '/health/live',
+    { config: PUBLIC, schema: { tags: ['health'], summary: 'Liveness: the process answers' } },
+    async () => ({ status: 'live' }),
+  );
+  const readySchema = {
+    tags: ['health'],
+    summary: 'Readiness: 200 when every dependency check passes, 503 naming the failing ones',
+  };
+  app.get('/health/ready', { config: PUBLIC, schema: readySchema }, async (request, reply) => {
     const report = await runReadinessChecks(checks);
     if (report.ready) return { status: 'ready', services: serviceNames, checks: report.checks };
     const failing = report.failing

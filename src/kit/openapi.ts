@@ -13,10 +13,20 @@ declare module 'fastify' {
 
 export interface OpenApiDocument {
   readonly openapi: '3.1.0';
-  readonly info: { readonly title: string; readonly version: string; readonly description?: string };
+  readonly info: {
+    readonly title: string;
+    readonly version: string;
+    readonly description?: string;
+    readonly contact?: { readonly name: string; readonly url?: string };
+  };
+  /** Relative: the document is served by the platform it describes. */
+  readonly servers: readonly { readonly url: string }[];
+  readonly tags: readonly { readonly name: string }[];
   readonly paths: Record<string, Record<string, unknown>>;
   readonly components: Record<string, unknown>;
 }
+
+const CONTACT = { name: 'ACGS maintainers' } as const;
 
 interface RouteSchema {
   readonly hide?: boolean;
@@ -54,6 +64,7 @@ export function buildOpenApiDocument(
   prefixes?: readonly string[],
 ): OpenApiDocument {
   const paths: Record<string, Record<string, unknown>> = {};
+  const tags = new Set<string>();
   for (const route of routes) {
     const schema = (route.schema ?? {}) as RouteSchema;
     if (schema.hide || (prefixes && !prefixes.some((prefix) => route.url.startsWith(prefix)))) continue;
@@ -61,18 +72,46 @@ export function buildOpenApiDocument(
     const methods = (Array.isArray(route.method) ? route.method : [route.method]).filter((m) => m !== 'HEAD');
     for (const method of methods) {
       paths[path] ??= {};
-      paths[path][method.toLowerCase()] = operationOf(route, schema);
+      paths[path][method.toLowerCase()] = operationOf(route, schema, method, path);
     }
+    for (const tag of schema.tags ?? []) tags.add(tag);
   }
-  return { openapi: '3.1.0', info, paths, components: { securitySchemes: SECURITY_SCHEMES } };
+  return {
+    openapi: '3.1.0',
+    info: { contact: CONTACT, ...info },
+    servers: [{ url: '/' }],
+    tags: [...tags].sort().map((name) => ({ name })),
+    paths,
+    components: { securitySchemes: SECURITY_SCHEMES },
+  };
 }
 
-function operationOf(route: RouteOptions, schema: RouteSchema): Record<string, unknown> {
+/**
+ * An operation id from the method and path when the route names none, unique because method and
+ * path are: `GET /api/v1/log/entries/{index}` → `getLogEntriesByIndex`.
+ */
+export function defaultOperationId(method: string, path: string): string {
+  const words = path
+    .replace(/^\/api\/v\d+\//, '/')
+    .split('/')
+    .filter((part) => part.length > 0)
+    .flatMap((part) => (part.startsWith('{') ? ['by', part.slice(1, -1)] : part.split(/[^A-Za-z0-9]+/)))
+    .filter((word) => word.length > 0);
+  return [method.toLowerCase(), ...words.map((w) => w[0]!.toUpperCase() + w.slice(1))].join('');
+}
+
+function operationOf(
+  route: RouteOptions,
+  schema: RouteSchema,
+  method: string,
+  path: string,
+): Record<string, unknown> {
   const auth = route.config?.auth;
+  const description = schema.description ?? schema.summary;
   const operation: Record<string, unknown> = {
-    ...(schema.operationId ? { operationId: schema.operationId } : {}),
+    operationId: schema.operationId ?? defaultOperationId(method, path),
     ...(schema.summary ? { summary: schema.summary } : {}),
-    ...(schema.description ? { description: schema.description } : {}),
+    ...(description ? { description } : {}),
     ...(schema.tags ? { tags: schema.tags } : {}),
     parameters: [...parametersOf(schema.params, 'path'), ...parametersOf(schema.querystring, 'query')],
     responses: responsesOf(schema.response),

@@ -43,7 +43,9 @@ export interface VerifyReport {
   /**
    * Where the first failure lies: the index of the first malformed or out-of-sequence entry, or, when
    * a checkpoint's root does not match, the first entry after the last good checkpoint (the edit is
-   * somewhere from there to that checkpoint's size), whichever is lower. Undefined when nothing
+   * somewhere from there to that checkpoint's size), whichever is lower; a checkpoint after the wrong
+   * number of entries (some removed or added and the rest renumbered) bounds it the same way when no
+   * entry was out of sequence. Undefined when nothing
    * failed; entries after the last good checkpoint are reported as `tail-unsigned`, not as bad.
    */
   readonly firstBadIndex: number | undefined;
@@ -223,6 +225,9 @@ export class StreamVerifier {
     this.#lastSize = Math.max(this.#lastSize, size);
     if (size !== this.#range.size) {
       this.#report({ kind: 'checkpoint-misplaced', size, entries: this.#range.size });
+      // Entries were removed or added after the last good checkpoint; an entry out of sequence,
+      // when one was seen, is the exact place.
+      if (this.#firstBad === undefined) this.#markBad(this.#verifiedSize);
       return;
     }
     const computed = this.#range.root();

@@ -187,8 +187,8 @@ describe('pgc, distributed: two replicas beside auth, integrity and ac on Postgr
     for (const { s, answer } of answers) {
       assert.equal(answer.status, 200, JSON.stringify(answer.body));
       assert.equal(answer.body.decision, s.expected);
-      assert.equal(answer.body.bundle_id, bundles[0]);
-      last = Math.max(last, (answer.body.log_receipt as { index: number }).index);
+      assert.equal(answer.body.bundleId, bundles[0]);
+      last = Math.max(last, (answer.body.logReceipt as { index: number }).index);
     }
     const integrity = processes.get('integrity')!.url;
     let checkpoint: Record<string, unknown> = {};
@@ -206,7 +206,7 @@ describe('pgc, distributed: two replicas beside auth, integrity and ac on Postgr
     assert.ok(opened.size > last);
     const fromReplica = new Map<PlatformProcess, number>();
     for (const { replica, answer } of answers) {
-      const receipt = answer.body.log_receipt as { leaf_hash: string; index: number; position: number };
+      const receipt = answer.body.logReceipt as { leafHash: string; index: number; position: number };
       const entry = await api(integrity, 'GET', `/api/v1/log/entries/${receipt.index}`, { headers: auditor });
       assert.equal(entry.status, 200);
       const parsed = JSON.parse(String(entry.body.entry)) as {
@@ -216,7 +216,7 @@ describe('pgc, distributed: two replicas beside auth, integrity and ac on Postgr
       };
       assert.equal(parsed.type, 'policy.decision');
       assert.equal(parsed.source, 'pgc');
-      assert.equal(parsed.payload.decisions[receipt.position]![0], answer.body.decision_id);
+      assert.equal(parsed.payload.decisions[receipt.position]![0], answer.body.decisionId);
       const proof = await api(
         integrity,
         'GET',
@@ -229,7 +229,7 @@ describe('pgc, distributed: two replicas beside auth, integrity and ac on Postgr
         verifyInclusion(
           receipt.index,
           opened.size,
-          fromHex(receipt.leaf_hash),
+          fromHex(receipt.leafHash),
           (proof.body.proof as string[]).map(fromHex),
           opened.root,
         ),

@@ -160,16 +160,16 @@ describe('pgc embedded', () => {
       const a = answers[i]!;
       assert.equal(a.status, 200, `${s.suite}/${s.id}: ${JSON.stringify(a.body)}`);
       assert.equal(a.body.decision, s.expected, `${s.suite}/${s.id}`);
-      assert.equal(a.body.bundle_id, bundleId);
-      assert.equal(a.body.constitutional_hash, constitution.hash);
-      assert.match(String(a.body.decision_id), /^[0-9a-f-]{36}$/);
-      assert.equal(typeof a.body.evaluation_time_ms, 'number');
-      const receipt = a.body.log_receipt as { leaf_hash: string; index: number; mode: string };
+      assert.equal(a.body.bundleId, bundleId);
+      assert.equal(a.body.constitutionalHash, constitution.hash);
+      assert.match(String(a.body.decisionId), /^[0-9a-f-]{36}$/);
+      assert.equal(typeof a.body.evaluationTimeMs, 'number');
+      const receipt = a.body.logReceipt as { leafHash: string; index: number; mode: string };
       assert.equal(receipt.mode, 'sync');
       assert.equal(typeof receipt.index, 'number');
       last = Math.max(last, receipt.index);
-      if (a.body.decision !== 'deny' || (a.body.matched_policies as unknown[]).length > 0) {
-        for (const m of a.body.matched_policies as { principles: string[] }[])
+      if (a.body.decision !== 'deny' || (a.body.matchedPolicies as unknown[]).length > 0) {
+        for (const m of a.body.matchedPolicies as { principles: string[] }[])
           assert.ok(Array.isArray(m.principles));
       }
     }
@@ -182,7 +182,7 @@ describe('pgc embedded', () => {
     );
     const entries = await logEntries();
     for (const [i, s] of all.entries()) {
-      const receipt = answers[i]!.body.log_receipt as { leaf_hash: string; index: number };
+      const receipt = answers[i]!.body.logReceipt as { leafHash: string; index: number };
       const proof = await api(
         url,
         'GET',
@@ -196,7 +196,7 @@ describe('pgc embedded', () => {
         verifyInclusion(
           receipt.index,
           opened.size,
-          fromHex(receipt.leaf_hash),
+          fromHex(receipt.leafHash),
           (proof.body.proof as string[]).map(fromHex),
           opened.root,
         ),
@@ -204,16 +204,16 @@ describe('pgc embedded', () => {
       );
       // The leaf is the decision: its entry text hashes to the receipt and names the decision.
       const entry = entries[receipt.index]!;
-      assert.equal(toHex(hashLeaf(entry.entry)), receipt.leaf_hash);
+      assert.equal(toHex(hashLeaf(entry.entry)), receipt.leafHash);
       const parsed = JSON.parse(entry.entry) as {
         type: string;
         payload: { bundleId: string; constitutionHash: string; fields: string[]; decisions: unknown[][] };
       };
       assert.equal(parsed.type, 'policy.decision');
-      const position = (answers[i]!.body.log_receipt as { position: number }).position;
+      const position = (answers[i]!.body.logReceipt as { position: number }).position;
       const tuple = parsed.payload.decisions[position]!;
       const record = Object.fromEntries(parsed.payload.fields.map((f, k) => [f, tuple[k]]));
-      assert.equal(record.decisionId, answers[i]!.body.decision_id);
+      assert.equal(record.decisionId, answers[i]!.body.decisionId);
       assert.equal(record.decision, s.expected);
       assert.equal(
         record.requestDigest,
@@ -222,8 +222,8 @@ describe('pgc embedded', () => {
       );
       assert.deepEqual(
         record.matched,
-        (answers[i]!.body.matched_policies as { policy_id: string; version: number; error?: string }[]).map(
-          (m) => `${m.policy_id}@${m.version}${m.error === undefined ? '' : '!'}`,
+        (answers[i]!.body.matchedPolicies as { policyId: string; version: number; error?: string }[]).map(
+          (m) => `${m.policyId}@${m.version}${m.error === undefined ? '' : '!'}`,
         ),
       );
       assert.ok(
@@ -255,18 +255,13 @@ describe('pgc embedded', () => {
       body: all[0]!.request,
     });
     assert.equal(async.status, 200);
-    const asyncReceipt = async.body.log_receipt as { leaf_hash: string; index: number | null };
+    const asyncReceipt = async.body.logReceipt as { leafHash: string; index: number | null };
     assert.equal(asyncReceipt.index, null);
     let found: { index: number } | undefined;
     for (let i = 0; i < 100 && found === undefined; i++) {
-      const byHash = await api(
-        url,
-        'GET',
-        `/api/v1/log/proofs/inclusion?leafHash=${asyncReceipt.leaf_hash}`,
-        {
-          headers: auditor,
-        },
-      );
+      const byHash = await api(url, 'GET', `/api/v1/log/proofs/inclusion?leafHash=${asyncReceipt.leafHash}`, {
+        headers: auditor,
+      });
       if (byHash.status === 200) found = byHash.body as { index: number };
       else await new Promise((r) => setTimeout(r, 50));
     }
@@ -484,7 +479,7 @@ describe('pgc embedded', () => {
           failures.push(`${response.status} ${JSON.stringify(response.body)}`);
           continue;
         }
-        const bundle = String(response.body.bundle_id);
+        const bundle = String(response.body.bundleId);
         seen.set(bundle, (seen.get(bundle) ?? 0) + 1);
         if (expected.get(bundle) !== response.body.decision)
           failures.push(`bundle ${bundle.slice(0, 8)} answered ${response.body.decision}`);
@@ -497,7 +492,7 @@ describe('pgc embedded', () => {
       assert.equal(activated.status, 200, JSON.stringify(activated.body));
       // Right after an activation returns, new decisions are made by the new bundle.
       const next = await api(url, 'POST', '/api/v1/decisions', { headers: agent, body: probe });
-      assert.equal(next.body.bundle_id, id);
+      assert.equal(next.body.bundleId, id);
       await new Promise((r) => setTimeout(r, 50));
     }
     stop = true;

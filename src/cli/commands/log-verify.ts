@@ -13,15 +13,13 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { PlatformError } from '../../kernel/errors.js';
 import {
-  CompactRange,
-  hashLeaf,
   type NoteVerifierKey,
   parseVerifierKey,
   StreamVerifier,
-  toHex,
   type VerifyReport,
 } from '../../merkle/index.js';
 import { type EntryLineParts, parseEntryLine, STORED_MEMBER, utf8Slice } from './log-verify-lines.js';
+import { parseStoredEntryLine, StoredHashCheck, type StoredHashMismatch } from './log-verify-stored.js';
 import { defaultThreads, feedFileThreaded } from './log-verify-threads.js';
 import type { CommandIo } from './policy.js';
 
@@ -32,12 +30,6 @@ export interface VerifyOptions {
   readonly storedHashes?: boolean;
   /** Worker threads for the per-entry work (0: none); from `--threads`. */
   readonly threads?: string | number;
-}
-
-/** Where a stored hash disagrees with the entries (found by the second pass or `--stored-hashes`). */
-export interface StoredHashMismatch {
-  readonly index: number;
-  readonly message: string;
 }
 
 export interface ExportVerification {
@@ -127,43 +119,6 @@ function feedLine(verifier: StreamVerifier, line: string): boolean {
   return true;
 }
 
-interface EntryWithStored {
-  readonly index: number;
-  readonly entry: string;
-  readonly leafHash: string;
-  readonly nodes: readonly string[];
-}
-
-function parseStoredEntryLine(line: string): EntryWithStored | undefined {
-  try {
-    const value = JSON.parse(line) as Record<string, unknown>;
-    if (value.kind !== 'entry' || typeof value.index !== 'number' || typeof value.entry !== 'string')
-      return undefined;
-    if (typeof value.leafHash !== 'string') return undefined;
-    const nodes = Array.isArray(value.nodes)
-      ? value.nodes.filter((n): n is string => typeof n === 'string')
-      : [];
-    return { index: value.index, entry: value.entry, leafHash: value.leafHash, nodes };
-  } catch {
-    return undefined;
-  }
-}
-
-/** Checks one entry's stored hashes against a tree recomputed from the entries. */
-function storedProblem(range: CompactRange, line: EntryWithStored): string | undefined {
-  const leaf = hashLeaf(line.entry);
-  let problem: string | undefined;
-  if (toHex(leaf) !== line.leafHash)
-    problem = `entry ${line.index}: its text hashes to ${toHex(leaf)}, the log stored ${line.leafHash}`;
-  range.append(leaf, (id, hash) => {
-    if (problem !== undefined || id.level === 0) return;
-    const stored = line.nodes[id.level - 1];
-    if (stored !== undefined && stored !== toHex(hash))
-      problem = `entry ${line.index}: the stored node (level ${id.level}, index ${id.index}) does not match the entries`;
-  });
-  return problem;
-}
-
 /** Options of verifyExportFile. */
 export interface VerifyFileOptions {
   readonly origin?: string;
@@ -191,13 +146,12 @@ export async function verifyExportFile(
   const verifier = new StreamVerifier(
     options.origin === undefined ? { keys } : { keys, origin: options.origin },
   );
-  let mismatch: StoredHashMismatch | undefined;
-  const range = options.storedHashes ? CompactRange.empty() : undefined;
+  const stored = options.storedHashes ? new StoredHashCheck() : undefined;
   const threads = options.threads ?? defaultThreads();
   // --stored-hashes recomputes every node beside the verifier's tree; it stays on this thread.
   if (
     threads > 0 &&
-    range === undefined &&
+    stored === undefined &&
     statSync(file).size >= (options.threadMinBytes ?? THREADED_MIN_BYTES)
   ) {
     await feedFileThreaded(
@@ -209,42 +163,83 @@ export async function verifyExportFile(
     );
   } else
     await forEachLine(file, (line) => {
-      if (!feedLine(verifier, line) || range === undefined) return;
-      const parsed = parseStoredEntryLine(line);
-      if (parsed === undefined || parsed.index !== range.size) return; // the verifier reports those
-      const problem = storedProblem(range, parsed);
-      if (problem !== undefined && mismatch === undefined)
-        mismatch = { index: parsed.index, message: problem };
+      if (feedLine(verifier, line) && stored !== undefined) feedStored(stored, line);
     });
   const report = verifier.finish();
-  if (mismatch === undefined && !report.ok) mismatch = await locateChange(file, report);
+  let mismatch = stored?.finish();
+  if (stored === undefined && !report.ok) mismatch = await locateChange(file);
   return { report, mismatch };
 }
 
+function feedStored(check: StoredHashCheck, line: string): void {
+  if (!line.includes(STORED_MEMBER)) return; // a line without stored hashes tells nothing more
+  const parsed = parseStoredEntryLine(line);
+  if (parsed !== undefined) check.feed(parsed);
+}
+
 /**
- * Second pass after a root mismatch between the last good checkpoint (size g) and a bad one (size b):
- * the first entry in [g, b) whose text does not hash to the leaf hash the log stored is the one that
- * changed. (If the stored hashes were edited to match, the change stays located to [g, b).)
+ * Second pass when the export does not verify: the stored hashes on the entry lines (not trusted,
+ * but redundant) name the exact entry that changed, where the signed roots only bound it to the
+ * entries between two checkpoints (log-verify-stored.ts).
  */
-async function locateChange(file: string, report: VerifyReport): Promise<StoredHashMismatch | undefined> {
-  const rootIssue = report.issues.find((issue) => issue.kind === 'root-mismatch');
-  const from = report.firstBadIndex;
-  if (rootIssue === undefined || from === undefined || !('size' in rootIssue)) return undefined;
-  const to = rootIssue.size;
-  let found: StoredHashMismatch | undefined;
+async function locateChange(file: string): Promise<StoredHashMismatch | undefined> {
+  const check = new StoredHashCheck();
   await forEachLine(file, (line) => {
-    if (found !== undefined || !line.includes(STORED_MEMBER)) return;
-    const parsed = parseStoredEntryLine(line);
-    if (parsed === undefined || parsed.index < from || parsed.index >= to) return;
-    const leaf = toHex(hashLeaf(parsed.entry));
-    if (leaf !== parsed.leafHash) {
-      found = {
-        index: parsed.index,
-        message: `entry ${parsed.index}: its text hashes to ${leaf}, not to the leaf hash ${parsed.leafHash} the log stored and signed`,
-      };
-    }
+    if (line.startsWith('{"kind":"entry"')) feedStored(check, line);
   });
-  return found;
+  return check.finish();
+}
+
+/** The first bad entry, and a note when only a range of entries can be named. */
+interface FirstBad {
+  readonly index: number;
+  readonly note?: string;
+}
+
+/**
+ * Picks the first bad entry. Exact findings come first: an entry out of sequence or malformed (the
+ * verifier), an entry whose stored hashes disagree (the stored-hash check). A finding that can only
+ * name two siblings gives way to an exact one among them. Without any, the verifier's bound is
+ * left: a checkpoint whose root does not match (or that sits after the wrong number of entries)
+ * says the change lies after the last good checkpoint and before it.
+ */
+export function firstBadEntry(
+  report: VerifyReport,
+  mismatch: StoredHashMismatch | undefined,
+): FirstBad | undefined {
+  const definite = report.issues.flatMap((issue) =>
+    issue.kind === 'entry-malformed'
+      ? [issue.index]
+      : issue.kind === 'index-mismatch'
+        ? [issue.expected]
+        : [],
+  );
+  const candidates = [...definite];
+  if (mismatch !== undefined) {
+    const { index, lastIndex } = mismatch;
+    const explained = lastIndex !== undefined && definite.some((d) => d >= index && d <= lastIndex);
+    if (!explained) candidates.push(index);
+  }
+  if (candidates.length > 0) return { index: Math.min(...candidates) };
+  const from = report.firstBadIndex;
+  if (from === undefined) return undefined;
+  const bound = report.issues.find((i) => i.kind === 'root-mismatch' || i.kind === 'checkpoint-misplaced');
+  if (bound === undefined || !('size' in bound) || bound.size <= from + 1) return { index: from };
+  return {
+    index: from,
+    note: `the change lies in entries ${from}–${bound.size - 1}: the checkpoint of size ${bound.size} does not match, the one of size ${from} did`,
+  };
+}
+
+/** Pairs of entries that traded places: lines whose indexes mirror each other, or swapped siblings. */
+function swappedPairs(report: VerifyReport, mismatch: StoredHashMismatch | undefined): [number, number][] {
+  const pairs: [number, number][] = [];
+  const moved = new Map<number, number>();
+  for (const issue of report.issues)
+    if (issue.kind === 'index-mismatch') moved.set(issue.expected, issue.index);
+  for (const [at, holds] of moved) if (at < holds && moved.get(holds) === at) pairs.push([at, holds]);
+  if (mismatch?.swappedWith !== undefined) pairs.push([mismatch.index, mismatch.swappedWith]);
+  return pairs;
 }
 
 function describeIssue(issue: VerifyReport['issues'][number]): string {
@@ -293,17 +288,8 @@ export async function runLogVerify(file: string, options: VerifyOptions, io: Com
   const cpu = process.cpuUsage(cpuBefore);
   const cpuSeconds = (cpu.user + cpu.system) / 1e6;
   const ok = report.ok && mismatch === undefined;
-  // The verifier's firstBadIndex after a root mismatch is only a lower bound (the entry after the
-  // last good checkpoint); a stored-hash mismatch names the entry itself, unless a malformed or
-  // out-of-place entry comes earlier.
-  const definite = report.issues.flatMap((issue) =>
-    issue.kind === 'entry-malformed'
-      ? [issue.index]
-      : issue.kind === 'index-mismatch'
-        ? [issue.expected]
-        : [],
-  );
-  const firstBadIndex = mismatch === undefined ? report.firstBadIndex : Math.min(mismatch.index, ...definite);
+  const verdict = firstBadEntry(report, mismatch);
+  const firstBadIndex = verdict?.index;
   if (options.json) {
     io.out(
       JSON.stringify(
@@ -321,18 +307,12 @@ export async function runLogVerify(file: string, options: VerifyOptions, io: Com
     );
     return 0;
   }
-  const rootIssue = report.issues.find((i) => i.kind === 'root-mismatch');
-  if (firstBadIndex !== undefined) {
-    const upTo = rootIssue && 'size' in rootIssue ? rootIssue.size : undefined;
-    const exact = mismatch !== undefined || upTo === undefined || upTo === firstBadIndex + 1;
-    io.out(
-      exact
-        ? `FAILED: first bad entry index ${firstBadIndex}`
-        : `FAILED: first bad entry index ${firstBadIndex} (the change lies in entries ${firstBadIndex}–${upTo! - 1}: the checkpoint of size ${upTo} does not match, the one of size ${firstBadIndex} did)`,
-    );
-  } else {
-    io.out('FAILED: the export does not verify');
-  }
+  io.out(
+    verdict === undefined
+      ? 'FAILED: the export does not verify'
+      : `FAILED: first bad entry index ${verdict.index}${verdict.note === undefined ? '' : ` (${verdict.note})`}`,
+  );
+  for (const [a, b] of swappedPairs(report, mismatch)) io.out(`  entries ${a} and ${b} are swapped`);
   if (mismatch !== undefined) io.out(`  ${mismatch.message}`);
   io.out(
     `  ${report.entries} entries, ${report.checkpoints} checkpoints, verified up to size ${report.verifiedSize}`,

@@ -56,7 +56,7 @@ export interface DecisionEntry extends LogAppendRequest {
 }
 
 export interface LogReceipt {
-  readonly leaf_hash: string;
+  readonly leafHash: string;
   /** The entry's index in the log, or null until an asynchronously logged entry is appended. */
   readonly index: number | null;
   readonly mode: LogMode;
@@ -317,7 +317,7 @@ export class DecisionLog {
     index: number | null,
     mode: LogMode,
   ): void {
-    const receipt = (position: number): LogReceipt => ({ leaf_hash: leafHash, index, mode, position });
+    const receipt = (position: number): LogReceipt => ({ leafHash, index, mode, position });
     const announced: (typeof members)[number][] = [];
     for (const m of members) {
       if (m.pending.reviews.length === 0) m.pending.resolve(receipt(m.position));

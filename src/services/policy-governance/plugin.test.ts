@@ -196,10 +196,10 @@ describe('pgc routes', () => {
     assert.equal(decided.statusCode, 200, decided.body);
     const body = decided.json();
     assert.equal(body.decision, 'allow');
-    assert.equal(body.bundle_id, bundle.json().id);
+    assert.equal(body.bundleId, bundle.json().id);
     assert.deepEqual(body.principles, ['customer-care']);
     assert.equal(body.explanation[0].matched, true);
-    assert.equal(typeof body.log_receipt.index, 'number');
+    assert.equal(typeof body.logReceipt.index, 'number');
     const metrics = await context.metrics.metrics();
     assert.match(metrics, /acgs_decisions_total\{decision="allow"\} 1/);
     assert.match(metrics, new RegExp(`acgs_active_bundle_info\\{bundle_id="${bundle.json().id}"`));

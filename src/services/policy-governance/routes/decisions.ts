@@ -29,41 +29,41 @@ const DecisionRequestBody = Type.Object(
 );
 
 const Receipt = Type.Object({
-  leaf_hash: Type.String(),
+  leafHash: Type.String(),
   index: Type.Union([Type.Integer(), Type.Null()]),
   mode: Type.String(),
   position: Type.Integer(),
 });
 const Matched = Type.Object({
-  policy_id: Type.String(),
+  policyId: Type.String(),
   version: Type.Integer(),
   effect: Type.String(),
   principles: Type.Array(Type.String()),
   error: Type.Optional(Type.String()),
 });
 const DecisionFields = {
-  decision_id: Type.String(),
+  decisionId: Type.String(),
   decision: Type.String(),
-  default_applied: Type.Boolean(),
-  matched_policies: Type.Array(Matched),
+  defaultApplied: Type.Boolean(),
+  matchedPolicies: Type.Array(Matched),
   principles: Type.Array(Type.String()),
   obligations: Type.Array(Type.Any()),
   reasons: Type.Array(Type.String()),
   errors: Type.Array(Type.Object({ policyId: Type.String(), message: Type.String() })),
-  evaluation_time_ms: Type.Number(),
+  evaluationTimeMs: Type.Number(),
   explanation: Type.Optional(Type.Array(Type.Any())),
 };
 const DecisionResponse = Type.Object({
   ...DecisionFields,
-  constitutional_hash: Type.String(),
-  bundle_id: Type.String(),
-  log_receipt: Receipt,
+  constitutionalHash: Type.String(),
+  bundleId: Type.String(),
+  logReceipt: Receipt,
 });
 const BatchResponse = Type.Object({
-  batch_id: Type.String(),
-  constitutional_hash: Type.String(),
-  bundle_id: Type.String(),
-  log_receipt: Receipt,
+  batchId: Type.String(),
+  constitutionalHash: Type.String(),
+  bundleId: Type.String(),
+  logReceipt: Receipt,
   decisions: Type.Array(Type.Object({ ...DecisionFields, position: Type.Integer() })),
 });
 

@@ -126,7 +126,7 @@ describe('pgc use cases', () => {
     assert.equal(second.generation, first.generation + 1);
     assert.equal(second.previousBundleId, a.id);
     const old = await inFlight;
-    assert.equal(old.bundle_id, a.id);
+    assert.equal(old.bundleId, a.id);
     assert.equal(old.decision, 'deny');
     const next = await decideOne(deps, refund(0.5, ['tiny']), {
       explain: false,
@@ -134,7 +134,7 @@ describe('pgc use cases', () => {
       caller: 'unit',
       principal: UNIT_DELEGATE,
     });
-    assert.equal(next.bundle_id, b.id);
+    assert.equal(next.bundleId, b.id);
     assert.equal(next.decision, 'allow');
     // An older generation is never installed over a newer one.
     assert.equal(
@@ -157,7 +157,7 @@ describe('pgc use cases', () => {
     );
     assert.deepEqual(
       batch.decisions.map((d) => d.position),
-      [0, 1, 2].map((i) => batch.log_receipt.position + i),
+      [0, 1, 2].map((i) => batch.logReceipt.position + i),
     );
     await assert.rejects(
       decideBatch(deps, [refund(10), { ...refund(10), action: { type: 'issue_refund', amount: 'ten' } }], {
@@ -184,7 +184,7 @@ describe('pgc use cases', () => {
       }),
       (e) => pgcErrors.is(e, 'PGC_BATCH_TOO_LARGE'),
     );
-    assert.equal(typeof batch.log_receipt.index, 'number');
+    assert.equal(typeof batch.logReceipt.index, 'number');
   });
 
   test('key rotation: new bundles name the new key; bundles of either key activate, also on a replica that opened its keys before', async () => {
@@ -226,12 +226,12 @@ describe('pgc use cases', () => {
     const answers = await Promise.all(
       [refund(10), refund(20), refund(30), refund(40)].map((r) => decideOne(deps, r, options)),
     );
-    assert.equal(new Set(answers.map((a) => a.log_receipt.leaf_hash)).size, 1, 'one entry');
+    assert.equal(new Set(answers.map((a) => a.logReceipt.leafHash)).size, 1, 'one entry');
     assert.deepEqual(
-      answers.map((a) => a.log_receipt.position),
+      answers.map((a) => a.logReceipt.position),
       [0, 1, 2, 3],
     );
-    assert.ok(answers.every((a) => a.log_receipt.index === answers[0]!.log_receipt.index));
+    assert.ok(answers.every((a) => a.logReceipt.index === answers[0]!.logReceipt.index));
   });
 
   test('review decisions are announced once per log entry, with their positions and receipt', async () => {
@@ -255,11 +255,11 @@ describe('pgc use cases', () => {
       for (let i = 0; i < 100 && seen.length === 0; i++) await new Promise((r) => setTimeout(r, 20));
       assert.equal(seen.length, 1);
       const event = seen[0]!;
-      assert.equal(event.index, batch.log_receipt.index);
-      assert.equal(event.leafHash, batch.log_receipt.leaf_hash);
+      assert.equal(event.index, batch.logReceipt.index);
+      assert.equal(event.leafHash, batch.logReceipt.leafHash);
       assert.deepEqual(
         event.reviews.map((r) => [r.decisionId, r.position]),
-        [1, 2].map((i) => [batch.decisions[i]!.decision_id, batch.decisions[i]!.position]),
+        [1, 2].map((i) => [batch.decisions[i]!.decisionId, batch.decisions[i]!.position]),
       );
       assert.match(event.reviews[0]!.requestDigest, /^[0-9a-f]{64}$/);
       // The intake logs the decision entry, not the announcement that points at it.
@@ -338,7 +338,7 @@ describe('pgc use cases', () => {
       for (let i = 0; i < 100 && release === undefined; i++) await new Promise((r) => setTimeout(r, 5));
       release!();
       release = undefined;
-      if (outcome === 'announced') assert.equal((await held).leaf_hash, allowed.leaf_hash);
+      if (outcome === 'announced') assert.equal((await held).leafHash, allowed.leafHash);
       else await assert.rejects(held, (e) => (e as { status: number }).status === 503);
     }
   });
@@ -367,7 +367,7 @@ describe('pgc use cases', () => {
     assert.ok(pending.length >= 1, 'the entry waits in the outbox');
     // Deliver it once by hand (the append that happened just before a crash)...
     const first = await integrity.contract.append(JSON.parse(pending[0]!.entry));
-    assert.equal(first.leafHash, receipt.leaf_hash, 'the leaf hash announced in the answer');
+    assert.equal(first.leafHash, receipt.leafHash, 'the leaf hash announced in the answer');
     // ...then a restarted drainer delivers it again: same receipt, and the outbox empties.
     const restarted = new DecisionLog(
       integrity.contract,

@@ -29,7 +29,7 @@ export interface DecideOptions {
 }
 
 export interface MatchedPolicyView {
-  readonly policy_id: string;
+  readonly policyId: string;
   readonly version: number;
   readonly effect: string;
   readonly principles: readonly string[];
@@ -37,30 +37,30 @@ export interface MatchedPolicyView {
 }
 
 export interface DecisionView {
-  readonly decision_id: string;
+  readonly decisionId: string;
   readonly decision: DecisionResult['decision'];
-  readonly default_applied: boolean;
-  readonly matched_policies: readonly MatchedPolicyView[];
+  readonly defaultApplied: boolean;
+  readonly matchedPolicies: readonly MatchedPolicyView[];
   readonly principles: readonly string[];
   readonly obligations: DecisionResult['obligations'];
   readonly reasons: readonly string[];
   readonly errors: DecisionResult['errors'];
-  readonly evaluation_time_ms: number;
+  readonly evaluationTimeMs: number;
   readonly explanation?: Explanation['policies'];
 }
 
 export interface DecisionResponse extends DecisionView {
-  readonly constitutional_hash: string;
-  readonly bundle_id: string;
-  readonly log_receipt: LogReceipt;
+  readonly constitutionalHash: string;
+  readonly bundleId: string;
+  readonly logReceipt: LogReceipt;
 }
 
 export interface BatchResponse {
-  readonly batch_id: string;
-  readonly constitutional_hash: string;
-  readonly bundle_id: string;
+  readonly batchId: string;
+  readonly constitutionalHash: string;
+  readonly bundleId: string;
   /** The log entry that holds the batch; decision i is at `position` inside its `payload.decisions`. */
-  readonly log_receipt: LogReceipt;
+  readonly logReceipt: LogReceipt;
   readonly decisions: readonly (DecisionView & { readonly position: number })[];
 }
 
@@ -91,9 +91,9 @@ export async function decideOne(
   deps.metrics.observe((performance.now() - started) / 1000);
   return {
     ...viewOf(decided),
-    constitutional_hash: bundle.constitutionHash,
-    bundle_id: bundle.id,
-    log_receipt: receipt,
+    constitutionalHash: bundle.constitutionHash,
+    bundleId: bundle.id,
+    logReceipt: receipt,
   };
 }
 
@@ -123,10 +123,10 @@ export async function decideBatch(
   for (const d of decided) deps.metrics.decided(d.result.decision);
   deps.metrics.observe((performance.now() - started) / 1000 / Math.max(1, decided.length), decided.length);
   return {
-    batch_id: batchId,
-    constitutional_hash: bundle.constitutionHash,
-    bundle_id: bundle.id,
-    log_receipt: receipt,
+    batchId: batchId,
+    constitutionalHash: bundle.constitutionHash,
+    bundleId: bundle.id,
+    logReceipt: receipt,
     decisions: decided.map((d, i) => ({ ...viewOf(d), position: receipt.position + i })),
   };
 }
@@ -192,7 +192,7 @@ function viewOf(d: Decided): DecisionView {
   const matched = d.result.matched.map((m): MatchedPolicyView => {
     for (const p of m.principles) principles.add(p);
     return {
-      policy_id: m.policyId,
+      policyId: m.policyId,
       version: m.version,
       effect: m.effect,
       principles: m.principles,
@@ -200,15 +200,15 @@ function viewOf(d: Decided): DecisionView {
     };
   });
   return {
-    decision_id: d.id,
+    decisionId: d.id,
     decision: d.result.decision,
-    default_applied: d.result.defaultApplied,
-    matched_policies: matched,
+    defaultApplied: d.result.defaultApplied,
+    matchedPolicies: matched,
     principles: [...principles],
     obligations: d.result.obligations,
     reasons: d.result.reasons,
     errors: d.result.errors,
-    evaluation_time_ms: Math.round(d.evaluationMs * 1000) / 1000,
+    evaluationTimeMs: Math.round(d.evaluationMs * 1000) / 1000,
     ...(d.explanation === undefined ? {} : { explanation: d.explanation.policies }),
   };
 }
