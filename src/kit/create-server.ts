@@ -1,4 +1,5 @@
 import type { IncomingMessage } from 'node:http';
+import { Type } from '@sinclair/typebox';
 import Fastify, {
   type FastifyBaseLogger,
   type FastifyInstance,
@@ -18,7 +19,7 @@ import type { ActiveConstitution } from './active-constitution.js';
 import type { HttpMetrics, RouteRecorder } from './http-metrics.js';
 import { KitLogger } from './lazy-request-logger.js';
 import { buildOpenApiDocument } from './openapi.js';
-import { PROBLEM_CONTENT_TYPE, toProblem } from './problem-details.js';
+import { PROBLEM_CONTENT_TYPE, ProblemSchema, toProblem } from './problem-details.js';
 import { runReadinessChecks } from './readiness.js';
 import { RequestIdSequence } from './request-id.js';
 import { createValidatorCompiler } from './request-validation.js';
@@ -211,6 +212,20 @@ interface KitRouteOptions {
 
 const PUBLIC = { auth: { public: true } } as const;
 
+const LiveReply = Type.Object({ status: Type.Literal('live') });
+const ReadyReply = Type.Object({
+  status: Type.Literal('ready'),
+  services: Type.Array(Type.String()),
+  checks: Type.Record(
+    Type.String(),
+    Type.Object({
+      status: Type.Union([Type.Literal('ok'), Type.Literal('failing')]),
+      latencyMs: Type.Number(),
+      error: Type.Optional(Type.String()),
+    }),
+  ),
+});
+
 function registerKitRoutes(
   app: FastifyInstance,
   { modules, checks, metrics, routes, version }: KitRouteOptions,
@@ -218,32 +233,42 @@ function registerKitRoutes(
   const serviceNames = modules.map((module) => module.descriptor.name);
   app.get(
     '/health/live',
-    { config: PUBLIC, schema: { tags: ['health'], summary: 'Liveness: the process answers' } },
+    {
+      config: PUBLIC,
+      schema: { tags: ['health'], summary: 'Liveness: the process answers', response: { 200: LiveReply } },
+    },
     async () => ({ status: 'live' }),
   );
-  const readySchema = {
-    tags: ['health'],
-    summary: 'Readiness: 200 when every dependency check passes, 503 naming the failing ones',
-  };
-  app.get('/health/ready', { config: PUBLIC, schema: readySchema }, async (request, reply) => {
-    const report = await runReadinessChecks(checks);
-    if (report.ready) return { status: 'ready', services: serviceNames, checks: report.checks };
-    const failing = report.failing
-      .map((name) => `${name} (${report.checks[name]?.error ?? 'failing'})`)
-      .join(', ');
-    const problem = toProblem(
-      commonErrors.create('DEPENDENCY_UNAVAILABLE', `not ready: ${failing}`, {
-        details: { services: serviceNames, failing: report.failing, checks: report.checks },
-      }),
-      request.url,
-      request.id,
-    );
-    return reply
-      .code(503)
-      .header('retry-after', '5')
-      .type(PROBLEM_CONTENT_TYPE)
-      .send(JSON.stringify(problem.body));
-  });
+  app.get(
+    '/health/ready',
+    {
+      config: PUBLIC,
+      schema: {
+        tags: ['health'],
+        summary: 'Readiness: 200 when every dependency check passes, 503 naming the failing ones',
+        response: { 200: ReadyReply, 503: ProblemSchema },
+      },
+    },
+    async (request, reply) => {
+      const report = await runReadinessChecks(checks);
+      if (report.ready) return { status: 'ready', services: serviceNames, checks: report.checks };
+      const failing = report.failing
+        .map((name) => `${name} (${report.checks[name]?.error ?? 'failing'})`)
+        .join(', ');
+      const problem = toProblem(
+        commonErrors.create('DEPENDENCY_UNAVAILABLE', `not ready: ${failing}`, {
+          details: { services: serviceNames, failing: report.failing, checks: report.checks },
+        }),
+        request.url,
+        request.id,
+      );
+      return reply
+        .code(503)
+        .header('retry-after', '5')
+        .type(PROBLEM_CONTENT_TYPE)
+        .send(JSON.stringify(problem.body));
+    },
+  );
   app.get('/metrics', { config: PUBLIC, schema: { hide: true } }, async (_request, reply) =>
     reply.type(metrics.contentType).send(await metrics.text()),
   );

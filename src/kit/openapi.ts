@@ -145,9 +145,16 @@ function parametersOf(schema: unknown, location: 'path' | 'query'): unknown[] {
 function responsesOf(responses: RouteSchema['response']): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [status, schema] of Object.entries(responses ?? {})) {
+    const byType = (schema as { content?: Record<string, { schema: unknown }> }).content;
+    if (byType !== undefined) {
+      // Fastify's per-content-type form: { content: { 'application/yaml': { schema } } }.
+      out[status] = { description: `${status} response`, content: plain(byType) };
+      continue;
+    }
+    const type = Number(status) >= 400 ? 'application/problem+json' : 'application/json';
     out[status] = {
       description: `${status} response`,
-      content: { 'application/json': { schema: plain(schema) } },
+      content: { [type]: { schema: plain(schema) } },
     };
   }
   if (Object.keys(out).length === 0) out['200'] = { description: 'Success' };

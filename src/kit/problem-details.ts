@@ -1,3 +1,4 @@
+import { Type } from '@sinclair/typebox';
 import type { FastifyError } from 'fastify';
 import { commonErrors, type FieldError, PlatformError } from '../kernel/errors.js';
 import { newId } from '../kernel/ids.js';
@@ -22,6 +23,22 @@ export interface Problem {
   /** Set for 5xx answers: the error to log with the errorId. */
   readonly internal?: unknown;
 }
+
+/** The JSON Schema of problem details, for routes that declare their refusals. */
+export const ProblemSchema = Type.Object(
+  {
+    type: Type.String(),
+    title: Type.String(),
+    status: Type.Integer(),
+    detail: Type.String(),
+    instance: Type.String(),
+    code: Type.String(),
+    requestId: Type.String(),
+    errorId: Type.Optional(Type.String()),
+    errors: Type.Optional(Type.Array(Type.Object({ pointer: Type.String(), detail: Type.String() }))),
+  },
+  { additionalProperties: true, description: 'RFC 9457 problem details' },
+);
 
 export const PROBLEM_CONTENT_TYPE = 'application/problem+json; charset=utf-8';
 

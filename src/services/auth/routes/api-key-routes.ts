@@ -1,6 +1,8 @@
-import { type Static, Type } from '@sinclair/typebox';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import type { ApiKeyResolver } from '../../../kernel/contracts/auth.js';
+import { ReadonlyList } from '../../../kit/readonly-list.js';
 import type { AuthDeps } from '../auth-deps.js';
 import { authErrors } from '../errors.js';
 import { createApiKey } from '../usecases/create-api-key.js';
@@ -22,10 +24,10 @@ import {
 const CreateApiKeyBody = Type.Object(
   {
     account: Username,
-    roles: Type.Array(RoleSchema, { minItems: 1, maxItems: 7, uniqueItems: true }),
+    roles: ReadonlyList(RoleSchema, { minItems: 1, maxItems: 7, uniqueItems: true }),
     name: Type.Optional(Type.String({ minLength: 1, maxLength: 128 })),
     scopes: Type.Optional(
-      Type.Array(Type.String({ pattern: '^[\\w:.*-]{1,64}$' }), { maxItems: 32, uniqueItems: true }),
+      ReadonlyList(Type.String({ pattern: '^[\\w:.*-]{1,64}$' }), { maxItems: 32, uniqueItems: true }),
     ),
     expiresInDays: Type.Optional(Type.Integer({ minimum: 1, maximum: 3650 })),
     rateLimitPerMinute: Type.Optional(Type.Integer({ minimum: 1, maximum: 1_000_000 })),
@@ -35,7 +37,7 @@ const CreateApiKeyBody = Type.Object(
           id: Type.Optional(Type.String({ minLength: 1, maxLength: 128 })),
           type: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
           roles: Type.Optional(
-            Type.Array(Type.String({ minLength: 1, maxLength: 64 }), { maxItems: 32, uniqueItems: true }),
+            ReadonlyList(Type.String({ minLength: 1, maxLength: 64 }), { maxItems: 32, uniqueItems: true }),
           ),
           attrs: Type.Optional(
             Type.Record(Type.String({ pattern: '^[A-Za-z_][A-Za-z0-9_]{0,63}$' }), BoundAttributeSchema, {
@@ -62,8 +64,8 @@ const ResolveBody = Type.Object(
 const ResolvedSchema = Type.Object({
   keyId: Type.String(),
   subject: Type.String(),
-  roles: Type.Array(RoleSchema),
-  scopes: Type.Array(Type.String()),
+  roles: ReadonlyList(RoleSchema),
+  scopes: ReadonlyList(Type.String()),
   expiresAtMs: Type.Union([Type.Integer(), Type.Null()]),
   revoked: Type.Boolean(),
   rateLimitPerMinute: Type.Integer(),
@@ -73,19 +75,24 @@ const ResolvedSchema = Type.Object({
 });
 
 /** API keys for service accounts (admin), and key resolution for other services' guards (service). */
-export function registerApiKeyRoutes(app: FastifyInstance, deps: AuthDeps, resolver: ApiKeyResolver): void {
+export function registerApiKeyRoutes(
+  server: FastifyInstance,
+  deps: AuthDeps,
+  resolver: ApiKeyResolver,
+): void {
+  const app = server.withTypeProvider<TypeBoxTypeProvider>();
   app.get(
     '/api/v1/auth/api-keys',
     {
       config: { auth: { roles: ADMIN } },
       schema: {
         ...tagged('List API keys (never the keys themselves)'),
-        response: { 200: Type.Array(ApiKeySchema) },
+        response: { 200: ReadonlyList(ApiKeySchema) },
       },
     },
     async () => listApiKeys(deps),
   );
-  app.post<{ Body: Static<typeof CreateApiKeyBody> }>(
+  app.post(
     '/api/v1/auth/api-keys',
     {
       config: { auth: { roles: ADMIN } },
@@ -98,7 +105,7 @@ export function registerApiKeyRoutes(app: FastifyInstance, deps: AuthDeps, resol
     async (request, reply) =>
       reply.code(201).send(await createApiKey(deps, { ...request.body, actor: request.principal!.subject })),
   );
-  app.post<{ Params: Static<typeof IdParam> }>(
+  app.post(
     '/api/v1/auth/api-keys/:id/revoke',
     {
       config: { auth: { roles: ADMIN } },
@@ -113,7 +120,7 @@ export function registerApiKeyRoutes(app: FastifyInstance, deps: AuthDeps, resol
       return reply.code(204).send();
     },
   );
-  app.post<{ Body: Static<typeof ResolveBody> }>(
+  app.post(
     '/api/v1/auth/api-keys/resolve',
     {
       config: { auth: { roles: ['service'] } },

@@ -1,11 +1,13 @@
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
+import { ReadonlyList } from '../../../kit/readonly-list.js';
 import type { AuthDeps } from '../auth-deps.js';
 import { rotateSigningKey } from '../usecases/rotate-signing-key.js';
 import { ADMIN, tagged } from './route-schemas.js';
 
 const Jwks = Type.Object({
-  keys: Type.Array(
+  keys: ReadonlyList(
     Type.Object({
       kty: Type.Literal('OKP'),
       crv: Type.Literal('Ed25519'),
@@ -18,7 +20,8 @@ const Jwks = Type.Object({
 });
 
 /** The public verification keys (public by nature) and signing-key rotation (admin). */
-export function registerKeyRoutes(app: FastifyInstance, deps: AuthDeps): void {
+export function registerKeyRoutes(server: FastifyInstance, deps: AuthDeps): void {
+  const app = server.withTypeProvider<TypeBoxTypeProvider>();
   app.get(
     '/.well-known/jwks.json',
     {
@@ -39,7 +42,7 @@ export function registerKeyRoutes(app: FastifyInstance, deps: AuthDeps): void {
         response: {
           200: Type.Object({
             kid: Type.String(),
-            retired: Type.Array(Type.String()),
+            retired: ReadonlyList(Type.String()),
             activeFrom: Type.String(),
           }),
         },

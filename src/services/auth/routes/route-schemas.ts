@@ -1,5 +1,6 @@
 import { type TSchema, Type } from '@sinclair/typebox';
 import { ROLES, type Role } from '../../../kernel/roles.js';
+import { ReadonlyList } from '../../../kit/readonly-list.js';
 
 /** Every role: routes any signed-in caller may use. */
 export const ANY_ROLE: readonly Role[] = ROLES;
@@ -25,7 +26,7 @@ export const UserSchema = Type.Object({
   username: Type.String(),
   email: Type.Union([Type.String(), Type.Null()]),
   kind: Type.Union([Type.Literal('user'), Type.Literal('service')]),
-  roles: Type.Array(RoleSchema),
+  roles: ReadonlyList(RoleSchema),
   disabled: Type.Boolean(),
   totpEnabled: Type.Boolean(),
   createdAt: Type.String(),
@@ -36,8 +37,8 @@ const apiKeyFields = {
   prefix: Type.String(),
   account: Type.String(),
   name: Type.String(),
-  roles: Type.Array(RoleSchema),
-  scopes: Type.Array(Type.String()),
+  roles: ReadonlyList(RoleSchema),
+  scopes: ReadonlyList(Type.String()),
   expiresAt: Type.Union([Type.String(), Type.Null()]),
   revokedAt: Type.Union([Type.String(), Type.Null()]),
   rateLimitPerMinute: Type.Integer(),
@@ -47,11 +48,11 @@ export const ApiKeySchema = Type.Object(apiKeyFields);
 
 const Scalar = Type.Union([Type.String({ maxLength: 256 }), Type.Number(), Type.Boolean()]);
 /** A fixed attribute of a bound principal: a scalar or a list of scalars. */
-export const BoundAttributeSchema = Type.Union([Scalar, Type.Array(Scalar, { maxItems: 64 })]);
+export const BoundAttributeSchema = Type.Union([Scalar, ReadonlyList(Scalar, { maxItems: 64 })]);
 export const BoundPrincipalSchema = Type.Object({
   id: Type.String(),
   type: Type.String(),
-  roles: Type.Array(Type.String()),
+  roles: ReadonlyList(Type.String()),
   attrs: Type.Record(Type.String(), BoundAttributeSchema),
 });
 export const NewApiKeySchema = Type.Object({

@@ -1,5 +1,7 @@
-import { type Static, Type } from '@sinclair/typebox';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
+import { ReadonlyList } from '../../../kit/readonly-list.js';
 import type { AuthDeps } from '../auth-deps.js';
 import { login } from '../usecases/login.js';
 import { logout } from '../usecases/logout.js';
@@ -21,8 +23,9 @@ const RefreshBody = Type.Object(
 );
 
 /** Login, refresh, logout and who-am-I. Login and refresh are public: their body is the credential. */
-export function registerSessionRoutes(app: FastifyInstance, deps: AuthDeps): void {
-  app.post<{ Body: Static<typeof LoginBody> }>(
+export function registerSessionRoutes(server: FastifyInstance, deps: AuthDeps): void {
+  const app = server.withTypeProvider<TypeBoxTypeProvider>();
+  app.post(
     '/api/v1/auth/login',
     {
       config: { auth: { public: true } },
@@ -34,7 +37,7 @@ export function registerSessionRoutes(app: FastifyInstance, deps: AuthDeps): voi
     },
     async (request) => login(deps, { ...request.body, ip: request.ip }),
   );
-  app.post<{ Body: Static<typeof RefreshBody> }>(
+  app.post(
     '/api/v1/auth/refresh',
     {
       config: { auth: { public: true } },
@@ -46,7 +49,7 @@ export function registerSessionRoutes(app: FastifyInstance, deps: AuthDeps): voi
     },
     async (request) => refreshSession(deps, request.body.refreshToken),
   );
-  app.post<{ Body: Static<typeof RefreshBody> }>(
+  app.post(
     '/api/v1/auth/logout',
     {
       config: { auth: { roles: ANY_ROLE } },
@@ -70,8 +73,8 @@ export function registerSessionRoutes(app: FastifyInstance, deps: AuthDeps): voi
         response: {
           200: Type.Object({
             subject: Type.String(),
-            roles: Type.Array(RoleSchema),
-            scopes: Type.Array(Type.String()),
+            roles: ReadonlyList(RoleSchema),
+            scopes: ReadonlyList(Type.String()),
             kind: Type.Union([Type.Literal('user'), Type.Literal('service')]),
           }),
         },

@@ -1,5 +1,7 @@
-import { type Static, Type } from '@sinclair/typebox';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
+import { ReadonlyList } from '../../../kit/readonly-list.js';
 import type { AuthDeps } from '../auth-deps.js';
 import { confirmTotp } from '../usecases/confirm-totp.js';
 import { setupTotp } from '../usecases/setup-totp.js';
@@ -11,7 +13,8 @@ const ConfirmBody = Type.Object(
 );
 
 /** Optional TOTP (RFC 6238) for the signed-in user. */
-export function registerTotpRoutes(app: FastifyInstance, deps: AuthDeps): void {
+export function registerTotpRoutes(server: FastifyInstance, deps: AuthDeps): void {
+  const app = server.withTypeProvider<TypeBoxTypeProvider>();
   app.post(
     '/api/v1/auth/totp/setup',
     {
@@ -23,14 +26,14 @@ export function registerTotpRoutes(app: FastifyInstance, deps: AuthDeps): void {
     },
     async (request) => setupTotp(deps, request.principal!),
   );
-  app.post<{ Body: Static<typeof ConfirmBody> }>(
+  app.post(
     '/api/v1/auth/totp/confirm',
     {
       config: { auth: { roles: ANY_ROLE } },
       schema: {
         ...tagged('Turn TOTP on with a first code; returns one-time recovery codes, shown once'),
         body: ConfirmBody,
-        response: { 200: Type.Object({ recoveryCodes: Type.Array(Type.String()) }) },
+        response: { 200: Type.Object({ recoveryCodes: ReadonlyList(Type.String()) }) },
       },
     },
     async (request) => confirmTotp(deps, request.principal!, request.body.code),

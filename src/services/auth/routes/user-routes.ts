@@ -1,5 +1,7 @@
-import { type Static, Type } from '@sinclair/typebox';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
+import { ReadonlyList } from '../../../kit/readonly-list.js';
 import type { AuthDeps } from '../auth-deps.js';
 import { createUser } from '../usecases/create-user.js';
 import { disableUser } from '../usecases/disable-user.js';
@@ -11,22 +13,23 @@ const CreateUserBody = Type.Object(
     username: Username,
     email: Type.Optional(Type.String({ format: 'email', maxLength: 254 })),
     password: Type.String({ minLength: 12, maxLength: 1024 }),
-    roles: Type.Array(RoleSchema, { minItems: 1, maxItems: 7, uniqueItems: true }),
+    roles: ReadonlyList(RoleSchema, { minItems: 1, maxItems: 7, uniqueItems: true }),
   },
   { additionalProperties: false },
 );
 
 /** User administration (admin only). */
-export function registerUserRoutes(app: FastifyInstance, deps: AuthDeps): void {
+export function registerUserRoutes(server: FastifyInstance, deps: AuthDeps): void {
+  const app = server.withTypeProvider<TypeBoxTypeProvider>();
   app.get(
     '/api/v1/auth/users',
     {
       config: { auth: { roles: ADMIN } },
-      schema: { ...tagged('List users and service accounts'), response: { 200: Type.Array(UserSchema) } },
+      schema: { ...tagged('List users and service accounts'), response: { 200: ReadonlyList(UserSchema) } },
     },
     async () => listUsers(deps),
   );
-  app.post<{ Body: Static<typeof CreateUserBody> }>(
+  app.post(
     '/api/v1/auth/users',
     {
       config: { auth: { roles: ADMIN } },
@@ -35,7 +38,7 @@ export function registerUserRoutes(app: FastifyInstance, deps: AuthDeps): void {
     async (request, reply) =>
       reply.code(201).send(await createUser(deps, { ...request.body, actor: request.principal!.subject })),
   );
-  app.post<{ Params: Static<typeof IdParam> }>(
+  app.post(
     '/api/v1/auth/users/:id/disable',
     {
       config: { auth: { roles: ADMIN } },

@@ -1,14 +1,15 @@
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
-import type { ConstitutionDecision } from '../../../kernel/contracts/constitution.js';
 import type { ConstitutionDeps } from '../constitution-deps.js';
 import { checkCompliance } from '../usecases/check-compliance.js';
 import { READ_ROLES } from './route-roles.js';
 import { ComplianceReply, Decision, VersionRef } from './route-schemas.js';
 
 /** The compliance check: which invariants apply to a request and which decisions they forbid. */
-export function registerComplianceRoutes(app: FastifyInstance, deps: ConstitutionDeps) {
-  app.post<{ Body: { request: Record<string, unknown>; decision?: ConstitutionDecision; version?: string } }>(
+export function registerComplianceRoutes(server: FastifyInstance, deps: ConstitutionDeps) {
+  const app = server.withTypeProvider<TypeBoxTypeProvider>();
+  app.post(
     '/api/v1/constitution/compliance',
     {
       config: { auth: { roles: READ_ROLES } },

@@ -1,9 +1,12 @@
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { commonErrors } from '../../../kernel/errors.js';
+import { ReadonlyList } from '../../../kit/readonly-list.js';
 import type { ConstitutionDeps } from '../constitution-deps.js';
 import { bootstrapConstitution } from '../usecases/bootstrap-constitution.js';
 import { enactVersion } from '../usecases/enact-version.js';
+import { listDrafts } from '../usecases/list-drafts.js';
 import { createDraft, getDraft, updateDraft } from '../usecases/save-draft.js';
 import { ADMIN_ROLES, AUTHOR_ROLES, callerOf, ENACT_ROLES, ENACT_SERVICES } from './route-roles.js';
 import { DocumentFields, DraftReply, documentBody, VersionRef, VersionReply } from './route-schemas.js';
@@ -12,25 +15,26 @@ const TAGS = ['constitution'];
 const DraftId = Type.Object({ id: Type.String({ format: 'uuid' }) });
 
 /** Drafts that authors edit, the admin bootstrap of the first version, and the council's enactment. */
-export function registerDraftRoutes(app: FastifyInstance, deps: ConstitutionDeps) {
-  app.get<{ Querystring: { limit: number } }>(
+export function registerDraftRoutes(server: FastifyInstance, deps: ConstitutionDeps) {
+  const app = server.withTypeProvider<TypeBoxTypeProvider>();
+  app.get(
     '/api/v1/constitution/drafts',
     {
       config: { auth: { roles: AUTHOR_ROLES } },
       schema: {
         tags: TAGS,
         summary: 'Drafts, most recently edited first',
-        response: { 200: Type.Object({ drafts: Type.Array(DraftReply) }) },
+        response: { 200: Type.Object({ drafts: ReadonlyList(DraftReply) }) },
         querystring: Type.Object(
           { limit: Type.Integer({ minimum: 1, maximum: 500, default: 100 }) },
           { additionalProperties: false },
         ),
       },
     },
-    async (request) => ({ drafts: await deps.store.listDrafts(request.query.limit) }),
+    async (request) => listDrafts(deps, request.query.limit),
   );
 
-  app.post<{ Body: { document?: unknown; yaml?: string; fromVersion?: string } }>(
+  app.post(
     '/api/v1/constitution/drafts',
     {
       config: { auth: { roles: AUTHOR_ROLES } },
@@ -60,7 +64,7 @@ export function registerDraftRoutes(app: FastifyInstance, deps: ConstitutionDeps
     },
   );
 
-  app.get<{ Params: { id: string } }>(
+  app.get(
     '/api/v1/constitution/drafts/:id',
     {
       config: { auth: { roles: AUTHOR_ROLES } },
@@ -69,7 +73,7 @@ export function registerDraftRoutes(app: FastifyInstance, deps: ConstitutionDeps
     async (request) => getDraft(deps, request.params.id),
   );
 
-  app.put<{ Params: { id: string }; Body: { document?: unknown; yaml?: string; revision: number } }>(
+  app.put(
     '/api/v1/constitution/drafts/:id',
     {
       config: { auth: { roles: AUTHOR_ROLES } },
@@ -93,7 +97,7 @@ export function registerDraftRoutes(app: FastifyInstance, deps: ConstitutionDeps
     },
   );
 
-  app.post<{ Body: { draftId?: string; document?: unknown; yaml?: string } }>(
+  app.post(
     '/api/v1/constitution/bootstrap',
     {
       config: { auth: { roles: ADMIN_ROLES } },
@@ -119,7 +123,7 @@ export function registerDraftRoutes(app: FastifyInstance, deps: ConstitutionDeps
     },
   );
 
-  app.post<{ Body: { draftId?: string; document?: unknown; proposalId: string; enactedBy: string } }>(
+  app.post(
     '/api/v1/constitution/enactments',
     {
       config: { auth: { roles: ENACT_ROLES, services: ENACT_SERVICES } },

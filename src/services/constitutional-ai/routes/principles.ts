@@ -1,3 +1,4 @@
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import type { ConstitutionDeps } from '../constitution-deps.js';
@@ -9,8 +10,9 @@ import { PrinciplesReply, SuiteReply, SuitesReply, VersionRef } from './route-sc
 const TAGS = ['constitution'];
 
 /** Principles (search by category and keyword) and scenario suites of a version. */
-export function registerPrincipleRoutes(app: FastifyInstance, deps: ConstitutionDeps) {
-  app.get<{ Querystring: { version?: string; category?: string; keyword?: string; mandatory?: boolean } }>(
+export function registerPrincipleRoutes(server: FastifyInstance, deps: ConstitutionDeps) {
+  const app = server.withTypeProvider<TypeBoxTypeProvider>();
+  app.get(
     '/api/v1/constitution/principles',
     {
       config: { auth: { roles: READ_ROLES } },
@@ -32,7 +34,7 @@ export function registerPrincipleRoutes(app: FastifyInstance, deps: Constitution
     async (request) => searchPrinciples(deps, request.query),
   );
 
-  app.get<{ Querystring: { version?: string } }>(
+  app.get(
     '/api/v1/constitution/scenario-suites',
     {
       config: { auth: { roles: READ_ROLES } },
@@ -46,7 +48,7 @@ export function registerPrincipleRoutes(app: FastifyInstance, deps: Constitution
     async (request) => listScenarioSuites(deps, request.query.version),
   );
 
-  app.get<{ Params: { id: string }; Querystring: { version?: string } }>(
+  app.get(
     '/api/v1/constitution/scenario-suites/:id',
     {
       config: { auth: { roles: READ_ROLES } },

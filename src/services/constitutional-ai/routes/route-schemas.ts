@@ -1,5 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import { commonErrors } from '../../../kernel/errors.js';
+import { ReadonlyList } from '../../../kit/readonly-list.js';
 import { VERSION_REF_PATTERN } from '../usecases/get-version.js';
 import type { DocumentBody } from '../usecases/read-document.js';
 
@@ -62,7 +63,7 @@ export const VersionReply = Type.Object({
 });
 
 export const VersionListReply = Type.Object({
-  versions: Type.Array(
+  versions: ReadonlyList(
     Type.Object({
       number: Type.Integer({ minimum: 1 }),
       hash: Hash,
@@ -92,7 +93,7 @@ const ApplicableInvariant = Type.Object({
   principleId: Type.String(),
   invariantId: Type.String(),
   when: Type.String(),
-  forbid: Type.Array(Decision),
+  forbid: ReadonlyList(Decision),
   reason: Type.String(),
   error: Type.Optional(
     Type.String({ description: 'Set when `when` failed to evaluate; the invariant applies (fail-closed)' }),
@@ -102,24 +103,24 @@ const ApplicableInvariant = Type.Object({
 export const ComplianceReply = Type.Object({
   version: Type.Integer({ minimum: 1 }),
   hash: Hash,
-  applicable: Type.Array(ApplicableInvariant),
-  forbidden: Type.Array(Decision),
-  permitted: Type.Array(Decision),
+  applicable: ReadonlyList(ApplicableInvariant),
+  forbidden: ReadonlyList(Decision),
+  permitted: ReadonlyList(Decision),
   decision: Type.Optional(Decision),
   compliant: Type.Optional(Type.Boolean()),
-  violations: Type.Optional(Type.Array(ApplicableInvariant)),
+  violations: Type.Optional(ReadonlyList(ApplicableInvariant)),
 });
 
 export const PrinciplesReply = Type.Object({
   version: Type.Integer({ minimum: 1 }),
   hash: Hash,
-  principles: Type.Array(Opaque('A principle with its invariants')),
+  principles: ReadonlyList(Opaque('A principle with its invariants')),
 });
 
 export const SuitesReply = Type.Object({
   version: Type.Integer({ minimum: 1 }),
   hash: Hash,
-  suites: Type.Array(
+  suites: ReadonlyList(
     Type.Object({
       id: Type.String(),
       title: Type.String(),
@@ -142,6 +143,6 @@ export const DiffReply = Type.Object({
   identical: Type.Boolean(),
   principles: Opaque('added, removed, changed: [{ id, changes: [{ field, before, after }] }]'),
   vocabulary: Opaque('added, removed, changed attributes'),
-  settings: Type.Array(Opaque('{ field, before, after }')),
+  settings: ReadonlyList(Opaque('{ field, before, after }')),
   scenarioSuites: Opaque('added, removed, changed: [{ id, beforeHash, afterHash }]'),
 });

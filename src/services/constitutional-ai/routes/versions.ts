@@ -1,11 +1,14 @@
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import type { ConstitutionContract } from '../../../kernel/contracts/constitution.js';
+import { ProblemSchema } from '../../../kit/problem-details.js';
 import type { ConstitutionDeps } from '../constitution-deps.js';
 import { constitutionToYaml } from '../constitution-text.js';
 import { constitutionErrors } from '../errors.js';
 import { diffVersions } from '../usecases/diff-versions.js';
 import { getVersion } from '../usecases/get-version.js';
+import { listVersions } from '../usecases/list-versions.js';
 import { READ_ROLES } from './route-roles.js';
 import { DiffReply, HashReply, VersionListReply, VersionRef, VersionReply } from './route-schemas.js';
 
@@ -13,10 +16,11 @@ const TAGS = ['constitution'];
 
 /** The active constitution, published versions, their YAML export, and diffs between them. */
 export function registerVersionRoutes(
-  app: FastifyInstance,
+  server: FastifyInstance,
   deps: ConstitutionDeps,
   contract: ConstitutionContract,
 ) {
+  const app = server.withTypeProvider<TypeBoxTypeProvider>();
   app.get(
     '/api/v1/constitution/active/hash',
     {
@@ -35,7 +39,7 @@ export function registerVersionRoutes(
     async () => getVersion(deps, 'active'),
   );
 
-  app.get<{ Querystring: { limit: number; before?: number } }>(
+  app.get(
     '/api/v1/constitution/versions',
     {
       config: { auth: { roles: READ_ROLES } },
@@ -54,12 +58,10 @@ export function registerVersionRoutes(
         ),
       },
     },
-    async (request) => ({
-      versions: await deps.store.listVersions(request.query.limit, request.query.before),
-    }),
+    async (request) => listVersions(deps, request.query.limit, request.query.before),
   );
 
-  app.get<{ Params: { ref: string } }>(
+  app.get(
     '/api/v1/constitution/versions/:ref',
     {
       config: { auth: { roles: READ_ROLES } },
@@ -73,7 +75,7 @@ export function registerVersionRoutes(
     async (request) => getVersion(deps, request.params.ref),
   );
 
-  app.get<{ Params: { ref: string } }>(
+  app.get(
     '/api/v1/constitution/versions/:ref/export',
     {
       config: { auth: { roles: READ_ROLES } },
@@ -81,6 +83,7 @@ export function registerVersionRoutes(
         tags: TAGS,
         summary: 'A published version as YAML (import it again and the hash is the same)',
         params: Type.Object({ ref: VersionRef }),
+        response: { 200: { content: { 'application/yaml': { schema: Type.String() } } } },
       },
     },
     async (request, reply) => {
@@ -95,7 +98,7 @@ export function registerVersionRoutes(
 
   // Published versions are immutable: there is no way to change one, and asking says so.
   for (const method of ['PUT', 'PATCH', 'DELETE'] as const) {
-    app.route<{ Params: { ref: string } }>({
+    app.route({
       method,
       url: '/api/v1/constitution/versions/:ref',
       config: { auth: { roles: READ_ROLES } },
@@ -103,6 +106,7 @@ export function registerVersionRoutes(
         tags: TAGS,
         summary: 'Always 409: published versions cannot be changed (edit a draft and enact it)',
         params: Type.Object({ ref: VersionRef }),
+        response: { 409: ProblemSchema },
       },
       handler: async (request) => {
         const version = await getVersion(deps, request.params.ref);
@@ -115,7 +119,7 @@ export function registerVersionRoutes(
     });
   }
 
-  app.get<{ Querystring: { from: string; to: string } }>(
+  app.get(
     '/api/v1/constitution/diff',
     {
       config: { auth: { roles: READ_ROLES } },

@@ -1,5 +1,7 @@
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
+import { ReadonlyList } from '../../../kit/readonly-list.js';
 import type { LogDeps } from '../log-deps.js';
 import { readLatestCheckpoint } from '../usecases/read-checkpoint.js';
 import { readPublicKeys } from '../usecases/read-public-keys.js';
@@ -9,7 +11,8 @@ import { Checkpoint } from './route-schemas.js';
 const TAGS = ['log'];
 
 /** The latest signed checkpoint and the log's public verifier keys. */
-export function registerCheckpointRoutes(app: FastifyInstance, deps: LogDeps): void {
+export function registerCheckpointRoutes(server: FastifyInstance, deps: LogDeps): void {
+  const app = server.withTypeProvider<TypeBoxTypeProvider>();
   app.get(
     '/api/v1/log/checkpoint',
     {
@@ -29,8 +32,8 @@ export function registerCheckpointRoutes(app: FastifyInstance, deps: LogDeps): v
         response: {
           200: Type.Object({
             origin: Type.String(),
-            keys: Type.Array(Type.String()),
-            allKeys: Type.Array(Type.String()),
+            keys: ReadonlyList(Type.String()),
+            allKeys: ReadonlyList(Type.String()),
           }),
         },
       },

@@ -1,6 +1,8 @@
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
-import { SERVICE_NAMES, type ServiceName } from '../../../kernel/services.js';
+import { SERVICE_NAMES } from '../../../kernel/services.js';
+import { ReadonlyList } from '../../../kit/readonly-list.js';
 import type { LogDeps } from '../log-deps.js';
 import { appendEntry } from '../usecases/append-entry.js';
 import { MAX_ENTRIES_PER_READ, readEntries, readEntry } from '../usecases/read-entries.js';
@@ -31,17 +33,10 @@ const AppendBody = Type.Object(
   { additionalProperties: false },
 );
 
-interface AppendBodyType {
-  type: string;
-  source: ServiceName;
-  payload: unknown;
-  time?: string;
-  key?: string;
-}
-
 /** Appending and reading entries. */
-export function registerEntryRoutes(app: FastifyInstance, deps: LogDeps): void {
-  app.post<{ Body: AppendBodyType }>(
+export function registerEntryRoutes(server: FastifyInstance, deps: LogDeps): void {
+  const app = server.withTypeProvider<TypeBoxTypeProvider>();
+  app.post(
     '/api/v1/log/entries',
     {
       config: { auth: { roles: APPEND_ROLES } },
@@ -59,7 +54,7 @@ export function registerEntryRoutes(app: FastifyInstance, deps: LogDeps): void {
     },
   );
 
-  app.get<{ Querystring: { start: number; end?: number } }>(
+  app.get(
     '/api/v1/log/entries',
     {
       config: { auth: { roles: READ_ROLES } },
@@ -70,7 +65,7 @@ export function registerEntryRoutes(app: FastifyInstance, deps: LogDeps): void {
           { start: Index, end: Type.Optional(Index) },
           { additionalProperties: false },
         ),
-        response: { 200: Type.Object({ entries: Type.Array(Entry) }) },
+        response: { 200: Type.Object({ entries: ReadonlyList(Entry) }) },
       },
     },
     async (request) => {
@@ -79,7 +74,7 @@ export function registerEntryRoutes(app: FastifyInstance, deps: LogDeps): void {
     },
   );
 
-  app.get<{ Params: { index: number } }>(
+  app.get(
     '/api/v1/log/entries/:index',
     {
       config: { auth: { roles: READ_ROLES } },

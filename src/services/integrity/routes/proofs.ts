@@ -1,3 +1,4 @@
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { commonErrors } from '../../../kernel/errors.js';
@@ -10,8 +11,9 @@ import { ConsistencyProof, Hex32, InclusionProof, Index } from './route-schemas.
 const TAGS = ['log'];
 
 /** Inclusion and consistency proofs (RFC 6962), for a given tree size or the latest checkpoint's. */
-export function registerProofRoutes(app: FastifyInstance, deps: LogDeps): void {
-  app.get<{ Querystring: { index?: number; leafHash?: string; size?: number } }>(
+export function registerProofRoutes(server: FastifyInstance, deps: LogDeps): void {
+  const app = server.withTypeProvider<TypeBoxTypeProvider>();
+  app.get(
     '/api/v1/log/proofs/inclusion',
     {
       config: { auth: { roles: READ_ROLES } },
@@ -40,7 +42,7 @@ export function registerProofRoutes(app: FastifyInstance, deps: LogDeps): void {
     },
   );
 
-  app.get<{ Querystring: { from: number; to?: number } }>(
+  app.get(
     '/api/v1/log/proofs/consistency',
     {
       config: { auth: { roles: READ_ROLES } },

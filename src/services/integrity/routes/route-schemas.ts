@@ -1,4 +1,5 @@
 import { Type } from '@sinclair/typebox';
+import { ReadonlyList } from '../../../kit/readonly-list.js';
 
 export const Hex32 = Type.String({ pattern: '^[0-9a-f]{64}$', description: 'SHA-256 hash, lower-case hex' });
 export const Index = Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER });
@@ -29,7 +30,7 @@ export const InclusionProof = Type.Object({
   size: Index,
   leafHash: Hex32,
   rootHash: Hex32,
-  proof: Type.Array(Hex32),
+  proof: ReadonlyList(Hex32),
 });
 
 export const ConsistencyProof = Type.Object({
@@ -37,5 +38,5 @@ export const ConsistencyProof = Type.Object({
   to: Index,
   fromRoot: Hex32,
   toRoot: Hex32,
-  proof: Type.Array(Hex32),
+  proof: ReadonlyList(Hex32),
 });

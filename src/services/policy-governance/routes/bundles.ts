@@ -1,10 +1,16 @@
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
-import { pgcErrors } from '../errors.js';
 import type { PgcDeps } from '../pgc-deps.js';
-import type { StoredBundle } from '../store.js';
 import { activateBundle } from '../usecases/activate-bundle.js';
 import { createBundle } from '../usecases/create-bundle.js';
+import {
+  bundleView,
+  listBundles,
+  readActiveBundle,
+  readBundle,
+  readBundleKeys,
+} from '../usecases/read-bundles.js';
 import { rotateSigningKey } from '../usecases/rotate-signing-key.js';
 import {
   ACTIVATE_ROLES,
@@ -14,18 +20,23 @@ import {
   KEY_ROLES,
   READ_ROLES,
 } from './route-roles.js';
+import {
+  Activation,
+  ActiveBundle,
+  Bundle,
+  BundleKeys,
+  BundleList,
+  CreatedBundle,
+  RotatedKey,
+} from './route-schemas.js';
 
 const TAGS = ['bundles'];
 const BundleId = Type.Object({ id: Type.String({ pattern: '^[0-9a-f]{64}$' }) });
 
-function summary(bundle: StoredBundle) {
-  const { constitution: _constitution, ...rest } = bundle;
-  return rest;
-}
-
 /** Bundles: create (snapshot + sign), list, read, the active one, activation, the public key. */
-export function registerBundleRoutes(app: FastifyInstance, deps: PgcDeps) {
-  app.post<{ Body: { policies?: unknown[]; suites?: string[] } }>(
+export function registerBundleRoutes(server: FastifyInstance, deps: PgcDeps) {
+  const app = server.withTypeProvider<TypeBoxTypeProvider>();
+  app.post(
     '/api/v1/policies/bundles',
     {
       config: { auth: { roles: AUTHOR_ROLES } },
@@ -42,15 +53,16 @@ export function registerBundleRoutes(app: FastifyInstance, deps: PgcDeps) {
           },
           { additionalProperties: false },
         ),
+        response: { 200: CreatedBundle, 201: CreatedBundle },
       },
     },
     async (request, reply) => {
       const { bundle, created } = await createBundle(deps, request.body, callerOf(request));
-      return reply.code(created ? 201 : 200).send({ ...summary(bundle), created });
+      return reply.code(created ? 201 : 200).send({ ...bundleView(bundle), created });
     },
   );
 
-  app.get<{ Querystring: { limit: number } }>(
+  app.get(
     '/api/v1/policies/bundles',
     {
       config: { auth: { roles: READ_ROLES } },
@@ -61,28 +73,23 @@ export function registerBundleRoutes(app: FastifyInstance, deps: PgcDeps) {
           { limit: Type.Integer({ minimum: 1, maximum: 500, default: 100 }) },
           { additionalProperties: false },
         ),
+        response: { 200: BundleList },
       },
     },
-    async (request) => ({ bundles: await deps.store.bundles(request.query.limit) }),
+    async (request) => listBundles(deps, request.query.limit),
   );
 
   app.get(
     '/api/v1/policies/bundles/public-key',
     {
       config: { auth: { public: true } },
-      schema: { tags: TAGS, summary: 'The Ed25519 key bundles are signed with (raw 32 bytes, base64)' },
+      schema: {
+        tags: TAGS,
+        summary: 'The Ed25519 key bundles are signed with (raw 32 bytes, base64)',
+        response: { 200: BundleKeys },
+      },
     },
-    async () => {
-      const signer = await deps.signer(true);
-      return {
-        algorithm: 'Ed25519',
-        keyId: signer.keyId,
-        publicKey: signer.publicKey,
-        message: 'acgs.pgc.bundle.v1\\n<bundle id>\\n',
-        // Rotated keys too: each verifies the bundles that name it in `keyId`.
-        keys: signer.keys,
-      };
-    },
+    async () => readBundleKeys(deps),
   );
 
   app.post(
@@ -92,6 +99,7 @@ export function registerBundleRoutes(app: FastifyInstance, deps: PgcDeps) {
       schema: {
         tags: TAGS,
         summary: 'A new bundle-signing key signs from now on; earlier keys keep verifying their bundles',
+        response: { 200: RotatedKey },
       },
     },
     async (request) => rotateSigningKey(deps, callerOf(request)),
@@ -101,35 +109,30 @@ export function registerBundleRoutes(app: FastifyInstance, deps: PgcDeps) {
     '/api/v1/policies/bundles/active',
     {
       config: { auth: { roles: READ_ROLES } },
-      schema: { tags: TAGS, summary: 'The active bundle: the pointer and what this replica runs' },
+      schema: {
+        tags: TAGS,
+        summary: 'The active bundle: the pointer and what this replica runs',
+        response: { 200: ActiveBundle },
+      },
     },
-    async () => {
-      const pointer = await deps.store.active();
-      if (pointer === undefined)
-        throw pgcErrors.create('PGC_NO_ACTIVE_BUNDLE', 'no policy bundle has been activated yet');
-      const running = deps.active.current;
-      return {
-        ...pointer,
-        replica: running === undefined ? null : { bundleId: running.id, generation: running.generation },
-      };
-    },
+    async () => readActiveBundle(deps),
   );
 
-  app.get<{ Params: { id: string } }>(
+  app.get(
     '/api/v1/policies/bundles/:id',
     {
       config: { auth: { roles: READ_ROLES } },
-      schema: { tags: TAGS, summary: 'One bundle with its policies', params: BundleId },
+      schema: {
+        tags: TAGS,
+        summary: 'One bundle with its policies',
+        params: BundleId,
+        response: { 200: Bundle },
+      },
     },
-    async (request) => {
-      const bundle = await deps.store.bundle(request.params.id);
-      if (bundle === undefined)
-        throw pgcErrors.create('PGC_BUNDLE_NOT_FOUND', `no bundle ${request.params.id}`);
-      return summary(bundle);
-    },
+    async (request) => readBundle(deps, request.params.id),
   );
 
-  app.post<{ Params: { id: string } }>(
+  app.post(
     '/api/v1/policies/bundles/:id/activate',
     {
       config: { auth: { roles: ACTIVATE_ROLES, services: ACTIVATE_SERVICES } },
@@ -137,6 +140,7 @@ export function registerBundleRoutes(app: FastifyInstance, deps: PgcDeps) {
         tags: TAGS,
         summary: 'Activate a bundle: type check, scenario suites, then every replica swaps to it',
         params: BundleId,
+        response: { 200: Activation },
       },
     },
     async (request) => activateBundle(deps, request.params.id, callerOf(request)),

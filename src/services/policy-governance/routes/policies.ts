@@ -1,10 +1,12 @@
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
-import { pgcErrors } from '../errors.js';
 import type { PgcDeps } from '../pgc-deps.js';
+import { deletePolicyDraft, listPolicyDrafts, readPolicyDraft } from '../usecases/read-policy-drafts.js';
 import { savePolicyDraft } from '../usecases/save-policy-draft.js';
 import { validatePolicies } from '../usecases/validate-policies.js';
 import { AUTHOR_ROLES, callerOf } from './route-roles.js';
+import { PolicyDraft, PolicyDraftList, ValidationReport } from './route-schemas.js';
 
 const TAGS = ['policies'];
 const PolicyBody = Type.Object(
@@ -16,8 +18,9 @@ const PolicyIdParams = Type.Object({
 });
 
 /** Policy drafts: create, update, read, list, delete, and validation against the active constitution. */
-export function registerPolicyRoutes(app: FastifyInstance, deps: PgcDeps) {
-  app.get<{ Querystring: { limit: number; after?: string } }>(
+export function registerPolicyRoutes(server: FastifyInstance, deps: PgcDeps) {
+  const app = server.withTypeProvider<TypeBoxTypeProvider>();
+  app.get(
     '/api/v1/policies',
     {
       config: { auth: { roles: AUTHOR_ROLES } },
@@ -31,12 +34,13 @@ export function registerPolicyRoutes(app: FastifyInstance, deps: PgcDeps) {
           },
           { additionalProperties: false },
         ),
+        response: { 200: PolicyDraftList },
       },
     },
-    async (request) => ({ policies: await deps.store.drafts(request.query.limit, request.query.after) }),
+    async (request) => listPolicyDrafts(deps, request.query.limit, request.query.after),
   );
 
-  app.post<{ Body: Record<string, unknown> }>(
+  app.post(
     '/api/v1/policies',
     {
       config: { auth: { roles: AUTHOR_ROLES } },
@@ -44,13 +48,14 @@ export function registerPolicyRoutes(app: FastifyInstance, deps: PgcDeps) {
         tags: TAGS,
         summary: 'Create a policy draft (checked against the active constitution)',
         body: PolicyBody,
+        response: { 201: PolicyDraft },
       },
     },
     async (request, reply) =>
       reply.code(201).send(await savePolicyDraft(deps, request.body, callerOf(request), { create: true })),
   );
 
-  app.post<{ Body: { policies?: unknown[] } }>(
+  app.post(
     '/api/v1/policies/validate',
     {
       config: { auth: { roles: AUTHOR_ROLES } },
@@ -61,26 +66,27 @@ export function registerPolicyRoutes(app: FastifyInstance, deps: PgcDeps) {
           { policies: Type.Optional(Type.Array(PolicyBody, { maxItems: 10_000 })) },
           { additionalProperties: false },
         ),
+        response: { 200: ValidationReport },
       },
     },
     async (request) => validatePolicies(deps, request.body.policies),
   );
 
-  app.get<{ Params: { id: string } }>(
+  app.get(
     '/api/v1/policies/:id',
     {
       config: { auth: { roles: AUTHOR_ROLES } },
-      schema: { tags: TAGS, summary: 'One policy draft', params: PolicyIdParams },
+      schema: {
+        tags: TAGS,
+        summary: 'One policy draft',
+        params: PolicyIdParams,
+        response: { 200: PolicyDraft },
+      },
     },
-    async (request) => {
-      const draft = await deps.store.draft(request.params.id);
-      if (draft === undefined)
-        throw pgcErrors.create('PGC_DRAFT_NOT_FOUND', `no draft of policy ${request.params.id}`);
-      return draft;
-    },
+    async (request) => readPolicyDraft(deps, request.params.id),
   );
 
-  app.put<{ Params: { id: string }; Body: Record<string, unknown>; Headers: { 'if-match'?: string } }>(
+  app.put(
     '/api/v1/policies/:id',
     {
       config: { auth: { roles: AUTHOR_ROLES } },
@@ -89,35 +95,29 @@ export function registerPolicyRoutes(app: FastifyInstance, deps: PgcDeps) {
         summary: 'Replace a policy draft; send `If-Match: <revision>` to refuse lost updates (409)',
         params: PolicyIdParams,
         body: PolicyBody,
+        response: { 200: PolicyDraft },
       },
     },
-    async (request) => {
-      const ifMatch = request.headers['if-match']?.replaceAll('"', '').trim();
-      let revision: number | undefined;
-      if (ifMatch !== undefined && ifMatch !== '') {
-        revision = Number(ifMatch);
-        if (!Number.isSafeInteger(revision) || revision < 1) {
-          throw pgcErrors.create('PGC_POLICY_INVALID', 'If-Match must be a draft revision number', {
-            errors: [{ pointer: '/headers/if-match', detail: 'expected a revision number such as "3"' }],
-          });
-        }
-      }
-      return savePolicyDraft(deps, request.body, callerOf(request), {
+    async (request) =>
+      savePolicyDraft(deps, request.body, callerOf(request), {
         id: request.params.id,
-        ...(revision === undefined ? {} : { revision }),
-      });
-    },
+        ifMatch: request.headers['if-match'],
+      }),
   );
 
-  app.delete<{ Params: { id: string } }>(
+  app.delete(
     '/api/v1/policies/:id',
     {
       config: { auth: { roles: AUTHOR_ROLES } },
-      schema: { tags: TAGS, summary: 'Delete a policy draft', params: PolicyIdParams },
+      schema: {
+        tags: TAGS,
+        summary: 'Delete a policy draft',
+        params: PolicyIdParams,
+        response: { 204: Type.Unsafe<void>(Type.Null({ description: 'Deleted' })) },
+      },
     },
     async (request, reply) => {
-      if (!(await deps.store.deleteDraft(request.params.id)))
-        throw pgcErrors.create('PGC_DRAFT_NOT_FOUND', `no draft of policy ${request.params.id}`);
+      await deletePolicyDraft(deps, request.params.id);
       return reply.code(204).send();
     },
   );
