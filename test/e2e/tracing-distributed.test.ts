@@ -10,11 +10,10 @@ import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { Redis } from 'ioredis';
-import { connect } from 'nats';
 import { loadPolicies } from '../../src/policy/index.js';
 import { api, bearer, loginAsAdmin, TEST_ADMIN_PASSWORD } from '../support/auth-session.js';
 import { EXAMPLE_FILE } from '../support/constitution-fixture.js';
+import { removeRunState, runEnvironment } from '../support/distributed-run.js';
 import { distributedServices } from '../support/external-services.js';
 import { freePort, type PlatformProcess, runAcgs, startAcgs, waitFor } from '../support/platform-process.js';
 import {
@@ -93,13 +92,7 @@ describe('tracing, distributed: one decision is one trace across pgc, auth and i
     await new Promise<void>((resolve) => receiver.listen(receiverPort, '127.0.0.1', resolve));
     database = await createTemporaryPostgresDatabase(postgres.url, 'trace');
     Object.assign(env, {
-      DATABASE_URL: database.url,
-      REDIS_URL: redis.url,
-      NATS_URL: nats.url,
-      ACGS_NATS_STREAM: run.toUpperCase(),
-      ACGS_SUBJECT_ROOT: run,
-      ACGS_REDIS_PREFIX: `${run}:`,
-      ACGS_HOST: '127.0.0.1',
+      ...runEnvironment(run, { database: database.url, redis: redis.url, nats: nats.url }),
       LOG_LEVEL: 'debug',
       ACGS_ADMIN_PASSWORD: TEST_ADMIN_PASSWORD,
       ACGS_CONSTITUTION_FILE: EXAMPLE_FILE,
@@ -130,19 +123,7 @@ describe('tracing, distributed: one decision is one trace across pgc, auth and i
     await Promise.all(all.map((p) => p.terminate()));
     receiver.close();
     await database?.drop();
-    const client = new Redis(redis.url);
-    try {
-      const found = await client.keys(`${run}:*`);
-      if (found.length > 0) await client.del(...found);
-    } finally {
-      client.disconnect();
-    }
-    const connection = await connect({ servers: nats.url });
-    try {
-      await (await connection.jetstreamManager()).streams.delete(run.toUpperCase()).catch(() => undefined);
-    } finally {
-      await connection.close();
-    }
+    await removeRunState(run, redis.url, nats.url);
   });
 
   test('the decision trace has spans from at least three services, and log lines carry its id', async () => {
