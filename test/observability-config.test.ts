@@ -105,3 +105,41 @@ test('amtool check-config passes and routes the three escalation levels', { skip
   }
   assert.doesNotMatch(config, /routing_key:|api_url:|auth_password:/, 'no secret written inline');
 });
+
+test('Fluent Bit ships the ACGS containers’ JSON lines to Elasticsearch indices kept 90 days', () => {
+  // Fluent Bit is not packaged for this Debian release: the configuration is checked by shape here.
+  interface Plugin {
+    readonly name: string;
+    readonly [key: string]: unknown;
+  }
+  const config = parse(readFileSync(join(dir, 'fluent-bit', 'fluent-bit.yaml'), 'utf8')) as {
+    pipeline: { inputs: Plugin[]; filters: Plugin[]; outputs: Plugin[] };
+  };
+  const tail = config.pipeline.inputs.find((p) => p.name === 'tail');
+  assert.match(String(tail?.path), /_acgs_/, 'tails the acgs namespace’s containers');
+  const kubernetes = config.pipeline.filters.find((p) => p.name === 'kubernetes');
+  assert.equal(kubernetes?.merge_log, 'on', 'the JSON line becomes the record’s fields');
+  const es = config.pipeline.outputs.find((p) => p.name === 'es');
+  assert.equal(es?.logstash_format, 'on');
+  assert.equal(es?.logstash_prefix, 'acgs-logs');
+  assert.equal(
+    es?.http_passwd,
+    ['$', '{ELASTICSEARCH_PASSWORD}'].join(''),
+    'the password comes from the environment',
+  );
+
+  const template = JSON.parse(readFileSync(join(dir, 'elasticsearch', 'index-template.json'), 'utf8')) as {
+    index_patterns: string[];
+    template: { settings: Record<string, string>; mappings: { properties: Record<string, unknown> } };
+  };
+  assert.deepEqual(template.index_patterns, ['acgs-logs-*']);
+  assert.equal(template.template.settings['index.lifecycle.name'], 'acgs-logs-90d');
+  for (const field of ['traceId', 'requestId', 'service', 'level']) {
+    assert.ok(template.template.mappings.properties[field], `${field} is mapped`);
+  }
+  const policy = JSON.parse(readFileSync(join(dir, 'elasticsearch', 'ilm-policy.json'), 'utf8')) as {
+    policy: { phases: { delete: { min_age: string; actions: Record<string, unknown> } } };
+  };
+  assert.equal(policy.policy.phases.delete.min_age, '90d');
+  assert.ok('delete' in policy.policy.phases.delete.actions);
+});

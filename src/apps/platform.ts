@@ -10,6 +10,8 @@ import { createServer } from '../kit/create-server.js';
 import { HttpMetrics } from '../kit/http-metrics.js';
 import { createLogger } from '../kit/logger.js';
 import type { ServiceContext, ServiceModule } from '../kit/service-module.js';
+import { TracingEventBus } from '../kit/tracing-event-bus.js';
+import { loadTracingSettings, NO_TRACING, type Tracing } from '../kit/tracing-settings.js';
 import { EMPTY_CONSTITUTION_HASH } from '../services/constitutional-ai/empty-constitution.js';
 import { type Adapters, openAdapters } from './adapters.js';
 import { buildAuthenticator } from './authenticator.js';
@@ -48,7 +50,10 @@ export async function startPlatform(
   const logger =
     options.logger ??
     createLogger({ level: config.logLevel, base: { service: label, instance: instanceId } });
-  const adapters = await openAdapters(config, logger);
+  const tracing = await startTracingIfEnabled(config, label, instanceId);
+  const opened = await openAdapters(config, logger);
+  // With tracing on, events carry the publisher's trace context to their consumers.
+  const adapters = tracing.enabled ? { ...opened, bus: new TracingEventBus(opened.bus) } : opened;
   const started: ServiceModule[] = [];
   let refreshTimer: NodeJS.Timeout | undefined;
   try {
@@ -76,6 +81,7 @@ export async function startPlatform(
       constitution,
       metrics,
       version: PLATFORM_VERSION,
+      tracing: tracing.enabled,
       authenticator: buildAuthenticator(wired.contracts.authentication, adapters.cache, metrics.registry),
     });
     for (const module of wired.modules) {
@@ -105,6 +111,7 @@ export async function startPlatform(
         await closeWithin(app, config.shutdownTimeoutMs, logger);
         await stopModules(started, logger);
         await adapters.close();
+        await tracing.shutdown();
         logger.flush();
       })();
       return stopping;
@@ -116,6 +123,18 @@ export async function startPlatform(
     await adapters.close();
     throw error;
   }
+}
+
+/** The OpenTelemetry SDK is imported only when the OTEL_* variables enable tracing. */
+async function startTracingIfEnabled(
+  config: PlatformConfig,
+  label: string,
+  instanceId: string,
+): Promise<Tracing> {
+  const settings = loadTracingSettings(config.mode, label === 'gateway' ? 'acgs' : `acgs-${label}`);
+  if (!settings.enabled) return NO_TRACING;
+  const { startTracing } = await import('../kit/tracing.js');
+  return startTracing(settings, { 'service.version': PLATFORM_VERSION, 'service.instance.id': instanceId });
 }
 
 /** SQLite databases are migrated at start; PostgreSQL ones by `acgs migrate`, checked here. */

@@ -12,6 +12,11 @@ export interface EventEnvelope<Data = unknown> {
   /** RFC 3339 time of emission. */
   readonly time: string;
   readonly data: Data;
+  /**
+   * W3C trace context of the publisher's span (the CloudEvents distributed-tracing extension),
+   * set by the bus when tracing is on; never part of what the log records.
+   */
+  readonly traceparent?: string;
 }
 
 /** Event types known across services. Each later issue adds its own. */

@@ -26,6 +26,7 @@ import { createValidatorCompiler } from './request-validation.js';
 import { type Authenticator, assertRouteDeclaresAuth, createGuard } from './route-auth.js';
 import type { ReadinessCheck, ServiceModule } from './service-module.js';
 import { createShutdownShedding } from './shutdown-shedding.js';
+import { requestTraceId, routeTraceHooks } from './trace-hooks.js';
 
 export interface ServerOptions {
   readonly config: PlatformConfig;
@@ -37,6 +38,8 @@ export interface ServerOptions {
   readonly metrics: HttpMetrics;
   readonly authenticator?: Authenticator;
   readonly version: string;
+  /** Server spans for every route (OpenTelemetry enabled: kit/tracing.ts); off: no hook at all. */
+  readonly tracing?: boolean;
 }
 
 const REQUEST_ID = /^[\w.:@-]{1,128}$/;
@@ -141,6 +144,13 @@ export async function createServer(options: ServerOptions): Promise<FastifyInsta
       done();
     };
     route.onResponse = prependHook(observe, route.onResponse);
+    if (options.tracing) {
+      // First of all hooks, so the guard's calls (an API key resolved by the Auth service) and the
+      // handler run inside the request's span.
+      const traced = routeTraceHooks(route.url, () => route.config?.service ?? kitLabel);
+      route.onRequest = prependHook(traced.start, route.onRequest);
+      route.onResponse = prependHook(traced.end, route.onResponse);
+    }
   });
   // Failed requests are always logged; successful ones at debug, since a line per request would
   // cost more than everything else the kit does (measured in bench/http-kit.bench.ts).
@@ -154,6 +164,7 @@ export async function createServer(options: ServerOptions): Promise<FastifyInsta
           url: request.url,
           statusCode: reply.statusCode,
           ms: Math.round(reply.elapsedTime * 100) / 100,
+          ...(options.tracing ? { traceId: requestTraceId(request) } : {}),
         },
         'request completed',
       );

@@ -1,5 +1,6 @@
 import pino, { type Logger } from 'pino';
 import type { LogLevel } from '../kernel/config.js';
+import { activeTraceFields } from './trace-context.js';
 
 /** Paths never written to a log, whatever a caller passes in. */
 export const REDACTED_PATHS = [
@@ -39,6 +40,8 @@ export function createLogger(options: LoggerOptions): Logger {
       timestamp: pino.stdTimeFunctions.isoTime,
       redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
       formatters: { level: (label) => ({ level: label }) },
+      // Lines written inside a traced request or event carry its trace and span ids.
+      mixin: activeTraceFields,
     },
     destination,
   );

@@ -1,5 +1,7 @@
+import { context, propagation, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { commonErrors, type FieldError, PlatformError } from '../kernel/errors.js';
 import { serviceCredentialHeaders } from './service-credentials.js';
+import { platformTracer } from './trace-context.js';
 
 /**
  * One HTTP client for every service contract (distributed mode). A contract's `client.ts` says
@@ -38,8 +40,36 @@ export class ServiceClient {
     this.#maxRetryDelayMs = options.maxRetryDelayMs ?? DEFAULT_MAX_RETRY_DELAY_MS;
   }
 
-  /** Sends one request and returns the parsed JSON body of a 2xx answer (undefined for 204). */
+  /**
+   * Sends one request and returns the parsed JSON body of a 2xx answer (undefined for 204).
+   * Inside a traced request it is a CLIENT span, and the W3C trace context goes along.
+   */
   async request<T>(request: ServiceRequest): Promise<T> {
+    if (trace.getActiveSpan() === undefined) return this.#request<T>(request);
+    const method = request.method ?? (request.body === undefined ? 'GET' : 'POST');
+    return platformTracer().startActiveSpan(
+      `${method} ${this.service}`,
+      {
+        kind: SpanKind.CLIENT,
+        attributes: { 'http.request.method': method, 'acgs.peer.service': this.service },
+      },
+      async (span) => {
+        try {
+          return await this.#request<T>(request);
+        } catch (error) {
+          span.setStatus({
+            code: SpanStatusCode.ERROR,
+            message: error instanceof Error ? error.message : String(error),
+          });
+          throw error;
+        } finally {
+          span.end();
+        }
+      },
+    );
+  }
+
+  async #request<T>(request: ServiceRequest): Promise<T> {
     const deadline = Date.now() + (request.timeoutMs ?? this.timeoutMs);
     for (let attempt = 0; ; attempt++) {
       const response = await this.#send(request, deadline);
@@ -71,6 +101,7 @@ export class ServiceClient {
     const headers: Record<string, string> = { accept: 'application/json' };
     if (request.body !== undefined) headers['content-type'] = 'application/json';
     if (request.authenticated !== false) Object.assign(headers, this.#credentials());
+    propagation.inject(context.active(), headers);
     try {
       return await fetch(url, {
         method: request.method ?? (request.body === undefined ? 'GET' : 'POST'),

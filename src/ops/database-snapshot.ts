@@ -11,6 +11,7 @@ import type { Database } from '../storage/database.js';
 import { pendingOwnerMigrations } from '../storage/database-migrator.js';
 import { createDatabase, postgresTypes } from '../storage/index.js';
 import type { ManifestLog } from './backup-archive.js';
+import { opsErrors } from './errors.js';
 import { readLogState } from './log-state.js';
 import { runPostgresTool } from './postgres-tools.js';
 
@@ -22,7 +23,12 @@ export interface Snapshot {
 
 /** Copies the SQLite database at `source` into `target` while it stays in use. */
 export async function snapshotSqlite(source: string, target: string): Promise<Snapshot> {
-  const live = new BetterSqlite3(source, { fileMustExist: true });
+  let live: BetterSqlite3.Database;
+  try {
+    live = new BetterSqlite3(source, { fileMustExist: true });
+  } catch (cause) {
+    throw opsErrors.create('BACKUP_NO_LOG', `there is no SQLite database at ${source}`, { cause });
+  }
   let takenAt: Date;
   try {
     live.pragma('busy_timeout = 5000');

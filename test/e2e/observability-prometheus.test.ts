@@ -26,7 +26,6 @@ const PENDING: Readonly<Record<string, string>> = {
   acgs_synthesis_breaker_open: 'issue #13 (governance synthesis)',
   acgs_llm_requests_total: 'issue #13 (governance synthesis)',
   policy_synthesis_queue_length: 'issue #13 (governance synthesis)',
-  jwt_validations_total: 'issue #15 (deployment)',
 };
 const KUBERNETES = /^kube_/;
 /** Services whose routes are not built yet: no request series carries their label. */
@@ -233,6 +232,8 @@ test('every expression of the rules and dashboards returns data from a scraped p
   };
   do {
     for (const route of routes) await fetch(`${url}${route}`);
+    // A bearer token the guard validates (and rejects): jwt_validations_total.
+    await fetch(`${url}/api/v1/policies/bundles`, { headers: { authorization: 'Bearer not-a-token' } });
     await new Promise((r) => setTimeout(r, 1000));
     missing = [];
     pending.clear();

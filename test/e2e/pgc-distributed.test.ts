@@ -8,12 +8,11 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { Redis } from 'ioredis';
-import { connect } from 'nats';
 import { fromHex, openCheckpoint, parseVerifierKey, verifyInclusion } from '../../src/merkle/index.js';
 import { loadPolicies } from '../../src/policy/index.js';
 import { api, bearer, loginAsAdmin, TEST_ADMIN_PASSWORD } from '../support/auth-session.js';
 import { EXAMPLE_FILE } from '../support/constitution-fixture.js';
+import { removeRunState, runEnvironment } from '../support/distributed-run.js';
 import { distributedServices } from '../support/external-services.js';
 import { freePort, type PlatformProcess, runAcgs, startAcgs, waitFor } from '../support/platform-process.js';
 import {
@@ -37,13 +36,7 @@ describe('pgc, distributed: two replicas beside auth, integrity and ac on Postgr
   before(async () => {
     database = await createTemporaryPostgresDatabase(postgres.url, 'pgc');
     Object.assign(env, {
-      DATABASE_URL: database.url,
-      REDIS_URL: redis.url,
-      NATS_URL: nats.url,
-      ACGS_NATS_STREAM: run.toUpperCase(),
-      ACGS_SUBJECT_ROOT: run,
-      ACGS_REDIS_PREFIX: `${run}:`,
-      ACGS_HOST: '127.0.0.1',
+      ...runEnvironment(run, { database: database.url, redis: redis.url, nats: nats.url }),
       LOG_LEVEL: 'warn',
       ACGS_ADMIN_PASSWORD: TEST_ADMIN_PASSWORD,
       ACGS_CONSTITUTION_FILE: EXAMPLE_FILE,
@@ -77,19 +70,7 @@ describe('pgc, distributed: two replicas beside auth, integrity and ac on Postgr
     const all = [...replicas, ...processes.values()].filter((p) => p.child.exitCode === null);
     await Promise.all(all.map((p) => p.terminate()));
     await database?.drop();
-    const client = new Redis(redis.url);
-    try {
-      const found = await client.keys(`${run}:*`);
-      if (found.length > 0) await client.del(...found);
-    } finally {
-      client.disconnect();
-    }
-    const connection = await connect({ servers: nats.url });
-    try {
-      await (await connection.jetstreamManager()).streams.delete(run.toUpperCase()).catch(() => undefined);
-    } finally {
-      await connection.close();
-    }
+    await removeRunState(run, redis.url, nats.url);
   });
 
   test('an activation through one replica reaches the other within 1 s; decisions from both land in one log', async () => {

@@ -1,0 +1,68 @@
+/**
+ * OpenTelemetry tracing (docs/observability.md, "Traces"), configured by the standard OTEL_*
+ * variables and exported over OTLP/HTTP:
+ * - off by default in embedded mode (on with `OTEL_TRACES_EXPORTER=otlp` or an OTLP endpoint);
+ * - on in distributed mode, exporting to the endpoint (default `http://localhost:4318`, an agent or
+ *   sidecar collector), sampling 1 % of new traces by default (`parentbased_traceidratio`, 0.01),
+ *   and following the caller's decision for traces that arrive with a `traceparent`;
+ * - `OTEL_SDK_DISABLED=true` or `OTEL_TRACES_EXPORTER=none` turn it off in either mode.
+ * W3C trace context travels in HTTP headers (`traceparent`, `tracestate`) and in bus events
+ * (`traceparent`, the CloudEvents distributed-tracing extension).
+ */
+import { ConfigError, EnvReader, type RunMode } from '../kernel/config.js';
+
+export interface TracingSettings {
+  readonly enabled: boolean;
+  readonly sampler: string;
+  readonly ratio: number;
+  readonly serviceName: string;
+}
+
+const SAMPLERS = [
+  'always_on',
+  'always_off',
+  'traceidratio',
+  'parentbased_always_on',
+  'parentbased_always_off',
+  'parentbased_traceidratio',
+] as const;
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+/** Reads the OTEL_* variables (ConfigError naming each bad one). */
+export function loadTracingSettings(
+  mode: RunMode,
+  defaultServiceName: string,
+  env: Env = process.env,
+): TracingSettings {
+  const problems: string[] = [];
+  const read = new EnvReader(env, problems);
+  const disabled = read.choice('OTEL_SDK_DISABLED', 'false', ['true', 'false']) === 'true';
+  const exporter = read.choice('OTEL_TRACES_EXPORTER', mode === 'embedded' ? 'unset' : 'otlp', [
+    'otlp',
+    'none',
+    'unset',
+  ]);
+  const endpoint = Boolean(
+    env.OTEL_EXPORTER_OTLP_ENDPOINT?.trim() || env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT?.trim(),
+  );
+  const sampler = read.choice('OTEL_TRACES_SAMPLER', 'parentbased_traceidratio', SAMPLERS);
+  const ratioText = read.string(
+    'OTEL_TRACES_SAMPLER_ARG',
+    mode === 'embedded' ? '1' : '0.01',
+    /^(0(\.\d+)?|1(\.0+)?)$/,
+  );
+  const serviceName = read.string('OTEL_SERVICE_NAME', defaultServiceName, /^[\w.-]{1,100}$/);
+  if (problems.length > 0) throw new ConfigError(problems);
+  const enabled = !disabled && exporter !== 'none' && (exporter === 'otlp' || endpoint);
+  return { enabled, sampler, ratio: Number(ratioText), serviceName };
+}
+
+export interface Tracing {
+  readonly enabled: boolean;
+  /** Exports what is buffered and stops the provider. */
+  shutdown(): Promise<void>;
+}
+
+/** Tracing that is off. */
+export const NO_TRACING: Tracing = { enabled: false, shutdown: async () => {} };

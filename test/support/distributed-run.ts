@@ -1,0 +1,36 @@
+/** Clean-up of one distributed test run's Redis keys and NATS stream (named after `run`). */
+import { Redis } from 'ioredis';
+import { connect } from 'nats';
+
+/** Deletes the keys under `<run>:` and the JetStream stream `<RUN>` the run's processes used. */
+export async function removeRunState(run: string, redisUrl: string, natsUrl: string): Promise<void> {
+  const client = new Redis(redisUrl);
+  try {
+    const found = await client.keys(`${run}:*`);
+    if (found.length > 0) await client.del(...found);
+  } finally {
+    client.disconnect();
+  }
+  const connection = await connect({ servers: natsUrl });
+  try {
+    await (await connection.jetstreamManager()).streams.delete(run.toUpperCase()).catch(() => undefined);
+  } finally {
+    await connection.close();
+  }
+}
+
+/** The variables every process of one run shares: its database, and its own stream, subjects and keys. */
+export function runEnvironment(
+  run: string,
+  urls: { readonly database: string; readonly redis: string; readonly nats: string },
+): Record<string, string> {
+  return {
+    DATABASE_URL: urls.database,
+    REDIS_URL: urls.redis,
+    NATS_URL: urls.nats,
+    ACGS_NATS_STREAM: run.toUpperCase(),
+    ACGS_SUBJECT_ROOT: run,
+    ACGS_REDIS_PREFIX: `${run}:`,
+    ACGS_HOST: '127.0.0.1',
+  };
+}
