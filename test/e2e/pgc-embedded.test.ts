@@ -93,6 +93,8 @@ before(async () => {
     ACGS_PORT: String(port),
     ACGS_ADMIN_PASSWORD: TEST_ADMIN_PASSWORD,
     ACGS_LOG_CHECKPOINT_MS: '100',
+    // This suite activates bundles itself, starting from none.
+    ACGS_POLICY_DIR: 'none',
   });
   url = platform.url;
   admin = bearer((await loginAsAdmin(url)).accessToken);
