@@ -225,10 +225,9 @@ describe('EventBus contract', { concurrency: ADAPTERS.length }, () => {
           const { deliveries, handler } = recorder();
           await bus.subscribe(subscribeOptions('prompt', ['acgs.>'], handler()));
           await sleep(100);
-          const started = Date.now();
           await bus.publish(makeEvent('ping'));
-          await until(() => deliveries.length === 1, 2000, 'delivery');
-          assert.ok(deliveries[0]!.at - started < 1000, `took ${deliveries[0]!.at - started} ms`);
+          // How soon is a timing (bench/); the deadline only stops a hang.
+          await until(() => deliveries.length === 1, 30_000, 'delivery');
         }));
 
       test('an acked message is not redelivered', () =>
@@ -285,13 +284,12 @@ describe('EventBus contract', { concurrency: ADAPTERS.length }, () => {
             ),
           );
           await bus.publish(makeEvent('retry'));
-          await until(() => deliveries.length === 3, 4000, 'three deliveries');
-          const [first, second, third] = deliveries;
+          await until(() => deliveries.length === 3, 30_000, 'three deliveries');
+          const [, second, third] = deliveries;
           assert.deepEqual(
             deliveries.map((d) => d.deliveryCount),
             [1, 2, 3],
           );
-          assert.ok(second!.at - first!.at < 1000, `plain nak took ${second!.at - first!.at} ms`);
           assert.ok(third!.at - second!.at >= 550, `nak(600) redelivered after ${third!.at - second!.at} ms`);
         }));
 

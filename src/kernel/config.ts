@@ -32,6 +32,12 @@ export interface PlatformConfig {
    * undefined for the default (the example constitution in embedded mode, nothing in distributed).
    */
   readonly constitutionFile: string | undefined;
+  /**
+   * ACGS_POLICY_DIR: a policy directory bundled and activated on start when no bundle is active, or
+   * `none`. Absent: the example constitution's policies in embedded mode when the example
+   * constitution is the one bootstrapped, nothing otherwise.
+   */
+  readonly policyDir: string | undefined;
 }
 
 /** One documented variable: the README's configuration table is generated from this list. */
@@ -83,6 +89,11 @@ export const CONFIG_VARIABLES: readonly VariableSpec[] = [
     name: 'ACGS_CONSTITUTION_FILE',
     expects: 'a constitution YAML/JSON file published on first start when none is published, or none',
     defaultValue: 'examples/constitution/constitution.yaml (up), none (serve)',
+  },
+  {
+    name: 'ACGS_POLICY_DIR',
+    expects: 'a policy directory bundled and activated on start when no bundle is active, or none',
+    defaultValue: 'examples/constitution/policies (up, with the example constitution), none otherwise',
   },
   {
     name: 'ACGS_<SERVICE>_URL',
@@ -140,6 +151,7 @@ export function loadConfig(request: ConfigRequest, env: Env = process.env): Plat
     shutdownTimeoutMs: read.integer('ACGS_SHUTDOWN_TIMEOUT_MS', 10_000, 100, 60_000),
     serviceUrls,
     constitutionFile: read.string('ACGS_CONSTITUTION_FILE', '', /^.+$/) || undefined,
+    policyDir: read.string('ACGS_POLICY_DIR', '', /^.+$/) || undefined,
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return config;

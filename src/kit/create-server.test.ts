@@ -22,6 +22,9 @@ const routes: FastifyPluginAsync = async (app) => {
   app.get('/api/v1/policies/boom', { config: { auth: { public: true } } }, async () => {
     throw new Error('database password=hunter2 at /srv/secret/path');
   });
+  app.get('/api/v1/policies/unavailable', { config: { auth: { public: true } } }, async () => {
+    throw commonErrors.create('OVERLOADED', 'no capacity right now', { headers: { 'retry-after': '1' } });
+  });
   app.get('/api/v1/policies/conflict', { config: { auth: { public: true } } }, async () => {
     throw commonErrors.create('CONFLICT', 'policy p1 version 3 already exists', {
       details: { policyId: 'p1' },
@@ -117,6 +120,18 @@ describe('kit: errors are RFC 9457 problem+json', () => {
     const logged = kit.logLines().find((line) => line.errorId === problem.errorId);
     assert.ok(logged, 'the error is logged under its errorId');
     assert.equal(logged.requestId, problem.requestId);
+  });
+
+  test('an expected 503 is logged as a warning with its code, not as an error with a stack', async () => {
+    const response = await kit.app.inject({ method: 'GET', url: '/api/v1/policies/unavailable' });
+    assert.equal(response.statusCode, 503);
+    const problem = problemOf(response);
+    assert.equal(problem.code, 'OVERLOADED');
+    const logged = kit.logLines().find((line) => line.errorId === problem.errorId);
+    assert.ok(logged, 'the refusal is logged under its errorId');
+    assert.equal(logged.level, 'warn');
+    assert.equal(logged.code, 'OVERLOADED');
+    assert.equal(logged.err, undefined, 'no error object, so no stack');
   });
 
   test('a catalogue error keeps its status, code and details', async () => {

@@ -13,7 +13,7 @@ import Fastify, {
 import type { Logger } from 'pino';
 import type { PlatformConfig } from '../kernel/config.js';
 import { type ConstitutionalHash, hashMatches } from '../kernel/constitutional-hash.js';
-import { commonErrors, type PlatformError } from '../kernel/errors.js';
+import { commonErrors, PlatformError } from '../kernel/errors.js';
 import { SERVICES } from '../kernel/services.js';
 import type { ActiveConstitution } from './active-constitution.js';
 import type { HttpMetrics, RouteRecorder } from './http-metrics.js';
@@ -175,7 +175,17 @@ export async function createServer(options: ServerOptions): Promise<FastifyInsta
     stampHeaders(request, reply, constitution);
     const problem = toProblem(error, request.url, request.id);
     if (problem.internal !== undefined) {
-      request.log.error({ err: problem.internal, errorId: problem.body.errorId }, 'request failed');
+      // A coded 503 is a state the platform is in (no active bundle, a full queue, shutting down),
+      // answered with Retry-After: worth a line, not an error with a stack.
+      if (problem.body.status === 503 && problem.internal instanceof PlatformError) {
+        const { code, message } = problem.internal;
+        request.log.warn(
+          { code, detail: message, errorId: problem.body.errorId },
+          'request refused: unavailable',
+        );
+      } else {
+        request.log.error({ err: problem.internal, errorId: problem.body.errorId }, 'request failed');
+      }
     }
     return reply
       .code(problem.body.status)

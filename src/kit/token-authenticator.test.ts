@@ -272,6 +272,17 @@ describe('TokenAuthenticator: API keys', () => {
     assert.equal((await call({ 'x-api-key': apiKey('good') })).status, 403);
   });
 
+  test('an API key sent as a bearer credential is taken as the API key it is', async () => {
+    assert.equal((await call(bearer(apiKey('good')), '/api/v1/policies/agents')).status, 200);
+    const unknown = await call(bearer(apiKey('unknown')), '/api/v1/policies/agents');
+    assert.equal(unknown.status, 401);
+    assert.equal(unknown.body.code, 'AUTH_API_KEY_INVALID');
+    // Anything else that is not a JWT says where an API key goes.
+    const other = await call(bearer('letmein'), '/api/v1/policies/agents');
+    assert.equal(other.status, 401);
+    assert.match(String(other.body.detail), /x-api-key/);
+  });
+
   for (const [name, key, code] of [
     ['unknown', apiKey('unknown'), 'AUTH_API_KEY_INVALID'],
     ['malformed', 'letmein', 'AUTH_API_KEY_INVALID'],

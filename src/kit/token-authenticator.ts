@@ -49,6 +49,7 @@ interface VerifiedToken {
 
 const MAX_TOKEN_LENGTH = 8192;
 const JWT_SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]{86}$/;
+const API_KEY_SHAPE = /^acgs_[A-Za-z0-9_-]+$/;
 const KNOWN_ROLES = new Set<string>(ROLES);
 
 function invalid(message: string) {
@@ -114,6 +115,9 @@ export class TokenAuthenticator implements Authenticator {
       if (apiKey !== undefined) throw invalid('send either a bearer token or an API key, not both');
       const match = /^Bearer +(\S+)$/i.exec(authorization);
       if (!match) throw invalid('the Authorization header must be "Bearer <token>"');
+      // An API key sent as a bearer credential (as many clients do) is taken as one: API keys
+      // (`acgs_<prefix>_<secret>`) have no dots, so they cannot be mistaken for a JWT.
+      if (API_KEY_SHAPE.test(match[1]!)) return this.verifyApiKey(match[1]!);
       return this.verifyAccessToken(match[1]!);
     }
     if (typeof apiKey === 'string') return this.verifyApiKey(apiKey);
@@ -169,7 +173,9 @@ export class TokenAuthenticator implements Authenticator {
 
   private async verifySignedToken(token: string, now: number): Promise<VerifiedToken> {
     if (token.length > MAX_TOKEN_LENGTH || !JWT_SHAPE.test(token))
-      throw invalid('the token is not an EdDSA JWT');
+      throw invalid(
+        'the token is not an EdDSA JWT (an API key goes in the x-api-key header, or as "Bearer acgs_…")',
+      );
     const [head, body, signature] = token.split('.') as [string, string, string];
     const header = parseSegment(head);
     if (header.alg !== 'EdDSA') throw invalid('only EdDSA access tokens are accepted');

@@ -28,15 +28,15 @@ function assertDiagnostic(d: PolicyDiagnostic) {
   assert.ok(d.location.line >= 1 && d.location.column >= 1, JSON.stringify(d.location));
 }
 
-/** Checks one condition; returns the diagnostics and asserts it finished quickly. */
-function checkTimed(condition: string, budgetMs = 500) {
-  const started = performance.now();
+/**
+ * Checks one condition and returns the diagnostics. How long checking takes is measured in
+ * bench/edge-timings.bench.ts; here the suite's timeout only stops a blow-up that would hang.
+ */
+function checkOne(condition: string) {
   const report = checkPolicies(
     [{ id: 'p', target: { actions: ['read'] }, condition, effect: 'deny' }],
     vocabulary,
   );
-  const elapsed = performance.now() - started;
-  assert.ok(elapsed < budgetMs, `checking took ${elapsed.toFixed(0)} ms: ${condition.slice(0, 80)}`);
   for (const d of report.diagnostics) assertDiagnostic(d);
   return report;
 }
@@ -92,11 +92,11 @@ const TOKENS = [
   '\u0000',
 ];
 
-describe('hostile policy text', () => {
+describe('hostile policy text', { timeout: 300_000 }, () => {
   it('random condition text never crashes the checker', () => {
     fc.assert(
       fc.property(fc.string({ unit: 'binary', maxLength: 200 }), (text) => {
-        checkTimed(text);
+        checkOne(text);
       }),
       { numRuns: 1500 },
     );
@@ -105,7 +105,7 @@ describe('hostile policy text', () => {
   it('random CEL token soup never crashes the checker', () => {
     fc.assert(
       fc.property(fc.array(fc.constantFrom(...TOKENS), { maxLength: 60 }), (tokens) => {
-        const report = checkTimed(tokens.join(''));
+        const report = checkOne(tokens.join(''));
         if (!report.ok) assert.ok(report.diagnostics.length > 0);
       }),
       { numRuns: 3000 },
@@ -221,14 +221,14 @@ describe('hostile policy text', () => {
   ];
   it('folds long negation and minus chains without recursion trouble', () => {
     // The parser collapses `!!` and `--` pairs, so these are small trees: accepted, not a hazard.
-    assert.equal(checkTimed(`${'!'.repeat(4000)}true`).ok, true);
-    assert.equal(checkTimed(`${'-'.repeat(4000)}1 > 0`).ok, true);
-    assert.equal(checkTimed(`${'!'.repeat(4001)}true`).ok, true);
+    assert.equal(checkOne(`${'!'.repeat(4000)}true`).ok, true);
+    assert.equal(checkOne(`${'-'.repeat(4000)}1 > 0`).ok, true);
+    assert.equal(checkOne(`${'!'.repeat(4001)}true`).ok, true);
   });
 
   for (const [name, condition, message] of pathological) {
     it(`rejects ${name} at check time with the limit named`, () => {
-      const report = checkTimed(condition, 1000);
+      const report = checkOne(condition);
       assert.equal(report.ok, false);
       assert.match(report.diagnostics[0]!.message, message);
     });
@@ -267,9 +267,7 @@ describe('hostile policy text', () => {
           fc.array(fc.constantFrom(...yamlTokens), { maxLength: 80 }).map((t) => t.join('')),
         ),
         (text) => {
-          const started = performance.now();
           const doc = parsePolicyDocument(text, { file: 'fuzz.yaml' });
-          assert.ok(performance.now() - started < 500);
           for (const d of doc.diagnostics) {
             assertDiagnostic(d);
             assert.equal(d.location!.file, 'fuzz.yaml');
@@ -295,9 +293,7 @@ describe('hostile policy text', () => {
       `${'['.repeat(5000)}${']'.repeat(5000)}`,
       `x: ${'{a: '.repeat(3000)}1${'}'.repeat(3000)}`,
     ]) {
-      const started = performance.now();
       const doc = parsePolicyDocument(text, { file: 'evil.yaml' });
-      assert.ok(performance.now() - started < 2000);
       assert.ok(doc.diagnostics.length > 0);
       for (const d of doc.diagnostics) assertDiagnostic(d);
     }

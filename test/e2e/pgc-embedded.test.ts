@@ -93,6 +93,8 @@ before(async () => {
     ACGS_PORT: String(port),
     ACGS_ADMIN_PASSWORD: TEST_ADMIN_PASSWORD,
     ACGS_LOG_CHECKPOINT_MS: '100',
+    // This suite activates bundles itself, starting from none.
+    ACGS_POLICY_DIR: 'none',
   });
   url = platform.url;
   admin = bearer((await loginAsAdmin(url)).accessToken);
@@ -486,7 +488,9 @@ describe('pgc embedded', () => {
       }
     };
     const workers = Array.from({ length: 16 }, worker);
-    for (let i = 0; i < 20; i++) {
+    // At least 20 swaps, and on until the workers made 100 decisions among them (however slow the
+    // machine is); the bound on swaps only stops a hang.
+    for (let i = 0; (i < 20 || total <= 100) && i < 2000; i++) {
       const id = i % 2 === 0 ? String(b.body.id) : String(a.body.id);
       const activated = await api(url, 'POST', `/api/v1/policies/bundles/${id}/activate`, { headers: admin });
       assert.equal(activated.status, 200, JSON.stringify(activated.body));

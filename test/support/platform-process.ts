@@ -38,7 +38,8 @@ export async function freePort(): Promise<number> {
 export async function startAcgs(
   args: readonly string[],
   env: NodeJS.ProcessEnv,
-  timeoutMs = 20_000,
+  // Only stops a hang: start-up on a machine whose cores are taken can take many seconds.
+  timeoutMs = 120_000,
 ): Promise<PlatformProcess> {
   const started = performance.now();
   const child = spawn(process.execPath, [CLI, ...args], {
@@ -99,7 +100,7 @@ export function runAcgs(args: readonly string[], env: NodeJS.ProcessEnv) {
 export async function waitFor(
   url: string,
   accept: (response: Response, body: string) => boolean,
-  timeoutMs = 15_000,
+  timeoutMs = 60_000,
 ) {
   const deadline = Date.now() + timeoutMs;
   let last = '';

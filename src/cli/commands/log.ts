@@ -1,7 +1,8 @@
 /**
- * `acgs log export <file>` and `acgs log verify <file> --key <vkey|file>` (docs/integrity.md).
- * Export reads the log's database directly (DATABASE_URL, or the SQLite file in ACGS_DATA_DIR);
- * verify runs offline on the file alone.
+ * `acgs log export <file>`, `acgs log verify <file> --key <vkey|file>` and `acgs log prove
+ * <decision.json>` (docs/integrity.md). Export reads the log's database directly (DATABASE_URL, or
+ * the SQLite file in ACGS_DATA_DIR); verify runs offline on the file alone; prove asks a running
+ * platform and checks its answers.
  */
 import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
@@ -13,6 +14,7 @@ import { createLogStore } from '../../services/integrity/sql-log-store.js';
 import { integrityMigrations } from '../../services/integrity/store.js';
 import { exportLog } from '../../services/integrity/usecases/export-log.js';
 import { createDatabase, redactUrl } from '../../storage/index.js';
+import { type ProveOptions, runLogProve } from './log-prove.js';
 import { runLogVerify, type VerifyOptions } from './log-verify.js';
 import type { CommandIo } from './policy.js';
 
@@ -114,5 +116,18 @@ export function registerLogCommands(program: Command): void {
     .option('--json', 'print the full report as JSON')
     .action(async (file: string, options: VerifyOptions) => {
       process.exitCode = await runLogVerify(file, options, processIo);
+    });
+  log
+    .command('prove <decision-or-leaf-hash>')
+    .description(
+      'check one logged decision on a running platform: its receipt (a saved answer of POST /api/v1/decisions, or a leaf hash) against the signed checkpoint, through an inclusion proof verified here',
+    )
+    .option('--index <n>', 'the entry index, when giving a bare leaf hash (else found by the hash)')
+    .option('--decision <id>', 'the decision id the entry must hold (read from the answer file by default)')
+    .option('-k, --key <vkey|file...>', 'trusted log key(s) (default: the key the platform publishes)')
+    .option('--url <url>', 'the platform (default ACGS_URL or http://127.0.0.1:8080)')
+    .option('--token <token>', 'a log reader’s bearer token or API key (default ACGS_TOKEN)')
+    .action(async (argument: string, options: ProveOptions) => {
+      process.exitCode = await runLogProve(argument, options, processIo);
     });
 }

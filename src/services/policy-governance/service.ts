@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import type { Subscription } from '../../bus/event-bus.js';
 import { systemClock } from '../../kernel/clock.js';
 import type { ConstitutionContract } from '../../kernel/contracts/constitution.js';
@@ -14,6 +15,7 @@ import { DecisionMetrics } from './decision-metrics.js';
 import type { PgcDeps } from './pgc-deps.js';
 import { policyGovernanceRoutes } from './plugin.js';
 import { PgcStore } from './store.js';
+import { bootstrapPolicies } from './usecases/bootstrap-policies.js';
 import { syncActiveBundle } from './usecases/sync-active-bundle.js';
 
 export interface PolicyGovernanceContracts {
@@ -21,6 +23,22 @@ export interface PolicyGovernanceContracts {
   readonly integrity: IntegrityContract;
   /** Gates after the scenario gate (the formal verifier's, once it exists). */
   readonly extraGates?: readonly ActivationGate[];
+}
+
+/** The example constitution's policy set (dist/src/services/policy-governance → root). */
+export const EXAMPLE_POLICY_DIR = fileURLToPath(
+  new URL('../../../../examples/constitution/policies', import.meta.url),
+);
+
+/**
+ * Which policy directory to activate on start when no bundle is active: ACGS_POLICY_DIR, else, in
+ * embedded mode with the example constitution (no ACGS_CONSTITUTION_FILE), the example's policies.
+ */
+export function policyDirOf(context: Pick<ServiceContext, 'config'>): string | undefined {
+  const { policyDir, constitutionFile, mode } = context.config;
+  if (policyDir === 'none') return undefined;
+  if (policyDir !== undefined) return policyDir;
+  return mode === 'embedded' && constitutionFile === undefined ? EXAMPLE_POLICY_DIR : undefined;
 }
 
 /** How often a replica re-reads the active pointer, in case it missed an activation event. */
@@ -73,6 +91,12 @@ export function createPolicyGovernanceService(
     deps,
     async start() {
       await deps.signer();
+      const dir = policyDirOf(context);
+      if (dir !== undefined) {
+        const activation = await bootstrapPolicies(deps, dir);
+        if (activation !== undefined)
+          logger.info({ dir, bundleId: activation.bundleId }, 'policy bundle bootstrapped from a directory');
+      }
       await sync();
       deps.log.start();
       // A consumer per process: the bus shares a consumer's deliveries between its subscribers,
