@@ -8,6 +8,7 @@ import { registerLoadTestCommand } from './loadtest.js';
 import { registerLogCommands } from './log.js';
 import { registerMigrateCommand } from './migrate.js';
 import { registerPolicyCommands } from './policy.js';
+import { registerReleaseCommands } from './release.js';
 import { registerServeCommand } from './serve.js';
 import { registerUpCommand } from './up.js';
 import { registerUserCommands } from './user.js';
@@ -27,5 +28,6 @@ export function registerCommands(program: Command): void {
   registerUserCommands(program);
   registerApiKeyCommands(program);
   registerLoadTestCommand(program);
+  registerReleaseCommands(program);
   registerVersionCommand(program);
 }
