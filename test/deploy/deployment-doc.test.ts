@@ -115,7 +115,9 @@ describe('docs/deployment.md', () => {
           }
           commands++;
         }
-        for (const match of line.matchAll(/(?:^|[\s=])((?:deploy\/(?:kubernetes|terraform|argocd)|examples|scripts)\/[\w./-]+)/g)) {
+        for (const match of line.matchAll(
+          /(?:^|[\s=])((?:deploy\/(?:kubernetes|terraform|argocd)|examples|scripts)\/[\w./-]+)/g,
+        )) {
           assert.ok(existsSync(join(REPO_ROOT, match[1]!)), `${match[1]} (line ${block.line})`);
           paths++;
         }
