@@ -31,6 +31,10 @@ RUN npm ci --omit=dev --no-audit --no-fund --ignore-scripts \
  && npm cache clean --force
 
 FROM node:${NODE_VERSION}-bookworm-slim
+# pg_dump for `acgs backup create` on PostgreSQL (Debian bookworm's is 15, the RDS version).
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends postgresql-client \
+ && rm -rf /var/lib/apt/lists/*
 ENV NODE_ENV=production \
     ACGS_DATA_DIR=/data \
     ACGS_HOST=0.0.0.0

@@ -47,6 +47,8 @@ test('the runtime stage: production dependencies only, non-root, data under /dat
   assert.ok(statSync(join(REPO_ROOT, 'dist', 'src', 'cli', 'container-healthcheck.js')).isFile());
   assert.ok(finalStage.includes('ENTRYPOINT ["node", "dist/src/cli/main.js"]'));
   for (const dir of ['examples', 'schemas']) assert.ok(finalStage.includes(`COPY ${dir} ./${dir}`), dir);
+  // `acgs backup create` on PostgreSQL runs pg_dump (the backup CronJob uses this image).
+  assert.ok(finalStage.some((l) => /apt-get install .*postgresql-client/.test(l)));
 });
 
 test('the manifests run the image as the user it declares', () => {
