@@ -203,7 +203,12 @@ function deployment(s, colour) {
                 { name: 'ACGS_PORT', value: String(s.port) },
                 { name: 'ACGS_DATA_DIR', value: '/data' },
               ],
-              envFrom: [{ configMapRef: { name: 'acgs-config' } }, { secretRef: { name: 'acgs-secrets' } }],
+              // Shared secrets, then the service's own (its ACGS_SERVICE_API_KEY as svc-<name>), which wins.
+              envFrom: [
+                { configMapRef: { name: 'acgs-config' } },
+                { secretRef: { name: 'acgs-secrets' } },
+                { secretRef: { name: `acgs-${s.name}-secrets`, optional: true } },
+              ],
               resources: { requests: s.requests, limits: limitsOf(s) },
               startupProbe: {
                 httpGet: { path: '/health/live', port: 'http' },
@@ -462,3 +467,4 @@ if (stale > 0) {
   console.error('run: node scripts/generate-kubernetes.mjs');
   process.exit(1);
 }
+console.log(`${check ? 'up to date' : 'written'}: ${files().size} files under deploy/kubernetes`);

@@ -3,7 +3,8 @@
 // phases: unit, contract and property tests in parallel, then the end-to-end tests (dist/test/e2e),
 // which start whole platforms and measure start-up, one file at a time so they do not compete for
 // the CPU. Ends with one line that sums both phases: "tests: N passed, N failed, N skipped".
-// Usage: node scripts/run-tests.mjs [substring ...]   — only files whose path contains one of them.
+// Usage: node scripts/run-tests.mjs [--unit] [substring ...]   — only files whose path contains one
+// of them; --unit: the first phase only (.ci/node24-tests).
 import { spawn } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -18,7 +19,8 @@ function findTests(dir) {
   return out;
 }
 
-const filters = process.argv.slice(2);
+const unitOnly = process.argv.includes('--unit');
+const filters = process.argv.slice(2).filter((arg) => arg !== '--unit');
 const files = ['dist/src', 'dist/test']
   .flatMap((dir) => {
     try {
@@ -42,7 +44,7 @@ const phases = [
     files: files.filter((f) => !isEndToEnd(f)),
     concurrency: process.env.ACGS_TEST_CONCURRENCY ?? '3',
   },
-  { name: 'end-to-end tests', files: files.filter(isEndToEnd), concurrency: '1' },
+  { name: 'end-to-end tests', files: unitOnly ? [] : files.filter(isEndToEnd), concurrency: '1' },
 ].filter((phase) => phase.files.length > 0);
 
 function runPhase(phase) {

@@ -17,6 +17,7 @@ import {
   toolSkip,
   validateObject,
 } from '../support/deploy-files.js';
+import { CLI } from '../support/platform-process.js';
 
 const skip = toolSkip('kubectl', ['version', '--client'], true);
 const OVERLAYS = ['development', 'staging', 'production', 'dr'] as const;
@@ -314,6 +315,51 @@ describe('the production overlay carries the assessment', { skip }, () => {
       ],
       /role\/acgs-production-cluster-autoscaler$/,
     );
+  });
+});
+
+describe('what the manifests run', { skip }, () => {
+  test('every command an acgs container runs exists, with the options it passes', () => {
+    const commands = new Map<string, string[]>();
+    for (const object of [...overlay('production'), ...overlay('dr')]) {
+      const pod =
+        object.kind === 'CronJob' ? object.spec.jobTemplate.spec.template.spec : object.spec?.template?.spec;
+      if (pod === undefined) continue;
+      for (const container of [...(pod.initContainers ?? []), ...pod.containers] as KubeObject[]) {
+        if (!/\/acgs:|^acgs[:-]/.test(container.image)) continue;
+        const args = container.args as string[];
+        // `serve <service>`: one check for the command, the service names are checked above.
+        const words = args.filter((a) => !a.startsWith('-') && !a.startsWith('/'));
+        commands.set(words.slice(0, args[0] === 'serve' ? 1 : words.length).join(' '), args);
+      }
+    }
+    assert.deepEqual([...commands.keys()].sort(), ['backup create', 'migrate', 'serve']);
+    for (const [command, args] of commands) {
+      const help = spawnSync(process.execPath, [CLI, ...command.split(' '), '--help'], { encoding: 'utf8' });
+      assert.equal(help.status, 0, command);
+      assert.ok(help.stdout.startsWith(`Usage: acgs ${command} `), help.stdout.slice(0, 80));
+      for (const option of args.filter((a) => a.startsWith('--')))
+        assert.ok(help.stdout.includes(option), `${command} ${option}`);
+    }
+  });
+
+  test('backups: every 6 hours, acgs backup create then a copy to the S3 bucket, on the writer role', () => {
+    const production = overlay('production');
+    const cronJob = find(production, 'CronJob', 'acgs-backup');
+    assert.equal(cronJob.spec.schedule, '0 */6 * * *');
+    assert.equal(cronJob.spec.concurrencyPolicy, 'Forbid');
+    const pod = cronJob.spec.jobTemplate.spec.template.spec;
+    assert.deepEqual(pod.initContainers[0].args, ['backup', 'create', '--out', '/backups']);
+    assert.deepEqual(pod.containers[0].args.slice(0, 3), ['s3', 'cp', '--recursive']);
+    assert.equal(
+      find(production, 'ConfigMap', 'acgs-backup').data.BACKUP_S3_URI,
+      's3://acgs-production-backups-111122223333/acgs/',
+    );
+    assert.match(
+      find(production, 'ServiceAccount', 'acgs-backup').metadata.annotations['eks.amazonaws.com/role-arn'],
+      /role\/acgs-production-backup-writer$/,
+    );
+    assert.equal(pod.serviceAccountName, 'acgs-backup');
   });
 });
 

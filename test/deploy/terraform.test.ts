@@ -173,6 +173,12 @@ describe('the production environment carries the assessment', async () => {
     const lifecycle = resource(mod, 'aws_s3_bucket_lifecycle_configuration', 'this').rule[0];
     assert.equal(lifecycle.expiration[0].days, expr('var.retention_days'));
     assert.equal(lifecycle.noncurrent_version_expiration[0].noncurrent_days, expr('var.retention_days'));
+    assert.equal(backups.writer_oidc_provider_arn, expr('module.eks.oidc_provider_arn'));
+    assert.equal(backups.writer_role_name, expr('local.name') + '-backup-writer');
+    assert.equal(mod.variable.writer_service_account[0].default, 'acgs:acgs-backup');
+    const writer = JSON.stringify(resource(mod, 'aws_iam_role_policy', 'writer'));
+    assert.match(writer, /s3:PutObject/);
+    assert.doesNotMatch(writer, /s3:DeleteObject/, 'the job cannot erase backups');
     const replication = resource(mod, 'aws_s3_bucket_replication_configuration', 'this');
     assert.equal(replication.rule[0].destination[0].bucket, expr('var.replication_destination_arn'));
   });

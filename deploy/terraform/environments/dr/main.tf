@@ -89,4 +89,7 @@ module "backups" {
   source         = "../../modules/backup-bucket"
   bucket_name    = var.backup_bucket_name
   retention_days = 30
+  # After a promotion the DR region backs itself up into this bucket.
+  writer_oidc_provider_arn = module.eks.oidc_provider_arn
+  writer_role_name         = "${local.name}-backup-writer"
 }

@@ -32,3 +32,8 @@ output "backup_kms_key_arn" {
   description = "The production environment's dr_backup_kms_key_arn."
   value       = module.backups.kms_key_arn
 }
+
+output "backup_writer_role_arn" {
+  description = "Set on the acgs-backup service account in deploy/kubernetes/overlays/dr (the backup CronJob)."
+  value       = module.backups.writer_role_arn
+}

@@ -98,4 +98,6 @@ module "backups" {
   retention_days                      = 30
   replication_destination_arn         = var.dr_backup_bucket_arn
   replication_destination_kms_key_arn = var.dr_backup_kms_key_arn
+  writer_oidc_provider_arn            = module.eks.oidc_provider_arn
+  writer_role_name                    = "${local.name}-backup-writer"
 }

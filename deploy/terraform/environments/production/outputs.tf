@@ -43,3 +43,8 @@ output "backup_bucket_name" {
   description = "Where acgs backups go."
   value       = module.backups.bucket_name
 }
+
+output "backup_writer_role_arn" {
+  description = "Set on the acgs-backup service account in deploy/kubernetes/overlays/production (the backup CronJob)."
+  value       = module.backups.writer_role_arn
+}

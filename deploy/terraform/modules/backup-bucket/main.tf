@@ -156,3 +156,55 @@ resource "aws_s3_bucket_replication_configuration" "this" {
     }
   }
 }
+
+# The backup CronJob's role (IRSA): put archives into the bucket, nothing else. Deleting is the
+# lifecycle's job, so a compromised job cannot erase the backups.
+locals {
+  writer_oidc_issuer = var.writer_oidc_provider_arn == null ? null : replace(var.writer_oidc_provider_arn, "/^arn:[^:]+:iam::[0-9]+:oidc-provider\\//", "")
+}
+
+resource "aws_iam_role" "writer" {
+  count = var.writer_oidc_provider_arn == null ? 0 : 1
+  name  = var.writer_role_name
+  assume_role_policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Effect    = "Allow"
+      Principal = { Federated = var.writer_oidc_provider_arn }
+      Action    = "sts:AssumeRoleWithWebIdentity"
+      Condition = {
+        StringEquals = {
+          "${local.writer_oidc_issuer}:sub" = "system:serviceaccount:${var.writer_service_account}"
+          "${local.writer_oidc_issuer}:aud" = "sts.amazonaws.com"
+        }
+      }
+    }]
+  })
+  tags = var.tags
+}
+
+resource "aws_iam_role_policy" "writer" {
+  count = var.writer_oidc_provider_arn == null ? 0 : 1
+  name  = "write-backups"
+  role  = aws_iam_role.writer[0].id
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [
+      {
+        Effect   = "Allow"
+        Action   = ["s3:PutObject", "s3:AbortMultipartUpload"]
+        Resource = "${aws_s3_bucket.this.arn}/*"
+      },
+      {
+        Effect   = "Allow"
+        Action   = ["s3:ListBucket"]
+        Resource = aws_s3_bucket.this.arn
+      },
+      {
+        Effect   = "Allow"
+        Action   = ["kms:GenerateDataKey", "kms:Encrypt"]
+        Resource = aws_kms_key.this.arn
+      },
+    ]
+  })
+}

@@ -38,3 +38,29 @@ variable "tags" {
   type        = map(string)
   default     = {}
 }
+
+variable "writer_oidc_provider_arn" {
+  description = "The EKS cluster's OIDC provider: when set, a role the backup CronJob's service account assumes to write archives."
+  type        = string
+  default     = null
+  validation {
+    condition     = var.writer_oidc_provider_arn == null || can(regex("^arn:aws[a-z-]*:iam::[0-9]{12}:oidc-provider/", var.writer_oidc_provider_arn))
+    error_message = "writer_oidc_provider_arn must be an IAM OIDC provider ARN."
+  }
+}
+
+variable "writer_role_name" {
+  description = "Name of the writer role (deploy/kubernetes/overlays/<env> names it on the acgs-backup service account)."
+  type        = string
+  default     = "acgs-backup-writer"
+}
+
+variable "writer_service_account" {
+  description = "The Kubernetes service account allowed to assume the writer role, as namespace:name."
+  type        = string
+  default     = "acgs:acgs-backup"
+  validation {
+    condition     = can(regex("^[a-z0-9-]+:[a-z0-9-]+$", var.writer_service_account))
+    error_message = "writer_service_account must be namespace:name."
+  }
+}
