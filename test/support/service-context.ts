@@ -23,7 +23,8 @@ export async function openTestServiceContext(
   for (const [owner, ownerMigrations] of Object.entries(migrations))
     await database.migrate(owner, ownerMigrations);
   return {
-    config: loadConfig({ mode: 'embedded' }, { ACGS_DATA_DIR: dataDir }),
+    // No example policy set activated on start: each test activates what it means to.
+    config: loadConfig({ mode: 'embedded' }, { ACGS_DATA_DIR: dataDir, ACGS_POLICY_DIR: 'none' }),
     database,
     bus: await LocalEventBus.open(database),
     cache: new MemoryCacheStore(),
