@@ -20,7 +20,7 @@ import { ConstitutionReader } from './constitution-reader.js';
 import { EMPTY_CONSTITUTION_HASH } from './empty-constitution.js';
 
 const issuer = await createTestTokenIssuer();
-const council = await issuer.headers('svc-council', ['service'], 'service');
+const council = await issuer.headers('svc-ec', ['service'], 'service');
 
 const IMPLEMENTATIONS: readonly (readonly [
   string,
