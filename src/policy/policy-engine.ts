@@ -44,7 +44,7 @@ export interface EngineOptions {
 }
 
 export interface PolicyEngine {
-  /** Decides one request. Throws `REQUEST_INVALID` if it does not match the vocabulary. */
+  /** Decides one request. Throws `POLICY_REQUEST_INVALID` if it does not match the vocabulary. */
   decide(request: unknown): DecisionResult;
   /** Per policy: applicable, matched, and for a non-match the false sub-expression. */
   explain(request: unknown): Explanation;
