@@ -2,7 +2,7 @@ import { defineErrors } from '../kernel/errors.js';
 
 /** Errors raised by the cache layer. */
 export const cacheErrors = defineErrors({
-  CACHE_UNAVAILABLE: { status: 503, title: 'Cache is unavailable' },
+  CACHE_UNAVAILABLE: { status: 503, title: 'Cache is unavailable', retryAfterSeconds: 1 },
   CACHE_NOT_A_COUNTER: { status: 500, title: 'Cache key does not hold a counter' },
   CACHE_ARGUMENT_INVALID: { status: 500, title: 'Cache argument is not valid' },
 });

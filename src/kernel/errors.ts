@@ -22,6 +22,11 @@ export interface ErrorSpec {
   readonly status: number;
   /** Short, stable, human title for the code (problem+json `title`). */
   readonly title: string;
+  /**
+   * For 503 and 429 (required there): the `Retry-After` every such error carries unless the
+   * raiser gives a sharper one (a rate limit's reset time).
+   */
+  readonly retryAfterSeconds?: number;
 }
 
 export interface PlatformErrorOptions {
@@ -63,10 +68,12 @@ export interface ErrorCatalogue<Code extends string> {
 }
 
 /**
- * Declares an area's error codes (`<AREA>_<REASON>`).
+ * Declares an area's error codes (`<AREA>_<REASON>`). A 503 or 429 code names its Retry-After,
+ * which every error of that code carries (`src/kernel/error-catalogue.test.ts` guards this, the
+ * naming, and that every code is in a docs error table with its status).
  * @example
- * const errors = defineErrors({ LOG_PUSHBACK: { status: 503, title: 'Log is busy' } });
- * throw errors.create('LOG_PUSHBACK', 'append queue full', { headers: { 'retry-after': '1' } });
+ * const errors = defineErrors({ LOG_PUSHBACK: { status: 503, title: 'Log is busy', retryAfterSeconds: 1 } });
+ * throw errors.create('LOG_PUSHBACK', 'append queue full'); // Retry-After: 1
  */
 export function defineErrors<const Code extends string>(
   specs: Readonly<Record<Code, ErrorSpec>>,
@@ -75,7 +82,10 @@ export function defineErrors<const Code extends string>(
     specs,
     create(code, message, options) {
       const spec = specs[code];
-      return new PlatformError(code, spec.status, spec.title, message, options);
+      if (spec.retryAfterSeconds === undefined || options?.headers?.['retry-after'] !== undefined)
+        return new PlatformError(code, spec.status, spec.title, message, options);
+      const headers = { ...options?.headers, 'retry-after': String(spec.retryAfterSeconds) };
+      return new PlatformError(code, spec.status, spec.title, message, { ...options, headers });
     },
     is(error, code): error is PlatformError {
       return error instanceof PlatformError && error.code === code;
@@ -89,16 +99,16 @@ export const commonErrors = defineErrors({
   BODY_MALFORMED: { status: 400, title: 'Request body is not valid JSON' },
   AUTH_REQUIRED: { status: 401, title: 'Authentication required' },
   AUTH_FORBIDDEN: { status: 403, title: 'Not allowed' },
-  NOT_FOUND: { status: 404, title: 'Not found' },
+  RESOURCE_NOT_FOUND: { status: 404, title: 'Not found' },
   ROUTE_NOT_FOUND: { status: 404, title: 'No such route' },
   METHOD_NOT_ALLOWED: { status: 405, title: 'Method not allowed' },
-  CONFLICT: { status: 409, title: 'Conflict' },
+  RESOURCE_CONFLICT: { status: 409, title: 'Conflict' },
   CONSTITUTION_HASH_MISMATCH: { status: 409, title: 'Constitutional hash does not match' },
   BODY_TOO_LARGE: { status: 413, title: 'Request body too large' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, title: 'Unsupported media type' },
-  RATE_LIMITED: { status: 429, title: 'Too many requests' },
-  INTERNAL: { status: 500, title: 'Internal error' },
-  DEPENDENCY_UNAVAILABLE: { status: 503, title: 'A dependency is unavailable' },
-  OVERLOADED: { status: 503, title: 'Service overloaded' },
-  SHUTTING_DOWN: { status: 503, title: 'Service is shutting down' },
+  RATE_LIMITED: { status: 429, title: 'Too many requests', retryAfterSeconds: 1 },
+  INTERNAL_ERROR: { status: 500, title: 'Internal error' },
+  DEPENDENCY_UNAVAILABLE: { status: 503, title: 'A dependency is unavailable', retryAfterSeconds: 1 },
+  SERVICE_OVERLOADED: { status: 503, title: 'Service overloaded', retryAfterSeconds: 1 },
+  SHUTTING_DOWN: { status: 503, title: 'Service is shutting down', retryAfterSeconds: 1 },
 });

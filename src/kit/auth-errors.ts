@@ -8,7 +8,7 @@ export const guardErrors = defineErrors({
   AUTH_API_KEY_INVALID: { status: 401, title: 'API key is not valid' },
   AUTH_API_KEY_EXPIRED: { status: 401, title: 'API key has expired' },
   AUTH_API_KEY_REVOKED: { status: 401, title: 'API key has been revoked' },
-  AUTH_RATE_LIMITED: { status: 429, title: 'Too many requests for this credential' },
+  AUTH_RATE_LIMITED: { status: 429, title: 'Too many requests for this credential', retryAfterSeconds: 1 },
 });
 
 export const BEARER_CHALLENGE = { 'www-authenticate': 'Bearer' } as const;

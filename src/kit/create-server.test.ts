@@ -26,7 +26,7 @@ const routes: FastifyPluginAsync = async (app) => {
     throw commonErrors.create('OVERLOADED', 'no capacity right now', { headers: { 'retry-after': '1' } });
   });
   app.get('/api/v1/policies/conflict', { config: { auth: { public: true } } }, async () => {
-    throw commonErrors.create('CONFLICT', 'policy p1 version 3 already exists', {
+    throw commonErrors.create('RESOURCE_CONFLICT', 'policy p1 version 3 already exists', {
       details: { policyId: 'p1' },
     });
   });
@@ -114,7 +114,7 @@ describe('kit: errors are RFC 9457 problem+json', () => {
     const response = await kit.app.inject({ method: 'GET', url: '/api/v1/policies/boom' });
     assert.equal(response.statusCode, 500);
     const problem = problemOf(response);
-    assert.equal(problem.code, 'INTERNAL');
+    assert.equal(problem.code, 'INTERNAL_ERROR');
     assert.doesNotMatch(response.body, /hunter2|secret/);
     assert.ok(typeof problem.errorId === 'string');
     const logged = kit.logLines().find((line) => line.errorId === problem.errorId);
@@ -138,7 +138,7 @@ describe('kit: errors are RFC 9457 problem+json', () => {
     const response = await kit.app.inject({ method: 'GET', url: '/api/v1/policies/conflict' });
     assert.equal(response.statusCode, 409);
     const problem = problemOf(response);
-    assert.equal(problem.code, 'CONFLICT');
+    assert.equal(problem.code, 'RESOURCE_CONFLICT');
     assert.equal(problem.policyId, 'p1');
   });
 });

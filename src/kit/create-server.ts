@@ -304,7 +304,7 @@ function registerKitRoutes(
       const module = modules.find((m) => m.descriptor.name === request.params.service);
       if (!module) {
         throw commonErrors.create(
-          'NOT_FOUND',
+          'RESOURCE_NOT_FOUND',
           `no service ${JSON.stringify(request.params.service)} runs here`,
         );
       }

@@ -59,7 +59,7 @@ export function toProblem(error: unknown, instance: string, requestId: string): 
   if (platformError.status >= 500) {
     const errorId = newId();
     const safe =
-      platformError.code === 'INTERNAL'
+      platformError.code === 'INTERNAL_ERROR'
         ? 'an internal error occurred; quote the errorId when reporting it'
         : platformError.message;
     return {
@@ -72,7 +72,7 @@ export function toProblem(error: unknown, instance: string, requestId: string): 
         code: platformError.code,
         requestId,
         errorId,
-        ...(platformError.code === 'INTERNAL' ? {} : platformError.details),
+        ...(platformError.code === 'INTERNAL_ERROR' ? {} : platformError.details),
       },
       headers: platformError.headers ?? {},
       internal: error,
@@ -130,7 +130,7 @@ function asPlatformError(error: unknown): PlatformError {
       fastifyError.message ?? 'bad request',
     );
   }
-  return commonErrors.create('INTERNAL', 'internal error', { cause: error });
+  return commonErrors.create('INTERNAL_ERROR', 'internal error', { cause: error });
 }
 
 interface ValidationIssue {

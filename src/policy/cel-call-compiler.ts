@@ -5,8 +5,8 @@
  */
 import { RE2JS } from '@bufbuild/re2';
 import type { CallNode, CelNode } from './cel-ast.js';
-import type { Evaluator } from './cel-compiler.js';
 import { chainOf, junctionOf } from './cel-compiler-fast-paths.js';
+import type { Evaluator } from './cel-evaluation.js';
 import {
   type ArithmeticOverload,
   assertNever,

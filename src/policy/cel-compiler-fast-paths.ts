@@ -7,7 +7,7 @@
  * has a fast path.
  */
 import type { CelNode } from './cel-ast.js';
-import type { Evaluator } from './cel-compiler.js';
+import type { Evaluator } from './cel-evaluation.js';
 import {
   assertNever,
   type CollectionOverload,

@@ -8,22 +8,12 @@
 import type { CallNode, CelNode, ComprehensionNode, IdentNode, MapNode, SelectNode } from './cel-ast.js';
 import { compileOverload } from './cel-call-compiler.js';
 import { constantOf, fuseAttributeTest, selectFromNamespace, specialize } from './cel-compiler-fast-paths.js';
+import type { Evaluator } from './cel-evaluation.js';
 import { fail, intLiteral, timestampValue } from './cel-runtime.js';
 import type { CheckedCondition } from './cel-type-checker.js';
 import { NAMESPACES } from './vocabulary-parser.js';
 
-/** Evaluation context: the four request namespaces and the comprehension variable slots. */
-export interface EvalContext {
-  principal: unknown;
-  action: unknown;
-  resource: unknown;
-  context: unknown;
-  /** The same four namespaces by index (principal, action, resource, context). */
-  readonly ns: unknown[];
-  readonly locals: unknown[];
-}
-
-export type Evaluator = (ctx: EvalContext) => unknown;
+export type { EvalContext, Evaluator } from './cel-evaluation.js';
 
 export interface CompiledCondition {
   readonly evaluate: Evaluator;

@@ -1,4 +1,4 @@
-/** The policy area's error catalogue (codes `POLICY_*` and `REQUEST_INVALID`). */
+/** The policy area's error catalogue (codes `POLICY_*` and `POLICY_REQUEST_INVALID`). */
 import { defineErrors } from '../kernel/errors.js';
 
 export const policyErrors = defineErrors({
@@ -7,7 +7,7 @@ export const policyErrors = defineErrors({
   POLICY_INVALID: { status: 400, title: 'Policy is not valid' },
   POLICY_LIMIT_EXCEEDED: { status: 400, title: 'Policy exceeds a language limit' },
   VOCABULARY_INVALID: { status: 400, title: 'Vocabulary is not valid' },
-  REQUEST_INVALID: { status: 400, title: 'Decision request does not match the vocabulary' },
+  POLICY_REQUEST_INVALID: { status: 400, title: 'Decision request does not match the vocabulary' },
 });
 
 export type PolicyErrorCode = keyof typeof policyErrors.specs;

@@ -60,7 +60,7 @@ describe('policy semantics cases', () => {
               assert.throws(
                 () => engine.decide(c.request),
                 (e: unknown) =>
-                  policyErrors.is(e, 'REQUEST_INVALID') &&
+                  policyErrors.is(e, 'POLICY_REQUEST_INVALID') &&
                   (e.errors ?? []).some((f) => f.pointer === c.requestError),
               );
               return;

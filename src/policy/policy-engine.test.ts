@@ -118,14 +118,14 @@ describe('policy engine', () => {
     assert.match(failing.reasons.join('\n'), /counted as matched \(fail-closed\)/);
   });
 
-  it('rejects an invalid request with REQUEST_INVALID and an invalid policy set with POLICY_INVALID', () => {
+  it('rejects an invalid request with POLICY_REQUEST_INVALID and an invalid policy set with POLICY_INVALID', () => {
     assert.throws(
       () => engine.decide({ action: { type: 'refund', amount: 'lots' } }),
-      (e) => policyErrors.is(e, 'REQUEST_INVALID'),
+      (e) => policyErrors.is(e, 'POLICY_REQUEST_INVALID'),
     );
     assert.throws(
       () => engine.decide({ action: {} }),
-      (e) => policyErrors.is(e, 'REQUEST_INVALID'),
+      (e) => policyErrors.is(e, 'POLICY_REQUEST_INVALID'),
     );
     assert.throws(
       () =>

@@ -1,42 +1,22 @@
 /**
- * The compiled decision engine: policies checked and compiled once, indexed by action type,
- * then `decide(request)` runs only the policies that can apply and combines their effects
- * (deny > review > allow, default decision when nothing matches).
- *
- * Fail-closed error rule: a condition that fails to evaluate (missing attribute, overflow,
- * division by zero, ...) counts as MATCHED for a deny or review policy and as NOT MATCHED for an
- * allow policy, and is reported in `errors`. An error can therefore only make a decision stricter.
+ * The compiled decision engine: policies checked, compiled and indexed by action type once
+ * (`policy-index.ts`), then `decide(request)` validates the request, runs only the policies that
+ * can apply and combines their effects (`policy-combiner.ts`: deny > review > allow, the default
+ * decision when nothing matches, fail-closed on evaluation errors).
  */
 import type { FieldError } from '../kernel/errors.js';
-import { type CompiledCondition, compileCondition, type EvalContext } from './cel-compiler.js';
-import { failureMessage } from './cel-runtime.js';
+import type { EvalContext } from './cel-evaluation.js';
 import { policyErrors } from './errors.js';
 import { type CheckedPolicy, checkPolicies, type PolicyInput } from './policy-checker.js';
+import { combine, type DecisionResult, defaultResultOf } from './policy-combiner.js';
 import { type Explanation, explainRequest } from './policy-explainer.js';
-import type { Effect, Obligation, Policy } from './policy-model.js';
+import { indexPolicies } from './policy-index.js';
+import type { Effect } from './policy-model.js';
 import { compileRequestValidator, type DecisionRequest, requestInvalid } from './request-validator.js';
 import type { Vocabulary } from './vocabulary-parser.js';
 
-export interface MatchedPolicy {
-  readonly policyId: string;
-  readonly version: number;
-  readonly effect: Effect;
-  readonly principles: readonly string[];
-  readonly obligations: readonly Obligation[];
-  /** Set when the policy counts as matched only because its condition failed (fail-closed). */
-  readonly error?: string;
-}
-
-export interface DecisionResult {
-  readonly decision: Effect;
-  /** Matched policies, highest priority first. */
-  readonly matched: readonly MatchedPolicy[];
-  /** Obligations of the matched policies whose effect is the decision. */
-  readonly obligations: readonly Obligation[];
-  readonly reasons: readonly string[];
-  readonly errors: readonly { readonly policyId: string; readonly message: string }[];
-  readonly defaultApplied: boolean;
-}
+export type { DecisionResult } from './policy-combiner.js';
+export type { EnginePolicy, MatchedPolicy } from './policy-index.js';
 
 export interface EngineOptions {
   /** Decision when no policy matches (the constitution's default; `deny` unless it says otherwise). */
@@ -44,7 +24,7 @@ export interface EngineOptions {
 }
 
 export interface PolicyEngine {
-  /** Decides one request. Throws `REQUEST_INVALID` if it does not match the vocabulary. */
+  /** Decides one request. Throws `POLICY_REQUEST_INVALID` if it does not match the vocabulary. */
   decide(request: unknown): DecisionResult;
   /** Per policy: applicable, matched, and for a non-match the false sub-expression. */
   explain(request: unknown): Explanation;
@@ -54,17 +34,6 @@ export interface PolicyEngine {
   policiesFor(actionType: string): readonly CheckedPolicy[];
 }
 
-/** A compiled policy as the engine runs it. */
-export interface EnginePolicy {
-  readonly source: CheckedPolicy;
-  readonly compiled: CompiledCondition;
-  readonly effect: Effect;
-  readonly match: MatchedPolicy;
-  readonly reason: string;
-}
-
-const RANK: Record<Effect, number> = { allow: 1, review: 2, deny: 3 };
-const EMPTY: readonly never[] = Object.freeze([]);
 const EMPTY_OBJECT = Object.freeze({});
 
 /**
@@ -100,42 +69,13 @@ export function compilePolicySet(
   return buildEngine(report.checked, vocabulary, options.defaultDecision ?? 'deny');
 }
 
+/** The engine over an index (which policies apply) and the combiner (what they decide together). */
 function buildEngine(
   checked: readonly CheckedPolicy[],
   vocabulary: Vocabulary,
   defaultDecision: Effect,
 ): PolicyEngine {
-  const ordered = [...checked].sort(
-    (a, b) =>
-      b.policy.priority - a.policy.priority ||
-      (a.policy.id < b.policy.id ? -1 : a.policy.id > b.policy.id ? 1 : 0),
-  );
-  let slots = 0;
-  const all: EnginePolicy[] = ordered.map((source) => {
-    const compiled = compileCondition(source.checked);
-    slots = Math.max(slots, compiled.slots);
-    return {
-      source,
-      compiled,
-      effect: source.policy.effect,
-      match: matchOf(source.policy),
-      reason: reasonOf(source.policy),
-    };
-  });
-  const wildcard = all.filter((p) => p.source.policy.target.actions.includes('*'));
-  const byAction = new Map<string, EnginePolicy[]>();
-  for (const p of all) {
-    for (const action of p.source.policy.target.actions) {
-      if (action !== '*' && !byAction.has(action)) byAction.set(action, []);
-    }
-  }
-  // One pass in priority order keeps every list sorted: O(policies + action types × wildcards).
-  const lists = [...byAction.values()];
-  for (const p of all) {
-    const actions = p.source.policy.target.actions;
-    if (actions.includes('*')) for (const list of lists) list.push(p);
-    else for (const action of actions) byAction.get(action)!.push(p);
-  }
+  const index = indexPolicies(checked);
   const validate = compileRequestValidator(vocabulary);
   const ctx: EvalContext = {
     principal: EMPTY_OBJECT,
@@ -143,17 +83,9 @@ function buildEngine(
     resource: EMPTY_OBJECT,
     context: EMPTY_OBJECT,
     ns: [EMPTY_OBJECT, EMPTY_OBJECT, EMPTY_OBJECT, EMPTY_OBJECT],
-    locals: new Array(slots).fill(undefined),
+    locals: new Array(index.slots).fill(undefined),
   };
-  const defaultResult: DecisionResult = Object.freeze({
-    decision: defaultDecision,
-    matched: EMPTY,
-    obligations: EMPTY,
-    reasons: Object.freeze([`no policy matched; default decision is ${defaultDecision}`]),
-    errors: EMPTY,
-    defaultApplied: true,
-  });
-  const lookup = (type: string) => byAction.get(type) ?? wildcard;
+  const defaultResult = defaultResultOf(defaultDecision);
 
   const bind = (request: DecisionRequest) => {
     ctx.principal = request.principal ?? EMPTY_OBJECT;
@@ -177,57 +109,11 @@ function buildEngine(
     if (invalid !== undefined) throw requestInvalid(invalid);
     const req = request as DecisionRequest;
     bind(req);
-    const list = lookup(req.action.type);
-    let matched: MatchedPolicy[] | undefined;
-    let reasons: string[] | undefined;
-    let errors: { policyId: string; message: string }[] | undefined;
-    let rank = 0;
-    for (let i = 0; i < list.length; i++) {
-      const p = list[i]!;
-      let outcome: unknown;
-      let failure: unknown;
-      try {
-        outcome = p.compiled.evaluate(ctx);
-      } catch (e) {
-        failure = e;
-      }
-      if (outcome === false) continue;
-      if (matched === undefined) {
-        matched = [];
-        reasons = [];
-      }
-      if (outcome === true) {
-        matched.push(p.match);
-        reasons!.push(p.reason);
-        if (RANK[p.effect] > rank) rank = RANK[p.effect];
-        continue;
-      }
-      const id = p.source.policy.id;
-      const message = failure === undefined ? 'condition returned a non-boolean' : failureMessage(failure);
-      if (errors === undefined) errors = [];
-      errors.push({ policyId: id, message });
-      if (p.effect === 'allow') {
-        reasons!.push(`allow policy ${id} not applied: condition failed (${message})`);
-        continue;
-      }
-      matched.push({ ...p.match, error: message });
-      reasons!.push(`${p.effect} by ${id}: condition failed (${message}); counted as matched (fail-closed)`);
-      if (RANK[p.effect] > rank) rank = RANK[p.effect];
+    try {
+      return combine(index.lookup(req.action.type), ctx, defaultResult);
+    } finally {
+      release();
     }
-    release();
-    if (matched === undefined || matched.length === 0) {
-      if (errors === undefined) return defaultResult;
-      return { ...defaultResult, reasons: [...reasons!, ...defaultResult.reasons], errors };
-    }
-    const decision: Effect = rank === 3 ? 'deny' : rank === 2 ? 'review' : 'allow';
-    return {
-      decision,
-      matched,
-      obligations: obligationsOf(matched, decision),
-      reasons: reasons!,
-      errors: errors ?? EMPTY,
-      defaultApplied: false,
-    };
   };
 
   return {
@@ -239,37 +125,13 @@ function buildEngine(
       const decision = decide(req);
       bind(req);
       try {
-        return explainRequest(all, new Set(lookup(req.action.type)), ctx, decision);
+        return explainRequest(index.all, new Set(index.lookup(req.action.type)), ctx, decision);
       } finally {
         release();
       }
     },
-    policies: ordered,
+    policies: index.all.map((p) => p.source),
     defaultDecision,
-    policiesFor: (type) => lookup(type).map((p) => p.source),
+    policiesFor: (type) => index.lookup(type).map((p) => p.source),
   };
-}
-
-function obligationsOf(matched: readonly MatchedPolicy[], decision: Effect): readonly Obligation[] {
-  if (matched.length === 1) return matched[0]!.obligations;
-  const out: Obligation[] = [];
-  for (const m of matched) {
-    if (m.effect === decision) out.push(...m.obligations);
-  }
-  return out;
-}
-
-function matchOf(policy: Policy): MatchedPolicy {
-  return Object.freeze({
-    policyId: policy.id,
-    version: policy.version,
-    effect: policy.effect,
-    principles: Object.freeze([...policy.principles]),
-    obligations: Object.freeze([...policy.obligations]),
-  });
-}
-
-function reasonOf(policy: Policy): string {
-  const why = policy.description === '' ? policy.condition.trim().replace(/\s+/g, ' ') : policy.description;
-  return `${policy.effect} by ${policy.id} v${policy.version}: ${why}`;
 }

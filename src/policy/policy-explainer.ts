@@ -4,10 +4,11 @@
  * `&&` to the false conjuncts, so the answer names the smallest failing test).
  */
 import type { CelNode } from './cel-ast.js';
-import type { EvalContext } from './cel-compiler.js';
+import type { EvalContext } from './cel-evaluation.js';
 import { printCel } from './cel-printer.js';
 import { failureMessage } from './cel-runtime.js';
-import type { DecisionResult, EnginePolicy } from './policy-engine.js';
+import type { DecisionResult } from './policy-combiner.js';
+import type { EnginePolicy } from './policy-index.js';
 import type { Effect } from './policy-model.js';
 
 export interface PolicyExplanation {

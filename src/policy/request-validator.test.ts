@@ -94,9 +94,9 @@ describe('request validation', () => {
         context: { at: '2024-13-01T00:00:00Z' },
         extra: {},
       });
-      assert.fail('expected REQUEST_INVALID');
+      assert.fail('expected POLICY_REQUEST_INVALID');
     } catch (e) {
-      assert.ok(policyErrors.is(e, 'REQUEST_INVALID'));
+      assert.ok(policyErrors.is(e, 'POLICY_REQUEST_INVALID'));
       assert.equal(e.status, 400);
       assert.deepEqual((e.errors ?? []).map((f) => f.pointer).sort(), [
         '/action/count',

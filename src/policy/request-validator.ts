@@ -55,7 +55,7 @@ export function compileRequestErrorCollector(vocabulary: Vocabulary): RequestVal
   };
 }
 
-/** Validates one request; throws `REQUEST_INVALID` (400) with every field error. */
+/** Validates one request; throws `POLICY_REQUEST_INVALID` (400) with every field error. */
 export function validateRequest(
   vocabulary: Vocabulary,
   request: unknown,
@@ -66,7 +66,9 @@ export function validateRequest(
 
 export function requestInvalid(errors: readonly FieldError[]) {
   const first = errors[0]!;
-  return policyErrors.create('REQUEST_INVALID', `${first.pointer || '/'}: ${first.detail}`, { errors });
+  return policyErrors.create('POLICY_REQUEST_INVALID', `${first.pointer || '/'}: ${first.detail}`, {
+    errors,
+  });
 }
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {

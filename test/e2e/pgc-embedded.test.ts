@@ -296,7 +296,7 @@ describe('pgc embedded', () => {
       {
         name: 'unknown attribute',
         status: 400,
-        code: 'REQUEST_INVALID',
+        code: 'POLICY_REQUEST_INVALID',
         pointer: /^\/body\/action\/priority$/,
         send: () =>
           api(url, 'POST', '/api/v1/decisions', {
@@ -307,7 +307,7 @@ describe('pgc embedded', () => {
       {
         name: 'wrong type',
         status: 400,
-        code: 'REQUEST_INVALID',
+        code: 'POLICY_REQUEST_INVALID',
         pointer: /^\/body\/principal\/roles$/,
         send: () =>
           api(url, 'POST', '/api/v1/decisions', {
@@ -318,7 +318,7 @@ describe('pgc embedded', () => {
       {
         name: 'wrong type inside a batch',
         status: 400,
-        code: 'REQUEST_INVALID',
+        code: 'POLICY_REQUEST_INVALID',
         pointer: /^\/body\/requests\/1\/context\/contains_pii$/,
         send: () =>
           api(url, 'POST', '/api/v1/decisions/batch', {

@@ -137,8 +137,8 @@ export async function runPolicyEval(
     io.out(JSON.stringify(output, null, 2));
     return 0;
   } catch (e) {
-    if (e instanceof PlatformError && e.code === 'REQUEST_INVALID') {
-      io.err(`${requestFile}: REQUEST_INVALID: the request does not match the vocabulary`);
+    if (e instanceof PlatformError && e.code === 'POLICY_REQUEST_INVALID') {
+      io.err(`${requestFile}: POLICY_REQUEST_INVALID: the request does not match the vocabulary`);
       for (const f of e.errors ?? []) io.err(`  ${f.pointer}: ${f.detail}`);
       return 1;
     }

@@ -5,7 +5,7 @@ export const authErrors = defineErrors({
   AUTH_INVALID_CREDENTIALS: { status: 401, title: 'Invalid credentials' },
   AUTH_TOTP_REQUIRED: { status: 401, title: 'A one-time code is required' },
   AUTH_ACCOUNT_LOCKED: { status: 423, title: 'Account temporarily locked' },
-  AUTH_LOGIN_RATE_LIMITED: { status: 429, title: 'Too many login attempts' },
+  AUTH_LOGIN_RATE_LIMITED: { status: 429, title: 'Too many login attempts', retryAfterSeconds: 1 },
   AUTH_REFRESH_INVALID: { status: 401, title: 'Refresh token is not valid' },
   AUTH_REFRESH_REUSED: { status: 401, title: 'Refresh token was already used' },
   AUTH_USER_EXISTS: { status: 409, title: 'User already exists' },

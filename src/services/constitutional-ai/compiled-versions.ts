@@ -21,7 +21,7 @@ export class CompiledVersions {
     const result = validateConstitution(document);
     if (!result.ok) {
       // A stored version always validated when it was published; this means the code changed under it.
-      throw commonErrors.create('INTERNAL', `stored constitution ${hash} no longer validates`, {
+      throw commonErrors.create('INTERNAL_ERROR', `stored constitution ${hash} no longer validates`, {
         details: { errors: result.errors },
       });
     }

@@ -37,7 +37,7 @@ export interface ApplicableInvariant {
 export interface InvariantSet {
   readonly invariants: readonly InvariantSpec[];
   /**
-   * The invariants that apply to a request, in constitution order. Throws `REQUEST_INVALID`
+   * The invariants that apply to a request, in constitution order. Throws `POLICY_REQUEST_INVALID`
    * (every failing field) when the request does not match the vocabulary.
    */
   applicable(request: unknown): readonly ApplicableInvariant[];
@@ -77,7 +77,7 @@ export function compileInvariants(
       const problems = validate(request);
       if (problems !== undefined)
         throw policyErrors.create(
-          'REQUEST_INVALID',
+          'POLICY_REQUEST_INVALID',
           `${problems[0]!.pointer || '/'}: ${problems[0]!.detail}`,
           { errors: problems },
         );

@@ -5,15 +5,15 @@ import { defineErrors } from '../../kernel/errors.js';
  * `LOG_ENTRY_MALFORMED`, …) come from `src/merkle/errors.ts` and reach clients unchanged.
  */
 export const integrityErrors = defineErrors({
-  LOG_PUSHBACK: { status: 503, title: 'The log is busy' },
-  LOG_APPEND_PENDING: { status: 503, title: 'Append accepted but not yet integrated' },
+  LOG_PUSHBACK: { status: 503, title: 'The log is busy', retryAfterSeconds: 1 },
+  LOG_APPEND_PENDING: { status: 503, title: 'Append accepted but not yet integrated', retryAfterSeconds: 1 },
   LOG_ENTRY_NOT_FOUND: { status: 404, title: 'No such log entry' },
   LOG_SIZE_UNAVAILABLE: { status: 400, title: 'Tree size is beyond the log' },
   LOG_NO_CHECKPOINT: { status: 404, title: 'The log has no checkpoint yet' },
   LOG_CONFIG_INVALID: { status: 500, title: 'Log configuration is not valid' },
   LOG_FORKED: { status: 500, title: 'Another sequencer wrote the log' },
-  LOG_STOPPED: { status: 503, title: 'The log is shutting down' },
-  LOG_DEPENDENCY_FAILED: { status: 503, title: 'The log service is unavailable' },
+  LOG_STOPPED: { status: 503, title: 'The log is shutting down', retryAfterSeconds: 1 },
+  LOG_DEPENDENCY_FAILED: { status: 503, title: 'The log service is unavailable', retryAfterSeconds: 1 },
   LOG_INTEGRITY_FAILED: { status: 500, title: 'Stored log data does not match its hashes' },
 });
 

@@ -12,7 +12,7 @@ import { IntegrityClient } from '../integrity/client.js';
 import { DecisionLog, type DecisionRecord } from './decision-log.js';
 import { PgcStore, pgcMigrations } from './store.js';
 
-test('decisions waiting for a log that does not answer are bounded: beyond the bound, 503 OVERLOADED', async () => {
+test('decisions waiting for a log that does not answer are bounded: beyond the bound, 503 SERVICE_OVERLOADED', async () => {
   // A log endpoint that accepts connections and never answers.
   const sockets: Socket[] = [];
   const silent = createServer((socket) => sockets.push(socket));
@@ -38,7 +38,7 @@ test('decisions waiting for a log that does not answer are bounded: beyond the b
     ];
     for (const w of waiting) w.catch(() => {}); // observed below, after the refusal
     await assert.rejects(log.write(bundle, Array(2_000).fill(record), 'sync'), (e) => {
-      assert.equal((e as { code: string }).code, 'OVERLOADED');
+      assert.equal((e as { code: string }).code, 'SERVICE_OVERLOADED');
       assert.equal((e as { headers: Record<string, string> }).headers['retry-after'], '1');
       return true;
     });

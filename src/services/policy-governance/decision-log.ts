@@ -81,7 +81,7 @@ interface Pending {
 
 /** Most decisions in one entry (a full batch of 1,000 always fits with room to spare). */
 const MAX_RECORDS = 4000;
-/** Most decisions queued or in flight for one mode's log writes; more is 503 OVERLOADED with Retry-After. */
+/** Most decisions queued or in flight for one mode's log writes; more is 503 SERVICE_OVERLOADED with Retry-After. */
 export const MAX_QUEUED = 100_000;
 const DRAIN_BATCH = 200;
 const ASYNC_DRAIN_DELAY_MS = 50;
@@ -102,9 +102,13 @@ class Coalescer {
     // Backpressure: while the log is slow or away, decisions must not pile up without bound.
     if (this.#queued + pending.records.length > MAX_QUEUED) {
       pending.reject(
-        commonErrors.create('OVERLOADED', 'too many decisions are waiting for the log; retry shortly', {
-          headers: { 'retry-after': '1' },
-        }),
+        commonErrors.create(
+          'SERVICE_OVERLOADED',
+          'too many decisions are waiting for the log; retry shortly',
+          {
+            headers: { 'retry-after': '1' },
+          },
+        ),
       );
       return;
     }

@@ -16,13 +16,13 @@ export const pgcErrors = defineErrors({
   PGC_NO_CONSTITUTION: { status: 409, title: 'No constitution version is published yet' },
   PGC_SUITE_NOT_FOUND: { status: 400, title: 'No such scenario suite in the constitution' },
   PGC_ACTIVATION_REFUSED: { status: 422, title: 'The bundle failed an activation gate' },
-  PGC_NO_ACTIVE_BUNDLE: { status: 503, title: 'No policy bundle is active' },
+  PGC_NO_ACTIVE_BUNDLE: { status: 503, title: 'No policy bundle is active', retryAfterSeconds: 1 },
   PGC_PRINCIPAL_MISMATCH: {
     status: 403,
     title: 'The request names another principal than the credential speaks for',
   },
   PGC_BATCH_TOO_LARGE: { status: 413, title: 'Too many requests in one batch' },
-  PGC_DECISION_NOT_LOGGED: { status: 503, title: 'The decision could not be logged' },
+  PGC_DECISION_NOT_LOGGED: { status: 503, title: 'The decision could not be logged', retryAfterSeconds: 1 },
 });
 
 export type PgcErrorCode = keyof typeof pgcErrors.specs;

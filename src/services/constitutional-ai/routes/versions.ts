@@ -104,6 +104,8 @@ export function registerVersionRoutes(
       config: { auth: { roles: READ_ROLES } },
       schema: {
         tags: TAGS,
+        // Not an operation to offer: it exists so that trying answers a clear 409, not a 404.
+        hide: true,
         summary: 'Always 409: published versions cannot be changed (edit a draft and enact it)',
         params: Type.Object({ ref: VersionRef }),
         response: { 409: ProblemSchema },

@@ -43,7 +43,7 @@ export async function checkCompliance(
   try {
     applicable = invariants.applicable(query.request);
   } catch (error) {
-    if (policyErrors.is(error, 'REQUEST_INVALID')) {
+    if (policyErrors.is(error, 'POLICY_REQUEST_INVALID')) {
       const errors = (error.errors ?? []).map((e) => ({ ...e, pointer: `/body/request${e.pointer}` }));
       throw commonErrors.create(
         'VALIDATION_FAILED',

@@ -122,7 +122,7 @@ export async function publishVersion(
   void deps.relay.flush();
   const version = await deps.store.versionByNumber(number);
   if (version === undefined)
-    throw commonErrors.create('INTERNAL', `version ${number} not found after commit`);
+    throw commonErrors.create('INTERNAL_ERROR', `version ${number} not found after commit`);
   return version;
 }
 

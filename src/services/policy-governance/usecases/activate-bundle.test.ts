@@ -167,7 +167,7 @@ describe('pgc use cases', () => {
         principal: UNIT_DELEGATE,
       }),
       (e) => {
-        assert.equal((e as { code: string }).code, 'REQUEST_INVALID');
+        assert.equal((e as { code: string }).code, 'POLICY_REQUEST_INVALID');
         assert.equal(
           (e as { errors: { pointer: string }[] }).errors[0]!.pointer,
           '/body/requests/1/action/amount',

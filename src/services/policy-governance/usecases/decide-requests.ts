@@ -2,7 +2,7 @@
  * The decision API's use case: decide with the bundle active at the start of the call, log the
  * decision (sync: durable in the integrity log before the answer; async: durable in the outbox),
  * announce `review` decisions, and answer with the receipt. A request that does not match the
- * vocabulary throws REQUEST_INVALID (400) before anything is logged; in a batch, one invalid
+ * vocabulary throws POLICY_REQUEST_INVALID (400) before anything is logged; in a batch, one invalid
  * request refuses the whole batch.
  */
 import { randomUUID } from 'node:crypto';
@@ -154,12 +154,12 @@ function decideWith(bundle: LoadedBundle, request: unknown, explain: boolean, po
   };
 }
 
-/** REQUEST_INVALID with pointers relative to where the request sits in the HTTP body. */
+/** POLICY_REQUEST_INVALID with pointers relative to where the request sits in the HTTP body. */
 function rebased(error: unknown, pointer: string): unknown {
-  if (!(error instanceof PlatformError) || error.code !== 'REQUEST_INVALID') return error;
+  if (!(error instanceof PlatformError) || error.code !== 'POLICY_REQUEST_INVALID') return error;
   const errors = (error.errors ?? []).map((e) => ({ ...e, pointer: `${pointer}${e.pointer}` }));
   return policyErrors.create(
-    'REQUEST_INVALID',
+    'POLICY_REQUEST_INVALID',
     errors.length > 0 ? `${errors[0]!.pointer}: ${errors[0]!.detail}` : error.message,
     {
       errors,
