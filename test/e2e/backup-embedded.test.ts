@@ -43,7 +43,7 @@ interface Ack {
 before(async () => {
   writeFileSync(keyFile, runAcgs(['backup', 'keygen'], env).stdout, { mode: 0o600 });
   writeFileSync(otherKeyFile, runAcgs(['backup', 'keygen'], env).stdout, { mode: 0o600 });
-  platform = await startAcgs(['up'], { ...env, ACGS_PORT: String(await freePort()) });
+  platform = await startAcgs(['up'], { ...env, ACGS_PORT: String(await freePort()) }, 60_000);
 });
 
 after(async () => {
