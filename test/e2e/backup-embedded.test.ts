@@ -1,6 +1,6 @@
 /**
  * `acgs backup` and `acgs dr drill` on a real embedded platform, as an operator runs them: an online
- * backup taken while appends continue holds every append acknowledged before it started; the drill
+ * backup taken while appends continue holds every decision and append acknowledged before it started; the drill
  * restores into a new data directory, starts the platform, verifies the log against its signed
  * checkpoint and prints RTO and RPO; a wrong key and a modified archive are refused with exit 1.
  */
@@ -10,12 +10,15 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import { toHex } from '../../src/merkle/index.js';
+import { loadPolicies } from '../../src/policy/index.js';
 import { createLogStore } from '../../src/services/integrity/sql-log-store.js';
 import { createDatabase } from '../../src/storage/index.js';
 import { api, bearer, loginAsAdmin, TEST_ADMIN_PASSWORD } from '../support/auth-session.js';
 import { CLI, freePort, type PlatformProcess, runAcgs, startAcgs } from '../support/platform-process.js';
 
+const POLICY_DIR = fileURLToPath(new URL('../../../examples/constitution/policies', import.meta.url));
 const root = mkdtempSync(join(tmpdir(), 'acgs-backup-e2e-'));
 const dataDir = join(root, 'data');
 const keyFile = join(root, 'backup.key');
@@ -40,7 +43,7 @@ interface Ack {
 before(async () => {
   writeFileSync(keyFile, runAcgs(['backup', 'keygen'], env).stdout, { mode: 0o600 });
   writeFileSync(otherKeyFile, runAcgs(['backup', 'keygen'], env).stdout, { mode: 0o600 });
-  platform = await startAcgs(['up'], { ...env, ACGS_PORT: String(await freePort()) });
+  platform = await startAcgs(['up'], { ...env, ACGS_PORT: String(await freePort()) }, 60_000);
 });
 
 after(async () => {
@@ -66,6 +69,61 @@ async function append(url: string, headers: Record<string, string>, n: number): 
   return reply.body as unknown as Ack;
 }
 
+interface Decided {
+  readonly decisionId: string;
+  readonly logReceipt: { readonly index: number; readonly position: number; readonly leafHash: string };
+}
+
+/** Activates the example policies and makes `count` decisions; returns their answers (all logged). */
+async function decide(url: string, admin: Record<string, string>, count: number): Promise<Decided[]> {
+  const policies = (await loadPolicies(POLICY_DIR)).policies.map((p) => p.policy);
+  const bundle = await api(url, 'POST', '/api/v1/policies/bundles', { headers: admin, body: { policies } });
+  assert.equal(bundle.status, 201, JSON.stringify(bundle.body));
+  const activated = await api(url, 'POST', `/api/v1/policies/bundles/${bundle.body.id}/activate`, {
+    headers: admin,
+  });
+  assert.equal(activated.status, 200, JSON.stringify(activated.body));
+  const key = await api(url, 'POST', '/api/v1/auth/api-keys', {
+    headers: admin,
+    body: { account: 'backup-agent', roles: ['agent'], delegate: true },
+  });
+  assert.equal(key.status, 201, JSON.stringify(key.body));
+  const active = await api(url, 'GET', '/api/v1/constitution/active', { headers: admin });
+  const scenarios = (
+    active.body.document as { scenarioSuites: { scenarios: { request: unknown }[] }[] }
+  ).scenarioSuites.flatMap((suite) => suite.scenarios);
+  const decided: Decided[] = [];
+  for (let i = 0; i < count; i++) {
+    const answer = await api(url, 'POST', '/api/v1/decisions', {
+      headers: { 'x-api-key': String(key.body.key) },
+      body: scenarios[i % scenarios.length]!.request,
+    });
+    assert.equal(answer.status, 200, JSON.stringify(answer.body));
+    decided.push(answer.body as unknown as Decided);
+  }
+  return decided;
+}
+
+/** Every decision is in the restored log: its entry, at its position, names it. */
+async function decisionsAt(dir: string, decided: readonly Decided[]): Promise<void> {
+  const database = createDatabase(`sqlite:${join(dir, 'acgs.db')}`);
+  try {
+    const store = createLogStore(database);
+    for (const { decisionId, logReceipt } of decided) {
+      const entry = await store.entry(logReceipt.index);
+      assert.equal(
+        entry && toHex(entry.leafHash),
+        logReceipt.leafHash,
+        `decision ${decisionId}'s entry restored`,
+      );
+      const payload = (JSON.parse(entry!.entry) as { payload: { decisions: string[][] } }).payload;
+      assert.equal(payload.decisions[logReceipt.position]![0], decisionId);
+    }
+  } finally {
+    await database.close();
+  }
+}
+
 async function storedAt(dir: string, acks: readonly Ack[]): Promise<void> {
   const database = createDatabase(`sqlite:${join(dir, 'acgs.db')}`);
   try {
@@ -83,6 +141,7 @@ describe('backup and DR drill, embedded', () => {
   test('online backup while appends continue, refusals, then the drill restores, verifies and reports RTO/RPO', async () => {
     const url = platform!.url;
     const admin = bearer((await loginAsAdmin(url)).accessToken);
+    const decided = await decide(url, admin, 30);
     const before: Ack[] = [];
     for (let n = 0; n < 40; n++) before.push(await append(url, admin, n));
 
@@ -127,6 +186,7 @@ describe('backup and DR drill, embedded', () => {
     assert.equal(good.code, 0, good.stderr);
     assert.match(good.stdout, new RegExp(`root ${manifest.log.rootHash} matches the manifest`));
     await storedAt(restored, before);
+    await decisionsAt(restored, decided);
 
     // The drill, on the stopped platform's data directory.
     const last = await append(url, admin, 99);
@@ -152,6 +212,7 @@ describe('backup and DR drill, embedded', () => {
     assert.equal(report.sourceDestroyed, true);
     assert.deepEqual(readdirSync(dataDir), [], 'the drill destroyed the source');
     await storedAt(report.restoredDataDir, [...before, last]);
+    await decisionsAt(report.restoredDataDir, decided);
 
     const text = runAcgs(
       ['dr', 'drill', '--data-dir', report.restoredDataDir, '--work-dir', join(root, 'drill2')],

@@ -129,14 +129,18 @@ async function query(expr: string): Promise<number> {
 
 before(async () => {
   if (skip) return;
-  platform = await startAcgs(['up'], {
-    ACGS_DATA_DIR: join(work, 'data'),
-    ACGS_PORT: String(await freePort()),
-    DATABASE_URL: '',
-    REDIS_URL: '',
-    NATS_URL: '',
-    LOG_LEVEL: 'warn',
-  });
+  platform = await startAcgs(
+    ['up'],
+    {
+      ACGS_DATA_DIR: join(work, 'data'),
+      ACGS_PORT: String(await freePort()),
+      DATABASE_URL: '',
+      REDIS_URL: '',
+      NATS_URL: '',
+      LOG_LEVEL: 'warn',
+    },
+    60_000,
+  );
   // The repository's rules, evaluated every second instead of every 30 s.
   for (const file of ['recording-rules.yml', 'alerting-rules.yml']) {
     const text = readFileSync(join(observability, 'prometheus', file), 'utf8').replace(

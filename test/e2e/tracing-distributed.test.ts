@@ -3,7 +3,8 @@
  * processes on PostgreSQL, Redis and NATS, exporting OTLP/HTTP to a receiver in this test. One
  * decision, sent with a W3C `traceparent` as a gateway would, yields one trace whose spans come from
  * at least three services (pgc deciding, auth resolving the agent's API key, integrity logging the
- * decision), every span's parent inside the trace; the services' log lines carry the trace id.
+ * decision), every span's parent inside the trace; the services' log lines carry the trace id. A
+ * bundle activation's event is consumed by the log's intake in the activation's trace (bus context).
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
@@ -141,8 +142,10 @@ describe('tracing, distributed: one decision is one trace across pgc, auth and i
     const policies = (await loadPolicies(POLICY_DIR)).policies.map((p) => p.policy);
     const bundle = await api(pgc, 'POST', '/api/v1/policies/bundles', { headers: admin, body: { policies } });
     assert.equal(bundle.status, 201, JSON.stringify(bundle.body));
+    // A governance flow: the activation's event reaches the log's intake in the same trace.
+    const activationTrace = randomBytes(16).toString('hex');
     const activated = await api(pgc, 'POST', `/api/v1/policies/bundles/${bundle.body.id}/activate`, {
-      headers: admin,
+      headers: { ...admin, traceparent: `00-${activationTrace}-${randomBytes(8).toString('hex')}-01` },
     });
     assert.equal(activated.status, 200, JSON.stringify(activated.body));
     // A key the pgc has never seen: the guard resolves it through the Auth service.
@@ -183,6 +186,17 @@ describe('tracing, distributed: one decision is one trace across pgc, auth and i
       assert.ok(ids.has(span.parentSpanId), `${span.service} ${span.name}: parent in the trace`);
     const server = trace.find((s) => s.service === 'acgs-pgc' && s.name === 'POST /api/v1/decisions');
     assert.equal(server?.parentSpanId, rootSpanId, "pgc's server span is the child of the caller's span");
+
+    const consumed = () =>
+      spans.find(
+        (s) =>
+          s.traceId === activationTrace &&
+          s.service === 'acgs-integrity' &&
+          s.name === 'policy.bundle.activated process',
+      );
+    for (let i = 0; i < 100 && consumed() === undefined; i++) await new Promise((r) => setTimeout(r, 200));
+    assert.ok(consumed(), 'the integrity intake consumed the activation event inside the activation trace');
+    assert.equal(consumed()!.kind, 5, 'a CONSUMER span');
 
     // The services' log lines name the trace (the access line of each traced request).
     for (const name of ['pgc', 'integrity']) {
