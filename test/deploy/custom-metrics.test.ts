@@ -4,7 +4,7 @@
  * every probe path and port of the Deployments answers on `acgs serve <service>`.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -112,6 +112,29 @@ describe('custom metrics: HPAs → adapter rules → the running platform', () =
     const exposed = rules.map((r) => r.exposed);
     assert.deepEqual([...hpaMetricNames()].sort(), [...exposed].sort());
     assert.equal(new Set(exposed).size, exposed.length);
+  });
+
+  test('every rule’s query is valid PromQL once the adapter fills in its template (promtool)', {
+    skip: toolSkip('promtool', ['--version'], true),
+  }, () => {
+    const [configMap] = readYamlFile('deploy/kubernetes/monitoring/prometheus-adapter-rules.yaml');
+    const config = parse(configMap!.data['config.yaml']) as {
+      rules: { seriesQuery: string; metricsQuery: string }[];
+    };
+    const dir = mkdtempSync(join(tmpdir(), 'acgs-adapter-'));
+    dataDirs.push(dir);
+    const groups = config.rules.map((rule, i) => ({
+      record: `acgs:adapter_rule_${i}`,
+      // What the adapter sends for one pod's value.
+      expr: rule.metricsQuery
+        .replaceAll('<<.Series>>', /^([a-zA-Z_:][a-zA-Z0-9_:]*)/.exec(rule.seriesQuery)![1]!)
+        .replaceAll('<<.LabelMatchers>>', 'namespace="acgs",pod="acgs-auth-blue-5d8f7c9b6-x2x4z"')
+        .replaceAll('<<.GroupBy>>', 'pod'),
+    }));
+    writeFileSync(join(dir, 'rules.yml'), JSON.stringify({ groups: [{ name: 'adapter', rules: groups }] }));
+    const result = spawnSync('promtool', ['check', 'rules', join(dir, 'rules.yml')], { encoding: 'utf8' });
+    assert.equal(result.status, 0, `${result.stdout}${result.stderr}`);
+    assert.match(result.stdout, new RegExp(`SUCCESS: ${groups.length} rules found`));
   });
 
   const running = new Map<ServiceName, Promise<string>>();
