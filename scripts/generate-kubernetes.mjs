@@ -26,7 +26,7 @@ const DEFAULT_SCALE_DOWN = undefined; // Kubernetes' default (300 s window) wher
  * request and twice the memory request (docs/deployment.md says so).
  * `callers`: the services whose pods may call this one (AuthorizationPolicy and NetworkPolicy).
  */
-export const SERVICE_TABLE = [
+const SERVICE_TABLE = [
   {
     name: 'auth',
     title: 'Auth',

@@ -4,15 +4,16 @@
  * every probe path and port of the Deployments answers on `acgs serve <service>`.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { parse } from 'yaml';
 import { SERVICES, type ServiceName } from '../../src/kernel/services.js';
 import { api, bearer, loginAsAdmin, TEST_ADMIN_PASSWORD } from '../support/auth-session.js';
-import { DEPLOY, type KubeObject, readYamlFile } from '../support/deploy-files.js';
-import { freePort, type PlatformProcess, startAcgs } from '../support/platform-process.js';
+import { DEPLOY, find, type KubeObject, readYamlFile, toolSkip } from '../support/deploy-files.js';
+import { freePort, type PlatformProcess, startAcgs, waitFor } from '../support/platform-process.js';
 
 interface AdapterRule {
   readonly source: string;
@@ -113,6 +114,29 @@ describe('custom metrics: HPAs → adapter rules → the running platform', () =
     assert.equal(new Set(exposed).size, exposed.length);
   });
 
+  test('every rule’s query is valid PromQL once the adapter fills in its template (promtool)', {
+    skip: toolSkip('promtool', ['--version'], true),
+  }, () => {
+    const [configMap] = readYamlFile('deploy/kubernetes/monitoring/prometheus-adapter-rules.yaml');
+    const config = parse(configMap!.data['config.yaml']) as {
+      rules: { seriesQuery: string; metricsQuery: string }[];
+    };
+    const dir = mkdtempSync(join(tmpdir(), 'acgs-adapter-'));
+    dataDirs.push(dir);
+    const groups = config.rules.map((rule, i) => ({
+      record: `acgs:adapter_rule_${i}`,
+      // What the adapter sends for one pod's value.
+      expr: rule.metricsQuery
+        .replaceAll('<<.Series>>', /^([a-zA-Z_:][a-zA-Z0-9_:]*)/.exec(rule.seriesQuery)![1]!)
+        .replaceAll('<<.LabelMatchers>>', 'namespace="acgs",pod="acgs-auth-blue-5d8f7c9b6-x2x4z"')
+        .replaceAll('<<.GroupBy>>', 'pod'),
+    }));
+    writeFileSync(join(dir, 'rules.yml'), JSON.stringify({ groups: [{ name: 'adapter', rules: groups }] }));
+    const result = spawnSync('promtool', ['check', 'rules', join(dir, 'rules.yml')], { encoding: 'utf8' });
+    assert.equal(result.status, 0, `${result.stdout}${result.stderr}`);
+    assert.match(result.stdout, new RegExp(`SUCCESS: ${groups.length} rules found`));
+  });
+
   const running = new Map<ServiceName, Promise<string>>();
   /** The service's /metrics after traffic that moves its counters (a login and a bearer call). */
   function metricsOf(service: ServiceName): Promise<string> {
@@ -180,4 +204,76 @@ describe('probes: every path and port of the Deployments answers on a real proce
       assert.deepEqual([...paths].sort(), ['/health/live', '/health/ready']);
     });
   }
+});
+
+describe('probes: the NATS StatefulSet runs its configuration and answers its probes', {
+  skip: toolSkip('nats-server', ['--version'], true),
+}, () => {
+  const objects = readYamlFile('deploy/kubernetes/base/common/nats.yaml');
+  const config: string = find(objects, 'ConfigMap', 'acgs-nats').data['nats.conf'];
+  const [container] = find(objects, 'StatefulSet', 'acgs-nats').spec.template.spec.containers as KubeObject[];
+  const monitorPort = container!.ports.find((p: KubeObject) => p.name === 'monitor').containerPort as number;
+  const probes = ['startupProbe', 'livenessProbe', 'readinessProbe'].map((name) => ({
+    name,
+    path: container![name].httpGet.path as string,
+    port: container![name].httpGet.port as string,
+  }));
+
+  /** nats-server on the ConfigMap's configuration, its ports moved to free ones. */
+  async function natsWith(text: string) {
+    const dir = mkdtempSync(join(tmpdir(), 'acgs-nats-'));
+    dataDirs.push(dir);
+    const [client, monitor, cluster] = [await freePort(), await freePort(), await freePort()];
+    const moved = text
+      .replace(/^port: 4222$/m, `port: ${client}`)
+      .replace(/^http_port: \d+$/m, `http_port: ${monitor}`)
+      .replace(/^ {2}port: 6222$/m, `  port: ${cluster}`)
+      .replace('/data/jetstream', join(dir, 'jetstream'));
+    writeFileSync(join(dir, 'nats.conf'), moved);
+    const child = spawn('nats-server', ['--config', join(dir, 'nats.conf')], {
+      env: { ...process.env, POD_NAME: 'acgs-nats-0' },
+      stdio: 'ignore',
+    });
+    const url = `http://127.0.0.1:${monitor}`;
+    try {
+      await waitFor(
+        `${url}/healthz`,
+        (response) => response.status === 200 || response.status === 503,
+        15_000,
+      );
+    } catch (error) {
+      child.kill('SIGTERM');
+      throw error;
+    }
+    return { url, stop: () => child.kill('SIGTERM') };
+  }
+
+  test('the probes use the monitor port the configuration opens', () => {
+    assert.match(config, new RegExp(`^http_port: ${monitorPort}$`, 'm'));
+    for (const probe of probes) assert.equal(probe.port, 'monitor', probe.name);
+  });
+
+  test('the configuration as deployed starts; start-up and liveness answer 200', async () => {
+    const nats = await natsWith(config);
+    try {
+      for (const probe of probes.filter((p) => p.name !== 'readinessProbe')) {
+        assert.equal((await fetch(`${nats.url}${probe.path}`)).status, 200, probe.path);
+      }
+      // Alone, the node has no JetStream meta leader yet: not ready, as a real pod before its peers.
+      const readiness = probes.find((p) => p.name === 'readinessProbe')!;
+      assert.equal((await fetch(`${nats.url}${readiness.path}`)).status, 503);
+    } finally {
+      nats.stop();
+    }
+  });
+
+  test('without the cluster block (one node), the readiness probe answers 200', async () => {
+    const nats = await natsWith(config.replace(/^cluster \{[\s\S]*?^\}\n/m, ''));
+    try {
+      const readiness = probes.find((p) => p.name === 'readinessProbe')!;
+      await waitFor(`${nats.url}${readiness.path}`, (response) => response.status === 200, 15_000);
+    } finally {
+      nats.stop();
+    }
+  });
 });
