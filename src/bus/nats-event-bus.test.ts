@@ -38,7 +38,9 @@ describe('NatsEventBus', { skip: nats.skip }, () => {
     );
   });
 
-  test('ping fails while NATS is away, then readiness and delivery recover by themselves', { timeout: 120_000 }, async () => {
+  test('ping fails while NATS is away, then readiness and delivery recover by themselves', {
+    timeout: 120_000,
+  }, async () => {
     const stream = uniqueRunName('ACGS_OUTAGE');
     const subjectRoot = uniqueRunName('acgs_outage');
     const proxy = await createTcpProxy(nats.url);
