@@ -20,6 +20,8 @@ export interface LiteralNode extends Base {
 export interface IdentNode extends Base {
   readonly kind: 'ident';
   readonly name: string;
+  /** Written with a leading dot (`.principal`): the root name, never a comprehension variable. */
+  readonly absolute?: true;
 }
 export interface SelectNode extends Base {
   readonly kind: 'select';
@@ -99,7 +101,7 @@ export function parseCondition(text: string): ParseResult {
     return { ok: false, diagnostic: { code: 'POLICY_PARSE_ERROR', message: raw, offset: loc } };
   }
   const positions = parsed.sourceInfo?.positions ?? {};
-  const state = { nodes: 0 };
+  const state = { nodes: 0, text };
   try {
     return { ok: true, ast: convert(parsed.expr, positions, state, 0) };
   } catch (e) {
@@ -116,7 +118,7 @@ class ConvertError extends Error {
 function convert(
   expr: PbExpr,
   positions: Record<string, number>,
-  state: { nodes: number },
+  state: { nodes: number; readonly text: string },
   depth: number,
 ): CelNode {
   const id = Number(expr.id);
@@ -147,7 +149,11 @@ function convert(
       return { kind: 'literal', id, offset, type, value: type === 'null' ? null : c.value };
     }
     case 'identExpr':
-      return { kind: 'ident', id, offset, name: kind.value.name };
+      // The parser drops a leading dot but positions the identifier at it. (Identifiers that
+      // macros generate sit at the macro's dot, followed by the macro's name, not their own.)
+      return state.text[offset] === '.' && state.text.startsWith(kind.value.name, offset + 1)
+        ? { kind: 'ident', id, offset, name: kind.value.name, absolute: true }
+        : { kind: 'ident', id, offset, name: kind.value.name };
     case 'selectExpr':
       return {
         kind: 'select',

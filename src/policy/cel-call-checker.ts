@@ -4,6 +4,7 @@
  * forgets one. (@bufbuild/cel 0.6 ships only a stub checker, so the rules follow the CEL
  * specification and the overloads registered by its interpreter.)
  */
+import { RE2JS } from '@bufbuild/re2';
 import type { CallNode, CelNode, ConditionDiagnostic } from './cel-ast.js';
 import {
   assertNever,
@@ -290,12 +291,27 @@ function checkTime(node: CallNode, c: CallCheckContext): Resolution {
   return resolved('timestamp_string', T.timestamp);
 }
 
+/**
+ * `s.matches(re)`: the pattern must be a string literal, within the length limit, and a valid RE2
+ * expression. It is compiled here, so a bad pattern is a type error with its position when the
+ * policy is checked, never an exception when the set is compiled or a request evaluated.
+ */
 function checkPattern(arg: CelNode, c: CallCheckContext): void {
-  if (arg.kind === 'literal' && typeof arg.value === 'string' && arg.value.length > LIMITS.regexChars) {
+  if (arg.kind !== 'literal' || typeof arg.value !== 'string') {
+    c.fail(arg, 'matches() takes a string literal pattern (it is compiled once, when the policy is checked)');
+    return;
+  }
+  if (arg.value.length > LIMITS.regexChars) {
     c.fail(
       arg,
       `regular expression has ${arg.value.length} characters; the limit is ${LIMITS.regexChars}`,
       'POLICY_LIMIT_EXCEEDED',
     );
+  }
+  try {
+    RE2JS.compile(arg.value);
+  } catch (error) {
+    const reason = (error as { error?: string }).error ?? (error as Error).message;
+    c.fail(arg, `invalid regular expression ${JSON.stringify(arg.value)}: ${reason}`);
   }
 }

@@ -171,15 +171,11 @@ function compileString(overload: StringOverload, { node, a, b }: CallOperands): 
     case 'endsWith':
       return (ctx) => (a(ctx) as string).endsWith(b(ctx) as string);
     case 'matches': {
+      // The checker admits only a literal pattern that compiles.
       const pattern = node.args[0]!;
-      if (pattern.kind === 'literal') {
-        const re = RE2JS.compile(pattern.value as string);
-        return (ctx) => re.test(a(ctx) as string);
-      }
-      return (ctx) => {
-        const s = a(ctx) as string;
-        return RE2JS.compile(b(ctx) as string).test(s);
-      };
+      if (pattern.kind !== 'literal') throw new Error('matches() with a non-literal pattern was not checked');
+      const re = RE2JS.compile(pattern.value as string);
+      return (ctx) => re.test(a(ctx) as string);
     }
     default:
       return assertNever(overload);

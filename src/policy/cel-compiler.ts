@@ -25,6 +25,16 @@ export interface CompiledCondition {
 
 const hasOwn = Object.hasOwn;
 
+/** Keys JavaScript would enumerate before the others (canonical array indexes). */
+const ARRAY_INDEX = /^(?:0|[1-9][0-9]{0,8})$/;
+/** A map literal's keys in written order, when JavaScript's own order differs. */
+const LITERAL_KEYS = Symbol('literal key order');
+
+/** A map's keys in iteration order: a literal's as written, a request's as the JSON had them. */
+function mapKeys(map: Record<string | symbol, unknown>): string[] {
+  return (map[LITERAL_KEYS] as string[] | undefined) ?? Object.keys(map);
+}
+
 export function compileCondition(checked: CheckedCondition): CompiledCondition {
   const compiler = new ConditionCompiler(checked);
   const evaluate = compiler.compile(checked.ast);
@@ -77,7 +87,7 @@ class ConditionCompiler {
   }
 
   #compileIdent(node: IdentNode): Evaluator {
-    for (let i = this.#scopes.length - 1; i >= 0; i--) {
+    for (let i = node.absolute ? -1 : this.#scopes.length - 1; i >= 0; i--) {
       const local = this.#scopes[i]!.get(node.name);
       if (local === undefined) continue;
       const slot = local.slot;
@@ -134,11 +144,18 @@ class ConditionCompiler {
     const entries = node.entries.map((e) => [this.compile(e.key), this.compile(e.value)] as const);
     return (ctx) => {
       const out: Record<string, unknown> = Object.create(null);
+      const keys: string[] = [];
+      let reordered = false;
       for (const [k, v] of entries) {
         const key = k(ctx) as string;
         if (hasOwn(out, key)) fail(`Failed with repeated key: ${key}`);
         out[key] = v(ctx);
+        keys.push(key);
+        if (!reordered && ARRAY_INDEX.test(key)) reordered = true;
       }
+      // JavaScript enumerates integer-like keys first; a literal iterates in its written order,
+      // as the reference (a Map) does.
+      if (reordered) Object.defineProperty(out, LITERAL_KEYS, { value: keys });
       return out;
     };
   }
@@ -165,7 +182,7 @@ class ConditionCompiler {
     this.#nextSlot -= 2;
     return (ctx) => {
       const r = range(ctx);
-      const items = rangeIsMap ? Object.keys(r as object) : (r as unknown[]);
+      const items = rangeIsMap ? mapKeys(r as Record<string | symbol, unknown>) : (r as unknown[]);
       const locals = ctx.locals;
       locals[accuSlot] = init(ctx);
       for (let i = 0; i < items.length; i++) {
@@ -183,7 +200,8 @@ class ConditionCompiler {
   }
 
   #namespaceOf(node: CelNode): Namespace | undefined {
-    if (node.kind !== 'ident' || this.#scopes.some((s) => s.has(node.name))) return undefined;
+    if (node.kind !== 'ident' || (!node.absolute && this.#scopes.some((s) => s.has(node.name))))
+      return undefined;
     return (NAMESPACES as readonly string[]).includes(node.name) ? (node.name as Namespace) : undefined;
   }
 

@@ -38,7 +38,7 @@ function print(node: CelNode, parent: number): string {
       if (node.type === 'bytes') return 'b"..."';
       return String(node.value);
     case 'ident':
-      return node.name;
+      return node.absolute ? `.${node.name}` : node.name;
     case 'select':
       return node.testOnly
         ? `has(${print(node.operand, 9)}.${node.field})`

@@ -3,7 +3,7 @@
  * compiled engine is tested against (differential tests) and measured against (bench); it is
  * not on the decision path.
  */
-import { celEnv, isCelError, parse, plan } from '@bufbuild/cel';
+import { CelScalar, celEnv, celError, celFunc, isCelError, objectType, parse, plan } from '@bufbuild/cel';
 import { create } from '@bufbuild/protobuf';
 import { TimestampSchema } from '@bufbuild/protobuf/wkt';
 import { parseTimestamp } from './cel-runtime.js';
@@ -16,11 +16,41 @@ export type ReferenceOutcome = { readonly value: unknown } | { readonly error: s
 /** A planned condition: call with interpreter bindings from `toReferenceBindings`. */
 export type ReferenceProgram = (bindings: Record<string, unknown>) => ReferenceOutcome;
 
-const env = celEnv();
+const INT64_MIN = -9223372036854775808n;
+
+/**
+ * Where @bufbuild/cel 0.6 departs from the CEL specification (and cel-go), the reference is put
+ * right, so that the differential tests hold both evaluators to the specification:
+ * `-9223372036854775808 % -1` overflows (the interpreter answers 0), and `timestamp()` refuses a
+ * day the month does not have, hour 24 and other impossible values (the interpreter shifts them).
+ */
+const SPEC_FIXES = [
+  celFunc('_%_', [CelScalar.INT, CelScalar.INT], CelScalar.INT, (a, b) => {
+    if (b === 0n) throw celError('int modulus by zero');
+    if (a === INT64_MIN && b === -1n) throw celError('int64 overflow in _%_');
+    return a % b;
+  }),
+  celFunc('timestamp', [CelScalar.STRING], objectType(TimestampSchema), (text) => {
+    const ns = parseTimestamp(text);
+    if (ns === undefined) throw celError(`invalid timestamp ${JSON.stringify(text)}`);
+    return timestampOf(ns);
+  }),
+];
+
+const env = celEnv({ funcs: SPEC_FIXES });
+
+function timestampOf(ns: bigint) {
+  const seconds = ns / 1_000_000_000n - (ns % 1_000_000_000n < 0n ? 1n : 0n);
+  return create(TimestampSchema, { seconds, nanos: Number(ns - seconds * 1_000_000_000n) });
+}
 
 export function planReference(condition: string): ReferenceProgram {
-  const program = plan(env, parse(condition));
-  return (bindings) => {
+  const parsed = parse(condition);
+  const absolute = renameAbsoluteIdents(parsed, condition);
+  const program = plan(env, parsed);
+  return (given) => {
+    const bindings: Record<string, unknown> = { ...given };
+    for (const name of absolute) bindings[`${ROOT_ALIAS}${name}`] = given[name];
     try {
       // biome-ignore lint/suspicious/noExplicitAny: bindings are CelInput values built below
       const result = program(bindings as any);
@@ -29,6 +59,35 @@ export function planReference(condition: string): ReferenceProgram {
       return { error: e instanceof Error ? e.message : String(e) };
     }
   };
+}
+
+const ROOT_ALIAS = '__acgs_root_';
+
+/**
+ * The interpreter's parser drops the leading dot of `.principal`, so inside a comprehension whose
+ * variable is `principal` it would mean the variable. Such identifiers (positioned at their dot)
+ * are renamed to an alias bound to the root value; returns the names renamed.
+ */
+// biome-ignore lint/suspicious/noExplicitAny: the parsed protobuf Expr tree, walked structurally
+function renameAbsoluteIdents(parsed: any, text: string): Set<string> {
+  const positions: Record<string, number> = parsed.sourceInfo?.positions ?? {};
+  const renamed = new Set<string>();
+  // biome-ignore lint/suspicious/noExplicitAny: see above
+  const walk = (node: any): void => {
+    if (node === null || typeof node !== 'object') return;
+    if (node.exprKind?.case === 'identExpr') {
+      const name: string = node.exprKind.value.name;
+      const at = positions[String(node.id)];
+      if (at !== undefined && text[at] === '.' && text.startsWith(name, at + 1)) {
+        node.exprKind.value.name = `${ROOT_ALIAS}${name}`;
+        renamed.add(name);
+      }
+      return;
+    }
+    for (const value of Object.values(node)) walk(value);
+  };
+  walk(parsed.expr);
+  return renamed;
 }
 
 /** Converts a (valid) request to the interpreter's value model: ints as bigint, timestamps as messages. */
@@ -47,11 +106,8 @@ function convert(type: CelType, value: unknown): unknown {
   switch (type.kind) {
     case 'int':
       return BigInt(value as number);
-    case 'timestamp': {
-      const ns = parseTimestamp(value as string)!;
-      const seconds = ns / 1_000_000_000n - (ns % 1_000_000_000n < 0n ? 1n : 0n);
-      return create(TimestampSchema, { seconds, nanos: Number(ns - seconds * 1_000_000_000n) });
-    }
+    case 'timestamp':
+      return timestampOf(parseTimestamp(value as string)!);
     case 'list':
       return (value as unknown[]).map((v) => convert(type.elem, v));
     case 'map':

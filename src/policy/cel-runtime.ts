@@ -74,6 +74,8 @@ export function divInt(a: IntValue, b: IntValue): IntValue {
 
 export function modInt(a: IntValue, b: IntValue): IntValue {
   if (b === 0) fail('int modulus by zero');
+  // The remainder is 0, but the division it comes from overflows: cel-go reports the overflow.
+  if (a === MIN_INT && b === -1) fail('int64 overflow in _%_');
   if (typeof a === 'number' && typeof b === 'number') {
     const r = a % b;
     return r === 0 ? 0 : r;
@@ -152,14 +154,36 @@ const RFC3339 =
 const MIN_MS = Date.parse('0001-01-01T00:00:00Z');
 const MAX_MS = Date.parse('9999-12-31T23:59:59Z');
 
-/** RFC 3339 → nanoseconds since the epoch, with the same grammar and range as protobuf's JSON Timestamp. */
+/**
+ * RFC 3339 → nanoseconds since the epoch, with the same grammar and range as protobuf's JSON
+ * Timestamp. Strict, as RFC 3339 and cel-go are: a day the month does not have (2024-02-30,
+ * 2023-02-29), hour 24, minute or second 60 (no leap seconds) and offsets beyond ±23:59 are
+ * refused rather than shifted into the next day.
+ */
 export function parseTimestamp(s: string): bigint | undefined {
   const m = RFC3339.exec(s);
   if (m === null) return undefined;
+  const [year, month, day, hour, minute, second] = [m[1], m[2], m[3], m[4], m[5], m[6]].map(Number) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
+  if (month < 1 || month > 12 || day < 1 || day > daysIn(year, month)) return undefined;
+  if (hour > 23 || minute > 59 || second > 59) return undefined;
+  if (m[8] !== undefined && (Number(m[8].slice(1, 3)) > 23 || Number(m[8].slice(4, 6)) > 59))
+    return undefined;
   const ms = Date.parse(`${m[1]}-${m[2]}-${m[3]}T${m[4]}:${m[5]}:${m[6]}${m[8] ?? 'Z'}`);
   if (Number.isNaN(ms) || ms < MIN_MS || ms > MAX_MS) return undefined;
   const nanos = m[7] === undefined ? 0 : Number(m[7].padEnd(9, '0'));
   return BigInt(ms / 1000) * 1_000_000_000n + BigInt(nanos);
+}
+
+function daysIn(year: number, month: number): number {
+  if (month === 2) return (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0 ? 29 : 28;
+  return [4, 6, 9, 11].includes(month) ? 30 : 31;
 }
 
 /** Timestamps in a request arrive as strings; conditions see them as nanoseconds. */

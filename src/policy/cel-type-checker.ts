@@ -99,8 +99,8 @@ class ConditionChecker implements CallCheckContext {
     throw new TypeFailure(message, node.offset, code);
   }
 
-  #lookup(name: string): CelType | undefined {
-    for (let i = this.#scopes.length - 1; i >= 0; i--) {
+  #lookup(name: string, absolute = false): CelType | undefined {
+    for (let i = absolute ? -1 : this.#scopes.length - 1; i >= 0; i--) {
       const t = this.#scopes[i]!.get(name);
       if (t !== undefined) return t;
     }
@@ -114,7 +114,9 @@ class ConditionChecker implements CallCheckContext {
       case 'literal':
         return this.#checkLiteral(node);
       case 'ident':
-        return this.#lookup(node.name) ?? this.fail(node, `undeclared reference to '${node.name}'`);
+        return (
+          this.#lookup(node.name, node.absolute) ?? this.fail(node, `undeclared reference to '${node.name}'`)
+        );
       case 'select':
         return this.#checkSelect(node);
       case 'list':
