@@ -23,7 +23,9 @@ const routes: FastifyPluginAsync = async (app) => {
     throw new Error('database password=hunter2 at /srv/secret/path');
   });
   app.get('/api/v1/policies/unavailable', { config: { auth: { public: true } } }, async () => {
-    throw commonErrors.create('OVERLOADED', 'no capacity right now', { headers: { 'retry-after': '1' } });
+    throw commonErrors.create('SERVICE_OVERLOADED', 'no capacity right now', {
+      headers: { 'retry-after': '1' },
+    });
   });
   app.get('/api/v1/policies/conflict', { config: { auth: { public: true } } }, async () => {
     throw commonErrors.create('RESOURCE_CONFLICT', 'policy p1 version 3 already exists', {
@@ -126,11 +128,11 @@ describe('kit: errors are RFC 9457 problem+json', () => {
     const response = await kit.app.inject({ method: 'GET', url: '/api/v1/policies/unavailable' });
     assert.equal(response.statusCode, 503);
     const problem = problemOf(response);
-    assert.equal(problem.code, 'OVERLOADED');
+    assert.equal(problem.code, 'SERVICE_OVERLOADED');
     const logged = kit.logLines().find((line) => line.errorId === problem.errorId);
     assert.ok(logged, 'the refusal is logged under its errorId');
     assert.equal(logged.level, 'warn');
-    assert.equal(logged.code, 'OVERLOADED');
+    assert.equal(logged.code, 'SERVICE_OVERLOADED');
     assert.equal(logged.err, undefined, 'no error object, so no stack');
   });
 
