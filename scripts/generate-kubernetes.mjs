@@ -331,9 +331,16 @@ function networkPolicy(s) {
               podSelector: { matchLabels: { 'app.kubernetes.io/name': `acgs-${caller}` } },
             })),
             { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'ingress-nginx' } } },
-            { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } },
           ],
           ports: [{ protocol: 'TCP', port: s.port }],
+        },
+        // Prometheus: /metrics, and the sidecar's merged metrics on 15020 under STRICT mTLS.
+        {
+          from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } }],
+          ports: [
+            { protocol: 'TCP', port: s.port },
+            { protocol: 'TCP', port: 15020 },
+          ],
         },
       ],
     },
