@@ -18,6 +18,9 @@ export interface ConstitutionClientOptions {
 }
 
 /** The Constitutional AI contract over HTTP, for services running in other processes. */
+/** How long an enactment may take before the caller gives up (the server answers 409 to a repeat). */
+const ENACT_TIMEOUT_MS = 30_000;
+
 export class ConstitutionClient implements ConstitutionContract {
   readonly #client: ServiceClient;
 
@@ -52,6 +55,11 @@ export class ConstitutionClient implements ConstitutionContract {
   }
 
   enact(source: EnactSource, options: EnactOptions): Promise<ConstitutionVersion> {
-    return this.#client.request({ path: '/api/v1/constitution/enactments', body: { ...source, ...options } });
+    // Enactment validates and compiles a whole constitution: a governance write, rare, allowed to be slow.
+    return this.#client.request({
+      path: '/api/v1/constitution/enactments',
+      body: { ...source, ...options },
+      timeoutMs: ENACT_TIMEOUT_MS,
+    });
   }
 }
