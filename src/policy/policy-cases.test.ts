@@ -3,58 +3,27 @@
  * @bufbuild/cel interpreter (through the reference decider), so every case pins both.
  */
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
-import { parse } from 'yaml';
+import { readPolicyCaseFiles } from '../../test/support/policy-cases.js';
 import { policyErrors } from './errors.js';
 import { checkPolicies } from './policy-checker.js';
 import { compilePolicySet } from './policy-engine.js';
-import type { Effect } from './policy-model.js';
 import { createReferenceDecider } from './reference-decider.js';
-import type { DecisionRequest } from './request-validator.js';
 import { parseVocabulary } from './vocabulary-parser.js';
 
-export const CASES_DIR = fileURLToPath(new URL('../../../test/cases/policy/', import.meta.url));
-
-interface CaseFile {
-  note: string;
-  vocabulary?: unknown;
-  defaultDecision?: Effect;
-  policies?: unknown[];
-  cases?: {
-    note?: string;
-    request: DecisionRequest;
-    decision?: Effect;
-    matched?: string[];
-    errors?: string[];
-    obligations?: unknown[];
-    defaultApplied?: boolean;
-    requestError?: string;
-  }[];
-  checkErrors?: {
-    condition?: string;
-    conditionRepeat?: { unit: string; times: number; prefix: string; suffix: string };
-    code: string;
-    message?: string;
-  }[];
-}
-
-const shared = parseVocabulary(parse(readFileSync(`${CASES_DIR}_vocabulary.yaml`, 'utf8')));
-const files = readdirSync(CASES_DIR).filter((f) => f.endsWith('.yaml') && !f.startsWith('_'));
+const files = readPolicyCaseFiles();
 
 describe('policy semantics cases', () => {
   it('finds the case files', () => assert.ok(files.length >= 8));
-  for (const file of files) {
-    const data = parse(readFileSync(CASES_DIR + file, 'utf8')) as CaseFile;
-    const vocabulary = data.vocabulary === undefined ? shared : parseVocabulary(data.vocabulary);
-    describe(`${file}: ${data.note}`, () => {
+  for (const data of files) {
+    const vocabulary = parseVocabulary(data.vocabulary);
+    describe(`${data.file}: ${data.note}`, () => {
       if (data.policies !== undefined) {
         const engine = compilePolicySet(data.policies, vocabulary, {
-          defaultDecision: data.defaultDecision ?? 'deny',
+          defaultDecision: data.defaultDecision,
         });
         const reference = createReferenceDecider(engine.policies, vocabulary, engine.defaultDecision);
-        (data.cases ?? []).forEach((c, i) => {
+        data.cases.forEach((c, i) => {
           it(c.note ?? `case ${i}`, () => {
             if (c.requestError !== undefined) {
               assert.throws(
@@ -80,7 +49,7 @@ describe('policy semantics cases', () => {
           });
         });
       }
-      (data.checkErrors ?? []).forEach((c, i) => {
+      data.checkErrors.forEach((c, i) => {
         const condition =
           c.condition ??
           c.conditionRepeat!.prefix +

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
+import { readPolicyCaseFiles } from '../../../test/support/policy-cases.js';
 import { type CommandIo, registerPolicyCommands, runPolicyCheck, runPolicyEval } from './policy.js';
 
 const root = fileURLToPath(new URL('../../../../', import.meta.url));
@@ -133,4 +134,40 @@ describe('acgs policy eval', () => {
     const policy = program.commands.find((c) => c.name() === 'policy');
     assert.deepEqual(policy?.commands.map((c) => c.name()).sort(), ['check', 'eval']);
   });
+});
+
+describe('acgs policy eval over the semantics cases (test/cases/policy)', () => {
+  for (const data of readPolicyCaseFiles().filter((f) => f.policies !== undefined && f.cases.length > 0)) {
+    it(`${data.file}: every case decides as the case says`, async () => {
+      const dir = await mkdtemp(join(tmpdir(), 'acgs-policy-cases-'));
+      const requests = await mkdtemp(join(tmpdir(), 'acgs-policy-requests-'));
+      await writeFile(join(dir, 'vocabulary.json'), JSON.stringify(data.vocabulary));
+      await writeFile(join(dir, 'policies.json'), JSON.stringify(data.policies));
+      for (const [i, c] of data.cases.entries()) {
+        const requestFile = join(requests, `request-${i}.json`);
+        await writeFile(requestFile, JSON.stringify(c.request));
+        const io = capture();
+        const code = await runPolicyEval(dir, requestFile, { defaultDecision: data.defaultDecision }, io);
+        const name = `${data.file} case ${i}${c.note ? ` (${c.note})` : ''}`;
+        if (c.requestError !== undefined) {
+          assert.equal(code, 1, name);
+          assert.match(io.stderr.join('\n'), /POLICY_REQUEST_INVALID/, name);
+          assert.ok(
+            io.stderr.some((line) => line.trim().startsWith(`${c.requestError}:`)),
+            `${name}: ${io.stderr.join('\n')}`,
+          );
+          continue;
+        }
+        assert.equal(code, 0, `${name}: ${io.stderr.join('\n')}`);
+        const result = JSON.parse(io.stdout.join('\n')) as {
+          decision: string;
+          matched: { policyId: string }[];
+          errors: { policyId: string }[];
+        };
+        assert.equal(result.decision, c.decision, name);
+        assert.deepEqual(result.matched.map((m) => m.policyId).sort(), [...(c.matched ?? [])].sort(), name);
+        assert.deepEqual(result.errors.map((e) => e.policyId).sort(), [...(c.errors ?? [])].sort(), name);
+      }
+    });
+  }
 });
