@@ -63,8 +63,40 @@ export function checkCall(node: CallNode, c: CallCheckContext): Resolution {
 
 const resolved = (overload: OverloadId, type: CelType): Resolution => ({ overload, type });
 
+/** Operators as they are written, for messages (`_==_` is `==`). */
+const OPERATOR_TEXT: Readonly<Record<string, string>> = {
+  '_==_': '==',
+  '_!=_': '!=',
+  '_<_': '<',
+  '_<=_': '<=',
+  '_>_': '>',
+  '_>=_': '>=',
+  '_+_': '+',
+  '_-_': '-',
+  '_*_': '*',
+  '_/_': '/',
+  '_%_': '%',
+  '@in': 'in',
+};
+
 function noOverload(node: CelNode, fn: string, args: readonly CelType[], c: CallCheckContext): never {
-  return c.fail(node, `no matching overload for '${fn}' applied to (${args.map(formatType).join(', ')})`);
+  const types = args.map(formatType);
+  const operator = OPERATOR_TEXT[fn];
+  // Say it as the condition says it; keep the overload's name for those who know CEL's.
+  const plain =
+    operator !== undefined && types.length === 2
+      ? `'${operator}' cannot be applied to ${types[0]} and ${types[1]}${hint(types[0]!, types[1]!)}: `
+      : '';
+  return c.fail(node, `${plain}no matching overload for '${fn}' applied to (${types.join(', ')})`);
+}
+
+/** What usually fixes a mixed-type comparison. */
+function hint(left: string, right: string): string {
+  const pair = new Set([left, right]);
+  if (pair.has('string') && (pair.has('int') || pair.has('double')))
+    return ' (quote the number, or compare with a number attribute)';
+  if (pair.has('int') && pair.has('double')) return ' (write the int as a double, e.g. 10.0)';
+  return '';
 }
 
 function unknownFunction(node: CallNode, c: CallCheckContext): never {
