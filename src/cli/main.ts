@@ -11,6 +11,16 @@ export async function main(argv: readonly string[]): Promise<number> {
     .description('ACGS: constitutional governance for AI agents')
     .version(PLATFORM_VERSION, '-v, --version')
     .showHelpAfterError('(run acgs --help for usage)')
+    .addHelpText(
+      'after',
+      `
+Kinds of commands:
+  database   user, apikey, log export: open the platform's database (DATABASE_URL or the SQLite
+             file in ACGS_DATA_DIR, default ./.acgs): run them where \`npm start\` runs
+  platform   bundle, constitution publish, log prove, loadtest: call a running platform
+             (ACGS_URL, default http://127.0.0.1:8080; credentials in ACGS_TOKEN)
+  offline    policy, constitution validate|hash|diff|schema, log verify|keygen: read files only`,
+    )
     .exitOverride();
   registerCommands(program);
   try {

@@ -96,6 +96,10 @@ export function parseCondition(text: string): ParseResult {
     parsed = parse(text);
   } catch (e) {
     if (e instanceof RangeError) return limit(`expression nests deeper than ${LIMITS.nestingDepth}`);
+    // An unbalanced bracket is named where it is, not where the parser gave up (the `&&` before an
+    // unclosed `(` would be blamed otherwise).
+    const bracket = unbalancedBracket(text);
+    if (bracket !== undefined) return { ok: false, diagnostic: { code: 'POLICY_PARSE_ERROR', ...bracket } };
     const loc = (e as { location?: { start?: { offset?: number } } }).location?.start?.offset ?? 0;
     const raw = (e as { rawMessage?: string }).rawMessage ?? (e as Error).message ?? String(e);
     return { ok: false, diagnostic: { code: 'POLICY_PARSE_ERROR', message: raw, offset: loc } };
@@ -220,6 +224,46 @@ function convert(
 }
 
 /** Offset where bracket nesting passes the limit (string literals skipped), or undefined. */
+const CLOSING: Record<string, string> = { '(': ')', '[': ']', '{': '}' };
+
+/** The first bracket without its partner (string literals skipped), with a message; or undefined. */
+function unbalancedBracket(text: string): { message: string; offset: number } | undefined {
+  const open: { ch: string; at: number }[] = [];
+  let quote = '';
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i]!;
+    if (quote !== '') {
+      if (ch === '\\') i++;
+      else if (text.startsWith(quote, i)) {
+        i += quote.length - 1;
+        quote = '';
+      }
+      continue;
+    }
+    if (ch === '"' || ch === "'") {
+      quote = text.startsWith(ch.repeat(3), i) ? ch.repeat(3) : ch;
+      i += quote.length - 1;
+    } else if (ch in CLOSING) {
+      open.push({ ch, at: i });
+    } else if (ch === ')' || ch === ']' || ch === '}') {
+      const last = open.pop();
+      if (last === undefined) return { message: `'${ch}' closes nothing`, offset: i };
+      if (CLOSING[last.ch] !== ch)
+        return {
+          message: `'${ch}' does not close the '${last.ch}' opened at column ${last.at + 1}`,
+          offset: i,
+        };
+    }
+  }
+  const unclosed = open[open.length - 1];
+  return unclosed === undefined
+    ? undefined
+    : {
+        message: `'${unclosed.ch}' is never closed (expected '${CLOSING[unclosed.ch]}')`,
+        offset: unclosed.at,
+      };
+}
+
 function bracketDepthExceeded(text: string): number | undefined {
   let depth = 0;
   let quote = '';

@@ -63,8 +63,84 @@ export function checkCall(node: CallNode, c: CallCheckContext): Resolution {
 
 const resolved = (overload: OverloadId, type: CelType): Resolution => ({ overload, type });
 
+/** The strings extension's methods: the receiver and argument kinds of each arity, and the result. */
+const STRING_EXTENSIONS: Readonly<
+  Record<
+    string,
+    {
+      readonly receiver: 'string' | 'list<string>';
+      readonly arities: readonly (readonly ('string' | 'int')[])[];
+      readonly result: CelType;
+    }
+  >
+> = {
+  charAt: { receiver: 'string', arities: [['int']], result: T.string },
+  indexOf: { receiver: 'string', arities: [['string'], ['string', 'int']], result: T.int },
+  lastIndexOf: { receiver: 'string', arities: [['string'], ['string', 'int']], result: T.int },
+  lowerAscii: { receiver: 'string', arities: [[]], result: T.string },
+  upperAscii: { receiver: 'string', arities: [[]], result: T.string },
+  replace: {
+    receiver: 'string',
+    arities: [
+      ['string', 'string'],
+      ['string', 'string', 'int'],
+    ],
+    result: T.string,
+  },
+  split: { receiver: 'string', arities: [['string'], ['string', 'int']], result: T.list(T.string) },
+  substring: { receiver: 'string', arities: [['int'], ['int', 'int']], result: T.string },
+  trim: { receiver: 'string', arities: [[]], result: T.string },
+  join: { receiver: 'list<string>', arities: [[], ['string']], result: T.string },
+};
+
+function checkStringExtension(fn: string, target: CelType, args: readonly CelType[]): Resolution | undefined {
+  const spec = STRING_EXTENSIONS[fn];
+  if (spec === undefined) return undefined;
+  const receiverOk =
+    spec.receiver === 'string'
+      ? target.kind === 'string'
+      : target.kind === 'list' && (target.elem.kind === 'string' || target.elem.kind === 'any');
+  if (!receiverOk) return undefined;
+  const fits = spec.arities.some(
+    (kinds) => kinds.length === args.length && kinds.every((k, i) => args[i]!.kind === k),
+  );
+  return fits ? resolved(fn as OverloadId, spec.result) : undefined;
+}
+
+/** Operators as they are written, for messages (`_==_` is `==`). */
+const OPERATOR_TEXT: Readonly<Record<string, string>> = {
+  '_==_': '==',
+  '_!=_': '!=',
+  '_<_': '<',
+  '_<=_': '<=',
+  '_>_': '>',
+  '_>=_': '>=',
+  '_+_': '+',
+  '_-_': '-',
+  '_*_': '*',
+  '_/_': '/',
+  '_%_': '%',
+  '@in': 'in',
+};
+
 function noOverload(node: CelNode, fn: string, args: readonly CelType[], c: CallCheckContext): never {
-  return c.fail(node, `no matching overload for '${fn}' applied to (${args.map(formatType).join(', ')})`);
+  const types = args.map(formatType);
+  const operator = OPERATOR_TEXT[fn];
+  // Say it as the condition says it; keep the overload's name for those who know CEL's.
+  const plain =
+    operator !== undefined && types.length === 2
+      ? `'${operator}' cannot be applied to ${types[0]} and ${types[1]}${hint(types[0]!, types[1]!)}: `
+      : '';
+  return c.fail(node, `${plain}no matching overload for '${fn}' applied to (${types.join(', ')})`);
+}
+
+/** What usually fixes a mixed-type comparison. */
+function hint(left: string, right: string): string {
+  const pair = new Set([left, right]);
+  if (pair.has('string') && (pair.has('int') || pair.has('double')))
+    return ' (quote the number, or compare with a number attribute)';
+  if (pair.has('int') && pair.has('double')) return ' (write the int as a double, e.g. 10.0)';
+  return '';
 }
 
 function unknownFunction(node: CallNode, c: CallCheckContext): never {
@@ -89,6 +165,10 @@ function checkMethodCall(node: CallNode, targetNode: CelNode, c: CallCheckContex
     case 'size':
       if (args.length === 0) return resolved(sizeOverload(node, target, c), T.int);
       break;
+    default: {
+      const extension = checkStringExtension(fn, target, args);
+      if (extension !== undefined) return extension;
+    }
   }
   return noOverload(node, `${formatType(target)}.${node.fn}`, args, c);
 }

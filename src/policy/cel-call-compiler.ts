@@ -3,6 +3,8 @@
  * family's overloads (`cel-overloads.ts`), so an overload without a closure does not compile.
  * Semantics (errors, overflow, short-circuit error absorption of `&&`/`||`) follow @bufbuild/cel.
  */
+import { celList, isCelError } from '@bufbuild/cel';
+import { strings as celStringExtensions } from '@bufbuild/cel/ext';
 import { RE2JS } from '@bufbuild/re2';
 import type { CallNode, CelNode } from './cel-ast.js';
 import { chainOf, junctionOf } from './cel-compiler-fast-paths.js';
@@ -26,6 +28,7 @@ import {
   doubleToInt,
   fail,
   type IntValue,
+  intLiteral,
   intToDouble,
   modInt,
   mulInt,
@@ -50,6 +53,33 @@ export interface CallOperands {
 }
 
 type Num = number;
+
+/**
+ * The strings extension runs the implementation @bufbuild/cel ships (`@bufbuild/cel/ext`, the
+ * semantics of cel-go's ext.Strings, held to Google's conformance tests in
+ * cel-conformance.test.ts): these functions are not on the hot path of typical policies, and one
+ * implementation of their code-point rules is better than two. Values cross over converted: ints
+ * as bigint, lists as CelList; an error comes back as a CEL evaluation error.
+ */
+function compileStringExtension(
+  name: string,
+  receiver: Evaluator,
+  params: readonly Evaluator[],
+  arity: number,
+): Evaluator {
+  const fn = celStringExtensions.find((f) => f.name === name && f.arguments.length === arity);
+  if (fn === undefined) throw new Error(`strings extension ${name}/${arity} is not in @bufbuild/cel/ext`);
+  const toCel = (v: unknown): unknown =>
+    typeof v === 'number' ? BigInt(v) : Array.isArray(v) ? celList(v as string[]) : v;
+  return (ctx) => {
+    // biome-ignore lint/suspicious/noExplicitAny: CelValue arguments, converted above
+    const result: any = fn.call(0, toCel(receiver(ctx)) as any, params.map((p) => toCel(p(ctx))) as any);
+    if (result === undefined || isCelError(result)) fail(result?.message ?? `${name}: no matching overload`);
+    if (typeof result === 'bigint') return intLiteral(result);
+    if (typeof result === 'string') return result;
+    return [...(result as Iterable<string>)];
+  };
+}
 const hasOwn = Object.hasOwn;
 
 /** The general closure of `overload` over its operands. */
@@ -158,8 +188,19 @@ function compileArithmetic(overload: ArithmeticOverload, { a, b }: CallOperands)
   }
 }
 
-function compileString(overload: StringOverload, { node, a, b }: CallOperands): Evaluator {
+function compileString(overload: StringOverload, { node, a, b, args }: CallOperands): Evaluator {
   switch (overload) {
+    case 'charAt':
+    case 'indexOf':
+    case 'lastIndexOf':
+    case 'lowerAscii':
+    case 'upperAscii':
+    case 'replace':
+    case 'split':
+    case 'substring':
+    case 'trim':
+    case 'join':
+      return compileStringExtension(overload, a, args, node.args.length);
     case 'add_string':
       return (ctx) => (a(ctx) as string) + (b(ctx) as string);
     case 'size_string':

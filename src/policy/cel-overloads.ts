@@ -34,6 +34,7 @@ export type SignatureType =
   | 'null'
   | 'A'
   | 'list(A)'
+  | 'list(string)'
   | 'map(string, A)'
   | 'string literal';
 
@@ -88,6 +89,17 @@ export const CEL_FUNCTIONS = {
   startsWith: { family: 'strings', description: 's.startsWith(t)' },
   endsWith: { family: 'strings', description: 's.endsWith(t)' },
   matches: { family: 'strings', description: 's.matches(re) (RE2)' },
+  // CEL's strings extension (cel-go ext.Strings, as in Kubernetes): indexes count code points.
+  charAt: { family: 'strings', description: 's.charAt(i)' },
+  indexOf: { family: 'strings', description: 's.indexOf(t), s.indexOf(t, from)' },
+  lastIndexOf: { family: 'strings', description: 's.lastIndexOf(t), s.lastIndexOf(t, from)' },
+  lowerAscii: { family: 'strings', description: 's.lowerAscii()' },
+  upperAscii: { family: 'strings', description: 's.upperAscii()' },
+  replace: { family: 'strings', description: 's.replace(old, new), s.replace(old, new, n)' },
+  split: { family: 'strings', description: 's.split(sep), s.split(sep, n)' },
+  substring: { family: 'strings', description: 's.substring(from), s.substring(from, to)' },
+  trim: { family: 'strings', description: 's.trim()' },
+  join: { family: 'strings', description: 'l.join(), l.join(sep) of a list of strings' },
   '@in': { family: 'collections', description: 'x in list, k in map' },
   '_[_]': { family: 'collections', description: 'list[i], map[k]' },
   size: { family: 'collections', description: 'size(x), x.size() of strings, lists and maps' },
@@ -165,6 +177,46 @@ export const CEL_OVERLOADS = {
   startsWith: { family: 'strings', fn: 'startsWith', signatures: [method('string', ['string'], 'bool')] },
   endsWith: { family: 'strings', fn: 'endsWith', signatures: [method('string', ['string'], 'bool')] },
   matches: { family: 'strings', fn: 'matches', signatures: [method('string', ['string'], 'bool')] },
+  charAt: { family: 'strings', fn: 'charAt', signatures: [method('string', ['int'], 'string')] },
+  indexOf: {
+    family: 'strings',
+    fn: 'indexOf',
+    signatures: [method('string', ['string'], 'int'), method('string', ['string', 'int'], 'int')],
+  },
+  lastIndexOf: {
+    family: 'strings',
+    fn: 'lastIndexOf',
+    signatures: [method('string', ['string'], 'int'), method('string', ['string', 'int'], 'int')],
+  },
+  lowerAscii: { family: 'strings', fn: 'lowerAscii', signatures: [method('string', [], 'string')] },
+  upperAscii: { family: 'strings', fn: 'upperAscii', signatures: [method('string', [], 'string')] },
+  replace: {
+    family: 'strings',
+    fn: 'replace',
+    signatures: [
+      method('string', ['string', 'string'], 'string'),
+      method('string', ['string', 'string', 'int'], 'string'),
+    ],
+  },
+  split: {
+    family: 'strings',
+    fn: 'split',
+    signatures: [
+      method('string', ['string'], 'list(string)'),
+      method('string', ['string', 'int'], 'list(string)'),
+    ],
+  },
+  substring: {
+    family: 'strings',
+    fn: 'substring',
+    signatures: [method('string', ['int'], 'string'), method('string', ['int', 'int'], 'string')],
+  },
+  trim: { family: 'strings', fn: 'trim', signatures: [method('string', [], 'string')] },
+  join: {
+    family: 'strings',
+    fn: 'join',
+    signatures: [method('list(string)', [], 'string'), method('list(string)', ['string'], 'string')],
+  },
   size_string: {
     family: 'strings',
     fn: 'size',

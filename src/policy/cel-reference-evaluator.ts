@@ -4,6 +4,7 @@
  * not on the decision path.
  */
 import { CelScalar, celEnv, celError, celFunc, isCelError, objectType, parse, plan } from '@bufbuild/cel';
+import { strings as celStringExtensions } from '@bufbuild/cel/ext';
 import { create } from '@bufbuild/protobuf';
 import { TimestampSchema } from '@bufbuild/protobuf/wkt';
 import { parseTimestamp } from './cel-runtime.js';
@@ -37,7 +38,7 @@ const SPEC_FIXES = [
   }),
 ];
 
-const env = celEnv({ funcs: SPEC_FIXES });
+const env = celEnv({ funcs: [...celStringExtensions, ...SPEC_FIXES] });
 
 function timestampOf(ns: bigint) {
   const seconds = ns / 1_000_000_000n - (ns % 1_000_000_000n < 0n ? 1n : 0n);

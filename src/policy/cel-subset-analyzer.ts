@@ -69,6 +69,16 @@ export function verifiability(overload: OverloadId): 'yes' | 'literal-list' | 'n
     case 'string_int':
     case 'string_bool':
     case 'timestamp_string':
+    case 'charAt':
+    case 'indexOf':
+    case 'lastIndexOf':
+    case 'lowerAscii':
+    case 'upperAscii':
+    case 'replace':
+    case 'split':
+    case 'substring':
+    case 'trim':
+    case 'join':
       return 'no';
     default:
       return assertNever(overload);

@@ -16,6 +16,7 @@ import type {
 import { type CallCheckContext, checkCall } from './cel-call-checker.js';
 import { estimateCost } from './cel-cost-estimator.js';
 import type { OverloadId } from './cel-overloads.js';
+import { didYouMean } from './cel-suggest.js';
 import { type CelType, formatType, T, unify } from './cel-types.js';
 import { LIMITS } from './policy-limits.js';
 import { MAX_REQUEST_COLLECTION } from './request-validator.js';
@@ -99,6 +100,14 @@ class ConditionChecker implements CallCheckContext {
     throw new TypeFailure(message, node.offset, code);
   }
 
+  /** The names a condition may use here: the request namespaces and the loop variables in scope. */
+  #visibleNames(): string[] {
+    return [
+      ...NAMESPACES,
+      ...this.#scopes.flatMap((scope) => [...scope.keys()].filter((n) => !n.startsWith('@'))),
+    ];
+  }
+
   #lookup(name: string, absolute = false): CelType | undefined {
     for (let i = absolute ? -1 : this.#scopes.length - 1; i >= 0; i--) {
       const t = this.#scopes[i]!.get(name);
@@ -115,7 +124,11 @@ class ConditionChecker implements CallCheckContext {
         return this.#checkLiteral(node);
       case 'ident':
         return (
-          this.#lookup(node.name, node.absolute) ?? this.fail(node, `undeclared reference to '${node.name}'`)
+          this.#lookup(node.name, node.absolute) ??
+          this.fail(
+            node,
+            `undeclared reference to '${node.name}'${didYouMean(node.name, this.#visibleNames())}`,
+          )
         );
       case 'select':
         return this.#checkSelect(node);
@@ -162,7 +175,10 @@ class ConditionChecker implements CallCheckContext {
     if (operand.kind === 'record') {
       const field = operand.fields.get(node.field);
       if (field === undefined)
-        this.fail(node, `unknown attribute '${operand.name}.${node.field}' (not in the vocabulary)`);
+        this.fail(
+          node,
+          `unknown attribute '${operand.name}.${node.field}' (not in the vocabulary)${didYouMean(node.field, operand.fields.keys(), `${operand.name}.`)}`,
+        );
       t = field.type;
     } else if (operand.kind === 'map' && (operand.key.kind === 'string' || operand.key.kind === 'any')) {
       t = operand.value;

@@ -17,6 +17,7 @@ const files = readdirSync(dir, { recursive: true, encoding: 'utf8' })
 
 const ALLOWED_PACKAGES = new Set([
   '@bufbuild/cel',
+  '@bufbuild/cel/ext',
   '@bufbuild/re2',
   '@bufbuild/protobuf',
   '@bufbuild/protobuf/wkt',

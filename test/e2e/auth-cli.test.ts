@@ -4,12 +4,13 @@
  * embedded platform's database.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { api, login } from '../support/auth-session.js';
-import { freePort, type PlatformProcess, runAcgs, startAcgs } from '../support/platform-process.js';
+import { CLI, freePort, type PlatformProcess, runAcgs, startAcgs } from '../support/platform-process.js';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'acgs-auth-cli-'));
 const ENV = {
@@ -66,6 +67,34 @@ describe('auth: first start and the CLI', () => {
     assert.ok(!listed.stdout.includes(password));
     assert.equal(runAcgs(['user', 'disable', 'erin'], ENV).code, 0);
     assert.equal((await login(platform.url, 'erin', password)).status, 401);
+    const short = spawnSync(
+      process.execPath,
+      [CLI, 'user', 'create', 'gina', '--role', 'auditor', '--password-stdin'],
+      { env: { ...process.env, ...ENV }, input: 'short\n', encoding: 'utf8', timeout: 60_000 },
+    );
+    assert.equal(short.status, 2);
+    assert.match(short.stderr, /needs at least 12 characters \(got 5\); nothing was created/);
+
+    // From a directory without the platform's database: a clear refusal, and nothing left behind.
+    const elsewhere = mkdtempSync(join(tmpdir(), 'acgs-elsewhere-'));
+    try {
+      const wrongDir = runAcgs(['user', 'list'], { ...ENV, ACGS_DATA_DIR: join(elsewhere, '.acgs') });
+      assert.equal(wrongDir.code, 2);
+      assert.match(
+        wrongDir.stderr,
+        /no platform database at .*acgs\.db.*run them in the directory where `npm start`/s,
+      );
+      assert.equal(existsSync(join(elsewhere, '.acgs')), false, 'no empty database was created');
+      const exportElsewhere = runAcgs(['log', 'export', join(elsewhere, 'x.ndjson')], {
+        ...ENV,
+        ACGS_DATA_DIR: join(elsewhere, '.acgs'),
+      });
+      assert.equal(exportElsewhere.code, 2);
+      assert.match(exportElsewhere.stderr, /no platform database/);
+    } finally {
+      rmSync(elsewhere, { recursive: true, force: true });
+    }
+
     const bad = runAcgs(['user', 'create', 'frank', '--role', 'root'], ENV);
     assert.equal(bad.code, 2);
     assert.match(bad.stderr, /unknown role "root"/);

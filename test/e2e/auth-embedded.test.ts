@@ -336,11 +336,14 @@ describe('auth, embedded: TOTP and disabling', () => {
     // The confirming step is spent; the next step's code (within the ±1 window) is accepted once.
     const nextCode = hotp(secret, totpStep(Date.now()) + 1);
     await loginTokens('carol', password, { totp: nextCode });
-    assert.equal(
-      (await login(url, 'carol', password, { totp: nextCode })).status,
-      401,
-      'a code is not replayable',
-    );
+    const replayed = await login(url, 'carol', password, { totp: nextCode });
+    assert.equal(replayed.status, 401, 'a code is not replayable');
+    // …and the answer says so, rather than blaming the password.
+    assert.match(String(replayed.body.detail), /one-time code was already used/);
+    const wrongCode = await login(url, 'carol', password, {
+      totp: '000000' === nextCode ? '111111' : '000000',
+    });
+    assert.match(String(wrongCode.body.detail), /one-time code or recovery code is wrong/);
     await loginTokens('carol', password, { recoveryCode: codes[0]! });
     assert.equal((await login(url, 'carol', password, { recoveryCode: codes[0]! })).status, 401);
   });

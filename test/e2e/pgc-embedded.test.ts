@@ -538,6 +538,12 @@ describe('pgc embedded', () => {
       assert.match(run.stdout, /requests\/s +\d/);
       assert.match(run.stdout, /latency +p50 [\d.]+ ms +p95 [\d.]+ ms +p99 [\d.]+ ms/);
       assert.match(run.stderr, new RegExp(`\\[${scenario}/`), 'a live progress line');
+      // The banner names the users that run, not the preset's.
+      assert.match(
+        run.stderr,
+        new RegExp(`scaled from the preset's \\d+ users\\) .*${users} users for \\d+ s`),
+      );
+      assert.doesNotMatch(run.stderr, /1,000 concurrent users/);
       const parsed = JSON.parse(readFileSync(report, 'utf8')) as {
         phases: { users: number }[];
         total: { requests: number; errors: number };
@@ -553,7 +559,7 @@ describe('pgc embedded', () => {
     }
   });
 
-  test('acgs loadtest: bad usage exits 2, missing credentials exit 1, naming what is wrong', () => {
+  test('acgs loadtest: bad usage and missing credentials exit 2, naming what is wrong', () => {
     const env = { ACGS_ADMIN_PASSWORD: '', ACGS_API_KEY: '' };
     const scenario = runAcgs(['loadtest', '--scenario', 'tsunami', '--target', url], env);
     assert.equal(scenario.code, 2);
@@ -565,7 +571,7 @@ describe('pgc embedded', () => {
       ['loadtest', '--scenario', 'peak', '--users', '1', '--duration', '1s', '--target', url],
       env,
     );
-    assert.equal(noKey.code, 1);
+    assert.equal(noKey.code, 2, 'missing credentials are bad usage, as the docs say');
     assert.match(noKey.stderr, /--api-key .*ACGS_ADMIN_PASSWORD/);
   });
 
@@ -581,7 +587,8 @@ describe('pgc embedded', () => {
     assert.ok(active.stdout.startsWith(id), active.stdout);
     const listed = runAcgs(['bundle', 'list', '--limit', '50'], env);
     assert.equal(listed.code, 0, listed.stderr);
-    assert.match(listed.stdout, new RegExp(`^${id}  `, 'm'));
+    assert.match(listed.stdout, new RegExp(`^${id}  .*  \\(active\\)$`, 'm'), 'the active bundle is marked');
+    assert.equal(listed.stdout.match(/\(active\)/g)?.length, 1, 'and only it');
 
     // Rotation: the new key is published beside the old one, and the bundle the old key signed
     // still activates.
@@ -603,7 +610,11 @@ describe('pgc embedded', () => {
     assert.equal(notDir.code, 2);
     assert.match(notDir.stderr, /is not a directory/);
     const unparsable = runAcgs(
-      ['bundle', 'create', fileURLToPath(new URL('../../../examples/policies-broken', import.meta.url))],
+      [
+        'bundle',
+        'create',
+        fileURLToPath(new URL('../../../examples/standalone/policies-broken', import.meta.url)),
+      ],
       env,
     );
     assert.equal(unparsable.code, 1);

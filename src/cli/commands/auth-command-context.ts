@@ -1,11 +1,12 @@
 import pino from 'pino';
-import { openAdapters } from '../../apps/adapters.js';
+import { defaultDatabaseUrl, openAdapters } from '../../apps/adapters.js';
 import { SERVICE_MIGRATIONS } from '../../apps/service-migrations.js';
 import { ConfigError, loadConfig } from '../../kernel/config.js';
 import { createLogger } from '../../kit/logger.js';
 import type { AuthDeps } from '../../services/auth/auth-deps.js';
 import { loadAuthSettings } from '../../services/auth/auth-settings.js';
 import { authDeps } from '../../services/auth/service.js';
+import { requireExistingDatabase } from './platform-database.js';
 
 /**
  * Runs an Auth CLI command against the platform's own adapters, as the environment names them
@@ -16,6 +17,7 @@ import { authDeps } from '../../services/auth/service.js';
 export async function withAuth<T>(run: (deps: AuthDeps) => Promise<T>): Promise<T> {
   const env = process.env;
   const config = loadConfig({ mode: env.DATABASE_URL ? 'distributed' : 'embedded' }, env);
+  requireExistingDatabase(config.databaseUrl ?? defaultDatabaseUrl(config), 'acgs');
   const logger = createLogger({
     level: config.logLevel === 'info' ? 'warn' : config.logLevel,
     base: { service: 'acgs-cli' },

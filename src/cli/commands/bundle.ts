@@ -129,24 +129,37 @@ export async function runBundleList(
   io: CommandIo = processIo,
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<number> {
-  return runPlatformCall(
+  const listed = await callPlatform(
     'acgs bundle list',
     options,
     { method: 'GET', path: `/api/v1/policies/bundles?limit=${options.limit ?? 100}`, tokenOf: AUTHOR },
     io,
     env,
-    (body) => {
-      const bundles = (body.bundles ?? []) as {
-        id: string;
-        constitutionHash: string;
-        createdAt: string;
-        createdBy: string;
-      }[];
-      for (const b of bundles)
-        io.out(`${b.id}  ${b.createdAt}  constitution ${b.constitutionHash.slice(0, 16)}  by ${b.createdBy}`);
-      if (bundles.length === 0) io.err('no bundles yet');
-    },
   );
+  if (!listed.ok) return listed.exitCode;
+  // Which one is active: none yet is an answer too (503 PGC_NO_ACTIVE_BUNDLE), not a failure.
+  const quiet: CommandIo = { out: () => {}, err: () => {} };
+  const active = await callPlatform(
+    'acgs bundle list',
+    options,
+    { method: 'GET', path: '/api/v1/policies/bundles/active', tokenOf: AUTHOR },
+    quiet,
+    env,
+  );
+  const activeId = active.ok ? String(active.body.bundleId) : undefined;
+  const bundles = (listed.body.bundles ?? []) as {
+    id: string;
+    constitutionHash: string;
+    createdAt: string;
+    createdBy: string;
+  }[];
+  for (const b of bundles)
+    io.out(
+      `${b.id}  ${b.createdAt}  constitution ${b.constitutionHash.slice(0, 16)}  by ${b.createdBy}${b.id === activeId ? '  (active)' : ''}`,
+    );
+  if (bundles.length === 0) io.err('no bundles yet');
+  else if (activeId === undefined) io.err('no bundle is active');
+  return 0;
 }
 
 export async function runBundleActive(

@@ -69,7 +69,7 @@ describe('acgs constitution', () => {
     assert.match(
       io2.stderr[0]!,
       new RegExp(
-        `broken\\.yaml:${lineOf("'0.8'")}:\\d+: /principles/3/invariants/0/when: POLICY_TYPE_ERROR: no matching overload for '_>_' applied to \\(double, string\\)`,
+        `broken\\.yaml:${lineOf("'0.8'")}:\\d+: /principles/3/invariants/0/when: POLICY_TYPE_ERROR: '>' cannot be applied to double and string .*: no matching overload for '_>_' applied to \\(double, string\\)`,
       ),
     );
   });

@@ -142,9 +142,23 @@ export function registerLoadTestCommand(program: Command): void {
         process.exitCode = 2;
         return;
       }
+      const given = flags.apiKey ?? process.env.ACGS_API_KEY;
+      if ((given === undefined || given === '') && !process.env.ACGS_ADMIN_PASSWORD) {
+        err(
+          'acgs loadtest: give --api-key (or ACGS_API_KEY) with the agent role, or ACGS_ADMIN_PASSWORD to create one',
+        );
+        process.exitCode = 2;
+        return;
+      }
       const phases = phasesOf(flags.scenario, flags.users, flags.duration);
+      // The preset's own numbers only when they are the ones that run (--users/--duration scale it).
+      const preset = PRESETS[flags.scenario];
+      const scaled = flags.users !== undefined || flags.duration !== undefined;
+      const what = scaled
+        ? `${flags.scenario}, scaled from the preset's ${preset.users} users`
+        : preset.description;
       err(
-        `acgs loadtest ${flags.scenario} (${PRESETS[flags.scenario].description}) against ${flags.target}: ${phases
+        `acgs loadtest ${flags.scenario} (${what}) against ${flags.target}: ${phases
           .map((p) => `${p.name} ${p.users} users for ${p.seconds} s`)
           .join(
             ', then ',

@@ -16,6 +16,7 @@ import { exportLog } from '../../services/integrity/usecases/export-log.js';
 import { createDatabase, redactUrl } from '../../storage/index.js';
 import { type ProveOptions, runLogProve } from './log-prove.js';
 import { runLogVerify, type VerifyOptions } from './log-verify.js';
+import { requireExistingDatabase } from './platform-database.js';
 import type { CommandIo } from './policy.js';
 
 const processIo: CommandIo = {
@@ -36,6 +37,12 @@ export async function runLogExport(
   io: CommandIo,
   options: { readonly storedHashes?: boolean } = {},
 ): Promise<number> {
+  try {
+    requireExistingDatabase(url, 'acgs log export');
+  } catch (error) {
+    io.err((error as Error).message.replace(/^invalid configuration:\n\s*/, ''));
+    return 2;
+  }
   const database = createDatabase(url);
   try {
     const pending = await database.pendingMigrations('integrity', integrityMigrations);

@@ -9,9 +9,9 @@ import { readPolicyCaseFiles } from '../../../test/support/policy-cases.js';
 import { type CommandIo, registerPolicyCommands, runPolicyCheck, runPolicyEval } from './policy.js';
 
 const root = fileURLToPath(new URL('../../../../', import.meta.url));
-const examples = join(root, 'examples/policies');
-const broken = join(root, 'examples/policies-broken');
-const requests = join(root, 'examples/policy-requests');
+const examples = join(root, 'examples/standalone/policies');
+const broken = join(root, 'examples/standalone/policies-broken');
+const requests = join(root, 'examples/standalone/requests');
 
 function capture(): CommandIo & { stdout: string[]; stderr: string[] } {
   const stdout: string[] = [];
@@ -37,7 +37,7 @@ describe('acgs policy check', () => {
     assert.match(err, /^broken\.yaml:5:\d+: POLICY_PARSE_ERROR: broken\.syntax:/m);
     assert.match(
       err,
-      /^broken\.yaml:10:\d+: POLICY_TYPE_ERROR: broken\.type: no matching overload for '_>_' applied to \(double, string\)/m,
+      /^broken\.yaml:10:\d+: POLICY_TYPE_ERROR: broken\.type: '>' cannot be applied to double and string .*: no matching overload for '_>_' applied to \(double, string\)/m,
     );
     assert.match(
       err,

@@ -35,7 +35,13 @@ export function registerUserCommands(program: Command): void {
     .option('--password-stdin', 'read the password from stdin (at least 12 characters)')
     .action(async (username: string, options: { role: Role[]; email?: string; passwordStdin?: boolean }) => {
       const password = options.passwordStdin ? await readStdin() : newPassword();
-      if (password.length < 12) throw new InvalidArgumentError('the password needs at least 12 characters');
+      if (password.length < 12) {
+        process.stderr.write(
+          `acgs user create: the password needs at least 12 characters (got ${password.length}); nothing was created\n`,
+        );
+        process.exitCode = 2;
+        return;
+      }
       const created = await withAuth((deps) =>
         createUser(deps, {
           username,

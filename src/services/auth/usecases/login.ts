@@ -68,7 +68,17 @@ export async function login(deps: AuthDeps, input: LoginInput): Promise<TokenPai
         'this account needs a one-time code (totp) or a recovery code',
       );
     }
-    if (second === 'wrong') return failed(deps, input, name, 'second-factor');
+    // The password was right, so the answer may say what was not (as AUTH_TOTP_REQUIRED does).
+    if (second === 'reused')
+      return failed(
+        deps,
+        input,
+        name,
+        'second-factor',
+        'the one-time code was already used; wait for the next one',
+      );
+    if (second === 'wrong')
+      return failed(deps, input, name, 'second-factor', 'the one-time code or recovery code is wrong');
   }
 
   await cache.delete(keys.failures(name));
@@ -85,11 +95,12 @@ async function checkSecondFactor(
   deps: AuthDeps,
   user: UserRecord,
   input: LoginInput,
-): Promise<'ok' | 'missing' | 'wrong'> {
+): Promise<'ok' | 'missing' | 'wrong' | 'reused'> {
   if (input.totp !== undefined) {
     const step = user.totpSecret ? matchTotp(user.totpSecret, input.totp, deps.now()) : undefined;
     if (step === undefined) return 'wrong';
-    return (await deps.store.advanceTotpStep(user.id, step)) ? 'ok' : 'wrong';
+    // A valid code whose step is not after the last one used: a replay.
+    return (await deps.store.advanceTotpStep(user.id, step)) ? 'ok' : 'reused';
   }
   if (input.recoveryCode !== undefined) {
     const spent = await deps.store.spendRecoveryCode(
@@ -102,7 +113,13 @@ async function checkSecondFactor(
   return 'missing';
 }
 
-async function failed(deps: AuthDeps, input: LoginInput, name: string, reason: string): Promise<never> {
+async function failed(
+  deps: AuthDeps,
+  input: LoginInput,
+  name: string,
+  reason: string,
+  message = 'the user name or password is wrong',
+): Promise<never> {
   const { settings, cache } = deps;
   const failures = await cache.increment(keys.failures(name), settings.failureWindowMs);
   await publishSecurityEvent(deps, EVENT_TYPES.authLoginFailed, { username: name, ip: input.ip, reason });
@@ -119,5 +136,5 @@ async function failed(deps: AuthDeps, input: LoginInput, name: string, reason: s
       headers: retryAfter(settings.lockoutMs),
     });
   }
-  throw authErrors.create('AUTH_INVALID_CREDENTIALS', 'the user name or password is wrong');
+  throw authErrors.create('AUTH_INVALID_CREDENTIALS', message);
 }
