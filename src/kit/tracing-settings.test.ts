@@ -3,10 +3,13 @@ import { test } from 'node:test';
 import { ConfigError } from '../kernel/config.js';
 import { loadTracingSettings } from './tracing-settings.js';
 
-test('tracing is off by default in embedded mode and on at 1 % in distributed mode', () => {
+test('tracing is off until an OTLP endpoint or exporter is configured; then 1 % in distributed mode', () => {
   assert.equal(loadTracingSettings('embedded', 'acgs', {}).enabled, false);
-  const distributed = loadTracingSettings('distributed', 'acgs-pgc', {});
-  assert.deepEqual(distributed, {
+  assert.equal(loadTracingSettings('distributed', 'acgs-pgc', {}).enabled, false);
+  const production = loadTracingSettings('distributed', 'acgs-pgc', {
+    OTEL_EXPORTER_OTLP_ENDPOINT: 'http://otel-collector.monitoring:4318',
+  });
+  assert.deepEqual(production, {
     enabled: true,
     sampler: 'parentbased_traceidratio',
     ratio: 0.01,

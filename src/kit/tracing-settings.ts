@@ -1,11 +1,13 @@
 /**
- * OpenTelemetry tracing (docs/observability.md, "Traces"), configured by the standard OTEL_*
- * variables and exported over OTLP/HTTP:
- * - off by default in embedded mode (on with `OTEL_TRACES_EXPORTER=otlp` or an OTLP endpoint);
- * - on in distributed mode, exporting to the endpoint (default `http://localhost:4318`, an agent or
- *   sidecar collector), sampling 1 % of new traces by default (`parentbased_traceidratio`, 0.01),
- *   and following the caller's decision for traces that arrive with a `traceparent`;
- * - `OTEL_SDK_DISABLED=true` or `OTEL_TRACES_EXPORTER=none` turn it off in either mode.
+ * OpenTelemetry tracing settings (docs/observability.md, "Traces"), from the standard OTEL_*
+ * variables; spans are exported over OTLP/HTTP by kit/tracing.ts:
+ * - on when an OTLP endpoint is configured (`OTEL_EXPORTER_OTLP_ENDPOINT` or
+ *   `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT`, as the production configuration does) or
+ *   `OTEL_TRACES_EXPORTER=otlp` (the default endpoint `http://localhost:4318`); off otherwise, so an
+ *   embedded platform or a process with no collector pays nothing;
+ * - sampling `parentbased_traceidratio`: 1 % of new traces in distributed mode (production), every
+ *   trace in embedded mode; a trace that arrives with a sampled `traceparent` is always followed;
+ * - `OTEL_SDK_DISABLED=true` or `OTEL_TRACES_EXPORTER=none` turn it off.
  * W3C trace context travels in HTTP headers (`traceparent`, `tracestate`) and in bus events
  * (`traceparent`, the CloudEvents distributed-tracing extension).
  */
@@ -38,11 +40,7 @@ export function loadTracingSettings(
   const problems: string[] = [];
   const read = new EnvReader(env, problems);
   const disabled = read.choice('OTEL_SDK_DISABLED', 'false', ['true', 'false']) === 'true';
-  const exporter = read.choice('OTEL_TRACES_EXPORTER', mode === 'embedded' ? 'unset' : 'otlp', [
-    'otlp',
-    'none',
-    'unset',
-  ]);
+  const exporter = read.choice('OTEL_TRACES_EXPORTER', 'unset', ['otlp', 'none', 'unset']);
   const endpoint = Boolean(
     env.OTEL_EXPORTER_OTLP_ENDPOINT?.trim() || env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT?.trim(),
   );
