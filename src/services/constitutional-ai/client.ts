@@ -4,6 +4,7 @@ import type {
   ConstitutionVersion,
   EnactOptions,
   EnactSource,
+  ResolvedConstitution,
 } from '../../kernel/contracts/constitution.js';
 import { PlatformError } from '../../kernel/errors.js';
 import { ServiceClient } from '../../kit/service-client.js';
@@ -53,5 +54,9 @@ export class ConstitutionClient implements ConstitutionContract {
 
   enact(source: EnactSource, options: EnactOptions): Promise<ConstitutionVersion> {
     return this.#client.request({ path: '/api/v1/constitution/enactments', body: { ...source, ...options } });
+  }
+
+  resolve(source: EnactSource): Promise<ResolvedConstitution> {
+    return this.#client.request({ path: '/api/v1/constitution/resolutions', body: source });
   }
 }
