@@ -3,6 +3,7 @@ import { registerApiKeyCommands } from './apikey.js';
 import { registerBackupCommands } from './backup.js';
 import { registerBundleCommands } from './bundle.js';
 import { registerConstitutionCommands } from './constitution.js';
+import { registerCouncilCommands } from './council.js';
 import { registerDrCommands } from './dr.js';
 import { registerLoadTestCommand } from './loadtest.js';
 import { registerLogCommands } from './log.js';
@@ -22,6 +23,7 @@ export function registerCommands(program: Command): void {
   registerPolicyCommands(program);
   registerConstitutionCommands(program);
   registerBundleCommands(program);
+  registerCouncilCommands(program);
   registerLogCommands(program);
   registerBackupCommands(program);
   registerDrCommands(program);
