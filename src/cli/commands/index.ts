@@ -10,6 +10,7 @@ import { registerLogCommands } from './log.js';
 import { registerMigrateCommand } from './migrate.js';
 import { registerPolicyCommands } from './policy.js';
 import { registerReleaseCommands } from './release.js';
+import { registerReviewCommands } from './review.js';
 import { registerServeCommand } from './serve.js';
 import { registerUpCommand } from './up.js';
 import { registerUserCommands } from './user.js';
@@ -24,6 +25,7 @@ export function registerCommands(program: Command): void {
   registerConstitutionCommands(program);
   registerBundleCommands(program);
   registerCouncilCommands(program);
+  registerReviewCommands(program);
   registerLogCommands(program);
   registerBackupCommands(program);
   registerDrCommands(program);
