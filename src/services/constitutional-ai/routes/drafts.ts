@@ -168,6 +168,12 @@ export function registerDraftRoutes(server: FastifyInstance, deps: ConstitutionD
     {
       config: { auth: { roles: RESOLVE_ROLES } },
       schema: {
+        response: {
+          200: Type.Object({
+            hash: Type.String({ pattern: '^[0-9a-f]{64}$' }),
+            document: Type.Object({}, { additionalProperties: true }),
+          }),
+        },
         tags: TAGS,
         summary:
           'Validate a draft or document without publishing it: its normalized document and the hash it would have',

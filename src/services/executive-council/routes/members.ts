@@ -5,6 +5,7 @@ import { MAX_WEIGHT } from '../member-input.js';
 import { seatMember } from '../usecases/seat-member.js';
 import { MEMBER_ID_PATTERN } from '../vote-payload.js';
 import { callerOf, READ_ROLES, SEAT_ROLES } from './route-roles.js';
+import { Member, MemberList, Seated } from './route-schemas.js';
 
 const TAGS = ['council'];
 
@@ -12,7 +13,10 @@ const TAGS = ['council'];
 export function registerMemberRoutes(app: FastifyInstance, deps: CouncilDeps) {
   app.get(
     '/api/v1/council/members',
-    { config: { auth: { roles: READ_ROLES } }, schema: { tags: TAGS, summary: 'The seated members' } },
+    {
+      config: { auth: { roles: READ_ROLES } },
+      schema: { response: { 200: MemberList }, tags: TAGS, summary: 'The seated members' },
+    },
     async () => {
       const members = await deps.store.members();
       return { members, totalWeight: members.reduce((sum, m) => sum + m.weight, 0) };
@@ -23,7 +27,7 @@ export function registerMemberRoutes(app: FastifyInstance, deps: CouncilDeps) {
     '/api/v1/council/seated',
     {
       config: { auth: { roles: READ_ROLES } },
-      schema: { tags: TAGS, summary: 'Whether a council is seated' },
+      schema: { response: { 200: Seated }, tags: TAGS, summary: 'Whether a council is seated' },
     },
     async () => ({ seated: (await deps.store.members()).length > 0 }),
   );
@@ -33,6 +37,7 @@ export function registerMemberRoutes(app: FastifyInstance, deps: CouncilDeps) {
     {
       config: { auth: { roles: SEAT_ROLES } },
       schema: {
+        response: { 201: Member },
         tags: TAGS,
         summary: 'Admin bootstrap: seat a member (only until the first proposal; then by change-council)',
         body: Type.Object(

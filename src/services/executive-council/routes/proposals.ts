@@ -19,6 +19,7 @@ import {
   SERVICE_ROLES,
   VOTE_ROLES,
 } from './route-roles.js';
+import { Authority, Proposal, ProposalList, Ratification, RecordedVote } from './route-schemas.js';
 
 const TAGS = ['council'];
 const ProposalId = Type.Object({ id: Type.String({ format: 'uuid' }) });
@@ -42,6 +43,7 @@ export function registerProposalRoutes(
     {
       config: { auth: { roles: PROPOSE_ROLES } },
       schema: {
+        response: { 201: Proposal },
         tags: TAGS,
         summary: 'Open a proposal bound by hash to the content it would enact',
         body: Type.Object(
@@ -66,6 +68,7 @@ export function registerProposalRoutes(
     {
       config: { auth: { roles: READ_ROLES } },
       schema: {
+        response: { 200: ProposalList },
         tags: TAGS,
         summary: 'Proposals, newest first',
         querystring: Type.Object(
@@ -87,6 +90,7 @@ export function registerProposalRoutes(
     {
       config: { auth: { roles: READ_ROLES } },
       schema: {
+        response: { 200: Proposal },
         tags: TAGS,
         summary: 'One proposal: state, tally, every vote with its signature',
         params: ProposalId,
@@ -106,6 +110,7 @@ export function registerProposalRoutes(
     {
       config: { auth: { roles: VOTE_ROLES } },
       schema: {
+        response: { 201: RecordedVote },
         tags: TAGS,
         summary: 'Record a vote signed with the member’s Ed25519 key (docs/council.md §4)',
         params: ProposalId,
@@ -137,7 +142,12 @@ export function registerProposalRoutes(
     '/api/v1/council/proposals/:id/cancel',
     {
       config: { auth: { roles: PROPOSE_ROLES } },
-      schema: { tags: TAGS, summary: 'The proposer cancels an open proposal', params: ProposalId },
+      schema: {
+        response: { 200: Proposal },
+        tags: TAGS,
+        summary: 'The proposer cancels an open proposal',
+        params: ProposalId,
+      },
     },
     async (request) => proposalView(await cancelProposal(deps, request.params.id, callerOf(request))),
   );
@@ -147,6 +157,7 @@ export function registerProposalRoutes(
     {
       config: { auth: { roles: SERVICE_ROLES, services: AUTHORITY_SERVICES } },
       schema: {
+        response: { 200: Authority },
         tags: TAGS,
         summary: 'For owning services at enactment: kind, state, bound content hash and timelock end',
         params: ProposalId,
@@ -165,6 +176,7 @@ export function registerProposalRoutes(
     {
       config: { auth: { roles: SERVICE_ROLES, services: PGC_SERVICES } },
       schema: {
+        response: { 201: Ratification },
         tags: TAGS,
         summary: 'For the PGC: raise a break-glass activation to the council for ratification',
         body: Type.Object(

@@ -6,6 +6,7 @@ import { councilErrors } from '../errors.js';
 import type { ReviewTask } from '../store.js';
 import { awaitOutcome, claimTask, outcomeView, resolveTask } from '../usecases/review-tasks.js';
 import { callerOf, OUTCOME_ROLES, REVIEW_READ_ROLES, REVIEW_ROLES } from './route-roles.js';
+import { ReviewOutcome, ReviewTaskList, ReviewTask as ReviewTaskSchema } from './route-schemas.js';
 
 const TAGS = ['reviews'];
 const DecisionId = Type.Object({
@@ -46,6 +47,7 @@ export function registerReviewRoutes(app: FastifyInstance, deps: CouncilDeps) {
     {
       config: { auth: { roles: REVIEW_READ_ROLES } },
       schema: {
+        response: { 200: ReviewTaskList },
         tags: TAGS,
         summary: 'Review tasks, oldest first',
         querystring: Type.Object(
@@ -67,7 +69,12 @@ export function registerReviewRoutes(app: FastifyInstance, deps: CouncilDeps) {
     '/api/v1/reviews/:decisionId',
     {
       config: { auth: { roles: REVIEW_READ_ROLES } },
-      schema: { tags: TAGS, summary: 'One review task', params: DecisionId },
+      schema: {
+        response: { 200: ReviewTaskSchema },
+        tags: TAGS,
+        summary: 'One review task',
+        params: DecisionId,
+      },
     },
     async (request) => {
       const task = await deps.store.task(request.params.decisionId);
@@ -85,6 +92,7 @@ export function registerReviewRoutes(app: FastifyInstance, deps: CouncilDeps) {
     {
       config: { auth: { roles: REVIEW_ROLES } },
       schema: {
+        response: { 200: ReviewTaskSchema },
         tags: TAGS,
         summary: 'Claim a task for a while (a lease); claiming again renews your own claim',
         params: DecisionId,
@@ -100,6 +108,7 @@ export function registerReviewRoutes(app: FastifyInstance, deps: CouncilDeps) {
     {
       config: { auth: { roles: REVIEW_ROLES } },
       schema: {
+        response: { 200: ReviewTaskSchema },
         tags: TAGS,
         summary: 'Resolve a task you hold: approve (allow) or reject (deny), with a comment',
         params: DecisionId,
@@ -121,6 +130,7 @@ export function registerReviewRoutes(app: FastifyInstance, deps: CouncilDeps) {
     {
       config: { auth: { roles: OUTCOME_ROLES } },
       schema: {
+        response: { 200: ReviewOutcome },
         tags: TAGS,
         summary: 'The outcome by decision id; `wait` (seconds) long-polls until it is resolved',
         params: DecisionId,
