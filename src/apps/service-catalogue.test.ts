@@ -11,8 +11,10 @@ import type { ServiceContext } from '../kit/service-module.js';
 import { HttpApiKeyResolver, HttpVerificationKeySource } from '../services/auth/client.js';
 import { CachingApiKeyResolver } from '../services/auth/usecases/resolve-api-key.js';
 import { ConstitutionClient } from '../services/constitutional-ai/client.js';
+import { CouncilClient } from '../services/executive-council/client.js';
 import { IntegrityClient } from '../services/integrity/client.js';
 import { InProcessIntegrity } from '../services/integrity/log-contract.js';
+import { PolicyGovernanceClient } from '../services/policy-governance/client.js';
 import { createDatabase, type Database } from '../storage/index.js';
 import { PROVIDER_OF, SERVICE_CATALOGUE, wireServices } from './service-catalogue.js';
 import { SERVICE_MIGRATIONS } from './service-migrations.js';
@@ -40,11 +42,13 @@ describe('wireServices', () => {
   });
 
   it('a consumer alone reaches every contract over HTTP', () => {
-    const wired = wireServices(['pgc'], { ...context, metrics: new Registry() });
+    const wired = wireServices(['fv'], { ...context, metrics: new Registry() });
     assert.deepEqual(
       wired.modules.map((m) => m.descriptor.name),
-      ['pgc'],
+      ['fv'],
     );
+    assert.ok(wired.contracts.council instanceof CouncilClient);
+    assert.ok(wired.contracts.policyGovernance instanceof PolicyGovernanceClient);
     assert.equal(wired.local.size, 0);
     assert.ok(wired.contracts.constitution instanceof ConstitutionClient);
     assert.ok(wired.contracts.integrity instanceof IntegrityClient);
@@ -60,7 +64,13 @@ describe('wireServices', () => {
       wired.modules.map((m) => m.descriptor.name),
       names,
     );
-    assert.deepEqual([...wired.local].sort(), ['authentication', 'constitution', 'integrity']);
+    assert.deepEqual([...wired.local].sort(), [
+      'authentication',
+      'constitution',
+      'council',
+      'integrity',
+      'policyGovernance',
+    ]);
     assert.ok(wired.contracts.integrity instanceof InProcessIntegrity);
     assert.ok(!(wired.contracts.constitution instanceof ConstitutionClient));
   });

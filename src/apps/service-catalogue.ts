@@ -1,18 +1,22 @@
 import type { PlatformConfig } from '../kernel/config.js';
 import type { ConstitutionContract } from '../kernel/contracts/constitution.js';
+import type { CouncilContract } from '../kernel/contracts/council.js';
 import type { ContractName, Contracts } from '../kernel/contracts/index.js';
 import type { IntegrityContract } from '../kernel/contracts/integrity.js';
+import type { PolicyGovernanceContract } from '../kernel/contracts/policy-governance.js';
 import type { ServiceName } from '../kernel/services.js';
 import type { ServiceContext, ServiceModule } from '../kit/service-module.js';
 import { createAuthService } from '../services/auth/service.js';
 import { ConstitutionClient } from '../services/constitutional-ai/client.js';
 import { createConstitutionalAiService } from '../services/constitutional-ai/service.js';
 import { createDarwinGodelMachineService } from '../services/darwin-godel-machine/service.js';
+import { CouncilClient } from '../services/executive-council/client.js';
 import { createExecutiveCouncilService } from '../services/executive-council/service.js';
 import { createFormalVerificationService } from '../services/formal-verification/service.js';
 import { createGovernanceSynthesisService } from '../services/governance-synthesis/service.js';
 import { IntegrityClient } from '../services/integrity/client.js';
 import { createIntegrityService } from '../services/integrity/service.js';
+import { PolicyGovernanceClient } from '../services/policy-governance/client.js';
 import { createPolicyGovernanceService } from '../services/policy-governance/service.js';
 import { remoteAuthentication } from './authenticator.js';
 
@@ -30,6 +34,8 @@ export const PROVIDER_OF = {
   authentication: 'auth',
   constitution: 'ac',
   integrity: 'integrity',
+  council: 'ec',
+  policyGovernance: 'pgc',
 } as const satisfies Readonly<Record<ContractName, ServiceName>>;
 
 /** The contracts a service provides, by the table above. */
@@ -37,9 +43,16 @@ export type ProvidedBy<N extends ServiceName> = {
   [K in ContractName]: (typeof PROVIDER_OF)[K] extends N ? K : never;
 }[ContractName];
 
-/** A service that provides contracts: built first, from its adapters alone. */
+/**
+ * A service that provides contracts: built first. It may keep references into `contracts` (the
+ * constitution service, the PGC and the council call each other) but must not call them before
+ * wiring is done: until then they are not resolved.
+ */
 export interface ProviderEntry<N extends ServiceName> {
-  readonly provides: (context: ServiceContext) => {
+  readonly provides: (
+    context: ServiceContext,
+    contracts: Contracts,
+  ) => {
     readonly module: ServiceModule;
     readonly contracts: Pick<Contracts, ProvidedBy<N>>;
   };
@@ -63,8 +76,8 @@ export const SERVICE_CATALOGUE: { readonly [N in ServiceName]: ServiceEntry<N> }
     },
   },
   ac: {
-    provides: (context) => {
-      const ac = createConstitutionalAiService(context);
+    provides: (context, contracts) => {
+      const ac = createConstitutionalAiService(context, { council: () => contracts.council });
       return { module: ac, contracts: { constitution: ac.contract } };
     },
   },
@@ -74,10 +87,27 @@ export const SERVICE_CATALOGUE: { readonly [N in ServiceName]: ServiceEntry<N> }
       return { module: integrity, contracts: { integrity: integrity.contract } };
     },
   },
-  pgc: { consumes: (context, contracts) => createPolicyGovernanceService(context, contracts) },
+  pgc: {
+    provides: (context, contracts) => {
+      const pgc = createPolicyGovernanceService(context, {
+        constitution: contracts.constitution,
+        integrity: contracts.integrity,
+        council: () => contracts.council,
+      });
+      return { module: pgc, contracts: { policyGovernance: pgc.contract } };
+    },
+  },
   fv: { consumes: (context) => createFormalVerificationService(context) },
   gs: { consumes: (context) => createGovernanceSynthesisService(context) },
-  ec: { consumes: (context) => createExecutiveCouncilService(context) },
+  ec: {
+    provides: (context, contracts) => {
+      const ec = createExecutiveCouncilService(context, {
+        constitution: contracts.constitution,
+        policies: () => contracts.policyGovernance,
+      });
+      return { module: ec, contracts: { council: ec.contract } };
+    },
+  },
   dgm: { consumes: (context) => createDarwinGodelMachineService(context) },
 };
 
@@ -86,12 +116,17 @@ export const REMOTE_CLIENTS: { readonly [K in ContractName]: (config: PlatformCo
   authentication: (config) => remoteAuthentication(config.serviceUrls.auth),
   constitution: (config): ConstitutionContract => new ConstitutionClient(config.serviceUrls.ac),
   integrity: (config): IntegrityContract => new IntegrityClient(config.serviceUrls.integrity),
+  council: (config): CouncilContract => new CouncilClient(config.serviceUrls.ec),
+  policyGovernance: (config): PolicyGovernanceContract => new PolicyGovernanceClient(config.serviceUrls.pgc),
 };
 
 type AnyEntry =
   | ConsumerEntry
   | {
-      readonly provides: (context: ServiceContext) => {
+      readonly provides: (
+        context: ServiceContext,
+        contracts: Contracts,
+      ) => {
         readonly module: ServiceModule;
         readonly contracts: Partial<Contracts>;
       };
@@ -113,10 +148,16 @@ export interface WiredServices {
 export function wireServices(names: readonly ServiceName[], context: ServiceContext): WiredServices {
   const built = new Map<ServiceName, ServiceModule>();
   const provided: Partial<Record<ContractName, unknown>> = {};
+  let resolved: Contracts | undefined;
+  // Providers get the record before it is filled; each member resolves on first use after wiring.
+  const later = deferredContracts(() => {
+    if (resolved === undefined) throw new Error('a contract was called before wiring finished');
+    return resolved;
+  });
   for (const name of names) {
     const entry: AnyEntry = SERVICE_CATALOGUE[name];
     if (!('provides' in entry)) continue;
-    const { module, contracts } = entry.provides(context);
+    const { module, contracts } = entry.provides(context, later);
     built.set(name, module);
     Object.assign(provided, contracts);
   }
@@ -126,6 +167,7 @@ export function wireServices(names: readonly ServiceName[], context: ServiceCont
       provided[contract] ?? REMOTE_CLIENTS[contract](context.config),
     ]),
   ) as unknown as Contracts;
+  resolved = contracts;
   for (const name of names) {
     const entry: AnyEntry = SERVICE_CATALOGUE[name];
     if ('consumes' in entry) built.set(name, entry.consumes(context, contracts));
@@ -135,4 +177,29 @@ export function wireServices(names: readonly ServiceName[], context: ServiceCont
     contracts,
     local: new Set((Object.keys(provided) as ContractName[]).filter((name) => provided[name] !== undefined)),
   };
+}
+
+/** A `Contracts` record whose members forward to `resolve()`'s, looked up at each use. */
+function deferredContracts(resolve: () => Contracts): Contracts {
+  const members = new Map<PropertyKey, unknown>();
+  return new Proxy({} as Contracts, {
+    get(_target, name) {
+      if (!members.has(name))
+        members.set(
+          name,
+          deferred(() => resolve()[name as ContractName] as object),
+        );
+      return members.get(name);
+    },
+  });
+}
+
+function deferred<T extends object>(resolve: () => T): T {
+  return new Proxy({} as T, {
+    get(_target, property) {
+      const target = resolve() as Record<PropertyKey, unknown>;
+      const value = target[property];
+      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+    },
+  });
 }

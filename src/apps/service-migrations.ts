@@ -2,6 +2,7 @@ import type { Migration } from 'kysely';
 import type { ServiceName } from '../kernel/services.js';
 import { authMigrations } from '../services/auth/store.js';
 import { constitutionMigrations } from '../services/constitutional-ai/store.js';
+import { councilMigrations } from '../services/executive-council/store.js';
 import { integrityMigrations } from '../services/integrity/store.js';
 import { pgcMigrations } from '../services/policy-governance/store.js';
 
@@ -15,6 +16,6 @@ export const SERVICE_MIGRATIONS: Readonly<Record<ServiceName, Migrations>> = {
   fv: {},
   gs: {},
   pgc: pgcMigrations,
-  ec: {},
+  ec: councilMigrations,
   dgm: {},
 };

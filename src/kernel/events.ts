@@ -39,6 +39,8 @@ export const EVENT_TYPES = {
   policyBundleActivated: 'policy.bundle.activated',
   policyDecisionReview: 'policy.decision.review',
   policySigningKeyRotated: 'policy.signing-key.rotated',
+  /** An admin's direct activation of a proved-narrowing bundle while a council sits. */
+  policyBundleBreakGlass: 'policy.bundle.break-glass',
 } as const;
 
 export function subjectOf(event: Pick<EventEnvelope, 'source' | 'type'>): string {

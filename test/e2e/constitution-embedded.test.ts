@@ -1,7 +1,9 @@
 /**
  * Done-when 4 of the constitution issue, end to end in embedded mode as an operator runs it:
  * `acgs up` publishes the example constitution on first start; a client with a stale
- * X-Constitutional-Hash gets 409 with both hashes; after the council enacts a new version every
+ * X-Constitutional-Hash gets 409 with both hashes; the enactment route refuses even the council's
+ * account without a passed proposal; after the council enacts a new version (a member proposes
+ * and signs a vote; the amendment rule here has no timelock) every
  * service's responses carry the new hash; the integrity intake records the events; a restart
  * keeps the version; `acgs constitution publish` bootstraps a platform started empty.
  */
@@ -12,6 +14,7 @@ import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { constitutionalHashOf } from '../../src/kernel/constitutional-hash.js';
 import { SERVICE_NAMES } from '../../src/kernel/services.js';
+import { generateMemberKey, signVote } from '../../src/services/executive-council/vote-payload.js';
 import { api, bearer, loginAsAdmin, TEST_ADMIN_PASSWORD } from '../support/auth-session.js';
 import { EXAMPLE_FILE, exampleConstitution } from '../support/constitution-fixture.js';
 import { freePort, runAcgs, startAcgs } from '../support/platform-process.js';
@@ -26,7 +29,20 @@ const ENV = {
   ACGS_ADMIN_PASSWORD: TEST_ADMIN_PASSWORD,
   ACGS_CONSTITUTION_FILE: '',
 };
-const example = constitutionalHashOf(exampleConstitution().document);
+// The example with an amendment rule the test can see through (no timelock): the council enacts
+// the amendment within the test (docs/council.md).
+const exampleDocument = {
+  ...exampleConstitution().document,
+  councilRules: {
+    ...exampleConstitution().document.councilRules,
+    'amend-constitution': { quorum: 0.5, threshold: 'simple', votingWindowHours: 1, timelockHours: 0 },
+  },
+};
+const exampleFile = join(dataDir, 'example-quick-council.json');
+writeFileSync(exampleFile, JSON.stringify(exampleDocument));
+const example = constitutionalHashOf(exampleDocument);
+/** The example file as shipped (what `acgs constitution publish` sends below). */
+const original = constitutionalHashOf(exampleConstitution().document);
 
 /** The hash header on a response of each of the eight services (their OpenAPI documents). */
 async function hashesOfEveryService(url: string, headers: Record<string, string> = {}) {
@@ -49,6 +65,8 @@ describe('the constitution end to end (embedded)', () => {
       ...ENV,
       ACGS_DATA_DIR: dir,
       ACGS_PORT: String(await freePort()),
+      ACGS_CONSTITUTION_FILE: exampleFile,
+      ACGS_COUNCIL_TICK_MS: '100',
     });
     try {
       const url = platform.url;
@@ -108,11 +126,53 @@ describe('the constitution end to end (embedded)', () => {
         body: { account: 'svc-ec', roles: ['service'], rateLimitPerMinute: 1000 },
       });
       assert.equal(key.status, 201, JSON.stringify(key.body));
-      const enacted = await api(url, 'POST', '/api/v1/constitution/enactments', {
+      // Even the council's own account cannot enact without a passed proposal binding this draft.
+      const unproposed = await api(url, 'POST', '/api/v1/constitution/enactments', {
         headers: { 'x-api-key': String(key.body.key) },
         body: { draftId: draft.body.id, proposalId: 'proposal-1', enactedBy: 'council' },
       });
-      assert.equal(enacted.status, 201, JSON.stringify(enacted.body));
+      assert.equal(unproposed.status, 409, JSON.stringify(unproposed.body));
+      assert.equal(unproposed.body.code, 'CONSTITUTION_ENACTMENT_UNAUTHORIZED');
+      // The council: one member seated by the admin proposes the draft and votes for it.
+      const memberKey = generateMemberKey();
+      const seated = await api(url, 'POST', '/api/v1/council/members', {
+        headers: admin,
+        body: { memberId: 'ada', displayName: 'Ada', publicKey: memberKey.publicKey, weight: 1 },
+      });
+      assert.equal(seated.status, 201, JSON.stringify(seated.body));
+      const proposal = await api(url, 'POST', '/api/v1/council/proposals', {
+        headers: admin,
+        body: {
+          kind: 'amend-constitution',
+          title: 'Transparency weighs less',
+          content: { draftId: draft.body.id },
+        },
+      });
+      assert.equal(proposal.status, 201, JSON.stringify(proposal.body));
+      const memberApiKey = await api(url, 'POST', '/api/v1/auth/api-keys', {
+        headers: admin,
+        body: { account: 'ada', roles: ['council_member'], rateLimitPerMinute: 1000 },
+      });
+      const fields = {
+        proposalId: String(proposal.body.id),
+        contentHash: String(proposal.body.contentHash),
+        choice: 'yes' as const,
+        memberId: 'ada',
+        time: new Date().toISOString(),
+      };
+      const voted = await api(url, 'POST', `/api/v1/council/proposals/${fields.proposalId}/votes`, {
+        headers: { 'x-api-key': String(memberApiKey.body.key) },
+        body: { ...fields, proposalId: undefined, signature: signVote(fields, memberKey.privateKeyPem) },
+      });
+      assert.equal(voted.status, 201, JSON.stringify(voted.body));
+      let enacted = await api(url, 'GET', '/api/v1/constitution/active', { headers: admin });
+      for (let i = 0; i < 100 && enacted.body.number !== 2; i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        enacted = await api(url, 'GET', '/api/v1/constitution/active', { headers: admin });
+      }
+      assert.equal(enacted.body.number, 2, JSON.stringify(enacted.body));
+      assert.equal(enacted.body.proposalId, fields.proposalId);
+      assert.equal(enacted.body.hash, fields.contentHash);
       const v2 = { hash: String(enacted.body.hash), short: String(enacted.body.short) };
       assert.notEqual(v2.hash, example.hash);
 
@@ -193,7 +253,7 @@ describe('the constitution end to end (embedded)', () => {
     });
     try {
       const before = await api(platform.url, 'GET', '/api/v1/constitution/active/hash');
-      assert.notEqual(before.body.hash, example.hash);
+      assert.notEqual(before.body.hash, original.hash);
       const token = (await loginAsAdmin(platform.url)).accessToken;
       const noToken = runAcgs(['constitution', 'publish', EXAMPLE_FILE, '--url', platform.url], {
         ACGS_TOKEN: '',
@@ -204,8 +264,8 @@ describe('the constitution end to end (embedded)', () => {
         {},
       );
       assert.equal(published.code, 0, published.stderr);
-      assert.match(published.stdout, new RegExp(`published version 1 hash ${example.hash}`));
-      assert.deepEqual(await hashesOfEveryService(platform.url), everyService(example.short));
+      assert.match(published.stdout, new RegExp(`published version 1 hash ${original.hash}`));
+      assert.deepEqual(await hashesOfEveryService(platform.url), everyService(original.short));
       const twice = runAcgs(
         ['constitution', 'publish', EXAMPLE_FILE, '--url', platform.url, '--token', token],
         {},

@@ -25,6 +25,7 @@ import { constitutionRoutes } from '../../src/services/constitutional-ai/plugin.
 import { ConstitutionStore, constitutionMigrations } from '../../src/services/constitutional-ai/store.js';
 import type { Database } from '../../src/storage/database.js';
 import { createDatabase } from '../../src/storage/index.js';
+import { PassedProposals } from './passed-proposals.js';
 import { createTemporaryPostgresDatabase } from './postgres-database.js';
 
 export const EXAMPLE_FILE = fileURLToPath(
@@ -49,6 +50,8 @@ export function exampleDocument(): ConstitutionDocument {
 
 export interface ConstitutionFixture {
   readonly deps: ConstitutionDeps;
+  /** Which proposals the council passed: enactment is refused without one. */
+  readonly council: PassedProposals;
   readonly database: Database;
   readonly bus: EventBus;
   readonly clock: Clock & { advance(ms: number): void };
@@ -77,7 +80,9 @@ export async function openConstitutionFixture(
     },
   };
   const logger = pino({ level: 'silent' });
+  const council = new PassedProposals();
   const deps: ConstitutionDeps = {
+    council: () => council,
     store,
     relay: new OutboxRelay(store, bus, logger),
     clock,
@@ -87,6 +92,7 @@ export async function openConstitutionFixture(
   };
   return {
     deps,
+    council,
     database,
     bus,
     clock,

@@ -126,4 +126,16 @@ export interface ConstitutionContract {
    * every failing field) or CONSTITUTION_VERSION_EXISTS.
    */
   enact(source: EnactSource, options: EnactOptions): Promise<ConstitutionVersion>;
+  /**
+   * Validates a draft or document without publishing it: its normalized document and the hash it
+   * would have (the council binds an amendment proposal to this hash). Throws CONSTITUTION_INVALID
+   * or CONSTITUTION_DRAFT_NOT_FOUND.
+   */
+  resolve(source: EnactSource): Promise<ResolvedConstitution>;
+}
+
+/** A validated, normalized document and its constitutional hash. */
+export interface ResolvedConstitution {
+  readonly hash: string;
+  readonly document: ConstitutionDocument;
 }

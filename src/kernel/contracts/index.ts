@@ -1,6 +1,8 @@
 import type { ApiKeyResolver, VerificationKeySource } from './auth.js';
 import type { ConstitutionContract } from './constitution.js';
+import type { CouncilContract } from './council.js';
 import type { IntegrityContract } from './integrity.js';
+import type { PolicyGovernanceContract } from './policy-governance.js';
 
 /** What the guard of every process needs from the Auth service (JWKS and API-key resolution). */
 export interface AuthenticationContract {
@@ -18,6 +20,8 @@ export interface Contracts {
   readonly authentication: AuthenticationContract;
   readonly constitution: ConstitutionContract;
   readonly integrity: IntegrityContract;
+  readonly council: CouncilContract;
+  readonly policyGovernance: PolicyGovernanceContract;
 }
 
 export type ContractName = keyof Contracts;

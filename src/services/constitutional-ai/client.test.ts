@@ -36,6 +36,7 @@ describe('ConstitutionClient', () => {
   it('reads the empty constitution before the first version, and enacts over HTTP', async () => {
     assert.deepEqual(await client().activeHash(), EMPTY_CONSTITUTION_HASH);
     assert.equal(await client().activeVersion(), undefined);
+    f.council.passDocument('p-1', exampleDocument());
     const version = await client().enact(
       { document: exampleDocument() },
       { proposalId: 'p-1', enactedBy: 'council' },
@@ -47,6 +48,7 @@ describe('ConstitutionClient', () => {
   });
 
   it("passes the service's problem through: code, status and field errors", async () => {
+    f.council.passDocument('p-2', exampleDocument());
     await assert.rejects(
       client().enact({ document: exampleDocument() }, { proposalId: 'p-2', enactedBy: 'council' }),
       {

@@ -4,6 +4,7 @@ import type {
   ConstitutionVersion,
   EnactOptions,
   EnactSource,
+  ResolvedConstitution,
 } from '../../kernel/contracts/constitution.js';
 import { PlatformError } from '../../kernel/errors.js';
 import { ServiceClient } from '../../kit/service-client.js';
@@ -61,5 +62,9 @@ export class ConstitutionClient implements ConstitutionContract {
       body: { ...source, ...options },
       timeoutMs: ENACT_TIMEOUT_MS,
     });
+  }
+
+  resolve(source: EnactSource): Promise<ResolvedConstitution> {
+    return this.#client.request({ path: '/api/v1/constitution/resolutions', body: source });
   }
 }

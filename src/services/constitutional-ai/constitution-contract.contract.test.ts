@@ -50,7 +50,19 @@ for (const [name, implementation] of IMPLEMENTATIONS) {
       assert.equal(await contract.activeVersion(), undefined);
     });
 
+    it('resolves a document to its normalized form and hash without publishing it', async () => {
+      const resolved = await contract.resolve({ document: exampleDocument() });
+      assert.equal(resolved.hash, constitutionalHashOf(exampleDocument()).hash);
+      assert.equal(await contract.activeVersion(), undefined);
+    });
+
     it('enacts a version, which becomes the active one with its hash', async () => {
+      const unauthorised = contract.enact(
+        { document: exampleDocument() },
+        { proposalId: 'p-0', enactedBy: 'x' },
+      );
+      await assert.rejects(unauthorised, { code: 'CONSTITUTION_ENACTMENT_UNAUTHORIZED', status: 409 });
+      f.council.passDocument('p-1', exampleDocument());
       const version = await contract.enact(
         { document: exampleDocument() },
         { proposalId: 'p-1', enactedBy: 'council' },
@@ -63,6 +75,7 @@ for (const [name, implementation] of IMPLEMENTATIONS) {
     });
 
     it('refuses the same content again and an invalid document with the same coded errors', async () => {
+      f.council.passDocument('p-2', exampleDocument());
       await assert.rejects(
         contract.enact({ document: exampleDocument() }, { proposalId: 'p-2', enactedBy: 'council' }),
         (error: unknown) => {

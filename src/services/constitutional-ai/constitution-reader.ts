@@ -1,13 +1,14 @@
-import type { ConstitutionalHash } from '../../kernel/constitutional-hash.js';
+import { type ConstitutionalHash, constitutionalHashOf } from '../../kernel/constitutional-hash.js';
 import type {
   ConstitutionContract,
   ConstitutionVersion,
   EnactOptions,
   EnactSource,
+  ResolvedConstitution,
 } from '../../kernel/contracts/constitution.js';
 import type { ConstitutionDeps } from './constitution-deps.js';
 import { EMPTY_CONSTITUTION_HASH } from './empty-constitution.js';
-import { enactVersion } from './usecases/enact-version.js';
+import { enactVersion, resolveSource } from './usecases/enact-version.js';
 import { constitutionalHashFromHex } from './usecases/publish-version.js';
 
 /**
@@ -28,5 +29,10 @@ export class ConstitutionReader implements ConstitutionContract {
 
   enact(source: EnactSource, options: EnactOptions): Promise<ConstitutionVersion> {
     return enactVersion(this.deps, source, options);
+  }
+
+  async resolve(source: EnactSource): Promise<ResolvedConstitution> {
+    const { validated } = await resolveSource(this.deps, source);
+    return { hash: constitutionalHashOf(validated.document).hash, document: validated.document };
   }
 }

@@ -82,8 +82,17 @@ export const CouncilRuleSchema = Type.Object(
       Object.keys(THRESHOLDS).map((name) => Type.Literal(name)),
       { description: 'simple > 0.5, super > 0.667, qualified > 0.75, unanimous = 1' },
     ),
-    votingWindowHours: Type.Integer({ minimum: 1, maximum: 8760 }),
-    timelockHours: Type.Integer({ minimum: 0, maximum: 8760 }),
+    // Fractions are allowed (0.25 is 15 minutes): drills and tests run whole council cycles in seconds.
+    votingWindowHours: Type.Number({
+      minimum: 0.001,
+      maximum: 8760,
+      description: 'How long the vote stays open, in hours (fractions allowed; 0.001 h = 3.6 s)',
+    }),
+    timelockHours: Type.Number({
+      minimum: 0,
+      maximum: 8760,
+      description: 'Time between passing and enactment, in hours (fractions allowed)',
+    }),
   },
   { additionalProperties: false },
 );

@@ -12,6 +12,10 @@ export const constitutionErrors = defineErrors({
   CONSTITUTION_VERSION_EXISTS: { status: 409, title: 'This constitution is already published' },
   CONSTITUTION_DRAFT_CONFLICT: { status: 409, title: 'The draft was changed by someone else' },
   CONSTITUTION_ALREADY_BOOTSTRAPPED: { status: 409, title: 'A constitution is already published' },
+  CONSTITUTION_ENACTMENT_UNAUTHORIZED: {
+    status: 409,
+    title: 'No passed council proposal authorises this enactment',
+  },
 });
 
 export type ConstitutionErrorCode = keyof typeof constitutionErrors.specs;

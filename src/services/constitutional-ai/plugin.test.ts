@@ -223,12 +223,25 @@ describe('constitution routes', () => {
     assert.equal(saved.statusCode, 200, saved.body);
     assert.equal(saved.json().revision, 2);
 
-    const enacted = await app.inject({
-      method: 'POST',
-      url: '/api/v1/constitution/enactments',
-      headers: council,
-      payload: { draftId: draft.id, proposalId: 'prop-1', enactedBy: 'council:prop-1' },
-    });
+    // Without a passed proposal binding this draft's hash, past its timelock, nothing is enacted.
+    const enactAs = (proposalId: string) =>
+      app.inject({
+        method: 'POST',
+        url: '/api/v1/constitution/enactments',
+        headers: council,
+        payload: { draftId: draft.id, proposalId, enactedBy: `council:${proposalId}` },
+      });
+    const unknown = await enactAs('prop-0');
+    assert.equal(unknown.statusCode, 409, unknown.body);
+    assert.equal(unknown.json().code, 'CONSTITUTION_ENACTMENT_UNAUTHORIZED');
+    f.council.pass('prop-other', 'f'.repeat(64));
+    const otherContent = await enactAs('prop-other');
+    assert.equal(otherContent.json().code, 'CONSTITUTION_ENACTMENT_UNAUTHORIZED');
+    assert.match(otherContent.json().detail, /binds content ffffffffffffffff/);
+    f.council.pass('prop-retire', saved.json().hash, 'retire-policy');
+    assert.match((await enactAs('prop-retire')).json().detail, /retire-policy proposal/);
+    f.council.pass('prop-1', saved.json().hash);
+    const enacted = await enactAs('prop-1');
     assert.equal(enacted.statusCode, 201, enacted.body);
     const v2 = enacted.json();
     assert.equal(v2.number, 2);

@@ -1,5 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { systemClock } from '../../kernel/clock.js';
+import type { CouncilContract } from '../../kernel/contracts/council.js';
 import { SERVICES } from '../../kernel/services.js';
 import type { ServiceContext, ServiceModule } from '../../kit/service-module.js';
 import { CompiledVersions } from './compiled-versions.js';
@@ -33,7 +34,10 @@ export function constitutionFileOf(context: Pick<ServiceContext, 'config'>): str
 }
 
 /** Builds the Constitutional AI service from the adapters the wiring layer picked. */
-export function createConstitutionalAiService(context: ServiceContext): ConstitutionalAiService {
+export function createConstitutionalAiService(
+  context: ServiceContext,
+  contracts: { readonly council?: () => CouncilContract | undefined } = {},
+): ConstitutionalAiService {
   const store = new ConstitutionStore(context.database);
   const logger = context.logger.child({ component: 'constitution' });
   const deps: ConstitutionDeps = {
@@ -43,6 +47,7 @@ export function createConstitutionalAiService(context: ServiceContext): Constitu
     active: context.activeConstitution,
     compiled: new CompiledVersions(),
     logger,
+    ...(contracts.council === undefined ? {} : { council: contracts.council }),
   };
   const contract = new ConstitutionReader(deps);
   let timer: NodeJS.Timeout | undefined;

@@ -34,6 +34,7 @@ for (const dialect of DIALECTS) {
             assert.equal((r.reason as { code: string }).code, 'CONSTITUTION_ALREADY_BOOTSTRAPPED');
         }
         const reader = new ConstitutionReader(f.deps);
+        for (const n of [1, 2, 3, 4, 5, 99]) f.council.passDocument(`p-${n}`, variant(n));
         const enacted = await Promise.all(
           [1, 2, 3, 4, 5].map((n) =>
             reader.enact({ document: variant(n) }, { proposalId: `p-${n}`, enactedBy: 'council' }),

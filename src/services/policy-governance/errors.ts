@@ -23,6 +23,12 @@ export const pgcErrors = defineErrors({
   },
   PGC_BATCH_TOO_LARGE: { status: 413, title: 'Too many requests in one batch' },
   PGC_DECISION_NOT_LOGGED: { status: 503, title: 'The decision could not be logged', retryAfterSeconds: 1 },
+  PGC_COUNCIL_REQUIRED: {
+    status: 409,
+    title: 'A council is seated: activate through a council proposal (or break glass for a proved narrowing)',
+  },
+  PGC_ENACTMENT_UNAUTHORIZED: { status: 409, title: 'No passed council proposal authorises this activation' },
+  PGC_POLICY_NOT_ACTIVE: { status: 404, title: 'The policy is not in the active bundle' },
 });
 
 export type PgcErrorCode = keyof typeof pgcErrors.specs;

@@ -2,6 +2,8 @@ import type { Logger } from 'pino';
 import type { EventBus } from '../../bus/event-bus.js';
 import type { Clock } from '../../kernel/clock.js';
 import type { ConstitutionContract } from '../../kernel/contracts/constitution.js';
+import type { CouncilContract } from '../../kernel/contracts/council.js';
+import type { ImpactClassifier } from '../../kernel/contracts/policy-governance.js';
 import type { ActivationGate } from './activation-gates.js';
 import type { ActiveBundle } from './active-bundle.js';
 import type { BundleCache } from './bundle-cache.js';
@@ -28,4 +30,8 @@ export interface PgcDeps {
   readonly logger: Logger;
   /** Activation gates, run in order (scenarios first; the formal verifier's gate joins here). */
   readonly gates: readonly ActivationGate[];
+  /** The council as this process reaches it (a function: wired after the PGC); undefined: none. */
+  readonly council: () => CouncilContract | undefined;
+  /** Whether a change narrows what is allowed (the formal verifier's impact check, once wired). */
+  readonly impact: ImpactClassifier;
 }

@@ -2,7 +2,13 @@ import { fileURLToPath } from 'node:url';
 import type { Subscription } from '../../bus/event-bus.js';
 import { systemClock } from '../../kernel/clock.js';
 import type { ConstitutionContract } from '../../kernel/contracts/constitution.js';
+import type { CouncilContract } from '../../kernel/contracts/council.js';
 import type { IntegrityContract } from '../../kernel/contracts/integrity.js';
+import {
+  type ImpactClassifier,
+  type PolicyGovernanceContract,
+  unprovedImpact,
+} from '../../kernel/contracts/policy-governance.js';
 import { EVENT_TYPES, subjectOf } from '../../kernel/events.js';
 import { SERVICES } from '../../kernel/services.js';
 import type { ServiceContext, ServiceModule } from '../../kit/service-module.js';
@@ -12,6 +18,7 @@ import { BundleCache } from './bundle-cache.js';
 import { BundleSigner } from './bundle-signer.js';
 import { DecisionLog, MAX_QUEUED } from './decision-log.js';
 import { DecisionMetrics } from './decision-metrics.js';
+import { InProcessPolicyGovernance } from './pgc-contract.js';
 import type { PgcDeps } from './pgc-deps.js';
 import { policyGovernanceRoutes } from './plugin.js';
 import { PgcStore } from './store.js';
@@ -23,6 +30,10 @@ export interface PolicyGovernanceContracts {
   readonly integrity: IntegrityContract;
   /** Gates after the scenario gate (the formal verifier's, once it exists). */
   readonly extraGates?: readonly ActivationGate[];
+  /** The council (a function: it is wired after the PGC, each calls the other). */
+  readonly council?: () => CouncilContract | undefined;
+  /** The verifier's impact check; until it is wired nothing is proved narrowing. */
+  readonly impact?: ImpactClassifier;
 }
 
 /** The example constitution's policy set (dist/src/services/policy-governance → root). */
@@ -48,7 +59,7 @@ const POINTER_POLL_MS = 1000;
 export function createPolicyGovernanceService(
   context: ServiceContext,
   contracts: PolicyGovernanceContracts,
-): ServiceModule & { readonly deps: PgcDeps } {
+): ServiceModule & { readonly deps: PgcDeps; readonly contract: PolicyGovernanceContract } {
   const store = new PgcStore(context.database);
   const logger = context.logger.child({ component: 'pgc' });
   const metrics = new DecisionMetrics(context.metrics);
@@ -73,6 +84,8 @@ export function createPolicyGovernanceService(
     clock: systemClock,
     logger,
     gates: [scenarioGate, ...(contracts.extraGates ?? [])],
+    council: contracts.council ?? (() => undefined),
+    impact: contracts.impact ?? unprovedImpact,
   };
   metrics.watchLogQueue(() => deps.log.waiting(), MAX_QUEUED, context.metrics);
   active.onSwap((bundle) => {
@@ -89,6 +102,7 @@ export function createPolicyGovernanceService(
     descriptor: SERVICES.pgc,
     routes: policyGovernanceRoutes(deps),
     deps,
+    contract: new InProcessPolicyGovernance(deps),
     async start() {
       await deps.signer();
       const dir = policyDirOf(context);

@@ -1,14 +1,22 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
+import { constitutionalHashOf } from '../../../kernel/constitutional-hash.js';
 import { commonErrors } from '../../../kernel/errors.js';
 import { ReadonlyList } from '../../../kit/readonly-list.js';
 import type { ConstitutionDeps } from '../constitution-deps.js';
 import { bootstrapConstitution } from '../usecases/bootstrap-constitution.js';
-import { enactVersion } from '../usecases/enact-version.js';
+import { enactVersion, resolveSource } from '../usecases/enact-version.js';
 import { listDrafts } from '../usecases/list-drafts.js';
 import { createDraft, getDraft, updateDraft } from '../usecases/save-draft.js';
-import { ADMIN_ROLES, AUTHOR_ROLES, callerOf, ENACT_ROLES, ENACT_SERVICES } from './route-roles.js';
+import {
+  ADMIN_ROLES,
+  AUTHOR_ROLES,
+  callerOf,
+  ENACT_ROLES,
+  ENACT_SERVICES,
+  RESOLVE_ROLES,
+} from './route-roles.js';
 import { DocumentFields, DraftReply, documentBody, VersionRef, VersionReply } from './route-schemas.js';
 
 const TAGS = ['constitution'];
@@ -152,6 +160,42 @@ export function registerDraftRoutes(server: FastifyInstance, deps: ConstitutionD
       const source = draftId !== undefined ? { draftId } : { document };
       const version = await enactVersion(deps, source, { proposalId, enactedBy }, '/body');
       return reply.code(201).header('x-constitutional-hash', version.short).send(version);
+    },
+  );
+
+  app.post<{ Body: { draftId?: string; document?: unknown } }>(
+    '/api/v1/constitution/resolutions',
+    {
+      config: { auth: { roles: RESOLVE_ROLES } },
+      schema: {
+        response: {
+          200: Type.Object({
+            hash: Type.String({ pattern: '^[0-9a-f]{64}$' }),
+            document: Type.Object({}, { additionalProperties: true }),
+          }),
+        },
+        tags: TAGS,
+        summary:
+          'Validate a draft or document without publishing it: its normalized document and the hash it would have',
+        body: Type.Object(
+          { draftId: Type.Optional(Type.String({ format: 'uuid' })), document: DocumentFields.document },
+          { additionalProperties: false },
+        ),
+      },
+    },
+    async (request) => {
+      const { draftId, document } = request.body;
+      if ((draftId === undefined) === (document === undefined)) {
+        throw commonErrors.create('VALIDATION_FAILED', 'give exactly one of draftId or document', {
+          errors: [{ pointer: '/body', detail: 'needs exactly one of draftId, document' }],
+        });
+      }
+      const { validated } = await resolveSource(
+        deps,
+        draftId !== undefined ? { draftId } : { document },
+        '/body',
+      );
+      return { hash: constitutionalHashOf(validated.document).hash, document: validated.document };
     },
   );
 }

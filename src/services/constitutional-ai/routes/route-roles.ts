@@ -11,6 +11,8 @@ export const ADMIN_ROLES: readonly Role[] = ['admin'];
 export const ENACT_ROLES: readonly Role[] = ['service'];
 /** …and of the services, only the council (`svc-ec`): one compromised pod must not rewrite the constitution. */
 export const ENACT_SERVICES: readonly ServiceName[] = ['ec'];
+/** Validating a proposed amendment: its authors, council members proposing it, the council's account. */
+export const RESOLVE_ROLES: readonly Role[] = ['policy_author', 'admin', 'council_member', 'service'];
 
 /** Who the guard says is calling (the guard has run on every protected route). */
 export function callerOf(request: { principal?: { subject: string } | undefined }): string {

@@ -2,11 +2,14 @@
  * The enact interface the Executive Council calls when a constitutional amendment passes and its
  * timelock ends: publishes a stored draft or a document given in full as the next version.
  */
+
+import { constitutionalHashOf } from '../../../kernel/constitutional-hash.js';
 import type {
   ConstitutionVersion,
   EnactOptions,
   EnactSource,
 } from '../../../kernel/contracts/constitution.js';
+import { enactmentRefusal } from '../../../kernel/contracts/council.js';
 import type { ConstitutionDeps } from '../constitution-deps.js';
 import { constitutionErrors } from '../errors.js';
 import { publishVersion } from './publish-version.js';
@@ -19,6 +22,7 @@ export async function enactVersion(
   base = '',
 ): Promise<ConstitutionVersion> {
   const resolved = await resolveSource(deps, source, base);
+  await checkAuthorised(deps, options.proposalId, constitutionalHashOf(resolved.validated.document).hash);
   return publishVersion(deps, {
     validated: resolved.validated,
     via: 'enact',
@@ -26,6 +30,27 @@ export async function enactVersion(
     proposalId: options.proposalId,
     ...(resolved.draftId === undefined ? {} : { draftId: resolved.draftId }),
   });
+}
+
+/**
+ * The council's authority, asked at each enactment: the proposal exists, is an amend-constitution
+ * proposal that passed, binds exactly this content's hash and is past its timelock.
+ */
+async function checkAuthorised(deps: ConstitutionDeps, proposalId: string, hash: string): Promise<void> {
+  const council = deps.council?.();
+  const refusal =
+    council === undefined
+      ? 'no council is wired to authorise enactments'
+      : enactmentRefusal(await council.proposal(proposalId), {
+          kinds: ['amend-constitution'],
+          contentHash: hash,
+          nowMs: deps.clock.now(),
+        });
+  if (refusal !== undefined) {
+    throw constitutionErrors.create('CONSTITUTION_ENACTMENT_UNAUTHORIZED', refusal, {
+      details: { proposalId, hash },
+    });
+  }
 }
 
 /** A draft (which must be unpublished) or a document, validated. */

@@ -96,6 +96,7 @@ describe('publishing versions', () => {
       409,
     );
     const reader = new ConstitutionReader(f.deps);
+    f.council.passDocument('p-0', exampleDocument());
     await rejectsWith(
       reader.enact({ document: exampleDocument() }, { proposalId: 'p-0', enactedBy: 'council' }),
       'CONSTITUTION_VERSION_EXISTS',
@@ -131,6 +132,7 @@ describe('publishing versions', () => {
       409,
     );
 
+    f.council.pass('prop-7', edited.hash);
     const version = await new ConstitutionReader(f.deps).enact(
       { draftId: draft.id },
       { proposalId: 'prop-7', enactedBy: 'council' },

@@ -1,8 +1,9 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
+import { commonErrors } from '../../../kernel/errors.js';
 import type { PgcDeps } from '../pgc-deps.js';
-import { activateBundle } from '../usecases/activate-bundle.js';
+import { activateDirectly, activateForProposal, retireForProposal } from '../usecases/council-activation.js';
 import { createBundle } from '../usecases/create-bundle.js';
 import {
   bundleView,
@@ -22,6 +23,7 @@ import {
 } from './route-roles.js';
 import {
   Activation,
+  ActivationReply,
   ActiveBundle,
   Bundle,
   BundleKeys,
@@ -138,11 +140,63 @@ export function registerBundleRoutes(server: FastifyInstance, deps: PgcDeps) {
       config: { auth: { roles: ACTIVATE_ROLES, services: ACTIVATE_SERVICES } },
       schema: {
         tags: TAGS,
-        summary: 'Activate a bundle: type check, scenario suites, then every replica swaps to it',
+        summary:
+          'Activate a bundle: type check, scenario suites, then every replica swaps to it. With a council seated: on behalf of a passed proposal (proposalId, the council service), or break-glass for a proved narrowing (reason)',
         params: BundleId,
+        // No body schema: the body is optional (an admin's plain activation sends none).
+        response: { 200: ActivationReply },
+      },
+    },
+    async (request) => {
+      const { reason, proposalId } = activationBody(request.body);
+      if (proposalId !== undefined)
+        return activateForProposal(deps, request.params.id, { proposalId, enactedBy: callerOf(request) });
+      return activateDirectly(deps, request.params.id, callerOf(request), reason);
+    },
+  );
+
+  app.post(
+    '/api/v1/policies/retirements',
+    {
+      config: { auth: { roles: ['service'], services: ACTIVATE_SERVICES } },
+      schema: {
+        tags: TAGS,
+        summary:
+          'The council enacts a passed retire-policy proposal: the active set without the policy, every gate',
+        body: Type.Object(
+          {
+            policyId: Type.String({ minLength: 1, maxLength: 128 }),
+            proposalId: Type.String({ format: 'uuid' }),
+          },
+          { additionalProperties: false },
+        ),
         response: { 200: Activation },
       },
     },
-    async (request) => activateBundle(deps, request.params.id, callerOf(request)),
+    async (request) =>
+      retireForProposal(deps, request.body.policyId, {
+        proposalId: request.body.proposalId,
+        enactedBy: callerOf(request),
+      }),
   );
+}
+
+/** The activation's optional body: `{ reason? }` (break-glass) or `{ proposalId? }` (the council). */
+function activationBody(body: unknown): { reason?: string; proposalId?: string } {
+  if (body === undefined || body === null) return {};
+  const errors: { pointer: string; detail: string }[] = [];
+  if (typeof body !== 'object' || Array.isArray(body))
+    errors.push({ pointer: '/body', detail: 'must be an object' });
+  const { reason, proposalId, ...rest } = (typeof body === 'object' ? body : {}) as Record<string, unknown>;
+  if (reason !== undefined && (typeof reason !== 'string' || reason.trim() === '' || reason.length > 2000))
+    errors.push({ pointer: '/body/reason', detail: 'expected 1 to 2000 characters' });
+  if (proposalId !== undefined && (typeof proposalId !== 'string' || !/^[0-9a-f-]{36}$/.test(proposalId)))
+    errors.push({ pointer: '/body/proposalId', detail: 'expected a proposal id (UUID)' });
+  for (const key of Object.keys(rest)) errors.push({ pointer: `/body/${key}`, detail: 'unknown field' });
+  if (errors.length > 0)
+    throw commonErrors.create('VALIDATION_FAILED', `${errors[0]!.pointer}: ${errors[0]!.detail}`, { errors });
+  return {
+    ...(typeof reason === 'string' ? { reason } : {}),
+    ...(typeof proposalId === 'string' ? { proposalId } : {}),
+  };
 }

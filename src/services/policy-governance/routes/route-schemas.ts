@@ -81,6 +81,14 @@ export const Activation = Type.Object({
   gates: ReadonlyList(Type.Object({ name: Type.String() }, { additionalProperties: true })),
 });
 
+/** An activation's answer; a break-glass activation adds the ratification proposal it raised. */
+export const ActivationReply = Type.Object({
+  ...Activation.properties,
+  breakGlass: Type.Optional(
+    Type.Object({ ratificationProposalId: Type.Union([Type.String(), Type.Null()]) }),
+  ),
+});
+
 const BundleKey = Type.Object({ keyId: Type.String(), publicKey: Type.String(), createdAt: Type.String() });
 
 export const BundleKeys = Type.Object({

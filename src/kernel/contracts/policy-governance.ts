@@ -1,0 +1,58 @@
+/**
+ * What other services may ask the Policy Governance Compiler: the council enacts passed
+ * `activate-policies`, `activate-narrowing-policies` and `retire-policy` proposals through it.
+ * Every activation passes all of the PGC's gates (signature, constitution, compilation, scenarios,
+ * and the verifier's once it exists), and the PGC checks with the council that the proposal passed,
+ * binds this bundle and is past its timelock. Implemented in-process by the PGC (embedded mode)
+ * and over HTTP by its client (distributed mode).
+ */
+export interface PolicyGovernanceContract {
+  /** A stored bundle's summary, or undefined when there is none with this id. */
+  bundle(bundleId: string): Promise<BundleSummary | undefined>;
+  /** Activates a bundle on behalf of a passed proposal. */
+  activateForProposal(bundleId: string, enactment: ProposalEnactment): Promise<ActivationSummary>;
+  /**
+   * Retires a policy on behalf of a passed `retire-policy` proposal: a new bundle of the active
+   * bundle's policies without it is created and activated (with every gate).
+   */
+  retireForProposal(policyId: string, enactment: ProposalEnactment): Promise<ActivationSummary>;
+}
+
+export interface BundleSummary {
+  readonly id: string;
+  readonly constitutionHash: string;
+  readonly policyIds: readonly string[];
+}
+
+export interface ProposalEnactment {
+  readonly proposalId: string;
+  readonly enactedBy: string;
+}
+
+export interface ActivationSummary {
+  readonly bundleId: string;
+  readonly generation: number;
+}
+
+/** How a change of the active policy set affects what is allowed. */
+export type ChangeImpact = 'narrowing' | 'widening' | 'unknown';
+
+/**
+ * Classifies moving from the active bundle to `bundleId`: `narrowing` only when it is proved that
+ * every request the new set allows (or sends to review) the old one allowed too. The formal
+ * verifier's impact check implements this; until it is wired, nothing is classified narrowing
+ * (`unprovedImpact`), so every case that needs narrowing is refused.
+ */
+export interface ImpactClassifier {
+  classify(
+    fromBundleId: string | null,
+    toBundleId: string,
+  ): Promise<{ readonly impact: ChangeImpact; readonly detail: string }>;
+}
+
+/** The classifier in force while no verifier is wired: nothing is proved, so nothing is narrowing. */
+export const unprovedImpact: ImpactClassifier = {
+  async classify() {
+    return { impact: 'unknown', detail: 'no formal verifier is wired to prove that the change narrows' };
+  },
+};

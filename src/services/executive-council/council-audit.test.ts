@@ -1,0 +1,108 @@
+/** The offline audit: agrees with a correctly decided proposal; names the entry of an edited vote. */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { type AuditedEntry, auditCouncil } from './council-audit.js';
+import { COUNCIL_EVENTS } from './council-events.js';
+import { outcomeOf, tally } from './tally.js';
+import { generateMemberKey, signVote, type VoteChoice } from './vote-payload.js';
+
+const PROPOSAL = '0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b';
+const CONTENT = 'ab'.repeat(32);
+const RULE = { quorum: 0.67, threshold: 'qualified' as const, votingWindowHours: 1, timelockHours: 0 };
+
+function exportOf() {
+  const members = [
+    ['alice', 3],
+    ['bob', 2],
+    ['carol', 2],
+    ['dan', 1],
+    ['erin', 1],
+  ].map(([memberId, weight]) => ({
+    memberId: String(memberId),
+    weight: Number(weight),
+    ...generateMemberKey(),
+  }));
+  const entries: AuditedEntry[] = [
+    {
+      index: 10,
+      type: COUNCIL_EVENTS.proposalOpened,
+      payload: {
+        proposalId: PROPOSAL,
+        kind: 'amend-constitution',
+        contentHash: CONTENT,
+        rule: RULE,
+        electorate: members.map(({ memberId, weight, publicKey }) => ({ memberId, weight, publicKey })),
+      },
+    },
+  ];
+  const choices: [string, VoteChoice][] = [
+    ['alice', 'yes'],
+    ['bob', 'no'],
+    ['carol', 'yes'],
+    ['dan', 'yes'],
+    ['bob', 'yes'],
+  ];
+  choices.forEach(([memberId, choice], i) => {
+    const fields = {
+      proposalId: PROPOSAL,
+      contentHash: CONTENT,
+      choice,
+      memberId,
+      time: new Date(1_800_000_000_000 + i).toISOString(),
+    };
+    const key = members.find((m) => m.memberId === memberId)!;
+    entries.push({
+      index: 11 + i,
+      type: COUNCIL_EVENTS.voteCast,
+      payload: { ...fields, seq: i + 1, signature: signVote(fields, key.privateKeyPem) },
+    });
+  });
+  const counted = choices.map(([memberId, choice], i) => ({ memberId, choice, timeMs: i, seq: i + 1 }));
+  const result = tally(RULE, new Map(members.map((m) => [m.memberId, m.weight])), counted);
+  entries.push({
+    index: 20,
+    type: COUNCIL_EVENTS.proposalClosed,
+    payload: {
+      proposalId: PROPOSAL,
+      outcome: outcomeOf(result),
+      early: false,
+      tally: result,
+      votesCounted: 5,
+      removed: [],
+    },
+  });
+  return { entries, outcome: outcomeOf(result) };
+}
+
+describe('council audit', () => {
+  it('recomputes the tally from the entries and agrees with the service', () => {
+    const { entries, outcome } = exportOf();
+    assert.equal(outcome, 'passed');
+    const report = auditCouncil(entries);
+    assert.deepEqual(report.problems, []);
+    assert.equal(report.proposals[0]!.agrees, true);
+    assert.equal(report.proposals[0]!.validVotes, 5);
+  });
+
+  it('names the entry index of a vote whose choice was edited, and the tally it no longer supports', () => {
+    const { entries } = exportOf();
+    const edited = entries.map((e) =>
+      e.index === 14 ? { ...e, payload: { ...(e.payload as object), choice: 'no' } } : e,
+    );
+    const report = auditCouncil(edited);
+    assert.equal(report.problems[0]!.index, 14);
+    assert.match(report.problems[0]!.detail, /vote 4 by dan \(no\): the signature does not verify/);
+    assert.equal(report.proposals[0]!.validVotes, 4);
+  });
+
+  it('reports a closing whose tally the votes do not give', () => {
+    const { entries } = exportOf();
+    const forged = entries.map((e) =>
+      e.index === 20 ? { ...e, payload: { ...(e.payload as { tally: object }), outcome: 'rejected' } } : e,
+    );
+    const report = auditCouncil(forged);
+    assert.equal(report.problems.length, 1);
+    assert.equal(report.problems[0]!.index, 20);
+    assert.match(report.problems[0]!.detail, /outcome rejected, recomputed passed/);
+  });
+});

@@ -1,0 +1,151 @@
+/**
+ * The offline audit (`acgs council audit <export>`): from the council's log entries alone it
+ * verifies every vote's signature against the key the electorate snapshot names, recomputes every
+ * tally with the same rules the service used, and reports every disagreement with what the service
+ * decided, naming the log entry index. Pure: the CLI reads the export and prints the report.
+ */
+import {
+  COUNCIL_EVENTS,
+  type ProposalClosedData,
+  type ProposalOpenedData,
+  type VoteCastData,
+} from './council-events.js';
+import { outcomeOf, settledOutcome, type TalliedVote, tally } from './tally.js';
+import { verifyVote } from './vote-payload.js';
+
+/** One log entry as the audit reads it. */
+export interface AuditedEntry {
+  readonly index: number;
+  readonly type: string;
+  readonly payload: unknown;
+}
+
+export interface AuditProblem {
+  readonly index: number;
+  readonly proposalId: string;
+  readonly detail: string;
+}
+
+export interface AuditedProposal {
+  readonly proposalId: string;
+  readonly kind: string;
+  readonly votes: number;
+  readonly validVotes: number;
+  readonly decided?: string;
+  readonly recomputed?: string;
+  readonly agrees: boolean;
+}
+
+export interface AuditReport {
+  readonly proposals: readonly AuditedProposal[];
+  readonly problems: readonly AuditProblem[];
+}
+
+interface Indexed<T> {
+  readonly index: number;
+  readonly data: T;
+}
+
+export function auditCouncil(entries: Iterable<AuditedEntry>): AuditReport {
+  const opened = new Map<string, Indexed<ProposalOpenedData>>();
+  const votes = new Map<string, Indexed<VoteCastData>[]>();
+  const closed = new Map<string, Indexed<ProposalClosedData>>();
+  for (const entry of entries) {
+    const data = entry.payload as { proposalId?: unknown };
+    if (typeof data?.proposalId !== 'string') continue;
+    if (entry.type === COUNCIL_EVENTS.proposalOpened)
+      opened.set(data.proposalId, { index: entry.index, data: entry.payload as ProposalOpenedData });
+    else if (entry.type === COUNCIL_EVENTS.voteCast) {
+      const list = votes.get(data.proposalId) ?? [];
+      list.push({ index: entry.index, data: entry.payload as VoteCastData });
+      votes.set(data.proposalId, list);
+    } else if (entry.type === COUNCIL_EVENTS.proposalClosed)
+      closed.set(data.proposalId, { index: entry.index, data: entry.payload as ProposalClosedData });
+  }
+  const problems: AuditProblem[] = [];
+  const proposals: AuditedProposal[] = [];
+  for (const [proposalId, open] of opened) {
+    const electorate = new Map(open.data.electorate.map((e) => [e.memberId, e]));
+    const counted: TalliedVote[] = [];
+    const cast = votes.get(proposalId) ?? [];
+    for (const { index, data } of cast) {
+      const elector = electorate.get(data.memberId);
+      const problem =
+        elector === undefined
+          ? `vote ${data.seq} by ${data.memberId}: not in the proposal's electorate`
+          : data.contentHash !== open.data.contentHash
+            ? `vote ${data.seq} by ${data.memberId}: for content ${String(data.contentHash).slice(0, 16)}, the proposal binds ${open.data.contentHash.slice(0, 16)}`
+            : !verifyVote(
+                  {
+                    proposalId,
+                    contentHash: data.contentHash,
+                    choice: data.choice,
+                    memberId: data.memberId,
+                    time: data.time,
+                  },
+                  data.signature,
+                  elector.publicKey,
+                )
+              ? `vote ${data.seq} by ${data.memberId} (${data.choice}): the signature does not verify with the member's key`
+              : undefined;
+      if (problem !== undefined) {
+        problems.push({ index, proposalId, detail: problem });
+        continue;
+      }
+      counted.push({
+        memberId: data.memberId,
+        choice: data.choice,
+        timeMs: Date.parse(data.time),
+        seq: data.seq,
+      });
+    }
+    const close = closed.get(proposalId);
+    if (close === undefined) {
+      proposals.push({
+        proposalId,
+        kind: open.data.kind,
+        votes: cast.length,
+        validVotes: counted.length,
+        agrees: true,
+      });
+      continue;
+    }
+    const considered = counted.filter((v) => v.seq <= close.data.votesCounted);
+    const weights = new Map(open.data.electorate.map((e) => [e.memberId, e.weight]));
+    const result = tally(open.data.rule, weights, considered, new Set(close.data.removed));
+    const recomputed = close.data.early
+      ? (settledOutcome(open.data.rule, result) ?? 'not settled')
+      : outcomeOf(result);
+    const differences: string[] = [];
+    if (recomputed !== close.data.outcome)
+      differences.push(`outcome ${close.data.outcome}, recomputed ${recomputed}`);
+    for (const field of ['eligible', 'yes', 'no', 'abstain', 'voted'] as const)
+      if (result[field] !== close.data.tally[field])
+        differences.push(`${field} ${close.data.tally[field]}, recomputed ${result[field]}`);
+    if (differences.length > 0)
+      problems.push({
+        index: close.index,
+        proposalId,
+        detail: `the service's tally disagrees: ${differences.join('; ')}`,
+      });
+    proposals.push({
+      proposalId,
+      kind: open.data.kind,
+      votes: cast.length,
+      validVotes: counted.length,
+      decided: close.data.outcome,
+      recomputed,
+      agrees: differences.length === 0,
+    });
+  }
+  for (const [proposalId, list] of votes)
+    if (!opened.has(proposalId))
+      for (const { index } of list)
+        problems.push({
+          index,
+          proposalId,
+          detail: 'vote for a proposal whose opening is not in the export',
+        });
+  problems.sort((a, b) => a.index - b.index);
+  return { proposals, problems };
+}

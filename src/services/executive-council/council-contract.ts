@@ -1,0 +1,27 @@
+import type {
+  CouncilContract,
+  CouncilProposalStatus,
+  RatificationRequest,
+} from '../../kernel/contracts/council.js';
+import type { CouncilDeps } from './council-deps.js';
+import { proposalStatus } from './proposal-view.js';
+import { proposeRatification } from './usecases/propose-ratification.js';
+
+/** The in-process implementation of the council contract (embedded mode, and the council's own process). */
+export class InProcessCouncil implements CouncilContract {
+  constructor(private readonly deps: CouncilDeps) {}
+
+  async proposal(proposalId: string): Promise<CouncilProposalStatus | undefined> {
+    const proposal = await this.deps.store.proposal(proposalId);
+    return proposal === undefined ? undefined : proposalStatus(proposal);
+  }
+
+  async seated(): Promise<boolean> {
+    return (await this.deps.store.members()).length > 0;
+  }
+
+  async proposeRatification(request: RatificationRequest): Promise<{ readonly proposalId: string }> {
+    const proposal = await proposeRatification(this.deps, request);
+    return { proposalId: proposal.id };
+  }
+}

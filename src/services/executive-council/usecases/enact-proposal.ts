@@ -1,0 +1,190 @@
+/**
+ * Enacts a queued proposal past its timelock through the owning service's contract. One replica
+ * claims it (a conditional update with a lease); the owning service checks again with the council
+ * that the proposal authorises exactly this content. Retried with backoff on failure, marked
+ * `failed` with its reason after the last attempt or when the owner refuses for good (a 4xx).
+ * Idempotent: an enactment that took effect before a crash is recognised on the retry.
+ */
+import { PlatformError } from '../../../kernel/errors.js';
+import { type CouncilDeps, councilEvent } from '../council-deps.js';
+import {
+  COUNCIL_EVENTS,
+  type EnactmentFailedData,
+  type MembersChangedData,
+  type ProposalEnactedData,
+} from '../council-events.js';
+import type { MemberInput } from '../member-input.js';
+import type { Proposal, Tx } from '../store.js';
+
+type EnactResult = Readonly<Record<string, unknown>>;
+
+/** Claims and enacts one due proposal; returns what happened (nothing when another replica holds it). */
+export async function enactDue(
+  deps: CouncilDeps,
+  proposalId: string,
+): Promise<'enacted' | 'retry' | 'failed' | 'skipped'> {
+  const nowMs = deps.clock.now();
+  if (
+    !(await deps.store.claimEnactment(proposalId, deps.instanceId, nowMs, nowMs + deps.settings.enactLeaseMs))
+  )
+    return 'skipped';
+  const proposal = await deps.store.proposal(proposalId);
+  if (proposal === undefined || proposal.status !== 'queued') return 'skipped';
+  const attempt = proposal.enactAttempts + 1;
+  try {
+    if (proposal.kind === 'change-council') {
+      await deps.store.transaction(async (tx) => {
+        const result = await changeMembership(deps, tx, proposal, deps.clock.now());
+        await finish(deps, tx, proposal, result, attempt);
+      });
+    } else {
+      const result = await enactElsewhere(deps, proposal);
+      await deps.store.transaction((tx) => finish(deps, tx, proposal, result, attempt));
+    }
+    void deps.relay.flush();
+    deps.logger.info({ proposalId, kind: proposal.kind, attempt }, 'council proposal enacted');
+    return 'enacted';
+  } catch (error) {
+    const permanent = error instanceof PlatformError && error.status < 500;
+    const final = permanent || attempt >= deps.settings.enactAttempts;
+    const reason = error instanceof Error ? error.message : String(error);
+    const failedMs = deps.clock.now();
+    // Backoff: the claim is left in place until the next attempt is due.
+    const retryAt = failedMs + Math.min(60_000, 500 * 2 ** (attempt - 1));
+    await deps.store.transaction(async (tx) => {
+      const won = await deps.store.transition(
+        tx,
+        proposalId,
+        { status: 'queued', claimOwner: deps.instanceId },
+        final
+          ? {
+              status: 'failed',
+              enact_attempts: attempt,
+              last_error: reason,
+              claim_owner: null,
+              claim_until_ms: null,
+            }
+          : { enact_attempts: attempt, last_error: reason, claim_until_ms: retryAt },
+      );
+      if (!won) return;
+      const data: EnactmentFailedData = { proposalId, attempt, reason, final };
+      await deps.store.enqueue(tx, councilEvent(COUNCIL_EVENTS.enactmentFailed, data, failedMs), failedMs);
+    });
+    void deps.relay.flush();
+    deps.logger.warn({ err: error, proposalId, attempt, final }, 'council enactment failed');
+    return final ? 'failed' : 'retry';
+  }
+}
+
+async function finish(deps: CouncilDeps, tx: Tx, proposal: Proposal, result: EnactResult, attempt: number) {
+  const nowMs = deps.clock.now();
+  const won = await deps.store.transition(
+    tx,
+    proposal.id,
+    { status: 'queued', claimOwner: deps.instanceId },
+    {
+      status: 'enacted',
+      enacted_ms: nowMs,
+      enact_attempts: attempt,
+      result: JSON.stringify(result),
+      claim_owner: null,
+      claim_until_ms: null,
+    },
+  );
+  if (!won) throw new Error(`proposal ${proposal.id}: the enactment claim was lost (lease expired)`);
+  const data: ProposalEnactedData = {
+    proposalId: proposal.id,
+    kind: proposal.kind,
+    contentHash: proposal.contentHash,
+    result,
+  };
+  await deps.store.enqueue(tx, councilEvent(COUNCIL_EVENTS.proposalEnacted, data, nowMs), nowMs);
+}
+
+async function enactElsewhere(deps: CouncilDeps, proposal: Proposal): Promise<EnactResult> {
+  const enactment = { proposalId: proposal.id, enactedBy: `council:${proposal.id}` };
+  switch (proposal.kind) {
+    case 'amend-constitution': {
+      try {
+        const version = await deps.constitution.enact({ document: proposal.content.document }, enactment);
+        return { version: version.number, hash: version.hash };
+      } catch (error) {
+        // Enacted before a crash: the hash this proposal binds is already a published version.
+        const details = error instanceof PlatformError ? error.details : undefined;
+        if (
+          error instanceof PlatformError &&
+          error.code === 'CONSTITUTION_VERSION_EXISTS' &&
+          details?.hash === proposal.contentHash
+        )
+          return { version: details.version, hash: proposal.contentHash, alreadyEnacted: true };
+        throw error;
+      }
+    }
+    case 'activate-policies':
+    case 'activate-narrowing-policies': {
+      if (proposal.content.ratifies !== undefined) return { ratified: proposal.content.bundleId };
+      const activation = await policiesOf(deps).activateForProposal(
+        String(proposal.content.bundleId),
+        enactment,
+      );
+      return { ...activation };
+    }
+    case 'retire-policy': {
+      const activation = await policiesOf(deps).retireForProposal(
+        String(proposal.content.policyId),
+        enactment,
+      );
+      return { ...activation };
+    }
+    default:
+      throw new Error(`proposal kind ${proposal.kind} has no enactment`);
+  }
+}
+
+function policiesOf(deps: CouncilDeps) {
+  const policies = deps.policies();
+  if (policies === undefined) throw new Error('the policy service is not wired to the council');
+  return policies;
+}
+
+/** Applies a change-council proposal to the members table; removed members leave every open electorate. */
+async function changeMembership(
+  deps: CouncilDeps,
+  tx: Tx,
+  proposal: Proposal,
+  nowMs: number,
+): Promise<EnactResult> {
+  const change = proposal.content as {
+    add: MemberInput[];
+    remove: string[];
+    reweight: { memberId: string; weight: number }[];
+  };
+  const added: MemberInput[] = [];
+  for (const member of change.add) {
+    if (await deps.store.memberIdTaken(member.memberId, tx)) continue;
+    await deps.store.insertMember(tx, { ...member, seatedBy: `council:${proposal.id}`, seatedMs: nowMs });
+    added.push(member);
+  }
+  for (const memberId of change.remove) await deps.store.removeMember(tx, memberId, nowMs);
+  for (const { memberId, weight } of change.reweight) await deps.store.reweightMember(tx, memberId, weight);
+  const affected: string[] = [];
+  if (change.remove.length > 0) {
+    for (const open of await deps.store.openProposals(tx)) {
+      const hit = change.remove.filter(
+        (id) => open.electorate.some((e) => e.memberId === id) && !open.removed.includes(id),
+      );
+      if (hit.length === 0) continue;
+      await deps.store.markRemoved(tx, open.id, [...open.removed, ...hit]);
+      affected.push(open.id);
+    }
+  }
+  const data: MembersChangedData = {
+    proposalId: proposal.id,
+    added: added.map((m) => ({ memberId: m.memberId, weight: m.weight, publicKey: m.publicKey })),
+    removed: change.remove,
+    reweighted: change.reweight,
+    affectedProposals: affected,
+  };
+  await deps.store.enqueue(tx, councilEvent(COUNCIL_EVENTS.membersChanged, data, nowMs), nowMs);
+  return { added: added.length, removed: change.remove.length, reweighted: change.reweight.length };
+}

@@ -1,0 +1,37 @@
+/**
+ * A break-glass activation (an admin activated a bundle proved narrowing while a council sits) is
+ * raised to the council as an `activate-narrowing-policies` proposal to ratify. The activation has
+ * already taken effect, so passing it enacts nothing more; its record says who activated and why.
+ */
+import type { RatificationRequest } from '../../../kernel/contracts/council.js';
+import type { CouncilDeps } from '../council-deps.js';
+import { councilErrors } from '../errors.js';
+import type { Proposal } from '../store.js';
+import { openBound } from './open-proposal.js';
+
+export async function proposeRatification(
+  deps: CouncilDeps,
+  request: RatificationRequest,
+): Promise<Proposal> {
+  const version = await deps.constitution.activeVersion();
+  if (version === undefined)
+    throw councilErrors.create(
+      'COUNCIL_KIND_UNAVAILABLE',
+      'no constitution is published, so no council rules exist',
+    );
+  return openBound(
+    deps,
+    {
+      kind: 'activate-narrowing-policies',
+      title: `Ratify break-glass activation of bundle ${request.bundleId.slice(0, 16)} by ${request.activatedBy}`,
+      content: {
+        bundleId: request.bundleId,
+        ratifies: { activatedBy: request.activatedBy, reason: request.reason },
+      },
+      contentHash: request.bundleId,
+    },
+    request.activatedBy,
+    version.hash,
+    version.document.councilRules['activate-narrowing-policies'],
+  );
+}

@@ -1,0 +1,31 @@
+import type {
+  ActivationSummary,
+  BundleSummary,
+  PolicyGovernanceContract,
+  ProposalEnactment,
+} from '../../kernel/contracts/policy-governance.js';
+import type { PgcDeps } from './pgc-deps.js';
+import { activateForProposal, retireForProposal } from './usecases/council-activation.js';
+
+/** The in-process implementation of the PGC contract (embedded mode, and the PGC's own process). */
+export class InProcessPolicyGovernance implements PolicyGovernanceContract {
+  constructor(private readonly deps: PgcDeps) {}
+
+  async bundle(bundleId: string): Promise<BundleSummary | undefined> {
+    const stored = await this.deps.store.bundle(bundleId);
+    if (stored === undefined) return undefined;
+    return {
+      id: stored.id,
+      constitutionHash: stored.constitutionHash,
+      policyIds: stored.policies.map((p) => String((p as { id?: unknown }).id)),
+    };
+  }
+
+  activateForProposal(bundleId: string, enactment: ProposalEnactment): Promise<ActivationSummary> {
+    return activateForProposal(this.deps, bundleId, enactment);
+  }
+
+  retireForProposal(policyId: string, enactment: ProposalEnactment): Promise<ActivationSummary> {
+    return retireForProposal(this.deps, policyId, enactment);
+  }
+}
