@@ -14,7 +14,7 @@ import {
   isCelFunction,
   type OverloadId,
 } from './cel-overloads.js';
-import { parseTimestamp } from './cel-runtime.js';
+import { isTimeZone, parseTimestamp, TIMESTAMP_FIELDS } from './cel-runtime.js';
 import { type CelType, formatType, isNumeric, T, unify } from './cel-types.js';
 import { LIMITS } from './policy-limits.js';
 
@@ -168,6 +168,19 @@ function checkMethodCall(node: CallNode, targetNode: CelNode, c: CallCheckContex
     default: {
       const extension = checkStringExtension(fn, target, args);
       if (extension !== undefined) return extension;
+      if (
+        target.kind === 'timestamp' &&
+        TIMESTAMP_FIELDS.has(fn) &&
+        (args.length === 0 || (args.length === 1 && args[0]!.kind === 'string'))
+      ) {
+        const zone = node.args[0];
+        if (zone?.kind === 'literal' && typeof zone.value === 'string' && !isTimeZone(zone.value))
+          return c.fail(
+            zone,
+            `'${zone.value}' is not a time zone (an IANA name such as 'Europe/Paris', or ±HH:MM)`,
+          );
+        return resolved('timestamp_field', T.int);
+      }
     }
   }
   return noOverload(node, `${formatType(target)}.${node.fn}`, args, c);

@@ -37,6 +37,8 @@ import {
   parseTimestamp,
   stringSize,
   subInt,
+  type TimestampField,
+  timestampField,
   timestampValue,
 } from './cel-runtime.js';
 
@@ -283,11 +285,18 @@ function compileConversion(overload: ConversionOverload, { a }: CallOperands): E
   }
 }
 
-function compileTime(overload: TimeOverload, { node }: CallOperands): Evaluator {
+function compileTime(overload: TimeOverload, { node, a, args }: CallOperands): Evaluator {
   switch (overload) {
     case 'timestamp_string': {
       const t = parseTimestamp((node.args[0] as { value: string }).value)!;
       return () => t;
+    }
+    case 'timestamp_field': {
+      const field = node.fn as TimestampField;
+      const zone = args[0];
+      return zone === undefined
+        ? (ctx) => timestampField(a(ctx) as bigint, field, undefined)
+        : (ctx) => timestampField(a(ctx) as bigint, field, zone(ctx) as string);
     }
     default:
       return assertNever(overload);

@@ -48,7 +48,7 @@ const SAMPLES = [
   "principal.roles[0] == 'a' && resource.tags['k'] == 'v'",
   'int(principal.level) == int(action.amount) && double(action.amount) == double(principal.level)',
   "string(principal.name) == string(principal.level) && string(context.flag) == 'true'",
-  "context.at < timestamp('2024-01-01T00:00:00Z')",
+  "context.at < timestamp('2024-01-01T00:00:00Z') && context.at.getHours('Europe/Paris') < 18",
   "principal.name.charAt(0) == 'a' && principal.name.indexOf('a') == 0 && principal.name.lastIndexOf('a', 1) == 0",
   "principal.name.lowerAscii().upperAscii().trim() == 'A' && principal.name.replace('a', 'b', 1) == 'b'",
   "principal.name.split(',', 2).join('-') == 'a' && principal.name.substring(0, 1) == principal.roles.join()",

@@ -107,6 +107,17 @@ export const CEL_FUNCTIONS = {
   double: { family: 'conversions', description: 'double(x)' },
   string: { family: 'conversions', description: 'string(x)' },
   timestamp: { family: 'time', description: "timestamp('RFC 3339 literal')" },
+  // Timestamp accessors (CEL's standard definitions): UTC, or in a time zone (IANA name or ±HH:MM).
+  getFullYear: { family: 'time', description: 't.getFullYear(), t.getFullYear(tz)' },
+  getMonth: { family: 'time', description: 't.getMonth([tz]): 0 (January) to 11' },
+  getDayOfMonth: { family: 'time', description: 't.getDayOfMonth([tz]): 0 to 30' },
+  getDate: { family: 'time', description: 't.getDate([tz]): 1 to 31' },
+  getDayOfWeek: { family: 'time', description: 't.getDayOfWeek([tz]): 0 (Sunday) to 6' },
+  getDayOfYear: { family: 'time', description: 't.getDayOfYear([tz]): 0 to 365' },
+  getHours: { family: 'time', description: 't.getHours([tz]): 0 to 23' },
+  getMinutes: { family: 'time', description: 't.getMinutes([tz])' },
+  getSeconds: { family: 'time', description: 't.getSeconds([tz])' },
+  getMilliseconds: { family: 'time', description: 't.getMilliseconds([tz])' },
 } as const satisfies Readonly<Record<string, { readonly family: CelFamily; readonly description: string }>>;
 
 /** A function or operator name the platform knows. */
@@ -251,6 +262,22 @@ export const CEL_OVERLOADS = {
   string_bool: { family: 'conversions', fn: 'string', signatures: [sig(['bool'], 'string')] },
   // time
   timestamp_string: { family: 'time', fn: 'timestamp', signatures: [sig(['string literal'], 'timestamp')] },
+  timestamp_field: {
+    family: 'time',
+    fn: [
+      'getFullYear',
+      'getMonth',
+      'getDayOfMonth',
+      'getDate',
+      'getDayOfWeek',
+      'getDayOfYear',
+      'getHours',
+      'getMinutes',
+      'getSeconds',
+      'getMilliseconds',
+    ],
+    signatures: [method('timestamp', [], 'int'), method('timestamp', ['string'], 'int')],
+  },
 } as const satisfies Readonly<Record<string, OverloadDeclaration>>;
 
 /** The overload a call node resolved to (recorded by the checker, switched on by every stage). */

@@ -3,11 +3,27 @@
  * compiled engine is tested against (differential tests) and measured against (bench); it is
  * not on the decision path.
  */
-import { CelScalar, celEnv, celError, celFunc, isCelError, objectType, parse, plan } from '@bufbuild/cel';
+import {
+  CelScalar,
+  celEnv,
+  celError,
+  celFunc,
+  celMethod,
+  isCelError,
+  objectType,
+  parse,
+  plan,
+} from '@bufbuild/cel';
 import { strings as celStringExtensions } from '@bufbuild/cel/ext';
 import { create } from '@bufbuild/protobuf';
 import { TimestampSchema } from '@bufbuild/protobuf/wkt';
-import { parseTimestamp } from './cel-runtime.js';
+import {
+  isTimeZone,
+  parseTimestamp,
+  TIMESTAMP_FIELDS,
+  type TimestampField,
+  timestampField,
+} from './cel-runtime.js';
 import type { CelType, RecordType } from './cel-types.js';
 import type { DecisionRequest } from './request-validator.js';
 import { NAMESPACES, type Vocabulary } from './vocabulary-parser.js';
@@ -38,7 +54,28 @@ const SPEC_FIXES = [
   }),
 ];
 
-const env = celEnv({ funcs: [...celStringExtensions, ...SPEC_FIXES] });
+/**
+ * The timestamp accessors: @bufbuild/cel 0.6 answers the next day at midnight in a time zone
+ * (`getDayOfWeek('America/Los_Angeles')` of 00:30 local time) and misreads years before 100, so
+ * the reference uses the platform's implementation (`timestampField`), held to the conformance
+ * suite's timestamp tests like everything else.
+ */
+const ACCESSOR_FIXES = [...TIMESTAMP_FIELDS].flatMap((name) => {
+  const field = name as TimestampField;
+  // biome-ignore lint/suspicious/noExplicitAny: a google.protobuf.Timestamp as the interpreter holds it
+  const nsOf = (t: any): bigint => BigInt(t.message.seconds) * 1_000_000_000n + BigInt(t.message.nanos);
+  return [
+    celMethod(name, objectType(TimestampSchema), [], CelScalar.INT, function () {
+      return BigInt(timestampField(nsOf(this), field, undefined));
+    }),
+    celMethod(name, objectType(TimestampSchema), [CelScalar.STRING], CelScalar.INT, function (zone) {
+      if (!isTimeZone(zone)) throw celError(`unknown time zone '${zone}'`);
+      return BigInt(timestampField(nsOf(this), field, zone));
+    }),
+  ];
+});
+
+const env = celEnv({ funcs: [...celStringExtensions, ...SPEC_FIXES, ...ACCESSOR_FIXES] });
 
 function timestampOf(ns: bigint) {
   const seconds = ns / 1_000_000_000n - (ns % 1_000_000_000n < 0n ? 1n : 0n);

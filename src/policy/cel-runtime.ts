@@ -191,3 +191,121 @@ export function timestampValue(v: unknown): bigint {
   const t = typeof v === 'string' ? parseTimestamp(v) : undefined;
   return t ?? fail(`invalid timestamp ${String(v)}`);
 }
+
+/** The timestamp accessors of CEL's standard definitions. */
+export const TIMESTAMP_FIELDS: ReadonlySet<string> = new Set([
+  'getFullYear',
+  'getMonth',
+  'getDayOfMonth',
+  'getDate',
+  'getDayOfWeek',
+  'getDayOfYear',
+  'getHours',
+  'getMinutes',
+  'getSeconds',
+  'getMilliseconds',
+]);
+export type TimestampField =
+  | 'getFullYear'
+  | 'getMonth'
+  | 'getDayOfMonth'
+  | 'getDate'
+  | 'getDayOfWeek'
+  | 'getDayOfYear'
+  | 'getHours'
+  | 'getMinutes'
+  | 'getSeconds'
+  | 'getMilliseconds';
+
+const OFFSET = /^([+-])([0-9]{2}):([0-9]{2})$/;
+const zoneFormats = new Map<string, Intl.DateTimeFormat>();
+
+function zoneFormat(zone: string): Intl.DateTimeFormat | undefined {
+  let format = zoneFormats.get(zone);
+  if (format === undefined) {
+    try {
+      format = new Intl.DateTimeFormat('en-US', {
+        timeZone: zone,
+        hourCycle: 'h23',
+        year: 'numeric',
+        month: 'numeric',
+        day: 'numeric',
+        hour: 'numeric',
+        minute: 'numeric',
+        second: 'numeric',
+      });
+    } catch {
+      return undefined;
+    }
+    if (zoneFormats.size < 1000) zoneFormats.set(zone, format);
+  }
+  return format;
+}
+
+/** Whether `zone` is a time zone CEL's accessors take: an IANA name (or UTC) or a ±HH:MM offset. */
+export function isTimeZone(zone: string): boolean {
+  const offset = OFFSET.exec(zone);
+  if (offset !== null) return Number(offset[2]) <= 23 && Number(offset[3]) <= 59;
+  return zoneFormat(zone) !== undefined;
+}
+
+/**
+ * `t.getHours(tz)` and its kin: the calendar field of the instant `ns` (nanoseconds since the
+ * epoch) in UTC, or in the time zone `zone` (an IANA name such as 'Europe/Paris', or ±HH:MM).
+ */
+export function timestampField(ns: bigint, field: TimestampField, zone: string | undefined): number {
+  const msTotal = ns >= 0n ? ns / 1_000_000n : -((-ns + 999_999n) / 1_000_000n);
+  if (field === 'getMilliseconds')
+    return (Number(((ns % 1_000_000_000n) + 1_000_000_000n) % 1_000_000_000n) / 1e6) | 0;
+  let ms = Number(msTotal);
+  let parts: { year: number; month: number; day: number; hour: number; minute: number; second: number };
+  const offset = zone === undefined ? null : OFFSET.exec(zone);
+  if (zone === undefined || offset !== null) {
+    if (offset) ms += (offset[1] === '-' ? -1 : 1) * (Number(offset[2]) * 60 + Number(offset[3])) * 60_000;
+    const d = new Date(ms);
+    parts = {
+      year: d.getUTCFullYear(),
+      month: d.getUTCMonth() + 1,
+      day: d.getUTCDate(),
+      hour: d.getUTCHours(),
+      minute: d.getUTCMinutes(),
+      second: d.getUTCSeconds(),
+    };
+  } else {
+    const format = zoneFormat(zone) ?? fail(`unknown time zone '${zone}'`);
+    const got: Record<string, number> = {};
+    for (const part of format.formatToParts(new Date(ms))) {
+      if (part.type !== 'literal' && part.type !== 'era') got[part.type] = Number(part.value);
+    }
+    parts = {
+      year: got.year!,
+      month: got.month!,
+      day: got.day!,
+      hour: got.hour!,
+      minute: got.minute!,
+      second: got.second!,
+    };
+  }
+  // setUTCFullYear, not Date.UTC: that one reads years 0–99 as 1900–1999.
+  const civil = new Date(0).setUTCFullYear(parts.year, parts.month - 1, parts.day);
+  switch (field) {
+    case 'getFullYear':
+      return parts.year;
+    case 'getMonth':
+      return parts.month - 1;
+    case 'getDayOfMonth':
+      return parts.day - 1;
+    case 'getDate':
+      return parts.day;
+    case 'getDayOfWeek':
+      return new Date(civil).getUTCDay();
+    case 'getDayOfYear':
+      return Math.round((civil - new Date(0).setUTCFullYear(parts.year, 0, 1)) / 86_400_000);
+    case 'getHours':
+      return parts.hour;
+    case 'getMinutes':
+      return parts.minute;
+    default:
+      return parts.second;
+  }
+}

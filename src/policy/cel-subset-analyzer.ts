@@ -69,6 +69,7 @@ export function verifiability(overload: OverloadId): 'yes' | 'literal-list' | 'n
     case 'string_int':
     case 'string_bool':
     case 'timestamp_string':
+    case 'timestamp_field':
     case 'charAt':
     case 'indexOf':
     case 'lastIndexOf':
