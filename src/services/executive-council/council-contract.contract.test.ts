@@ -1,0 +1,113 @@
+/**
+ * One suite over both implementations of the council contract: in-process (`InProcessCouncil`)
+ * and HTTP (`CouncilClient` against the council's routes, with a real access token of `svc-ac`
+ * and `svc-pgc`, the services the routes admit). The council runs on its own tables with the
+ * real constitution service (SQLite, local bus).
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import type { FastifyInstance } from 'fastify';
+import pino from 'pino';
+import { openTestServiceContext } from '../../../test/support/service-context.js';
+import { createTestTokenIssuer } from '../../../test/support/test-token-issuer.js';
+import { loadConfig } from '../../kernel/config.js';
+import type { CouncilContract } from '../../kernel/contracts/council.js';
+import { createServer } from '../../kit/create-server.js';
+import { HttpMetrics } from '../../kit/http-metrics.js';
+import type { ServiceContext } from '../../kit/service-module.js';
+import { createDatabase } from '../../storage/index.js';
+import { createConstitutionalAiService } from '../constitutional-ai/service.js';
+import { constitutionMigrations } from '../constitutional-ai/store.js';
+import { CouncilClient } from './client.js';
+import { createExecutiveCouncilService, type ExecutiveCouncilService } from './service.js';
+import { councilMigrations } from './store.js';
+import { seatMember } from './usecases/seat-member.js';
+import { generateMemberKey } from './vote-payload.js';
+
+const issuer = await createTestTokenIssuer();
+const asPgc = await issuer.headers('svc-pgc', ['service'], 'service');
+
+const IMPLEMENTATIONS: readonly (readonly [
+  string,
+  (ec: ExecutiveCouncilService, url: string) => CouncilContract,
+])[] = [
+  ['in-process', (ec) => ec.contract],
+  ['http', (_ec, url) => new CouncilClient(url, { credentials: () => asPgc })],
+];
+
+for (const [name, implementation] of IMPLEMENTATIONS) {
+  describe(`CouncilContract (${name})`, () => {
+    const dir = mkdtempSync(join(tmpdir(), 'acgs-council-contract-'));
+    const database = createDatabase(`sqlite:${join(dir, 'acgs.db')}`);
+    let context: ServiceContext;
+    let ec: ExecutiveCouncilService;
+    let app: FastifyInstance;
+    let contract: CouncilContract;
+    let bundleId: string;
+
+    before(async () => {
+      context = await openTestServiceContext(
+        database,
+        dir,
+        { ac: constitutionMigrations, ec: councilMigrations },
+        'unit',
+      );
+      const ac = createConstitutionalAiService(context, { council: () => ec.contract });
+      ec = createExecutiveCouncilService(context, { constitution: ac.contract, policies: () => undefined });
+      await ac.start?.();
+      app = await createServer({
+        config: loadConfig({ mode: 'distributed', service: 'ec' }, {}),
+        logger: pino({ level: 'silent' }),
+        modules: [ec],
+        dependencyChecks: [],
+        constitution: context.activeConstitution,
+        metrics: new HttpMetrics(),
+        authenticator: issuer.authenticator,
+        version: 'test',
+      });
+      contract = implementation(ec, await app.listen({ host: '127.0.0.1', port: 0 }));
+      bundleId = 'b'.repeat(64);
+    });
+
+    after(async () => {
+      await app.close();
+      await ec.stop?.();
+      await context.bus.close();
+      await database.close();
+      rmSync(dir, { recursive: true, force: true });
+    });
+
+    it('answers no proposal for an unknown id, and not seated before any member', async () => {
+      assert.equal(await contract.proposal('0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b'), undefined);
+      assert.equal(await contract.proposal('not-a-uuid'), undefined);
+      assert.equal(await contract.seated(), false);
+    });
+
+    it('is seated once a member is; a ratification opens an activate-narrowing-policies proposal bound to the bundle', async () => {
+      await seatMember(
+        ec.deps,
+        { memberId: 'ann', displayName: 'Ann', publicKey: generateMemberKey().publicKey, weight: 2 },
+        'admin',
+      );
+      assert.equal(await contract.seated(), true);
+      const { proposalId } = await contract.proposeRatification({
+        bundleId,
+        activatedBy: 'admin',
+        reason: 'fraud wave',
+      });
+      const status = await contract.proposal(proposalId);
+      assert.deepEqual(
+        {
+          kind: status?.kind,
+          status: status?.status,
+          contentHash: status?.contentHash,
+          passed: status?.passedAt,
+        },
+        { kind: 'activate-narrowing-policies', status: 'open', contentHash: bundleId, passed: undefined },
+      );
+    });
+  });
+}
