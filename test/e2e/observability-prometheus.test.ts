@@ -20,7 +20,7 @@ const observability = join(root, 'deploy', 'observability');
 
 /** Metrics produced by issues still being built; present ones are checked like any other. */
 const PENDING: Readonly<Record<string, string>> = {
-  acgs_review_tasks_open: 'issue #12 (executive council review queue)',
+  acgs_review_tasks_open: 'issue #12: labelled by queue, no series until a review task is opened',
   acgs_review_tasks_overdue: 'issue #12 (executive council review queue)',
   acgs_verification_refusals_total: 'issue #11 (formal verification gate)',
   acgs_synthesis_breaker_open: 'issue #13 (governance synthesis)',
