@@ -6,6 +6,7 @@ import type { ConstitutionContract } from '../kernel/contracts/constitution.js';
 import { EVENT_TYPES, type ServiceStartedData } from '../kernel/events.js';
 import { newId } from '../kernel/ids.js';
 import { ActiveConstitution } from '../kit/active-constitution.js';
+import { ClientRateLimiter } from '../kit/client-rate-limiter.js';
 import { createServer } from '../kit/create-server.js';
 import { HttpMetrics } from '../kit/http-metrics.js';
 import { createLogger } from '../kit/logger.js';
@@ -83,6 +84,15 @@ export async function startPlatform(
       version: PLATFORM_VERSION,
       tracing: tracing.enabled,
       authenticator: buildAuthenticator(wired.contracts.authentication, adapters.cache, metrics.registry),
+      ...(config.http.rateLimitPerMinute > 0
+        ? {
+            rateLimiter: new ClientRateLimiter({
+              cache: adapters.cache,
+              perMinute: config.http.rateLimitPerMinute,
+              burst: config.http.rateLimitBurst,
+            }),
+          }
+        : {}),
     });
     for (const module of wired.modules) {
       await module.start?.();

@@ -4,12 +4,15 @@
  * (done-when 2), a log nobody can forge (done-when 3) and the smaller items.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { createPrivateKey, sign } from 'node:crypto';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { ACCESS_TOKEN_AUDIENCE, ACCESS_TOKEN_ISSUER } from '../../src/kernel/contracts/auth.js';
 import { loadPolicies } from '../../src/policy/index.js';
+import { createDatabase } from '../../src/storage/index.js';
 import { api, bearer, loginAsAdmin, TEST_ADMIN_PASSWORD } from '../support/auth-session.js';
 import { freePort, type PlatformProcess, startAcgs } from '../support/platform-process.js';
 
@@ -204,5 +207,107 @@ describe('service least privilege (done-when 2)', () => {
       headers: pgc.headers,
     });
     assert.equal(activate.status, 403, JSON.stringify(activate.body));
+  });
+});
+
+describe('keys and sessions (done-when 4 and 6)', () => {
+  test('the database file is readable by its owner alone', () => {
+    for (const file of ['acgs.db', 'acgs.db-wal']) {
+      const mode = statSync(join(dataDir, file)).mode & 0o777;
+      assert.equal(mode, 0o600, `${file} is ${mode.toString(8)}`);
+    }
+  });
+
+  test('a token minted for 100 years with a signing key is refused (exp − iat over the lifetime)', async () => {
+    // The audit read the key from the database file; whoever holds it can sign, but not for longer.
+    const db = createDatabase(`sqlite:${join(dataDir, 'acgs.db')}`);
+    let row: { kid: string; private_pkcs8: string } | undefined;
+    try {
+      row = await db
+        .as<{ auth_signing_keys: { kid: string; private_pkcs8: string } }>()
+        .selectFrom('auth_signing_keys')
+        .select(['kid', 'private_pkcs8'])
+        .executeTakeFirst();
+    } finally {
+      await db.close();
+    }
+    assert.ok(row);
+    const key = createPrivateKey({
+      key: Buffer.from(row.private_pkcs8, 'base64'),
+      format: 'der',
+      type: 'pkcs8',
+    });
+    const now = Math.floor(Date.now() / 1000);
+    const mint = (lifetime: number) => {
+      const part = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
+      const head = part({ alg: 'EdDSA', typ: 'JWT', kid: row.kid });
+      const body = part({
+        iss: ACCESS_TOKEN_ISSUER,
+        aud: ACCESS_TOKEN_AUDIENCE,
+        sub: 'forged',
+        name: 'forged',
+        roles: ['admin'],
+        jti: `forged-${lifetime}`,
+        iat: now,
+        exp: now + lifetime,
+      });
+      return `${head}.${body}.${sign(null, Buffer.from(`${head}.${body}`), key).toString('base64url')}`;
+    };
+    const century = await api(url, 'GET', '/api/v1/auth/me', { headers: bearer(mint(100 * 365 * 86_400)) });
+    assert.equal(century.status, 401, JSON.stringify(century.body));
+    assert.equal(century.body.code, 'AUTH_TOKEN_INVALID');
+    // The same key within the lifetime is accepted: the refusal is the lifetime, not the signature.
+    assert.equal((await api(url, 'GET', '/api/v1/auth/me', { headers: bearer(mint(600)) })).status, 200);
+  });
+
+  test('after logout every access token of the session is refused at once, not only the last', async () => {
+    const login = await api(url, 'POST', '/api/v1/auth/login', {
+      body: { username: 'admin', password: TEST_ADMIN_PASSWORD },
+    });
+    assert.equal(login.status, 200);
+    assert.equal(login.headers.get('cache-control'), 'no-store', 'token answers are not cached');
+    assert.equal(login.headers.get('x-content-type-options'), 'nosniff');
+    const tokens = [String(login.body.accessToken)];
+    let refresh = String(login.body.refreshToken);
+    for (let i = 0; i < 2; i++) {
+      const next = await api(url, 'POST', '/api/v1/auth/refresh', { body: { refreshToken: refresh } });
+      assert.equal(next.status, 200);
+      tokens.push(String(next.body.accessToken));
+      refresh = String(next.body.refreshToken);
+    }
+    for (const token of tokens)
+      assert.equal((await api(url, 'GET', '/api/v1/auth/me', { headers: bearer(token) })).status, 200);
+    const out = await api(url, 'POST', '/api/v1/auth/logout', {
+      headers: bearer(tokens[2]!),
+      body: { refreshToken: refresh },
+    });
+    assert.equal(out.status, 204);
+    for (const token of tokens) {
+      const refused = await api(url, 'GET', '/api/v1/auth/me', { headers: bearer(token) });
+      assert.equal(refused.status, 401);
+      assert.equal(refused.body.code, 'AUTH_TOKEN_REVOKED');
+    }
+  });
+});
+
+describe('the smaller items', () => {
+  test('duplicate keys in a decision request are refused, naming the key', async () => {
+    const gateway = await apiKey({ account: 'dup-gateway', roles: ['agent'], delegate: true });
+    const response = await fetch(`${url}/api/v1/decisions`, {
+      method: 'POST',
+      headers: { ...gateway.headers, 'content-type': 'application/json' },
+      body: '{"principal":{"id":"a","type":"agent","roles":[]},"action":{"type":"send_payment","amount":1,"amount":100000,"currency":"EUR"},"resource":{"type":"supplier_account","id":"S"}}',
+    });
+    assert.equal(response.status, 400);
+    const problem = (await response.json()) as { code: string; errors: { pointer: string }[] };
+    assert.equal(problem.code, 'BODY_MALFORMED');
+    assert.equal(problem.errors[0]!.pointer, '/body/action/amount');
+  });
+
+  test('a badly encoded URL gets problem+json', async () => {
+    const response = await fetch(`${url}/api/v1/constitution/versions/%E0%A4%A`);
+    assert.equal(response.status, 400);
+    assert.match(String(response.headers.get('content-type')), /^application\/problem\+json/);
+    assert.equal(((await response.json()) as { code: string }).code, 'URL_MALFORMED');
   });
 });
