@@ -5,12 +5,13 @@
  */
 import assert from 'node:assert/strict';
 import { createPrivateKey, sign } from 'node:crypto';
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { ACCESS_TOKEN_AUDIENCE, ACCESS_TOKEN_ISSUER } from '../../src/kernel/contracts/auth.js';
+import { envelopeFromEnvironment } from '../../src/kit/secret-envelope.js';
 import { loadPolicies } from '../../src/policy/index.js';
 import { createDatabase } from '../../src/storage/index.js';
 import { api, bearer, loginAsAdmin, TEST_ADMIN_PASSWORD } from '../support/auth-session.js';
@@ -76,6 +77,8 @@ before(async () => {
     ACGS_PORT: String(await freePort()),
     ACGS_ADMIN_PASSWORD: TEST_ADMIN_PASSWORD,
     ACGS_LOG_CHECKPOINT_MS: '100',
+    // The test plays several client addresses through X-Forwarded-For.
+    ACGS_TRUSTED_PROXIES: '127.0.0.1',
   });
   url = platform.url;
   admin = bearer((await loginAsAdmin(url)).accessToken);
@@ -218,6 +221,64 @@ describe('keys and sessions (done-when 4 and 6)', () => {
     }
   });
 
+  test('no private key or TOTP secret is readable in the raw database files without the key-encryption key', async () => {
+    // A user with TOTP: its secret is shown once at setup.
+    const password = 'totp-user-password-0123';
+    await api(url, 'POST', '/api/v1/auth/users', {
+      headers: admin,
+      body: { username: 'totp-user', password, roles: ['auditor'] },
+    });
+    const session = await api(url, 'POST', '/api/v1/auth/login', {
+      body: { username: 'totp-user', password },
+    });
+    const setup = await api(url, 'POST', '/api/v1/auth/totp/setup', {
+      headers: bearer(String(session.body.accessToken)),
+      body: {},
+    });
+    assert.equal(setup.status, 200, JSON.stringify(setup.body));
+    const totpSecret = String(setup.body.secret);
+    const kek = envelopeFromEnvironment({ ACGS_KEK_FILE: join(dataDir, 'kek.key') }, undefined);
+    assert.equal(statSync(join(dataDir, 'kek.key')).mode & 0o777, 0o600);
+    const db = createDatabase(`sqlite:${join(dataDir, 'acgs.db')}`);
+    const secrets: string[] = [totpSecret];
+    try {
+      const q = db.as<{
+        auth_signing_keys: { private_pkcs8: string };
+        pgc_signing_keys: { private_key: string };
+        auth_users: { totp_secret: string | null };
+      }>();
+      const sealed = [
+        ...(await q.selectFrom('auth_signing_keys').select('private_pkcs8').execute()).map(
+          (r) => r.private_pkcs8,
+        ),
+        ...(await q.selectFrom('pgc_signing_keys').select('private_key').execute()).map((r) => r.private_key),
+        ...(
+          await q
+            .selectFrom('auth_users')
+            .select('totp_secret')
+            .where('totp_secret', 'is not', null)
+            .execute()
+        ).map((r) => r.totp_secret!),
+      ];
+      assert.ok(sealed.length >= 3, `${sealed.length} secrets`);
+      for (const value of sealed) {
+        assert.match(value, /^enc:v1:/);
+        secrets.push(kek.open(value));
+      }
+    } finally {
+      await db.close();
+    }
+    // The raw bytes, as a stolen copy would have them (the WAL included).
+    const raw = ['acgs.db', 'acgs.db-wal']
+      .map((file) => readFileSync(join(dataDir, file)).toString('latin1'))
+      .join('');
+    for (const secret of secrets) {
+      assert.ok(secret.length >= 16);
+      assert.ok(!raw.includes(secret), 'a secret is in the raw file');
+      assert.ok(!raw.includes(secret.slice(-24)), 'part of a secret is in the raw file');
+    }
+  });
+
   test('a token minted for 100 years with a signing key is refused (exp − iat over the lifetime)', async () => {
     // The audit read the key from the database file; whoever holds it can sign, but not for longer.
     const db = createDatabase(`sqlite:${join(dataDir, 'acgs.db')}`);
@@ -232,8 +293,11 @@ describe('keys and sessions (done-when 4 and 6)', () => {
       await db.close();
     }
     assert.ok(row);
+    // Sealed at rest: usable only with the key-encryption key (here the generated kek.key).
+    assert.match(row.private_pkcs8, /^enc:v1:/);
+    const kek = envelopeFromEnvironment({ ACGS_KEK_FILE: join(dataDir, 'kek.key') }, undefined);
     const key = createPrivateKey({
-      key: Buffer.from(row.private_pkcs8, 'base64'),
+      key: Buffer.from(kek.open(row.private_pkcs8), 'base64'),
       format: 'der',
       type: 'pkcs8',
     });
@@ -309,5 +373,36 @@ describe('the smaller items', () => {
     assert.equal(response.status, 400);
     assert.match(String(response.headers.get('content-type')), /^application\/problem\+json/);
     assert.equal(((await response.json()) as { code: string }).code, 'URL_MALFORMED');
+  });
+});
+
+describe('lockout that cannot lock the owner out (done-when 5)', () => {
+  test('failed logins lock the name from that address only; the owner logs in elsewhere, and anywhere after an unlock', async () => {
+    const password = 'owner-password-0123456';
+    const created = await api(url, 'POST', '/api/v1/auth/users', {
+      headers: admin,
+      body: { username: 'owner-1', password, roles: ['reviewer'] },
+    });
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    const from = (ip: string, pass: string) =>
+      api(url, 'POST', '/api/v1/auth/login', {
+        headers: { 'x-forwarded-for': ip },
+        body: { username: 'owner-1', password: pass },
+      });
+    const attacker = '203.0.113.66';
+    const statuses: number[] = [];
+    for (let i = 0; i < 5; i++) statuses.push((await from(attacker, 'guess-0123456789')).status);
+    assert.deepEqual(statuses, [401, 401, 401, 401, 423]);
+    const locked = await from(attacker, password);
+    assert.equal(locked.status, 423, 'the attacker’s address is locked even with the right password');
+    assert.ok(Number(locked.headers.get('retry-after')) > 0);
+    assert.equal(
+      (await from('198.51.100.20', password)).status,
+      200,
+      'the owner, elsewhere, is not locked out',
+    );
+    const unlocked = await api(url, 'POST', '/api/v1/auth/users/owner-1/unlock', { headers: admin });
+    assert.equal(unlocked.status, 200, JSON.stringify(unlocked.body));
+    assert.equal((await from(attacker, password)).status, 200, 'after the unlock, from anywhere');
   });
 });

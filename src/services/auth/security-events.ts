@@ -9,6 +9,7 @@ type SecurityEventType =
   | typeof EVENT_TYPES.authLoginSucceeded
   | typeof EVENT_TYPES.authLoginFailed
   | typeof EVENT_TYPES.authAccountLocked
+  | typeof EVENT_TYPES.authAccountUnlocked
   | typeof EVENT_TYPES.authRefreshReused
   | typeof EVENT_TYPES.authLoggedOut
   | typeof EVENT_TYPES.authUserCreated
