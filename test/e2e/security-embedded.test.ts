@@ -15,7 +15,7 @@ import { envelopeFromEnvironment } from '../../src/kit/secret-envelope.js';
 import { loadPolicies } from '../../src/policy/index.js';
 import { createDatabase } from '../../src/storage/index.js';
 import { api, bearer, loginAsAdmin, TEST_ADMIN_PASSWORD } from '../support/auth-session.js';
-import { freePort, type PlatformProcess, startAcgs } from '../support/platform-process.js';
+import { freePort, type PlatformProcess, runAcgs, startAcgs } from '../support/platform-process.js';
 
 const POLICY_DIR = fileURLToPath(new URL('../../../examples/constitution/policies', import.meta.url));
 const dataDir = mkdtempSync(join(tmpdir(), 'acgs-security-e2e-'));
@@ -404,5 +404,36 @@ describe('lockout that cannot lock the owner out (done-when 5)', () => {
     const unlocked = await api(url, 'POST', '/api/v1/auth/users/owner-1/unlock', { headers: admin });
     assert.equal(unlocked.status, 200, JSON.stringify(unlocked.body));
     assert.equal((await from(attacker, password)).status, 200, 'after the unlock, from anywhere');
+  });
+});
+
+describe('personal data out of the log (done-when 7)', () => {
+  test('an export of the log names no username, user id or client address in clear', async () => {
+    const users = (await api(url, 'GET', '/api/v1/auth/users', { headers: admin })).body as unknown as {
+      id: string;
+      username: string;
+      kind: string;
+    }[];
+    const people = users.filter((u) => ['owner-1', 'totp-user'].includes(u.username));
+    assert.equal(people.length, 2);
+    const file = join(dataDir, 'export.ndjson');
+    // The intake logs the security events from the bus: wait until the lockout above is in the log.
+    let text = '';
+    for (let i = 0; i < 100; i++) {
+      const exported = runAcgs(['log', 'export', file], { ACGS_DATA_DIR: dataDir, DATABASE_URL: '' });
+      assert.equal(exported.code, 0, exported.stderr);
+      text = readFileSync(file, 'utf8');
+      if (text.includes('auth.account.unlocked')) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.match(text, /auth\.account\.locked/);
+    assert.match(text, /usernameHash/, 'security events are logged, pseudonymized');
+    const forbidden = [
+      ...people.flatMap((u) => [u.username, u.id]),
+      '203.0.113.66',
+      '198.51.100.20',
+      '127.0.0.1',
+    ];
+    for (const value of forbidden) assert.ok(!text.includes(value), `${value} is in the log export`);
   });
 });
