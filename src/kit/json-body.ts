@@ -18,9 +18,57 @@ export function parseJsonBody(text: string): unknown {
       `the request body is not valid JSON: ${(error as Error).message}`,
     );
   }
-  // Scalars and arrays of scalars have no keys; most bodies are objects.
-  if (typeof value === 'object' && value !== null) checkKeys(text);
+  // JSON.parse keeps one member per repeated key, so the text has more keys than the value exactly
+  // when a key repeats: counting both (no allocation) is the hot path; only then, or for a
+  // `__proto__` key, the slower pass that names the member runs.
+  if (typeof value === 'object' && value !== null) {
+    if (countTextKeys(text) !== countValueKeys(value) || text.includes('"__proto__"')) checkKeys(text);
+  }
   return value;
+}
+
+/** The end of the string token starting at `start` (the text is valid JSON): its closing quote. */
+function stringEnd(text: string, start: number): number {
+  let end = text.indexOf('"', start + 1);
+  for (;;) {
+    let slashes = 0;
+    while (text.charCodeAt(end - 1 - slashes) === 0x5c) slashes++;
+    if (slashes % 2 === 0) return end;
+    end = text.indexOf('"', end + 1);
+  }
+}
+
+/** How many object keys the text holds: strings followed by a colon. */
+function countTextKeys(text: string): number {
+  let keys = 0;
+  let i = text.indexOf('"');
+  while (i >= 0) {
+    let next = stringEnd(text, i) + 1;
+    let c = text.charCodeAt(next);
+    while (c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) c = text.charCodeAt(++next);
+    if (c === 0x3a) keys++;
+    i = text.indexOf('"', next);
+  }
+  return keys;
+}
+
+/** How many keys the parsed value's objects hold, all levels. */
+function countValueKeys(root: object): number {
+  let keys = 0;
+  const stack: object[] = [root];
+  while (stack.length > 0) {
+    const item = stack.pop()!;
+    if (Array.isArray(item)) {
+      for (const member of item) if (typeof member === 'object' && member !== null) stack.push(member);
+      continue;
+    }
+    for (const key in item) {
+      keys++;
+      const member = (item as Record<string, unknown>)[key];
+      if (typeof member === 'object' && member !== null) stack.push(member);
+    }
+  }
+  return keys;
 }
 
 interface Frame {
@@ -38,14 +86,7 @@ function checkKeys(text: string): void {
   while (i < length) {
     const c = text.charCodeAt(i);
     if (c === 0x22) {
-      // The text is valid JSON: the string ends at the next quote not escaped by a backslash.
-      let end = text.indexOf('"', i + 1);
-      for (;;) {
-        let slashes = 0;
-        while (text.charCodeAt(end - 1 - slashes) === 0x5c) slashes++;
-        if (slashes % 2 === 0) break;
-        end = text.indexOf('"', end + 1);
-      }
+      const end = stringEnd(text, i);
       const top = frames[frames.length - 1];
       if (top?.keys !== undefined && top.expectKey) {
         const raw = text.slice(i + 1, end);
