@@ -51,7 +51,7 @@ export function registerUserRoutes(server: FastifyInstance, deps: AuthDeps): voi
     },
     async (request) => disableUser(deps, request.params.id, request.principal!.subject),
   );
-  app.post<{ Params: Static<typeof IdParam> }>(
+  app.post(
     '/api/v1/auth/users/:id/unlock',
     {
       config: { auth: { roles: ADMIN } },
