@@ -88,7 +88,8 @@ before(async () => {
     headers: admin,
     body: { policies: loaded.policies.map((p) => p.policy) },
   });
-  assert.equal(bundle.status, 201, JSON.stringify(bundle.body));
+  // 200 when the platform already bundled the example policies on its first start.
+  assert.ok([200, 201].includes(bundle.status), JSON.stringify(bundle.body));
   const activated = await api(url, 'POST', `/api/v1/policies/bundles/${String(bundle.body.id)}/activate`, {
     headers: admin,
   });
@@ -160,7 +161,7 @@ describe('bound identity (done-when 1)', () => {
       },
     });
     assert.equal(same.status, 200, JSON.stringify(same.body));
-    const ownLogged = await loggedDecision(String(own.body.decision_id));
+    const ownLogged = await loggedDecision(String(own.body.decisionId));
     assert.equal(ownLogged.principalId, 'agent-7');
     assert.equal(typeof ownLogged.caller, 'string');
 
@@ -176,7 +177,7 @@ describe('bound identity (done-when 1)', () => {
     });
     assert.equal(spoken.status, 200, JSON.stringify(spoken.body));
     assert.equal(spoken.body.decision, 'allow');
-    const spokenLogged = await loggedDecision(String(spoken.body.decision_id));
+    const spokenLogged = await loggedDecision(String(spoken.body.decisionId));
     assert.equal(spokenLogged.principalId, 'agent-pay-1');
     assert.notEqual(spokenLogged.caller, ownLogged.caller, 'the log names the delegate as the caller');
   });
@@ -191,7 +192,7 @@ describe('bound identity (done-when 1)', () => {
     assert.equal((refused.body.errors as { pointer: string }[])[0]!.pointer, '/body/principal/roles');
     const decided = await api(url, 'POST', '/api/v1/decisions', { headers: plain.headers, body: PAYMENT });
     assert.equal(decided.status, 200, JSON.stringify(decided.body));
-    assert.equal((await loggedDecision(String(decided.body.decision_id))).principalId, 'plain-agent');
+    assert.equal((await loggedDecision(String(decided.body.decisionId))).principalId, 'plain-agent');
   });
 });
 
