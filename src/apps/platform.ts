@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { join, resolve } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { ConfigError, type PlatformConfig } from '../kernel/config.js';
@@ -11,13 +10,13 @@ import { ClientRateLimiter } from '../kit/client-rate-limiter.js';
 import { createServer } from '../kit/create-server.js';
 import { HttpMetrics } from '../kit/http-metrics.js';
 import { createLogger } from '../kit/logger.js';
-import { envelopeFromEnvironment, useSecretEnvelope } from '../kit/secret-envelope.js';
 import type { ServiceContext, ServiceModule } from '../kit/service-module.js';
 import { TracingEventBus } from '../kit/tracing-event-bus.js';
 import { loadTracingSettings, NO_TRACING, type Tracing } from '../kit/tracing-settings.js';
 import { EMPTY_CONSTITUTION_HASH } from '../services/constitutional-ai/empty-constitution.js';
 import { type Adapters, openAdapters } from './adapters.js';
 import { buildAuthenticator } from './authenticator.js';
+import { setUpSecretEnvelope } from './secret-setup.js';
 import { wireServices } from './service-catalogue.js';
 import { SERVICE_MIGRATIONS } from './service-migrations.js';
 import { PLATFORM_VERSION } from './version.js';
@@ -44,9 +43,6 @@ const HASH_REFRESH_MS = 5000;
  * migrates (SQLite only: PostgreSQL is migrated by `acgs migrate`), starts background work,
  * opens the port, and announces each service on the bus.
  */
-/** The generated key-encryption key of an embedded platform, in its data directory (0600). */
-export const KEK_FILE = 'kek.key';
-
 export async function startPlatform(
   config: PlatformConfig,
   options: StartOptions = {},
@@ -56,15 +52,7 @@ export async function startPlatform(
   const logger =
     options.logger ??
     createLogger({ level: config.logLevel, base: { service: label, instance: instanceId } });
-  const envelope = envelopeFromEnvironment(
-    process.env,
-    config.mode === 'embedded' ? join(resolve(config.dataDir), KEK_FILE) : undefined,
-  );
-  if (!envelope.sealing)
-    logger.warn(
-      'no key-encryption key (ACGS_KEK or ACGS_KEK_FILE): signing keys and TOTP secrets are stored unsealed',
-    );
-  useSecretEnvelope(envelope);
+  setUpSecretEnvelope(config, logger);
   const tracing = await startTracingIfEnabled(config, label, instanceId);
   const opened = await openAdapters(config, logger);
   // With tracing on, events carry the publisher's trace context to their consumers.
