@@ -6,6 +6,7 @@ import type { ConstitutionContract } from '../kernel/contracts/constitution.js';
 import { EVENT_TYPES, type ServiceStartedData } from '../kernel/events.js';
 import { newId } from '../kernel/ids.js';
 import { ActiveConstitution } from '../kit/active-constitution.js';
+import { ClientRateLimiter } from '../kit/client-rate-limiter.js';
 import { createServer } from '../kit/create-server.js';
 import { HttpMetrics } from '../kit/http-metrics.js';
 import { createLogger } from '../kit/logger.js';
@@ -15,6 +16,7 @@ import { loadTracingSettings, NO_TRACING, type Tracing } from '../kit/tracing-se
 import { EMPTY_CONSTITUTION_HASH } from '../services/constitutional-ai/empty-constitution.js';
 import { type Adapters, openAdapters } from './adapters.js';
 import { buildAuthenticator } from './authenticator.js';
+import { setUpSecretEnvelope } from './secret-setup.js';
 import { wireServices } from './service-catalogue.js';
 import { SERVICE_MIGRATIONS } from './service-migrations.js';
 import { PLATFORM_VERSION } from './version.js';
@@ -50,6 +52,7 @@ export async function startPlatform(
   const logger =
     options.logger ??
     createLogger({ level: config.logLevel, base: { service: label, instance: instanceId } });
+  setUpSecretEnvelope(config, logger);
   const tracing = await startTracingIfEnabled(config, label, instanceId);
   const opened = await openAdapters(config, logger);
   // With tracing on, events carry the publisher's trace context to their consumers.
@@ -83,6 +86,15 @@ export async function startPlatform(
       version: PLATFORM_VERSION,
       tracing: tracing.enabled,
       authenticator: buildAuthenticator(wired.contracts.authentication, adapters.cache, metrics.registry),
+      ...(config.http.rateLimitPerMinute > 0
+        ? {
+            rateLimiter: new ClientRateLimiter({
+              cache: adapters.cache,
+              perMinute: config.http.rateLimitPerMinute,
+              burst: config.http.rateLimitBurst,
+            }),
+          }
+        : {}),
     });
     for (const module of wired.modules) {
       await module.start?.();

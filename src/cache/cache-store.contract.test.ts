@@ -147,6 +147,18 @@ for (const adapter of ADAPTERS) {
         assert.equal(next.count, 1);
       }));
 
+    test('increment by a step adds the step; a step that is not a positive integer is refused', () =>
+      withCache(async (cache) => {
+        const key = freshKey('step');
+        assert.equal((await cache.increment(key, 10_000, 5)).count, 5);
+        assert.equal((await cache.increment(key, 10_000)).count, 6);
+        assert.equal((await cache.increment(key, 10_000, 94)).count, 100);
+        for (const bad of [0, -1, 1.5])
+          await assert.rejects(cache.increment(key, 10_000, bad), (error) =>
+            cacheErrors.is(error, 'CACHE_ARGUMENT_INVALID'),
+          );
+      }));
+
     test('concurrent increments are all counted', () =>
       withCache(async (cache) => {
         const key = freshKey('burst');

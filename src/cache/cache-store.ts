@@ -19,8 +19,11 @@ export interface CacheStore {
   setIfAbsent(key: string, value: string, ttlMs?: number): Promise<boolean>;
   has(key: string): Promise<boolean>;
   delete(key: string): Promise<void>;
-  /** Atomically increments the counter `key` in a fixed window of `windowMs`. */
-  increment(key: string, windowMs: number): Promise<CounterReading>;
+  /**
+   * Atomically increments the counter `key` by `by` (default 1, a positive integer) in a fixed
+   * window of `windowMs` (the window starts with the first increment).
+   */
+  increment(key: string, windowMs: number, by?: number): Promise<CounterReading>;
   ping(): Promise<void>;
   close(): Promise<void>;
 }

@@ -8,6 +8,15 @@ export const cacheErrors = defineErrors({
 });
 
 /** Rejects TTLs and windows that are not positive whole milliseconds. */
+/** Throws CACHE_ARGUMENT_INVALID unless `value` is a positive safe integer (an increment step). */
+export function assertPositiveCount(name: string, value: number): void {
+  if (!Number.isSafeInteger(value) || value <= 0) {
+    throw cacheErrors.create('CACHE_ARGUMENT_INVALID', `${name} must be a positive whole number`, {
+      details: { [name]: value },
+    });
+  }
+}
+
 export function assertPositiveMs(name: string, value: number | undefined): void {
   if (value === undefined) return;
   if (!Number.isSafeInteger(value) || value <= 0) {

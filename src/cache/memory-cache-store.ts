@@ -1,6 +1,6 @@
 import { type Clock, systemClock } from '../kernel/clock.js';
 import type { CacheStore, CounterReading } from './cache-store.js';
-import { assertPositiveMs, cacheErrors } from './errors.js';
+import { assertPositiveCount, assertPositiveMs, cacheErrors } from './errors.js';
 
 export interface MemoryCacheStoreOptions {
   /** Most entries kept; past it the least recently used entry is evicted (default 100 000). */
@@ -66,14 +66,15 @@ export class MemoryCacheStore implements CacheStore {
     this.#entries.delete(key);
   }
 
-  async increment(key: string, windowMs: number): Promise<CounterReading> {
+  async increment(key: string, windowMs: number, by = 1): Promise<CounterReading> {
     this.#assertOpen();
     assertPositiveMs('windowMs', windowMs);
+    assertPositiveCount('by', by);
     const now = this.#clock.now();
     const entry = this.#live(key);
     if (entry === undefined) {
-      this.#put(key, { value: '1', expiresAt: now + windowMs });
-      return { count: 1, resetInMs: windowMs };
+      this.#put(key, { value: String(by), expiresAt: now + windowMs });
+      return { count: by, resetInMs: windowMs };
     }
     const current = Number(entry.value);
     if (!/^-?\d+$/.test(entry.value) || !Number.isSafeInteger(current)) {
@@ -82,10 +83,10 @@ export class MemoryCacheStore implements CacheStore {
         `Cache key "${key}" holds a value that is not a counter`,
       );
     }
-    entry.value = String(current + 1);
+    entry.value = String(current + by);
     // A counter stored without expiry (by set) gets the window, as the Redis script does.
     if (entry.expiresAt === Number.POSITIVE_INFINITY) entry.expiresAt = now + windowMs;
-    return { count: current + 1, resetInMs: Math.max(0, entry.expiresAt - now) };
+    return { count: current + by, resetInMs: Math.max(0, entry.expiresAt - now) };
   }
 
   async ping(): Promise<void> {

@@ -1,6 +1,6 @@
 import { Redis } from 'ioredis';
 import type { CacheStore, CounterReading } from './cache-store.js';
-import { assertPositiveMs, cacheErrors } from './errors.js';
+import { assertPositiveCount, assertPositiveMs, cacheErrors } from './errors.js';
 
 export interface RedisCacheStoreOptions {
   /** `redis://[user:pass@]host:port[/db]` or `rediss://…` for TLS. */
@@ -14,12 +14,12 @@ export interface RedisCacheStoreOptions {
 }
 
 /**
- * INCR, then give the key the window's expiry if it has none (a new counter, or a value set
+ * INCRBY, then give the key the window's expiry if it has none (a new counter, or a value set
  * without TTL), and report the remaining time — in one atomic script, so concurrent replicas
  * agree on the count and the window never loses its expiry between two commands.
  */
 const INCREMENT_IN_WINDOW = `
-local count = redis.call('INCR', KEYS[1])
+local count = redis.call('INCRBY', KEYS[1], ARGV[2])
 local ttl = redis.call('PTTL', KEYS[1])
 if ttl < 0 then
   redis.call('PEXPIRE', KEYS[1], ARGV[1])
@@ -29,7 +29,7 @@ return {count, ttl}
 `;
 
 type ScriptedRedis = Redis & {
-  acgsIncrementInWindow(key: string, windowMs: number): Promise<[number, number]>;
+  acgsIncrementInWindow(key: string, windowMs: number, by: number): Promise<[number, number]>;
 };
 
 /**
@@ -111,11 +111,12 @@ export class RedisCacheStore implements CacheStore {
     });
   }
 
-  increment(key: string, windowMs: number): Promise<CounterReading> {
+  async increment(key: string, windowMs: number, by = 1): Promise<CounterReading> {
     assertPositiveMs('windowMs', windowMs);
+    assertPositiveCount('by', by);
     return this.#run('increment', async () => {
       try {
-        const [count, resetInMs] = await this.#redis.acgsIncrementInWindow(key, windowMs);
+        const [count, resetInMs] = await this.#redis.acgsIncrementInWindow(key, windowMs, by);
         return { count, resetInMs };
       } catch (error) {
         if (error instanceof Error && /not an integer|out of range/i.test(error.message)) {

@@ -38,6 +38,26 @@ export interface PlatformConfig {
    * constitution is the one bootstrapped, nothing otherwise.
    */
   readonly policyDir: string | undefined;
+  /** Limits and protections of every HTTP server (docs/security.md). */
+  readonly http: HttpProtection;
+}
+
+/** What every server does against slow, hostile or simply too many clients (docs/security.md). */
+export interface HttpProtection {
+  /** ACGS_HTTP_HEADERS_TIMEOUT_MS: a request's headers must arrive within this. */
+  readonly headersTimeoutMs: number;
+  /** ACGS_HTTP_REQUEST_TIMEOUT_MS: the whole request, body included, must arrive within this. */
+  readonly requestTimeoutMs: number;
+  /** ACGS_HTTP_IDLE_TIMEOUT_MS: a kept-alive connection without a request is closed after this. */
+  readonly idleTimeoutMs: number;
+  /** ACGS_TRUSTED_PROXIES: addresses/CIDRs whose X-Forwarded-For names the client. */
+  readonly trustedProxies: readonly string[];
+  /** ACGS_METRICS_TOKEN: when set, /metrics needs `Authorization: Bearer <token>`. */
+  readonly metricsToken: string | undefined;
+  /** ACGS_RATE_LIMIT_PER_MINUTE: requests per client per minute (0: no limit). */
+  readonly rateLimitPerMinute: number;
+  /** ACGS_RATE_LIMIT_BURST: requests per client in any one second. */
+  readonly rateLimitBurst: number;
 }
 
 /** One documented variable: the README's configuration table is generated from this list. */
@@ -85,6 +105,37 @@ export const CONFIG_VARIABLES: readonly VariableSpec[] = [
     expects: 'milliseconds to finish in-flight requests on SIGTERM (100 to 60000)',
     defaultValue: '10000',
   },
+  {
+    name: 'ACGS_HTTP_HEADERS_TIMEOUT_MS',
+    expects: "milliseconds for a request's headers to arrive",
+    defaultValue: '10000',
+  },
+  {
+    name: 'ACGS_HTTP_REQUEST_TIMEOUT_MS',
+    expects: 'milliseconds for a whole request, body included, to arrive',
+    defaultValue: '30000',
+  },
+  {
+    name: 'ACGS_HTTP_IDLE_TIMEOUT_MS',
+    expects: 'milliseconds a kept-alive connection may idle',
+    defaultValue: '72000',
+  },
+  {
+    name: 'ACGS_TRUSTED_PROXIES',
+    expects: 'addresses or CIDRs whose X-Forwarded-For is believed (comma-separated)',
+    defaultValue: 'none',
+  },
+  {
+    name: 'ACGS_METRICS_TOKEN',
+    expects: 'a bearer token of 16+ characters that /metrics then requires',
+    defaultValue: 'none (/metrics is open)',
+  },
+  {
+    name: 'ACGS_RATE_LIMIT_PER_MINUTE',
+    expects: 'requests per client (credential, or IP when anonymous) per minute; 0 turns it off',
+    defaultValue: '6000',
+  },
+  { name: 'ACGS_RATE_LIMIT_BURST', expects: 'requests per client in any one second', defaultValue: '1000' },
   {
     name: 'ACGS_CONSTITUTION_FILE',
     expects: 'a constitution YAML/JSON file published on first start when none is published, or none',
@@ -152,6 +203,18 @@ export function loadConfig(request: ConfigRequest, env: Env = process.env): Plat
     serviceUrls,
     constitutionFile: read.string('ACGS_CONSTITUTION_FILE', '', /^.+$/) || undefined,
     policyDir: read.string('ACGS_POLICY_DIR', '', /^.+$/) || undefined,
+    http: {
+      headersTimeoutMs: read.integer('ACGS_HTTP_HEADERS_TIMEOUT_MS', 10_000, 100, 600_000),
+      requestTimeoutMs: read.integer('ACGS_HTTP_REQUEST_TIMEOUT_MS', 30_000, 100, 3_600_000),
+      idleTimeoutMs: read.integer('ACGS_HTTP_IDLE_TIMEOUT_MS', 72_000, 100, 600_000),
+      trustedProxies: read
+        .string('ACGS_TRUSTED_PROXIES', '', /^[\w.:/,\s[\]-]+$/)
+        .split(/[\s,]+/)
+        .filter((p) => p.length > 0),
+      metricsToken: read.string('ACGS_METRICS_TOKEN', '', /^\S{16,}$/) || undefined,
+      rateLimitPerMinute: read.integer('ACGS_RATE_LIMIT_PER_MINUTE', 6_000, 0, 100_000_000),
+      rateLimitBurst: read.integer('ACGS_RATE_LIMIT_BURST', 1_000, 1, 100_000_000),
+    },
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return config;

@@ -96,6 +96,10 @@ export function defineErrors<const Code extends string>(
 /** Errors every area may raise. */
 export const commonErrors = defineErrors({
   VALIDATION_FAILED: { status: 400, title: 'Request is not valid' },
+  URL_MALFORMED: { status: 400, title: 'Request URL is not valid' },
+  REQUEST_MALFORMED: { status: 400, title: 'Request is not valid HTTP' },
+  REQUEST_TIMEOUT: { status: 408, title: 'Request did not arrive in time' },
+  HEADERS_TOO_LARGE: { status: 431, title: 'Request headers too large' },
   BODY_MALFORMED: { status: 400, title: 'Request body is not valid JSON' },
   AUTH_REQUIRED: { status: 401, title: 'Authentication required' },
   AUTH_FORBIDDEN: { status: 403, title: 'Not allowed' },

@@ -27,6 +27,7 @@ export const EVENT_TYPES = {
   authLoginSucceeded: 'auth.login.succeeded',
   authLoginFailed: 'auth.login.failed',
   authAccountLocked: 'auth.account.locked',
+  authAccountUnlocked: 'auth.account.unlocked',
   authRefreshReused: 'auth.refresh.reused',
   authLoggedOut: 'auth.session.revoked',
   authUserCreated: 'auth.user.created',

@@ -46,6 +46,8 @@ export interface Principal {
   readonly boundPrincipal?: BoundPrincipal;
   /** May speak for other principals in decision requests (the MCP gateway, an ext_authz endpoint). */
   readonly delegate?: boolean;
+  /** The credential has a request limit of its own (API keys), already enforced by the authenticator. */
+  readonly ownRateLimit?: true;
 }
 
 const SERVICE_ACCOUNT = /^svc-([a-z]+)$/;

@@ -1,3 +1,4 @@
+import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { Type } from '@sinclair/typebox';
 import Fastify, {
@@ -16,14 +17,17 @@ import { type ConstitutionalHash, hashMatches } from '../kernel/constitutional-h
 import { commonErrors, PlatformError } from '../kernel/errors.js';
 import { SERVICES } from '../kernel/services.js';
 import type { ActiveConstitution } from './active-constitution.js';
+import type { ClientRateLimiter } from './client-rate-limiter.js';
+import { clientErrorHandler, frameworkErrorHandler } from './framework-errors.js';
 import type { HttpMetrics, RouteRecorder } from './http-metrics.js';
+import { parseJsonBody } from './json-body.js';
 import { KitLogger } from './lazy-request-logger.js';
 import { buildOpenApiDocument } from './openapi.js';
 import { PROBLEM_CONTENT_TYPE, ProblemSchema, toProblem } from './problem-details.js';
 import { runReadinessChecks } from './readiness.js';
 import { RequestIdSequence } from './request-id.js';
 import { createValidatorCompiler } from './request-validation.js';
-import { type Authenticator, assertRouteDeclaresAuth, createGuard } from './route-auth.js';
+import { type Authenticator, assertRouteDeclaresAuth, createGuard, limitClient } from './route-auth.js';
 import type { ReadinessCheck, ServiceModule } from './service-module.js';
 import { createShutdownShedding } from './shutdown-shedding.js';
 import { requestTraceId, routeTraceHooks } from './trace-hooks.js';
@@ -37,6 +41,8 @@ export interface ServerOptions {
   readonly constitution: ActiveConstitution;
   readonly metrics: HttpMetrics;
   readonly authenticator?: Authenticator;
+  /** The per-client limit on every route (absent: none). */
+  readonly rateLimiter?: ClientRateLimiter;
   readonly version: string;
   /** Server spans for every route (OpenTelemetry enabled: kit/tracing.ts); off: no hook at all. */
   readonly tracing?: boolean;
@@ -78,6 +84,9 @@ function stampHeaders(
   const active = constitution.current();
   reply.header('x-request-id', request.id);
   reply.header(HASH_HEADER, active.short);
+  // API answers are never to be sniffed as another type nor kept by caches (tokens, keys, decisions).
+  reply.header('x-content-type-options', 'nosniff');
+  reply.header('cache-control', 'no-store');
   const expected = request.headers[HASH_HEADER];
   return typeof expected === 'string' && !hashMatches(expected, active)
     ? hashMismatch(expected, active)
@@ -111,15 +120,44 @@ export async function createServer(options: ServerOptions): Promise<FastifyInsta
     // Fastify's bare JSON); in-flight ones finish.
     return503OnClosing: false,
     forceCloseConnections: 'idle',
+    // Slow clients: headers, the whole request and idle keep-alive connections each have a limit.
+    // Node checks the first two every connectionsCheckingInterval, so keep that below them.
+    requestTimeout: config.http.requestTimeoutMs,
+    keepAliveTimeout: config.http.idleTimeoutMs,
+    http: {
+      headersTimeout: Math.min(config.http.headersTimeoutMs, config.http.requestTimeoutMs),
+      connectionsCheckingInterval: Math.max(
+        50,
+        Math.min(1000, Math.floor(Math.min(config.http.headersTimeoutMs, config.http.requestTimeoutMs) / 4)),
+      ),
+    },
+    trustProxy: config.http.trustedProxies.length > 0 ? [...config.http.trustedProxies] : false,
+    frameworkErrors: frameworkErrorHandler,
+    clientErrorHandler,
   });
   app.addHook('preClose', (done) => {
     shedding.start();
     done();
   });
+  // JSON bodies: duplicate keys and __proto__ are refused, naming the member (json-body.ts).
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
+    try {
+      done(null, parseJsonBody(body as string));
+    } catch (error) {
+      done(error as Error, undefined);
+    }
+  });
+  const limiter = options.rateLimiter;
+  if (limiter) app.addHook('onClose', async () => limiter.stop());
   app.setValidatorCompiler(createValidatorCompiler());
   app.decorateRequest('principal', undefined);
 
-  const guard = createGuard(options.authenticator);
+  const guard = createGuard(options.authenticator, limiter);
+  // Public routes are limited per client address (protected ones by the guard, per credential).
+  const limitPublic = limiter
+    ? async (request: FastifyRequest) => limitClient(limiter, `ip:${request.ip}`)
+    : undefined;
   const declaredRoutes: RouteOptions[] = [];
   app.decorate('declaredRoutes', declaredRoutes);
   app.addHook('onRoute', (route) => {
@@ -129,6 +167,7 @@ export async function createServer(options: ServerOptions): Promise<FastifyInsta
     // validated, so a caller without credentials learns nothing about a route's schema.
     if (route.config?.auth && 'roles' in route.config.auth)
       route.onRequest = prependHook(guard, route.onRequest);
+    else if (limitPublic) route.onRequest = prependHook(limitPublic, route.onRequest);
     route.handler = stampingHandler(route.handler, constitution);
     // Per route rather than global: the labels are read from the route itself, not rebuilt from
     // request.routeOptions (a getter that allocates) on every response.
@@ -199,6 +238,7 @@ export async function createServer(options: ServerOptions): Promise<FastifyInsta
       recordResponse(metrics.forRoute(kitLabel, 'unmatched', request.method), request, reply),
     );
     if (mismatch) throw mismatch;
+    if (limiter) limitClient(limiter, `ip:${request.ip}`);
     const error = commonErrors.create(
       'ROUTE_NOT_FOUND',
       `no route ${request.method} ${request.url.split('?')[0]}`,
@@ -208,7 +248,14 @@ export async function createServer(options: ServerOptions): Promise<FastifyInsta
   });
 
   const checks = [...options.dependencyChecks, ...modules.flatMap((module) => module.readiness ?? [])];
-  registerKitRoutes(app, { modules, checks, metrics, routes: declaredRoutes, version: options.version });
+  registerKitRoutes(app, {
+    modules,
+    checks,
+    metrics,
+    routes: declaredRoutes,
+    version: options.version,
+    metricsToken: config.http.metricsToken,
+  });
 
   for (const module of modules) {
     const name = module.descriptor.name;
@@ -229,6 +276,8 @@ interface KitRouteOptions {
   /** Every route of this server, filled as routes are added (read when a document is asked for). */
   readonly routes: readonly RouteOptions[];
   readonly version: string;
+  /** When set, /metrics needs `Authorization: Bearer <token>`. */
+  readonly metricsToken: string | undefined;
 }
 
 const PUBLIC = { auth: { public: true } } as const;
@@ -249,7 +298,7 @@ const ReadyReply = Type.Object({
 
 function registerKitRoutes(
   app: FastifyInstance,
-  { modules, checks, metrics, routes, version }: KitRouteOptions,
+  { modules, checks, metrics, routes, version, metricsToken }: KitRouteOptions,
 ): void {
   const serviceNames = modules.map((module) => module.descriptor.name);
   app.get(
@@ -290,9 +339,22 @@ function registerKitRoutes(
         .send(JSON.stringify(problem.body));
     },
   );
-  app.get('/metrics', { config: PUBLIC, schema: { hide: true } }, async (_request, reply) =>
-    reply.type(metrics.contentType).send(await metrics.text()),
-  );
+  const expectedMetricsAuth = metricsToken === undefined ? undefined : Buffer.from(`Bearer ${metricsToken}`);
+  app.get('/metrics', { config: PUBLIC, schema: { hide: true } }, async (request, reply) => {
+    if (expectedMetricsAuth !== undefined) {
+      const given = Buffer.from(request.headers.authorization ?? '');
+      if (given.length !== expectedMetricsAuth.length || !timingSafeEqual(given, expectedMetricsAuth)) {
+        throw commonErrors.create(
+          'AUTH_REQUIRED',
+          '/metrics needs the metrics bearer token (ACGS_METRICS_TOKEN)',
+          {
+            headers: { 'www-authenticate': 'Bearer' },
+          },
+        );
+      }
+    }
+    return reply.type(metrics.contentType).send(await metrics.text());
+  });
   const info = { title: 'ACGS API', version, description: 'Constitutional governance for AI agents' };
   app.get('/openapi.json', { config: PUBLIC, schema: { hide: true } }, async () =>
     buildOpenApiDocument(routes, info),

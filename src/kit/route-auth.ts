@@ -3,6 +3,7 @@ import { commonErrors } from '../kernel/errors.js';
 import type { Principal, Role } from '../kernel/roles.js';
 import { ROLES } from '../kernel/roles.js';
 import type { ServiceName } from '../kernel/services.js';
+import type { ClientRateLimiter } from './client-rate-limiter.js';
 
 /**
  * Every route declares who may call it: `{ public: true }` (health, metrics, public keys, the
@@ -77,20 +78,40 @@ function admits(
   return principal.service !== undefined && auth.services.includes(principal.service);
 }
 
+/** Counts a request of `client`; throws 429 RATE_LIMITED with Retry-After when it is over its limit. */
+export function limitClient(limiter: ClientRateLimiter, client: string): void {
+  const verdict = limiter.hit(client);
+  if (verdict.limited) {
+    throw commonErrors.create('RATE_LIMITED', 'too many requests from this client; slow down', {
+      headers: { 'retry-after': String(verdict.retryAfterSeconds) },
+    });
+  }
+}
+
 /**
  * The guard: a preHandler that authenticates the caller and checks the route's roles.
  * Without an authenticator no credential can be verified, so every protected route answers 401.
  */
-export function createGuard(authenticator: Authenticator | undefined) {
+export function createGuard(authenticator: Authenticator | undefined, limiter?: ClientRateLimiter) {
   return async function guard(request: FastifyRequest, _reply: FastifyReply): Promise<void> {
     const auth = request.routeOptions.config.auth;
     if (auth === undefined || 'public' in auth) return;
-    const principal = authenticator ? await authenticator.authenticate(request) : undefined;
+    let principal: Principal | undefined;
+    try {
+      principal = authenticator ? await authenticator.authenticate(request) : undefined;
+    } catch (error) {
+      // Bad credentials count against the address: guessing tokens is limited like anonymous traffic.
+      if (limiter) limitClient(limiter, `ip:${request.ip}`);
+      throw error;
+    }
     if (principal === undefined) {
+      if (limiter) limitClient(limiter, `ip:${request.ip}`);
       throw commonErrors.create('AUTH_REQUIRED', 'this route needs a bearer token or an API key', {
         headers: { 'www-authenticate': 'Bearer' },
       });
     }
+    // API keys have their own per-minute limit, counted by the authenticator.
+    if (limiter && principal.ownRateLimit !== true) limitClient(limiter, `sub:${principal.subject}`);
     request.principal = principal;
     if (!principal.roles.some((role) => admits(auth, role, principal))) {
       throw commonErrors.create(

@@ -187,6 +187,12 @@ describe('TokenAuthenticator: bearer tokens', () => {
           .sign(Buffer.from(trusted.jwk.x, 'base64url')),
     ],
     ['expired', () => token({ exp: now() - 120, iat: now() - 1000 })],
+    // The audit minted one with the signing key from the database (security issue, done-when 4).
+    ['valid for 100 years', () => token({ iat: now(), exp: now() + 100 * 365 * 86_400 })],
+    [
+      '16 minutes long (exp − iat over the 900 s lifetime)',
+      () => token({ iat: now() - 60, exp: now() + 900 }),
+    ],
     ['not yet valid (nbf)', () => token({ nbf: now() + 600 })],
     ['issued in the future', () => token({ iat: now() + 600 })],
     ['wrong audience', () => token({ aud: 'urn:someone-else' })],
@@ -230,6 +236,19 @@ describe('TokenAuthenticator: bearer tokens', () => {
     const revoked = await call(bearer(t));
     assert.equal(revoked.status, 401);
     assert.equal(revoked.body.code, 'AUTH_TOKEN_REVOKED');
+  });
+
+  test('a revoked session refuses every access token naming it in sid (security issue, done-when 6)', async () => {
+    const tokens = await Promise.all(['s-1', 's-2', 's-3'].map((jti) => token({ jti, sid: 'session-9' })));
+    const other = await token({ jti: 's-4', sid: 'session-10' });
+    for (const t of [...tokens, other]) assert.equal((await call(bearer(t))).status, 200);
+    await cache.set(AUTH_CACHE_KEYS.revokedSession('session-9'), 'logout', 60_000);
+    for (const t of tokens) {
+      const refused = await call(bearer(t));
+      assert.equal(refused.status, 401);
+      assert.equal(refused.body.code, 'AUTH_TOKEN_REVOKED');
+    }
+    assert.equal((await call(bearer(other))).status, 200, 'another session is not affected');
   });
 
   test('a key that appears after rotation is fetched on its first unknown kid', async () => {

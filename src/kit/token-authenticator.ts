@@ -37,12 +37,19 @@ export interface TokenAuthenticatorOptions {
   readonly keySetMaxAgeMs?: number;
   /** Where `jwt_validations_total` is registered (the autoscaler's `jwt_validations_per_second`). */
   readonly metrics?: Registry;
+  /**
+   * The longest lifetime (`exp − iat`, seconds) a token may have (default 900, what the Auth
+   * service issues): a token minted with a stolen key for 100 years is refused.
+   */
+  readonly maxLifetimeSeconds?: number;
 }
 
 interface VerifiedToken {
   readonly principal: Principal;
   readonly kid: string;
   readonly jti: string;
+  /** The session (`sid`) the token belongs to, when it names one. */
+  readonly sid: string | undefined;
   readonly expMs: number;
   readonly nbfMs: number;
 }
@@ -88,6 +95,7 @@ export class TokenAuthenticator implements Authenticator {
   private lastRefreshMs = Number.NEGATIVE_INFINITY;
   private loadedAtMs = Number.NEGATIVE_INFINITY;
   private readonly maxAgeMs: number;
+  private readonly maxLifetimeSeconds: number;
   private refreshing: Promise<void> | undefined;
   private readonly validations: Counter<'result'> | undefined;
 
@@ -106,6 +114,7 @@ export class TokenAuthenticator implements Authenticator {
     this.cooldownMs = options.refreshCooldownMs ?? 5000;
     this.cacheSize = options.verifiedTokenCacheSize ?? 10_000;
     this.maxAgeMs = options.keySetMaxAgeMs ?? 300_000;
+    this.maxLifetimeSeconds = options.maxLifetimeSeconds ?? 900;
   }
 
   async authenticate(request: FastifyRequest): Promise<Principal | undefined> {
@@ -163,7 +172,12 @@ export class TokenAuthenticator implements Authenticator {
       });
     }
     if (now + this.skewMs < entry.nbfMs) throw invalid('the access token is not valid yet');
-    if (await this.options.cache.has(AUTH_CACHE_KEYS.revokedToken(entry.jti))) {
+    // One lookup: a session's revocation covers every token of it; tokens without a session by id.
+    const revocationKey =
+      entry.sid !== undefined
+        ? AUTH_CACHE_KEYS.revokedSession(entry.sid)
+        : AUTH_CACHE_KEYS.revokedToken(entry.jti);
+    if (await this.options.cache.has(revocationKey)) {
       throw guardErrors.create('AUTH_TOKEN_REVOKED', 'the access token has been revoked', {
         headers: BEARER_CHALLENGE,
       });
@@ -201,6 +215,8 @@ export class TokenAuthenticator implements Authenticator {
     if (typeof exp !== 'number' || !Number.isFinite(exp)) throw invalid('the token has no expiry');
     if (typeof iat !== 'number' || iat * 1000 > now + this.skewMs)
       throw invalid('the token is issued in the future');
+    if (exp - iat > this.maxLifetimeSeconds)
+      throw invalid(`the token lives longer than the ${this.maxLifetimeSeconds} s access tokens may`);
     if (nbf !== undefined && typeof nbf !== 'number') throw invalid('the token has a malformed nbf');
     if (!Array.isArray(roles) || !roles.every((role) => typeof role === 'string' && KNOWN_ROLES.has(role)))
       throw invalid('the token has malformed roles');
@@ -218,6 +234,7 @@ export class TokenAuthenticator implements Authenticator {
       },
       kid: header.kid,
       jti,
+      sid: typeof claims.sid === 'string' && claims.sid !== '' ? claims.sid : undefined,
       expMs: exp * 1000,
       nbfMs: typeof nbf === 'number' ? nbf * 1000 : iat * 1000,
     };
@@ -278,6 +295,7 @@ function principalOfKey(key: ResolvedApiKey): Principal {
       roles: key.roles,
       scopes: key.scopes,
       kind: 'service',
+      ownRateLimit: true,
       ...(key.account === undefined ? {} : { name: key.account }),
       ...(service === undefined ? {} : { service }),
       ...(key.principal === undefined ? {} : { boundPrincipal: key.principal }),

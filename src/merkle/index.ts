@@ -54,7 +54,10 @@ export {
   type LogEntry,
   logEntryLeafHash,
   logEntryProblem,
+  MAX_PAYLOAD_DEPTH,
+  nestsDeeperThan,
   parseLogEntry,
+  WRITER_PATTERN,
 } from './log-entry.js';
 export { scanLogEntry } from './log-entry-scan.js';
 export { MemoryNodeStore } from './memory-node-store.js';

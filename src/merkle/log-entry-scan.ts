@@ -1,4 +1,5 @@
 import { SERVICE_NAMES } from '../kernel/services.js';
+import { WRITER_PATTERN, WRITER_PATTERN_SOURCE, WRITER_PROBLEM } from './log-entry.js';
 
 // A one-pass check that entry text is a valid LogEntry in RFC 8785 canonical form, without building
 // the value: the streaming verifier runs it on every entry. Its verdict must equal parseLogEntry's
@@ -10,7 +11,8 @@ const NOT_CANONICAL = 'entry is not canonical JSON';
 // checks below, which remain to name the problem when it fails).
 const TAIL = new RegExp(
   `,"source":"(?:${SERVICE_NAMES.join('|')})","time":"\\d{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\\d|3[01])` +
-    `T(?:[01]\\d|2[0-3]):[0-5]\\d:[0-5]\\d\\.\\d{3}Z","type":"[a-z][a-z0-9_-]*(?:\\.[a-z0-9_-]+)*"\\}$`,
+    `T(?:[01]\\d|2[0-3]):[0-5]\\d:[0-5]\\d\\.\\d{3}Z","type":"[a-z][a-z0-9_-]*(?:\\.[a-z0-9_-]+)*"` +
+    `(?:,"writer":"${WRITER_PATTERN_SOURCE}")?\\}$`,
   'y',
 );
 
@@ -29,7 +31,7 @@ export function scanLogEntry(text: string): string | undefined {
   if (!TAIL.test(text)) return tailProblem(text, pos) ?? NOT_CANONICAL;
   // TAIL fixed the shapes; what is left is the day of the month and the type's length.
   const timeAt = text.indexOf('"', pos + 11) + 10;
-  const typeLength = text.length - 2 - (timeAt + 34);
+  const typeLength = text.indexOf('"', timeAt + 34) - (timeAt + 34);
   if (!isTime(text, timeAt)) return 'time must be a UTC timestamp YYYY-MM-DDTHH:MM:SS.sssZ';
   return typeLength <= 128 ? undefined : 'type must be a lower-case dotted name of at most 128 characters';
 }
@@ -63,7 +65,12 @@ function tailProblem(text: string, start: number): string | undefined {
       ? 'type must be a lower-case dotted name of at most 128 characters'
       : NOT_CANONICAL;
   }
-  return typeEnd + 2 === text.length && text.charCodeAt(typeEnd + 1) === 0x7d ? undefined : NOT_CANONICAL;
+  if (typeEnd + 2 === text.length && text.charCodeAt(typeEnd + 1) === 0x7d) return undefined;
+  pos = expect(text, typeEnd + 1, ',"writer":"');
+  if (pos < 0) return NOT_CANONICAL;
+  const writerEnd = text.indexOf('"', pos);
+  if (writerEnd + 2 !== text.length || text.charCodeAt(writerEnd + 1) !== 0x7d) return NOT_CANONICAL;
+  return WRITER_PATTERN.test(text.slice(pos, writerEnd)) ? undefined : WRITER_PROBLEM;
 }
 
 // True when a canonical string token starts at `pos` (used only to choose an error message).
@@ -96,14 +103,63 @@ function expect(src: string, pos: number, literal: string): number {
   return pos + length;
 }
 
-function scanValue(src: string, pos: number): number {
-  switch (src.charCodeAt(pos)) {
+/**
+ * One JSON value of any nesting depth. Containers are tracked on an explicit stack, not by
+ * recursion, so a payload nested thousands of levels deep (entries written before the log limited
+ * depth at append) is scanned like any other instead of overflowing the call stack.
+ */
+function scanValue(src: string, start: number): number {
+  let pos = start;
+  // Open containers: 0x5b (array) or 0x7b (object); objects also keep their last key's token bounds.
+  let kinds: number[] | undefined;
+  let keys: number[] | undefined;
+  for (;;) {
+    const c = src.charCodeAt(pos);
+    if (c === 0x7b || c === 0x5b) {
+      const close = c === 0x7b ? 0x7d : 0x5d;
+      if (src.charCodeAt(pos + 1) === close) {
+        pos += 2;
+      } else {
+        kinds ??= [];
+        kinds.push(c);
+        if (c === 0x7b) {
+          keys ??= [];
+          keys.push(-1, -1);
+          pos = scanKey(src, pos + 1, keys);
+          if (pos < 0) return -1;
+        } else {
+          pos += 1;
+        }
+        continue;
+      }
+    } else {
+      pos = scanScalar(src, pos, c);
+      if (pos < 0) return -1;
+    }
+    // A value is complete: close what it completes, or move to the container's next value.
+    for (;;) {
+      if (kinds === undefined || kinds.length === 0) return pos;
+      const kind = kinds[kinds.length - 1];
+      const next = src.charCodeAt(pos++);
+      if (next === (kind === 0x7b ? 0x7d : 0x5d)) {
+        kinds.pop();
+        if (kind === 0x7b) keys!.length -= 2;
+        continue;
+      }
+      if (next !== 0x2c) return -1;
+      if (kind === 0x7b) {
+        pos = scanKey(src, pos, keys!);
+        if (pos < 0) return -1;
+      }
+      break;
+    }
+  }
+}
+
+function scanScalar(src: string, pos: number, c: number): number {
+  switch (c) {
     case 0x22:
       return scanString(src, pos);
-    case 0x7b:
-      return scanObject(src, pos);
-    case 0x5b:
-      return scanArray(src, pos);
     case 0x74:
       return expect(src, pos, 'true');
     case 0x66:
@@ -113,6 +169,21 @@ function scanValue(src: string, pos: number): number {
     default:
       return scanNumber(src, pos);
   }
+}
+
+// An object member's key and colon at `pos`; keys sorted by UTF-16 code units, strictly, so
+// duplicates fail too (`keys` ends with the previous key's token bounds, -1 for none). Keys
+// without escapes (nearly all) are compared in place, without slicing. Returns the value's position.
+function scanKey(src: string, pos: number, keys: number[]): number {
+  if (src.charCodeAt(pos) !== 0x22) return -1;
+  const end = scanString(src, pos);
+  if (end < 0) return -1;
+  const at = keys.length - 2;
+  const prevStart = keys[at]!;
+  if (prevStart >= 0 && compareKeys(src, prevStart + 1, keys[at + 1]! - 1, pos + 1, end - 1) >= 0) return -1;
+  keys[at] = pos;
+  keys[at + 1] = end;
+  return src.charCodeAt(end) === 0x3a ? end + 1 : -1;
 }
 
 // A string exactly as JSON.stringify writes it: only \" \\ \b \f \n \r \t and \u00xx (lower-case,
@@ -189,42 +260,6 @@ function scanNumber(src: string, start: number): number {
   const token = src.slice(start, pos);
   const value = Number(token);
   return Number.isFinite(value) && String(value) === token ? pos : -1;
-}
-
-function scanArray(src: string, start: number): number {
-  let pos = start + 1;
-  if (src.charCodeAt(pos) === 0x5d) return pos + 1;
-  for (;;) {
-    pos = scanValue(src, pos);
-    if (pos < 0) return -1;
-    const c = src.charCodeAt(pos++);
-    if (c === 0x5d) return pos;
-    if (c !== 0x2c) return -1;
-  }
-}
-
-// Members sorted by key in UTF-16 code-unit order, strictly, so duplicates fail too. Keys without
-// escapes (nearly all) are compared in place, without slicing.
-function scanObject(src: string, start: number): number {
-  let pos = start + 1;
-  if (src.charCodeAt(pos) === 0x7d) return pos + 1;
-  let prevStart = -1;
-  let prevEnd = -1;
-  for (;;) {
-    if (src.charCodeAt(pos) !== 0x22) return -1;
-    const end = scanString(src, pos);
-    if (end < 0) return -1;
-    if (prevStart >= 0 && compareKeys(src, prevStart + 1, prevEnd - 1, pos + 1, end - 1) >= 0) return -1;
-    prevStart = pos;
-    prevEnd = end;
-    pos = end;
-    if (src.charCodeAt(pos++) !== 0x3a) return -1;
-    pos = scanValue(src, pos);
-    if (pos < 0) return -1;
-    const c = src.charCodeAt(pos++);
-    if (c === 0x7d) return pos;
-    if (c !== 0x2c) return -1;
-  }
 }
 
 // Order of two keys (raw token contents) by their decoded UTF-16 code units, in place: up to the first

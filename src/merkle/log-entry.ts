@@ -13,15 +13,43 @@ export type JsonValue =
   | { readonly [key: string]: JsonValue };
 
 /**
- * One leaf of the log. Its bytes are the UTF-8 of its RFC 8785 canonical JSON, exactly four members:
- * `payload` (any JSON), `source` (the emitting service), `time` (`YYYY-MM-DDTHH:MM:SS.sssZ`, as
- * Date#toISOString) and `type` (lower-case dotted name, e.g. `policy.decision`).
+ * One leaf of the log. Its bytes are the UTF-8 of its RFC 8785 canonical JSON: `payload` (any
+ * JSON), `source` (the emitting service), `time` (`YYYY-MM-DDTHH:MM:SS.sssZ`, as
+ * Date#toISOString, the log's clock), `type` (lower-case dotted name, e.g. `policy.decision`) and,
+ * from format version 2 on, `writer` (who handed the entry to the log, set by the log from the
+ * authenticated caller: `svc-pgc`, `bus`). Version 1 entries (no `writer`) stay valid.
  */
 export interface LogEntry {
   readonly type: string;
   readonly time: string;
   readonly source: ServiceName;
   readonly payload: JsonValue;
+  readonly writer?: string;
+}
+
+/** A writer: 1–128 of lower-case letters, digits and `. _ : -`, starting with a letter or digit. */
+export const WRITER_PATTERN_SOURCE = '[a-z0-9][a-z0-9._:-]{0,127}';
+export const WRITER_PATTERN = new RegExp(`^${WRITER_PATTERN_SOURCE}$`);
+export const WRITER_PROBLEM = 'writer must be 1–128 lower-case letters, digits, ".", "_", ":" or "-"';
+
+/** Deepest payload nesting the log accepts at append (docs/log-format.md §1); readers handle any depth. */
+export const MAX_PAYLOAD_DEPTH = 64;
+
+/**
+ * Whether `value` nests deeper than `max` arrays/objects (the value itself at depth 1). Walks
+ * with an explicit stack and stops at the first level past `max`, so any depth is safe to ask about.
+ */
+export function nestsDeeperThan(value: unknown, max: number): boolean {
+  const stack: [unknown, number][] = [[value, 0]];
+  while (stack.length > 0) {
+    const [item, depth] = stack.pop()!;
+    if (typeof item !== 'object' || item === null) continue;
+    if (depth + 1 > max) return true;
+    const members = Array.isArray(item) ? item : Object.values(item);
+    for (const member of members)
+      if (typeof member === 'object' && member !== null) stack.push([member, depth + 1]);
+  }
+  return false;
 }
 
 const TYPE_PATTERN = /^[a-z][a-z0-9_-]*(?:\.[a-z0-9_-]+)*$/;
@@ -35,16 +63,17 @@ export function logEntryProblem(value: unknown): string | undefined {
     return 'entry must be a JSON object';
   const record = value as Record<string, unknown>;
   const keys = Object.keys(record);
+  const hasWriter = 'writer' in record;
   if (
-    keys.length !== 4 ||
+    keys.length !== (hasWriter ? 5 : 4) ||
     !('payload' in record) ||
     !('source' in record) ||
     !('time' in record) ||
     !('type' in record)
   ) {
-    return 'entry must have exactly the members type, time, source and payload';
+    return 'entry must have exactly the members type, time, source, payload and optionally writer';
   }
-  const { type, time, source, payload } = record;
+  const { type, time, source, payload, writer } = record;
   if (typeof type !== 'string' || type.length > MAX_TYPE_LENGTH || !TYPE_PATTERN.test(type)) {
     return 'type must be a lower-case dotted name of at most 128 characters';
   }
@@ -52,6 +81,7 @@ export function logEntryProblem(value: unknown): string | undefined {
     return 'time must be a UTC timestamp YYYY-MM-DDTHH:MM:SS.sssZ';
   }
   if (typeof source !== 'string' || !isServiceName(source)) return 'source must be a service name';
+  if (hasWriter && (typeof writer !== 'string' || !WRITER_PATTERN.test(writer))) return WRITER_PROBLEM;
   return jsonProblem(payload, '/payload');
 }
 
@@ -61,33 +91,38 @@ function isRealTime(time: string): boolean {
   return Number.isFinite(ms) && new Date(ms).toISOString() === time;
 }
 
-function jsonProblem(value: unknown, path: string): string | undefined {
-  switch (typeof value) {
-    case 'boolean':
-      return undefined;
-    case 'number':
-      return Number.isFinite(value) ? undefined : `${path}: number must be finite`;
-    case 'string':
-      return LONE_SURROGATE.test(value) ? `${path}: string has a lone surrogate` : undefined;
-    case 'object': {
-      if (value === null) return undefined;
-      if (Array.isArray(value)) {
-        for (let i = 0; i < value.length; i++) {
-          const problem = jsonProblem(value[i], `${path}/${i}`);
-          if (problem !== undefined) return problem;
+// Walks with an explicit stack (depth-first, in member order; an object's keys are checked before
+// its values): entries of any depth are checked without overflowing the call stack.
+function jsonProblem(root: unknown, rootPath: string): string | undefined {
+  const stack: [unknown, string][] = [[root, rootPath]];
+  while (stack.length > 0) {
+    const [value, path] = stack.pop()!;
+    switch (typeof value) {
+      case 'boolean':
+        break;
+      case 'number':
+        if (!Number.isFinite(value)) return `${path}: number must be finite`;
+        break;
+      case 'string':
+        if (LONE_SURROGATE.test(value)) return `${path}: string has a lone surrogate`;
+        break;
+      case 'object': {
+        if (value === null) break;
+        if (Array.isArray(value)) {
+          for (let i = value.length - 1; i >= 0; i--) stack.push([value[i], `${path}/${i}`]);
+          break;
         }
-        return undefined;
+        const entries = Object.entries(value);
+        for (const [key] of entries) if (LONE_SURROGATE.test(key)) return `${path}: key has a lone surrogate`;
+        for (let i = entries.length - 1; i >= 0; i--)
+          stack.push([entries[i]![1], `${path}/${entries[i]![0]}`]);
+        break;
       }
-      for (const [key, member] of Object.entries(value)) {
-        if (LONE_SURROGATE.test(key)) return `${path}: key has a lone surrogate`;
-        const problem = jsonProblem(member, `${path}/${key}`);
-        if (problem !== undefined) return problem;
-      }
-      return undefined;
+      default:
+        return `${path}: ${typeof value} is not JSON`;
     }
-    default:
-      return `${path}: ${typeof value} is not JSON`;
   }
+  return undefined;
 }
 
 /** The entry's leaf bytes as text: its canonical JSON. Throws LOG_ENTRY_MALFORMED for an invalid entry. */

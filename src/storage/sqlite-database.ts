@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import {
@@ -60,7 +60,10 @@ export class SqliteDatabase extends KyselyDatabase {
   static open(path: string, options: SqliteDatabaseOptions = {}): SqliteDatabase {
     let sqlite: BetterSqlite3.Database;
     try {
-      if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+      if (path !== ':memory:') {
+        mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+        ownerOnly(path);
+      }
       sqlite = new BetterSqlite3(path);
       if (path !== ':memory:') sqlite.pragma('journal_mode = WAL');
       sqlite.pragma('synchronous = FULL');
@@ -72,6 +75,8 @@ export class SqliteDatabase extends KyselyDatabase {
         cause,
       });
     }
+    if (path !== ':memory:')
+      for (const side of [`${path}-wal`, `${path}-shm`]) if (existsSync(side)) chmodSync(side, 0o600);
     const db = new Kysely<unknown>({
       dialect: new AcgsSqliteDialect({ database: cachingStatements(sqlite) }),
     });
@@ -107,4 +112,14 @@ function cachingStatements(sqlite: BetterSqlite3.Database): KyselySqliteDatabase
       return statement;
     },
   };
+}
+
+/**
+ * The database file is readable by its owner alone (0600): it holds password hashes, key digests
+ * and signing keys. Created so before SQLite opens it (SQLite gives its -wal and -shm files the
+ * database file's mode); an existing file is tightened.
+ */
+function ownerOnly(path: string): void {
+  if (existsSync(path)) chmodSync(path, 0o600);
+  else closeSync(openSync(path, 'a', 0o600));
 }

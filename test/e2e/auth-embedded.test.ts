@@ -22,6 +22,7 @@ import {
 } from '../../src/kernel/contracts/auth.js';
 import type { EventEnvelope } from '../../src/kernel/events.js';
 import { createLogger } from '../../src/kit/logger.js';
+import { envelopeFromEnvironment } from '../../src/kit/secret-envelope.js';
 import { base32Decode, hotp, totpStep } from '../../src/services/auth/totp.js';
 import { createDatabase } from '../../src/storage/index.js';
 import {
@@ -362,7 +363,10 @@ describe('auth, embedded: TOTP and disabling', () => {
 });
 
 describe('auth, embedded: hostile tokens against the running platform', () => {
-  /** The platform's own active signing key, read from its database as only an insider could. */
+  /**
+   * The platform's own active signing key, read from its database and opened with its
+   * key-encryption key (the generated kek.key), as only an insider holding both could.
+   */
   function platformKey() {
     const sqlite = new BetterSqlite3(join(dataDir, 'acgs.db'), { readonly: true });
     try {
@@ -374,7 +378,12 @@ describe('auth, embedded: hostile tokens against the running platform', () => {
       return {
         kid: row.kid,
         key: createPrivateKey({
-          key: Buffer.from(row.private_pkcs8, 'base64'),
+          key: Buffer.from(
+            envelopeFromEnvironment({ ACGS_KEK_FILE: join(dataDir, 'kek.key') }, undefined).open(
+              row.private_pkcs8,
+            ),
+            'base64',
+          ),
           format: 'der',
           type: 'pkcs8',
         }),
@@ -495,7 +504,9 @@ describe('auth, embedded: events and logs', () => {
     );
     const failed = events.find((event) => event.type === 'auth.login.failed')!;
     assert.equal(failed.source, 'auth');
-    assert.ok((failed.data as { ip?: string }).ip);
+    // Personal data is pseudonymized: the address and the name as keyed hashes, never in clear.
+    assert.match(String((failed.data as { ipHash?: string }).ipHash), /^[0-9a-f]{32}$/);
+    assert.equal((failed.data as { ip?: string }).ip, undefined);
     const text = JSON.stringify(events);
     for (const secret of secrets) assert.ok(!text.includes(secret), 'an event carries a secret');
   });

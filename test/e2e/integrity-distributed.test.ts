@@ -2,7 +2,7 @@
  * Issue 5, done-when 4: two integrity replicas (`acgs serve integrity`) on one PostgreSQL database.
  * Appends sent to both land in one gap-free log; when the sequencer is killed (SIGKILL) the other
  * replica takes over within a few seconds, and no acknowledged append is lost. The replicas verify
- * tokens against a real Auth process; appends use the admin's bearer token over HTTP.
+ * credentials against a real Auth process; appends use the PGC's service key (`svc-pgc`) over HTTP.
  */
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
@@ -10,7 +10,7 @@ import { after, before, describe, test } from 'node:test';
 import { hashLeaf, toHex } from '../../src/merkle/index.js';
 import { createLogStore } from '../../src/services/integrity/sql-log-store.js';
 import { createDatabase } from '../../src/storage/index.js';
-import { bearer, loginAsAdmin, TEST_ADMIN_PASSWORD } from '../support/auth-session.js';
+import { TEST_ADMIN_PASSWORD } from '../support/auth-session.js';
 import { externalService } from '../support/external-services.js';
 import { freePort, type PlatformProcess, runAcgs, startAcgs, waitFor } from '../support/platform-process.js';
 import { createTemporaryPostgresDatabase, type TemporaryDatabase } from '../support/postgres-database.js';
@@ -33,6 +33,7 @@ describe('integrity: two replicas on PostgreSQL', { skip: postgres.skip }, () =>
   const env: Record<string, string> = {};
   let auth: PlatformProcess;
   const replicas: PlatformProcess[] = [];
+  let pgcKey = '';
 
   before(async () => {
     database = await createTemporaryPostgresDatabase(postgres.url, 'logha');
@@ -50,9 +51,26 @@ describe('integrity: two replicas on PostgreSQL', { skip: postgres.skip }, () =>
     });
     const migrated = runAcgs(['migrate'], env);
     assert.equal(migrated.code, 0, migrated.stderr);
+    // The replicas' own identity (to resolve callers' API keys), and the PGC's, which appends.
+    const key = (account: string) => {
+      const created = runAcgs(
+        ['apikey', 'create', '--account', account, '--role', 'service', '--rate', '1000000'],
+        env,
+      );
+      assert.equal(created.code, 0, created.stderr);
+      return created.stdout.trim();
+    };
+    const integrityKey = key('svc-integrity');
+    pgcKey = key('svc-pgc');
     auth = await startAcgs(['serve', 'auth'], { ...env, ACGS_PORT: String(authPort) });
     for (let i = 0; i < 2; i++)
-      replicas.push(await startAcgs(['serve', 'integrity'], { ...env, ACGS_PORT: String(await freePort()) }));
+      replicas.push(
+        await startAcgs(['serve', 'integrity'], {
+          ...env,
+          ACGS_SERVICE_API_KEY: integrityKey,
+          ACGS_PORT: String(await freePort()),
+        }),
+      );
   });
 
   after(async () => {
@@ -64,8 +82,9 @@ describe('integrity: two replicas on PostgreSQL', { skip: postgres.skip }, () =>
   });
 
   test('appends to both replicas form one gap-free log; killing the sequencer loses no acknowledged append', async () => {
-    const { accessToken } = await loginAsAdmin(auth.url);
-    const headers = { ...bearer(accessToken), 'content-type': 'application/json' };
+    const headers = { 'x-api-key': pgcKey, 'content-type': 'application/json' };
+    // Within the log's tolerance of its own clock (ACGS_LOG_CLIENT_TIME_SKEW_MS), so every entry's text is known.
+    const time = new Date().toISOString();
     for (const replica of replicas)
       await waitFor(`${replica.url}/health/ready`, (response) => response.status === 200);
     const roles = await Promise.all(replicas.map(isSequencer));
@@ -90,7 +109,7 @@ describe('integrity: two replicas on PostgreSQL', { skip: postgres.skip }, () =>
               type: 'test.ha.append',
               source: 'pgc',
               payload,
-              time: '2026-11-30T06:00:00.000Z',
+              time,
             }),
             signal: AbortSignal.timeout(15_000),
           });
@@ -107,7 +126,7 @@ describe('integrity: two replicas on PostgreSQL', { skip: postgres.skip }, () =>
         acks.push({
           index: body.index,
           leafHash: body.leafHash,
-          entry: `{"payload":{"client":${id},"n":${n}},"source":"pgc","time":"2026-11-30T06:00:00.000Z","type":"test.ha.append"}`,
+          entry: `{"payload":{"client":${id},"n":${n}},"source":"pgc","time":"${time}","type":"test.ha.append","writer":"svc-pgc"}`,
         });
       }
     };

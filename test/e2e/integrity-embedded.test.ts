@@ -5,7 +5,7 @@
  * intake, and `acgs log export` / `acgs log verify --key <public-key JSON>` on the result.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -53,7 +53,7 @@ async function call(
     method,
     url,
     headers: { ...headers, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-    ...(body === undefined ? {} : { payload: JSON.stringify(body) }),
+    ...(body === undefined ? {} : { payload: typeof body === 'string' ? body : JSON.stringify(body) }),
   });
   return {
     status: response.statusCode,
@@ -71,7 +71,7 @@ before(async () => {
   const admin = await loginAsAdmin(platform.url);
   creds.admin = bearer(admin.accessToken);
   for (const [account, role] of [
-    ['pgc-service', 'service'],
+    ['svc-pgc', 'service'],
     ['audit-bot', 'auditor'],
     ['support-agent', 'agent'],
   ] as const) {
@@ -156,7 +156,7 @@ describe('integrity over HTTP, embedded', () => {
     assert.equal(toHex(hashLeaf(String(one.body.entry))), first.body.leafHash);
     assert.match(
       String(one.body.entry),
-      /^\{"payload":\{"decision":"deny","n":2\},"source":"pgc","time":"[^"]+","type":"policy.decision"\}$/,
+      /^\{"payload":\{"decision":"deny","n":2\},"source":"pgc","time":"[^"]+","type":"policy.decision","writer":"svc-pgc"\}$/,
     );
     assert.equal((await call('GET', '/api/v1/log/entries/999999', creds.auditor)).status, 404);
   });
@@ -226,6 +226,52 @@ describe('integrity over HTTP, embedded', () => {
     assert.deepEqual([...seen].sort(), [...SERVICE_NAMES].sort());
   });
 
+  test('a log entry says who wrote it: forged sources, back-dated times and admins are refused (security issue, done-when 3)', async () => {
+    const forged = await call('POST', APPEND, creds.service, {
+      type: 'auth.login.succeeded',
+      source: 'auth',
+      payload: { username: 'admin' },
+    });
+    assert.equal(forged.status, 403, JSON.stringify(forged.body));
+    assert.equal(forged.body.code, 'LOG_SOURCE_MISMATCH');
+    assert.equal((forged.body.errors as { pointer: string }[])[0]!.pointer, '/body/source');
+    const backDated = await call('POST', APPEND, creds.service, {
+      ...decision(3),
+      time: '2020-01-01T00:00:00.000Z',
+    });
+    assert.equal(backDated.status, 400, JSON.stringify(backDated.body));
+    assert.equal(backDated.body.code, 'LOG_TIME_OUT_OF_RANGE');
+    assert.equal((backDated.body.errors as { pointer: string }[])[0]!.pointer, '/body/time');
+    const future = new Date(Date.now() + 3_600_000).toISOString();
+    assert.equal((await call('POST', APPEND, creds.service, { ...decision(3), time: future })).status, 400);
+    // Admins operate the platform; they do not write its log.
+    assert.equal((await call('POST', APPEND, creds.admin, decision(3))).status, 403);
+    // A time close to the log's clock is kept; the writer is the caller's identity.
+    const near = new Date(Date.now() - 1000).toISOString();
+    const kept = await call('POST', APPEND, creds.service, { ...decision(4), time: near });
+    assert.equal(kept.status, 201, JSON.stringify(kept.body));
+    const entry = await call('GET', `/api/v1/log/entries/${kept.body.index}`, creds.auditor);
+    const parsed = JSON.parse(String(entry.body.entry)) as Record<string, unknown>;
+    assert.equal(parsed.time, near);
+    assert.equal(parsed.writer, 'svc-pgc');
+  });
+
+  test('payloads nested beyond 64 levels are refused with 400 (the audit sent 2,000 to 8,000); 64 is kept', async () => {
+    // As text: JSON.stringify itself overflows on the deepest of these.
+    const nest = (depth: number) => {
+      let text = '"leaf"';
+      for (let i = 0; i < depth; i++) text = i % 2 === 0 ? `[${text}]` : `{"x":${text}}`;
+      return `{"type":"policy.decision","source":"pgc","payload":${text}}`;
+    };
+    for (const depth of [65, 2000, 8000, 100_000]) {
+      const reply = await call('POST', APPEND, creds.service, nest(depth));
+      assert.equal(reply.status, 400, `depth ${depth}: ${JSON.stringify(reply.body).slice(0, 300)}`);
+      assert.equal(reply.body.code, 'LOG_ENTRY_TOO_DEEP');
+    }
+    const atLimit = await call('POST', APPEND, creds.service, nest(64));
+    assert.equal(atLimit.status, 201, JSON.stringify(atLimit.body));
+  });
+
   test('acgs log export and acgs log verify --key <the public-key JSON> agree with the service', async () => {
     const checkpoint = await checkpointCovering(1);
     const keyFile = join(dataDir, 'public-key.json');
@@ -234,6 +280,8 @@ describe('integrity over HTTP, embedded', () => {
     const env = { ACGS_DATA_DIR: dataDir, DATABASE_URL: '' };
     const exported = runAcgs(['log', 'export', file], env);
     assert.equal(exported.code, 0, exported.stderr);
+    // The export holds the entry nested at the limit (64 levels) from the test above.
+    assert.match(readFileSync(file, 'utf8'), /(\[|\{\\"x\\":){64}\\"leaf\\"/);
     const verified = runAcgs(['log', 'verify', file, '--key', keyFile, '--json'], env);
     assert.equal(verified.code, 0, verified.stdout + verified.stderr);
     const report = JSON.parse(verified.stdout) as { ok: boolean; verifiedSize: number; verifiedRoot: string };

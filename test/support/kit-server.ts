@@ -5,6 +5,7 @@ import { type LogLevel, loadConfig } from '../../src/kernel/config.js';
 import { constitutionalHashOf } from '../../src/kernel/constitutional-hash.js';
 import { SERVICES } from '../../src/kernel/services.js';
 import { ActiveConstitution } from '../../src/kit/active-constitution.js';
+import type { ClientRateLimiter } from '../../src/kit/client-rate-limiter.js';
 import { createServer } from '../../src/kit/create-server.js';
 import { HttpMetrics } from '../../src/kit/http-metrics.js';
 import { createLogger } from '../../src/kit/logger.js';
@@ -23,6 +24,7 @@ export interface KitServerOptions {
   readonly env?: Record<string, string>;
   readonly authenticator?: Authenticator;
   readonly level?: LogLevel;
+  readonly rateLimiter?: ClientRateLimiter;
 }
 
 export async function buildKitServer(options: KitServerOptions): Promise<KitServer> {
@@ -45,6 +47,7 @@ export async function buildKitServer(options: KitServerOptions): Promise<KitServ
     metrics: new HttpMetrics(),
     version: 'test',
     ...(options.authenticator ? { authenticator: options.authenticator } : {}),
+    ...(options.rateLimiter ? { rateLimiter: options.rateLimiter } : {}),
   });
   await app.ready();
   return {

@@ -1,5 +1,6 @@
 import pino from 'pino';
 import { defaultDatabaseUrl, openAdapters } from '../../apps/adapters.js';
+import { setUpSecretEnvelope } from '../../apps/secret-setup.js';
 import { SERVICE_MIGRATIONS } from '../../apps/service-migrations.js';
 import { ConfigError, loadConfig } from '../../kernel/config.js';
 import { createLogger } from '../../kit/logger.js';
@@ -23,6 +24,7 @@ export async function withAuth<T>(run: (deps: AuthDeps) => Promise<T>): Promise<
     base: { service: 'acgs-cli' },
     destination: pino.destination(2),
   });
+  setUpSecretEnvelope(config, logger, env);
   const adapters = await openAdapters(config, logger);
   try {
     if (adapters.database.dialect === 'sqlite') {

@@ -1,5 +1,6 @@
 /**
- * `acgs user create <username> --role <role...>`, `acgs user list`, `acgs user disable <user>`.
+ * `acgs user create <username> --role <role...>`, `acgs user list`, `acgs user disable <user>`,
+ * `acgs user unlock <user>`.
  * A new user's password comes from stdin (`--password-stdin`) or is generated and printed once.
  */
 import { type Command, InvalidArgumentError } from 'commander';
@@ -8,6 +9,7 @@ import { newPassword } from '../../services/auth/secret-tokens.js';
 import { createUser } from '../../services/auth/usecases/create-user.js';
 import { disableUser } from '../../services/auth/usecases/disable-user.js';
 import { listUsers } from '../../services/auth/usecases/list-users.js';
+import { unlockUser } from '../../services/auth/usecases/unlock-user.js';
 import { withAuth } from './auth-command-context.js';
 
 export function parseRole(value: string, previous: Role[] = []): Role[] {
@@ -78,5 +80,15 @@ export function registerUserCommands(program: Command): void {
     .action(async (who: string) => {
       const disabled = await withAuth((deps) => disableUser(deps, who, 'cli'));
       process.stderr.write(`disabled ${disabled.username} (${disabled.id})\n`);
+    });
+  user
+    .command('unlock')
+    .description(
+      'lift every login lock of a user, from every address (on the cache REDIS_URL names; for an embedded platform use POST /api/v1/auth/users/<user>/unlock)',
+    )
+    .argument('<user>')
+    .action(async (who: string) => {
+      const unlocked = await withAuth((deps) => unlockUser(deps, who, 'cli'));
+      process.stderr.write(`unlocked ${unlocked.username}\n`);
     });
 }

@@ -64,6 +64,8 @@ export const API_KEY_PATTERN = /^acgs_([A-Za-z0-9]{12})_([A-Za-z0-9_-]{43})$/;
 /** Cache-store keys shared by the Auth service (writer) and the guard (reader). */
 export const AUTH_CACHE_KEYS = {
   revokedToken: (jti: string) => `auth:revoked:jti:${jti}`,
+  /** A revoked session: every access token naming it in `sid` is refused. */
+  revokedSession: (sid: string) => `auth:revoked:sid:${sid}`,
   revokedApiKey: (keyId: string) => `auth:revoked:apikey:${keyId}`,
   apiKeyRate: (keyId: string) => `auth:rate:apikey:${keyId}`,
 } as const;

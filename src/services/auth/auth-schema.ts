@@ -1,4 +1,5 @@
 import type { Kysely, Migration } from 'kysely';
+import { authSecretsMigration } from './pii-pseudonyms.js';
 import { principalBindingMigration } from './principal-bindings.js';
 
 /**
@@ -165,4 +166,5 @@ export const authMigrations: Readonly<Record<string, Migration>> = {
     },
   },
   '0003_principal_bindings': principalBindingMigration,
+  '0004_secrets': authSecretsMigration,
 };

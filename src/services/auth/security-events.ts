@@ -9,6 +9,7 @@ type SecurityEventType =
   | typeof EVENT_TYPES.authLoginSucceeded
   | typeof EVENT_TYPES.authLoginFailed
   | typeof EVENT_TYPES.authAccountLocked
+  | typeof EVENT_TYPES.authAccountUnlocked
   | typeof EVENT_TYPES.authRefreshReused
   | typeof EVENT_TYPES.authLoggedOut
   | typeof EVENT_TYPES.authUserCreated
@@ -25,6 +26,12 @@ export interface SecurityEventData {
   readonly username?: string;
   readonly userId?: string;
   readonly ip?: string;
+  /** Keyed hashes of the personal fields, as the event is published (pii-pseudonyms.ts). */
+  readonly usernameHash?: string;
+  readonly userIdHash?: string;
+  readonly ipHash?: string;
+  readonly actorHash?: string;
+  readonly keyPrefixHash?: string;
   readonly reason?: string;
   readonly keyId?: string;
   readonly keyPrefix?: string;
@@ -50,6 +57,9 @@ export class SecurityEventOutbox {
     bus: EventBus,
     logger: Logger,
     private readonly now: () => number,
+    /** Replaces personal data by keyed hashes before the event leaves the service (pii-pseudonyms.ts). */
+    private readonly pseudonymize: (data: SecurityEventData) => Promise<SecurityEventData> = async (data) =>
+      data,
   ) {
     this.relay = new OutboxRelay(
       { pending: (limit) => store.pendingOutboxEvents(limit), remove: (id) => store.removeOutboxEvent(id) },
@@ -67,7 +77,7 @@ export class SecurityEventOutbox {
       type,
       source: 'auth',
       time: new Date(now).toISOString(),
-      data,
+      data: await this.pseudonymize(data),
     });
     void this.flush();
   }

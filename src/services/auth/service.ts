@@ -3,6 +3,7 @@ import { SERVICES } from '../../kernel/services.js';
 import type { ServiceContext, ServiceModule } from '../../kit/service-module.js';
 import type { AuthDeps } from './auth-deps.js';
 import { type AuthSettings, loadAuthSettings } from './auth-settings.js';
+import { PiiPseudonymizer } from './pii-pseudonyms.js';
 import { authRoutes } from './plugin.js';
 import { PrincipalBindingStore } from './principal-bindings.js';
 import { SecurityEventOutbox } from './security-events.js';
@@ -38,10 +39,11 @@ export function authDeps(
   settings: AuthSettings,
 ): AuthDeps {
   const store = new AuthStore(adapters.database);
+  const pseudonyms = new PiiPseudonymizer(adapters.database);
   const now = () => Date.now();
   const logger = adapters.logger.child({ component: 'auth' });
   return {
-    events: new SecurityEventOutbox(store, adapters.bus, logger, now),
+    events: new SecurityEventOutbox(store, adapters.bus, logger, now, (data) => pseudonyms.apply(data)),
     store,
     bindings: new PrincipalBindingStore(adapters.database),
     cache: adapters.cache,

@@ -64,8 +64,10 @@ export async function startSession(deps: AuthDeps, user: UserRecord): Promise<To
 }
 
 /**
- * Revokes sessions (each a refresh-token family) and puts their live access tokens on the
- * revocation list until they expire, so every replica's guard refuses them at once.
+ * Revokes sessions (each a refresh-token family) and puts them and their last access token on
+ * the revocation list until that token expires (every earlier token of the session expires
+ * sooner), so every replica's guard refuses every access token of the session at once: the
+ * guard checks a token's `sid` against the list.
  */
 export async function revokeSessions(
   deps: AuthDeps,
@@ -74,10 +76,19 @@ export async function revokeSessions(
 ): Promise<number> {
   const now = deps.now();
   const live = await deps.store.revokeSessions(where, now, reason);
-  for (const token of live) {
-    await deps.cache.set(AUTH_CACHE_KEYS.revokedToken(token.jti), reason, token.expMs - now + 120_000);
-  }
+  for (const token of live) await listRevoked(deps, token, reason, now);
   return live.length;
+}
+
+async function listRevoked(
+  deps: AuthDeps,
+  token: { readonly sessionId: string; readonly jti: string; readonly expMs: number },
+  reason: string,
+  now: number,
+): Promise<void> {
+  const ttl = token.expMs - now + 120_000;
+  await deps.cache.set(AUTH_CACHE_KEYS.revokedSession(token.sessionId), reason, ttl);
+  await deps.cache.set(AUTH_CACHE_KEYS.revokedToken(token.jti), reason, ttl);
 }
 
 /**
@@ -88,8 +99,6 @@ export async function revokeSessions(
 export async function restoreRevocations(deps: AuthDeps): Promise<number> {
   const now = deps.now();
   const live = await deps.store.revokedLiveAccessTokens(now);
-  for (const token of live) {
-    await deps.cache.set(AUTH_CACHE_KEYS.revokedToken(token.jti), 'restored', token.expMs - now + 120_000);
-  }
+  for (const token of live) await listRevoked(deps, token, 'restored', now);
   return live.length;
 }

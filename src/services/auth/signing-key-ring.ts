@@ -1,6 +1,7 @@
 import { createPrivateKey, generateKeyPairSync, type KeyObject, sign } from 'node:crypto';
 import type { JsonWebKeySet, PublicJwk, VerificationKeySource } from '../../kernel/contracts/auth.js';
 import { newId } from '../../kernel/ids.js';
+import { openSecret, sealSecret } from '../../kit/secret-envelope.js';
 import type { AuthStore, SigningKeyRecord } from './store.js';
 
 /** How long after retirement a key stays published: the access-token lifetime plus clock skew. */
@@ -79,7 +80,7 @@ export class SigningKeyRing implements VerificationKeySource {
         this.keys = records.map((record) => ({
           record,
           privateKey: createPrivateKey({
-            key: Buffer.from(record.privatePkcs8, 'base64'),
+            key: Buffer.from(openSecret(record.privatePkcs8), 'base64'),
             format: 'der',
             type: 'pkcs8',
           }),
@@ -137,7 +138,7 @@ function generateSigningKey(nowMs: number): SigningKeyRecord {
   const jwk = publicKey.export({ format: 'jwk' });
   return {
     kid: newId(),
-    privatePkcs8: privateKey.export({ format: 'der', type: 'pkcs8' }).toString('base64'),
+    privatePkcs8: sealSecret(privateKey.export({ format: 'der', type: 'pkcs8' }).toString('base64')),
     publicX: String(jwk.x),
     createdMs: nowMs,
     retiredMs: null,

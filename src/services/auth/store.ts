@@ -271,7 +271,7 @@ export class AuthStore {
     where: { readonly sessionId: string } | { readonly userId: string },
     nowMs: number,
     reason: string,
-  ): Promise<{ jti: string; expMs: number }[]> {
+  ): Promise<{ sessionId: string; jti: string; expMs: number }[]> {
     const live = await this.db
       .selectFrom('auth_sessions')
       .select(['id', 'access_jti', 'access_exp_ms'])
@@ -295,19 +295,19 @@ export class AuthStore {
       .execute();
     return live
       .filter((row) => row.access_jti !== null && num(row.access_exp_ms)! > nowMs)
-      .map((row) => ({ jti: row.access_jti!, expMs: num(row.access_exp_ms)! }));
+      .map((row) => ({ sessionId: row.id, jti: row.access_jti!, expMs: num(row.access_exp_ms)! }));
   }
 
   /** Access tokens of revoked sessions that have not expired yet (to restore the revocation list). */
-  async revokedLiveAccessTokens(nowMs: number): Promise<{ jti: string; expMs: number }[]> {
+  async revokedLiveAccessTokens(nowMs: number): Promise<{ sessionId: string; jti: string; expMs: number }[]> {
     const rows = await this.db
       .selectFrom('auth_sessions')
-      .select(['access_jti', 'access_exp_ms'])
+      .select(['id', 'access_jti', 'access_exp_ms'])
       .where('revoked_ms', 'is not', null)
       .where('access_jti', 'is not', null)
       .where('access_exp_ms', '>', nowMs)
       .execute();
-    return rows.map((row) => ({ jti: row.access_jti!, expMs: Number(row.access_exp_ms) }));
+    return rows.map((row) => ({ sessionId: row.id, jti: row.access_jti!, expMs: Number(row.access_exp_ms) }));
   }
 
   async insertRefreshToken(token: RefreshTokenRecord, nowMs: number): Promise<void> {

@@ -15,6 +15,10 @@ export const integrityErrors = defineErrors({
   LOG_STOPPED: { status: 503, title: 'The log is shutting down', retryAfterSeconds: 1 },
   LOG_DEPENDENCY_FAILED: { status: 503, title: 'The log service is unavailable', retryAfterSeconds: 1 },
   LOG_INTEGRITY_FAILED: { status: 500, title: 'Stored log data does not match its hashes' },
+  LOG_SOURCE_MISMATCH: { status: 403, title: 'An entry’s source must be the service that writes it' },
+  LOG_TIME_OUT_OF_RANGE: { status: 400, title: 'The entry’s time is too far from the log’s clock' },
+  LOG_ENTRY_TOO_DEEP: { status: 400, title: 'The entry’s payload is nested too deeply' },
+  LOG_ENTRY_TOO_LARGE: { status: 413, title: 'The entry is too large' },
 });
 
 export type IntegrityErrorCode = keyof typeof integrityErrors.specs;

@@ -23,7 +23,14 @@ export class InProcessIntegrity implements IntegrityContract {
   constructor(private readonly deps: LogDeps) {}
 
   async append(entry: LogAppendRequest, options: LogAppendOptions = {}): Promise<LogAppendReceipt> {
-    const { index, leafHash } = await appendEntry(this.deps, entry, options);
+    // In-process callers are the platform's own services in this process: the writer is the
+    // service the entry names (an HTTP caller's is its credential's, see routes/entries.ts).
+    const { index, leafHash } = await appendEntry(
+      this.deps,
+      entry,
+      { writer: `svc-${entry.source}` },
+      options,
+    );
     return { index, leafHash };
   }
 

@@ -5,9 +5,9 @@ import { registerEntryRoutes } from './routes/entries.js';
 import { registerProofRoutes } from './routes/proofs.js';
 
 /** The Integrity service's routes under /api/v1/log (docs/integrity.md). */
-export function integrityRoutes(deps: LogDeps): FastifyPluginAsync {
+export function integrityRoutes(deps: LogDeps, clientTimeSkewMs: number): FastifyPluginAsync {
   return async (app) => {
-    registerEntryRoutes(app, deps);
+    registerEntryRoutes(app, deps, clientTimeSkewMs);
     registerCheckpointRoutes(app, deps);
     registerProofRoutes(app, deps);
   };

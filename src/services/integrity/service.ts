@@ -74,7 +74,7 @@ export function createIntegrityService(context: ServiceContext): IntegrityServic
   let subscription: Subscription | undefined;
   return {
     descriptor: SERVICES.integrity,
-    routes: integrityRoutes(deps),
+    routes: integrityRoutes(deps, settings.clientTimeSkewMs),
     readiness: [selfCheck.readiness],
     contract: new InProcessIntegrity(deps),
     async start() {

@@ -6,6 +6,7 @@
  * ones keep verifying their bundles. Anyone can verify with the public keys served at
  * `GET /api/v1/policies/bundles/public-key` (docs/enforcement.md).
  */
+
 import {
   createHash,
   createPrivateKey,
@@ -15,6 +16,7 @@ import {
   sign,
   verify,
 } from 'node:crypto';
+import { openSecret, sealSecret } from '../../kit/secret-envelope.js';
 import type { PgcStore, StoredSigningKey } from './store.js';
 
 const SPKI_ED25519_PREFIX = Buffer.from('302a300506032b6570032100', 'hex');
@@ -67,7 +69,7 @@ export class BundleSigner {
     }
     const newest = stored[0]!;
     const privateKey = createPrivateKey({
-      key: Buffer.from(newest.privateKey, 'base64'),
+      key: Buffer.from(openSecret(newest.privateKey), 'base64'),
       format: 'der',
       type: 'pkcs8',
     });
@@ -96,7 +98,7 @@ export function generateBundleKey(): StoredSigningKey {
   const { privateKey, publicKey } = generateKeyPairSync('ed25519');
   const raw = publicKey.export({ format: 'der', type: 'spki' }).subarray(SPKI_ED25519_PREFIX.length);
   return {
-    privateKey: privateKey.export({ format: 'der', type: 'pkcs8' }).toString('base64'),
+    privateKey: sealSecret(privateKey.export({ format: 'der', type: 'pkcs8' }).toString('base64')),
     publicKey: raw.toString('base64'),
     keyId: createHash('sha256').update(raw).digest('hex').slice(0, 16),
   };

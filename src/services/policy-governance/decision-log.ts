@@ -287,6 +287,8 @@ export class DecisionLog {
             time: entry.time,
             source: entry.source,
             payload: entry.payload as JsonValue,
+            // The log records the writer; for the PGC it is its own identity (in-process or svc-pgc).
+            writer: `svc-${entry.source}`,
           }),
         ),
       ),

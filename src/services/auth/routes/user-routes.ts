@@ -6,6 +6,7 @@ import type { AuthDeps } from '../auth-deps.js';
 import { createUser } from '../usecases/create-user.js';
 import { disableUser } from '../usecases/disable-user.js';
 import { listUsers } from '../usecases/list-users.js';
+import { unlockUser } from '../usecases/unlock-user.js';
 import { ADMIN, IdParam, RoleSchema, tagged, Username, UserSchema } from './route-schemas.js';
 
 const CreateUserBody = Type.Object(
@@ -49,5 +50,17 @@ export function registerUserRoutes(server: FastifyInstance, deps: AuthDeps): voi
       },
     },
     async (request) => disableUser(deps, request.params.id, request.principal!.subject),
+  );
+  app.post(
+    '/api/v1/auth/users/:id/unlock',
+    {
+      config: { auth: { roles: ADMIN } },
+      schema: {
+        ...tagged('Lift every login lock of a user (by id or name), from every address'),
+        params: IdParam,
+        response: { 200: Type.Object({ username: Type.String() }) },
+      },
+    },
+    async (request) => unlockUser(deps, request.params.id, request.principal!.subject),
   );
 }

@@ -1,4 +1,5 @@
 import type { Principal } from '../../../kernel/roles.js';
+import { openSecret } from '../../../kit/secret-envelope.js';
 import type { AuthDeps } from '../auth-deps.js';
 import { authErrors } from '../errors.js';
 import { newRecoveryCode, secretDigest } from '../secret-tokens.js';
@@ -20,7 +21,7 @@ export async function confirmTotp(
       'AUTH_TOTP_STATE',
       'start two-factor set-up first (POST /api/v1/auth/totp/setup)',
     );
-  const step = matchTotp(user.totpSecret, code, deps.now());
+  const step = matchTotp(openSecret(user.totpSecret), code, deps.now());
   if (step === undefined) throw authErrors.create('AUTH_TOTP_INVALID', 'the one-time code does not match');
   const recoveryCodes = Array.from({ length: RECOVERY_CODES }, newRecoveryCode);
   await deps.store.enableTotp(user.id, step, recoveryCodes.map(secretDigest));

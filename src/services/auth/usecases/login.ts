@@ -1,4 +1,5 @@
 import { EVENT_TYPES } from '../../../kernel/events.js';
+import { openSecret } from '../../../kit/secret-envelope.js';
 import type { AuthDeps } from '../auth-deps.js';
 import { authErrors } from '../errors.js';
 import { decoyHash, verifyPassword } from '../password-hasher.js';
@@ -17,12 +18,20 @@ export interface LoginInput {
   readonly ip: string;
 }
 
-const keys = {
+/** Cache keys of the login limits; locks are per account name and client address. */
+export const LOGIN_KEYS = {
   ipRate: (ip: string) => `auth:rate:login:ip:${ip}`,
   accountRate: (name: string) => `auth:rate:login:account:${name}`,
-  failures: (name: string) => `auth:login:failures:${name}`,
-  lock: (name: string) => `auth:login:lock:${name}`,
+  failures: (name: string, ip: string) => `auth:login:failures:${name}:${ip}`,
+  lock: (name: string, ip: string) => `auth:login:lock:${name}:${ip}`,
+  /** How many locks (name, address) earned in the last day: each doubles the next one. */
+  lockCount: (name: string, ip: string) => `auth:login:locks:${name}:${ip}`,
+  /** Set by `acgs user unlock` / the unlock route: locks made before it no longer hold. */
+  unlocked: (name: string) => `auth:login:unlocked:${name}`,
 };
+const keys = LOGIN_KEYS;
+/** Longest lock, and how long earned locks are remembered for the backoff. */
+const MAX_LOCK_MS = 86_400_000;
 
 function retryAfter(ms: number): Record<string, string> {
   return { 'retry-after': String(Math.max(1, Math.ceil(ms / 1000))) };
@@ -31,8 +40,10 @@ function retryAfter(ms: number): Record<string, string> {
 /**
  * Logs a user in. Order matters: rate limits (per IP, per account name) first, then the lock,
  * then the password (hashed against a decoy for unknown names, so timing reveals nothing), then
- * the second factor. Counters and locks live in the cache store, so replicas share them; they are
- * kept per account *name*, so unknown names lock out like real ones.
+ * the second factor. Counters and locks live in the cache store, so replicas share them. Locks are
+ * kept per account *name* and client address: an attacker locks the name only from where they
+ * try (unknown names lock like real ones), each further lock from there lasts twice as long (up to
+ * a day), and the owner still logs in from elsewhere, or anywhere after an unlock.
  */
 export async function login(deps: AuthDeps, input: LoginInput): Promise<TokenPair> {
   const { settings, cache } = deps;
@@ -48,7 +59,7 @@ export async function login(deps: AuthDeps, input: LoginInput): Promise<TokenPai
       });
     }
   }
-  const lockedUntil = Number(await cache.get(keys.lock(name)));
+  const lockedUntil = await lockedUntilMs(deps, name, input.ip);
   if (lockedUntil > deps.now()) {
     throw authErrors.create('AUTH_ACCOUNT_LOCKED', 'the account is locked after repeated failed logins', {
       headers: retryAfter(lockedUntil - deps.now()),
@@ -81,7 +92,7 @@ export async function login(deps: AuthDeps, input: LoginInput): Promise<TokenPai
       return failed(deps, input, name, 'second-factor', 'the one-time code or recovery code is wrong');
   }
 
-  await cache.delete(keys.failures(name));
+  await cache.delete(keys.failures(name, input.ip));
   const pair = await startSession(deps, user);
   await publishSecurityEvent(deps, EVENT_TYPES.authLoginSucceeded, {
     username: name,
@@ -97,7 +108,7 @@ async function checkSecondFactor(
   input: LoginInput,
 ): Promise<'ok' | 'missing' | 'wrong' | 'reused'> {
   if (input.totp !== undefined) {
-    const step = user.totpSecret ? matchTotp(user.totpSecret, input.totp, deps.now()) : undefined;
+    const step = user.totpSecret ? matchTotp(openSecret(user.totpSecret), input.totp, deps.now()) : undefined;
     if (step === undefined) return 'wrong';
     // A valid code whose step is not after the last one used: a replay.
     return (await deps.store.advanceTotpStep(user.id, step)) ? 'ok' : 'reused';
@@ -121,20 +132,31 @@ async function failed(
   message = 'the user name or password is wrong',
 ): Promise<never> {
   const { settings, cache } = deps;
-  const failures = await cache.increment(keys.failures(name), settings.failureWindowMs);
+  const failures = await cache.increment(keys.failures(name, input.ip), settings.failureWindowMs);
   await publishSecurityEvent(deps, EVENT_TYPES.authLoginFailed, { username: name, ip: input.ip, reason });
   if (failures.count >= settings.lockoutThreshold) {
-    const until = deps.now() + settings.lockoutMs;
-    await cache.set(keys.lock(name), String(until), settings.lockoutMs);
-    await cache.delete(keys.failures(name));
+    const now = deps.now();
+    const earlier = (await cache.increment(keys.lockCount(name, input.ip), MAX_LOCK_MS)).count - 1;
+    const lockMs = Math.min(MAX_LOCK_MS, settings.lockoutMs * 2 ** Math.min(earlier, 20));
+    await cache.set(keys.lock(name, input.ip), `${now + lockMs}:${now}`, lockMs);
+    await cache.delete(keys.failures(name, input.ip));
     await publishSecurityEvent(deps, EVENT_TYPES.authAccountLocked, {
       username: name,
       ip: input.ip,
-      reason: `${failures.count} failed logins`,
+      reason: `${failures.count} failed logins; locked for ${Math.round(lockMs / 1000)} s from this address`,
     });
     throw authErrors.create('AUTH_ACCOUNT_LOCKED', 'the account is locked after repeated failed logins', {
-      headers: retryAfter(settings.lockoutMs),
+      headers: retryAfter(lockMs),
     });
   }
   throw authErrors.create('AUTH_INVALID_CREDENTIALS', message);
+}
+
+/** When the lock of (name, address) ends (epoch ms), or 0; a lock made before an unlock does not hold. */
+async function lockedUntilMs(deps: AuthDeps, name: string, ip: string): Promise<number> {
+  const lock = await deps.cache.get(keys.lock(name, ip));
+  if (lock === undefined) return 0;
+  const [until = 0, since = 0] = lock.split(':').map(Number);
+  const unlockedAt = Number(await deps.cache.get(keys.unlocked(name)));
+  return Number.isFinite(unlockedAt) && unlockedAt >= since ? 0 : until;
 }

@@ -1,4 +1,5 @@
 import type { Principal } from '../../../kernel/roles.js';
+import { sealSecret } from '../../../kit/secret-envelope.js';
 import type { AuthDeps } from '../auth-deps.js';
 import { authErrors } from '../errors.js';
 import { newTotpSecret, otpauthUri } from '../totp.js';
@@ -16,6 +17,6 @@ export async function setupTotp(
     throw authErrors.create('AUTH_NOT_A_USER', 'two-factor set-up needs a user session');
   if (user.totpEnabled) throw authErrors.create('AUTH_TOTP_STATE', 'two-factor authentication is already on');
   const secret = newTotpSecret();
-  await deps.store.setTotpSecret(user.id, secret);
+  await deps.store.setTotpSecret(user.id, sealSecret(secret));
   return { secret, otpauthUri: otpauthUri('ACGS', user.username, secret) };
 }

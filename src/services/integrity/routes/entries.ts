@@ -3,10 +3,11 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { SERVICE_NAMES } from '../../../kernel/services.js';
 import { ReadonlyList } from '../../../kit/readonly-list.js';
+import { integrityErrors } from '../errors.js';
 import type { LogDeps } from '../log-deps.js';
 import { appendEntry } from '../usecases/append-entry.js';
 import { MAX_ENTRIES_PER_READ, readEntries, readEntry } from '../usecases/read-entries.js';
-import { APPEND_ROLES, READ_ROLES } from './route-roles.js';
+import { APPEND_ROLES, APPEND_SERVICES, READ_ROLES } from './route-roles.js';
 import { Entry, Index, Receipt } from './route-schemas.js';
 
 const TAGS = ['log'];
@@ -16,11 +17,14 @@ const AppendBody = Type.Object(
     type: Type.String({ minLength: 1, maxLength: 128, description: 'Lower-case dotted event type' }),
     source: Type.Union(
       SERVICE_NAMES.map((name) => Type.Literal(name)),
-      { description: 'The emitting service' },
+      { description: 'The emitting service: must be the caller’s own (svc-<source>)' },
     ),
     payload: Type.Unknown({ description: 'Any JSON value' }),
     time: Type.Optional(
-      Type.String({ description: 'YYYY-MM-DDTHH:MM:SS.sssZ; the log’s clock when omitted' }),
+      Type.String({
+        description:
+          'YYYY-MM-DDTHH:MM:SS.sssZ, within ACGS_LOG_CLIENT_TIME_SKEW_MS of the log’s clock; the log’s clock when omitted',
+      }),
     ),
     key: Type.Optional(
       Type.String({
@@ -34,12 +38,12 @@ const AppendBody = Type.Object(
 );
 
 /** Appending and reading entries. */
-export function registerEntryRoutes(server: FastifyInstance, deps: LogDeps): void {
+export function registerEntryRoutes(server: FastifyInstance, deps: LogDeps, clientTimeSkewMs: number): void {
   const app = server.withTypeProvider<TypeBoxTypeProvider>();
   app.post(
     '/api/v1/log/entries',
     {
-      config: { auth: { roles: APPEND_ROLES } },
+      config: { auth: { roles: APPEND_ROLES, services: APPEND_SERVICES } },
       schema: {
         tags: TAGS,
         summary: 'Append an entry; answers once it is durable (201, or 200 for a repeated key)',
@@ -49,7 +53,24 @@ export function registerEntryRoutes(server: FastifyInstance, deps: LogDeps): voi
     },
     async (request, reply) => {
       const { payload, ...rest } = request.body;
-      const outcome = await appendEntry(deps, { ...rest, payload: payload ?? null });
+      // The guard admitted only service identities; an entry speaks for its writer alone.
+      const service = request.principal!.service!;
+      if (rest.source !== service) {
+        throw integrityErrors.create(
+          'LOG_SOURCE_MISMATCH',
+          `svc-${service} writes entries of source ${service} only`,
+          {
+            errors: [
+              { pointer: '/body/source', detail: `must be ${service}, the service your credential names` },
+            ],
+          },
+        );
+      }
+      const outcome = await appendEntry(
+        deps,
+        { ...rest, payload: payload ?? null },
+        { writer: `svc-${service}`, maxClockSkewMs: clientTimeSkewMs },
+      );
       return reply.code(outcome.fresh ? 201 : 200).send({ index: outcome.index, leafHash: outcome.leafHash });
     },
   );

@@ -1,8 +1,33 @@
 import { canonicalJson } from '../../../kernel/canonical-json.js';
 import type { LogAppendOptions, LogAppendRequest } from '../../../kernel/contracts/integrity.js';
 import { commonErrors } from '../../../kernel/errors.js';
-import { type JsonValue, logEntryProblem, merkleErrors, toHex } from '../../../merkle/index.js';
+import {
+  type JsonValue,
+  logEntryProblem,
+  MAX_PAYLOAD_DEPTH,
+  merkleErrors,
+  nestsDeeperThan,
+  toHex,
+} from '../../../merkle/index.js';
+import { integrityErrors } from '../errors.js';
 import type { LogDeps } from '../log-deps.js';
+
+/** Largest entry the log accepts at append, in UTF-16 code units of its canonical text (~1 MiB). */
+export const MAX_ENTRY_LENGTH = 1_048_576;
+
+/** Who hands an entry to the log, and how far its own clock is trusted. */
+export interface EntryWriter {
+  /**
+   * The writer the entry records (docs/log-format.md §1): `svc-<service>` for a service's
+   * credential or an in-process call from that service, `bus` for the event intake.
+   */
+  readonly writer: string;
+  /**
+   * When set, a `time` from the request is kept only within this many ms of the log's clock
+   * (400 LOG_TIME_OUT_OF_RANGE otherwise): callers over HTTP cannot back-date entries.
+   */
+  readonly maxClockSkewMs?: number;
+}
 
 export interface AppendOutcome {
   readonly index: number;
@@ -17,7 +42,7 @@ const KEY_PATTERN = /^[\x21-\x7e]{1,200}$/;
 function pointerOf(problem: string): string {
   const inPayload = /^(\/payload[^:]*):/.exec(problem);
   if (inPayload) return `/body${inPayload[1]}`;
-  const member = /^(type|time|source|payload)\b/.exec(problem);
+  const member = /^(type|time|source|payload|writer)\b/.exec(problem);
   return member ? `/body/${member[1]}` : '/body';
 }
 
@@ -28,6 +53,7 @@ function pointerOf(problem: string): string {
 export async function appendEntry(
   deps: LogDeps,
   request: LogAppendRequest,
+  by: EntryWriter,
   options: LogAppendOptions = {},
 ): Promise<AppendOutcome> {
   if (request.key !== undefined && !KEY_PATTERN.test(request.key)) {
@@ -35,11 +61,36 @@ export async function appendEntry(
       errors: [{ pointer: '/body/key', detail: 'must be 1–200 printable ASCII characters' }],
     });
   }
+  if (nestsDeeperThan(request.payload, MAX_PAYLOAD_DEPTH)) {
+    throw integrityErrors.create(
+      'LOG_ENTRY_TOO_DEEP',
+      `the payload nests deeper than ${MAX_PAYLOAD_DEPTH} levels`,
+      {
+        errors: [
+          {
+            pointer: '/body/payload',
+            detail: `must nest at most ${MAX_PAYLOAD_DEPTH} arrays or objects deep`,
+          },
+        ],
+      },
+    );
+  }
+  const now = deps.clock.now();
+  if (request.time !== undefined && by.maxClockSkewMs !== undefined) {
+    const claimed = Date.parse(request.time);
+    if (Number.isFinite(claimed) && Math.abs(claimed - now) > by.maxClockSkewMs) {
+      const detail = `must be within ${by.maxClockSkewMs} ms of the log's clock (${new Date(now).toISOString()}); omit it and the log sets it`;
+      throw integrityErrors.create('LOG_TIME_OUT_OF_RANGE', `time ${detail}`, {
+        errors: [{ pointer: '/body/time', detail }],
+      });
+    }
+  }
   const candidate = {
     type: request.type,
-    time: request.time ?? new Date(deps.clock.now()).toISOString(),
+    time: request.time ?? new Date(now).toISOString(),
     source: request.source,
     payload: request.payload as JsonValue,
+    writer: by.writer,
   };
   const problem = logEntryProblem(candidate);
   if (problem !== undefined) {
@@ -49,6 +100,20 @@ export async function appendEntry(
   }
   // Checked above: encode without encodeLogEntry's second walk over the payload.
   const entry = canonicalJson(candidate);
+  if (entry.length > MAX_ENTRY_LENGTH) {
+    throw integrityErrors.create(
+      'LOG_ENTRY_TOO_LARGE',
+      `the entry is ${entry.length} characters; at most ${MAX_ENTRY_LENGTH}`,
+      {
+        errors: [
+          {
+            pointer: '/body/payload',
+            detail: `the encoded entry must be at most ${MAX_ENTRY_LENGTH} characters`,
+          },
+        ],
+      },
+    );
+  }
   const result = await deps.sequencer.append(entry, request.key ?? null, options);
   return { index: result.index, leafHash: toHex(result.leafHash), fresh: result.fresh };
 }

@@ -68,7 +68,7 @@ test('the intake logs each event once (by event id), acks after commit, and reco
     const [first, second] = await store.entries(0, 2);
     assert.equal(
       first!.entry,
-      '{"payload":{"proposal":"p-7","vote":"yes"},"source":"ec","time":"2026-11-30T06:00:00.000Z","type":"council.vote.cast"}',
+      '{"payload":{"proposal":"p-7","vote":"yes"},"source":"ec","time":"2026-11-30T06:00:00.000Z","type":"council.vote.cast","writer":"bus"}',
     );
     const rejected = JSON.parse(second!.entry) as {
       type: string;

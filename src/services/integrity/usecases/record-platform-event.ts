@@ -8,6 +8,12 @@ import { appendEntry } from './append-entry.js';
 /** The durable bus consumer that logs every platform event. */
 export const INTAKE_CONSUMER = 'integrity-intake';
 
+/**
+ * The writer of entries the intake records: the event bus, whose publishers are the platform's
+ * services (in distributed mode, whoever holds NATS credentials: docs/security.md).
+ */
+export const INTAKE_WRITER = { writer: 'bus' } as const;
+
 /** Entry type recorded in place of an event that is not a valid log entry (so its arrival is logged). */
 export const REJECTED_EVENT_TYPE = 'integrity.event.rejected';
 
@@ -29,27 +35,35 @@ export function createEventRecorder(deps: LogDeps, metrics: Registry, logger: Lo
     const time = Number.isFinite(Date.parse(event.time)) ? new Date(event.time).toISOString() : undefined;
     let outcome: Awaited<ReturnType<typeof appendEntry>>;
     try {
-      outcome = await appendEntry(deps, {
-        type: event.type,
-        source: event.source,
-        payload: event.data ?? null,
-        key: event.id,
-        ...(time ? { time } : {}),
-      });
+      outcome = await appendEntry(
+        deps,
+        {
+          type: event.type,
+          source: event.source,
+          payload: event.data ?? null,
+          key: event.id,
+          ...(time ? { time } : {}),
+        },
+        INTAKE_WRITER,
+      );
     } catch (error) {
       if (!(error instanceof PlatformError) || error.code !== 'LOG_ENTRY_MALFORMED') throw error;
       logger.warn({ eventId: event.id, reason: error.message }, 'integrity: event is not a valid log entry');
-      outcome = await appendEntry(deps, {
-        type: REJECTED_EVENT_TYPE,
-        source: 'integrity',
-        payload: {
-          eventId: event.id,
-          source: String(event.source),
-          type: String(event.type),
-          reason: error.message,
+      outcome = await appendEntry(
+        deps,
+        {
+          type: REJECTED_EVENT_TYPE,
+          source: 'integrity',
+          payload: {
+            eventId: event.id,
+            source: String(event.source),
+            type: String(event.type),
+            reason: error.message,
+          },
+          key: event.id,
         },
-        key: event.id,
-      });
+        INTAKE_WRITER,
+      );
     }
     await message.ack();
     if (outcome.fresh) consumed.inc({ consumer: INTAKE_CONSUMER, source: event.source, type: event.type });

@@ -1,0 +1,172 @@
+/**
+ * The kit's protections on every route (security issue, done-when 5 and 8): per-client rate
+ * limits, timeouts that cut off slow requests, duplicate JSON keys refused, nosniff and no-store,
+ * problem+json for framework errors, an optional token for /metrics.
+ */
+import assert from 'node:assert/strict';
+import { connect } from 'node:net';
+import { after, describe, test } from 'node:test';
+import type { FastifyPluginAsync } from 'fastify';
+import { buildKitServer } from '../../test/support/kit-server.js';
+import { MemoryCacheStore } from '../cache/memory-cache-store.js';
+import { commonErrors } from '../kernel/errors.js';
+import type { Principal } from '../kernel/roles.js';
+import { ClientRateLimiter } from './client-rate-limiter.js';
+import type { Authenticator } from './route-auth.js';
+
+const routes: FastifyPluginAsync = async (app) => {
+  app.post('/api/v1/policies/echo', { config: { auth: { public: true } } }, async (request) => request.body);
+  app.get('/api/v1/policies/private', { config: { auth: { roles: ['agent'] } } }, async () => ({ ok: true }));
+};
+
+/** Bearer `good-<name>` is a user; `key-<name>` an API key (own limit); anything else is refused. */
+const authenticator: Authenticator = {
+  async authenticate(request) {
+    const header = request.headers.authorization;
+    if (header === undefined) return undefined;
+    const [, token = ''] = header.split(' ');
+    const base = { roles: ['agent'], scopes: [], kind: 'user' } as const;
+    if (token.startsWith('good-')) return { ...base, subject: token } satisfies Principal;
+    if (token.startsWith('key-')) return { ...base, subject: token, ownRateLimit: true } satisfies Principal;
+    throw commonErrors.create('AUTH_REQUIRED', 'bad token');
+  },
+};
+
+const limiter = new ClientRateLimiter({ cache: new MemoryCacheStore(), perMinute: 100_000, burst: 5 });
+const kit = await buildKitServer({
+  routes,
+  authenticator,
+  rateLimiter: limiter,
+  env: {
+    ACGS_METRICS_TOKEN: 'metrics-token-0123456789',
+    ACGS_HTTP_REQUEST_TIMEOUT_MS: '600',
+    ACGS_HTTP_HEADERS_TIMEOUT_MS: '600',
+    ACGS_TRUSTED_PROXIES: '127.0.0.1',
+  },
+});
+after(() => kit.app.close());
+
+/** Statuses of `n` requests sent one after another. */
+async function statuses(n: number, options: { url: string; headers?: Record<string, string> }) {
+  const out: number[] = [];
+  for (let i = 0; i < n; i++) out.push((await kit.app.inject({ method: 'GET', ...options })).statusCode);
+  return out;
+}
+
+describe('per-client rate limits on every route', () => {
+  test('anonymous traffic is limited per address; X-Forwarded-For counts behind a trusted proxy', async () => {
+    const seen = await statuses(7, { url: '/health/live', headers: { 'x-forwarded-for': '203.0.113.7' } });
+    assert.deepEqual(seen, [200, 200, 200, 200, 200, 429, 429]);
+    const limited = await kit.app.inject({
+      method: 'GET',
+      url: '/health/live',
+      headers: { 'x-forwarded-for': '203.0.113.7' },
+    });
+    assert.equal(limited.statusCode, 429);
+    assert.equal(JSON.parse(limited.body).code, 'RATE_LIMITED');
+    assert.match(String(limited.headers['retry-after']), /^\d+$/);
+    assert.equal(
+      (await statuses(1, { url: '/health/live', headers: { 'x-forwarded-for': '203.0.113.8' } }))[0],
+      200,
+    );
+  });
+
+  test('bad tokens count against the address; a user token against the user; unmatched routes too', async () => {
+    const bad = await statuses(7, {
+      url: '/api/v1/policies/private',
+      headers: { authorization: 'Bearer forged', 'x-forwarded-for': '203.0.113.9' },
+    });
+    assert.deepEqual(bad, [401, 401, 401, 401, 401, 429, 429]);
+    const user = await statuses(7, {
+      url: '/api/v1/policies/private',
+      headers: { authorization: 'Bearer good-alice', 'x-forwarded-for': '203.0.113.10' },
+    });
+    assert.deepEqual(user, [200, 200, 200, 200, 200, 429, 429]);
+    // Another user from the same address has its own count.
+    const bob = await statuses(1, {
+      url: '/api/v1/policies/private',
+      headers: { authorization: 'Bearer good-bob', 'x-forwarded-for': '203.0.113.10' },
+    });
+    assert.deepEqual(bob, [200]);
+    const missing = await statuses(7, { url: '/nowhere', headers: { 'x-forwarded-for': '203.0.113.11' } });
+    assert.deepEqual(missing, [404, 404, 404, 404, 404, 429, 429]);
+  });
+
+  test('API keys are held to their own per-minute limit by the authenticator, not the default', async () => {
+    const key = await statuses(8, {
+      url: '/api/v1/policies/private',
+      headers: { authorization: 'Bearer key-batch', 'x-forwarded-for': '203.0.113.12' },
+    });
+    assert.deepEqual(key, Array(8).fill(200));
+  });
+});
+
+describe('request hygiene', () => {
+  test('duplicate JSON keys are a 400 naming the key', async () => {
+    const response = await kit.app.inject({
+      method: 'POST',
+      url: '/api/v1/policies/echo',
+      headers: { 'content-type': 'application/json', 'x-forwarded-for': '198.51.100.1' },
+      payload: '{"action":{"type":"refund","amount":10,"amount":100000}}',
+    });
+    assert.equal(response.statusCode, 400);
+    const problem = JSON.parse(response.body) as { code: string; errors: { pointer: string }[] };
+    assert.equal(problem.code, 'BODY_MALFORMED');
+    assert.equal(problem.errors[0]!.pointer, '/body/action/amount');
+  });
+
+  test('every answer says nosniff and no-store, errors included', async () => {
+    for (const url of ['/health/live', '/nowhere', '/api/v1/policies/private']) {
+      const response = await kit.app.inject({
+        method: 'GET',
+        url,
+        headers: { 'x-forwarded-for': '198.51.100.2' },
+      });
+      assert.equal(response.headers['x-content-type-options'], 'nosniff', url);
+      assert.equal(response.headers['cache-control'], 'no-store', url);
+    }
+  });
+
+  test('a badly encoded URL is a problem+json 400, not Fastify’s own body', async () => {
+    const response = await kit.app.inject({
+      method: 'GET',
+      url: '/api/v1/policies/%E0%A4%A',
+      headers: { 'x-forwarded-for': '198.51.100.3' },
+    });
+    assert.equal(response.statusCode, 400);
+    assert.match(String(response.headers['content-type']), /^application\/problem\+json/);
+    assert.equal(JSON.parse(response.body).code, 'URL_MALFORMED');
+  });
+
+  test('with ACGS_METRICS_TOKEN, /metrics needs it', async () => {
+    const headers = { 'x-forwarded-for': '198.51.100.4' };
+    assert.equal((await kit.app.inject({ method: 'GET', url: '/metrics', headers })).statusCode, 401);
+    const wrong = { ...headers, authorization: 'Bearer metrics-token-0123456780' };
+    assert.equal((await kit.app.inject({ method: 'GET', url: '/metrics', headers: wrong })).statusCode, 401);
+    const right = { ...headers, authorization: 'Bearer metrics-token-0123456789' };
+    assert.equal((await kit.app.inject({ method: 'GET', url: '/metrics', headers: right })).statusCode, 200);
+  });
+});
+
+describe('timeouts', () => {
+  test('a body that never finishes is cut off within the request timeout, with a problem+json 408', async () => {
+    const address = await kit.app.listen({ host: '127.0.0.1', port: 0 });
+    const { port } = new URL(address);
+    const socket = connect({ host: '127.0.0.1', port: Number(port) });
+    let answer = '';
+    socket.on('data', (chunk) => {
+      answer += String(chunk);
+    });
+    const closed = new Promise<void>((resolve) => socket.on('close', () => resolve()));
+    socket.write(
+      'POST /api/v1/policies/echo HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"a":',
+    );
+    // Generous: only to stop a hang; the server's own timeout is 600 ms.
+    const guard = setTimeout(() => socket.destroy(new Error('not cut off')), 15_000);
+    await closed;
+    clearTimeout(guard);
+    assert.match(answer, /^HTTP\/1\.1 408/);
+    assert.match(answer, /application\/problem\+json/);
+    assert.match(answer, /REQUEST_TIMEOUT/);
+  });
+});
