@@ -5,7 +5,8 @@ import type { EventEnvelope } from '../kernel/events.js';
 /** A service's outbox table, as the relay reads it: oldest first. */
 export interface EventOutbox {
   pending(limit: number): Promise<EventEnvelope[]>;
-  remove(eventId: string): Promise<void>;
+  /** Deletes the rows of events the bus has taken (one statement: one commit for a whole batch). */
+  remove(eventIds: readonly string[]): Promise<void>;
 }
 
 /**
@@ -51,9 +52,16 @@ export class OutboxRelay {
     for (;;) {
       const events = await this.outbox.pending(100);
       if (events.length === 0) return;
-      for (const event of events) {
-        await this.bus.publish(event);
-        await this.outbox.remove(event.id);
+      // Published one at a time, in order; their rows go in one delete, even when the bus refuses
+      // part-way (a crash before it repeats events, which consumers drop by id).
+      const published: string[] = [];
+      try {
+        for (const event of events) {
+          await this.bus.publish(event);
+          published.push(event.id);
+        }
+      } finally {
+        await this.outbox.remove(published);
       }
     }
   }

@@ -62,7 +62,7 @@ export class SecurityEventOutbox {
       data,
   ) {
     this.relay = new OutboxRelay(
-      { pending: (limit) => store.pendingOutboxEvents(limit), remove: (id) => store.removeOutboxEvent(id) },
+      { pending: (limit) => store.pendingOutboxEvents(limit), remove: (ids) => store.removeOutboxEvents(ids) },
       bus,
       logger,
       'security events',

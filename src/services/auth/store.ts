@@ -123,8 +123,9 @@ export class AuthStore {
     }));
   }
 
-  async removeOutboxEvent(id: string): Promise<void> {
-    await this.db.deleteFrom('auth_outbox').where('id', '=', id).execute();
+  async removeOutboxEvents(ids: readonly string[]): Promise<void> {
+    if (ids.length === 0) return;
+    await this.db.deleteFrom('auth_outbox').where('id', 'in', ids).execute();
   }
 
   async insertUser(user: UserRecord): Promise<void> {

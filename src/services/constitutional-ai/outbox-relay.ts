@@ -7,7 +7,7 @@ import type { ConstitutionStore } from './store.js';
 export class OutboxRelay extends KitOutboxRelay {
   constructor(store: ConstitutionStore, bus: EventBus, logger: Logger) {
     super(
-      { pending: (limit) => store.pendingEvents(limit), remove: (id) => store.removeEvent(id) },
+      { pending: (limit) => store.pendingEvents(limit), remove: (ids) => store.removeEvents(ids) },
       bus,
       logger,
       'constitution events',

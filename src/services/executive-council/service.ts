@@ -46,7 +46,7 @@ export function createExecutiveCouncilService(
   const store = new CouncilStore(context.database);
   const logger = context.logger.child({ component: 'council' });
   const relay = new OutboxRelay(
-    { pending: (limit) => store.pendingEvents(limit), remove: (id) => store.removeEvent(id) },
+    { pending: (limit) => store.pendingEvents(limit), remove: (ids) => store.removeEvents(ids) },
     context.bus,
     logger,
     'council events',

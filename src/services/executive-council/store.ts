@@ -656,8 +656,9 @@ export class CouncilStore {
     return rows.map((row) => JSON.parse(row.envelope) as EventEnvelope);
   }
 
-  async removeEvent(id: string): Promise<void> {
-    await this.db.deleteFrom('ec_outbox').where('event_id', '=', id).execute();
+  async removeEvents(ids: readonly string[]): Promise<void> {
+    if (ids.length === 0) return;
+    await this.db.deleteFrom('ec_outbox').where('event_id', 'in', ids).execute();
   }
 }
 
