@@ -374,7 +374,7 @@ export class RequestSchema {
         eq(this.value(node.path), this.encodeValue(t.kind, node.path, v));
       }
     }
-    return out.join(' ');
+    return app('and', ...out);
   }
 
   /** A constraint excluding −0.0 from every double the request carries (for readable witnesses). */
