@@ -10,6 +10,7 @@
  * sub-expression: such a condition is reported as unverifiable and never silently dropped.
  */
 import type { CelNode, ComprehensionNode } from '../../../policy/cel-ast.js';
+import { assertNever } from '../../../policy/cel-overloads.js';
 import { printCel } from '../../../policy/cel-printer.js';
 import { parseTimestamp } from '../../../policy/cel-runtime.js';
 import type { CheckedCondition } from '../../../policy/cel-type-checker.js';
@@ -467,8 +468,18 @@ export function encodeCondition(
         if (ns === undefined) return outside(node, 'timestamp() of a non-literal');
         return scalar('timestamp', intLit(ns), 'false');
       }
+      case 'not_strictly_false':
+      case 'eq_generic':
+      case 'ne_generic':
+      case 'add_list':
+      case 'matches':
+      case 'size_string':
+      case 'size_map':
+        return outside(node, `'${overload}' is outside the verifiable subset`);
+      case undefined:
+        return outside(node, `call '${node.fn}' without an overload`);
       default:
-        return outside(node, `'${overload ?? node.fn}' is outside the verifiable subset`);
+        return assertNever(overload);
     }
   };
 
