@@ -70,6 +70,7 @@ describe('wireServices', () => {
       'council',
       'integrity',
       'policyGovernance',
+      'verification',
     ]);
     assert.ok(wired.contracts.integrity instanceof InProcessIntegrity);
     assert.ok(!(wired.contracts.constitution instanceof ConstitutionClient));

@@ -475,6 +475,17 @@ export function encodeCondition(
       case 'matches':
       case 'size_string':
       case 'size_map':
+      case 'charAt':
+      case 'indexOf':
+      case 'join':
+      case 'lastIndexOf':
+      case 'lowerAscii':
+      case 'replace':
+      case 'split':
+      case 'substring':
+      case 'timestamp_field':
+      case 'trim':
+      case 'upperAscii':
         return outside(node, `'${overload}' is outside the verifiable subset`);
       case undefined:
         return outside(node, `call '${node.fn}' without an overload`);
