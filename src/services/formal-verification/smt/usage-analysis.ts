@@ -55,15 +55,7 @@ export function collectUsage(checked: CheckedCondition, acc: UsageAccumulator): 
   const strings = new Set<string>();
   const maps = new Set<string>();
 
-  const local = (name: string): { found: boolean; source?: string } => {
-    for (let i = scopes.length - 1; i >= 0; i--) {
-      if (scopes[i]!.has(name)) {
-        const source = scopes[i]!.get(name);
-        return source === undefined ? { found: true } : { found: true, source };
-      }
-    }
-    return { found: false };
-  };
+  const local = (name: string) => lookupLocal(scopes, name);
   const pathOf = (node: CelNode): string | undefined => {
     if (node.kind === 'ident')
       return local(node.name).found || !RequestSchema.isNamespace(node.name) ? undefined : node.name;
@@ -110,12 +102,7 @@ export function collectUsage(checked: CheckedCondition, acc: UsageAccumulator): 
     else visitChildren(node);
     return s;
   };
-  const link = (sources: readonly Source[]) => {
-    const ids = sources.filter((s) => s.kind === 'source').map((s) => (s as { id: string }).id);
-    if (sources.some((s) => s.kind === 'complex')) for (const id of ids) acc.concrete.add(id);
-    for (let i = 1; i < ids.length; i++) union(acc, ids[0]!, ids[i]!);
-    for (const id of ids) find(acc, id);
-  };
+  const link = (sources: readonly Source[]) => linkSources(acc, sources);
 
   const visitChildren = (node: CelNode): void => {
     switch (node.kind) {
@@ -175,9 +162,6 @@ export function collectUsage(checked: CheckedCondition, acc: UsageAccumulator): 
           typeOf(node.range)?.kind === 'list' &&
           (typeOf(node.range) as { elem: { kind: string } }).elem.kind === 'string';
         const iterSource = listPath !== undefined && elemIsString ? `${listPath}[]` : undefined;
-        if (iterSource === undefined && node.range.kind !== 'list' && elemIsString) {
-          // Iterating a computed list: its elements have no source we can track.
-        }
         scopes.push(
           new Map([
             [node.iterVar, iterSource],
@@ -256,4 +240,26 @@ export function finishUsage(acc: UsageAccumulator): CollectionUsage {
     codedStrings: coded,
     literals: [...acc.literals].sort(),
   };
+}
+
+/** Sources compared with each other share a class; a comparison with anything computed makes them strings. */
+function linkSources(acc: UsageAccumulator, sources: readonly Source[]): void {
+  const ids = sources.filter((s) => s.kind === 'source').map((s) => (s as { id: string }).id);
+  if (sources.some((s) => s.kind === 'complex')) for (const id of ids) acc.concrete.add(id);
+  for (let i = 1; i < ids.length; i++) union(acc, ids[0]!, ids[i]!);
+  for (const id of ids) find(acc, id);
+}
+
+/** A comprehension variable in scope, and the string source it iterates (if any). */
+function lookupLocal(
+  scopes: readonly Map<string, string | undefined>[],
+  name: string,
+): { found: boolean; source?: string } {
+  for (let i = scopes.length - 1; i >= 0; i--) {
+    if (scopes[i]!.has(name)) {
+      const source = scopes[i]!.get(name);
+      return source === undefined ? { found: true } : { found: true, source };
+    }
+  }
+  return { found: false };
 }
