@@ -78,6 +78,8 @@ export class VerificationSession {
     let values: SExpr[] = [];
     try {
       const t = Date.now();
+      // Set before the call: if it fails half-way, the scope may exist and must still be left.
+      this.pushed = true;
       const answer = await this.session.run(
         [
           '(push)',
@@ -86,7 +88,6 @@ export class VerificationSession {
           '(check-sat)',
         ].join('\n'),
       );
-      this.pushed = true;
       if (process.env.ACGS_VERIFY_TRACE)
         process.stderr.write(`[verify] ${Date.now() - t} ms ${answer.trim()}\n`);
       const parsed = parseSExprs(answer);
@@ -136,11 +137,16 @@ export class VerificationSession {
   /** Leaves the query's scope; if the solver refuses, the session is unusable and says so. */
   private async pop(): Promise<void> {
     if (!this.pushed) return;
-    const out = await this.session.run('(pop)');
-    if (out.trim() !== '') {
-      this.broken = `the solver could not leave a query's scope: ${out.trim().slice(0, 200)}`;
-    }
     this.pushed = false;
+    let out: string;
+    try {
+      out = await this.session.run('(pop)');
+    } catch (e) {
+      out = (e as Error).message || 'no answer';
+    }
+    // From here on, a stale scope could turn later answers into false `unsat`s: refuse them all.
+    if (out.trim() !== '')
+      this.broken = `the solver could not leave a query's scope: ${out.trim().slice(0, 200)}`;
   }
 
   close(): void {
