@@ -40,6 +40,9 @@ describe('LocalVerifier: bad input', () => {
       enact: async () => {
         throw new Error('unused');
       },
+      resolve: async () => {
+        throw new Error('unused');
+      },
     }),
     integrity: () => ({
       append: async (entry) => {
