@@ -42,7 +42,7 @@ describe('pgc, distributed: two replicas beside auth, integrity and ac on Postgr
       ACGS_CONSTITUTION_FILE: EXAMPLE_FILE,
       ACGS_LOG_CHECKPOINT_MS: '200',
     });
-    for (const name of ['auth', 'ac', 'integrity', 'fv'])
+    for (const name of ['auth', 'ac', 'integrity', 'fv', 'ec'])
       env[`ACGS_${name.toUpperCase()}_URL`] = `http://127.0.0.1:${await freePort()}`;
     const migrated = runAcgs(['migrate'], env);
     assert.equal(migrated.code, 0, migrated.stderr);
@@ -54,7 +54,7 @@ describe('pgc, distributed: two replicas beside auth, integrity and ac on Postgr
     assert.equal(key.code, 0, key.stderr);
     env.ACGS_SERVICE_API_KEY = key.stdout.trim();
     await Promise.all(
-      ['auth', 'ac', 'integrity', 'fv'].map(async (name) => {
+      ['auth', 'ac', 'integrity', 'fv', 'ec'].map(async (name) => {
         const port = new URL(env[`ACGS_${name.toUpperCase()}_URL`]!).port;
         processes.set(name, await startAcgs(['serve', name], { ...env, ACGS_PORT: port }));
       }),
