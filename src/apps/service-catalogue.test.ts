@@ -12,6 +12,7 @@ import { HttpApiKeyResolver, HttpVerificationKeySource } from '../services/auth/
 import { CachingApiKeyResolver } from '../services/auth/usecases/resolve-api-key.js';
 import { ConstitutionClient } from '../services/constitutional-ai/client.js';
 import { CouncilClient } from '../services/executive-council/client.js';
+import { VerificationClient } from '../services/formal-verification/client.js';
 import { IntegrityClient } from '../services/integrity/client.js';
 import { InProcessIntegrity } from '../services/integrity/log-contract.js';
 import { PolicyGovernanceClient } from '../services/policy-governance/client.js';
@@ -42,11 +43,12 @@ describe('wireServices', () => {
   });
 
   it('a consumer alone reaches every contract over HTTP', () => {
-    const wired = wireServices(['fv'], { ...context, metrics: new Registry() });
+    const wired = wireServices(['gs'], { ...context, metrics: new Registry() });
     assert.deepEqual(
       wired.modules.map((m) => m.descriptor.name),
-      ['fv'],
+      ['gs'],
     );
+    assert.ok(wired.contracts.verification instanceof VerificationClient);
     assert.ok(wired.contracts.council instanceof CouncilClient);
     assert.ok(wired.contracts.policyGovernance instanceof PolicyGovernanceClient);
     assert.equal(wired.local.size, 0);
@@ -70,6 +72,7 @@ describe('wireServices', () => {
       'council',
       'integrity',
       'policyGovernance',
+      'verification',
     ]);
     assert.ok(wired.contracts.integrity instanceof InProcessIntegrity);
     assert.ok(!(wired.contracts.constitution instanceof ConstitutionClient));

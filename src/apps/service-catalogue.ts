@@ -4,6 +4,7 @@ import type { CouncilContract } from '../kernel/contracts/council.js';
 import type { ContractName, Contracts } from '../kernel/contracts/index.js';
 import type { IntegrityContract } from '../kernel/contracts/integrity.js';
 import type { PolicyGovernanceContract } from '../kernel/contracts/policy-governance.js';
+import type { VerificationContract } from '../kernel/contracts/verification.js';
 import type { ServiceName } from '../kernel/services.js';
 import type { ServiceContext, ServiceModule } from '../kit/service-module.js';
 import { createAuthService } from '../services/auth/service.js';
@@ -12,12 +13,14 @@ import { createConstitutionalAiService } from '../services/constitutional-ai/ser
 import { createDarwinGodelMachineService } from '../services/darwin-godel-machine/service.js';
 import { CouncilClient } from '../services/executive-council/client.js';
 import { createExecutiveCouncilService } from '../services/executive-council/service.js';
+import { VerificationClient } from '../services/formal-verification/client.js';
 import { createFormalVerificationService } from '../services/formal-verification/service.js';
 import { createGovernanceSynthesisService } from '../services/governance-synthesis/service.js';
 import { IntegrityClient } from '../services/integrity/client.js';
 import { createIntegrityService } from '../services/integrity/service.js';
 import { PolicyGovernanceClient } from '../services/policy-governance/client.js';
 import { createPolicyGovernanceService } from '../services/policy-governance/service.js';
+import { refusalCounter, verificationGate } from '../services/policy-governance/verification-gate.js';
 import { remoteAuthentication } from './authenticator.js';
 
 /**
@@ -36,6 +39,7 @@ export const PROVIDER_OF = {
   integrity: 'integrity',
   council: 'ec',
   policyGovernance: 'pgc',
+  verification: 'fv',
 } as const satisfies Readonly<Record<ContractName, ServiceName>>;
 
 /** The contracts a service provides, by the table above. */
@@ -93,11 +97,23 @@ export const SERVICE_CATALOGUE: { readonly [N in ServiceName]: ServiceEntry<N> }
         constitution: contracts.constitution,
         integrity: contracts.integrity,
         council: () => contracts.council,
+        // The verifier's gate: resolved when an activation runs, after wiring.
+        extraGates: [
+          verificationGate(
+            { verify: (request) => contracts.verification.verify(request) },
+            refusalCounter(context.metrics),
+          ),
+        ],
       });
       return { module: pgc, contracts: { policyGovernance: pgc.contract } };
     },
   },
-  fv: { consumes: (context) => createFormalVerificationService(context) },
+  fv: {
+    provides: (context, contracts) => {
+      const fv = createFormalVerificationService(context, () => contracts);
+      return { module: fv, contracts: { verification: fv.contract } };
+    },
+  },
   gs: { consumes: (context) => createGovernanceSynthesisService(context) },
   ec: {
     provides: (context, contracts) => {
@@ -118,6 +134,7 @@ export const REMOTE_CLIENTS: { readonly [K in ContractName]: (config: PlatformCo
   integrity: (config): IntegrityContract => new IntegrityClient(config.serviceUrls.integrity),
   council: (config): CouncilContract => new CouncilClient(config.serviceUrls.ec),
   policyGovernance: (config): PolicyGovernanceContract => new PolicyGovernanceClient(config.serviceUrls.pgc),
+  verification: (config): VerificationContract => new VerificationClient(config.serviceUrls.fv),
 };
 
 type AnyEntry =

@@ -42,7 +42,7 @@ describe('pgc, distributed: two replicas beside auth, integrity and ac on Postgr
       ACGS_CONSTITUTION_FILE: EXAMPLE_FILE,
       ACGS_LOG_CHECKPOINT_MS: '200',
     });
-    for (const name of ['auth', 'ac', 'integrity'])
+    for (const name of ['auth', 'ac', 'integrity', 'fv', 'ec'])
       env[`ACGS_${name.toUpperCase()}_URL`] = `http://127.0.0.1:${await freePort()}`;
     const migrated = runAcgs(['migrate'], env);
     assert.equal(migrated.code, 0, migrated.stderr);
@@ -54,7 +54,7 @@ describe('pgc, distributed: two replicas beside auth, integrity and ac on Postgr
     assert.equal(key.code, 0, key.stderr);
     env.ACGS_SERVICE_API_KEY = key.stdout.trim();
     await Promise.all(
-      ['auth', 'ac', 'integrity'].map(async (name) => {
+      ['auth', 'ac', 'integrity', 'fv', 'ec'].map(async (name) => {
         const port = new URL(env[`ACGS_${name.toUpperCase()}_URL`]!).port;
         processes.set(name, await startAcgs(['serve', name], { ...env, ACGS_PORT: port }));
       }),
@@ -145,6 +145,39 @@ describe('pgc, distributed: two replicas beside auth, integrity and ac on Postgr
     }
     // Reported, not asserted: a wall-clock figure belongs to bench/ (the loop's deadline stops a hang).
     process.stderr.write(`# activation propagation: ${propagation.join(', ')} ms\n`);
+
+    // The verification gate (fv in its own process): a bundle that breaks an invariant is refused
+    // with the counterexample.
+    const broken = policies
+      .filter((p) => (p as { id: string }).id !== 'refunds.review-above-limit')
+      .map((p) =>
+        (p as { id: string }).id === 'refunds.allow-small'
+          ? { ...(p as object), condition: "'support-agent' in principal.roles && action.amount <= 500.0" }
+          : p,
+      );
+    const bad = await api(a.url, 'POST', '/api/v1/policies/bundles', {
+      headers: admin,
+      body: { policies: broken },
+    });
+    assert.equal(bad.status, 201, JSON.stringify(bad.body));
+    const refused = await api(a.url, 'POST', `/api/v1/policies/bundles/${bad.body.id}/activate`, {
+      headers: admin,
+    });
+    assert.equal(refused.status, 422, JSON.stringify(refused.body));
+    assert.match(JSON.stringify(refused.body), /finance\.refund-review-above-100.*counterexample/);
+    // With the verifier stopped, activation fails closed: 503, and the active bundle stays.
+    const before = await api(a.url, 'GET', '/api/v1/policies/bundles/active', { headers: admin });
+    const fv = processes.get('fv')!;
+    const exited = new Promise((resolve) => fv.child.once('exit', resolve));
+    fv.child.kill('SIGTERM');
+    await exited;
+    const down = await api(a.url, 'POST', `/api/v1/policies/bundles/${bundles[1]}/activate`, {
+      headers: admin,
+    });
+    assert.equal(down.status, 503, JSON.stringify(down.body));
+    assert.ok(down.headers.get('retry-after'), 'a 503 carries Retry-After');
+    const after = await api(a.url, 'GET', '/api/v1/policies/bundles/active', { headers: admin });
+    assert.deepEqual(after.body.replica, before.body.replica, 'nothing changed');
 
     // Decisions through both replicas: each names the active bundle, each lands in the one log.
     const scenarios = (

@@ -101,7 +101,7 @@ describe('tracing, distributed: one decision is one trace across pgc, auth and i
       // Follow the caller's sampling decision; this test's traceparent says "sampled".
       OTEL_TRACES_SAMPLER: 'parentbased_always_off',
     });
-    for (const name of ['auth', 'ac', 'integrity', 'ec', 'pgc'])
+    for (const name of ['auth', 'ac', 'integrity', 'ec', 'fv', 'pgc'])
       env[`ACGS_${name.toUpperCase()}_URL`] = `http://127.0.0.1:${await freePort()}`;
     const migrated = runAcgs(['migrate'], env);
     assert.equal(migrated.code, 0, migrated.stderr);
@@ -112,7 +112,7 @@ describe('tracing, distributed: one decision is one trace across pgc, auth and i
     assert.equal(key.code, 0, key.stderr);
     env.ACGS_SERVICE_API_KEY = key.stdout.trim();
     await Promise.all(
-      ['auth', 'ac', 'integrity', 'ec', 'pgc'].map(async (name) => {
+      ['auth', 'ac', 'integrity', 'ec', 'fv', 'pgc'].map(async (name) => {
         const port = new URL(env[`ACGS_${name.toUpperCase()}_URL`]!).port;
         processes.set(name, await startAcgs(['serve', name], { ...env, ACGS_PORT: port }, 120_000));
       }),

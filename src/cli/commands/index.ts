@@ -14,6 +14,7 @@ import { registerReviewCommands } from './review.js';
 import { registerServeCommand } from './serve.js';
 import { registerUpCommand } from './up.js';
 import { registerUserCommands } from './user.js';
+import { registerVerifyCommand } from './verify.js';
 import { registerVersionCommand } from './version.js';
 
 /** Every `acgs` subcommand, one file each. */
@@ -31,6 +32,7 @@ export function registerCommands(program: Command): void {
   registerDrCommands(program);
   registerUserCommands(program);
   registerApiKeyCommands(program);
+  registerVerifyCommand(program);
   registerLoadTestCommand(program);
   registerReleaseCommands(program);
   registerVersionCommand(program);

@@ -3,6 +3,7 @@ import type { ConstitutionContract } from './constitution.js';
 import type { CouncilContract } from './council.js';
 import type { IntegrityContract } from './integrity.js';
 import type { PolicyGovernanceContract } from './policy-governance.js';
+import type { VerificationContract } from './verification.js';
 
 /** What the guard of every process needs from the Auth service (JWKS and API-key resolution). */
 export interface AuthenticationContract {
@@ -22,6 +23,7 @@ export interface Contracts {
   readonly integrity: IntegrityContract;
   readonly council: CouncilContract;
   readonly policyGovernance: PolicyGovernanceContract;
+  readonly verification: VerificationContract;
 }
 
 export type ContractName = keyof Contracts;

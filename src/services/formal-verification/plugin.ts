@@ -1,7 +1,12 @@
 import type { FastifyPluginAsync } from 'fastify';
+import type { VerificationContract } from '../../kernel/contracts/verification.js';
+import { registerReportRoutes } from './routes/report-routes.js';
+import { VerificationJobs } from './usecases/verification-jobs.js';
 
-/**
- * The Formal Verification service's routes. Health, metrics and the OpenAPI document come from the kit;
- * the Z3 checks arrive with their own issue.
- */
-export const verificationRoutes: FastifyPluginAsync = async () => {};
+/** The Formal Verification service's routes under /api/v1/verification (docs/verification.md). */
+export function verificationRoutes(verifier: VerificationContract): FastifyPluginAsync {
+  const jobs = new VerificationJobs(verifier);
+  return async (app) => {
+    registerReportRoutes(app, verifier, jobs);
+  };
+}

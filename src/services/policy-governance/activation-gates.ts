@@ -15,9 +15,17 @@ export interface GateFailure {
   readonly detail: string;
 }
 
+/** What the activation asked for, beyond the bundle. */
+export interface GateOptions {
+  /** Accept invariants the verifier could not settle (`unknown`); recorded in the log. */
+  readonly acceptUnverified?: boolean;
+  /** Who activates. */
+  readonly by?: string;
+}
+
 export interface ActivationGate {
   readonly name: string;
-  check(bundle: LoadedBundle): Promise<readonly GateFailure[]>;
+  check(bundle: LoadedBundle, options?: GateOptions): Promise<readonly GateFailure[]>;
 }
 
 /** Every scenario of the bundle's pinned suites must get its expected decision. */

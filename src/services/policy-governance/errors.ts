@@ -17,6 +17,11 @@ export const pgcErrors = defineErrors({
   PGC_SUITE_NOT_FOUND: { status: 400, title: 'No such scenario suite in the constitution' },
   PGC_ACTIVATION_REFUSED: { status: 422, title: 'The bundle failed an activation gate' },
   PGC_NO_ACTIVE_BUNDLE: { status: 503, title: 'No policy bundle is active', retryAfterSeconds: 1 },
+  PGC_VERIFIER_UNAVAILABLE: {
+    status: 503,
+    title: 'The formal verifier cannot be reached',
+    retryAfterSeconds: 5,
+  },
   PGC_PRINCIPAL_MISMATCH: {
     status: 403,
     title: 'The request names another principal than the credential speaks for',

@@ -23,7 +23,12 @@ export interface Activation {
  * moves (a new generation), this replica swaps at once, and `policy.bundle.activated` tells the
  * others.
  */
-export async function activateBundle(deps: PgcDeps, bundleId: string, by: string): Promise<Activation> {
+export async function activateBundle(
+  deps: PgcDeps,
+  bundleId: string,
+  by: string,
+  options: { readonly acceptUnverifiedInvariants?: boolean } = {},
+): Promise<Activation> {
   const stored = await deps.store.bundle(bundleId);
   if (stored === undefined) throw pgcErrors.create('PGC_BUNDLE_NOT_FOUND', `no bundle ${bundleId}`);
   const version = await deps.constitution.activeVersion();
@@ -38,7 +43,8 @@ export async function activateBundle(deps: PgcDeps, bundleId: string, by: string
   }
   const loaded = await verifiedAndCompiled(deps, stored);
   const failures: GateFailure[] = [];
-  for (const gate of deps.gates) failures.push(...(await gate.check(loaded)));
+  const gateOptions = { by, ...(options.acceptUnverifiedInvariants ? { acceptUnverified: true } : {}) };
+  for (const gate of deps.gates) failures.push(...(await gate.check(loaded, gateOptions)));
   if (failures.length > 0) {
     throw pgcErrors.create(
       'PGC_ACTIVATION_REFUSED',

@@ -1,0 +1,50 @@
+/**
+ * Invariants: for every request where `when` holds (or fails: fail-closed), the combined decision
+ * is not in `forbid`. `proved` when the solver shows no valid request breaks it; `violated` with
+ * an engine-confirmed counterexample; otherwise `unknown` with the reason.
+ */
+import { DECISION_CODE } from '../smt/policy-set-encoder.js';
+import { app } from '../smt/smt-text.js';
+import type { VerificationSession } from '../smt/verification-session.js';
+import type { VerificationModel } from '../verification-model.js';
+import type { InvariantResult } from '../verification-report.js';
+import { havocInvolved, replay, unconfirmed } from './witness-replay.js';
+
+export async function checkInvariants(
+  model: VerificationModel,
+  session: VerificationSession,
+  notes: string[],
+): Promise<InvariantResult[]> {
+  const { current } = model;
+  const results: InvariantResult[] = [];
+  for (const inv of model.invariants) {
+    const { spec } = inv;
+    const base = { id: spec.id, principleId: spec.principleId, forbid: [...spec.forbid] };
+    const forbidden = app(
+      'or',
+      ...spec.forbid.map((d) => `(= ${current.encoded.decision} ${DECISION_CODE[d]})`),
+    );
+    const outcome = await session.query([inv.encoded.counted, forbidden]);
+    if (outcome.status === 'unsat') {
+      results.push({ ...base, status: 'proved' });
+      continue;
+    }
+    if (outcome.status === 'unknown') {
+      results.push({ ...base, status: 'unknown', reason: outcome.reason });
+      continue;
+    }
+    const witness = replay(current.engine, outcome.request);
+    if (witness !== undefined && inv.applies(witness.request) && spec.forbid.includes(witness.decision)) {
+      results.push({ ...base, status: 'violated', reason: spec.reason, counterexample: witness });
+      continue;
+    }
+    const involved = havocInvolved(current.encoded.policies, outcome.request);
+    if (inv.encoded.havoc !== undefined) involved.push(`the invariant's when`);
+    results.push({
+      ...base,
+      status: 'unknown',
+      reason: unconfirmed(`invariant ${spec.id}`, involved, notes, outcome.request),
+    });
+  }
+  return results;
+}

@@ -1,0 +1,155 @@
+/**
+ * One verification's solver session: the request variables and every definition are sent once,
+ * then each query is a push / assert / check-sat / get-value / pop. A `sat` answer is decoded
+ * into request JSON; anything the solver does not settle (time limit, `unknown`, an error) is
+ * `unknown` with the reason — never `unsat`.
+ */
+import type { RequestSchema } from './request-schema.js';
+import { parseSExprs, type SExpr, show } from './smt-text.js';
+import type { Solver, SolverSession } from './solver.js';
+
+export type QueryOutcome =
+  | { readonly status: 'unsat' }
+  | { readonly status: 'sat'; readonly request: Record<string, unknown> }
+  | { readonly status: 'unknown'; readonly reason: string };
+
+export interface SessionLimits {
+  /** Time limit of one query, in ms. */
+  readonly queryTimeoutMs: number;
+  /** Wall-clock instant (ms since the epoch) after which no query is started. */
+  readonly deadline: number;
+}
+
+export class VerificationSession {
+  private pushed = false;
+  private broken: string | undefined;
+
+  private constructor(
+    private readonly session: SolverSession,
+    private readonly schema: RequestSchema,
+    private readonly limits: SessionLimits,
+  ) {}
+
+  /** Opens a solver session and sends the declarations and definitions. */
+  static async open(
+    solver: Solver,
+    schema: RequestSchema,
+    definitions: readonly string[],
+    limits: SessionLimits,
+  ): Promise<VerificationSession> {
+    const session = await solver.open();
+    const prelude = [
+      '(set-option :produce-models true)', // Activity-based case splits: Z3's default strategy stalls on string disjunctions.
+      '(set-option :smt.case_split 0)',
+      schema.declarations(),
+      ...definitions,
+    ].join('\n');
+    const out = await session.run(prelude);
+    if (out.includes('(error')) {
+      session.close();
+      throw new Error(`the solver refused the encoding: ${out.trim().slice(0, 500)}`);
+    }
+    return new VerificationSession(session, schema, limits);
+  }
+
+  /** Is there a valid request satisfying every assertion? */
+  async query(assertions: readonly string[]): Promise<QueryOutcome> {
+    const first = await this.check(assertions);
+    if (first.status !== 'sat') return first;
+    // A witness with −0.0 does not survive JSON; prefer one without when there is one.
+    if (
+      JSON.stringify(first.request) ===
+      JSON.stringify(first.request, (_k, v) => (Object.is(v, -0) ? 'neg' : v))
+    )
+      return first;
+    const second = await this.check([...assertions, this.schema.noNegativeZero()]);
+    return second.status === 'sat' ? second : first;
+  }
+
+  private async check(assertions: readonly string[]): Promise<QueryOutcome> {
+    if (this.broken !== undefined) return { status: 'unknown', reason: this.broken };
+    const left = this.limits.deadline - Date.now();
+    if (left <= 0)
+      return { status: 'unknown', reason: 'the verification time limit was reached before this query' };
+    const timeout = Math.max(1, Math.min(this.limits.queryTimeoutMs, left));
+    // One command group per call: Z3 stops at the first error of a call, and an unrun `(pop)`
+    // would leave this query's assertions in force for every later query.
+    let status: SExpr | undefined;
+    let values: SExpr[] = [];
+    try {
+      const t = Date.now();
+      // Set before the call: if it fails half-way, the scope may exist and must still be left.
+      this.pushed = true;
+      const answer = await this.session.run(
+        [
+          '(push)',
+          `(set-option :timeout ${timeout})`,
+          ...assertions.map((a) => `(assert ${a})`),
+          '(check-sat)',
+        ].join('\n'),
+      );
+      if (process.env.ACGS_VERIFY_TRACE)
+        process.stderr.write(`[verify] ${Date.now() - t} ms ${answer.trim()}\n`);
+      const parsed = parseSExprs(answer);
+      status = parsed.length === 1 ? parsed[0] : undefined;
+      if (status === undefined)
+        return { status: 'unknown', reason: `solver error: ${answer.trim().slice(0, 300)}` };
+      if (status === 'sat') {
+        const vars = this.schema.variables();
+        const printed = vars.length === 0 ? '()' : await this.session.run(`(get-value (${vars.join(' ')}))`);
+        const list = parseSExprs(printed);
+        if (list.length !== 1 || !Array.isArray(list[0])) {
+          return {
+            status: 'unknown',
+            reason: `verifier bug: no model values (${printed.trim().slice(0, 200)})`,
+          };
+        }
+        values = list[0] as SExpr[];
+      }
+    } catch (e) {
+      return { status: 'unknown', reason: `solver failure: ${(e as Error).message}` };
+    } finally {
+      await this.pop();
+    }
+    if (status === 'unsat') return { status: 'unsat' };
+    if (status === 'unknown') {
+      return {
+        status: 'unknown',
+        reason: `the solver could not decide within ${timeout} ms (time limit or incomplete theory)`,
+      };
+    }
+    if (status !== 'sat') return { status: 'unknown', reason: `solver error: ${show(status)}` };
+    try {
+      const byName = new Map<string, SExpr>();
+      for (const pair of values) {
+        if (Array.isArray(pair) && pair.length === 2 && typeof pair[0] === 'string')
+          byName.set(pair[0], pair[1]!);
+      }
+      return { status: 'sat', request: this.schema.decode(byName) };
+    } catch (e) {
+      return {
+        status: 'unknown',
+        reason: `verifier bug: the model could not be decoded (${(e as Error).message})`,
+      };
+    }
+  }
+
+  /** Leaves the query's scope; if the solver refuses, the session is unusable and says so. */
+  private async pop(): Promise<void> {
+    if (!this.pushed) return;
+    this.pushed = false;
+    let out: string;
+    try {
+      out = await this.session.run('(pop)');
+    } catch (e) {
+      out = (e as Error).message || 'no answer';
+    }
+    // From here on, a stale scope could turn later answers into false `unsat`s: refuse them all.
+    if (out.trim() !== '')
+      this.broken = `the solver could not leave a query's scope: ${out.trim().slice(0, 200)}`;
+  }
+
+  close(): void {
+    this.session.close();
+  }
+}

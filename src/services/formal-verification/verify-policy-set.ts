@@ -1,0 +1,104 @@
+/**
+ * Runs every analysis over a policy set and returns the report (the library entry point the
+ * CLI, the service and the activation gate share). Pure apart from the solver it is given.
+ *
+ * @example
+ * const report = await verifyPolicySet(
+ *   { vocabulary, policies, defaultDecision: 'deny', invariants },
+ *   { solver: z3Solver },
+ * );
+ * report.invariants.filter((i) => i.status === 'violated');
+ */
+import { createHash } from 'node:crypto';
+import { canonicalJson } from '../../kernel/canonical-json.js';
+import type { CheckedPolicy } from '../../policy/index.js';
+import { findConflicts } from './analyses/conflict-analysis.js';
+import { analyzeImpact } from './analyses/impact-analysis.js';
+import { checkInvariants } from './analyses/invariant-analysis.js';
+import { findDeadAndShadowed } from './analyses/policy-findings.js';
+import type { Solver } from './smt/solver.js';
+import { VerificationSession } from './smt/verification-session.js';
+import { buildVerificationModel, type VerificationInput } from './verification-model.js';
+import type { InvariantResult, VerificationReport } from './verification-report.js';
+
+export interface VerifyOptions {
+  readonly solver: Solver;
+  /** Time limit of one solver query (default 5,000 ms). */
+  readonly queryTimeoutMs?: number;
+  /** Time limit of the whole verification (default 120,000 ms); queries after it answer `unknown`. */
+  readonly timeLimitMs?: number;
+  readonly constitutionHash?: string;
+  /** Skip the conflict and dead/shadowed analyses (the activation gate needs only the invariants). */
+  readonly invariantsOnly?: boolean;
+  /** Called after each analysis stage with the share done, 0..1. */
+  readonly onProgress?: (done: number) => void;
+}
+
+/** SHA-256 over the RFC 8785 canonical JSON of the policies sorted by id. */
+export function policySetHash(policies: readonly CheckedPolicy[]): string {
+  const sorted = policies.map((c) => c.policy).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  return createHash('sha256').update(canonicalJson(sorted)).digest('hex');
+}
+
+/** Verifies a policy set against invariants (and a previous set, when given). */
+export async function verifyPolicySet(
+  input: VerificationInput,
+  options: VerifyOptions,
+): Promise<VerificationReport> {
+  const started = Date.now();
+  const model = buildVerificationModel(input);
+  const session = await VerificationSession.open(options.solver, model.schema, model.definitions, {
+    queryTimeoutMs: options.queryTimeoutMs ?? 5_000,
+    deadline: started + (options.timeLimitMs ?? 120_000),
+  });
+  const notes: string[] = [];
+  const progress = options.onProgress ?? (() => {});
+  try {
+    const invariants = await checkInvariants(model, session, notes);
+    progress(0.4);
+    const conflicts = options.invariantsOnly ? [] : await findConflicts(model, session, notes);
+    progress(0.6);
+    const findings = options.invariantsOnly ? [] : await findDeadAndShadowed(model, session, notes);
+    progress(0.9);
+    const impact = await analyzeImpact(model, session, notes);
+    progress(1);
+    const policies = model.current.encoded.policies.map((p) => ({
+      id: p.source.policy.id,
+      verifiable: p.havoc === undefined,
+      reasons: p.outside ?? [],
+    }));
+    const conditions = policies.length + model.invariants.length;
+    const verifiable =
+      policies.filter((p) => p.verifiable).length +
+      model.invariants.filter((i) => i.encoded.havoc === undefined).length;
+    const count = (s: InvariantResult['status']) => invariants.filter((i) => i.status === s).length;
+    return {
+      policySetHash: policySetHash(model.current.checked),
+      ...(options.constitutionHash === undefined ? {} : { constitutionHash: options.constitutionHash }),
+      solver: options.solver.name,
+      defaultDecision: input.defaultDecision,
+      coverage: {
+        policies: policies.length,
+        verifiable: policies.filter((p) => p.verifiable).length,
+        ratio: conditions === 0 ? 1 : verifiable / conditions,
+      },
+      policies,
+      invariants,
+      conflicts,
+      findings,
+      ...(impact === undefined ? {} : { impact }),
+      notes,
+      summary: {
+        proved: count('proved'),
+        violated: count('violated'),
+        unknown: count('unknown'),
+        conflicts: conflicts.length,
+        dead: findings.filter((f) => f.status === 'dead').length,
+        shadowed: findings.filter((f) => f.status === 'shadowed').length,
+      },
+      durationMs: Date.now() - started,
+    };
+  } finally {
+    session.close();
+  }
+}
