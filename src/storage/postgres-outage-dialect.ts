@@ -65,8 +65,13 @@ class ReconnectBackoff {
   #failures = 0;
   #retryAt = 0;
 
-  check(): void {
+  /**
+   * Rejects at once while backing off — after one turn of the event loop, so a caller that
+   * retries in a loop cannot starve timers and I/O on a chain of immediate rejections.
+   */
+  async check(): Promise<void> {
     if (this.#failures > 0 && Date.now() < this.#retryAt) {
+      await new Promise<void>((resolve) => setImmediate(resolve));
       throw storageErrors.create(
         'STORAGE_UNAVAILABLE',
         'The postgres database is unreachable; retry shortly',
@@ -125,7 +130,7 @@ class OutageDriver implements Driver {
   }
 
   async acquireConnection(): Promise<DatabaseConnection> {
-    this.#backoff.check();
+    await this.#backoff.check();
     let connection: DatabaseConnection;
     try {
       connection = await this.inner.acquireConnection();
