@@ -156,23 +156,23 @@ describe('chaos: the distributed platform survives its dependencies failing', { 
     };
     env.ACGS_AUTH_URL = `http://127.0.0.1:${ports.auth}`;
     env.ACGS_AC_URL = `http://127.0.0.1:${ports.ac}`;
-    // The PGCs write through integrity replica B; replica A is made the sequencer below, so
-    // killing the sequencer tests the hand-over, not the PGC's reach to a dead replica.
-    env.ACGS_INTEGRITY_URL = `http://127.0.0.1:${ports.integrityB}`;
+    // Both integrity replicas: the PGCs' client fails over to the one that answers.
+    env.ACGS_INTEGRITY_URL = `http://127.0.0.1:${ports.integrityA},http://127.0.0.1:${ports.integrityB}`;
     // runAcgs blocks this process, and with it the proxies: one-off commands go direct.
     const direct = { ...env, DATABASE_URL: database.url, NATS_URL: nats.url, REDIS_URL: redis.url };
     const migrated = runAcgs(['migrate'], direct);
     assert.equal(migrated.code, 0, migrated.stderr);
     const key = runAcgs(
-      ['apikey', 'create', '--account', 'svc-chaos', '--role', 'service', '--rate', '1000000'],
+      ['apikey', 'create', '--account', 'svc-pgc', '--role', 'service', '--rate', '1000000'],
       direct,
     );
     assert.equal(key.code, 0, key.stderr);
     env.ACGS_SERVICE_API_KEY = key.stdout.trim();
     await Promise.all([launch('auth', 'auth', ports.auth), launch('ac', 'ac', ports.ac)]);
-    await launch('integrityA', 'integrity', ports.integrityA);
-    for (let i = 0; i < 100 && !(await isSequencer(members.get('integrityA')!)); i++) await sleep(100);
-    await launch('integrityB', 'integrity', ports.integrityB);
+    await Promise.all([
+      launch('integrityA', 'integrity', ports.integrityA),
+      launch('integrityB', 'integrity', ports.integrityB),
+    ]);
     await Promise.all([launch('pgcA', 'pgc', ports.pgcA), launch('pgcB', 'pgc', ports.pgcB)]);
   });
 
@@ -206,7 +206,8 @@ describe('chaos: the distributed platform survives its dependencies failing', { 
     const admin = bearer((await loginAsAdmin(auth)).accessToken);
     const agentKey = await api(auth, 'POST', '/api/v1/auth/api-keys', {
       headers: admin,
-      body: { account: 'chaos-agent', roles: ['agent'], rateLimitPerMinute: 1_000_000 },
+      // A delegate (like an MCP gateway) speaks for the scenarios' principals.
+      body: { account: 'chaos-agent', roles: ['agent'], rateLimitPerMinute: 1_000_000, delegate: true },
     });
     assert.equal(agentKey.status, 201, JSON.stringify(agentKey.body));
     const pgcA = members.get('pgcA')!.process.url;

@@ -74,17 +74,15 @@ export class DecisionLoad {
       const request = this.options.requests[i++ % this.options.requests.length]!;
       if (this.#inFlight.size >= (this.options.maxInFlight ?? 300)) {
         this.outcomes.push({ at: this.now(), ms: 0, kind: request.kind, status: -1, code: 'NOT_SENT' });
-        due += interval;
-        const idle = due - performance.now();
-        if (idle > 0) await new Promise((resolve) => setTimeout(resolve, idle));
-        continue;
+      } else {
+        const sent = this.#send(request);
+        this.#inFlight.add(sent);
+        void sent.finally(() => this.#inFlight.delete(sent));
       }
-      const sent = this.#send(request);
-      this.#inFlight.add(sent);
-      void sent.finally(() => this.#inFlight.delete(sent));
-      due += interval;
-      const wait = due - performance.now();
-      if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+      // Open loop at a fixed rate, but never a burst to catch up after a stall, and always a
+      // real wait: the answers (and this process's other work) need the event loop.
+      due = Math.max(due + interval, performance.now());
+      await new Promise((resolve) => setTimeout(resolve, Math.max(0, due - performance.now())));
     }
   }
 
