@@ -56,6 +56,7 @@ interface FaultFigures {
   readonly ok: number;
   readonly failed: number;
   readonly okPerSecond: number;
+  readonly p50AllowDenyMs: number;
   readonly p99AllowDenyMs: number;
   readonly errors: string;
 }
@@ -247,7 +248,15 @@ describe('chaos: the distributed platform survives its dependencies failing', { 
       requests,
       rate: 100,
     });
-    const figures: FaultFigures[] = [];
+    // Windows are recorded during the run and measured once the load has stopped, so requests
+    // still in flight at a window's end are counted too.
+    const windows: {
+      fault: string;
+      from: number;
+      to: number;
+      detectMs: number | null;
+      recoverMs: number | null;
+    }[] = [];
     const measure = (
       fault: string,
       from: number,
@@ -255,6 +264,10 @@ describe('chaos: the distributed platform survives its dependencies failing', { 
       detectMs: number | null,
       recoverMs: number | null,
     ) => {
+      windows.push({ fault, from, to, detectMs, recoverMs });
+      return { from, to };
+    };
+    const figuresOf = ({ fault, from, to, detectMs, recoverMs }: (typeof windows)[number]): FaultFigures => {
       const outcomes = load.between(from, to);
       const ok = outcomes.filter((o) => o.status === 200);
       const failed = outcomes.filter((o) => o.status !== 200);
@@ -264,18 +277,19 @@ describe('chaos: the distributed platform survives its dependencies failing', { 
         byError.set(key, (byError.get(key) ?? 0) + 1);
       }
       const allowDeny = ok.filter((o) => o.kind !== 'review').map((o) => o.ms);
-      figures.push({
+      return {
         fault,
         detectMs: detectMs === null ? null : Math.round(detectMs),
         recoverMs: recoverMs === null ? null : Math.round(recoverMs),
         ok: ok.length,
         failed: failed.length,
         okPerSecond: Math.round((ok.length / Math.max(1, to - from)) * 1000),
+        p50AllowDenyMs: Math.round(quantile(allowDeny, 0.5) * 10) / 10,
         p99AllowDenyMs: Math.round(quantile(allowDeny, 0.99) * 10) / 10,
         errors: [...byError].map(([k, n]) => `${k}×${n}`).join(', ') || '-',
-      });
-      return outcomes;
+      };
     };
+    let natsDown = { from: 0, to: 0 };
 
     try {
       // Baseline.
@@ -307,7 +321,7 @@ describe('chaos: the distributed platform survives its dependencies failing', { 
       await sleep(1500);
       measure('postgres connections reset (twice)', from, load.now(), null, resetRecover);
 
-      const natsDown = await outage('nats down 10 s', proxies.nats, everyone);
+      natsDown = await outage('nats down 10 s', proxies.nats, everyone);
       await outage('redis down 10 s', proxies.redis, everyone);
 
       // The integrity sequencer dies: the other replica takes over the log.
@@ -354,30 +368,36 @@ describe('chaos: the distributed platform survives its dependencies failing', { 
       from = load.now();
       await sleep(2000);
       measure('after all faults', from, load.now(), null, null);
-
-      // Review decisions while NATS was down: refused at once with 503, never acknowledged late.
-      const reviews = natsDown.filter((o) => o.kind === 'review' && o.status !== 200);
-      process.stderr.write(
-        `# chaos nats down: review answers ${reviews.length} × 503 (${[...new Set(reviews.map((o) => o.code))].join(', ')}), p99 ${Math.round(
-          quantile(
-            reviews.map((o) => o.ms),
-            0.99,
-          ),
-        )} ms\n`,
-      );
     } finally {
       await load.stop();
     }
+    const figures = windows.map(figuresOf);
+    // Review decisions while NATS was down: refused with 503, never acknowledged late.
+    const natsOutcomes = load.between(natsDown.from, natsDown.to);
+    const reviews = natsOutcomes.filter((o) => o.kind === 'review');
+    process.stderr.write(
+      `# chaos nats down: ${reviews.length} review decisions answered ${[...new Set(reviews.map((o) => `${o.status} ${o.code ?? ''}`))].join(', ')} (p50 ${Math.round(
+        quantile(
+          reviews.map((o) => o.ms),
+          0.5,
+        ),
+      )} ms, p99 ${Math.round(
+        quantile(
+          reviews.map((o) => o.ms),
+          0.99,
+        ),
+      )} ms); allow/deny p99 ${figures.find((f) => f.fault.startsWith('nats'))?.p99AllowDenyMs} ms against ${figures[0]?.p99AllowDenyMs} ms at baseline\n`,
+    );
 
     process.stderr.write(
       `# chaos figures (load ${load.outcomes.length} requests at 100/s over ${Math.round(load.now() / 1000)} s)\n`,
     );
     process.stderr.write(
-      `# chaos ${'fault'.padEnd(36)} ${'detect'.padStart(7)} ${'recover'.padStart(8)} ${'ok'.padStart(6)} ${'failed'.padStart(7)} ${'ok/s'.padStart(5)} ${'p99 ms'.padStart(7)}  errors\n`,
+      `# chaos ${'fault'.padEnd(36)} ${'detect'.padStart(7)} ${'recover'.padStart(8)} ${'ok'.padStart(6)} ${'failed'.padStart(7)} ${'ok/s'.padStart(5)} ${'p50 ms'.padStart(7)} ${'p99 ms'.padStart(7)}  errors\n`,
     );
     for (const f of figures)
       process.stderr.write(
-        `# chaos ${f.fault.padEnd(36)} ${String(f.detectMs ?? '-').padStart(7)} ${String(f.recoverMs ?? '-').padStart(8)} ${String(f.ok).padStart(6)} ${String(f.failed).padStart(7)} ${String(f.okPerSecond).padStart(5)} ${String(f.p99AllowDenyMs).padStart(7)}  ${f.errors}\n`,
+        `# chaos ${f.fault.padEnd(36)} ${String(f.detectMs ?? '-').padStart(7)} ${String(f.recoverMs ?? '-').padStart(8)} ${String(f.ok).padStart(6)} ${String(f.failed).padStart(7)} ${String(f.okPerSecond).padStart(5)} ${String(f.p50AllowDenyMs).padStart(7)} ${String(f.p99AllowDenyMs).padStart(7)}  ${f.errors}\n`,
       );
 
     // 1. No process ended by itself.
