@@ -12,8 +12,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { Redis } from 'ioredis';
-import { connect } from 'nats';
 import { loadPolicies } from '../../src/policy/index.js';
 import { api, bearer, loginAsAdmin, TEST_ADMIN_PASSWORD } from '../support/auth-session.js';
 import { EXAMPLE_FILE } from '../support/constitution-fixture.js';
@@ -23,7 +21,7 @@ import {
   type DecisionRequest,
   quantile,
 } from '../support/decision-load.js';
-import { distributedServices } from '../support/external-services.js';
+import { distributedServices, removeRunState } from '../support/external-services.js';
 import { freePort, type PlatformProcess, runAcgs, startAcgs } from '../support/platform-process.js';
 import {
   createTemporaryPostgresDatabase,
@@ -72,7 +70,7 @@ describe('chaos: the distributed platform survives its dependencies failing', { 
   const expectedExit = new Set<PlatformProcess>();
 
   async function launch(name: string, service: string, port: number): Promise<Member> {
-    const process = await startAcgs(['serve', service], { ...env, ACGS_PORT: String(port) }, 30_000);
+    const process = await startAcgs(['serve', service], { ...env, ACGS_PORT: String(port) }, 90_000);
     process.child.once('exit', (code, signal) => {
       if (!expectedExit.has(process)) {
         unexpectedExits.push(`${name} exited with ${code ?? signal}:\n${process.stderr().slice(-2000)}`);
@@ -185,19 +183,7 @@ describe('chaos: the distributed platform survives its dependencies failing', { 
     await Promise.all(alive.map((p) => p.terminate()));
     for (const proxy of Object.values(proxies)) await proxy?.stop();
     await database?.drop();
-    const client = new Redis(redis.url);
-    try {
-      const found = await client.keys(`${run}:*`);
-      if (found.length > 0) await client.del(...found);
-    } finally {
-      client.disconnect();
-    }
-    const connection = await connect({ servers: nats.url });
-    try {
-      await (await connection.jetstreamManager()).streams.delete(run.toUpperCase()).catch(() => undefined);
-    } finally {
-      await connection.close();
-    }
+    await removeRunState(run, redis.url, nats.url);
   });
 
   test('every fault: no process exits, readiness tells, recovery is automatic, nothing acknowledged is lost', {

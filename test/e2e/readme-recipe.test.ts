@@ -11,9 +11,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { Redis } from 'ioredis';
-import { connect } from 'nats';
-import { distributedServices } from '../support/external-services.js';
+import { distributedServices, removeRunState } from '../support/external-services.js';
 import { CLI, freePort } from '../support/platform-process.js';
 import {
   createTemporaryPostgresDatabase,
@@ -45,19 +43,7 @@ describe('README: distributed mode, step by step', { skip }, () => {
   after(async () => {
     await database?.drop();
     rmSync(dir, { recursive: true, force: true });
-    const client = new Redis(redis.url);
-    try {
-      const found = await client.keys(`${run}:*`);
-      if (found.length > 0) await client.del(...found);
-    } finally {
-      client.disconnect();
-    }
-    const connection = await connect({ servers: nats.url });
-    try {
-      await (await connection.jetstreamManager()).streams.delete(run.toUpperCase()).catch(() => undefined);
-    } finally {
-      await connection.close();
-    }
+    await removeRunState(run, redis.url, nats.url);
   });
 
   test('from an empty database to a decision read back from the log', { timeout: 330_000 }, async () => {
