@@ -135,7 +135,8 @@ class OutageDriver implements Driver {
     try {
       connection = await this.inner.acquireConnection();
     } catch (error) {
-      this.#backoff.failed();
+      // Every pooled connection busy for connectTimeoutMs is load, not an outage: 503, no back-off.
+      if (!poolBusy(error)) this.#backoff.failed();
       throw unavailable(error);
     }
     this.#backoff.succeeded();
@@ -183,6 +184,11 @@ class OutageDriver implements Driver {
       throw unavailable(error);
     }
   }
+}
+
+/** pg-pool's answer when no pooled connection came free within `connectionTimeoutMillis`. */
+function poolBusy(error: unknown): boolean {
+  return error instanceof Error && error.message === 'timeout exceeded when trying to connect';
 }
 
 function innerOf(connection: DatabaseConnection): DatabaseConnection {
