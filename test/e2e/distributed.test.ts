@@ -86,9 +86,10 @@ describe('distributed mode: eight processes on PostgreSQL, Redis and NATS', { sk
       const ready = JSON.parse(body) as { services: string[]; checks: Record<string, unknown> };
       assert.deepEqual(ready.services, [name]);
       // Besides its adapters: the Auth service that resolves its callers' keys (when it runs
-      // elsewhere) and, for the PGC, the log it writes to and its active bundle.
+      // elsewhere), the log's self-check, and for the PGC the log it writes to and its bundle.
       const expected = ['nats', 'postgres', 'redis'];
       if (name !== 'auth') expected.push('auth');
+      if (name === 'integrity') expected.push('log-integrity');
       if (name === 'pgc') expected.push('bundle', 'integrity');
       assert.deepEqual(Object.keys(ready.checks).sort(), expected.sort());
     }
