@@ -16,6 +16,7 @@ import { loadTracingSettings, NO_TRACING, type Tracing } from '../kit/tracing-se
 import { EMPTY_CONSTITUTION_HASH } from '../services/constitutional-ai/empty-constitution.js';
 import { type Adapters, openAdapters } from './adapters.js';
 import { buildAuthenticator } from './authenticator.js';
+import { type RemoteDependencies, remoteReadinessChecks, verifyServiceKey } from './remote-readiness.js';
 import { setUpSecretEnvelope } from './secret-setup.js';
 import { wireServices } from './service-catalogue.js';
 import { SERVICE_MIGRATIONS } from './service-migrations.js';
@@ -75,12 +76,18 @@ export async function startPlatform(
     };
     const wired = wireServices(config.services, context);
     await migrateOrVerify(adapters, wired.modules, logger);
+    const remote: RemoteDependencies = {
+      config,
+      services: config.services,
+      remoteIntegrity: wired.local.has('integrity') ? undefined : wired.contracts.integrity,
+    };
+    await verifyServiceKey(remote, logger);
     constitution.update(await initialHash(wired.contracts.constitution, logger));
     const app = await createServer({
       config,
       logger,
       modules: wired.modules,
-      dependencyChecks: adapters.checks,
+      dependencyChecks: [...adapters.checks, ...remoteReadinessChecks(remote)],
       constitution,
       metrics,
       version: PLATFORM_VERSION,

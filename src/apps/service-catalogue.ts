@@ -129,7 +129,7 @@ export const SERVICE_CATALOGUE: { readonly [N in ServiceName]: ServiceEntry<N> }
 
 /** Each contract over HTTP, for a process where its provider does not run. */
 export const REMOTE_CLIENTS: { readonly [K in ContractName]: (config: PlatformConfig) => Contracts[K] } = {
-  authentication: (config) => remoteAuthentication(config.serviceUrls.auth),
+  authentication: (config) => remoteAuthentication(config.serviceUrls.auth, config.authOutageGraceMs),
   constitution: (config): ConstitutionContract => new ConstitutionClient(config.serviceUrls.ac),
   integrity: (config): IntegrityContract => new IntegrityClient(config.serviceUrls.integrity),
   council: (config): CouncilContract => new CouncilClient(config.serviceUrls.ec),

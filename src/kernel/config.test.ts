@@ -21,8 +21,20 @@ test('serve: the service’s own port, all interfaces, and service URLs from the
   assert.equal(config.port, 8002);
   assert.equal(config.host, '0.0.0.0');
   assert.deepEqual(config.services, ['integrity']);
-  assert.equal(config.serviceUrls.ac, 'http://ac.acgs.svc:8001');
-  assert.equal(config.serviceUrls.auth, 'http://127.0.0.1:8000');
+  assert.deepEqual(config.serviceUrls.ac, ['http://ac.acgs.svc:8001']);
+  assert.deepEqual(config.serviceUrls.auth, ['http://127.0.0.1:8000']);
+});
+
+test('a service URL may list several replicas, comma-separated; each must be an http(s) URL', () => {
+  const config = loadConfig(
+    { mode: 'distributed', service: 'pgc' },
+    { ACGS_INTEGRITY_URL: 'http://integrity-0:8002, http://integrity-1:8002' },
+  );
+  assert.deepEqual(config.serviceUrls.integrity, ['http://integrity-0:8002', 'http://integrity-1:8002']);
+  assert.throws(
+    () => loadConfig({ mode: 'distributed', service: 'pgc' }, { ACGS_INTEGRITY_URL: 'http://a:1,ftp://b' }),
+    /ACGS_INTEGRITY_URL/,
+  );
 });
 
 test('every bad variable is named with what it expects', () => {

@@ -25,8 +25,16 @@ export interface PlatformConfig {
   readonly logLevel: LogLevel;
   readonly bodyLimitBytes: number;
   readonly shutdownTimeoutMs: number;
-  /** Where each service answers, for HTTP clients in distributed mode. */
-  readonly serviceUrls: Readonly<Record<ServiceName, string>>;
+  /**
+   * How long a process without the Auth service keeps accepting an API key it verified while the
+   * Auth service is unreachable (`ACGS_AUTH_OUTAGE_GRACE_MS`; 0: not at all).
+   */
+  readonly authOutageGraceMs: number;
+  /**
+   * Where each service answers, for HTTP clients in distributed mode: one URL or several replicas
+   * (`ACGS_<SERVICE>_URL`, comma-separated), which clients fail over between.
+   */
+  readonly serviceUrls: Readonly<Record<ServiceName, readonly string[]>>;
   /**
    * The constitution to bootstrap-publish when none is published yet: a file path, `none`, or
    * undefined for the default (the example constitution in embedded mode, nothing in distributed).
@@ -180,10 +188,11 @@ export function loadConfig(request: ConfigRequest, env: Env = process.env): Plat
   const serviceUrls = Object.fromEntries(
     SERVICE_NAMES.map((name) => [
       name,
-      read.url(`ACGS_${name.toUpperCase()}_URL`, ['http:', 'https:']) ??
+      read.urlList(`ACGS_${name.toUpperCase()}_URL`, ['http:', 'https:']) ?? [
         `http://127.0.0.1:${SERVICES[name].defaultPort}`,
+      ],
     ]),
-  ) as Record<ServiceName, string>;
+  ) as Record<ServiceName, readonly string[]>;
 
   const config: PlatformConfig = {
     mode: request.mode,
@@ -200,6 +209,7 @@ export function loadConfig(request: ConfigRequest, env: Env = process.env): Plat
     logLevel: read.choice('LOG_LEVEL', 'info', LOG_LEVELS),
     bodyLimitBytes: read.integer('ACGS_BODY_LIMIT', 1_048_576, 1024, 64 * 1024 * 1024),
     shutdownTimeoutMs: read.integer('ACGS_SHUTDOWN_TIMEOUT_MS', 10_000, 100, 60_000),
+    authOutageGraceMs: read.integer('ACGS_AUTH_OUTAGE_GRACE_MS', 300_000, 0, 86_400_000),
     serviceUrls,
     constitutionFile: read.string('ACGS_CONSTITUTION_FILE', '', /^.+$/) || undefined,
     policyDir: read.string('ACGS_POLICY_DIR', '', /^.+$/) || undefined,
@@ -276,6 +286,25 @@ export class EnvReader {
       return undefined;
     }
     return value;
+  }
+
+  /** One URL or several, comma-separated. */
+  urlList(name: string, protocols: readonly string[]): readonly string[] | undefined {
+    const value = this.raw(name);
+    if (value === undefined) return undefined;
+    const parts = value
+      .split(',')
+      .map((part) => part.trim())
+      .filter((part) => part.length > 0);
+    if (parts.length === 0 || !parts.every((part) => isUrlWithProtocol(part, protocols))) {
+      this.fail(
+        name,
+        `one or more comma-separated URLs starting with ${protocols.map((p) => `${p}//`).join(' or ')}`,
+        value,
+      );
+      return undefined;
+    }
+    return parts;
   }
 
   natsUrls(name: string): string | undefined {

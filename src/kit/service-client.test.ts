@@ -175,3 +175,105 @@ describe('ServiceClient', () => {
     assert.throws(() => new ServiceClient({ service: 'demo', baseUrls: [] }), /no base URL/);
   });
 });
+
+describe('ServiceClient over several replicas', () => {
+  /** A replica answering `status` with `body`, counting what it received. */
+  async function replica(status: number, body: string) {
+    const state = { hits: 0 };
+    const server = createServer((request, response) => {
+      request.resume();
+      request.on('end', () => {
+        state.hits++;
+        response.writeHead(status, { 'content-type': 'application/json' });
+        response.end(body);
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as { port: number }).port;
+    return {
+      state,
+      url: `http://127.0.0.1:${port}`,
+      close: () =>
+        new Promise<void>((resolve) => {
+          server.closeAllConnections();
+          server.close(() => resolve());
+        }),
+    };
+  }
+  /** A port nothing listens on (connection refused). */
+  async function deadUrl() {
+    const gone = await replica(200, '{}');
+    await gone.close();
+    return gone.url;
+  }
+
+  it('moves on from a replica that refuses connections and remembers the one that answered', async () => {
+    const dead = await deadUrl();
+    const live = await replica(200, '{"ok":true}');
+    try {
+      const client = new ServiceClient({
+        service: 'demo',
+        baseUrls: [dead, live.url],
+        credentials: () => ({}),
+      });
+      assert.deepEqual(await client.request({ path: '/x' }), { ok: true });
+      assert.deepEqual(await client.request({ path: '/x' }), { ok: true });
+      assert.equal(live.state.hits, 2);
+    } finally {
+      await live.close();
+    }
+  });
+
+  it('moves on from a replica that is shutting down (503 SHUTTING_DOWN)', async () => {
+    const leaving = await replica(503, JSON.stringify({ status: 503, code: 'SHUTTING_DOWN', title: 't' }));
+    const live = await replica(200, '{"ok":1}');
+    try {
+      const client = new ServiceClient({
+        service: 'demo',
+        baseUrls: [leaving.url, live.url],
+        credentials: () => ({}),
+        retriesOn503: 0,
+      });
+      assert.deepEqual(await client.request({ path: '/x', body: {} }), { ok: 1 });
+      assert.equal(leaving.state.hits, 1);
+      assert.equal(live.state.hits, 1);
+    } finally {
+      await Promise.all([leaving.close(), live.close()]);
+    }
+  });
+
+  it('does not resend a request a replica received: another 503 is passed on, not retried elsewhere', async () => {
+    const busy = await replica(503, JSON.stringify({ status: 503, code: 'LOG_PUSHBACK', title: 't' }));
+    const other = await replica(200, '{}');
+    try {
+      const client = new ServiceClient({
+        service: 'demo',
+        baseUrls: [busy.url, other.url],
+        credentials: () => ({}),
+        retriesOn503: 0,
+      });
+      await assert.rejects(client.request({ path: '/x', body: {} }), (error: unknown) => {
+        assert.ok(error instanceof PlatformError);
+        assert.equal(error.code, 'LOG_PUSHBACK');
+        return true;
+      });
+      assert.equal(other.state.hits, 0);
+    } finally {
+      await Promise.all([busy.close(), other.close()]);
+    }
+  });
+
+  it('with every replica unreachable: DEPENDENCY_UNAVAILABLE with Retry-After', async () => {
+    const client = new ServiceClient({
+      service: 'demo',
+      baseUrls: [await deadUrl(), await deadUrl()],
+      credentials: () => ({}),
+    });
+    await assert.rejects(client.request({ path: '/x' }), (error: unknown) => {
+      assert.ok(error instanceof PlatformError);
+      assert.equal(error.code, 'DEPENDENCY_UNAVAILABLE');
+      assert.equal(error.headers?.['retry-after'], '1');
+      return true;
+    });
+  });
+});

@@ -21,8 +21,16 @@ import { platformTracer } from './trace-context.js';
  * const checkpoint = await log.request<LogCheckpointView>({ path: '/api/v1/log/checkpoint' });
  */
 export class ServiceClient {
-  /** The base URLs in order of preference (today the first is used; failover walks the list). */
+  /**
+   * The base URLs (replicas) in order of preference. A request goes to the one that answered
+   * last; when a replica cannot be reached (connection refused or not made) or is shutting down
+   * (503 `SHUTTING_DOWN`, answered before any work), the request moves on to the next one within
+   * its deadline, and the one that answers is remembered. A request that reached a replica and
+   * then failed (reset, timeout) is not sent again elsewhere — it may have been carried out — but
+   * the next request starts at the next replica.
+   */
   readonly baseUrls: readonly string[];
+  #preferred = 0;
   readonly service: string;
   readonly timeoutMs: number;
   readonly #credentials: () => Readonly<Record<string, string>>;
@@ -88,13 +96,36 @@ export class ServiceClient {
     }
   }
 
-  /** The first base URL; the single place where failover over several URLs will choose. */
+  /** The replica requests go to first: the one that answered last. */
   #baseUrl(): string {
-    return this.baseUrls[0]!;
+    return this.baseUrls[this.#preferred]!;
   }
 
   async #send(request: ServiceRequest, deadline: number): Promise<Response> {
-    const url = new URL(request.path, this.#baseUrl());
+    const count = this.baseUrls.length;
+    const first = this.#preferred;
+    for (let tried = 0; ; tried++) {
+      const index = (first + tried) % count;
+      const last = tried === count - 1 || Date.now() >= deadline;
+      let response: Response;
+      try {
+        response = await this.#fetch(this.baseUrls[index]!, request, deadline);
+      } catch (error) {
+        if (!last && neverSent(error)) continue;
+        this.#preferred = index;
+        const failure = this.unavailable(`did not answer ${describe(request)}`, error);
+        // Reached and failed, or none left: the next request starts at the next replica.
+        this.#preferred = (index + 1) % count;
+        throw failure;
+      }
+      if (!last && (await shuttingDown(response))) continue;
+      this.#preferred = index;
+      return response;
+    }
+  }
+
+  #fetch(baseUrl: string, request: ServiceRequest, deadline: number): Promise<Response> {
+    const url = new URL(request.path, baseUrl);
     for (const [name, value] of Object.entries(request.query ?? {})) {
       if (value !== undefined) url.searchParams.set(name, String(value));
     }
@@ -102,16 +133,12 @@ export class ServiceClient {
     if (request.body !== undefined) headers['content-type'] = 'application/json';
     if (request.authenticated !== false) Object.assign(headers, this.#credentials());
     propagation.inject(context.active(), headers);
-    try {
-      return await fetch(url, {
-        method: request.method ?? (request.body === undefined ? 'GET' : 'POST'),
-        headers,
-        ...(request.body === undefined ? {} : { body: JSON.stringify(request.body) }),
-        signal: AbortSignal.timeout(Math.max(1, deadline - Date.now())),
-      });
-    } catch (error) {
-      throw this.unavailable(`did not answer ${describe(request)}`, error);
-    }
+    return fetch(url, {
+      method: request.method ?? (request.body === undefined ? 'GET' : 'POST'),
+      headers,
+      ...(request.body === undefined ? {} : { body: JSON.stringify(request.body) }),
+      signal: AbortSignal.timeout(Math.max(1, deadline - Date.now())),
+    });
   }
 
   async #read(response: Response, request: ServiceRequest): Promise<string> {
@@ -203,6 +230,29 @@ interface ProblemBody {
   readonly title?: string;
   readonly detail?: string;
   readonly errors?: readonly FieldError[];
+}
+
+/** Codes of errors meaning the connection was never made, so the request was not sent. */
+const CONNECT_FAILURES = new Set([
+  'ECONNREFUSED',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'UND_ERR_CONNECT_TIMEOUT',
+]);
+
+function neverSent(error: unknown): boolean {
+  const cause = (error as { cause?: { code?: unknown; errors?: { code?: unknown }[] } } | undefined)?.cause;
+  if (cause === undefined) return false;
+  if (typeof cause.code === 'string' && CONNECT_FAILURES.has(cause.code)) return true;
+  return (cause.errors ?? []).some((e) => typeof e.code === 'string' && CONNECT_FAILURES.has(e.code));
+}
+
+/** A replica going away sheds requests before any work (kit/shutdown-shedding.ts). */
+async function shuttingDown(response: Response): Promise<boolean> {
+  if (response.status !== 503) return false;
+  return parseProblem(await response.clone().text())?.code === 'SHUTTING_DOWN';
 }
 
 function parseProblem(text: string): ProblemBody | undefined {

@@ -65,8 +65,13 @@ class ReconnectBackoff {
   #failures = 0;
   #retryAt = 0;
 
-  check(): void {
+  /**
+   * Rejects at once while backing off — after one turn of the event loop, so a caller that
+   * retries in a loop cannot starve timers and I/O on a chain of immediate rejections.
+   */
+  async check(): Promise<void> {
     if (this.#failures > 0 && Date.now() < this.#retryAt) {
+      await new Promise<void>((resolve) => setImmediate(resolve));
       throw storageErrors.create(
         'STORAGE_UNAVAILABLE',
         'The postgres database is unreachable; retry shortly',
@@ -125,12 +130,13 @@ class OutageDriver implements Driver {
   }
 
   async acquireConnection(): Promise<DatabaseConnection> {
-    this.#backoff.check();
+    await this.#backoff.check();
     let connection: DatabaseConnection;
     try {
       connection = await this.inner.acquireConnection();
     } catch (error) {
-      this.#backoff.failed();
+      // Every pooled connection busy for connectTimeoutMs is load, not an outage: 503, no back-off.
+      if (!poolBusy(error)) this.#backoff.failed();
       throw unavailable(error);
     }
     this.#backoff.succeeded();
@@ -178,6 +184,11 @@ class OutageDriver implements Driver {
       throw unavailable(error);
     }
   }
+}
+
+/** pg-pool's answer when no pooled connection came free within `connectionTimeoutMillis`. */
+function poolBusy(error: unknown): boolean {
+  return error instanceof Error && error.message === 'timeout exceeded when trying to connect';
 }
 
 function innerOf(connection: DatabaseConnection): DatabaseConnection {

@@ -35,6 +35,15 @@ describe('the constitutional hash across processes (distributed mode, one SQLite
     for (const name of ['auth', 'ac', 'pgc']) {
       const port = new URL(env[`ACGS_${name.toUpperCase()}_URL`]!).port;
       processes.set(name, await startAcgs(['serve', name], { ...env, ACGS_PORT: port }));
+      if (name === 'auth') {
+        // The PGC calls the log with a service key; it does not start without one.
+        const auth = processes.get('auth')!.url;
+        const created = await api(auth, 'POST', '/api/v1/auth/api-keys', {
+          headers: bearer((await loginAsAdmin(auth)).accessToken),
+          body: { account: 'svc-pgc', roles: ['service'] },
+        });
+        env.ACGS_SERVICE_API_KEY = String(created.body.key);
+      }
     }
   });
   after(async () => {

@@ -71,3 +71,25 @@ export async function distributedServices(): Promise<{
   ]);
   return { postgres, redis, nats, skip: postgres.skip || redis.skip || nats.skip };
 }
+
+/**
+ * Removes what one test run left in Redis (keys under `<run>:`) and NATS (the stream named
+ * `<RUN>`), for runs that use `run` as key prefix and stream name.
+ */
+export async function removeRunState(run: string, redisUrl: string, natsUrl: string): Promise<void> {
+  const { Redis } = await import('ioredis');
+  const client = new Redis(redisUrl);
+  try {
+    const found = await client.keys(`${run}:*`);
+    if (found.length > 0) await client.del(...found);
+  } finally {
+    client.disconnect();
+  }
+  const { connect } = await import('nats');
+  const connection = await connect({ servers: natsUrl });
+  try {
+    await (await connection.jetstreamManager()).streams.delete(run.toUpperCase()).catch(() => undefined);
+  } finally {
+    await connection.close();
+  }
+}

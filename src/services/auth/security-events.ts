@@ -62,7 +62,10 @@ export class SecurityEventOutbox {
       data,
   ) {
     this.relay = new OutboxRelay(
-      { pending: (limit) => store.pendingOutboxEvents(limit), remove: (ids) => store.removeOutboxEvents(ids) },
+      {
+        pending: (limit) => store.pendingOutboxEvents(limit),
+        remove: (ids) => store.removeOutboxEvents(ids),
+      },
       bus,
       logger,
       'security events',

@@ -449,7 +449,12 @@ export class LogSequencer {
     if (this.#waiters.size === 0 || this.#polling) return;
     this.#polling = true;
     this.#resolveWaiters()
-      .catch((error: unknown) => this.logger.warn({ err: error }, 'integrity: hand-over poll failed'))
+      .catch((error: unknown) => {
+        // The database is away: the waiters' deadlines still hold, or their callers would hang
+        // for as long as the outage lasts.
+        this.#expireWaiters(this.clock.now());
+        this.logger.warn({ err: error }, 'integrity: hand-over poll failed');
+      })
       .finally(() => {
         this.#polling = false;
       });
@@ -457,14 +462,19 @@ export class LogSequencer {
 
   async #resolveWaiters(): Promise<void> {
     const found = await this.store.findKeys([...this.#waiters.keys()]);
-    const now = this.clock.now();
     for (const [key, waiters] of this.#waiters) {
       const receipt = found.get(key);
       if (receipt) {
         this.#waiters.delete(key);
         for (const w of waiters) w.resolve({ index: receipt.index, leafHash: receipt.leafHash, fresh: true });
-        continue;
       }
+    }
+    this.#expireWaiters(this.clock.now());
+  }
+
+  /** Rejects the hand-over waiters whose deadline has passed (LOG_APPEND_PENDING, 503). */
+  #expireWaiters(now: number): void {
+    for (const [key, waiters] of this.#waiters) {
       const late = waiters.filter((w) => w.deadline <= now);
       if (late.length === 0) continue;
       const remaining = waiters.filter((w) => w.deadline > now);

@@ -263,8 +263,16 @@ export class DecisionLog {
       entries.map(async ({ entry, members }) => {
         let receipt: Awaited<ReturnType<IntegrityContract['append']>>;
         try {
+          // The entry's key makes the append idempotent: a client retry (a 503 with Retry-After,
+          // an append handed over and still pending) returns the first receipt, never a second entry.
           receipt = await this.integrity.append(
-            { type: entry.type, source: entry.source, payload: entry.payload, time: entry.time },
+            {
+              type: entry.type,
+              source: entry.source,
+              payload: entry.payload,
+              time: entry.time,
+              key: entry.key,
+            },
             { gathered: true },
           );
         } catch (error) {

@@ -94,13 +94,39 @@ export function createPolicyGovernanceService(
   });
   let subscription: Subscription | undefined;
   let timer: NodeJS.Timeout | undefined;
+  let lastSyncError: unknown;
   const sync = () =>
-    syncActiveBundle(deps).catch((error: unknown) => {
-      logger.error({ err: error }, 'active policy bundle could not be loaded');
-    });
+    syncActiveBundle(deps).then(
+      () => {
+        lastSyncError = undefined;
+      },
+      (error: unknown) => {
+        lastSyncError = error;
+        logger.error({ err: error }, 'active policy bundle could not be loaded');
+      },
+    );
   return {
     descriptor: SERVICES.pgc,
     routes: policyGovernanceRoutes(deps),
+    // Ready when this replica decides with the bundle the deployment has activated. Before any
+    // activation every replica is in the same state (decisions answer 503 PGC_NO_ACTIVE_BUNDLE)
+    // and stays ready, so the first activation can reach a replica through a load balancer.
+    readiness: [
+      {
+        name: 'bundle',
+        async check() {
+          const pointer = await store.active();
+          if (pointer === undefined) return;
+          const current = active.current;
+          if (current === undefined || current.generation < pointer.generation) {
+            const why = lastSyncError instanceof Error ? `: ${lastSyncError.message}` : '';
+            throw new Error(
+              `active bundle ${pointer.bundleId.slice(0, 12)} (generation ${pointer.generation}) is not loaded here${why}`,
+            );
+          }
+        },
+      },
+    ],
     deps,
     contract: new InProcessPolicyGovernance(deps),
     async start() {
