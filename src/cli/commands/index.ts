@@ -5,6 +5,7 @@ import { registerBundleCommands } from './bundle.js';
 import { registerConstitutionCommands } from './constitution.js';
 import { registerCouncilCommands } from './council.js';
 import { registerDrCommands } from './dr.js';
+import { registerExtAuthzCommand } from './ext-authz.js';
 import { registerLoadTestCommand } from './loadtest.js';
 import { registerLogCommands } from './log.js';
 import { registerMigrateCommand } from './migrate.js';
@@ -35,5 +36,6 @@ export function registerCommands(program: Command): void {
   registerVerifyCommand(program);
   registerLoadTestCommand(program);
   registerReleaseCommands(program);
+  registerExtAuthzCommand(program);
   registerVersionCommand(program);
 }
