@@ -17,7 +17,11 @@ export interface IntegrationPlatform {
   /** An API key of a service account with role `agent`, bound to `principal` or a delegate. */
   apiKey(
     account: string,
-    options?: { principal?: { id?: string; type?: string; roles?: string[] }; delegate?: boolean },
+    options?: {
+      principal?: { id?: string; type?: string; roles?: string[] };
+      delegate?: boolean;
+      roles?: string[];
+    },
   ): Promise<string>;
   stop(): Promise<void>;
 }
@@ -41,7 +45,7 @@ export async function startIntegrationPlatform(env: NodeJS.ProcessEnv = {}): Pro
         headers: bearer(accessToken),
         body: {
           account,
-          roles: ['agent'],
+          roles: options.roles ?? ['agent'],
           rateLimitPerMinute: 1_000_000,
           ...(options.principal === undefined ? {} : { principal: options.principal }),
           ...(options.delegate === undefined ? {} : { delegate: options.delegate }),

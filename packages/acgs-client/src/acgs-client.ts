@@ -87,6 +87,8 @@ export interface AcgsClientOptions {
   readonly timeoutMs?: number;
   /** Extra headers on every request (e.g. `x-constitutional-hash` to pin a version). */
   readonly headers?: Readonly<Record<string, string>>;
+  /** Called before each retry with why and how long it waits (metrics, logs). */
+  readonly onRetry?: (retry: { attempt: number; status: number; code: string; delayMs: number }) => void;
 }
 
 const RETRYABLE = new Set([429, 503]);
@@ -177,7 +179,9 @@ export class AcgsClient {
       if (attempt > 0) {
         const hint = last instanceof AcgsUnavailableError ? last.retryAfterSeconds : undefined;
         const backoff = base * 2 ** (attempt - 1) * (0.5 + Math.random() / 2);
-        await sleep(Math.min(max, hint === undefined ? backoff : hint * 1000), signal);
+        const delayMs = Math.min(max, hint === undefined ? backoff : hint * 1000);
+        this.options.onRetry?.({ attempt, status: last!.status, code: last!.code, delayMs });
+        await sleep(delayMs, signal);
       }
       const outcome = await this.attempt<T>(method, path, body, signal, timeoutMs, attempt + 1);
       if (!(outcome instanceof AcgsError)) return outcome;

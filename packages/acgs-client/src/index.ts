@@ -2,3 +2,4 @@
 export * from './acgs-client.js';
 export * from './client-errors.js';
 export * from './tool-guard.js';
+export * from './receipt-verify.js';
