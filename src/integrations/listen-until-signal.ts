@@ -1,5 +1,6 @@
 /** Serves until SIGTERM/SIGINT, printing the `url:` banner the platform's own commands print. */
 import type { Server } from 'node:http';
+import { MappingError } from './attribute-mapping.js';
 
 export async function listenUntilSignal(
   server: Server,
@@ -22,4 +23,16 @@ export async function listenUntilSignal(
     process.once('SIGTERM', stop);
     process.once('SIGINT', stop);
   });
+}
+
+/** Runs a mapping loader; a `MappingError` is printed (one `file:line:column: problem` a line) and exit code 2 set. */
+export function loadOrExplain<T>(load: () => T, name: string): T | undefined {
+  try {
+    return load();
+  } catch (error) {
+    if (!(error instanceof MappingError)) throw error;
+    process.stderr.write(`acgs ${name}: the mapping is refused:\n${error.message}\n`);
+    process.exitCode = 2;
+    return undefined;
+  }
 }

@@ -8,7 +8,7 @@ import type { Command } from 'commander';
 import { AcgsClient } from '../../../packages/acgs-client/src/index.js';
 import { createAuthzHandler } from '../../integrations/ext-authz/authz-server.js';
 import { loadHttpAuthzMapping } from '../../integrations/ext-authz/http-authz-mapping.js';
-import { listenUntilSignal } from '../../integrations/listen-until-signal.js';
+import { listenUntilSignal, loadOrExplain } from '../../integrations/listen-until-signal.js';
 import { fetchVocabulary } from '../../integrations/platform-vocabulary.js';
 
 interface ExtAuthzOptions {
@@ -38,7 +38,9 @@ export function registerExtAuthzCommand(program: Command): void {
         return;
       }
       const client = new AcgsClient({ url: options.url, apiKey, retries: 1, timeoutMs: 5000 });
-      const mapping = loadHttpAuthzMapping(options.mapping, await fetchVocabulary(client));
+      const vocabulary = await fetchVocabulary(client);
+      const mapping = loadOrExplain(() => loadHttpAuthzMapping(options.mapping, vocabulary), 'ext-authz');
+      if (mapping === undefined) return;
       const server = createServer(
         createAuthzHandler({
           mapping,

@@ -8,6 +8,7 @@ import { registerDrCommands } from './dr.js';
 import { registerExtAuthzCommand } from './ext-authz.js';
 import { registerLoadTestCommand } from './loadtest.js';
 import { registerLogCommands } from './log.js';
+import { registerMcpGatewayCommand } from './mcp-gateway.js';
 import { registerMigrateCommand } from './migrate.js';
 import { registerPolicyCommands } from './policy.js';
 import { registerReleaseCommands } from './release.js';
@@ -37,5 +38,6 @@ export function registerCommands(program: Command): void {
   registerLoadTestCommand(program);
   registerReleaseCommands(program);
   registerExtAuthzCommand(program);
+  registerMcpGatewayCommand(program);
   registerVersionCommand(program);
 }
