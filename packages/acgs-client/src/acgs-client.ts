@@ -1,12 +1,14 @@
 /**
  * The ACGS decision API for TypeScript agents: `decide()`, `decideBatch()`, `waitForReview()`.
- * No dependency beyond the platform's HTTP API and Node's `fetch`.
+ * No dependency beyond the platform's HTTP API and Node's `http`/`https`.
  *
  * @example
  * const acgs = new AcgsClient({ url: 'http://127.0.0.1:8080', apiKey: process.env.ACGS_API_KEY });
  * const d = await acgs.decide({ action: { type: 'issue_refund', amount: 40 }, resource: { type: 'order' } });
  * if (d.decision === 'review') await acgs.waitForReview(d.decisionId);
  */
+import { Agent as HttpAgent, type IncomingHttpHeaders, request as httpRequest } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import {
   AcgsAuthError,
   AcgsError,
@@ -119,6 +121,8 @@ export function parseRetryAfter(value: string | null, now = Date.now()): number 
 export class AcgsClient {
   readonly url: string;
   private readonly options: AcgsClientOptions;
+  private readonly httpAgent = new HttpAgent({ keepAlive: true });
+  private readonly httpsAgent = new HttpsAgent({ keepAlive: true });
 
   constructor(options: AcgsClientOptions) {
     this.url = options.url.replace(/\/+$/, '');
@@ -199,6 +203,52 @@ export class AcgsClient {
     return headers;
   }
 
+  /**
+   * One HTTP exchange over a keep-alive agent. node:http rather than fetch: on Node 20, fetch
+   * (undici) made about a fifth of the decisions per second at 32 in flight (bench/integrations).
+   */
+  private send(
+    method: string,
+    path: string,
+    body: unknown,
+    signal: AbortSignal | undefined,
+    timeoutMs: number,
+  ): Promise<{ status: number; headers: IncomingHttpHeaders; text: string }> {
+    const url = new URL(`${this.url}${path}`);
+    const payload = body === undefined ? undefined : JSON.stringify(body);
+    const headers: Record<string, string | number> = this.headers(payload !== undefined);
+    if (payload !== undefined) headers['content-length'] = Buffer.byteLength(payload);
+    const secure = url.protocol === 'https:';
+    return new Promise((resolve, reject) => {
+      const request = (secure ? httpsRequest : httpRequest)(
+        url,
+        { method, headers, agent: secure ? this.httpsAgent : this.httpAgent, ...(signal === undefined ? {} : { signal }) },
+        (response) => {
+          const chunks: Buffer[] = [];
+          response.on('data', (chunk: Buffer) => chunks.push(chunk));
+          response.on('error', reject);
+          response.on('end', () =>
+            resolve({
+              status: response.statusCode ?? 0,
+              headers: response.headers,
+              text: Buffer.concat(chunks).toString('utf8'),
+            }),
+          );
+        },
+      );
+      const timer = setTimeout(() => request.destroy(new Error('CLIENT_TIMEOUT')), timeoutMs);
+      request.on('close', () => clearTimeout(timer));
+      request.on('error', reject);
+      request.end(payload);
+    });
+  }
+
+  /** Closes the kept-alive connections (a process that is done with the client). */
+  close(): void {
+    this.httpAgent.destroy();
+    this.httpsAgent.destroy();
+  }
+
   private async attempt<T>(
     method: string,
     path: string,
@@ -207,20 +257,15 @@ export class AcgsClient {
     timeoutMs: number,
     attempts: number,
   ): Promise<T | AcgsError> {
-    const timeout = AbortSignal.timeout(timeoutMs);
-    let response: Response;
+    let response: { status: number; headers: IncomingHttpHeaders; text: string };
     try {
-      response = await fetch(`${this.url}${path}`, {
-        method,
-        headers: this.headers(body !== undefined),
-        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-        signal: signal === undefined ? timeout : AbortSignal.any([signal, timeout]),
-      });
+      response = await this.send(method, path, body, signal, timeoutMs);
     } catch (error) {
       if (signal?.aborted) throw signal.reason;
-      const code = timeout.aborted ? 'CLIENT_TIMEOUT' : 'CLIENT_UNREACHABLE';
+      const timedOut = error instanceof Error && error.message === 'CLIENT_TIMEOUT';
+      const code = timedOut ? 'CLIENT_TIMEOUT' : 'CLIENT_UNREACHABLE';
       return new AcgsUnavailableError(
-        `${method} ${path}: ${timeout.aborted ? 'no answer in time' : 'platform unreachable'}`,
+        `${method} ${path}: ${timedOut ? 'no answer in time' : 'platform unreachable'}`,
         0,
         code,
         undefined,
@@ -229,8 +274,8 @@ export class AcgsClient {
         { cause: error },
       );
     }
-    const text = await response.text();
-    if (response.ok) return (text === '' ? undefined : JSON.parse(text)) as T;
+    const { text } = response;
+    if (response.status >= 200 && response.status < 300) return (text === '' ? undefined : JSON.parse(text)) as T;
     let problem: Problem | undefined;
     try {
       problem = JSON.parse(text) as Problem;
@@ -245,7 +290,7 @@ export class AcgsClient {
         response.status,
         code,
         problem,
-        parseRetryAfter(response.headers.get('retry-after')),
+        parseRetryAfter(String(response.headers['retry-after'] ?? '') || null),
         attempts,
       );
     if (response.status === 401 || response.status === 403)
