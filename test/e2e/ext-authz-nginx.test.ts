@@ -9,6 +9,10 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
+import { AcgsClient } from '../../packages/acgs-client/src/index.js';
+import { authorize } from '../../src/integrations/ext-authz/authz-server.js';
+import { loadHttpAuthzMapping } from '../../src/integrations/ext-authz/http-authz-mapping.js';
+import { fetchVocabulary } from '../../src/integrations/platform-vocabulary.js';
 import { api, bearer } from '../support/auth-session.js';
 import { type IntegrationPlatform, startIntegrationPlatform } from '../support/integration-platform.js';
 import { freePort, type PlatformProcess, startAcgs, waitFor } from '../support/platform-process.js';
@@ -74,12 +78,14 @@ let authz: PlatformProcess;
 let nginx: ChildProcess;
 let upstream: Server;
 let nginxUrl: string;
+let delegateKey: string;
 const reached: { url: string; headers: IncomingHttpHeaders }[] = [];
 
 before(async () => {
   if (!nginxAvailable) return;
   platform = await startIntegrationPlatform();
   const key = await platform.apiKey('mesh-authz', { delegate: true });
+  delegateKey = key;
   writeFileSync(join(platform.dir, 'mapping.yaml'), MAPPING);
   const authzPort = await freePort();
   authz = await startAcgs(
@@ -185,6 +191,47 @@ test('the endpoint answers the Envoy/Istio shape directly: 200 with headers, 403
     headers: bearer(platform.adminToken),
   });
   assert.ok(JSON.stringify(entries.body).includes(body.decisionId), 'the denied decision is logged');
+});
+
+test('review: wait holds the request until the reviewer approves it, then allows', {
+  skip: !nginxAvailable,
+}, async () => {
+  const vocabulary = await fetchVocabulary(new AcgsClient({ url: platform.url, apiKey: delegateKey }));
+  const mapping = loadHttpAuthzMapping('wait.yaml', vocabulary, `${MAPPING}review: wait\n`);
+  const reviewer = { 'x-api-key': await platform.apiKey('reviewer-9', { roles: ['reviewer'] }) };
+  const openIds = async () => {
+    const open = await api(platform.url, 'GET', '/api/v1/reviews?status=open', { headers: reviewer });
+    return ((open.body.tasks ?? open.body.items ?? []) as { decisionId: string }[]).map((t) => t.decisionId);
+  };
+  const earlier = new Set(await openIds());
+  const answer = authorize(
+    { mapping, client: new AcgsClient({ url: platform.url, apiKey: delegateKey }), reviewWaitMs: 60_000 },
+    {
+      method: 'POST',
+      uri: '/orders/o-10/refund',
+      headers: { 'x-agent-id': 'agent-7', 'x-agent-roles': 'support-agent', 'x-refund-amount': '700' },
+    },
+  );
+  let decisionId = '';
+  for (let i = 0; i < 200 && decisionId === ''; i++) {
+    decisionId = (await openIds()).find((id) => !earlier.has(id)) ?? '';
+    if (decisionId === '') await new Promise((r) => setTimeout(r, 100));
+  }
+  assert.notEqual(decisionId, '');
+  for (let i = 0; i < 100; i++) {
+    const claim = await api(platform.url, 'POST', `/api/v1/reviews/${decisionId}/claim`, {
+      headers: reviewer,
+      body: {},
+    });
+    if (claim.status === 200) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const resolved = await api(platform.url, 'POST', `/api/v1/reviews/${decisionId}/resolve`, {
+    headers: reviewer,
+    body: { outcome: 'approve', comment: 'ok' },
+  });
+  assert.equal(resolved.status, 200);
+  assert.deepEqual(await answer, { status: 200, decision: 'allow', decisionId });
 });
 
 test('the platform down: NGINX refuses (fail closed), the upstream is never reached', {
