@@ -5,8 +5,10 @@ import { registerBundleCommands } from './bundle.js';
 import { registerConstitutionCommands } from './constitution.js';
 import { registerCouncilCommands } from './council.js';
 import { registerDrCommands } from './dr.js';
+import { registerExtAuthzCommand } from './ext-authz.js';
 import { registerLoadTestCommand } from './loadtest.js';
 import { registerLogCommands } from './log.js';
+import { registerMcpGatewayCommand } from './mcp-gateway.js';
 import { registerMigrateCommand } from './migrate.js';
 import { registerPolicyCommands } from './policy.js';
 import { registerReleaseCommands } from './release.js';
@@ -35,5 +37,7 @@ export function registerCommands(program: Command): void {
   registerVerifyCommand(program);
   registerLoadTestCommand(program);
   registerReleaseCommands(program);
+  registerExtAuthzCommand(program);
+  registerMcpGatewayCommand(program);
   registerVersionCommand(program);
 }

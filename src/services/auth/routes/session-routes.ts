@@ -6,7 +6,14 @@ import type { AuthDeps } from '../auth-deps.js';
 import { login } from '../usecases/login.js';
 import { logout } from '../usecases/logout.js';
 import { refreshSession } from '../usecases/refresh-session.js';
-import { ANY_ROLE, NoContent, RoleSchema, TokenPairSchema, tagged } from './route-schemas.js';
+import {
+  ANY_ROLE,
+  BoundPrincipalSchema,
+  NoContent,
+  RoleSchema,
+  TokenPairSchema,
+  tagged,
+} from './route-schemas.js';
 
 const LoginBody = Type.Object(
   {
@@ -76,6 +83,8 @@ export function registerSessionRoutes(server: FastifyInstance, deps: AuthDeps): 
             roles: ReadonlyList(RoleSchema),
             scopes: ReadonlyList(Type.String()),
             kind: Type.Union([Type.Literal('user'), Type.Literal('service')]),
+            boundPrincipal: Type.Optional(BoundPrincipalSchema),
+            delegate: Type.Optional(Type.Boolean()),
           }),
         },
       },
