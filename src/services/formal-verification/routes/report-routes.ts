@@ -1,5 +1,5 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { Type } from '@sinclair/typebox';
+import { type Static, Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import type { VerificationContract } from '../../../kernel/contracts/verification.js';
 import type { Role } from '../../../kernel/roles.js';
@@ -43,6 +43,45 @@ const ReportBody = Type.Object(
   { additionalProperties: false },
 );
 
+const Count = Type.Integer({ minimum: 0 });
+/** The report (docs/verification.md, "Reading a report"); its analyses' entries are documented there. */
+const Report = Type.Object(
+  {
+    policySetHash: Type.String(),
+    constitutionHash: Type.Optional(Type.String()),
+    solver: Type.String(),
+    defaultDecision: Type.String(),
+    coverage: Type.Object({ policies: Count, verifiable: Count, ratio: Type.Number() }),
+    policies: Type.Array(Type.Unknown()),
+    invariants: Type.Array(Type.Unknown()),
+    conflicts: Type.Array(Type.Unknown()),
+    findings: Type.Array(Type.Unknown()),
+    impact: Type.Optional(Type.Unknown()),
+    notes: Type.Array(Type.String()),
+    summary: Type.Object({
+      proved: Count,
+      violated: Count,
+      unknown: Count,
+      conflicts: Count,
+      dead: Count,
+      shadowed: Count,
+    }),
+    durationMs: Type.Number(),
+  },
+  { additionalProperties: true },
+);
+const Job = Type.Object({
+  id: Type.String(),
+  status: Type.Union([Type.Literal('running'), Type.Literal('done'), Type.Literal('failed')]),
+  startedAt: Type.String(),
+  report: Type.Optional(Report),
+  error: Type.Optional(Type.Object({ code: Type.String(), message: Type.String() })),
+});
+
+// The domain types are deeply readonly; the schemas' static types are their mutable twins.
+type ReportReply = Static<typeof Report>;
+type JobReply = Static<typeof Job>;
+
 /** `POST /api/v1/verification/reports` (200 report, or 202 job) and `GET …/jobs/:id`. */
 export function registerReportRoutes(
   server: FastifyInstance,
@@ -58,6 +97,7 @@ export function registerReportRoutes(
         tags: TAGS,
         summary: `Verify a policy set against a constitution version (sets above ${SYNC_LIMIT} policies: a job, 202)`,
         body: ReportBody,
+        response: { 200: Report, 202: Job },
       },
     },
     async (request, reply) => {
@@ -68,9 +108,12 @@ export function registerReportRoutes(
       };
       if (body.policies.length + (body.against?.length ?? 0) > SYNC_LIMIT) {
         const job = jobs.start(verifyRequest);
-        return reply.code(202).header('location', `/api/v1/verification/jobs/${job.id}`).send(job);
+        return reply
+          .code(202)
+          .header('location', `/api/v1/verification/jobs/${job.id}`)
+          .send(job as JobReply);
       }
-      return verifier.verify(verifyRequest);
+      return (await verifier.verify(verifyRequest)) as ReportReply;
     },
   );
   app.get(
@@ -81,8 +124,9 @@ export function registerReportRoutes(
         tags: TAGS,
         summary: 'A verification job: running, done (with the report) or failed',
         params: Type.Object({ id: Type.String({ maxLength: 64 }) }),
+        response: { 200: Job },
       },
     },
-    async (request) => jobs.get(request.params.id),
+    async (request) => jobs.get(request.params.id) as JobReply,
   );
 }
