@@ -14,7 +14,13 @@ import {
   isCelFunction,
   type OverloadId,
 } from './cel-overloads.js';
-import { isTimeZone, parseTimestamp, TIMESTAMP_FIELDS } from './cel-runtime.js';
+import {
+  DURATION_FIELDS,
+  isTimeZone,
+  parseDuration,
+  parseTimestamp,
+  TIMESTAMP_FIELDS,
+} from './cel-runtime.js';
 import { type CelType, formatType, isNumeric, T, unify } from './cel-types.js';
 import { LIMITS } from './policy-limits.js';
 
@@ -31,7 +37,7 @@ export interface Resolution {
   readonly type: CelType;
 }
 
-const COMPARABLE = new Set(['int', 'double', 'string', 'bool', 'timestamp']);
+const COMPARABLE = new Set(['int', 'double', 'string', 'bool', 'timestamp', 'duration']);
 
 /** Type-checks a call (its operands first, left to right) and picks its overload. */
 export function checkCall(node: CallNode, c: CallCheckContext): Resolution {
@@ -55,7 +61,10 @@ export function checkCall(node: CallNode, c: CallCheckContext): Resolution {
     case 'conversions':
       return checkConversion(node, fn as FunctionOf<'conversions'>, args, c);
     case 'time':
-      return checkTime(node, c);
+      if (fn === 'timestamp') return checkTime(node, c);
+      if (fn === 'duration') return checkDuration(node, args, c);
+      // The accessors are methods only (`t.getHours()`).
+      return unknownFunction(node, c);
     default:
       return assertNever(family, 'family');
   }
@@ -181,6 +190,8 @@ function checkMethodCall(node: CallNode, targetNode: CelNode, c: CallCheckContex
           );
         return resolved('timestamp_field', T.int);
       }
+      if (target.kind === 'duration' && DURATION_FIELDS.has(fn) && args.length === 0)
+        return resolved('duration_field', T.int);
     }
   }
   return noOverload(node, `${formatType(target)}.${node.fn}`, args, c);
@@ -273,6 +284,8 @@ function checkArithmetic(
   const b = args[1]!;
   const ints = a.kind === 'int' && b?.kind === 'int';
   const doubles = a.kind === 'double' && b?.kind === 'double';
+  const time = checkTimeArithmetic(fn, a.kind, b?.kind);
+  if (time !== undefined) return time;
   switch (fn) {
     case '_+_':
       if (ints) return resolved('add_int', T.int);
@@ -304,6 +317,26 @@ function checkArithmetic(
       return noOverload(node, fn, args, c);
     default:
       return assertNever(fn, 'function');
+  }
+}
+
+/** `+` and `-` on timestamps and durations. */
+function checkTimeArithmetic(fn: string, a: string, b: string | undefined): Resolution | undefined {
+  const pair = `${a} ${fn} ${b}`;
+  switch (pair) {
+    case 'timestamp _+_ duration':
+    case 'duration _+_ timestamp':
+      return resolved('add_timestamp_duration', T.timestamp);
+    case 'duration _+_ duration':
+      return resolved('add_duration', T.duration);
+    case 'timestamp _-_ duration':
+      return resolved('sub_timestamp_duration', T.timestamp);
+    case 'timestamp _-_ timestamp':
+      return resolved('sub_timestamps', T.duration);
+    case 'duration _-_ duration':
+      return resolved('sub_duration', T.duration);
+    default:
+      return undefined;
   }
 }
 
@@ -382,6 +415,22 @@ function checkTime(node: CallNode, c: CallCheckContext): Resolution {
     return c.fail(arg, `'${String(arg.value)}' is not an RFC 3339 timestamp in 0001..9999`);
   }
   return resolved('timestamp_string', T.timestamp);
+}
+
+/**
+ * `duration(s)`: a literal is parsed here (strictly, Go's syntax), so a bad one is a type error
+ * with its position; any other string is parsed when evaluated, an evaluation error if invalid.
+ */
+function checkDuration(node: CallNode, args: readonly CelType[], c: CallCheckContext): Resolution {
+  const arg = node.args[0];
+  if (args.length !== 1 || args[0]!.kind !== 'string') return noOverload(node, 'duration', args, c);
+  if (arg?.kind === 'literal' && parseDuration(arg.value as string) === undefined) {
+    return c.fail(
+      arg,
+      `'${String(arg.value)}' is not a duration (numbers with units h, m, s, ms, us, ns, e.g. '1h30m'; at most ±292 years)`,
+    );
+  }
+  return resolved('duration_string', T.duration);
 }
 
 /**

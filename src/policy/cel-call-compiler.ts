@@ -24,8 +24,11 @@ import {
 import {
   addInt,
   celEquals,
+  type DurationField,
   divInt,
   doubleToInt,
+  durationField,
+  durationInRange,
   fail,
   type IntValue,
   intLiteral,
@@ -34,11 +37,13 @@ import {
   mulInt,
   negInt,
   numericEquals,
+  parseDuration,
   parseTimestamp,
   stringSize,
   subInt,
   type TimestampField,
   timestampField,
+  timestampInRange,
   timestampValue,
 } from './cel-runtime.js';
 
@@ -185,6 +190,16 @@ function compileArithmetic(overload: ArithmeticOverload, { a, b }: CallOperands)
       return (ctx) => (a(ctx) as Num) / (b(ctx) as Num);
     case 'neg_double':
       return (ctx) => -(a(ctx) as Num);
+    // Timestamps and durations are bigint nanoseconds; a result outside the range is an error.
+    case 'add_timestamp_duration':
+      return (ctx) => timestampInRange((a(ctx) as bigint) + (b(ctx) as bigint));
+    case 'sub_timestamp_duration':
+      return (ctx) => timestampInRange((a(ctx) as bigint) - (b(ctx) as bigint));
+    case 'add_duration':
+      return (ctx) => durationInRange((a(ctx) as bigint) + (b(ctx) as bigint));
+    case 'sub_timestamps':
+    case 'sub_duration':
+      return (ctx) => durationInRange((a(ctx) as bigint) - (b(ctx) as bigint));
     default:
       return assertNever(overload);
   }
@@ -297,6 +312,21 @@ function compileTime(overload: TimeOverload, { node, a, args }: CallOperands): E
       return zone === undefined
         ? (ctx) => timestampField(a(ctx) as bigint, field, undefined)
         : (ctx) => timestampField(a(ctx) as bigint, field, zone(ctx) as string);
+    }
+    case 'duration_string': {
+      const text = node.args[0]!;
+      if (text.kind === 'literal') {
+        const d = parseDuration(text.value as string)!;
+        return () => d;
+      }
+      return (ctx) => {
+        const s = a(ctx) as string;
+        return parseDuration(s) ?? fail(`invalid duration ${JSON.stringify(s)}`);
+      };
+    }
+    case 'duration_field': {
+      const field = node.fn as DurationField;
+      return (ctx) => durationField(a(ctx) as bigint, field);
     }
     default:
       return assertNever(overload);

@@ -52,6 +52,8 @@ const SAMPLES = [
   "principal.name.charAt(0) == 'a' && principal.name.indexOf('a') == 0 && principal.name.lastIndexOf('a', 1) == 0",
   "principal.name.lowerAscii().upperAscii().trim() == 'A' && principal.name.replace('a', 'b', 1) == 'b'",
   "principal.name.split(',', 2).join('-') == 'a' && principal.name.substring(0, 1) == principal.roles.join()",
+  "context.at + duration('1h') > duration(principal.name) + context.at && context.at - duration('1s') < context.at",
+  "(context.at - context.at).getHours() == 0 && duration('1m') - duration('1s') < duration('1m') + duration('1s')",
 ];
 
 function overloadsOf(condition: string): Set<OverloadId> {

@@ -31,6 +31,7 @@ export type SignatureType =
   | 'double'
   | 'string'
   | 'timestamp'
+  | 'duration'
   | 'null'
   | 'A'
   | 'list(A)'
@@ -107,6 +108,7 @@ export const CEL_FUNCTIONS = {
   double: { family: 'conversions', description: 'double(x)' },
   string: { family: 'conversions', description: 'string(x)' },
   timestamp: { family: 'time', description: "timestamp('RFC 3339 literal')" },
+  duration: { family: 'time', description: "duration('1h30m'): Go/cel-go duration syntax" },
   // Timestamp accessors (CEL's standard definitions): UTC, or in a time zone (IANA name or ±HH:MM).
   getFullYear: { family: 'time', description: 't.getFullYear(), t.getFullYear(tz)' },
   getMonth: { family: 'time', description: 't.getMonth([tz]): 0 (January) to 11' },
@@ -114,10 +116,13 @@ export const CEL_FUNCTIONS = {
   getDate: { family: 'time', description: 't.getDate([tz]): 1 to 31' },
   getDayOfWeek: { family: 'time', description: 't.getDayOfWeek([tz]): 0 (Sunday) to 6' },
   getDayOfYear: { family: 'time', description: 't.getDayOfYear([tz]): 0 to 365' },
-  getHours: { family: 'time', description: 't.getHours([tz]): 0 to 23' },
-  getMinutes: { family: 'time', description: 't.getMinutes([tz])' },
-  getSeconds: { family: 'time', description: 't.getSeconds([tz])' },
-  getMilliseconds: { family: 'time', description: 't.getMilliseconds([tz])' },
+  getHours: { family: 'time', description: 't.getHours([tz]): 0 to 23; d.getHours(): whole hours' },
+  getMinutes: { family: 'time', description: 't.getMinutes([tz]); d.getMinutes(): whole minutes' },
+  getSeconds: { family: 'time', description: 't.getSeconds([tz]); d.getSeconds(): whole seconds' },
+  getMilliseconds: {
+    family: 'time',
+    description: 't.getMilliseconds([tz]); d.getMilliseconds(): of the sub-second part',
+  },
 } as const satisfies Readonly<Record<string, { readonly family: CelFamily; readonly description: string }>>;
 
 /** A function or operator name the platform knows. */
@@ -182,6 +187,24 @@ export const CEL_OVERLOADS = {
   mul_double: { family: 'arithmetic', fn: '_*_', signatures: [sig(['double', 'double'], 'double')] },
   div_double: { family: 'arithmetic', fn: '_/_', signatures: [sig(['double', 'double'], 'double')] },
   neg_double: { family: 'arithmetic', fn: '-_', signatures: [sig(['double'], 'double')] },
+  // arithmetic on time: CEL's range errors outside int64 nanoseconds (durations) and years 1..9999
+  add_timestamp_duration: {
+    family: 'arithmetic',
+    fn: '_+_',
+    signatures: [sig(['timestamp', 'duration'], 'timestamp'), sig(['duration', 'timestamp'], 'timestamp')],
+  },
+  add_duration: { family: 'arithmetic', fn: '_+_', signatures: [sig(['duration', 'duration'], 'duration')] },
+  sub_timestamp_duration: {
+    family: 'arithmetic',
+    fn: '_-_',
+    signatures: [sig(['timestamp', 'duration'], 'timestamp')],
+  },
+  sub_timestamps: {
+    family: 'arithmetic',
+    fn: '_-_',
+    signatures: [sig(['timestamp', 'timestamp'], 'duration')],
+  },
+  sub_duration: { family: 'arithmetic', fn: '_-_', signatures: [sig(['duration', 'duration'], 'duration')] },
   // strings
   add_string: { family: 'strings', fn: '_+_', signatures: [sig(['string', 'string'], 'string')] },
   contains: { family: 'strings', fn: 'contains', signatures: [method('string', ['string'], 'bool')] },
@@ -277,6 +300,12 @@ export const CEL_OVERLOADS = {
       'getMilliseconds',
     ],
     signatures: [method('timestamp', [], 'int'), method('timestamp', ['string'], 'int')],
+  },
+  duration_string: { family: 'time', fn: 'duration', signatures: [sig(['string'], 'duration')] },
+  duration_field: {
+    family: 'time',
+    fn: ['getHours', 'getMinutes', 'getSeconds', 'getMilliseconds'],
+    signatures: [method('duration', [], 'int')],
   },
 } as const satisfies Readonly<Record<string, OverloadDeclaration>>;
 

@@ -16,9 +16,10 @@ import {
 } from '@bufbuild/cel';
 import { strings as celStringExtensions } from '@bufbuild/cel/ext';
 import { create } from '@bufbuild/protobuf';
-import { TimestampSchema } from '@bufbuild/protobuf/wkt';
+import { DurationSchema, TimestampSchema } from '@bufbuild/protobuf/wkt';
 import {
   isTimeZone,
+  parseDuration,
   parseTimestamp,
   TIMESTAMP_FIELDS,
   type TimestampField,
@@ -46,6 +47,12 @@ const SPEC_FIXES = [
     if (b === 0n) throw celError('int modulus by zero');
     if (a === INT64_MIN && b === -1n) throw celError('int64 overflow in _%_');
     return a % b;
+  }),
+  // @bufbuild/cel 0.6 reads '' as a zero duration; cel-go (Go's syntax) refuses it.
+  celFunc('duration', [CelScalar.STRING], objectType(DurationSchema), (text) => {
+    const ns = parseDuration(text);
+    if (ns === undefined) throw celError(`invalid duration ${JSON.stringify(text)}`);
+    return create(DurationSchema, { seconds: ns / 1_000_000_000n, nanos: Number(ns % 1_000_000_000n) });
   }),
   celFunc('timestamp', [CelScalar.STRING], objectType(TimestampSchema), (text) => {
     const ns = parseTimestamp(text);

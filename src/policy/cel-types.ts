@@ -4,7 +4,7 @@
  * for the element of an empty literal).
  */
 
-export type ScalarKind = 'string' | 'int' | 'double' | 'bool' | 'timestamp' | 'null';
+export type ScalarKind = 'string' | 'int' | 'double' | 'bool' | 'timestamp' | 'duration' | 'null';
 
 export interface ScalarType {
   readonly kind: ScalarKind;
@@ -42,6 +42,7 @@ export const T = {
   double: { kind: 'double' } as ScalarType,
   bool: { kind: 'bool' } as ScalarType,
   timestamp: { kind: 'timestamp' } as ScalarType,
+  duration: { kind: 'duration' } as ScalarType,
   null: { kind: 'null' } as ScalarType,
   any: { kind: 'any' } as AnyType,
   list: (elem: CelType): ListType => ({ kind: 'list', elem }),
