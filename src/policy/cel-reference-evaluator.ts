@@ -10,6 +10,8 @@ import {
   celFunc,
   celMethod,
   isCelError,
+  listType,
+  mapType,
   objectType,
   parse,
   plan,
@@ -18,6 +20,23 @@ import { strings as celStringExtensions } from '@bufbuild/cel/ext';
 import { create } from '@bufbuild/protobuf';
 import { DurationSchema, TimestampSchema } from '@bufbuild/protobuf/wkt';
 import {
+  cidrContainsCidr,
+  cidrContainsIp,
+  cidrIp,
+  cidrMasked,
+  cidrPrefixLength,
+  cidrValue,
+  ipPredicate,
+  ipValue,
+  parseCidr,
+  parseIp,
+  parseUrl,
+  urlField,
+  urlQuery,
+  urlValue,
+} from './cel-network.js';
+import {
+  failureMessage,
   isTimeZone,
   parseDuration,
   parseTimestamp,
@@ -82,7 +101,66 @@ const ACCESSOR_FIXES = [...TIMESTAMP_FIELDS].flatMap((name) => {
   ];
 });
 
-const env = celEnv({ funcs: [...celStringExtensions, ...SPEC_FIXES, ...ACCESSOR_FIXES] });
+/**
+ * Kubernetes' URL, IP and CIDR libraries are not in @bufbuild/cel: the reference registers them
+ * over the platform's implementation (`cel-network.ts`), so the differential tests check their
+ * wiring (types, errors, absorption), not their parsing, which the unit tests and the YAML cases
+ * pin against Kubernetes' documented answers. Values are strings, as in the compiled engine; the
+ * checker keeps the kinds apart.
+ */
+const S = CelScalar.STRING;
+const guarded =
+  <A extends unknown[], R>(fn: (...args: A) => R) =>
+  (...args: A): R => {
+    try {
+      return fn(...args);
+    } catch (e) {
+      throw celError(failureMessage(e));
+    }
+  };
+const NETWORK = [
+  celFunc('url', [S], S, guarded(urlValue)),
+  celFunc('ip', [S], S, guarded(ipValue)),
+  celFunc('cidr', [S], S, guarded(cidrValue)),
+  celFunc('isURL', [S], CelScalar.BOOL, (s) => typeof parseUrl(s) !== 'string'),
+  celFunc('isIP', [S], CelScalar.BOOL, (s) => typeof parseIp(s) !== 'string'),
+  celFunc('isCIDR', [S], CelScalar.BOOL, (s) => typeof parseCidr(s) !== 'string'),
+  ...(['getScheme', 'getHost', 'getHostname', 'getPort', 'getEscapedPath'] as const).map((name) =>
+    celMethod(name, S, [], S, function () {
+      return guarded(urlField)(this, name);
+    }),
+  ),
+  celMethod('getQuery', S, [], mapType(S, listType(S)), function () {
+    return new Map(Object.entries(guarded(urlQuery)(this)));
+  }),
+  celMethod('family', S, [], CelScalar.INT, function () {
+    return this.includes(':') ? 6n : 4n;
+  }),
+  ...(
+    ['isUnspecified', 'isLoopback', 'isLinkLocalMulticast', 'isLinkLocalUnicast', 'isGlobalUnicast'] as const
+  ).map((name) =>
+    celMethod(name, S, [], CelScalar.BOOL, function () {
+      return guarded(ipPredicate)(this, name);
+    }),
+  ),
+  celMethod('containsIP', S, [S], CelScalar.BOOL, function (ip) {
+    return guarded(cidrContainsIp)(this, ip);
+  }),
+  celMethod('containsCIDR', S, [S], CelScalar.BOOL, function (other) {
+    return guarded(cidrContainsCidr)(this, other);
+  }),
+  celMethod('ip', S, [], S, function () {
+    return guarded(cidrIp)(this);
+  }),
+  celMethod('prefixLength', S, [], CelScalar.INT, function () {
+    return BigInt(guarded(cidrPrefixLength)(this));
+  }),
+  celMethod('masked', S, [], S, function () {
+    return guarded(cidrMasked)(this);
+  }),
+];
+
+const env = celEnv({ funcs: [...celStringExtensions, ...SPEC_FIXES, ...ACCESSOR_FIXES, ...NETWORK] });
 
 function timestampOf(ns: bigint) {
   const seconds = ns / 1_000_000_000n - (ns % 1_000_000_000n < 0n ? 1n : 0n);

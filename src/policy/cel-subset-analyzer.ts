@@ -77,6 +77,19 @@ export function verifiability(overload: OverloadId): 'yes' | 'literal-list' | 'n
     case 'sub_timestamp_duration':
     case 'sub_timestamps':
     case 'sub_duration':
+    case 'url_string':
+    case 'url_field':
+    case 'url_query':
+    case 'ip_string':
+    case 'cidr_string':
+    case 'is_network_value':
+    case 'ip_family':
+    case 'ip_predicate':
+    case 'cidr_contains_ip':
+    case 'cidr_contains_cidr':
+    case 'cidr_ip':
+    case 'cidr_prefix_length':
+    case 'cidr_masked':
     case 'charAt':
     case 'indexOf':
     case 'lastIndexOf':
