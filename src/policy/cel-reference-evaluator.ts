@@ -35,6 +35,7 @@ import {
   urlQuery,
   urlValue,
 } from './cel-network.js';
+import { unquoteFields } from './cel-quoted-fields.js';
 import {
   failureMessage,
   isTimeZone,
@@ -168,8 +169,10 @@ function timestampOf(ns: bigint) {
 }
 
 export function planReference(condition: string): ReferenceProgram {
-  const parsed = parse(condition);
-  const absolute = renameAbsoluteIdents(parsed, condition);
+  const quoted = unquoteFields(condition);
+  const parsed = parse(quoted.text);
+  restoreQuotedFields(parsed.expr, quoted.names);
+  const absolute = renameAbsoluteIdents(parsed, quoted.text);
   const program = plan(env, parsed);
   return (given) => {
     const bindings: Record<string, unknown> = { ...given };
@@ -185,6 +188,17 @@ export function planReference(condition: string): ReferenceProgram {
 }
 
 const ROOT_ALIAS = '__acgs_root_';
+
+/** Gives the selections of backtick-quoted names (replaced by placeholders to parse) their names. */
+// biome-ignore lint/suspicious/noExplicitAny: the parsed protobuf Expr tree, walked structurally
+function restoreQuotedFields(node: any, names: ReadonlyMap<string, string>): void {
+  if (names.size === 0 || node === null || typeof node !== 'object') return;
+  if (node.exprKind?.case === 'selectExpr') {
+    const field: string = node.exprKind.value.field;
+    node.exprKind.value.field = names.get(field) ?? field;
+  }
+  for (const value of Object.values(node)) restoreQuotedFields(value, names);
+}
 
 /**
  * The interpreter's parser drops the leading dot of `.principal`, so inside a comprehension whose
