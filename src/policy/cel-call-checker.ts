@@ -404,6 +404,7 @@ function checkConversion(
       if (a?.kind === 'string') return resolved('identity', T.string);
       if (a?.kind === 'int') return resolved('string_int', T.string);
       if (a?.kind === 'bool') return resolved('string_bool', T.string);
+      if (a?.kind === 'ip' || a?.kind === 'cidr') return resolved('string_network', T.string);
       return noOverload(node, fn, args, c);
     default:
       return assertNever(fn, 'function');

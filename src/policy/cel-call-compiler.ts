@@ -307,6 +307,8 @@ function compileCollection(overload: CollectionOverload, { a, b, yieldsTimestamp
 function compileConversion(overload: ConversionOverload, { a }: CallOperands): Evaluator {
   switch (overload) {
     case 'identity':
+    // An IP or CIDR is held as its canonical text already.
+    case 'string_network':
       return a;
     case 'int_double':
       return (ctx) => doubleToInt(a(ctx) as number);

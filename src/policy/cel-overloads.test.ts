@@ -56,7 +56,7 @@ const SAMPLES = [
   "url(principal.name).getHost() == '' && url('https://a.example').getQuery() == {} && isURL(principal.name) && isIP('x')",
   "ip(principal.name).family() == 4 && ip('::1').isLoopback() && cidr('10.0.0.0/8').containsIP(ip(principal.name))",
   "cidr(principal.name).containsIP('10.0.0.1') && cidr(principal.name).containsCIDR(cidr('10.0.0.0/24')) && isCIDR('x')",
-  "cidr(principal.name).ip() == ip('10.0.0.1') && cidr(principal.name).prefixLength() == 8 && cidr(principal.name).masked() == cidr('10.0.0.0/8')",
+  "cidr(principal.name).ip() == ip('10.0.0.1') && cidr(principal.name).prefixLength() == 8 && cidr(principal.name).masked() == cidr('10.0.0.0/8') && string(ip('::1')) == string(cidr('::/0'))",
   "(context.at - context.at).getHours() == 0 && duration('1m') - duration('1s') < duration('1m') + duration('1s')",
 ];
 

@@ -312,6 +312,12 @@ export const CEL_OVERLOADS = {
   double_int: { family: 'conversions', fn: 'double', signatures: [sig(['int'], 'double')] },
   string_int: { family: 'conversions', fn: 'string', signatures: [sig(['int'], 'string')] },
   string_bool: { family: 'conversions', fn: 'string', signatures: [sig(['bool'], 'string')] },
+  // Kubernetes: an IP or CIDR as its canonical text.
+  string_network: {
+    family: 'conversions',
+    fn: 'string',
+    signatures: [sig(['ip'], 'string'), sig(['cidr'], 'string')],
+  },
   // time
   timestamp_string: { family: 'time', fn: 'timestamp', signatures: [sig(['string literal'], 'timestamp')] },
   timestamp_field: {

@@ -68,6 +68,7 @@ export function verifiability(overload: OverloadId): 'yes' | 'literal-list' | 'n
     case 'double_int':
     case 'string_int':
     case 'string_bool':
+    case 'string_network':
     case 'timestamp_string':
     case 'timestamp_field':
     case 'duration_string':
