@@ -4,6 +4,7 @@
  * language limits on the way (so nothing later can be made to run long or recurse deep).
  */
 import { parse } from '@bufbuild/cel';
+import { unquoteFields } from './cel-quoted-fields.js';
 import { LIMITS } from './policy-limits.js';
 
 interface Base {
@@ -92,8 +93,9 @@ export function parseCondition(text: string): ParseResult {
     return limit(`brackets nest deeper than ${LIMITS.nestingDepth}`, deep);
   }
   let parsed: { expr: PbExpr; sourceInfo?: { positions: Record<string, number> } };
+  const quoted = unquoteFields(text);
   try {
-    parsed = parse(text);
+    parsed = parse(quoted.text);
   } catch (e) {
     if (e instanceof RangeError) return limit(`expression nests deeper than ${LIMITS.nestingDepth}`);
     // An unbalanced bracket is named where it is, not where the parser gave up (the `&&` before an
@@ -105,7 +107,7 @@ export function parseCondition(text: string): ParseResult {
     return { ok: false, diagnostic: { code: 'POLICY_PARSE_ERROR', message: raw, offset: loc } };
   }
   const positions = parsed.sourceInfo?.positions ?? {};
-  const state = { nodes: 0, text };
+  const state = { nodes: 0, text: quoted.text, names: quoted.names };
   try {
     return { ok: true, ast: convert(parsed.expr, positions, state, 0) };
   } catch (e) {
@@ -122,7 +124,7 @@ class ConvertError extends Error {
 function convert(
   expr: PbExpr,
   positions: Record<string, number>,
-  state: { nodes: number; readonly text: string },
+  state: { nodes: number; readonly text: string; readonly names: ReadonlyMap<string, string> },
   depth: number,
 ): CelNode {
   const id = Number(expr.id);
@@ -164,7 +166,7 @@ function convert(
         id,
         offset,
         operand: sub(kind.value.operand),
-        field: kind.value.field,
+        field: state.names.get(kind.value.field) ?? kind.value.field,
         testOnly: kind.value.testOnly,
       };
     case 'callExpr':

@@ -6,6 +6,7 @@
  */
 import { RE2JS } from '@bufbuild/re2';
 import type { CallNode, CelNode, ConditionDiagnostic } from './cel-ast.js';
+import { parseCidr, parseIp, parseUrl } from './cel-network.js';
 import {
   assertNever,
   CEL_FUNCTIONS,
@@ -14,7 +15,13 @@ import {
   isCelFunction,
   type OverloadId,
 } from './cel-overloads.js';
-import { isTimeZone, parseTimestamp, TIMESTAMP_FIELDS } from './cel-runtime.js';
+import {
+  DURATION_FIELDS,
+  isTimeZone,
+  parseDuration,
+  parseTimestamp,
+  TIMESTAMP_FIELDS,
+} from './cel-runtime.js';
 import { type CelType, formatType, isNumeric, T, unify } from './cel-types.js';
 import { LIMITS } from './policy-limits.js';
 
@@ -31,7 +38,7 @@ export interface Resolution {
   readonly type: CelType;
 }
 
-const COMPARABLE = new Set(['int', 'double', 'string', 'bool', 'timestamp']);
+const COMPARABLE = new Set(['int', 'double', 'string', 'bool', 'timestamp', 'duration']);
 
 /** Type-checks a call (its operands first, left to right) and picks its overload. */
 export function checkCall(node: CallNode, c: CallCheckContext): Resolution {
@@ -54,8 +61,13 @@ export function checkCall(node: CallNode, c: CallCheckContext): Resolution {
       return checkCollections(node, fn as FunctionOf<'collections'>, args, c);
     case 'conversions':
       return checkConversion(node, fn as FunctionOf<'conversions'>, args, c);
+    case 'network':
+      return checkNetworkFunction(node, fn as FunctionOf<'network'>, args, c);
     case 'time':
-      return checkTime(node, c);
+      if (fn === 'timestamp') return checkTime(node, c);
+      if (fn === 'duration') return checkDuration(node, args, c);
+      // The accessors are methods only (`t.getHours()`).
+      return unknownFunction(node, c);
     default:
       return assertNever(family, 'family');
   }
@@ -181,6 +193,10 @@ function checkMethodCall(node: CallNode, targetNode: CelNode, c: CallCheckContex
           );
         return resolved('timestamp_field', T.int);
       }
+      if (target.kind === 'duration' && DURATION_FIELDS.has(fn) && args.length === 0)
+        return resolved('duration_field', T.int);
+      const network = checkNetworkMethod(node, target, args, c);
+      if (network !== undefined) return network;
     }
   }
   return noOverload(node, `${formatType(target)}.${node.fn}`, args, c);
@@ -273,6 +289,8 @@ function checkArithmetic(
   const b = args[1]!;
   const ints = a.kind === 'int' && b?.kind === 'int';
   const doubles = a.kind === 'double' && b?.kind === 'double';
+  const time = checkTimeArithmetic(fn, a.kind, b?.kind);
+  if (time !== undefined) return time;
   switch (fn) {
     case '_+_':
       if (ints) return resolved('add_int', T.int);
@@ -304,6 +322,26 @@ function checkArithmetic(
       return noOverload(node, fn, args, c);
     default:
       return assertNever(fn, 'function');
+  }
+}
+
+/** `+` and `-` on timestamps and durations. */
+function checkTimeArithmetic(fn: string, a: string, b: string | undefined): Resolution | undefined {
+  const pair = `${a} ${fn} ${b}`;
+  switch (pair) {
+    case 'timestamp _+_ duration':
+    case 'duration _+_ timestamp':
+      return resolved('add_timestamp_duration', T.timestamp);
+    case 'duration _+_ duration':
+      return resolved('add_duration', T.duration);
+    case 'timestamp _-_ duration':
+      return resolved('sub_timestamp_duration', T.timestamp);
+    case 'timestamp _-_ timestamp':
+      return resolved('sub_timestamps', T.duration);
+    case 'duration _-_ duration':
+      return resolved('sub_duration', T.duration);
+    default:
+      return undefined;
   }
 }
 
@@ -366,6 +404,7 @@ function checkConversion(
       if (a?.kind === 'string') return resolved('identity', T.string);
       if (a?.kind === 'int') return resolved('string_int', T.string);
       if (a?.kind === 'bool') return resolved('string_bool', T.string);
+      if (a?.kind === 'ip' || a?.kind === 'cidr') return resolved('string_network', T.string);
       return noOverload(node, fn, args, c);
     default:
       return assertNever(fn, 'function');
@@ -382,6 +421,101 @@ function checkTime(node: CallNode, c: CallCheckContext): Resolution {
     return c.fail(arg, `'${String(arg.value)}' is not an RFC 3339 timestamp in 0001..9999`);
   }
   return resolved('timestamp_string', T.timestamp);
+}
+
+const NETWORK_PARSERS = { url: parseUrl, ip: parseIp, cidr: parseCidr } as const;
+
+/**
+ * `url(s)`, `ip(s)`, `cidr(s)` and `isURL`/`isIP`/`isCIDR(s)`: a literal argument of the first
+ * three is parsed here (an invalid one is a type error at its position); another string is
+ * parsed when evaluated, an evaluation error if invalid.
+ */
+function checkNetworkFunction(
+  node: CallNode,
+  fn: FunctionOf<'network'>,
+  args: readonly CelType[],
+  c: CallCheckContext,
+): Resolution {
+  if (args.length !== 1 || args[0]!.kind !== 'string') return noOverload(node, fn, args, c);
+  switch (fn) {
+    case 'url':
+    case 'ip':
+    case 'cidr': {
+      const arg = node.args[0]!;
+      if (arg.kind === 'literal') {
+        const parsed = NETWORK_PARSERS[fn](arg.value as string);
+        if (typeof parsed === 'string') return c.fail(arg, parsed);
+      }
+      return resolved(`${fn}_string`, T[fn]);
+    }
+    case 'isURL':
+    case 'isIP':
+    case 'isCIDR':
+      return resolved('is_network_value', T.bool);
+    default:
+      // The other functions of the family are methods.
+      return unknownFunction(node, c);
+  }
+}
+
+const URL_FIELDS = new Set(['getScheme', 'getHost', 'getHostname', 'getPort', 'getEscapedPath']);
+const IP_PREDICATES = new Set([
+  'isUnspecified',
+  'isLoopback',
+  'isLinkLocalMulticast',
+  'isLinkLocalUnicast',
+  'isGlobalUnicast',
+]);
+
+/** The methods of Kubernetes' URL, IP and CIDR values. */
+function checkNetworkMethod(
+  node: CallNode,
+  target: CelType,
+  args: readonly CelType[],
+  c: CallCheckContext,
+): Resolution | undefined {
+  const fn = node.fn;
+  if (args.length === 0) {
+    if (target.kind === 'url' && URL_FIELDS.has(fn)) return resolved('url_field', T.string);
+    if (target.kind === 'url' && fn === 'getQuery')
+      return resolved('url_query', T.map(T.string, T.list(T.string)));
+    if (target.kind === 'ip' && fn === 'family') return resolved('ip_family', T.int);
+    if (target.kind === 'ip' && IP_PREDICATES.has(fn)) return resolved('ip_predicate', T.bool);
+    if (target.kind === 'cidr' && fn === 'ip') return resolved('cidr_ip', T.ip);
+    if (target.kind === 'cidr' && fn === 'prefixLength') return resolved('cidr_prefix_length', T.int);
+    if (target.kind === 'cidr' && fn === 'masked') return resolved('cidr_masked', T.cidr);
+    return undefined;
+  }
+  if (target.kind !== 'cidr' || args.length !== 1) return undefined;
+  const arg = node.args[0]!;
+  const literal = arg.kind === 'literal' && typeof arg.value === 'string' ? arg.value : undefined;
+  if (fn === 'containsIP' && (args[0]!.kind === 'ip' || args[0]!.kind === 'string')) {
+    const parsed = literal === undefined ? undefined : parseIp(literal);
+    if (typeof parsed === 'string') return c.fail(arg, parsed);
+    return resolved('cidr_contains_ip', T.bool);
+  }
+  if (fn === 'containsCIDR' && (args[0]!.kind === 'cidr' || args[0]!.kind === 'string')) {
+    const parsed = literal === undefined ? undefined : parseCidr(literal);
+    if (typeof parsed === 'string') return c.fail(arg, parsed);
+    return resolved('cidr_contains_cidr', T.bool);
+  }
+  return undefined;
+}
+
+/**
+ * `duration(s)`: a literal is parsed here (strictly, Go's syntax), so a bad one is a type error
+ * with its position; any other string is parsed when evaluated, an evaluation error if invalid.
+ */
+function checkDuration(node: CallNode, args: readonly CelType[], c: CallCheckContext): Resolution {
+  const arg = node.args[0];
+  if (args.length !== 1 || args[0]!.kind !== 'string') return noOverload(node, 'duration', args, c);
+  if (arg?.kind === 'literal' && parseDuration(arg.value as string) === undefined) {
+    return c.fail(
+      arg,
+      `'${String(arg.value)}' is not a duration (numbers with units h, m, s, ms, us, ns, e.g. '1h30m'; at most ±292 years)`,
+    );
+  }
+  return resolved('duration_string', T.duration);
 }
 
 /**

@@ -10,6 +10,24 @@ import type { CallNode, CelNode } from './cel-ast.js';
 import { chainOf, junctionOf } from './cel-compiler-fast-paths.js';
 import type { Evaluator } from './cel-evaluation.js';
 import {
+  cidrContainsCidr,
+  cidrContainsIp,
+  cidrIp,
+  cidrMasked,
+  cidrPrefixLength,
+  cidrValue,
+  type IpPredicate,
+  ipPredicate,
+  ipValue,
+  parseCidr,
+  parseIp,
+  parseUrl,
+  type UrlField,
+  urlField,
+  urlQuery,
+  urlValue,
+} from './cel-network.js';
+import {
   type ArithmeticOverload,
   assertNever,
   type CollectionOverload,
@@ -17,6 +35,7 @@ import {
   type ConversionOverload,
   isOverloadOf,
   type LogicOverload,
+  type NetworkOverload,
   type OverloadId,
   type StringOverload,
   type TimeOverload,
@@ -24,8 +43,11 @@ import {
 import {
   addInt,
   celEquals,
+  type DurationField,
   divInt,
   doubleToInt,
+  durationField,
+  durationInRange,
   fail,
   type IntValue,
   intLiteral,
@@ -34,11 +56,13 @@ import {
   mulInt,
   negInt,
   numericEquals,
+  parseDuration,
   parseTimestamp,
   stringSize,
   subInt,
   type TimestampField,
   timestampField,
+  timestampInRange,
   timestampValue,
 } from './cel-runtime.js';
 
@@ -93,6 +117,7 @@ export function compileOverload(overload: OverloadId, o: CallOperands): Evaluato
   if (isOverloadOf(overload, 'collections')) return compileCollection(overload, o);
   if (isOverloadOf(overload, 'conversions')) return compileConversion(overload, o);
   if (isOverloadOf(overload, 'time')) return compileTime(overload, o);
+  if (isOverloadOf(overload, 'network')) return compileNetwork(overload, o);
   return assertNever(overload);
 }
 
@@ -185,6 +210,16 @@ function compileArithmetic(overload: ArithmeticOverload, { a, b }: CallOperands)
       return (ctx) => (a(ctx) as Num) / (b(ctx) as Num);
     case 'neg_double':
       return (ctx) => -(a(ctx) as Num);
+    // Timestamps and durations are bigint nanoseconds; a result outside the range is an error.
+    case 'add_timestamp_duration':
+      return (ctx) => timestampInRange((a(ctx) as bigint) + (b(ctx) as bigint));
+    case 'sub_timestamp_duration':
+      return (ctx) => timestampInRange((a(ctx) as bigint) - (b(ctx) as bigint));
+    case 'add_duration':
+      return (ctx) => durationInRange((a(ctx) as bigint) + (b(ctx) as bigint));
+    case 'sub_timestamps':
+    case 'sub_duration':
+      return (ctx) => durationInRange((a(ctx) as bigint) - (b(ctx) as bigint));
     default:
       return assertNever(overload);
   }
@@ -272,6 +307,8 @@ function compileCollection(overload: CollectionOverload, { a, b, yieldsTimestamp
 function compileConversion(overload: ConversionOverload, { a }: CallOperands): Evaluator {
   switch (overload) {
     case 'identity':
+    // An IP or CIDR is held as its canonical text already.
+    case 'string_network':
       return a;
     case 'int_double':
       return (ctx) => doubleToInt(a(ctx) as number);
@@ -298,6 +335,74 @@ function compileTime(overload: TimeOverload, { node, a, args }: CallOperands): E
         ? (ctx) => timestampField(a(ctx) as bigint, field, undefined)
         : (ctx) => timestampField(a(ctx) as bigint, field, zone(ctx) as string);
     }
+    case 'duration_string': {
+      const text = node.args[0]!;
+      if (text.kind === 'literal') {
+        const d = parseDuration(text.value as string)!;
+        return () => d;
+      }
+      return (ctx) => {
+        const s = a(ctx) as string;
+        return parseDuration(s) ?? fail(`invalid duration ${JSON.stringify(s)}`);
+      };
+    }
+    case 'duration_field': {
+      const field = node.fn as DurationField;
+      return (ctx) => durationField(a(ctx) as bigint, field);
+    }
+    default:
+      return assertNever(overload);
+  }
+}
+
+/** `url(s)`, `ip(s)`, `cidr(s)` from a literal: parsed once (the checker parsed it too). */
+function constantOr(node: CallNode, parse: (text: string) => unknown, a: Evaluator): Evaluator {
+  const arg = node.args[0]!;
+  if (arg.kind !== 'literal') return (ctx) => parse(a(ctx) as string);
+  const value = parse(arg.value as string);
+  return () => value;
+}
+
+const IS_VALUE: Readonly<Record<string, (text: string) => unknown>> = {
+  isURL: parseUrl,
+  isIP: parseIp,
+  isCIDR: parseCidr,
+};
+
+function compileNetwork(overload: NetworkOverload, { node, a, b }: CallOperands): Evaluator {
+  switch (overload) {
+    case 'url_string':
+      return constantOr(node, urlValue, a);
+    case 'ip_string':
+      return constantOr(node, ipValue, a);
+    case 'cidr_string':
+      return constantOr(node, cidrValue, a);
+    case 'is_network_value': {
+      const parse = IS_VALUE[node.fn]!;
+      return (ctx) => typeof parse(a(ctx) as string) !== 'string';
+    }
+    case 'url_field': {
+      const field = node.fn as UrlField;
+      return (ctx) => urlField(a(ctx) as string, field);
+    }
+    case 'url_query':
+      return (ctx) => urlQuery(a(ctx) as string);
+    case 'ip_family':
+      return (ctx) => ((a(ctx) as string).includes(':') ? 6 : 4);
+    case 'ip_predicate': {
+      const predicate = node.fn as IpPredicate;
+      return (ctx) => ipPredicate(a(ctx) as string, predicate);
+    }
+    case 'cidr_contains_ip':
+      return (ctx) => cidrContainsIp(a(ctx) as string, b(ctx) as string);
+    case 'cidr_contains_cidr':
+      return (ctx) => cidrContainsCidr(a(ctx) as string, b(ctx) as string);
+    case 'cidr_ip':
+      return (ctx) => cidrIp(a(ctx) as string);
+    case 'cidr_prefix_length':
+      return (ctx) => cidrPrefixLength(a(ctx) as string);
+    case 'cidr_masked':
+      return (ctx) => cidrMasked(a(ctx) as string);
     default:
       return assertNever(overload);
   }

@@ -52,6 +52,12 @@ const SAMPLES = [
   "principal.name.charAt(0) == 'a' && principal.name.indexOf('a') == 0 && principal.name.lastIndexOf('a', 1) == 0",
   "principal.name.lowerAscii().upperAscii().trim() == 'A' && principal.name.replace('a', 'b', 1) == 'b'",
   "principal.name.split(',', 2).join('-') == 'a' && principal.name.substring(0, 1) == principal.roles.join()",
+  "context.at + duration('1h') > duration(principal.name) + context.at && context.at - duration('1s') < context.at",
+  "url(principal.name).getHost() == '' && url('https://a.example').getQuery() == {} && isURL(principal.name) && isIP('x')",
+  "ip(principal.name).family() == 4 && ip('::1').isLoopback() && cidr('10.0.0.0/8').containsIP(ip(principal.name))",
+  "cidr(principal.name).containsIP('10.0.0.1') && cidr(principal.name).containsCIDR(cidr('10.0.0.0/24')) && isCIDR('x')",
+  "cidr(principal.name).ip() == ip('10.0.0.1') && cidr(principal.name).prefixLength() == 8 && cidr(principal.name).masked() == cidr('10.0.0.0/8') && string(ip('::1')) == string(cidr('::/0'))",
+  "(context.at - context.at).getHours() == 0 && duration('1m') - duration('1s') < duration('1m') + duration('1s')",
 ];
 
 function overloadsOf(condition: string): Set<OverloadId> {

@@ -19,7 +19,8 @@ export type CelFamily =
   | 'strings'
   | 'collections'
   | 'conversions'
-  | 'time';
+  | 'time'
+  | 'network';
 
 /**
  * A type in a signature: a concrete CEL type, `A` (any one type, the same wherever it appears
@@ -31,11 +32,16 @@ export type SignatureType =
   | 'double'
   | 'string'
   | 'timestamp'
+  | 'duration'
+  | 'url'
+  | 'ip'
+  | 'cidr'
   | 'null'
   | 'A'
   | 'list(A)'
   | 'list(string)'
   | 'map(string, A)'
+  | 'map(string, list(string))'
   | 'string literal';
 
 export interface OverloadSignature {
@@ -107,6 +113,7 @@ export const CEL_FUNCTIONS = {
   double: { family: 'conversions', description: 'double(x)' },
   string: { family: 'conversions', description: 'string(x)' },
   timestamp: { family: 'time', description: "timestamp('RFC 3339 literal')" },
+  duration: { family: 'time', description: "duration('1h30m'): Go/cel-go duration syntax" },
   // Timestamp accessors (CEL's standard definitions): UTC, or in a time zone (IANA name or ±HH:MM).
   getFullYear: { family: 'time', description: 't.getFullYear(), t.getFullYear(tz)' },
   getMonth: { family: 'time', description: 't.getMonth([tz]): 0 (January) to 11' },
@@ -114,10 +121,37 @@ export const CEL_FUNCTIONS = {
   getDate: { family: 'time', description: 't.getDate([tz]): 1 to 31' },
   getDayOfWeek: { family: 'time', description: 't.getDayOfWeek([tz]): 0 (Sunday) to 6' },
   getDayOfYear: { family: 'time', description: 't.getDayOfYear([tz]): 0 to 365' },
-  getHours: { family: 'time', description: 't.getHours([tz]): 0 to 23' },
-  getMinutes: { family: 'time', description: 't.getMinutes([tz])' },
-  getSeconds: { family: 'time', description: 't.getSeconds([tz])' },
-  getMilliseconds: { family: 'time', description: 't.getMilliseconds([tz])' },
+  getHours: { family: 'time', description: 't.getHours([tz]): 0 to 23; d.getHours(): whole hours' },
+  getMinutes: { family: 'time', description: 't.getMinutes([tz]); d.getMinutes(): whole minutes' },
+  getSeconds: { family: 'time', description: 't.getSeconds([tz]); d.getSeconds(): whole seconds' },
+  getMilliseconds: {
+    family: 'time',
+    description: 't.getMilliseconds([tz]); d.getMilliseconds(): of the sub-second part',
+  },
+  // Kubernetes' URL library (k8s.io/apiserver/pkg/cel/library/urls.go).
+  url: { family: 'network', description: "url('https://host/path'): an absolute URI or path" },
+  isURL: { family: 'network', description: 'isURL(s): whether url(s) succeeds' },
+  getScheme: { family: 'network', description: 'u.getScheme()' },
+  getHost: { family: 'network', description: "u.getHost(): with the port, IPv6 in '[]'" },
+  getHostname: { family: 'network', description: 'u.getHostname(): without the port' },
+  getPort: { family: 'network', description: "u.getPort(): '' when absent" },
+  getEscapedPath: { family: 'network', description: 'u.getEscapedPath()' },
+  getQuery: { family: 'network', description: 'u.getQuery(): map<string, list<string>>' },
+  // Kubernetes' IP and CIDR libraries (ip.go, cidr.go).
+  ip: { family: 'network', description: "ip('10.0.0.1'); cidr.ip(): the CIDR's address" },
+  isIP: { family: 'network', description: 'isIP(s)' },
+  family: { family: 'network', description: 'ip.family(): 4 or 6' },
+  isUnspecified: { family: 'network', description: 'ip.isUnspecified()' },
+  isLoopback: { family: 'network', description: 'ip.isLoopback()' },
+  isLinkLocalMulticast: { family: 'network', description: 'ip.isLinkLocalMulticast()' },
+  isLinkLocalUnicast: { family: 'network', description: 'ip.isLinkLocalUnicast()' },
+  isGlobalUnicast: { family: 'network', description: 'ip.isGlobalUnicast()' },
+  cidr: { family: 'network', description: "cidr('10.0.0.0/8')" },
+  isCIDR: { family: 'network', description: 'isCIDR(s)' },
+  containsIP: { family: 'network', description: 'cidr.containsIP(ip or string)' },
+  containsCIDR: { family: 'network', description: 'cidr.containsCIDR(cidr or string)' },
+  prefixLength: { family: 'network', description: 'cidr.prefixLength()' },
+  masked: { family: 'network', description: 'cidr.masked()' },
 } as const satisfies Readonly<Record<string, { readonly family: CelFamily; readonly description: string }>>;
 
 /** A function or operator name the platform knows. */
@@ -182,6 +216,24 @@ export const CEL_OVERLOADS = {
   mul_double: { family: 'arithmetic', fn: '_*_', signatures: [sig(['double', 'double'], 'double')] },
   div_double: { family: 'arithmetic', fn: '_/_', signatures: [sig(['double', 'double'], 'double')] },
   neg_double: { family: 'arithmetic', fn: '-_', signatures: [sig(['double'], 'double')] },
+  // arithmetic on time: CEL's range errors outside int64 nanoseconds (durations) and years 1..9999
+  add_timestamp_duration: {
+    family: 'arithmetic',
+    fn: '_+_',
+    signatures: [sig(['timestamp', 'duration'], 'timestamp'), sig(['duration', 'timestamp'], 'timestamp')],
+  },
+  add_duration: { family: 'arithmetic', fn: '_+_', signatures: [sig(['duration', 'duration'], 'duration')] },
+  sub_timestamp_duration: {
+    family: 'arithmetic',
+    fn: '_-_',
+    signatures: [sig(['timestamp', 'duration'], 'timestamp')],
+  },
+  sub_timestamps: {
+    family: 'arithmetic',
+    fn: '_-_',
+    signatures: [sig(['timestamp', 'timestamp'], 'duration')],
+  },
+  sub_duration: { family: 'arithmetic', fn: '_-_', signatures: [sig(['duration', 'duration'], 'duration')] },
   // strings
   add_string: { family: 'strings', fn: '_+_', signatures: [sig(['string', 'string'], 'string')] },
   contains: { family: 'strings', fn: 'contains', signatures: [method('string', ['string'], 'bool')] },
@@ -260,6 +312,12 @@ export const CEL_OVERLOADS = {
   double_int: { family: 'conversions', fn: 'double', signatures: [sig(['int'], 'double')] },
   string_int: { family: 'conversions', fn: 'string', signatures: [sig(['int'], 'string')] },
   string_bool: { family: 'conversions', fn: 'string', signatures: [sig(['bool'], 'string')] },
+  // Kubernetes: an IP or CIDR as its canonical text.
+  string_network: {
+    family: 'conversions',
+    fn: 'string',
+    signatures: [sig(['ip'], 'string'), sig(['cidr'], 'string')],
+  },
   // time
   timestamp_string: { family: 'time', fn: 'timestamp', signatures: [sig(['string literal'], 'timestamp')] },
   timestamp_field: {
@@ -278,6 +336,50 @@ export const CEL_OVERLOADS = {
     ],
     signatures: [method('timestamp', [], 'int'), method('timestamp', ['string'], 'int')],
   },
+  duration_string: { family: 'time', fn: 'duration', signatures: [sig(['string'], 'duration')] },
+  duration_field: {
+    family: 'time',
+    fn: ['getHours', 'getMinutes', 'getSeconds', 'getMilliseconds'],
+    signatures: [method('duration', [], 'int')],
+  },
+  // network (Kubernetes' libraries): a literal argument is checked at check time
+  url_string: { family: 'network', fn: 'url', signatures: [sig(['string'], 'url')] },
+  url_field: {
+    family: 'network',
+    fn: ['getScheme', 'getHost', 'getHostname', 'getPort', 'getEscapedPath'],
+    signatures: [method('url', [], 'string')],
+  },
+  url_query: {
+    family: 'network',
+    fn: 'getQuery',
+    signatures: [method('url', [], 'map(string, list(string))')],
+  },
+  ip_string: { family: 'network', fn: 'ip', signatures: [sig(['string'], 'ip')] },
+  cidr_string: { family: 'network', fn: 'cidr', signatures: [sig(['string'], 'cidr')] },
+  is_network_value: {
+    family: 'network',
+    fn: ['isURL', 'isIP', 'isCIDR'],
+    signatures: [sig(['string'], 'bool')],
+  },
+  ip_family: { family: 'network', fn: 'family', signatures: [method('ip', [], 'int')] },
+  ip_predicate: {
+    family: 'network',
+    fn: ['isUnspecified', 'isLoopback', 'isLinkLocalMulticast', 'isLinkLocalUnicast', 'isGlobalUnicast'],
+    signatures: [method('ip', [], 'bool')],
+  },
+  cidr_contains_ip: {
+    family: 'network',
+    fn: 'containsIP',
+    signatures: [method('cidr', ['ip'], 'bool'), method('cidr', ['string'], 'bool')],
+  },
+  cidr_contains_cidr: {
+    family: 'network',
+    fn: 'containsCIDR',
+    signatures: [method('cidr', ['cidr'], 'bool'), method('cidr', ['string'], 'bool')],
+  },
+  cidr_ip: { family: 'network', fn: 'ip', signatures: [method('cidr', [], 'ip')] },
+  cidr_prefix_length: { family: 'network', fn: 'prefixLength', signatures: [method('cidr', [], 'int')] },
+  cidr_masked: { family: 'network', fn: 'masked', signatures: [method('cidr', [], 'cidr')] },
 } as const satisfies Readonly<Record<string, OverloadDeclaration>>;
 
 /** The overload a call node resolved to (recorded by the checker, switched on by every stage). */
@@ -300,6 +402,7 @@ export type StringOverload = OverloadOf<'strings'>;
 export type CollectionOverload = OverloadOf<'collections'>;
 export type ConversionOverload = OverloadOf<'conversions'>;
 export type TimeOverload = OverloadOf<'time'>;
+export type NetworkOverload = OverloadOf<'network'>;
 
 /** Whether a name is one of the declared functions. */
 export function isCelFunction(name: string): name is CelFunctionName {

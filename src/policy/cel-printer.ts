@@ -41,8 +41,8 @@ function print(node: CelNode, parent: number): string {
       return node.absolute ? `.${node.name}` : node.name;
     case 'select':
       return node.testOnly
-        ? `has(${print(node.operand, 9)}.${node.field})`
-        : `${print(node.operand, 9)}.${node.field}`;
+        ? `has(${print(node.operand, 9)}.${fieldText(node.field)})`
+        : `${print(node.operand, 9)}.${fieldText(node.field)}`;
     case 'list':
       return `[${node.elements.map((e) => print(e, 0)).join(', ')}]`;
     case 'map':
@@ -93,4 +93,9 @@ function printMacro(node: ComprehensionNode): string {
   else if (name === 'exists_one' || name === 'filter') body = step.args[0];
   else body = (step.args[1] as { elements?: CelNode[] } | undefined)?.elements?.[0];
   return `${range}.${name}(${node.iterVar}, ${body === undefined ? '...' : print(body, 0)})`;
+}
+
+/** A field name as CEL writes it: backtick-quoted when it is not an identifier. */
+function fieldText(field: string): string {
+  return /^[A-Za-z_][A-Za-z0-9_]*$/.test(field) ? field : `\`${field}\``;
 }

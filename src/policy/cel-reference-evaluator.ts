@@ -10,15 +10,36 @@ import {
   celFunc,
   celMethod,
   isCelError,
+  listType,
+  mapType,
   objectType,
   parse,
   plan,
 } from '@bufbuild/cel';
 import { strings as celStringExtensions } from '@bufbuild/cel/ext';
 import { create } from '@bufbuild/protobuf';
-import { TimestampSchema } from '@bufbuild/protobuf/wkt';
+import { DurationSchema, TimestampSchema } from '@bufbuild/protobuf/wkt';
 import {
+  cidrContainsCidr,
+  cidrContainsIp,
+  cidrIp,
+  cidrMasked,
+  cidrPrefixLength,
+  cidrValue,
+  ipPredicate,
+  ipValue,
+  parseCidr,
+  parseIp,
+  parseUrl,
+  urlField,
+  urlQuery,
+  urlValue,
+} from './cel-network.js';
+import { unquoteFields } from './cel-quoted-fields.js';
+import {
+  failureMessage,
   isTimeZone,
+  parseDuration,
   parseTimestamp,
   TIMESTAMP_FIELDS,
   type TimestampField,
@@ -46,6 +67,12 @@ const SPEC_FIXES = [
     if (b === 0n) throw celError('int modulus by zero');
     if (a === INT64_MIN && b === -1n) throw celError('int64 overflow in _%_');
     return a % b;
+  }),
+  // @bufbuild/cel 0.6 reads '' as a zero duration; cel-go (Go's syntax) refuses it.
+  celFunc('duration', [CelScalar.STRING], objectType(DurationSchema), (text) => {
+    const ns = parseDuration(text);
+    if (ns === undefined) throw celError(`invalid duration ${JSON.stringify(text)}`);
+    return create(DurationSchema, { seconds: ns / 1_000_000_000n, nanos: Number(ns % 1_000_000_000n) });
   }),
   celFunc('timestamp', [CelScalar.STRING], objectType(TimestampSchema), (text) => {
     const ns = parseTimestamp(text);
@@ -75,7 +102,66 @@ const ACCESSOR_FIXES = [...TIMESTAMP_FIELDS].flatMap((name) => {
   ];
 });
 
-const env = celEnv({ funcs: [...celStringExtensions, ...SPEC_FIXES, ...ACCESSOR_FIXES] });
+/**
+ * Kubernetes' URL, IP and CIDR libraries are not in @bufbuild/cel: the reference registers them
+ * over the platform's implementation (`cel-network.ts`), so the differential tests check their
+ * wiring (types, errors, absorption), not their parsing, which the unit tests and the YAML cases
+ * pin against Kubernetes' documented answers. Values are strings, as in the compiled engine; the
+ * checker keeps the kinds apart.
+ */
+const S = CelScalar.STRING;
+const guarded =
+  <A extends unknown[], R>(fn: (...args: A) => R) =>
+  (...args: A): R => {
+    try {
+      return fn(...args);
+    } catch (e) {
+      throw celError(failureMessage(e));
+    }
+  };
+const NETWORK = [
+  celFunc('url', [S], S, guarded(urlValue)),
+  celFunc('ip', [S], S, guarded(ipValue)),
+  celFunc('cidr', [S], S, guarded(cidrValue)),
+  celFunc('isURL', [S], CelScalar.BOOL, (s) => typeof parseUrl(s) !== 'string'),
+  celFunc('isIP', [S], CelScalar.BOOL, (s) => typeof parseIp(s) !== 'string'),
+  celFunc('isCIDR', [S], CelScalar.BOOL, (s) => typeof parseCidr(s) !== 'string'),
+  ...(['getScheme', 'getHost', 'getHostname', 'getPort', 'getEscapedPath'] as const).map((name) =>
+    celMethod(name, S, [], S, function () {
+      return guarded(urlField)(this, name);
+    }),
+  ),
+  celMethod('getQuery', S, [], mapType(S, listType(S)), function () {
+    return new Map(Object.entries(guarded(urlQuery)(this)));
+  }),
+  celMethod('family', S, [], CelScalar.INT, function () {
+    return this.includes(':') ? 6n : 4n;
+  }),
+  ...(
+    ['isUnspecified', 'isLoopback', 'isLinkLocalMulticast', 'isLinkLocalUnicast', 'isGlobalUnicast'] as const
+  ).map((name) =>
+    celMethod(name, S, [], CelScalar.BOOL, function () {
+      return guarded(ipPredicate)(this, name);
+    }),
+  ),
+  celMethod('containsIP', S, [S], CelScalar.BOOL, function (ip) {
+    return guarded(cidrContainsIp)(this, ip);
+  }),
+  celMethod('containsCIDR', S, [S], CelScalar.BOOL, function (other) {
+    return guarded(cidrContainsCidr)(this, other);
+  }),
+  celMethod('ip', S, [], S, function () {
+    return guarded(cidrIp)(this);
+  }),
+  celMethod('prefixLength', S, [], CelScalar.INT, function () {
+    return BigInt(guarded(cidrPrefixLength)(this));
+  }),
+  celMethod('masked', S, [], S, function () {
+    return guarded(cidrMasked)(this);
+  }),
+];
+
+const env = celEnv({ funcs: [...celStringExtensions, ...SPEC_FIXES, ...ACCESSOR_FIXES, ...NETWORK] });
 
 function timestampOf(ns: bigint) {
   const seconds = ns / 1_000_000_000n - (ns % 1_000_000_000n < 0n ? 1n : 0n);
@@ -83,8 +169,10 @@ function timestampOf(ns: bigint) {
 }
 
 export function planReference(condition: string): ReferenceProgram {
-  const parsed = parse(condition);
-  const absolute = renameAbsoluteIdents(parsed, condition);
+  const quoted = unquoteFields(condition);
+  const parsed = parse(quoted.text);
+  restoreQuotedFields(parsed.expr, quoted.names);
+  const absolute = renameAbsoluteIdents(parsed, quoted.text);
   const program = plan(env, parsed);
   return (given) => {
     const bindings: Record<string, unknown> = { ...given };
@@ -100,6 +188,17 @@ export function planReference(condition: string): ReferenceProgram {
 }
 
 const ROOT_ALIAS = '__acgs_root_';
+
+/** Gives the selections of backtick-quoted names (replaced by placeholders to parse) their names. */
+// biome-ignore lint/suspicious/noExplicitAny: the parsed protobuf Expr tree, walked structurally
+function restoreQuotedFields(node: any, names: ReadonlyMap<string, string>): void {
+  if (names.size === 0 || node === null || typeof node !== 'object') return;
+  if (node.exprKind?.case === 'selectExpr') {
+    const field: string = node.exprKind.value.field;
+    node.exprKind.value.field = names.get(field) ?? field;
+  }
+  for (const value of Object.values(node)) restoreQuotedFields(value, names);
+}
 
 /**
  * The interpreter's parser drops the leading dot of `.principal`, so inside a comprehension whose

@@ -13,6 +13,7 @@ import {
   modInt,
   mulInt,
   negInt,
+  parseDuration,
   parseTimestamp,
   stringSize,
   subInt,
@@ -181,5 +182,33 @@ describe('CEL runtime helpers', () => {
       }),
       { numRuns: 2000 },
     );
+  });
+
+  it("parses durations with Go's (cel-go's) syntax, strictly, within int64 nanoseconds", () => {
+    const s = 1_000_000_000n;
+    const cases: [string, bigint | undefined][] = [
+      ['1h30m', 5400n * s],
+      ['-1.5s', -1500_000_000n],
+      ['+300ms', 300_000_000n],
+      ['1.s', s],
+      ['.5us', 500n],
+      ['1µs1ns', 1001n],
+      ['1s1h', 3601n * s],
+      ['0', 0n],
+      ['-0', 0n],
+      ['2562047h47m16.854775807s', 9223372036854775807n],
+      ['-2562047h47m16.854775808s', -9223372036854775808n],
+      ['2562047h47m16.854775808s', undefined],
+      ['', undefined],
+      ['1', undefined],
+      ['1h30', undefined],
+      ['1 h', undefined],
+      ['1d', undefined],
+      ['.s', undefined],
+      ['--1s', undefined],
+      [' 1s', undefined],
+      ['1H', undefined],
+    ];
+    for (const [text, expected] of cases) assert.equal(parseDuration(text), expected, text);
   });
 });

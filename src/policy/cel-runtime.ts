@@ -309,3 +309,75 @@ export function timestampField(ns: bigint, field: TimestampField, zone: string |
       return parts.second;
   }
 }
+
+const DURATION_UNITS: Readonly<Record<string, bigint>> = {
+  ns: 1n,
+  us: 1_000n,
+  µs: 1_000n,
+  μs: 1_000n,
+  ms: 1_000_000n,
+  s: 1_000_000_000n,
+  m: 60_000_000_000n,
+  h: 3_600_000_000_000n,
+};
+const DURATION_TEXT = /^[-+]?(?:0|(?:(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:ns|us|µs|μs|ms|s|m|h))+)$/;
+const DURATION_PART = /([0-9]*)(?:\.([0-9]*))?(ns|us|µs|μs|ms|s|m|h)/g;
+
+/**
+ * A duration as CEL (cel-go, Go's `time.ParseDuration`) spells it, `'1h30m'`, `'-1.5s'`, `'300ms'`,
+ * → nanoseconds. Strict: a unit after every number (only a bare `0` goes without), no spaces, no
+ * empty string, and the int64 nanosecond range of cel-go's durations (about ±292 years).
+ */
+export function parseDuration(text: string): bigint | undefined {
+  if (text.length > 128 || !DURATION_TEXT.test(text)) return undefined;
+  const negative = text.startsWith('-');
+  let total = 0n;
+  for (const [, whole, fraction, unit] of text.matchAll(DURATION_PART)) {
+    const scale = DURATION_UNITS[unit!]!;
+    total += BigInt(whole || '0') * scale;
+    if (fraction) total += (BigInt(fraction) * scale) / 10n ** BigInt(fraction.length);
+    if (total > MAX_INT + (negative ? 1n : 0n)) return undefined;
+  }
+  return negative ? (total === 0n ? 0n : -total) : total;
+}
+
+/** A duration result: CEL's range error outside int64 nanoseconds. */
+export function durationInRange(ns: bigint): bigint {
+  if (ns > MAX_INT || ns < MIN_INT) fail('duration out of range');
+  return ns;
+}
+
+const MIN_TIMESTAMP_NS = BigInt(MIN_MS) * 1_000_000n;
+const MAX_TIMESTAMP_NS = BigInt(MAX_MS) * 1_000_000n + 999_999_999n;
+
+/** A timestamp result: CEL's range error outside 0001-01-01T00:00:00Z..9999-12-31T23:59:59.999999999Z. */
+export function timestampInRange(ns: bigint): bigint {
+  if (ns < MIN_TIMESTAMP_NS || ns > MAX_TIMESTAMP_NS) fail('timestamp out of range');
+  return ns;
+}
+
+/** The accessors of a duration (CEL's standard definitions). */
+export type DurationField = 'getHours' | 'getMinutes' | 'getSeconds' | 'getMilliseconds';
+export const DURATION_FIELDS: ReadonlySet<string> = new Set<DurationField>([
+  'getHours',
+  'getMinutes',
+  'getSeconds',
+  'getMilliseconds',
+]);
+
+/**
+ * `d.getHours()` and its kin: the whole duration in hours, minutes or seconds (truncated towards
+ * zero), and `getMilliseconds()` the milliseconds of its sub-second part, as cel-go answers.
+ */
+export function durationField(ns: bigint, field: DurationField): IntValue {
+  switch (field) {
+    case 'getHours':
+      return intLiteral(ns / 3_600_000_000_000n);
+    case 'getMinutes':
+      return intLiteral(ns / 60_000_000_000n);
+    case 'getSeconds':
+      return intLiteral(ns / 1_000_000_000n);
+    default:
+      return intLiteral((ns % 1_000_000_000n) / 1_000_000n);
+  }
+}

@@ -68,8 +68,29 @@ export function verifiability(overload: OverloadId): 'yes' | 'literal-list' | 'n
     case 'double_int':
     case 'string_int':
     case 'string_bool':
+    case 'string_network':
     case 'timestamp_string':
     case 'timestamp_field':
+    case 'duration_string':
+    case 'duration_field':
+    case 'add_timestamp_duration':
+    case 'add_duration':
+    case 'sub_timestamp_duration':
+    case 'sub_timestamps':
+    case 'sub_duration':
+    case 'url_string':
+    case 'url_field':
+    case 'url_query':
+    case 'ip_string':
+    case 'cidr_string':
+    case 'is_network_value':
+    case 'ip_family':
+    case 'ip_predicate':
+    case 'cidr_contains_ip':
+    case 'cidr_contains_cidr':
+    case 'cidr_ip':
+    case 'cidr_prefix_length':
+    case 'cidr_masked':
     case 'charAt':
     case 'indexOf':
     case 'lastIndexOf':
@@ -143,9 +164,9 @@ export function analyzeSubset(checked: CheckedCondition): SubsetReport {
       outside(node, 'ordering comparison on a non-number');
     } else if (
       (overload === 'eq_strict' || overload === 'ne_strict') &&
-      typeOf(node.args[0]!) === 'timestamp'
+      (typeOf(node.args[0]!) === 'timestamp' || typeOf(node.args[0]!) === 'duration')
     ) {
-      outside(node, 'timestamp comparison');
+      outside(node, `${typeOf(node.args[0]!)} comparison`);
     } else {
       if (node.target !== undefined) visit(node.target);
       for (const a of node.args) visit(a);

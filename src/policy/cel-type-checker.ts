@@ -34,6 +34,18 @@ export type CheckResult =
   | { readonly ok: true; readonly checked: CheckedCondition }
   | { readonly ok: false; readonly diagnostic: ConditionDiagnostic };
 
+/** The types tried, in order, for the variable of a macro over `[]`. */
+const EMPTY_LIST_CANDIDATES: readonly CelType[] = [
+  T.int,
+  T.double,
+  T.string,
+  T.bool,
+  T.timestamp,
+  T.duration,
+  T.list(T.any),
+  T.map(T.string, T.any),
+];
+
 class TypeFailure extends Error {
   constructor(
     message: string,
@@ -228,6 +240,34 @@ class ConditionChecker implements CallCheckContext {
     if (range.kind === 'list') iter = range.elem;
     else if (range.kind === 'map') iter = range.key;
     else return this.fail(node.range, `cannot iterate over ${formatType(range)}`);
+    const result =
+      node.range.kind === 'list' && node.range.elements.length === 0 && iter.kind === 'any'
+        ? this.#checkOverEmptyList(node)
+        : this.#checkLoop(node, iter);
+    this.#comprehensionDepth--;
+    return result;
+  }
+
+  /**
+   * A macro over an empty list literal (`[].all(x, x > 0)`): cel-go gives the variable the type
+   * dyn; its body never runs, so the variable takes the first type under which the body checks.
+   */
+  #checkOverEmptyList(node: ComprehensionNode): CelType {
+    const depth = this.#scopes.length;
+    let first: unknown;
+    for (const candidate of EMPTY_LIST_CANDIDATES) {
+      try {
+        return this.#checkLoop(node, candidate);
+      } catch (e) {
+        if (!(e instanceof TypeFailure) || e.code === 'POLICY_LIMIT_EXCEEDED') throw e;
+        this.#scopes.length = depth;
+        first ??= e;
+      }
+    }
+    throw first;
+  }
+
+  #checkLoop(node: ComprehensionNode, iter: CelType): CelType {
     let accu = this.check(node.init);
     const scope = new Map<string, CelType>([
       [node.iterVar, iter],
@@ -248,7 +288,6 @@ class ConditionChecker implements CallCheckContext {
     this.#scopes.push(new Map([[node.accuVar, accu]]));
     const result = this.check(node.result);
     this.#scopes.pop();
-    this.#comprehensionDepth--;
     return result;
   }
 }

@@ -4,7 +4,17 @@
  * for the element of an empty literal).
  */
 
-export type ScalarKind = 'string' | 'int' | 'double' | 'bool' | 'timestamp' | 'null';
+export type ScalarKind =
+  | 'string'
+  | 'int'
+  | 'double'
+  | 'bool'
+  | 'timestamp'
+  | 'duration'
+  | 'url'
+  | 'ip'
+  | 'cidr'
+  | 'null';
 
 export interface ScalarType {
   readonly kind: ScalarKind;
@@ -42,6 +52,10 @@ export const T = {
   double: { kind: 'double' } as ScalarType,
   bool: { kind: 'bool' } as ScalarType,
   timestamp: { kind: 'timestamp' } as ScalarType,
+  duration: { kind: 'duration' } as ScalarType,
+  url: { kind: 'url' } as ScalarType,
+  ip: { kind: 'ip' } as ScalarType,
+  cidr: { kind: 'cidr' } as ScalarType,
   null: { kind: 'null' } as ScalarType,
   any: { kind: 'any' } as AnyType,
   list: (elem: CelType): ListType => ({ kind: 'list', elem }),

@@ -508,6 +508,68 @@ describe('pgc embedded', () => {
     await api(url, 'POST', `/api/v1/policies/bundles/${a.body.id}/activate`, { headers: admin });
   });
 
+  test('the new CEL functions decide through the running platform: egress by URL host, an IP range, a window in a time zone', async () => {
+    const network = {
+      id: 'cel.egress-range-window',
+      principles: ['customer-care'],
+      target: { actions: ['issue_refund'] },
+      condition:
+        "'egress-agent' in principal.roles && url(resource.id).getHostname() in ['api.partner.example'] && " +
+        "cidr('10.0.0.0/8').containsIP(ip(resource.tags['source_ip'])) && " +
+        "context.time - timestamp('2024-01-01T00:00:00Z') > duration('1h') && " +
+        "context.time.getDayOfWeek('Europe/Paris') in [1, 2, 3, 4, 5] && context.time.getHours('Europe/Paris') >= 9 && " +
+        "context.time.getHours('Europe/Paris') < 18 && resource.tags.`source_ip` != ''",
+      effect: 'allow',
+    };
+    const before = await api(url, 'GET', '/api/v1/policies/bundles/active', { headers: admin });
+    const created = await api(url, 'POST', '/api/v1/policies/bundles', {
+      headers: admin,
+      body: { policies: [...examplePolicies, network] },
+    });
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    const activated = await api(url, 'POST', `/api/v1/policies/bundles/${created.body.id}/activate`, {
+      headers: admin,
+    });
+    assert.equal(activated.status, 200, JSON.stringify(activated.body));
+    const request = (id: string, sourceIp: string, time: string) => ({
+      principal: { id: 'agent-egress', type: 'agent', roles: ['egress-agent'] },
+      action: { type: 'issue_refund', amount: 0.25 },
+      resource: { type: 'order', id, tags: { source_ip: sourceIp } },
+      context: { time },
+    });
+    const decide = async (body: unknown) => {
+      const response = await api(url, 'POST', '/api/v1/decisions', { headers: agent, body });
+      assert.equal(response.status, 200, JSON.stringify(response.body));
+      return response.body.decision;
+    };
+    // Monday 2024-06-03 10:30 in Paris (08:30 UTC).
+    assert.equal(
+      await decide(request('https://api.partner.example/v1', '10.1.2.3', '2024-06-03T08:30:00Z')),
+      'allow',
+    );
+    assert.equal(
+      await decide(request('https://evil.example/v1', '10.1.2.3', '2024-06-03T08:30:00Z')),
+      'deny',
+    );
+    assert.equal(
+      await decide(request('https://api.partner.example/v1', '192.168.1.1', '2024-06-03T08:30:00Z')),
+      'deny',
+    );
+    // 18:30 in Paris is after hours.
+    assert.equal(
+      await decide(request('https://api.partner.example/v1', '10.1.2.3', '2024-06-03T16:30:00Z')),
+      'deny',
+    );
+    // An invalid address is an evaluation error: the policy fails closed.
+    assert.equal(
+      await decide(request('https://api.partner.example/v1', '10.1.2', '2024-06-03T08:30:00Z')),
+      'deny',
+    );
+    if (before.status === 200 && before.body.bundleId) {
+      await api(url, 'POST', `/api/v1/policies/bundles/${before.body.bundleId}/activate`, { headers: admin });
+    }
+  });
+
   test('acgs loadtest: a tiny baseline and spike complete with no errors, a summary and a JSON report', () => {
     // The baseline closed-loop (each user sends again as soon as answered), the spike paced
     // (the default: one request a second per user, users starting spread over a second).

@@ -482,6 +482,13 @@ function encodeArithmetic(h: Encoding, node: CallNode, overload: ArithmeticOverl
       const a = one();
       return scalar('double', `(fp.neg ${a.v})`, a.e);
     }
+    // Durations have no encoding: arithmetic on time is outside the subset.
+    case 'add_timestamp_duration':
+    case 'add_duration':
+    case 'sub_timestamp_duration':
+    case 'sub_timestamps':
+    case 'sub_duration':
+      return h.outside(node, `'${overload}' is outside the verifiable subset`);
     default:
       return assertNever(overload);
   }
@@ -643,6 +650,8 @@ function encodeConversions(h: Encoding, node: CallNode, overload: ConversionOver
         a.e,
       );
     }
+    case 'string_network':
+      return h.outside(node, `'${overload}' is outside the verifiable subset`);
     default:
       return assertNever(overload);
   }
@@ -661,6 +670,8 @@ function encodeTime(h: Encoding, node: CallNode, overload: TimeOverload): Enc {
       return scalar('timestamp', intLit(ns), 'false');
     }
     case 'timestamp_field':
+    case 'duration_string':
+    case 'duration_field':
       return outside(node, `'${overload}' is outside the verifiable subset`);
     default:
       return assertNever(overload);
