@@ -5,7 +5,8 @@
  * - forbids allow and review → deny;
  * - forbids allow only → review when a scenario in the region expects review, deny otherwise
  *   (with no evidence that a person should look, the stricter answer);
- * - forbids deny (and not allow) → allow, so the default cannot refuse what the invariant protects;
+ * - forbids deny (and not allow) → allow, so the default cannot refuse what the invariant protects,
+ *   with a review for the requests where `when` cannot be evaluated;
  * - forbids deny and allow → review.
  */
 import type { Policy } from '../../../policy/index.js';
@@ -54,12 +55,33 @@ function effectFor(
   return forbids.has('review') ? 'deny' : undefined;
 }
 
+/**
+ * A `when` that fails to evaluate counts as holding, but an allow policy whose condition fails
+ * is not applied (fail-closed), so the default could refuse what the invariant protects. This
+ * review policy matches exactly those requests: `W != W` is false whenever W evaluates and an
+ * error (a matched review, fail-closed) whenever it does not.
+ */
+function unevaluableReview(inv: ConstitutionInvariant): Policy {
+  return {
+    id: `synth.${inv.id}.unevaluable`,
+    version: 1,
+    description: `${inv.reason} (when its condition cannot be evaluated, a person decides)`,
+    principles: [inv.principleId],
+    target: { actions: actionTypesOf(inv.when) },
+    condition: `(${inv.when}) != (${inv.when})`,
+    effect: 'review',
+    priority: 5,
+    obligations: [],
+  };
+}
+
 /** One policy per invariant that can be enforced by a single effect (all three forbidden cannot). */
 export function invariantPolicies(matcher: InvariantMatcher, examples: readonly ScenarioExample[]): Policy[] {
   const policies: Policy[] = [];
   for (const inv of matcher.invariants) {
     const effect = effectFor(inv, matcher, examples);
     if (effect === undefined) continue;
+    if (effect === 'allow' && !inv.forbid.includes('review')) policies.push(unevaluableReview(inv));
     policies.push({
       id: `synth.${inv.id}`,
       version: 1,
