@@ -114,7 +114,10 @@ export const SERVICE_CATALOGUE: { readonly [N in ServiceName]: ServiceEntry<N> }
       return { module: fv, contracts: { verification: fv.contract } };
     },
   },
-  gs: { consumes: (context) => createGovernanceSynthesisService(context) },
+  gs: {
+    consumes: (context, contracts) =>
+      createGovernanceSynthesisService(context, { constitution: contracts.constitution }),
+  },
   ec: {
     provides: (context, contracts) => {
       const ec = createExecutiveCouncilService(context, {

@@ -1,8 +1,67 @@
+import { systemClock } from '../../kernel/clock.js';
+import type { ConstitutionContract } from '../../kernel/contracts/constitution.js';
 import { SERVICES } from '../../kernel/services.js';
 import type { ServiceContext, ServiceModule } from '../../kit/service-module.js';
+import { type JobQueueSettings, SynthesisJobs } from './job-queue.js';
 import { synthesisRoutes } from './plugin.js';
+import { SynthesisStore } from './store.js';
+import { createSynthesisMetrics } from './synthesis-metrics.js';
+import { builtinProvider, type SynthesisProvider } from './synthesis-provider.js';
+
+export interface SynthesisContracts {
+  readonly constitution: ConstitutionContract;
+  /** Defaults to the environment's (ACGS_SYNTHESIS_*). */
+  readonly settings?: JobQueueSettings;
+  /** Defaults to the builtin synthesizer alone. */
+  readonly providers?: readonly SynthesisProvider[];
+}
+
+export interface GovernanceSynthesisService extends ServiceModule {
+  readonly jobs: SynthesisJobs;
+}
+
+function positive(name: string, fallback: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 1)
+    throw new RangeError(`${name} must be a positive integer, got ${raw}`);
+  return value;
+}
+
+/** Queue settings from ACGS_SYNTHESIS_QUEUE_CAPACITY (50), ACGS_SYNTHESIS_LEASE_MS (60000), ACGS_SYNTHESIS_MAX_ATTEMPTS (3). */
+export function loadSynthesisSettings(): JobQueueSettings {
+  return {
+    capacity: positive('ACGS_SYNTHESIS_QUEUE_CAPACITY', 50),
+    leaseMs: positive('ACGS_SYNTHESIS_LEASE_MS', 60_000),
+    maxAttempts: positive('ACGS_SYNTHESIS_MAX_ATTEMPTS', 3),
+  };
+}
 
 /** Builds the Governance Synthesis service from the adapters the wiring layer picked. */
-export function createGovernanceSynthesisService(_context: ServiceContext): ServiceModule {
-  return { descriptor: SERVICES.gs, routes: synthesisRoutes };
+export function createGovernanceSynthesisService(
+  context: ServiceContext,
+  contracts: SynthesisContracts,
+): GovernanceSynthesisService {
+  const providers = new Map((contracts.providers ?? [builtinProvider]).map((p) => [p.name, p]));
+  const jobs = new SynthesisJobs(
+    {
+      store: new SynthesisStore(context.database),
+      constitution: contracts.constitution,
+      providers,
+      clock: systemClock,
+      owner: context.instanceId,
+      leaseMs: (contracts.settings ?? loadSynthesisSettings()).leaseMs,
+      metrics: createSynthesisMetrics(context.metrics),
+      logger: context.logger.child({ component: 'synthesis' }),
+    },
+    contracts.settings ?? loadSynthesisSettings(),
+  );
+  return {
+    descriptor: SERVICES.gs,
+    routes: synthesisRoutes(jobs, contracts.constitution),
+    jobs,
+    start: () => jobs.start(),
+    stop: () => jobs.stop(),
+  };
 }

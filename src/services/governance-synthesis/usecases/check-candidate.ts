@@ -1,0 +1,59 @@
+/**
+ * The checking stage: the candidate must pass the policy checker against the constitution's
+ * vocabulary, give every scenario its expected decision, and violate no invariant on any
+ * scenario request. The formal proof over all requests (the verifier, issue #11) is not wired
+ * on this build; the report says so rather than claiming it.
+ */
+import type { ConstitutionDocument } from '../../../kernel/contracts/constitution.js';
+import { checkPolicies, compilePolicySet, type Policy, parseVocabulary } from '../../../policy/index.js';
+import { scenarioExamples } from '../builtin/builtin-synthesizer.js';
+import { compileInvariantMatcher } from '../builtin/invariant-matcher.js';
+
+export interface CandidateReport {
+  readonly policies: number;
+  readonly checkerDiagnostics: readonly { readonly pointer: string; readonly message: string }[];
+  readonly scenarios: { readonly total: number; readonly failed: readonly string[] };
+  /** Invariants checked on every scenario request: `invariant-id: decision for scenario`. */
+  readonly invariantViolations: readonly string[];
+  readonly verification: { readonly status: 'not-run'; readonly reason: string };
+  readonly ok: boolean;
+}
+
+/** Checks a candidate against the constitution it was written for. */
+export function checkCandidate(document: ConstitutionDocument, policies: readonly Policy[]): CandidateReport {
+  const vocabulary = parseVocabulary(document.vocabulary);
+  const checked = checkPolicies(policies, vocabulary);
+  const checkerDiagnostics = checked.diagnostics.map((d) => ({ pointer: d.pointer, message: d.message }));
+  const examples = scenarioExamples(document);
+  const verification = {
+    status: 'not-run' as const,
+    reason: 'no formal verification contract on this build; invariants were checked on the scenario requests',
+  };
+  if (!checked.ok)
+    return {
+      policies: policies.length,
+      checkerDiagnostics,
+      scenarios: { total: examples.length, failed: [] },
+      invariantViolations: [],
+      verification,
+      ok: false,
+    };
+  const engine = compilePolicySet(policies, vocabulary, { defaultDecision: document.defaultDecision });
+  const matcher = compileInvariantMatcher(document, vocabulary);
+  const failed: string[] = [];
+  const invariantViolations: string[] = [];
+  for (const ex of examples) {
+    const decision = engine.decide(ex.request).decision;
+    if (decision !== ex.expected) failed.push(`${ex.id}: expected ${ex.expected}, got ${decision}`);
+    for (const inv of matcher.applicable(ex.request))
+      if (inv.forbid.includes(decision)) invariantViolations.push(`${inv.id}: ${decision} for ${ex.id}`);
+  }
+  return {
+    policies: policies.length,
+    checkerDiagnostics,
+    scenarios: { total: examples.length, failed },
+    invariantViolations,
+    verification,
+    ok: failed.length === 0 && invariantViolations.length === 0,
+  };
+}
