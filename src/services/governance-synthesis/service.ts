@@ -3,9 +3,11 @@ import type { ConstitutionContract } from '../../kernel/contracts/constitution.j
 import { SERVICES } from '../../kernel/services.js';
 import type { ServiceContext, ServiceModule } from '../../kit/service-module.js';
 import { type JobQueueSettings, SynthesisJobs } from './job-queue.js';
+import { OpenAiChatModel, openAiSettingsFromEnv } from './llm/openai-chat-model.js';
+import { repairingProvider } from './llm/repair-loop.js';
 import { synthesisRoutes } from './plugin.js';
 import { SynthesisStore } from './store.js';
-import { createSynthesisMetrics } from './synthesis-metrics.js';
+import { createSynthesisMetrics, type SynthesisMetrics } from './synthesis-metrics.js';
 import { builtinProvider, type SynthesisProvider } from './synthesis-provider.js';
 
 export interface SynthesisContracts {
@@ -38,12 +40,32 @@ export function loadSynthesisSettings(): JobQueueSettings {
   };
 }
 
+/**
+ * The builtin synthesizer, plus the OpenAI-compatible model when ACGS_SYNTHESIS_OPENAI_MODEL is
+ * set (repair rounds: ACGS_SYNTHESIS_MAX_ROUNDS, 3).
+ */
+export function configuredProviders(metrics: SynthesisMetrics): SynthesisProvider[] {
+  const providers: SynthesisProvider[] = [builtinProvider];
+  const openAi = openAiSettingsFromEnv();
+  if (openAi !== undefined)
+    providers.push(
+      repairingProvider(new OpenAiChatModel(openAi), {
+        maxRounds: positive('ACGS_SYNTHESIS_MAX_ROUNDS', 3),
+        onRequest: (provider) => metrics.llmRequests.inc({ provider }),
+      }),
+    );
+  return providers;
+}
+
 /** Builds the Governance Synthesis service from the adapters the wiring layer picked. */
 export function createGovernanceSynthesisService(
   context: ServiceContext,
   contracts: SynthesisContracts,
 ): GovernanceSynthesisService {
-  const providers = new Map((contracts.providers ?? [builtinProvider]).map((p) => [p.name, p]));
+  const metrics = createSynthesisMetrics(context.metrics);
+  const providers = new Map(
+    (contracts.providers ?? configuredProviders(metrics)).map((p) => [p.name, p] as const),
+  );
   const jobs = new SynthesisJobs(
     {
       store: new SynthesisStore(context.database),
@@ -52,7 +74,7 @@ export function createGovernanceSynthesisService(
       clock: systemClock,
       owner: context.instanceId,
       leaseMs: (contracts.settings ?? loadSynthesisSettings()).leaseMs,
-      metrics: createSynthesisMetrics(context.metrics),
+      metrics,
       logger: context.logger.child({ component: 'synthesis' }),
     },
     contracts.settings ?? loadSynthesisSettings(),

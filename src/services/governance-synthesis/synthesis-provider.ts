@@ -10,6 +10,8 @@ export interface Candidate {
   readonly policies: readonly Policy[];
   /** The model that wrote it (`builtin` for the deterministic synthesizer). */
   readonly model: string;
+  /** Model requests it took (0 for the builtin synthesizer). */
+  readonly rounds: number;
 }
 
 export interface SynthesisProvider {
@@ -22,6 +24,6 @@ export interface SynthesisProvider {
 export const builtinProvider: SynthesisProvider = {
   name: 'builtin',
   async synthesize(document) {
-    return { policies: synthesizeBuiltin(document).policies, model: 'builtin' };
+    return { policies: synthesizeBuiltin(document).policies, model: 'builtin', rounds: 0 };
   },
 };

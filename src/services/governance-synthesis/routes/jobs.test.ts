@@ -7,6 +7,8 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -18,6 +20,7 @@ import { canonicalJson } from '../../../kernel/canonical-json.js';
 import type { ConstitutionContract, ConstitutionVersion } from '../../../kernel/contracts/constitution.js';
 import type { ServiceContext } from '../../../kit/service-module.js';
 import { createDatabase, type Database } from '../../../storage/index.js';
+import { synthesizeBuiltin } from '../builtin/builtin-synthesizer.js';
 import { createGovernanceSynthesisService, type GovernanceSynthesisService } from '../service.js';
 import { SynthesisStore, synthesisMigrations } from '../store.js';
 
@@ -206,5 +209,70 @@ describe('synthesis jobs', () => {
     assert.equal(failed.status, 'failed');
     assert.match(failed.error, /interrupted 3 times/);
     await close();
+  });
+
+  it('an OpenAI-compatible model configured from the environment runs as a job and is counted', async () => {
+    const good = synthesizeBuiltin(document).policies.map(
+      ({ version: _v, obligations: _o, ...rest }) => rest,
+    );
+    const violating = good.filter((p) => p.id !== 'synth.privacy.no-external-pii-email');
+    const answers = [JSON.stringify({ policies: violating }), JSON.stringify({ policies: good })];
+    const fake = createServer((request, response) => {
+      request.resume();
+      request.on('end', () => {
+        const content = answers.shift() ?? JSON.stringify({ policies: violating });
+        response.writeHead(200, { 'content-type': 'application/json' });
+        response.end(
+          JSON.stringify({
+            id: 'c',
+            object: 'chat.completion',
+            created: 0,
+            model: 'scripted',
+            choices: [{ index: 0, finish_reason: 'stop', message: { role: 'assistant', content } }],
+          }),
+        );
+      });
+    });
+    await new Promise<void>((resolve) => fake.listen(0, '127.0.0.1', resolve));
+    const env = {
+      ACGS_SYNTHESIS_OPENAI_BASE_URL: `http://127.0.0.1:${(fake.address() as AddressInfo).port}/v1`,
+      ACGS_SYNTHESIS_OPENAI_MODEL: 'scripted-1',
+      ACGS_SYNTHESIS_OPENAI_API_KEY: 'sk-test',
+      ACGS_SYNTHESIS_MAX_ROUNDS: '2',
+    };
+    Object.assign(process.env, env);
+    try {
+      await open('gs-f', true);
+      const repaired = (await submit(author, { provider: 'openai' })).json();
+      const done = await until(
+        () => job(repaired.id),
+        (j) => j.status === 'succeeded' || j.status === 'failed',
+      );
+      assert.equal(done.status, 'succeeded', done.error);
+      assert.equal(done.result.rounds, 2);
+      assert.equal(done.result.model, 'scripted-1');
+      assert.deepEqual(await metric('acgs_llm_requests_total'), [
+        'acgs_llm_requests_total{provider="openai"} 2',
+      ]);
+      // From now on the model keeps answering the violating set: the job fails naming it.
+      const stubborn = (await submit(author, { provider: 'openai' })).json();
+      const failed = await until(
+        () => job(stubborn.id),
+        (j) => j.status === 'succeeded' || j.status === 'failed',
+      );
+      assert.equal(failed.status, 'failed');
+      assert.match(failed.error, /last problem: Invariant privacy\.no-external-pii-email is violated/);
+      assert.deepEqual(await metric('acgs_llm_requests_total'), [
+        'acgs_llm_requests_total{provider="openai"} 4',
+      ]);
+      assert.deepEqual(await metric('acgs_synthesis_jobs_total{'), [
+        'acgs_synthesis_jobs_total{provider="openai",outcome="succeeded"} 1',
+        'acgs_synthesis_jobs_total{provider="openai",outcome="failed"} 1',
+      ]);
+      await close();
+    } finally {
+      for (const name of Object.keys(env)) delete process.env[name];
+      await new Promise<void>((resolve) => fake.close(() => resolve()));
+    }
   });
 });

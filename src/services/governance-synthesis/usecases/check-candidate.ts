@@ -9,12 +9,20 @@ import { checkPolicies, compilePolicySet, type Policy, parseVocabulary } from '.
 import { scenarioExamples } from '../builtin/builtin-synthesizer.js';
 import { compileInvariantMatcher } from '../builtin/invariant-matcher.js';
 
+export interface Counterexample {
+  readonly invariantId: string;
+  readonly decision: string;
+  readonly request: Readonly<Record<string, unknown>>;
+}
+
 export interface CandidateReport {
   readonly policies: number;
   readonly checkerDiagnostics: readonly { readonly pointer: string; readonly message: string }[];
   readonly scenarios: { readonly total: number; readonly failed: readonly string[] };
   /** Invariants checked on every scenario request: `invariant-id: decision for scenario`. */
   readonly invariantViolations: readonly string[];
+  /** The same violations as request JSON, for a model to repair against. */
+  readonly counterexamples: readonly Counterexample[];
   readonly verification: { readonly status: 'not-run'; readonly reason: string };
   readonly ok: boolean;
 }
@@ -35,6 +43,7 @@ export function checkCandidate(document: ConstitutionDocument, policies: readonl
       checkerDiagnostics,
       scenarios: { total: examples.length, failed: [] },
       invariantViolations: [],
+      counterexamples: [],
       verification,
       ok: false,
     };
@@ -42,17 +51,22 @@ export function checkCandidate(document: ConstitutionDocument, policies: readonl
   const matcher = compileInvariantMatcher(document, vocabulary);
   const failed: string[] = [];
   const invariantViolations: string[] = [];
+  const counterexamples: Counterexample[] = [];
   for (const ex of examples) {
     const decision = engine.decide(ex.request).decision;
     if (decision !== ex.expected) failed.push(`${ex.id}: expected ${ex.expected}, got ${decision}`);
     for (const inv of matcher.applicable(ex.request))
-      if (inv.forbid.includes(decision)) invariantViolations.push(`${inv.id}: ${decision} for ${ex.id}`);
+      if (inv.forbid.includes(decision)) {
+        invariantViolations.push(`${inv.id}: ${decision} for ${ex.id}`);
+        counterexamples.push({ invariantId: inv.id, decision, request: ex.request });
+      }
   }
   return {
     policies: policies.length,
     checkerDiagnostics,
     scenarios: { total: examples.length, failed },
     invariantViolations,
+    counterexamples,
     verification,
     ok: failed.length === 0 && invariantViolations.length === 0,
   };

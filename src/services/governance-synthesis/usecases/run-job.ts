@@ -50,7 +50,12 @@ export async function runJob(deps: RunJobDeps, job: JobRow, signal: AbortSignal)
     const candidate = await provider.synthesize(version.document, signal);
     await stage('checking', 0.7);
     const report = checkCandidate(version.document, candidate.policies);
-    const result = JSON.stringify({ model: candidate.model, policies: candidate.policies, report });
+    const result = JSON.stringify({
+      model: candidate.model,
+      rounds: candidate.rounds,
+      policies: candidate.policies,
+      report,
+    });
     const now = clock.now();
     if (!report.ok) {
       await store.updateOpen(job.id, { result, owner: null, updated_ms: now });

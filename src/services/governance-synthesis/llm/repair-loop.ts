@@ -1,0 +1,69 @@
+/**
+ * A language model as a synthesis provider: prompt from the constitution, then rounds of
+ * candidate → parse → policy checker → invariants and scenarios, each failure shown back to the
+ * model (the parse error, the checker's errors with their pointers, or the counterexample as
+ * request JSON) until a candidate passes or the rounds run out. Running out fails with the last
+ * problem, so a job names the counterexample the model never fixed.
+ */
+import type { ConstitutionDocument } from '../../../kernel/contracts/constitution.js';
+import type { SynthesisProvider } from '../synthesis-provider.js';
+import { type CandidateReport, checkCandidate } from '../usecases/check-candidate.js';
+import type { ChatMessage, ChatModel } from './chat-model.js';
+import { constitutionPrompt } from './constitution-prompt.js';
+import { readPolicySet } from './policy-set-schema.js';
+
+export interface RepairLoopOptions {
+  /** Model requests per candidate, first answer included (default 3). */
+  readonly maxRounds: number;
+  /** Called once per request sent to the model (the `acgs_llm_requests_total` counter). */
+  readonly onRequest?: (provider: string) => void;
+}
+
+/** What went wrong with an answer, in words the model can act on. */
+function problemOf(report: CandidateReport): string | undefined {
+  if (report.checkerDiagnostics.length > 0)
+    return `The policy checker refused the set:\n${report.checkerDiagnostics
+      .slice(0, 10)
+      .map((d) => `- ${d.pointer}: ${d.message}`)
+      .join('\n')}`;
+  const counterexample = report.counterexamples[0];
+  if (counterexample !== undefined)
+    return `Invariant ${counterexample.invariantId} is violated: this request is decided ${counterexample.decision}, which the invariant forbids:\n${JSON.stringify(counterexample.request)}`;
+  if (report.scenarios.failed.length > 0)
+    return `These scenarios get the wrong decision:\n${report.scenarios.failed
+      .slice(0, 10)
+      .map((f) => `- ${f}`)
+      .join('\n')}`;
+  return undefined;
+}
+
+/** A provider that asks `model` and repairs its answers. */
+export function repairingProvider(model: ChatModel, options: RepairLoopOptions): SynthesisProvider {
+  return {
+    name: model.provider,
+    async synthesize(document: ConstitutionDocument, signal: AbortSignal) {
+      const messages: ChatMessage[] = constitutionPrompt(document);
+      let last = 'no answer';
+      for (let round = 1; round <= options.maxRounds; round++) {
+        options.onRequest?.(model.provider);
+        const text = await model.complete(messages, signal);
+        messages.push({ role: 'assistant', content: text });
+        let problem: string | undefined;
+        try {
+          const policies = readPolicySet(text);
+          const report = checkCandidate(document, policies);
+          problem = problemOf(report);
+          if (problem === undefined) return { policies, model: model.model, rounds: round };
+        } catch (error) {
+          problem = `The answer is not a valid policy set (${error instanceof Error ? error.message : String(error)}). Answer with JSON following the schema.`;
+        }
+        last = problem;
+        messages.push({
+          role: 'user',
+          content: `${problem}\nFix it and answer with the whole policy set again.`,
+        });
+      }
+      throw new Error(`no valid candidate after ${options.maxRounds} rounds; last problem: ${last}`);
+    },
+  };
+}
