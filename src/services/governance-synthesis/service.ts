@@ -5,6 +5,7 @@ import type { ServiceContext, ServiceModule } from '../../kit/service-module.js'
 import { type JobQueueSettings, SynthesisJobs } from './job-queue.js';
 import { OpenAiChatModel, openAiSettingsFromEnv } from './llm/openai-chat-model.js';
 import { repairingProvider } from './llm/repair-loop.js';
+import { abortableSleep, CircuitBreaker, ResilientChatModel } from './llm/resilient-chat-model.js';
 import { synthesisRoutes } from './plugin.js';
 import { SynthesisStore } from './store.js';
 import { createSynthesisMetrics, type SynthesisMetrics } from './synthesis-metrics.js';
@@ -42,17 +43,24 @@ export function loadSynthesisSettings(): JobQueueSettings {
 
 /**
  * The builtin synthesizer, plus the OpenAI-compatible model when ACGS_SYNTHESIS_OPENAI_MODEL is
- * set (repair rounds: ACGS_SYNTHESIS_MAX_ROUNDS, 3).
+ * set (repair rounds: ACGS_SYNTHESIS_MAX_ROUNDS, 3), behind its breaker (5 failures in 30 s open
+ * it for 30 s) and retries (3 attempts, 2 s doubling backoff, Retry-After on 429).
  */
 export function configuredProviders(metrics: SynthesisMetrics): SynthesisProvider[] {
   const providers: SynthesisProvider[] = [builtinProvider];
   const openAi = openAiSettingsFromEnv();
   if (openAi !== undefined)
     providers.push(
-      repairingProvider(new OpenAiChatModel(openAi), {
-        maxRounds: positive('ACGS_SYNTHESIS_MAX_ROUNDS', 3),
-        onRequest: (provider) => metrics.llmRequests.inc({ provider }),
-      }),
+      repairingProvider(
+        new ResilientChatModel(new OpenAiChatModel(openAi), new CircuitBreaker(systemClock), {
+          attempts: 3,
+          baseDelayMs: 2000,
+          sleep: abortableSleep,
+          onRequest: (provider) => metrics.llmRequests.inc({ provider }),
+          onBreaker: (provider, open) => metrics.breakerOpen.set({ provider }, open ? 1 : 0),
+        }),
+        { maxRounds: positive('ACGS_SYNTHESIS_MAX_ROUNDS', 3) },
+      ),
     );
   return providers;
 }

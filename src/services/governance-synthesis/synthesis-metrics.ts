@@ -6,6 +6,8 @@ export interface SynthesisMetrics {
   readonly queueLength: Gauge;
   /** Requests sent to a language-model provider, by provider (the builtin synthesizer sends none). */
   readonly llmRequests: Counter<'provider'>;
+  /** 1 while a provider's circuit breaker is open. */
+  readonly breakerOpen: Gauge<'provider'>;
   /** Finished jobs by provider and outcome. */
   readonly jobs: Counter<'provider' | 'outcome'>;
 }
@@ -21,6 +23,12 @@ export function createSynthesisMetrics(registry: Registry): SynthesisMetrics {
     llmRequests: new Counter({
       name: 'acgs_llm_requests_total',
       help: 'Requests sent to a language-model provider.',
+      labelNames: ['provider'],
+      registers,
+    }),
+    breakerOpen: new Gauge({
+      name: 'acgs_synthesis_breaker_open',
+      help: "1 while the provider's circuit breaker is open (no requests sent), 0 otherwise.",
       labelNames: ['provider'],
       registers,
     }),
