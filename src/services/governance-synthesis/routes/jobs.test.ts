@@ -254,6 +254,9 @@ describe('synthesis jobs', () => {
       assert.deepEqual(await metric('acgs_llm_requests_total'), [
         'acgs_llm_requests_total{provider="openai"} 2',
       ]);
+      assert.deepEqual(await metric('acgs_synthesis_breaker_open'), [
+        'acgs_synthesis_breaker_open{provider="openai"} 0',
+      ]);
       // From now on the model keeps answering the violating set: the job fails naming it.
       const stubborn = (await submit(author, { provider: 'openai' })).json();
       const failed = await until(
