@@ -116,7 +116,10 @@ export const SERVICE_CATALOGUE: { readonly [N in ServiceName]: ServiceEntry<N> }
   },
   gs: {
     consumes: (context, contracts) =>
-      createGovernanceSynthesisService(context, { constitution: contracts.constitution }),
+      createGovernanceSynthesisService(context, {
+        constitution: contracts.constitution,
+        verification: contracts.verification,
+      }),
   },
   ec: {
     provides: (context, contracts) => {

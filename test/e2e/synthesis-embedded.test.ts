@@ -1,6 +1,7 @@
 /**
  * Governance synthesis in `acgs up`: a job started over HTTP runs the builtin synthesizer on the
- * published example constitution to a checked policy set, and the service's metrics, with the
+ * published example constitution to a policy set that meets every scenario and that the
+ * platform's formal verifier proves satisfies every invariant, and the service's metrics, with the
  * names the autoscaler reads, are on the platform's /metrics and move as the job runs.
  */
 import assert from 'node:assert/strict';
@@ -55,6 +56,11 @@ test('a synthesis job runs in acgs up and its metrics are on /metrics', { timeou
     assert.ok(result.policies.length >= 25);
     assert.ok(result.report.scenarios.total >= 50);
     assert.deepEqual(result.report.scenarios.failed, []);
+    // The platform's formal verifier (Z3, in-process in acgs up) proved every invariant.
+    const verification = (result.report as unknown as { verification: { status: string; proved: number } })
+      .verification;
+    assert.equal(verification.status, 'proved');
+    assert.equal(verification.proved, 22);
     assert.deepEqual(await metricLines(url, 'acgs_synthesis_jobs_total{'), [
       'acgs_synthesis_jobs_total{provider="builtin",outcome="succeeded"} 1',
     ]);

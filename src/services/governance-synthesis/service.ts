@@ -1,5 +1,6 @@
 import { systemClock } from '../../kernel/clock.js';
 import type { ConstitutionContract } from '../../kernel/contracts/constitution.js';
+import type { VerificationContract } from '../../kernel/contracts/verification.js';
 import { SERVICES } from '../../kernel/services.js';
 import type { ServiceContext, ServiceModule } from '../../kit/service-module.js';
 import { type JobQueueSettings, SynthesisJobs } from './job-queue.js';
@@ -13,6 +14,8 @@ import { builtinProvider, type SynthesisProvider } from './synthesis-provider.js
 
 export interface SynthesisContracts {
   readonly constitution: ConstitutionContract;
+  /** The formal verifier every candidate must pass (left out only by tests of the job mechanics). */
+  readonly verification?: VerificationContract;
   /** Defaults to the environment's (ACGS_SYNTHESIS_*). */
   readonly settings?: JobQueueSettings;
   /** Defaults to the builtin synthesizer alone. */
@@ -46,7 +49,10 @@ export function loadSynthesisSettings(): JobQueueSettings {
  * set (repair rounds: ACGS_SYNTHESIS_MAX_ROUNDS, 3), behind its breaker (5 failures in 30 s open
  * it for 30 s) and retries (3 attempts, 2 s doubling backoff, Retry-After on 429).
  */
-export function configuredProviders(metrics: SynthesisMetrics): SynthesisProvider[] {
+export function configuredProviders(
+  metrics: SynthesisMetrics,
+  verifier?: VerificationContract,
+): SynthesisProvider[] {
   const providers: SynthesisProvider[] = [builtinProvider];
   const openAi = openAiSettingsFromEnv();
   if (openAi !== undefined)
@@ -59,7 +65,10 @@ export function configuredProviders(metrics: SynthesisMetrics): SynthesisProvide
           onRequest: (provider) => metrics.llmRequests.inc({ provider }),
           onBreaker: (provider, open) => metrics.breakerOpen.set({ provider }, open ? 1 : 0),
         }),
-        { maxRounds: positive('ACGS_SYNTHESIS_MAX_ROUNDS', 3) },
+        {
+          maxRounds: positive('ACGS_SYNTHESIS_MAX_ROUNDS', 3),
+          ...(verifier === undefined ? {} : { verifier }),
+        },
       ),
     );
   return providers;
@@ -72,12 +81,15 @@ export function createGovernanceSynthesisService(
 ): GovernanceSynthesisService {
   const metrics = createSynthesisMetrics(context.metrics);
   const providers = new Map(
-    (contracts.providers ?? configuredProviders(metrics)).map((p) => [p.name, p] as const),
+    (contracts.providers ?? configuredProviders(metrics, contracts.verification)).map(
+      (p) => [p.name, p] as const,
+    ),
   );
   const jobs = new SynthesisJobs(
     {
       store: new SynthesisStore(context.database),
       constitution: contracts.constitution,
+      ...(contracts.verification === undefined ? {} : { verifier: contracts.verification }),
       providers,
       clock: systemClock,
       owner: context.instanceId,

@@ -26,7 +26,7 @@ export interface JobsTable {
 }
 
 export type JobStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
-export type JobStage = 'queued' | 'constitution' | 'synthesis' | 'checking' | 'done';
+export type JobStage = 'queued' | 'constitution' | 'synthesis' | 'checking' | 'verification' | 'done';
 
 export interface SynthesisTables {
   gs_jobs: JobsTable;

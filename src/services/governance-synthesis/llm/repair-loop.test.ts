@@ -9,13 +9,36 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { exampleConstitution } from '../../../../test/support/constitution-fixture.js';
+import type { VerificationContract } from '../../../kernel/contracts/verification.js';
+import { parseVocabulary } from '../../../policy/index.js';
+import { z3Solver } from '../../formal-verification/smt/z3-solver.js';
+import { verifyPolicySet } from '../../formal-verification/verify-policy-set.js';
 import { synthesizeBuiltin } from '../builtin/builtin-synthesizer.js';
+import { invariantsOf } from '../builtin/invariant-matcher.js';
 import { OpenAiChatModel } from './openai-chat-model.js';
 import { repairingProvider } from './repair-loop.js';
 
 const document = exampleConstitution().document;
 const good = synthesizeBuiltin(document).policies.map(({ version: _v, obligations: _o, ...rest }) => rest);
 const violating = good.filter((p) => p.id !== 'synth.privacy.no-external-pii-email');
+
+// The real verifier (Z3) behind the contract; only the log recording of LocalVerifier is left out.
+const verifier: VerificationContract = {
+  verify: (request) =>
+    verifyPolicySet(
+      {
+        vocabulary: parseVocabulary(document.vocabulary),
+        policies: request.policies,
+        defaultDecision: document.defaultDecision,
+        invariants: invariantsOf(document),
+      },
+      { solver: z3Solver, invariantsOnly: true },
+    ),
+};
+// Meets every scenario and every invariant on the scenario requests, but not on all requests.
+const subtlyWrong = good.map((p) =>
+  p.id === 'synth.fraud.high-risk' ? { ...p, condition: p.condition.replace('> 0.8', '> 0.9') } : p,
+);
 
 interface Seen {
   readonly authorization: string | undefined;
@@ -57,10 +80,17 @@ describe('OpenAI-compatible provider with repair rounds', () => {
   });
   after(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
-  const provider = (maxRounds = 3) => {
+  const provider = (maxRounds = 3, withVerifier = false) => {
     const counted: string[] = [];
     const model = new OpenAiChatModel({ baseUrl, model: 'scripted-1', apiKey: 'sk-test', timeoutMs: 10_000 });
-    return { counted, provider: repairingProvider(model, { maxRounds, onRequest: (p) => counted.push(p) }) };
+    return {
+      counted,
+      provider: repairingProvider(model, {
+        maxRounds,
+        onRequest: (p) => counted.push(p),
+        ...(withVerifier ? { verifier } : {}),
+      }),
+    };
   };
   const run = (p: ReturnType<typeof provider>['provider']) =>
     p.synthesize(document, new AbortController().signal);
@@ -115,5 +145,17 @@ describe('OpenAI-compatible provider with repair rounds', () => {
       /no valid candidate after 2 rounds; last problem: Invariant privacy\.no-external-pii-email/,
     );
     assert.equal(counted.length, 2);
+  });
+
+  it('with the formal verifier, a counterexample beyond the scenarios goes back to the model and is repaired', async () => {
+    script = [JSON.stringify({ policies: subtlyWrong }), JSON.stringify({ policies: good })];
+    seen = [];
+    const { provider: p } = provider(3, true);
+    const candidate = await run(p);
+    assert.equal(candidate.rounds, 2);
+    const feedback = seen[1]!.body.messages.at(-1)!.content;
+    assert.match(feedback, /Invariant fraud\.high-risk is violated: this request is decided (allow|review)/);
+    const request = JSON.parse(feedback.split('\n')[1]!) as { action: { type: string } };
+    assert.ok(['send_payment', 'issue_refund'].includes(request.action.type));
   });
 });

@@ -1,6 +1,6 @@
 import { Type } from '@sinclair/typebox';
 
-const STAGES = ['queued', 'constitution', 'synthesis', 'checking', 'done'] as const;
+const STAGES = ['queued', 'constitution', 'synthesis', 'checking', 'verification', 'done'] as const;
 const STATUSES = ['queued', 'running', 'succeeded', 'failed', 'cancelled'] as const;
 
 /** The body of POST /api/v1/synthesis/jobs. */

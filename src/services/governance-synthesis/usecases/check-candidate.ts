@@ -1,8 +1,7 @@
 /**
  * The checking stage: the candidate must pass the policy checker against the constitution's
  * vocabulary, give every scenario its expected decision, and violate no invariant on any
- * scenario request. The formal proof over all requests (the verifier, issue #11) is not wired
- * on this build; the report says so rather than claiming it.
+ * scenario request. The proof over all requests is the next stage's (verify-candidate.ts).
  */
 import type { ConstitutionDocument } from '../../../kernel/contracts/constitution.js';
 import { checkPolicies, compilePolicySet, type Policy, parseVocabulary } from '../../../policy/index.js';
@@ -23,7 +22,11 @@ export interface CandidateReport {
   readonly invariantViolations: readonly string[];
   /** The same violations as request JSON, for a model to repair against. */
   readonly counterexamples: readonly Counterexample[];
-  readonly verification: { readonly status: 'not-run'; readonly reason: string };
+  /** `not-run` here; the verification stage replaces it with the verifier's outcome. */
+  readonly verification: {
+    readonly status: 'not-run' | 'proved' | 'violated' | 'unknown';
+    readonly reason?: string;
+  };
   readonly ok: boolean;
 }
 
@@ -35,7 +38,7 @@ export function checkCandidate(document: ConstitutionDocument, policies: readonl
   const examples = scenarioExamples(document);
   const verification = {
     status: 'not-run' as const,
-    reason: 'no formal verification contract on this build; invariants were checked on the scenario requests',
+    reason: 'invariants were checked on the scenario requests only',
   };
   if (!checked.ok)
     return {

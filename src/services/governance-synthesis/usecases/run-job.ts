@@ -4,13 +4,17 @@
  */
 import type { Clock } from '../../../kernel/clock.js';
 import type { ConstitutionContract } from '../../../kernel/contracts/constitution.js';
+import type { VerificationContract } from '../../../kernel/contracts/verification.js';
 import type { JobRow, JobStage, SynthesisStore } from '../store.js';
 import type { SynthesisProvider } from '../synthesis-provider.js';
 import { checkCandidate } from './check-candidate.js';
+import { verificationProblems, verifyCandidate } from './verify-candidate.js';
 
 export interface RunJobDeps {
   readonly store: SynthesisStore;
   readonly constitution: ConstitutionContract;
+  /** The formal verifier; without it the report says `not-run` (only tests leave it out). */
+  readonly verifier?: VerificationContract;
   readonly providers: ReadonlyMap<string, SynthesisProvider>;
   readonly clock: Clock;
   readonly owner: string;
@@ -49,7 +53,12 @@ export async function runJob(deps: RunJobDeps, job: JobRow, signal: AbortSignal)
     await stage('synthesis', 0.3);
     const candidate = await provider.synthesize(version.document, signal);
     await stage('checking', 0.7);
-    const report = checkCandidate(version.document, candidate.policies);
+    const checked = checkCandidate(version.document, candidate.policies);
+    await stage('verification', 0.8);
+    const report =
+      checked.ok && deps.verifier !== undefined
+        ? { ...checked, ...(await verifyCandidate(deps.verifier, version, candidate.policies, job.id)) }
+        : checked;
     const result = JSON.stringify({
       model: candidate.model,
       rounds: candidate.rounds,
@@ -60,7 +69,7 @@ export async function runJob(deps: RunJobDeps, job: JobRow, signal: AbortSignal)
     if (!report.ok) {
       await store.updateOpen(job.id, { result, owner: null, updated_ms: now });
       return await fail(
-        `the candidate does not satisfy the constitution: ${[...report.scenarios.failed, ...report.invariantViolations, ...report.checkerDiagnostics.map((d) => d.message)].slice(0, 3).join('; ')}`,
+        `the candidate does not satisfy the constitution: ${[...report.scenarios.failed, ...report.invariantViolations, ...verificationProblems(report), ...report.checkerDiagnostics.map((d) => d.message)].slice(0, 3).join('; ')}`,
       );
     }
     const done = await store.updateOpen(job.id, {
