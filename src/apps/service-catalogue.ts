@@ -114,7 +114,13 @@ export const SERVICE_CATALOGUE: { readonly [N in ServiceName]: ServiceEntry<N> }
       return { module: fv, contracts: { verification: fv.contract } };
     },
   },
-  gs: { consumes: (context) => createGovernanceSynthesisService(context) },
+  gs: {
+    consumes: (context, contracts) =>
+      createGovernanceSynthesisService(context, {
+        constitution: contracts.constitution,
+        verification: contracts.verification,
+      }),
+  },
   ec: {
     provides: (context, contracts) => {
       const ec = createExecutiveCouncilService(context, {

@@ -3,6 +3,7 @@ import type { ServiceName } from '../kernel/services.js';
 import { authMigrations } from '../services/auth/store.js';
 import { constitutionMigrations } from '../services/constitutional-ai/store.js';
 import { councilMigrations } from '../services/executive-council/store.js';
+import { synthesisMigrations } from '../services/governance-synthesis/store.js';
 import { integrityMigrations } from '../services/integrity/store.js';
 import { pgcMigrations } from '../services/policy-governance/store.js';
 
@@ -14,7 +15,7 @@ export const SERVICE_MIGRATIONS: Readonly<Record<ServiceName, Migrations>> = {
   ac: constitutionMigrations,
   integrity: integrityMigrations,
   fv: {},
-  gs: {},
+  gs: synthesisMigrations,
   pgc: pgcMigrations,
   ec: councilMigrations,
   dgm: {},

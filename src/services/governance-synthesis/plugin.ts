@@ -1,7 +1,11 @@
 import type { FastifyPluginAsync } from 'fastify';
+import type { ConstitutionContract } from '../../kernel/contracts/constitution.js';
+import type { SynthesisJobs } from './job-queue.js';
+import { registerJobRoutes } from './routes/jobs.js';
 
-/**
- * The Governance Synthesis service's routes. Health, metrics and the OpenAPI document come from the kit;
- * synthesizers and jobs arrive with their own issue.
- */
-export const synthesisRoutes: FastifyPluginAsync = async () => {};
+/** The Governance Synthesis service's routes (health, metrics and the OpenAPI document come from the kit). */
+export function synthesisRoutes(jobs: SynthesisJobs, constitution: ConstitutionContract): FastifyPluginAsync {
+  return async (app) => {
+    registerJobRoutes(app, jobs, constitution);
+  };
+}

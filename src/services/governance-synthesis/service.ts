@@ -1,8 +1,109 @@
+import { systemClock } from '../../kernel/clock.js';
+import type { ConstitutionContract } from '../../kernel/contracts/constitution.js';
+import type { VerificationContract } from '../../kernel/contracts/verification.js';
 import { SERVICES } from '../../kernel/services.js';
 import type { ServiceContext, ServiceModule } from '../../kit/service-module.js';
+import { type JobQueueSettings, SynthesisJobs } from './job-queue.js';
+import { OpenAiChatModel, openAiSettingsFromEnv } from './llm/openai-chat-model.js';
+import { repairingProvider } from './llm/repair-loop.js';
+import { abortableSleep, CircuitBreaker, ResilientChatModel } from './llm/resilient-chat-model.js';
 import { synthesisRoutes } from './plugin.js';
+import { SynthesisStore } from './store.js';
+import { createSynthesisMetrics, type SynthesisMetrics } from './synthesis-metrics.js';
+import { builtinProvider, type SynthesisProvider } from './synthesis-provider.js';
+
+export interface SynthesisContracts {
+  readonly constitution: ConstitutionContract;
+  /** The formal verifier every candidate must pass (left out only by tests of the job mechanics). */
+  readonly verification?: VerificationContract;
+  /** Defaults to the environment's (ACGS_SYNTHESIS_*). */
+  readonly settings?: JobQueueSettings;
+  /** Defaults to the builtin synthesizer alone. */
+  readonly providers?: readonly SynthesisProvider[];
+}
+
+export interface GovernanceSynthesisService extends ServiceModule {
+  readonly jobs: SynthesisJobs;
+}
+
+function positive(name: string, fallback: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 1)
+    throw new RangeError(`${name} must be a positive integer, got ${raw}`);
+  return value;
+}
+
+/** Queue settings from ACGS_SYNTHESIS_QUEUE_CAPACITY (50), ACGS_SYNTHESIS_LEASE_MS (60000), ACGS_SYNTHESIS_MAX_ATTEMPTS (3). */
+export function loadSynthesisSettings(): JobQueueSettings {
+  return {
+    capacity: positive('ACGS_SYNTHESIS_QUEUE_CAPACITY', 50),
+    leaseMs: positive('ACGS_SYNTHESIS_LEASE_MS', 60_000),
+    maxAttempts: positive('ACGS_SYNTHESIS_MAX_ATTEMPTS', 3),
+  };
+}
+
+/**
+ * The builtin synthesizer, plus the OpenAI-compatible model when ACGS_SYNTHESIS_OPENAI_MODEL is
+ * set (repair rounds: ACGS_SYNTHESIS_MAX_ROUNDS, 3), behind its breaker (5 failures in 30 s open
+ * it for 30 s) and retries (3 attempts, 2 s doubling backoff, Retry-After on 429).
+ */
+export function configuredProviders(
+  metrics: SynthesisMetrics,
+  verifier?: VerificationContract,
+): SynthesisProvider[] {
+  const providers: SynthesisProvider[] = [builtinProvider];
+  const openAi = openAiSettingsFromEnv();
+  if (openAi !== undefined)
+    providers.push(
+      repairingProvider(
+        new ResilientChatModel(new OpenAiChatModel(openAi), new CircuitBreaker(systemClock), {
+          attempts: 3,
+          baseDelayMs: 2000,
+          sleep: abortableSleep,
+          onRequest: (provider) => metrics.llmRequests.inc({ provider }),
+          onBreaker: (provider, open) => metrics.breakerOpen.set({ provider }, open ? 1 : 0),
+        }),
+        {
+          maxRounds: positive('ACGS_SYNTHESIS_MAX_ROUNDS', 3),
+          ...(verifier === undefined ? {} : { verifier }),
+        },
+      ),
+    );
+  return providers;
+}
 
 /** Builds the Governance Synthesis service from the adapters the wiring layer picked. */
-export function createGovernanceSynthesisService(_context: ServiceContext): ServiceModule {
-  return { descriptor: SERVICES.gs, routes: synthesisRoutes };
+export function createGovernanceSynthesisService(
+  context: ServiceContext,
+  contracts: SynthesisContracts,
+): GovernanceSynthesisService {
+  const metrics = createSynthesisMetrics(context.metrics);
+  const providers = new Map(
+    (contracts.providers ?? configuredProviders(metrics, contracts.verification)).map(
+      (p) => [p.name, p] as const,
+    ),
+  );
+  const jobs = new SynthesisJobs(
+    {
+      store: new SynthesisStore(context.database),
+      constitution: contracts.constitution,
+      ...(contracts.verification === undefined ? {} : { verifier: contracts.verification }),
+      providers,
+      clock: systemClock,
+      owner: context.instanceId,
+      leaseMs: (contracts.settings ?? loadSynthesisSettings()).leaseMs,
+      metrics,
+      logger: context.logger.child({ component: 'synthesis' }),
+    },
+    contracts.settings ?? loadSynthesisSettings(),
+  );
+  return {
+    descriptor: SERVICES.gs,
+    routes: synthesisRoutes(jobs, contracts.constitution),
+    jobs,
+    start: () => jobs.start(),
+    stop: () => jobs.stop(),
+  };
 }

@@ -1,0 +1,47 @@
+/**
+ * The JSON Schema a model's answer must follow (sent as structured output), and the reading of
+ * an answer into policies: `version` and `obligations` are set by the service, not the model.
+ */
+import { EFFECTS, type Policy } from '../../../policy/index.js';
+
+export const POLICY_SET_SCHEMA = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['policies'],
+  properties: {
+    policies: {
+      type: 'array',
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['id', 'description', 'principles', 'target', 'condition', 'effect', 'priority'],
+        properties: {
+          id: { type: 'string' },
+          description: { type: 'string' },
+          principles: { type: 'array', items: { type: 'string' } },
+          target: {
+            type: 'object',
+            additionalProperties: false,
+            required: ['actions'],
+            properties: { actions: { type: 'array', items: { type: 'string' } } },
+          },
+          condition: { type: 'string' },
+          effect: { type: 'string', enum: [...EFFECTS] },
+          priority: { type: 'integer' },
+        },
+      },
+    },
+  },
+} as const;
+
+/** Parses a model's answer; throws a SyntaxError or TypeError naming what is wrong. */
+export function readPolicySet(text: string): Policy[] {
+  const parsed = JSON.parse(text) as unknown;
+  const list = (parsed as { policies?: unknown } | null)?.policies;
+  if (!Array.isArray(list)) throw new TypeError('the answer has no "policies" array');
+  return list.map((item, i) => {
+    if (typeof item !== 'object' || item === null || Array.isArray(item))
+      throw new TypeError(`/policies/${i} is not an object`);
+    return { version: 1, obligations: [], ...(item as object) } as unknown as Policy;
+  });
+}

@@ -1,0 +1,281 @@
+/**
+ * Synthesis jobs through the real kit (inject, no sockets) on a real SQLite database: 202 with
+ * an id, the job runs the builtin synthesizer to a checked result, roles, validation, the
+ * bounded queue (503 with Retry-After), cancellation, and a restart that resumes a job or fails
+ * it with the reason. The constitution contract is answered with the example constitution.
+ */
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { exampleConstitution } from '../../../../test/support/constitution-fixture.js';
+import { type ServedModule, serveModule } from '../../../../test/support/contract-servers.js';
+import { openTestServiceContext } from '../../../../test/support/service-context.js';
+import { createTestTokenIssuer } from '../../../../test/support/test-token-issuer.js';
+import { canonicalJson } from '../../../kernel/canonical-json.js';
+import type { ConstitutionContract, ConstitutionVersion } from '../../../kernel/contracts/constitution.js';
+import type { ServiceContext } from '../../../kit/service-module.js';
+import { createDatabase, type Database } from '../../../storage/index.js';
+import { synthesizeBuiltin } from '../builtin/builtin-synthesizer.js';
+import { createGovernanceSynthesisService, type GovernanceSynthesisService } from '../service.js';
+import { SynthesisStore, synthesisMigrations } from '../store.js';
+
+const issuer = await createTestTokenIssuer();
+const author = await issuer.headers('paula', ['policy_author']);
+const auditor = await issuer.headers('audrey', ['auditor']);
+const agent = await issuer.headers('agent-1', ['agent'], 'service');
+
+const document = exampleConstitution().document;
+const version: ConstitutionVersion = {
+  number: 1,
+  hash: createHash('sha256').update(canonicalJson(document)).digest('hex'),
+  short: 'example',
+  document,
+  publishedAt: '2026-12-01T00:00:00Z',
+  publishedBy: 'admin',
+  via: 'bootstrap',
+};
+const constitution = {
+  activeHash: async () => version.hash,
+  activeVersion: async () => version,
+} as unknown as ConstitutionContract;
+
+const settings = { capacity: 2, leaseMs: 60_000, maxAttempts: 3 };
+
+async function until<T>(read: () => Promise<T>, done: (value: T) => boolean): Promise<T> {
+  for (let i = 0; i < 600; i++) {
+    const value = await read();
+    if (done(value)) return value;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error('timed out waiting');
+}
+
+describe('synthesis jobs', () => {
+  let dir: string;
+  let database: Database;
+  let context: ServiceContext;
+  let service: GovernanceSynthesisService;
+  let served: ServedModule;
+  const open = async (instance: string, start: boolean) => {
+    context = await openTestServiceContext(database, dir, { gs: synthesisMigrations }, instance);
+    service = createGovernanceSynthesisService(context, { constitution, settings });
+    if (start) await service.start?.();
+    served = await serveModule(service, issuer.authenticator);
+  };
+  const close = async () => {
+    await served.close();
+    await service.stop?.();
+    await context.bus.close();
+  };
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'acgs-gs-'));
+    database = createDatabase(`sqlite:${join(dir, 'gs.db')}`);
+  });
+  after(async () => {
+    await database.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const submit = (headers: Record<string, string>, payload: object) =>
+    served.app.inject({ method: 'POST', url: '/api/v1/synthesis/jobs', headers, payload });
+  const job = async (id: string) =>
+    (
+      await served.app.inject({ method: 'GET', url: `/api/v1/synthesis/jobs/${id}`, headers: auditor })
+    ).json();
+  const metric = async (name: string) => {
+    const text = await context.metrics.metrics();
+    return text.split('\n').filter((line) => line.startsWith(name));
+  };
+
+  it('answers 202 with an id and runs the builtin synthesizer to a checked policy set', async () => {
+    await open('gs-a', true);
+    const accepted = await submit(author, { provider: 'builtin' });
+    assert.equal(accepted.statusCode, 202, accepted.body);
+    const { id, status, constitutionHash } = accepted.json();
+    assert.equal(accepted.headers.location, `/api/v1/synthesis/jobs/${id}`);
+    assert.ok(['queued', 'running'].includes(status));
+    assert.equal(constitutionHash, version.hash);
+    const done = await until(
+      () => job(id),
+      (j) => j.status !== 'queued' && j.status !== 'running',
+    );
+    assert.equal(done.status, 'succeeded', done.error);
+    assert.equal(done.stage, 'done');
+    assert.equal(done.progress, 1);
+    assert.equal(done.attempts, 1);
+    assert.ok(done.result.policies.length >= 25);
+    assert.deepEqual(done.result.report.scenarios.failed, []);
+    assert.deepEqual(done.result.report.invariantViolations, []);
+    assert.equal(done.result.report.verification.status, 'not-run');
+    assert.deepEqual(await metric('policy_synthesis_queue_length'), ['policy_synthesis_queue_length 0']);
+    assert.deepEqual(await metric('acgs_synthesis_jobs_total{'), [
+      'acgs_synthesis_jobs_total{provider="builtin",outcome="succeeded"} 1',
+    ]);
+    // No language model was asked: the counter exists and says so.
+    assert.deepEqual(await metric('acgs_llm_requests_total'), []);
+    assert.ok((await context.metrics.metrics()).includes('# TYPE acgs_llm_requests_total counter'));
+    await close();
+  });
+
+  it('checks roles and input: problem+json naming the field', async () => {
+    await open('gs-b', true);
+    assert.equal((await submit(agent, { provider: 'builtin' })).statusCode, 403);
+    assert.equal((await submit(auditor, { provider: 'builtin' })).statusCode, 403);
+    const bad = await submit(author, { provider: 'builtin', candidates: 0 });
+    assert.equal(bad.statusCode, 400);
+    assert.match(bad.body, /candidates/);
+    const unknownProvider = await submit(author, { provider: 'gpt-9' });
+    assert.equal(unknownProvider.statusCode, 422);
+    assert.equal(unknownProvider.json().code, 'SYNTHESIS_PROVIDER_UNAVAILABLE');
+    const wrongVersion = await submit(author, { constitutionHash: 'a'.repeat(64) });
+    assert.equal(wrongVersion.statusCode, 409);
+    assert.equal(wrongVersion.json().code, 'SYNTHESIS_CONSTITUTION_MISMATCH');
+    const unknownPrinciple = await submit(author, { principles: ['privacy', 'astrology'] });
+    assert.equal(unknownPrinciple.statusCode, 400);
+    assert.equal(unknownPrinciple.json().code, 'SYNTHESIS_JOB_INVALID');
+    const missing = await served.app.inject({
+      method: 'GET',
+      url: '/api/v1/synthesis/jobs/nope',
+      headers: auditor,
+    });
+    assert.equal(missing.statusCode, 404);
+    assert.equal(missing.json().code, 'SYNTHESIS_JOB_NOT_FOUND');
+    await close();
+  });
+
+  it('a full queue answers 503 with Retry-After; cancellation; a restart resumes the waiting jobs', async () => {
+    await open('gs-c', false); // not started: accepted jobs wait, as behind a long-running one
+    const first = (await submit(author, {})).json();
+    const second = (await submit(author, {})).json();
+    assert.deepEqual(await metric('policy_synthesis_queue_length'), ['policy_synthesis_queue_length 2']);
+    const full = await submit(author, {});
+    assert.equal(full.statusCode, 503);
+    assert.equal(full.json().code, 'SYNTHESIS_QUEUE_FULL');
+    assert.equal(full.headers['retry-after'], '5');
+    const cancelled = await served.app.inject({
+      method: 'POST',
+      url: `/api/v1/synthesis/jobs/${second.id}/cancel`,
+      headers: author,
+    });
+    assert.equal(cancelled.statusCode, 200);
+    assert.equal(cancelled.json().status, 'cancelled');
+    assert.deepEqual(await metric('policy_synthesis_queue_length'), ['policy_synthesis_queue_length 1']);
+    const again = await served.app.inject({
+      method: 'POST',
+      url: `/api/v1/synthesis/jobs/${second.id}/cancel`,
+      headers: author,
+    });
+    assert.equal(again.statusCode, 409);
+    assert.equal(again.json().code, 'SYNTHESIS_JOB_FINISHED');
+    await close(); // the process stops with `first` accepted and not run
+
+    await open('gs-d', true); // the next process takes it over
+    const resumed = await until(
+      () => job(first.id),
+      (j) => j.status === 'succeeded' || j.status === 'failed',
+    );
+    assert.equal(resumed.status, 'succeeded', resumed.error);
+    assert.equal((await job(second.id)).status, 'cancelled');
+    await close();
+  });
+
+  it('a job interrupted as often as allowed is failed with the reason, not lost', async () => {
+    const store = new SynthesisStore(database);
+    const now = Date.now();
+    await store.insert({
+      id: 'interrupted-job',
+      status: 'running',
+      stage: 'synthesis',
+      progress: 0.3,
+      provider: 'builtin',
+      constitution_hash: version.hash,
+      request: '{}',
+      result: null,
+      error: null,
+      attempts: 3,
+      owner: 'a-crashed-process',
+      lease_until_ms: now - 1,
+      created_by: 'paula',
+      created_ms: now - 10_000,
+      updated_ms: now - 10_000,
+    });
+    await open('gs-e', true);
+    const failed = await job('interrupted-job');
+    assert.equal(failed.status, 'failed');
+    assert.match(failed.error, /interrupted 3 times/);
+    await close();
+  });
+
+  it('an OpenAI-compatible model configured from the environment runs as a job and is counted', async () => {
+    const good = synthesizeBuiltin(document).policies.map(
+      ({ version: _v, obligations: _o, ...rest }) => rest,
+    );
+    const violating = good.filter((p) => p.id !== 'synth.privacy.no-external-pii-email');
+    const answers = [JSON.stringify({ policies: violating }), JSON.stringify({ policies: good })];
+    const fake = createServer((request, response) => {
+      request.resume();
+      request.on('end', () => {
+        const content = answers.shift() ?? JSON.stringify({ policies: violating });
+        response.writeHead(200, { 'content-type': 'application/json' });
+        response.end(
+          JSON.stringify({
+            id: 'c',
+            object: 'chat.completion',
+            created: 0,
+            model: 'scripted',
+            choices: [{ index: 0, finish_reason: 'stop', message: { role: 'assistant', content } }],
+          }),
+        );
+      });
+    });
+    await new Promise<void>((resolve) => fake.listen(0, '127.0.0.1', resolve));
+    const env = {
+      ACGS_SYNTHESIS_OPENAI_BASE_URL: `http://127.0.0.1:${(fake.address() as AddressInfo).port}/v1`,
+      ACGS_SYNTHESIS_OPENAI_MODEL: 'scripted-1',
+      ACGS_SYNTHESIS_OPENAI_API_KEY: 'sk-test',
+      ACGS_SYNTHESIS_MAX_ROUNDS: '2',
+    };
+    Object.assign(process.env, env);
+    try {
+      await open('gs-f', true);
+      const repaired = (await submit(author, { provider: 'openai' })).json();
+      const done = await until(
+        () => job(repaired.id),
+        (j) => j.status === 'succeeded' || j.status === 'failed',
+      );
+      assert.equal(done.status, 'succeeded', done.error);
+      assert.equal(done.result.rounds, 2);
+      assert.equal(done.result.model, 'scripted-1');
+      assert.deepEqual(await metric('acgs_llm_requests_total'), [
+        'acgs_llm_requests_total{provider="openai"} 2',
+      ]);
+      assert.deepEqual(await metric('acgs_synthesis_breaker_open'), [
+        'acgs_synthesis_breaker_open{provider="openai"} 0',
+      ]);
+      // From now on the model keeps answering the violating set: the job fails naming it.
+      const stubborn = (await submit(author, { provider: 'openai' })).json();
+      const failed = await until(
+        () => job(stubborn.id),
+        (j) => j.status === 'succeeded' || j.status === 'failed',
+      );
+      assert.equal(failed.status, 'failed');
+      assert.match(failed.error, /last problem: Invariant privacy\.no-external-pii-email is violated/);
+      assert.deepEqual(await metric('acgs_llm_requests_total'), [
+        'acgs_llm_requests_total{provider="openai"} 4',
+      ]);
+      assert.deepEqual(await metric('acgs_synthesis_jobs_total{'), [
+        'acgs_synthesis_jobs_total{provider="openai",outcome="succeeded"} 1',
+        'acgs_synthesis_jobs_total{provider="openai",outcome="failed"} 1',
+      ]);
+      await close();
+    } finally {
+      for (const name of Object.keys(env)) delete process.env[name];
+      await new Promise<void>((resolve) => fake.close(() => resolve()));
+    }
+  });
+});

@@ -1,0 +1,124 @@
+import type { Kysely, Migration } from 'kysely';
+import type { Database } from '../../storage/database.js';
+
+/**
+ * The Governance Synthesis service's table (docs/synthesis.md): `gs_jobs`, one row per job with
+ * its request, stage, progress, result or failure, and the lease of the process running it. A
+ * job is written before the 202 that acknowledges it and every stage change is written before
+ * the stage starts, so a restart finds every job where it was.
+ */
+export interface JobsTable {
+  id: string;
+  status: JobStatus;
+  stage: JobStage;
+  progress: number;
+  provider: string;
+  constitution_hash: string;
+  request: string;
+  result: string | null;
+  error: string | null;
+  attempts: number;
+  owner: string | null;
+  lease_until_ms: number | null;
+  created_by: string;
+  created_ms: number;
+  updated_ms: number;
+}
+
+export type JobStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
+export type JobStage = 'queued' | 'constitution' | 'synthesis' | 'checking' | 'verification' | 'done';
+
+export interface SynthesisTables {
+  gs_jobs: JobsTable;
+}
+
+export const synthesisMigrations: Readonly<Record<string, Migration>> = {
+  '0001_jobs': {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('gs_jobs')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('status', 'text', (c) => c.notNull())
+        .addColumn('stage', 'text', (c) => c.notNull())
+        .addColumn('progress', 'real', (c) => c.notNull())
+        .addColumn('provider', 'text', (c) => c.notNull())
+        .addColumn('constitution_hash', 'text', (c) => c.notNull())
+        .addColumn('request', 'text', (c) => c.notNull())
+        .addColumn('result', 'text')
+        .addColumn('error', 'text')
+        .addColumn('attempts', 'integer', (c) => c.notNull())
+        .addColumn('owner', 'text')
+        .addColumn('lease_until_ms', 'bigint')
+        .addColumn('created_by', 'text', (c) => c.notNull())
+        .addColumn('created_ms', 'bigint', (c) => c.notNull())
+        .addColumn('updated_ms', 'bigint', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('gs_jobs_status').on('gs_jobs').columns(['status', 'created_ms']).execute();
+    },
+  },
+};
+
+export type JobRow = JobsTable;
+
+/** Queries on `gs_jobs`; no other service touches it. */
+export class SynthesisStore {
+  private readonly db: Kysely<SynthesisTables>;
+  constructor(database: Database) {
+    this.db = database.as<SynthesisTables>();
+  }
+
+  async insert(row: JobRow): Promise<void> {
+    await this.db.insertInto('gs_jobs').values(row).execute();
+  }
+
+  async get(id: string): Promise<JobRow | undefined> {
+    return this.db.selectFrom('gs_jobs').selectAll().where('id', '=', id).executeTakeFirst();
+  }
+
+  /** Updates a job that is still unfinished; false when it had already finished (e.g. was cancelled). */
+  async updateOpen(id: string, changes: Partial<Omit<JobRow, 'id'>>): Promise<boolean> {
+    const result = await this.db
+      .updateTable('gs_jobs')
+      .set(changes)
+      .where('id', '=', id)
+      .where('status', 'in', ['queued', 'running'])
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) > 0;
+  }
+
+  /** Unfinished jobs that no live process holds (never leased, or lease expired), oldest first. */
+  async orphaned(nowMs: number): Promise<JobRow[]> {
+    return this.db
+      .selectFrom('gs_jobs')
+      .selectAll()
+      .where('status', 'in', ['queued', 'running'])
+      .where((eb) => eb.or([eb('lease_until_ms', 'is', null), eb('lease_until_ms', '<', nowMs)]))
+      .orderBy('created_ms')
+      .execute();
+  }
+
+  /** Takes a job for this process if it is unfinished and unleased (or its lease expired). */
+  async claim(id: string, owner: string, nowMs: number, leaseMs: number): Promise<boolean> {
+    const result = await this.db
+      .updateTable('gs_jobs')
+      .set({ owner, lease_until_ms: nowMs + leaseMs, updated_ms: nowMs })
+      .where('id', '=', id)
+      .where('status', 'in', ['queued', 'running'])
+      .where((eb) =>
+        eb.or([eb('owner', '=', owner), eb('lease_until_ms', 'is', null), eb('lease_until_ms', '<', nowMs)]),
+      )
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) > 0;
+  }
+
+  /** Lets go of an unfinished job this process holds, so the next process to start takes it at once. */
+  async release(id: string, owner: string): Promise<void> {
+    await this.db
+      .updateTable('gs_jobs')
+      .set({ owner: null, lease_until_ms: null })
+      .where('id', '=', id)
+      .where('owner', '=', owner)
+      .where('status', 'in', ['queued', 'running'])
+      .execute();
+  }
+}

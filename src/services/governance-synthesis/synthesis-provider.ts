@@ -1,0 +1,29 @@
+/**
+ * What produces candidate policies. Providers sit behind this one interface and are chosen per
+ * job by name; the job runner does the rest (checking, reporting) the same way for all of them.
+ */
+import type { ConstitutionDocument } from '../../kernel/contracts/constitution.js';
+import type { Policy } from '../../policy/index.js';
+import { synthesizeBuiltin } from './builtin/builtin-synthesizer.js';
+
+export interface Candidate {
+  readonly policies: readonly Policy[];
+  /** The model that wrote it (`builtin` for the deterministic synthesizer). */
+  readonly model: string;
+  /** Model requests it took (0 for the builtin synthesizer). */
+  readonly rounds: number;
+}
+
+export interface SynthesisProvider {
+  readonly name: string;
+  /** MUST stop (reject) promptly once `signal` aborts; MUST NOT log credentials or prompts' secrets. */
+  synthesize(document: ConstitutionDocument, signal: AbortSignal): Promise<Candidate>;
+}
+
+/** The deterministic synthesizer as a provider: no model, no network. */
+export const builtinProvider: SynthesisProvider = {
+  name: 'builtin',
+  async synthesize(document) {
+    return { policies: synthesizeBuiltin(document).policies, model: 'builtin', rounds: 0 };
+  },
+};
