@@ -2,7 +2,6 @@ import { createHmac, randomBytes } from 'node:crypto';
 import type { Kysely, Migration } from 'kysely';
 import { openSecret, sealSecret } from '../../kit/secret-envelope.js';
 import type { Database } from '../../storage/database.js';
-import type { SecurityEventData } from './security-events.js';
 
 /**
  * Personal data stays out of the log (DESIGN.md §2, Log entry): security events name people by
@@ -42,16 +41,19 @@ export class PiiPseudonymizer {
     this.db = database.as<{ auth_secrets: SecretTable }>();
   }
 
-  /** The event data with personal fields replaced by their keyed hashes. */
-  async apply(data: SecurityEventData): Promise<SecurityEventData> {
-    const out: Record<string, unknown> = { ...data };
+  /**
+   * The event data with personal fields replaced by their keyed hashes. Generic over the data's
+   * type so that this module need not import the security events (which import the store).
+   */
+  async apply<Data extends object>(data: Data): Promise<Data> {
+    const out = { ...data } as Record<string, unknown>;
     for (const field of FIELDS) {
       const value = out[field];
       if (typeof value !== 'string' || (field === 'actor' && SYSTEM_ACTORS.has(value))) continue;
       delete out[field];
       out[`${field}Hash`] = await this.hash(field === 'actor' ? 'userId' : field, value);
     }
-    return out as SecurityEventData;
+    return out as unknown as Data;
   }
 
   /** The keyed hash of `value` as field `field` (an actor hashes like the user id it is). */
