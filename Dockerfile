@@ -5,7 +5,7 @@
 ARG NODE_VERSION=24.22.3
 
 # Compile TypeScript (the whole tree type-checks together, so tests and benches compile too;
-# only dist/src goes into the image).
+# dist/src and the client library it uses, dist/packages, go into the image).
 FROM node:${NODE_VERSION}-bookworm-slim AS build
 RUN apt-get update \
  && apt-get install -y --no-install-recommends python3 make g++ \
@@ -17,6 +17,7 @@ COPY tsconfig.json ./
 COPY src ./src
 COPY test ./test
 COPY bench ./bench
+COPY packages ./packages
 RUN npx tsc -p tsconfig.json
 
 # Production dependencies, with better-sqlite3 built for this Node.js.
@@ -41,6 +42,7 @@ ENV NODE_ENV=production \
 WORKDIR /app
 COPY --from=deps /app/node_modules ./node_modules
 COPY --from=build /app/dist/src ./dist/src
+COPY --from=build /app/dist/packages ./dist/packages
 COPY package.json ./
 COPY examples ./examples
 COPY schemas ./schemas

@@ -17,7 +17,7 @@ import {
 } from 'node:fs';
 import { builtinModules } from 'node:module';
 import { tmpdir } from 'node:os';
-import { dirname, join, relative } from 'node:path';
+import { dirname, join, relative, sep } from 'node:path';
 import { test } from 'node:test';
 import { loginAsAdmin, TEST_ADMIN_PASSWORD } from '../support/auth-session.js';
 import { REPO_ROOT, readYamlFile } from '../support/deploy-files.js';
@@ -107,9 +107,11 @@ test('every package the image’s entry points reach is a production dependency'
     join(REPO_ROOT, 'dist', 'src', 'cli', f),
   );
   let modules = 0;
+  const distParts = new Set<string>();
   for (const entry of entries) {
     for (const [file, specifiers] of reachable(entry)) {
       modules++;
+      distParts.add(relative(join(REPO_ROOT, 'dist'), file).split(sep)[0]!);
       for (const specifier of specifiers) {
         if (specifier.startsWith('.') || specifier.startsWith('node:') || builtins.has(specifier)) continue;
         const name = specifier.startsWith('@')
@@ -123,6 +125,9 @@ test('every package the image’s entry points reach is a production dependency'
   assert.ok(modules > 100, `reached only ${modules} modules`);
   assert.ok(packages.has('fastify') && packages.has('better-sqlite3'), [...packages].join(', '));
   assert.deepEqual([...missing], []);
+  // Every compiled directory the entry points load is copied into the runtime stage.
+  for (const part of distParts)
+    assert.ok(finalStage.includes(`COPY --from=build /app/dist/${part} ./dist/${part}`), `dist/${part}`);
 });
 
 /**
@@ -142,10 +147,12 @@ test('the image’s tree runs read-only with production dependencies only', {
     mkdirSync(data);
     for (const entry of ['package.json', 'examples', 'schemas'])
       cpSync(join(REPO_ROOT, entry), join(app, entry), { recursive: true });
-    cpSync(join(REPO_ROOT, 'dist', 'src'), join(app, 'dist', 'src'), {
-      recursive: true,
-      filter: (source) => !source.endsWith('.test.js') && !source.endsWith('.test.js.map'),
-    });
+    // dist/src and the client library the integrations import (dist/packages), as the Dockerfile copies.
+    for (const part of ['src', 'packages'])
+      cpSync(join(REPO_ROOT, 'dist', part), join(app, 'dist', part), {
+        recursive: true,
+        filter: (source) => !source.endsWith('.test.js') && !source.endsWith('.test.js.map'),
+      });
     const listed = spawnSync('npm', ['ls', '--omit=dev', '--parseable', '--all'], {
       cwd: REPO_ROOT,
       encoding: 'utf8',
