@@ -143,14 +143,21 @@ describe('backup and DR drill, embedded', () => {
     const url = platform!.url;
     const admin = bearer((await loginAsAdmin(url)).accessToken);
     const decided = await decide(url, admin, 30);
+    // Only services append to the log, each under its own identity (docs/security.md).
+    const serviceKey = await api(url, 'POST', '/api/v1/auth/api-keys', {
+      headers: admin,
+      body: { account: 'svc-pgc', roles: ['service'] },
+    });
+    assert.equal(serviceKey.status, 201, JSON.stringify(serviceKey.body));
+    const pgc = { 'x-api-key': String(serviceKey.body.key) };
     const before: Ack[] = [];
-    for (let n = 0; n < 40; n++) before.push(await append(url, admin, n));
+    for (let n = 0; n < 40; n++) before.push(await append(url, pgc, n));
 
     // Appends keep arriving while the backup runs; the ones acknowledged before it started are in it.
     let running = true;
     const during = (async () => {
       const acks: Ack[] = [];
-      for (let n = 1000; running; n++) acks.push(await append(url, admin, n));
+      for (let n = 1000; running; n++) acks.push(await append(url, pgc, n));
       return acks;
     })();
     const out = join(root, 'backups');
@@ -190,7 +197,7 @@ describe('backup and DR drill, embedded', () => {
     await decisionsAt(restored, decided);
 
     // The drill, on the stopped platform's data directory.
-    const last = await append(url, admin, 99);
+    const last = await append(url, pgc, 99);
     assert.equal((await platform!.terminate()).code, 0);
     platform = undefined;
     const drill = runAcgs(

@@ -149,6 +149,7 @@ describe('chaos: the distributed platform survives its dependencies failing', { 
       auth: await freePort(),
       ac: await freePort(),
       ec: await freePort(),
+      fv: await freePort(),
       integrityA: await freePort(),
       integrityB: await freePort(),
       pgcA: await freePort(),
@@ -158,6 +159,8 @@ describe('chaos: the distributed platform survives its dependencies failing', { 
     env.ACGS_AC_URL = `http://127.0.0.1:${ports.ac}`;
     // The council says who may activate a bundle.
     env.ACGS_EC_URL = `http://127.0.0.1:${ports.ec}`;
+    // The formal verifier gates every activation (it fails closed without it).
+    env.ACGS_FV_URL = `http://127.0.0.1:${ports.fv}`;
     // Both integrity replicas: the PGCs' client fails over to the one that answers.
     env.ACGS_INTEGRITY_URL = `http://127.0.0.1:${ports.integrityA},http://127.0.0.1:${ports.integrityB}`;
     // runAcgs blocks this process, and with it the proxies: one-off commands go direct.
@@ -171,7 +174,7 @@ describe('chaos: the distributed platform survives its dependencies failing', { 
     assert.equal(key.code, 0, key.stderr);
     env.ACGS_SERVICE_API_KEY = key.stdout.trim();
     await Promise.all([launch('auth', 'auth', ports.auth), launch('ac', 'ac', ports.ac)]);
-    await launch('ec', 'ec', ports.ec);
+    await Promise.all([launch('ec', 'ec', ports.ec), launch('fv', 'fv', ports.fv)]);
     await Promise.all([
       launch('integrityA', 'integrity', ports.integrityA),
       launch('integrityB', 'integrity', ports.integrityB),

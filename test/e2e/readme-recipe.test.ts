@@ -50,7 +50,7 @@ describe('README: distributed mode, step by step', { skip }, () => {
     const blocks = recipeBlocks(readFileSync(join(ROOT, 'README.md'), 'utf8'));
     assert.equal(blocks.length, 5);
     const ports = new Map<string, number>();
-    for (const n of ['0', '1', '2', '5', '6']) ports.set(n, await freePort());
+    for (const n of ['0', '1', '2', '3', '5', '6']) ports.set(n, await freePort());
     const script = blocks
       .join('\n')
       .replace('postgres://postgres@127.0.0.1:5432/acgs', database.url)
@@ -59,7 +59,7 @@ describe('README: distributed mode, step by step', { skip }, () => {
       .replace(/\b800([0-7])\b/g, (whole, n: string) => String(ports.get(n) ?? whole))
       .replaceAll('examples/', `${join(ROOT, 'examples')}/`);
     // The recipe's own last words: stop the services it started.
-    const stop = /`(kill %1 %2 %3 %4 %5)`/.exec(readFileSync(join(ROOT, 'README.md'), 'utf8'))?.[1];
+    const stop = /`(kill %1 %2 %3 %4 %5 %6)`/.exec(readFileSync(join(ROOT, 'README.md'), 'utf8'))?.[1];
     assert.ok(stop, 'README says how to stop the services');
     const bin = join(dir, 'bin');
     rmSync(bin, { recursive: true, force: true });
@@ -99,7 +99,7 @@ describe('README: distributed mode, step by step', { skip }, () => {
         resolveExit(exitCode);
       });
     });
-    const logs = ['auth', 'ac', 'integrity', 'pgc', 'ec']
+    const logs = ['auth', 'ac', 'integrity', 'fv', 'pgc', 'ec']
       .map((name) => {
         try {
           return `--- ${name}.log\n${readFileSync(join(dir, `${name}.log`), 'utf8').slice(-2000)}`;

@@ -7,12 +7,13 @@
  */
 import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
-import { rm } from 'node:fs/promises';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import pino from 'pino';
 import { defaultDatabaseUrl } from '../../apps/adapters.js';
 import { startPlatform } from '../../apps/platform.js';
+import { KEK_FILE } from '../../apps/secret-setup.js';
 import { PLATFORM_VERSION } from '../../apps/version.js';
 import { loadConfig } from '../../kernel/config.js';
 import { parseVerifierKey } from '../../merkle/index.js';
@@ -80,6 +81,10 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
   const lossAt = new Date();
   const lossClock = performance.now();
   const sourceSize = await logSize(sourceUrl);
+  // The embedded key-encryption key is key material, not data: an operator keeps it apart from
+  // the backups (in production it comes from ACGS_KEK / ACGS_KEK_FILE); the drill carries it over.
+  const kekPath = join(resolve(options.dataDir), KEK_FILE);
+  const kek = await readFile(kekPath).catch(() => undefined);
   if (options.destroy) {
     const path = (parseDatabaseUrl(sourceUrl) as { path: string }).path;
     for (const file of [
@@ -87,6 +92,7 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
       `${path}-wal`,
       `${path}-shm`,
       join(resolve(options.dataDir), SIGNING_KEY_FILE),
+      kekPath,
     ]) {
       await rm(file, { force: true });
     }
@@ -96,6 +102,7 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
   const restoredDataDir = join(workDir, `restored-${lossAt.getTime()}`);
   let mark = performance.now();
   await restoreBackup(backup.path, options.key, { dialect: 'sqlite', dataDir: restoredDataDir });
+  if (kek !== undefined) await writeFile(join(restoredDataDir, KEK_FILE), kek, { mode: 0o600 });
   const restoreSeconds = since(mark);
 
   // 4. Start the platform on it and wait until it is ready.
