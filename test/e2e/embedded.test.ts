@@ -26,6 +26,7 @@ test('acgs up serves all eight services on one port, reports its start-up time, 
     const body = (await ready.json()) as { services: string[]; checks: Record<string, { status: string }> };
     assert.deepEqual([...body.services].sort(), [...SERVICE_NAMES].sort());
     assert.deepEqual(Object.keys(body.checks).sort(), [
+      'bundle',
       'local-bus',
       'log-integrity',
       'memory-cache',

@@ -69,11 +69,20 @@ describe('the integrity log checks its own storage', () => {
     const running = await start();
     platform = running;
     const admin = bearer((await loginAsAdmin(running.url)).accessToken);
+    // Only services append to the log, each under its own identity (docs/security.md).
+    const created = await running.app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/api-keys',
+      headers: { ...admin, 'content-type': 'application/json' },
+      payload: JSON.stringify({ account: 'svc-pgc', roles: ['service'] }),
+    });
+    assert.equal(created.statusCode, 201, created.body);
+    const pgc = { 'x-api-key': String(JSON.parse(created.body).key) };
     for (let n = 0; n < 40; n++) {
       const appended = await running.app.inject({
         method: 'POST',
         url: '/api/v1/log/entries',
-        headers: { ...admin, 'content-type': 'application/json' },
+        headers: { ...pgc, 'content-type': 'application/json' },
         payload: JSON.stringify({ type: 'test.self-check', source: 'pgc', payload: { n } }),
       });
       assert.equal(appended.statusCode, 201, appended.body);

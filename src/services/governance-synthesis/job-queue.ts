@@ -116,7 +116,10 @@ export class SynthesisJobs {
   /** Takes over orphaned jobs, then keeps doing so every lease period. */
   async start(): Promise<void> {
     this.stopped = false;
-    await this.sweep();
+    // A database away at start must not end the process: the timer's sweeps take the jobs over.
+    await this.sweep().catch((error: unknown) =>
+      this.deps.logger.warn({ err: error }, 'synthesis job sweep failed; retried every lease period'),
+    );
     this.timer = setInterval(() => {
       this.sweep().catch((error: unknown) =>
         this.deps.logger.warn({ err: error }, 'synthesis job sweep failed'),
