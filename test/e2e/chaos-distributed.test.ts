@@ -69,8 +69,13 @@ describe('chaos: the distributed platform survives its dependencies failing', { 
   const unexpectedExits: string[] = [];
   const expectedExit = new Set<PlatformProcess>();
 
-  async function launch(name: string, service: string, port: number): Promise<Member> {
-    const process = await startAcgs(['serve', service], { ...env, ACGS_PORT: String(port) }, 90_000);
+  async function launch(
+    name: string,
+    service: string,
+    port: number,
+    own: Record<string, string> = {},
+  ): Promise<Member> {
+    const process = await startAcgs(['serve', service], { ...env, ...own, ACGS_PORT: String(port) }, 90_000);
     process.child.once('exit', (code, signal) => {
       if (!expectedExit.has(process)) {
         unexpectedExits.push(`${name} exited with ${code ?? signal}:\n${process.stderr().slice(-2000)}`);
@@ -173,8 +178,14 @@ describe('chaos: the distributed platform survives its dependencies failing', { 
     );
     assert.equal(key.code, 0, key.stderr);
     env.ACGS_SERVICE_API_KEY = key.stdout.trim();
+    // The formal verifier logs its reports under its own identity (a service writes its own source).
+    const fvKey = runAcgs(['apikey', 'create', '--account', 'svc-fv', '--role', 'service'], direct);
+    assert.equal(fvKey.code, 0, fvKey.stderr);
     await Promise.all([launch('auth', 'auth', ports.auth), launch('ac', 'ac', ports.ac)]);
-    await Promise.all([launch('ec', 'ec', ports.ec), launch('fv', 'fv', ports.fv)]);
+    await Promise.all([
+      launch('ec', 'ec', ports.ec),
+      launch('fv', 'fv', ports.fv, { ACGS_SERVICE_API_KEY: fvKey.stdout.trim() }),
+    ]);
     await Promise.all([
       launch('integrityA', 'integrity', ports.integrityA),
       launch('integrityB', 'integrity', ports.integrityB),

@@ -53,10 +53,14 @@ describe('pgc, distributed: two replicas beside auth, integrity and ac on Postgr
     );
     assert.equal(key.code, 0, key.stderr);
     env.ACGS_SERVICE_API_KEY = key.stdout.trim();
+    // The formal verifier logs its reports under its own identity (a service writes its own source).
+    const fvKey = runAcgs(['apikey', 'create', '--account', 'svc-fv', '--role', 'service'], env);
+    assert.equal(fvKey.code, 0, fvKey.stderr);
     await Promise.all(
       ['auth', 'ac', 'integrity', 'fv', 'ec'].map(async (name) => {
         const port = new URL(env[`ACGS_${name.toUpperCase()}_URL`]!).port;
-        processes.set(name, await startAcgs(['serve', name], { ...env, ACGS_PORT: port }));
+        const own = name === 'fv' ? { ACGS_SERVICE_API_KEY: fvKey.stdout.trim() } : {};
+        processes.set(name, await startAcgs(['serve', name], { ...env, ...own, ACGS_PORT: port }));
       }),
     );
     env.ACGS_PGC_URL = `http://127.0.0.1:${await freePort()}`;

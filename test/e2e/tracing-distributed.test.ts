@@ -111,10 +111,14 @@ describe('tracing, distributed: one decision is one trace across pgc, auth and i
     );
     assert.equal(key.code, 0, key.stderr);
     env.ACGS_SERVICE_API_KEY = key.stdout.trim();
+    // The formal verifier logs its reports under its own identity (a service writes its own source).
+    const fvKey = runAcgs(['apikey', 'create', '--account', 'svc-fv', '--role', 'service'], env);
+    assert.equal(fvKey.code, 0, fvKey.stderr);
     await Promise.all(
       ['auth', 'ac', 'integrity', 'ec', 'fv', 'pgc'].map(async (name) => {
         const port = new URL(env[`ACGS_${name.toUpperCase()}_URL`]!).port;
-        processes.set(name, await startAcgs(['serve', name], { ...env, ACGS_PORT: port }, 120_000));
+        const own = name === 'fv' ? { ACGS_SERVICE_API_KEY: fvKey.stdout.trim() } : {};
+        processes.set(name, await startAcgs(['serve', name], { ...env, ...own, ACGS_PORT: port }, 120_000));
       }),
     );
   });
