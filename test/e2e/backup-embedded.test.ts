@@ -146,7 +146,7 @@ describe('backup and DR drill, embedded', () => {
     // Only services append to the log, each under its own identity (docs/security.md).
     const serviceKey = await api(url, 'POST', '/api/v1/auth/api-keys', {
       headers: admin,
-      body: { account: 'svc-pgc', roles: ['service'] },
+      body: { account: 'svc-pgc', roles: ['service'], rateLimitPerMinute: 1_000_000 },
     });
     assert.equal(serviceKey.status, 201, JSON.stringify(serviceKey.body));
     const pgc = { 'x-api-key': String(serviceKey.body.key) };
