@@ -94,7 +94,7 @@ const decision = (n: number) => ({
 });
 
 async function checkpointCovering(size: number) {
-  for (let i = 0; i < 100; i++) {
+  for (let i = 0; i < 400; i++) {
     const reply = await call('GET', '/api/v1/log/checkpoint', creds.auditor);
     if (reply.status === 200 && (reply.body.size as number) >= size) return reply.body;
     await new Promise((r) => setTimeout(r, 50));
@@ -256,6 +256,8 @@ describe('integrity over HTTP, embedded', () => {
     assert.equal(parsed.writer, 'svc-pgc');
   });
 
+  /** The index of the entry nested at the limit, which the export test below looks for. */
+  let deepIndex = 0;
   test('payloads nested beyond 64 levels are refused with 400 (the audit sent 2,000 to 8,000); 64 is kept', async () => {
     // As text: JSON.stringify itself overflows on the deepest of these.
     const nest = (depth: number) => {
@@ -270,10 +272,12 @@ describe('integrity over HTTP, embedded', () => {
     }
     const atLimit = await call('POST', APPEND, creds.service, nest(64));
     assert.equal(atLimit.status, 201, JSON.stringify(atLimit.body));
+    deepIndex = atLimit.body.index as number;
   });
 
   test('acgs log export and acgs log verify --key <the public-key JSON> agree with the service', async () => {
-    const checkpoint = await checkpointCovering(1);
+    // The export ends at the latest signed checkpoint: wait for one that covers the deep entry.
+    const checkpoint = await checkpointCovering(deepIndex + 1);
     const keyFile = join(dataDir, 'public-key.json');
     writeFileSync(keyFile, JSON.stringify((await call('GET', '/api/v1/log/public-key')).body));
     const file = join(dataDir, 'export.ndjson');
