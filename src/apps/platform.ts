@@ -93,15 +93,12 @@ export async function startPlatform(
       version: PLATFORM_VERSION,
       tracing: tracing.enabled,
       authenticator: buildAuthenticator(wired.contracts.authentication, adapters.cache, metrics.registry),
-      ...(config.http.rateLimitPerMinute > 0
-        ? {
-            rateLimiter: new ClientRateLimiter({
-              cache: adapters.cache,
-              perMinute: config.http.rateLimitPerMinute,
-              burst: config.http.rateLimitBurst,
-            }),
-          }
-        : {}),
+      // Always: with the per-client limit off (0), API keys created with a limit still have it.
+      rateLimiter: new ClientRateLimiter({
+        cache: adapters.cache,
+        perMinute: config.http.rateLimitPerMinute,
+        burst: config.http.rateLimitBurst,
+      }),
     });
     for (const module of wired.modules) {
       await module.start?.();

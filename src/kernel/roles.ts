@@ -46,8 +46,11 @@ export interface Principal {
   readonly boundPrincipal?: BoundPrincipal;
   /** May speak for other principals in decision requests (the MCP gateway, an ext_authz endpoint). */
   readonly delegate?: boolean;
-  /** The credential has a request limit of its own (API keys), already enforced by the authenticator. */
-  readonly ownRateLimit?: true;
+  /**
+   * The credential has a per-minute limit of its own (an API key created with one), counted per
+   * `client` (`key:<key id>`) instead of the platform's per-client minute limit.
+   */
+  readonly ownRateLimit?: { readonly client: string; readonly perMinute: number };
 }
 
 const SERVICE_ACCOUNT = /^svc-([a-z]+)$/;

@@ -272,14 +272,7 @@ export class TokenAuthenticator implements Authenticator {
       throw guardErrors.create('AUTH_API_KEY_REVOKED', 'the API key has been revoked');
     if (key.expiresAtMs !== null && this.now() >= key.expiresAtMs)
       throw guardErrors.create('AUTH_API_KEY_EXPIRED', 'the API key has expired');
-    const reading = await this.options.cache.increment(AUTH_CACHE_KEYS.apiKeyRate(key.keyId), 60_000);
-    if (reading.count > key.rateLimitPerMinute) {
-      throw guardErrors.create(
-        'AUTH_RATE_LIMITED',
-        `this API key may make ${key.rateLimitPerMinute} requests a minute`,
-        { headers: { 'retry-after': String(Math.max(1, Math.ceil(reading.resetInMs / 1000))) } },
-      );
-    }
+    // Its request rate is counted by the guard's per-client limiter (`ownRateLimit`), shared by replicas.
     return principalOfKey(key);
   }
 }
@@ -295,7 +288,9 @@ function principalOfKey(key: ResolvedApiKey): Principal {
       roles: key.roles,
       scopes: key.scopes,
       kind: 'service',
-      ownRateLimit: true,
+      ...(key.rateLimitPerMinute > 0
+        ? { ownRateLimit: { client: `key:${key.keyId}`, perMinute: key.rateLimitPerMinute } }
+        : {}),
       ...(key.account === undefined ? {} : { name: key.account }),
       ...(service === undefined ? {} : { service }),
       ...(key.principal === undefined ? {} : { boundPrincipal: key.principal }),

@@ -10,13 +10,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { FastifyInstance } from 'fastify';
-import pino from 'pino';
+import { serveModule } from '../../../test/support/contract-servers.js';
 import { openTestServiceContext } from '../../../test/support/service-context.js';
 import { createTestTokenIssuer } from '../../../test/support/test-token-issuer.js';
-import { loadConfig } from '../../kernel/config.js';
 import type { CouncilContract } from '../../kernel/contracts/council.js';
-import { createServer } from '../../kit/create-server.js';
-import { HttpMetrics } from '../../kit/http-metrics.js';
 import type { ServiceContext } from '../../kit/service-module.js';
 import { createDatabase } from '../../storage/index.js';
 import { createConstitutionalAiService } from '../constitutional-ai/service.js';
@@ -58,17 +55,9 @@ for (const [name, implementation] of IMPLEMENTATIONS) {
       const ac = createConstitutionalAiService(context, { council: () => ec.contract });
       ec = createExecutiveCouncilService(context, { constitution: ac.contract, policies: () => undefined });
       await ac.start?.();
-      app = await createServer({
-        config: loadConfig({ mode: 'distributed', service: 'ec' }, {}),
-        logger: pino({ level: 'silent' }),
-        modules: [ec],
-        dependencyChecks: [],
-        constitution: context.activeConstitution,
-        metrics: new HttpMetrics(),
-        authenticator: issuer.authenticator,
-        version: 'test',
-      });
-      contract = implementation(ec, await app.listen({ host: '127.0.0.1', port: 0 }));
+      const served = await serveModule(ec, issuer.authenticator, context.activeConstitution);
+      app = served.app;
+      contract = implementation(ec, served.url);
       bundleId = 'b'.repeat(64);
     });
 

@@ -154,11 +154,12 @@ async function bindContent(
       if (bundle === undefined)
         throw invalid([{ pointer: '/body/content/bundleId', detail: `no bundle ${bundleId}` }]);
       if (kind === 'activate-narrowing-policies') {
-        const verdict = await deps.impact.classify(null, bundleId);
+        // The verifier compares it with the active bundle; unreachable, the PGC answers 503.
+        const verdict = await policies.impactOf(bundleId);
         if (verdict.impact !== 'narrowing') {
           throw councilErrors.create(
             'COUNCIL_NARROWING_UNPROVED',
-            `bundle ${bundleId.slice(0, 16)} is not proved narrowing (${verdict.impact}: ${verdict.detail}); propose activate-policies`,
+            `bundle ${bundleId.slice(0, 16)} is not proved narrowing over ${verdict.fromBundleId?.slice(0, 16) ?? 'no active bundle'} (${verdict.impact}: ${verdict.detail}); propose activate-policies`,
             {
               errors: [
                 { pointer: '/body/kind', detail: 'use activate-policies for a change not proved narrowing' },
