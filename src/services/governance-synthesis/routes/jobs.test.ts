@@ -27,7 +27,7 @@ import type { ConstitutionContract, ConstitutionVersion } from '../../../kernel/
 import type { ServiceContext } from '../../../kit/service-module.js';
 import { createDatabase, type Database } from '../../../storage/index.js';
 import { createGovernanceSynthesisService, type GovernanceSynthesisService } from '../service.js';
-import { SynthesisStore, synthesisMigrations } from '../store.js';
+import { JOB_STAGES, SynthesisStore, synthesisMigrations } from '../store.js';
 
 const issuer = await createTestTokenIssuer();
 const author = await issuer.headers('paula', ['policy_author']);
@@ -124,6 +124,58 @@ describe('synthesis jobs', () => {
     // No language model was asked: the counter exists and says so.
     assert.deepEqual(await metric('acgs_llm_requests_total'), []);
     assert.ok((await context.metrics.metrics()).includes('# TYPE acgs_llm_requests_total counter'));
+    await close();
+  });
+
+  it("streams a job's progress as server-sent events to an authorised reader, ending when it finishes", async () => {
+    await open('gs-sse', false); // started once the stream is open, so it sees the job from the queue on
+    const { id } = (await submit(author, { provider: 'builtin' })).json();
+    const events = (headers: Record<string, string>, jobId = id) =>
+      served.app.inject({ method: 'GET', url: `/api/v1/synthesis/jobs/${jobId}/events`, headers });
+    assert.equal((await events({})).statusCode, 401);
+    assert.equal((await events(agent)).statusCode, 403);
+    assert.equal((await events(auditor, 'no-such-job')).statusCode, 404);
+    const streaming = events(auditor);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    await service.start?.();
+    const streamed = await streaming;
+    assert.equal(streamed.statusCode, 200);
+    assert.match(String(streamed.headers['content-type']), /^text\/event-stream/);
+    const parsed = streamed.body
+      .split('\n\n')
+      .filter((block) => block.startsWith('event:'))
+      .map((block) => {
+        const [name, eventId, data] = block.split('\n');
+        return { name: name!.slice(7), id: Number(eventId!.slice(4)), job: JSON.parse(data!.slice(6)) };
+      });
+    assert.equal(parsed[0]!.job.status, 'queued');
+    assert.ok(parsed.length >= 2, streamed.body);
+    const last = parsed.at(-1)!;
+    assert.equal(last.name, 'end');
+    assert.equal(last.job.status, 'succeeded');
+    assert.equal(last.job.stage, 'done');
+    assert.equal(last.job.result, undefined, 'events carry progress, GET the job for its result');
+    assert.ok(parsed.slice(0, -1).every((e) => e.name === 'progress'));
+    assert.deepEqual(
+      parsed.map((e) => e.id),
+      parsed.map((_e, i) => i + 1),
+    );
+    const stages = parsed.map((e) => JOB_STAGES.indexOf(e.job.stage));
+    assert.deepEqual(
+      stages,
+      [...stages].sort((a, b) => a - b),
+      'stages only move forward',
+    );
+    const progress = parsed.map((e) => e.job.progress as number);
+    assert.deepEqual(
+      progress,
+      [...progress].sort((a, b) => a - b),
+      'progress never goes back',
+    );
+    // A finished job's stream is its end event alone.
+    const again = await events(auditor);
+    assert.equal(again.body.split('\n\n').filter((b) => b.startsWith('event: end')).length, 1);
+    assert.doesNotMatch(again.body, /event: progress/);
     await close();
   });
 
