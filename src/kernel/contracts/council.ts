@@ -20,6 +20,19 @@ export interface CouncilContract {
    * that already took effect (the proposal records who did it and why). Returns its id.
    */
   proposeRatification(request: RatificationRequest): Promise<{ readonly proposalId: string }>;
+  /**
+   * Opens an `activate-policies` proposal for a bundle on behalf of the person who asked the
+   * synthesis service for it; the proposer recorded names both (`paula via svc-gs`). Throws the
+   * council's coded errors (COUNCIL_NOT_SEATED, COUNCIL_PROPOSAL_INVALID for an unknown bundle, …).
+   */
+  proposeActivation(request: ActivationProposalRequest): Promise<{ readonly proposalId: string }>;
+}
+
+export interface ActivationProposalRequest {
+  readonly bundleId: string;
+  readonly title: string;
+  /** Who asked for the proposal (the synthesis job's creator). */
+  readonly requestedBy: string;
 }
 
 /** Proposal states (docs/council.md §2). `queued`: passed, waiting for its timelock or being enacted. */

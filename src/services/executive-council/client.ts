@@ -1,4 +1,5 @@
 import type {
+  ActivationProposalRequest,
   CouncilContract,
   CouncilProposalStatus,
   RatificationRequest,
@@ -52,5 +53,9 @@ export class CouncilClient implements CouncilContract {
 
   proposeRatification(request: RatificationRequest): Promise<{ readonly proposalId: string }> {
     return this.#client.request({ path: '/api/v1/council/ratifications', body: request });
+  }
+
+  proposeActivation(request: ActivationProposalRequest): Promise<{ readonly proposalId: string }> {
+    return this.#client.request({ path: '/api/v1/council/activation-proposals', body: request });
   }
 }

@@ -22,6 +22,8 @@ export const SERVICE_ROLES: readonly Role[] = ['service'];
 export const AUTHORITY_SERVICES: readonly ServiceName[] = ['ac', 'pgc'];
 /** Whether a council sits, and the ratification of a break-glass activation: the PGC. */
 export const PGC_SERVICES: readonly ServiceName[] = ['pgc'];
+/** Proposing the activation of a synthesized bundle for the person who asked: the synthesis service. */
+export const SYNTHESIS_SERVICES: readonly ServiceName[] = ['gs'];
 /** The review queue. */
 export const REVIEW_ROLES: readonly Role[] = ['reviewer', 'admin'];
 export const REVIEW_READ_ROLES: readonly Role[] = ['reviewer', 'admin', 'auditor'];

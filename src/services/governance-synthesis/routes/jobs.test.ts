@@ -5,16 +5,16 @@
  * it with the reason. The constitution contract is answered with the example constitution.
  */
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { exampleConstitution } from '../../../../test/support/constitution-fixture.js';
 import { type ServedModule, serveModule } from '../../../../test/support/contract-servers.js';
 import { startFakeModelServer } from '../../../../test/support/fake-model-server.js';
 import { openTestServiceContext } from '../../../../test/support/service-context.js';
 import {
+  exampleConstitutionContract,
+  exampleVersion,
   good,
   reworded,
   violating,
@@ -22,32 +22,19 @@ import {
   z3Verifier,
 } from '../../../../test/support/synthesis-candidates.js';
 import { createTestTokenIssuer } from '../../../../test/support/test-token-issuer.js';
-import { canonicalJson } from '../../../kernel/canonical-json.js';
-import type { ConstitutionContract, ConstitutionVersion } from '../../../kernel/contracts/constitution.js';
 import type { ServiceContext } from '../../../kit/service-module.js';
 import { createDatabase, type Database } from '../../../storage/index.js';
 import { createGovernanceSynthesisService, type GovernanceSynthesisService } from '../service.js';
 import { JOB_STAGES, SynthesisStore, synthesisMigrations } from '../store.js';
+import { builtinProvider, type SynthesisProvider } from '../synthesis-provider.js';
 
 const issuer = await createTestTokenIssuer();
 const author = await issuer.headers('paula', ['policy_author']);
 const auditor = await issuer.headers('audrey', ['auditor']);
 const agent = await issuer.headers('agent-1', ['agent'], 'service');
 
-const document = exampleConstitution().document;
-const version: ConstitutionVersion = {
-  number: 1,
-  hash: createHash('sha256').update(canonicalJson(document)).digest('hex'),
-  short: 'example',
-  document,
-  publishedAt: '2026-12-01T00:00:00Z',
-  publishedBy: 'admin',
-  via: 'bootstrap',
-};
-const constitution = {
-  activeHash: async () => version.hash,
-  activeVersion: async () => version,
-} as unknown as ConstitutionContract;
+const version = exampleVersion;
+const constitution = exampleConstitutionContract;
 
 const settings = { capacity: 2, leaseMs: 60_000, maxAttempts: 3 };
 
@@ -128,8 +115,18 @@ describe('synthesis jobs', () => {
   });
 
   it("streams a job's progress as server-sent events to an authorised reader, ending when it finishes", async () => {
-    await open('gs-sse', false); // started once the stream is open, so it sees the job from the queue on
-    const { id } = (await submit(author, { provider: 'builtin' })).json();
+    // A provider that takes its time, as a model does: the stream shows the stages it passes.
+    const slow: SynthesisProvider = {
+      name: 'slow',
+      async synthesize(doc, signal, focus) {
+        await new Promise((resolve) => setTimeout(resolve, 600));
+        return builtinProvider.synthesize(doc, signal, focus);
+      },
+    };
+    context = await openTestServiceContext(database, dir, { gs: synthesisMigrations }, 'gs-sse');
+    service = createGovernanceSynthesisService(context, { constitution, settings, providers: [slow] });
+    served = await serveModule(service, issuer.authenticator); // started once the stream is open
+    const { id } = (await submit(author, { provider: 'slow' })).json();
     const events = (headers: Record<string, string>, jobId = id) =>
       served.app.inject({ method: 'GET', url: `/api/v1/synthesis/jobs/${jobId}/events`, headers });
     assert.equal((await events({})).statusCode, 401);
@@ -149,7 +146,10 @@ describe('synthesis jobs', () => {
         return { name: name!.slice(7), id: Number(eventId!.slice(4)), job: JSON.parse(data!.slice(6)) };
       });
     assert.equal(parsed[0]!.job.status, 'queued');
-    assert.ok(parsed.length >= 2, streamed.body);
+    assert.ok(
+      parsed.some((e) => e.job.stage === 'synthesis' && e.job.status === 'running'),
+      streamed.body,
+    );
     const last = parsed.at(-1)!;
     assert.equal(last.name, 'end');
     assert.equal(last.job.status, 'succeeded');
