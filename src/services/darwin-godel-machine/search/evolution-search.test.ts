@@ -12,8 +12,10 @@ import {
   weakenedPolicies,
 } from '../../../../test/support/evolution-fixture.js';
 import { constitutionalHashOf } from '../../../kernel/constitutional-hash.js';
+import type { PlatformError } from '../../../kernel/errors.js';
 import { AdmissibilityGate } from '../evaluation/admissibility-gate.js';
 import { VariantEvaluator } from '../evaluation/variant-evaluator.js';
+import { proposeVariant } from '../usecases/propose-variant.js';
 import { archiveHash, bestAdmissible } from './archive.js';
 import {
   continueSearch,
@@ -129,5 +131,23 @@ describe('evolution search', () => {
       'it did improve the scores',
     );
     assert.equal(bestAdmissible(state.entries)!.id, 'v0');
+    // Nothing it produced can be proposed to the council.
+    const proposed: string[] = [];
+    const council = {
+      proposeVariantAdoption: async (request: { variantId: string }) => {
+        proposed.push(request.variantId);
+        return { proposalId: 'p' };
+      },
+    };
+    for (const e of made)
+      await assert.rejects(proposeVariant(council, 'run', state.entries, e.id), (error: PlatformError) => {
+        assert.equal(error.code, 'EVOLUTION_VARIANT_INADMISSIBLE');
+        return true;
+      });
+    assert.deepEqual(proposed, []);
+    assert.equal(
+      (await proposeVariant(council, 'run', state.entries, 'v0')).bundleId,
+      state.entries[0]!.bundleId,
+    );
   });
 });
