@@ -7,6 +7,7 @@
 import type { Kysely, Migration, Transaction } from 'kysely';
 import type { ConstitutionDocument } from '../../kernel/contracts/constitution.js';
 import type { Database } from '../../storage/database.js';
+import { pgcSecretsMigration } from './principal-pseudonyms.js';
 
 interface DraftTable {
   id: string;
@@ -109,6 +110,7 @@ export const pgcMigrations: Readonly<Record<string, Migration>> = {
         .execute();
     },
   },
+  '0002_secrets': pgcSecretsMigration,
 };
 
 export interface StoredDraft {

@@ -30,6 +30,5 @@ export const REVIEW_READ_ROLES: readonly Role[] = ['reviewer', 'admin', 'auditor
 /** Reading an outcome by decision id: the agent that asked (decision ids are unguessable), services, reviewers. */
 export const OUTCOME_ROLES: readonly Role[] = ['agent', 'service', 'reviewer', 'admin'];
 
-export function callerOf(request: { principal?: { subject: string } | undefined }): string {
-  return request.principal?.subject ?? 'unknown';
-}
+/** Who the guard says is calling, by pseudonym (see the kit's `actorOf`). */
+export { actorOf as callerOf } from '../../../kit/request-actor.js';
