@@ -483,6 +483,21 @@ export class CouncilStore {
     return Number(result.numUpdatedRows) === 1;
   }
 
+  /**
+   * Extends `owner`'s claim on an enactment still queued to `untilMs` (the heartbeat of a running
+   * enactment); false when the claim is no longer `owner`'s (it expired and another replica took it).
+   */
+  async renewEnactment(id: string, owner: string, untilMs: number): Promise<boolean> {
+    const result = await this.db
+      .updateTable('ec_proposals')
+      .set({ claim_until_ms: untilMs })
+      .where('id', '=', id)
+      .where('status', '=', 'queued')
+      .where('claim_owner', '=', owner)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) === 1;
+  }
+
   async markRemoved(tx: Tx, id: string, removed: readonly string[]): Promise<void> {
     await tx
       .updateTable('ec_proposals')
