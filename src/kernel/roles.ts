@@ -35,6 +35,11 @@ export interface Principal {
   readonly scopes: readonly string[];
   /** 'user' for people, 'service' for agents and services (API keys, service tokens). */
   readonly kind: 'user' | 'service';
+  /**
+   * The caller's pseudonym, issued by the Auth service (a keyed hash of `subject`, 32 hex digits):
+   * log entries name the caller by it, never by `subject` or `name` (personal data).
+   */
+  readonly pseudonym?: string;
   /** The account's name (username or service-account name), when the credential says it. */
   readonly name?: string;
   /**

@@ -58,6 +58,8 @@ const MAX_TOKEN_LENGTH = 8192;
 const JWT_SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]{86}$/;
 const API_KEY_SHAPE = /^acgs_[A-Za-z0-9_-]+$/;
 const KNOWN_ROLES = new Set<string>(ROLES);
+/** A caller's pseudonym as the Auth service issues it (`psn`): 32 hex digits. */
+const PSEUDONYM = /^[0-9a-f]{32}$/;
 
 function invalid(message: string) {
   return guardErrors.create('AUTH_TOKEN_INVALID', message, { headers: BEARER_CHALLENGE });
@@ -223,6 +225,7 @@ export class TokenAuthenticator implements Authenticator {
     if (scope !== undefined && typeof scope !== 'string') throw invalid('the token has a malformed scope');
     const name = typeof claims.name === 'string' ? claims.name : undefined;
     const service = serviceOfAccount(name, roles as Role[]);
+    const pseudonym = typeof claims.psn === 'string' && PSEUDONYM.test(claims.psn) ? claims.psn : undefined;
     return {
       principal: {
         subject: sub,
@@ -231,6 +234,7 @@ export class TokenAuthenticator implements Authenticator {
         kind: claims.kind === 'service' ? 'service' : 'user',
         ...(name === undefined ? {} : { name }),
         ...(service === undefined ? {} : { service }),
+        ...(pseudonym === undefined ? {} : { pseudonym }),
       },
       kid: header.kid,
       jti,
@@ -292,6 +296,7 @@ function principalOfKey(key: ResolvedApiKey): Principal {
         ? { ownRateLimit: { client: `key:${key.keyId}`, perMinute: key.rateLimitPerMinute } }
         : {}),
       ...(key.account === undefined ? {} : { name: key.account }),
+      ...(key.pseudonym === undefined ? {} : { pseudonym: key.pseudonym }),
       ...(service === undefined ? {} : { service }),
       ...(key.principal === undefined ? {} : { boundPrincipal: key.principal }),
       ...(key.delegate === true ? { delegate: true } : {}),

@@ -45,6 +45,10 @@ export class PassedProposals implements CouncilContract {
     throw new Error('not used by the constitution service');
   }
 
+  async proposeVariantAdoption(): Promise<{ proposalId: string }> {
+    throw new Error('not used by the constitution service');
+  }
+
   async proposeActivation(): Promise<{ proposalId: string }> {
     throw new Error('not used by the constitution service');
   }

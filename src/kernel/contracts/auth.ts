@@ -50,6 +50,11 @@ export interface ResolvedApiKey {
   readonly principal?: BoundPrincipal;
   /** The account may speak for other principals. */
   readonly delegate?: boolean;
+  /**
+   * The account's pseudonym (a keyed hash of its id, 32 hex digits), what services write in log
+   * entries instead of the account's id (DESIGN.md §2, Log entry).
+   */
+  readonly pseudonym?: string;
 }
 
 export interface ApiKeyResolver {

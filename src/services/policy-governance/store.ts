@@ -7,6 +7,7 @@
 import type { Kysely, Migration, Transaction } from 'kysely';
 import type { ConstitutionDocument } from '../../kernel/contracts/constitution.js';
 import type { Database } from '../../storage/database.js';
+import { pgcSecretsMigration } from './principal-pseudonyms.js';
 
 interface DraftTable {
   id: string;
@@ -111,7 +112,8 @@ export const pgcMigrations: Readonly<Record<string, Migration>> = {
         .execute();
     },
   },
-  '0002_bundle_provenance': {
+  '0002_secrets': pgcSecretsMigration,
+  '0003_bundle_provenance': {
     async up(db: Kysely<unknown>) {
       await db.schema.alterTable('pgc_bundles').addColumn('provenance', 'text').execute();
     },

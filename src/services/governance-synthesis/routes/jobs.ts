@@ -3,6 +3,7 @@ import { type Static, Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import type { ConstitutionContract } from '../../../kernel/contracts/constitution.js';
 import type { Role } from '../../../kernel/roles.js';
+import { actorOf } from '../../../kit/request-actor.js';
 import type { SynthesisJobs } from '../job-queue.js';
 import { followJob } from '../usecases/follow-job.js';
 import { submitJob } from '../usecases/submit-job.js';
@@ -32,7 +33,7 @@ export function registerJobRoutes(
       },
     },
     async (request, reply) => {
-      const job = await submitJob(jobs, constitution, request.body, request.principal?.subject ?? 'unknown');
+      const job = await submitJob(jobs, constitution, request.body, actorOf(request));
       return reply.code(202).header('location', `/api/v1/synthesis/jobs/${job.id}`).send(job);
     },
   );

@@ -13,9 +13,10 @@ export const ACTIVATE_SERVICES: readonly ServiceName[] = ['ec'];
 export const SYNTHESIS_SERVICES: readonly ServiceName[] = ['gs'];
 /** Who may rotate the bundle-signing key. */
 export const KEY_ROLES: readonly Role[] = ['admin'];
+/** Looking up how the log names a principal: those who read the log for its decisions. */
+export const AUDIT_ROLES: readonly Role[] = ['auditor', 'admin'];
 /** The decision API: agents and services. */
 export const DECIDE_ROLES: readonly Role[] = ['agent', 'service'];
 
-export function callerOf(request: { principal?: { subject: string } | undefined }): string {
-  return request.principal?.subject ?? 'unknown';
-}
+/** Who the guard says is calling, by pseudonym (see the kit's `actorOf`). */
+export { actorOf as callerOf } from '../../../kit/request-actor.js';
