@@ -6,6 +6,7 @@ import { registerConstitutionCommands } from './constitution.js';
 import { registerCouncilCommands } from './council.js';
 import { registerDrCommands } from './dr.js';
 import { registerExtAuthzCommand } from './ext-authz.js';
+import { registerKekCommands } from './kek.js';
 import { registerLoadTestCommand } from './loadtest.js';
 import { registerLogCommands } from './log.js';
 import { registerMcpGatewayCommand } from './mcp-gateway.js';
@@ -34,6 +35,7 @@ export function registerCommands(program: Command): void {
   registerDrCommands(program);
   registerUserCommands(program);
   registerApiKeyCommands(program);
+  registerKekCommands(program);
   registerVerifyCommand(program);
   registerLoadTestCommand(program);
   registerReleaseCommands(program);
