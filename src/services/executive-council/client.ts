@@ -2,6 +2,7 @@ import type {
   CouncilContract,
   CouncilProposalStatus,
   RatificationRequest,
+  VariantAdoptionRequest,
 } from '../../kernel/contracts/council.js';
 import { PlatformError } from '../../kernel/errors.js';
 import { ServiceClient } from '../../kit/service-client.js';
@@ -52,5 +53,9 @@ export class CouncilClient implements CouncilContract {
 
   proposeRatification(request: RatificationRequest): Promise<{ readonly proposalId: string }> {
     return this.#client.request({ path: '/api/v1/council/ratifications', body: request });
+  }
+
+  proposeVariantAdoption(request: VariantAdoptionRequest): Promise<{ readonly proposalId: string }> {
+    return this.#client.request({ path: '/api/v1/council/variant-adoptions', body: request });
   }
 }

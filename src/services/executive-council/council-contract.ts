@@ -2,10 +2,12 @@ import type {
   CouncilContract,
   CouncilProposalStatus,
   RatificationRequest,
+  VariantAdoptionRequest,
 } from '../../kernel/contracts/council.js';
 import type { CouncilDeps } from './council-deps.js';
 import { proposalStatus } from './proposal-view.js';
 import { proposeRatification } from './usecases/propose-ratification.js';
+import { proposeVariantAdoption } from './usecases/propose-variant-adoption.js';
 
 /** The in-process implementation of the council contract (embedded mode, and the council's own process). */
 export class InProcessCouncil implements CouncilContract {
@@ -22,6 +24,11 @@ export class InProcessCouncil implements CouncilContract {
 
   async proposeRatification(request: RatificationRequest): Promise<{ readonly proposalId: string }> {
     const proposal = await proposeRatification(this.deps, request);
+    return { proposalId: proposal.id };
+  }
+
+  async proposeVariantAdoption(request: VariantAdoptionRequest): Promise<{ readonly proposalId: string }> {
+    const proposal = await proposeVariantAdoption(this.deps, request, 'svc-dgm');
     return { proposalId: proposal.id };
   }
 }

@@ -1,11 +1,7 @@
 import type { Subscription } from '../../bus/event-bus.js';
 import { systemClock } from '../../kernel/clock.js';
 import type { ConstitutionContract } from '../../kernel/contracts/constitution.js';
-import {
-  type ImpactClassifier,
-  type PolicyGovernanceContract,
-  unprovedImpact,
-} from '../../kernel/contracts/policy-governance.js';
+import type { PolicyGovernanceContract } from '../../kernel/contracts/policy-governance.js';
 import { EVENT_TYPES, type PolicyDecisionReviewData, subjectOf } from '../../kernel/events.js';
 import { SERVICES } from '../../kernel/services.js';
 import { OutboxRelay } from '../../kit/outbox-relay.js';
@@ -26,8 +22,6 @@ export interface CouncilContracts {
   readonly constitution: ConstitutionContract;
   /** The PGC, as a function: it is wired after the council (each calls the other). */
   readonly policies: () => PolicyGovernanceContract | undefined;
-  /** The formal verifier's impact check once it exists; until then nothing is proved narrowing. */
-  readonly impact?: ImpactClassifier;
   readonly settings?: CouncilSettings;
 }
 
@@ -59,7 +53,6 @@ export function createExecutiveCouncilService(
     settings: contracts.settings ?? loadCouncilSettings(),
     constitution: contracts.constitution,
     policies: contracts.policies,
-    impact: contracts.impact ?? unprovedImpact,
     instanceId: context.instanceId,
     outcomes: new OutcomeWaiters(),
   };

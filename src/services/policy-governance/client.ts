@@ -1,6 +1,7 @@
 import type {
   ActivationSummary,
   BundleSummary,
+  ImpactVerdict,
   PolicyGovernanceContract,
   ProposalEnactment,
 } from '../../kernel/contracts/policy-governance.js';
@@ -59,6 +60,13 @@ export class PolicyGovernanceClient implements PolicyGovernanceContract {
     return this.#client.request({
       path: '/api/v1/policies/retirements',
       body: { policyId, proposalId: enactment.proposalId },
+    });
+  }
+
+  impactOf(bundleId: string): Promise<ImpactVerdict> {
+    return this.#client.request({
+      method: 'GET',
+      path: `/api/v1/policies/bundles/${encodeURIComponent(bundleId)}/impact`,
     });
   }
 }

@@ -11,13 +11,10 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
-import pino from 'pino';
+import { serveModule } from '../../../test/support/contract-servers.js';
 import { openTestServiceContext } from '../../../test/support/service-context.js';
 import { createTestTokenIssuer } from '../../../test/support/test-token-issuer.js';
-import { loadConfig } from '../../kernel/config.js';
 import type { PolicyGovernanceContract } from '../../kernel/contracts/policy-governance.js';
-import { createServer } from '../../kit/create-server.js';
-import { HttpMetrics } from '../../kit/http-metrics.js';
 import type { ServiceContext, ServiceModule } from '../../kit/service-module.js';
 import { loadPolicies } from '../../policy/index.js';
 import { createDatabase } from '../../storage/index.js';
@@ -69,17 +66,9 @@ for (const [name, implementation] of IMPLEMENTATIONS) {
       const policies = (await loadPolicies(POLICY_DIR)).policies.map((p) => p.policy);
       policyIds = policies.map((p) => String((p as { id: string }).id)).sort();
       bundleId = (await createBundle(pgc.deps, { policies }, 'author')).bundle.id;
-      app = await createServer({
-        config: loadConfig({ mode: 'distributed', service: 'pgc' }, {}),
-        logger: pino({ level: 'silent' }),
-        modules: [pgc],
-        dependencyChecks: [],
-        constitution: context.activeConstitution,
-        metrics: new HttpMetrics(),
-        authenticator: issuer.authenticator,
-        version: 'test',
-      });
-      contract = implementation(pgc, await app.listen({ host: '127.0.0.1', port: 0 }));
+      const served = await serveModule(pgc, issuer.authenticator, context.activeConstitution);
+      app = served.app;
+      contract = implementation(pgc, served.url);
     });
 
     after(async () => {
@@ -95,6 +84,15 @@ for (const [name, implementation] of IMPLEMENTATIONS) {
       assert.equal(summary?.id, bundleId);
       assert.deepEqual([...(summary?.policyIds ?? [])].sort(), policyIds);
       assert.equal(await contract.bundle('c'.repeat(64)), undefined);
+    });
+
+    it('answers the impact of a bundle over the active one (no verifier wired here: never narrowing), and 404 for an unknown bundle', async () => {
+      const verdict = await contract.impactOf(bundleId);
+      assert.deepEqual(
+        { ...verdict, detail: typeof verdict.detail },
+        { bundleId, fromBundleId: null, impact: 'unknown', detail: 'string' },
+      );
+      await assert.rejects(contract.impactOf('c'.repeat(64)), { code: 'PGC_BUNDLE_NOT_FOUND', status: 404 });
     });
 
     it('refuses to activate or retire for a proposal no council authorises, with the same coded error', async () => {

@@ -1,11 +1,12 @@
 import type {
   ActivationSummary,
   BundleSummary,
+  ImpactVerdict,
   PolicyGovernanceContract,
   ProposalEnactment,
 } from '../../kernel/contracts/policy-governance.js';
 import type { PgcDeps } from './pgc-deps.js';
-import { activateForProposal, retireForProposal } from './usecases/council-activation.js';
+import { activateForProposal, impactOf, retireForProposal } from './usecases/council-activation.js';
 
 /** The in-process implementation of the PGC contract (embedded mode, and the PGC's own process). */
 export class InProcessPolicyGovernance implements PolicyGovernanceContract {
@@ -27,5 +28,9 @@ export class InProcessPolicyGovernance implements PolicyGovernanceContract {
 
   retireForProposal(policyId: string, enactment: ProposalEnactment): Promise<ActivationSummary> {
     return retireForProposal(this.deps, policyId, enactment);
+  }
+
+  impactOf(bundleId: string): Promise<ImpactVerdict> {
+    return impactOf(this.deps, bundleId);
   }
 }

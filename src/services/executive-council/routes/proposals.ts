@@ -1,7 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { PROPOSAL_KINDS } from '../../../kernel/contracts/constitution.js';
-import type { CouncilContract } from '../../../kernel/contracts/council.js';
+import type { CouncilContract, VariantAdoptionRequest } from '../../../kernel/contracts/council.js';
 import type { CouncilDeps } from '../council-deps.js';
 import type { CouncilScheduler } from '../council-scheduler.js';
 import { councilErrors } from '../errors.js';
@@ -13,6 +13,7 @@ import { MEMBER_ID_PATTERN, VOTE_CHOICES, type VoteChoice } from '../vote-payloa
 import {
   AUTHORITY_SERVICES,
   callerOf,
+  DGM_SERVICES,
   PGC_SERVICES,
   PROPOSE_ROLES,
   READ_ROLES,
@@ -191,6 +192,32 @@ export function registerProposalRoutes(
     },
     async (request, reply) => {
       const created = await contract.proposeRatification(request.body);
+      scheduler.poke();
+      return reply.code(201).send(created);
+    },
+  );
+
+  app.post<{ Body: VariantAdoptionRequest }>(
+    '/api/v1/council/variant-adoptions',
+    {
+      config: { auth: { roles: SERVICE_ROLES, services: DGM_SERVICES } },
+      schema: {
+        response: { 201: Ratification },
+        tags: TAGS,
+        summary: 'For the Darwin Gödel Machine: propose adopting an admissible variant (adopt-variant)',
+        body: Type.Object(
+          {
+            bundleId: Type.String({ pattern: '^[0-9a-f]{64}$' }),
+            runId: Type.String({ minLength: 1, maxLength: 128 }),
+            variantId: Type.String({ minLength: 1, maxLength: 128 }),
+            summary: Type.String({ minLength: 1, maxLength: 2000 }),
+          },
+          { additionalProperties: false },
+        ),
+      },
+    },
+    async (request, reply) => {
+      const created = await contract.proposeVariantAdoption(request.body);
       scheduler.poke();
       return reply.code(201).send(created);
     },

@@ -22,6 +22,8 @@ export const SERVICE_ROLES: readonly Role[] = ['service'];
 export const AUTHORITY_SERVICES: readonly ServiceName[] = ['ac', 'pgc'];
 /** Whether a council sits, and the ratification of a break-glass activation: the PGC. */
 export const PGC_SERVICES: readonly ServiceName[] = ['pgc'];
+/** Proposing the adoption of an evolved variant: the Darwin Gödel Machine. */
+export const DGM_SERVICES: readonly ServiceName[] = ['dgm'];
 /** The review queue. */
 export const REVIEW_ROLES: readonly Role[] = ['reviewer', 'admin'];
 export const REVIEW_READ_ROLES: readonly Role[] = ['reviewer', 'admin', 'auditor'];

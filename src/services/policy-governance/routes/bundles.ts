@@ -3,7 +3,12 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { commonErrors } from '../../../kernel/errors.js';
 import type { PgcDeps } from '../pgc-deps.js';
-import { activateDirectly, activateForProposal, retireForProposal } from '../usecases/council-activation.js';
+import {
+  activateDirectly,
+  activateForProposal,
+  impactOf,
+  retireForProposal,
+} from '../usecases/council-activation.js';
 import { createBundle } from '../usecases/create-bundle.js';
 import {
   bundleView,
@@ -29,6 +34,7 @@ import {
   BundleKeys,
   BundleList,
   CreatedBundle,
+  ImpactVerdict,
   RotatedKey,
 } from './route-schemas.js';
 
@@ -132,6 +138,21 @@ export function registerBundleRoutes(server: FastifyInstance, deps: PgcDeps) {
       },
     },
     async (request) => readBundle(deps, request.params.id),
+  );
+
+  app.get(
+    '/api/v1/policies/bundles/:id/impact',
+    {
+      config: { auth: { roles: READ_ROLES } },
+      schema: {
+        tags: TAGS,
+        summary:
+          'How activating the bundle would change what is allowed, relative to the active bundle, as the formal verifier proves it (narrowing only when proved)',
+        params: BundleId,
+        response: { 200: ImpactVerdict },
+      },
+    },
+    async (request) => impactOf(deps, request.params.id),
   );
 
   app.post(

@@ -89,6 +89,13 @@ export const ActivationReply = Type.Object({
   ),
 });
 
+export const ImpactVerdict = Type.Object({
+  bundleId: Type.String(),
+  fromBundleId: Type.Union([Type.String(), Type.Null()], { description: 'The active bundle compared with' }),
+  impact: Type.Union([Type.Literal('narrowing'), Type.Literal('widening'), Type.Literal('unknown')]),
+  detail: Type.String({ description: 'The evidence: a request that widens, or what the solver left open' }),
+});
+
 const BundleKey = Type.Object({ keyId: Type.String(), publicKey: Type.String(), createdAt: Type.String() });
 
 export const BundleKeys = Type.Object({
