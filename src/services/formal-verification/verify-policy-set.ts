@@ -16,6 +16,7 @@ import { findConflicts } from './analyses/conflict-analysis.js';
 import { analyzeImpact } from './analyses/impact-analysis.js';
 import { checkInvariants } from './analyses/invariant-analysis.js';
 import { findDeadAndShadowed } from './analyses/policy-findings.js';
+import { WitnessPool } from './analyses/witness-pool.js';
 import type { Solver } from './smt/solver.js';
 import { VerificationSession } from './smt/verification-session.js';
 import { buildVerificationModel, type VerificationInput } from './verification-model.js';
@@ -54,11 +55,16 @@ export async function verifyPolicySet(
   const notes: string[] = [];
   const progress = options.onProgress ?? (() => {});
   try {
-    const invariants = await checkInvariants(model, session, notes);
+    const pool = new WitnessPool(
+      model.current.engine,
+      new Map(model.current.checked.map((c) => [c.policy.id, c.policy.effect])),
+      input.defaultDecision,
+    );
+    const invariants = await checkInvariants(model, session, notes, pool);
     progress(0.4);
-    const conflicts = options.invariantsOnly ? [] : await findConflicts(model, session, notes);
+    const conflicts = options.invariantsOnly ? [] : await findConflicts(model, session, notes, pool);
     progress(0.6);
-    const findings = options.invariantsOnly ? [] : await findDeadAndShadowed(model, session, notes);
+    const findings = options.invariantsOnly ? [] : await findDeadAndShadowed(model, session, notes, pool);
     progress(0.9);
     const impact = await analyzeImpact(model, session, notes);
     progress(1);

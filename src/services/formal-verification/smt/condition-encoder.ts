@@ -509,19 +509,12 @@ function encodeStrings(h: Encoding, node: CallNode, overload: StringOverload): E
       return strict('string', (a, b) => `(str.++ ${a.v} ${b.v})`);
     case 'contains':
       return strict('bool', (a, b) => `(str.contains ${a.v} ${b.v})`);
-    // prefixof/suffixof as substr equalities: the same meaning, and far easier for Z3's string solver.
+    // The native predicates: Z3's sequence solver rewrites them directly (a `substr` equality of the
+    // same meaning was 10–60× slower on the example's `all(r, r.endsWith(...))`).
     case 'startsWith':
-      return strict(
-        'bool',
-        (a, b) =>
-          `(and (<= (str.len ${b.v}) (str.len ${a.v})) (= (str.substr ${a.v} 0 (str.len ${b.v})) ${b.v}))`,
-      );
+      return strict('bool', (a, b) => `(str.prefixof ${b.v} ${a.v})`);
     case 'endsWith':
-      return strict(
-        'bool',
-        (a, b) =>
-          `(and (<= (str.len ${b.v}) (str.len ${a.v})) (= (str.substr ${a.v} (- (str.len ${a.v}) (str.len ${b.v})) (str.len ${b.v})) ${b.v}))`,
-      );
+      return strict('bool', (a, b) => `(str.suffixof ${b.v} ${a.v})`);
     case 'matches':
       return outside(node, `'${overload}' is outside the verifiable subset`);
     case 'size_string':
