@@ -20,7 +20,7 @@ import { WitnessPool } from './analyses/witness-pool.js';
 import type { Solver } from './smt/solver.js';
 import { VerificationSession } from './smt/verification-session.js';
 import { buildVerificationModel, type VerificationInput } from './verification-model.js';
-import type { InvariantResult, VerificationReport } from './verification-report.js';
+import type { ImpactReport, InvariantResult, VerificationReport } from './verification-report.js';
 
 export interface VerifyOptions {
   readonly solver: Solver;
@@ -102,6 +102,52 @@ export async function verifyPolicySet(
         dead: findings.filter((f) => f.status === 'dead').length,
         shadowed: findings.filter((f) => f.status === 'shadowed').length,
       },
+      durationMs: Date.now() - started,
+    };
+  } finally {
+    session.close();
+  }
+}
+
+/** What changes between two policy sets. */
+export interface ImpactInput {
+  readonly vocabulary: VerificationInput['vocabulary'];
+  readonly policies: readonly unknown[];
+  readonly against: readonly unknown[];
+  readonly defaultDecision: VerificationInput['defaultDecision'];
+}
+
+export interface ImpactOutcome extends ImpactReport {
+  readonly policySetHash: string;
+  readonly previousPolicySetHash: string;
+  readonly solver: string;
+  readonly notes: readonly string[];
+  readonly durationMs: number;
+}
+
+/**
+ * Classifies the change from `against` to `policies` (narrowing, widening, mixed, equivalent or
+ * unknown) with only the impact queries: no invariants, conflicts or findings.
+ */
+export async function classifyPolicyChange(
+  input: ImpactInput,
+  options: Pick<VerifyOptions, 'solver' | 'queryTimeoutMs' | 'timeLimitMs'>,
+): Promise<ImpactOutcome> {
+  const started = Date.now();
+  const model = buildVerificationModel({ ...input, invariants: [] });
+  const session = await VerificationSession.open(options.solver, model.schema, model.definitions, {
+    queryTimeoutMs: options.queryTimeoutMs ?? 5_000,
+    deadline: started + (options.timeLimitMs ?? 120_000),
+  });
+  const notes: string[] = [];
+  try {
+    const impact = (await analyzeImpact(model, session, notes))!;
+    return {
+      ...impact,
+      policySetHash: policySetHash(model.current.checked),
+      previousPolicySetHash: policySetHash(model.previous!.checked),
+      solver: options.solver.name,
+      notes,
       durationMs: Date.now() - started,
     };
   } finally {

@@ -34,6 +34,7 @@ const verifier: VerificationContract = {
       },
       { solver: z3Solver, invariantsOnly: true },
     ),
+  classifyImpact: () => Promise.reject(new Error('the repair loop does not classify impact')),
 };
 // Meets every scenario and every invariant on the scenario requests, but not on all requests.
 const subtlyWrong = good.map((p) =>

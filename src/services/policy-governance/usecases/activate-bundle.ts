@@ -16,6 +16,15 @@ export interface Activation {
   readonly gates: readonly { readonly name: string }[];
 }
 
+export interface ActivationOptions {
+  /**
+   * Activate even when the verifier could not settle an invariant (`unknown`); a violated one is
+   * refused regardless. The verifier records the choice with its report in the integrity log, the
+   * activation event carries it, and the PGC logs a warning naming the activator.
+   */
+  readonly acceptUnverifiedInvariants?: boolean;
+}
+
 /**
  * Activates a stored bundle: its signature verifies, it targets the active constitution, it
  * type-checks against that constitution's vocabulary (compilation) and passes every activation
@@ -27,7 +36,7 @@ export async function activateBundle(
   deps: PgcDeps,
   bundleId: string,
   by: string,
-  options: { readonly acceptUnverifiedInvariants?: boolean } = {},
+  options: ActivationOptions = {},
 ): Promise<Activation> {
   const stored = await deps.store.bundle(bundleId);
   if (stored === undefined) throw pgcErrors.create('PGC_BUNDLE_NOT_FOUND', `no bundle ${bundleId}`);
@@ -43,7 +52,10 @@ export async function activateBundle(
   }
   const loaded = await verifiedAndCompiled(deps, stored);
   const failures: GateFailure[] = [];
-  const gateOptions = { by, ...(options.acceptUnverifiedInvariants ? { acceptUnverified: true } : {}) };
+  const accepting = options.acceptUnverifiedInvariants === true;
+  if (accepting)
+    deps.logger.warn({ bundleId, by }, 'activation accepts invariants the verifier could not settle');
+  const gateOptions = { by, ...(accepting ? { acceptUnverified: true } : {}) };
   for (const gate of deps.gates) failures.push(...(await gate.check(loaded, gateOptions)));
   if (failures.length > 0) {
     throw pgcErrors.create(
@@ -75,6 +87,7 @@ export async function activateBundle(
     ...(previous === null ? {} : { previousBundleId: previous }),
     activatedBy: by,
     generation,
+    ...(accepting ? { acceptUnverifiedInvariants: true } : {}),
   };
   try {
     await deps.bus.publish({
