@@ -34,7 +34,7 @@ async function found(deps: CouncilDeps, id: string) {
   return proposal;
 }
 
-/** Proposals, votes, cancellation, and the contract's routes for the PGC and the constitution service. */
+/** Proposals, votes, cancellation, and (registerServiceRoutes) the routes other services call. */
 export function registerProposalRoutes(
   app: FastifyInstance,
   deps: CouncilDeps,
@@ -155,6 +155,20 @@ export function registerProposalRoutes(
     async (request) => proposalView(await cancelProposal(deps, request.params.id, callerOf(request))),
   );
 
+  registerServiceRoutes(app, deps, contract, scheduler);
+}
+
+/**
+ * The routes only services call: the proposal's authority at enactment (the PGC, the constitution
+ * service), break-glass ratification (the PGC), variant adoption (the DGM) and a synthesized
+ * bundle's activation proposal (synthesis).
+ */
+function registerServiceRoutes(
+  app: FastifyInstance,
+  deps: CouncilDeps,
+  contract: CouncilContract,
+  scheduler: CouncilScheduler,
+) {
   app.get<{ Params: { id: string } }>(
     '/api/v1/council/proposals/:id/authority',
     {
