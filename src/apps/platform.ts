@@ -53,7 +53,7 @@ export async function startPlatform(
   const logger =
     options.logger ??
     createLogger({ level: config.logLevel, base: { service: label, instance: instanceId } });
-  setUpSecretEnvelope(config, logger);
+  setUpSecretEnvelope(config);
   const tracing = await startTracingIfEnabled(config, label, instanceId);
   const opened = await openAdapters(config, logger);
   // With tracing on, events carry the publisher's trace context to their consumers.

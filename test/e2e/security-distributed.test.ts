@@ -11,9 +11,12 @@
  * - Revocation (done-when 6): a session with two access tokens (from the login and a refresh) is
  *   logged out on one Auth replica; both tokens are refused by the other Auth replica and by both
  *   PGC replicas on their next request, within a second. Disabling a user does the same.
+ * - Secrets at rest (done-when 4, distributed): the signing and pseudonym keys in PostgreSQL are
+ *   sealed with the run's KEK, and without one the services that keep secrets do not start.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import pg from 'pg';
 import {
   api,
   bearer,
@@ -24,7 +27,7 @@ import {
 } from '../support/auth-session.js';
 import { migrateWithServiceKey, removeRunState, runEnvironment } from '../support/distributed-run.js';
 import { distributedServices } from '../support/external-services.js';
-import { freePort, type PlatformProcess, startAcgs } from '../support/platform-process.js';
+import { freePort, type PlatformProcess, runAcgs, startAcgs } from '../support/platform-process.js';
 import {
   createTemporaryPostgresDatabase,
   type TemporaryDatabase,
@@ -216,6 +219,36 @@ describe('security, distributed: limits and revocation hold across replicas shar
     process.stderr.write(
       `# security: 2 tokens × 3 replicas refused ${Math.round(elapsedMs)} ms after the logout\n`,
     );
+  });
+
+  test('secrets at rest on PostgreSQL are sealed; without ACGS_KEK, auth, pgc and integrity stop at start (exit 2)', async () => {
+    const client = new pg.Client({ connectionString: database.url });
+    await client.connect();
+    try {
+      const stored = [
+        ['auth signing keys', 'SELECT private_pkcs8 AS v FROM auth_signing_keys'],
+        ['auth pseudonym key', 'SELECT value AS v FROM auth_secrets'],
+        ['bundle signing keys', 'SELECT private_key AS v FROM pgc_signing_keys'],
+        ['principal pseudonym key', 'SELECT value AS v FROM pgc_secrets'],
+      ] as const;
+      for (const [what, query] of stored) {
+        const rows = (await client.query<{ v: string }>(query)).rows;
+        assert.ok(rows.length > 0, `${what} exist`);
+        for (const row of rows) assert.match(row.v, /^enc:v1:/, `${what} are sealed with the KEK`);
+      }
+    } finally {
+      await client.end();
+    }
+    for (const service of ['auth', 'pgc', 'integrity']) {
+      const refused = runAcgs(['serve', service], {
+        ...env,
+        ACGS_KEK: '',
+        ACGS_PORT: String(await freePort()),
+      });
+      assert.equal(refused.code, 2, `${service}: ${refused.stderr}`);
+      assert.match(refused.stderr, /ACGS_KEK/);
+      assert.match(refused.stderr, /acgs kek generate/);
+    }
   });
 
   test('disabling a user on one Auth replica refuses its session’s tokens on the PGC replicas', async () => {

@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { Redis } from 'ioredis';
 import { connect } from 'nats';
+import { newKeyEncryptionKey } from '../../src/kit/secret-envelope.js';
 import { runAcgs } from './platform-process.js';
 
 /** Deletes the keys under `<run>:` and the JetStream stream `<RUN>` the run's processes used. */
@@ -33,6 +34,8 @@ export function runEnvironment(
     ACGS_NATS_STREAM: run.toUpperCase(),
     ACGS_SUBJECT_ROOT: run,
     ACGS_REDIS_PREFIX: `${run}:`,
+    // One key-encryption key per run, as a deployment has one: every process seals and opens with it.
+    ACGS_KEK: newKeyEncryptionKey(),
     ACGS_HOST: '127.0.0.1',
   };
 }

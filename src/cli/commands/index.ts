@@ -6,6 +6,7 @@ import { registerConstitutionCommands } from './constitution.js';
 import { registerCouncilCommands } from './council.js';
 import { registerDrCommands } from './dr.js';
 import { registerExtAuthzCommand } from './ext-authz.js';
+import { registerKekCommands } from './kek.js';
 import { registerLoadTestCommand } from './loadtest.js';
 import { registerLogCommands } from './log.js';
 import { registerMcpGatewayCommand } from './mcp-gateway.js';
@@ -35,6 +36,7 @@ export function registerCommands(program: Command): void {
   registerDrCommands(program);
   registerUserCommands(program);
   registerApiKeyCommands(program);
+  registerKekCommands(program);
   registerVerifyCommand(program);
   registerSynthesizeCommand(program);
   registerLoadTestCommand(program);
