@@ -27,6 +27,7 @@ export {
   type SourcedPolicy,
 } from './policy-document-parser.js';
 export {
+  compileCheckedPolicySet,
   compilePolicySet,
   type DecisionResult,
   type EngineOptions,

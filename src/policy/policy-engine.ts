@@ -70,6 +70,18 @@ export function compilePolicySet(
 }
 
 /** The engine over an index (which policies apply) and the combiner (what they decide together). */
+/**
+ * Compiles policies the checker has already accepted (`checkPolicies(...).checked`) without
+ * checking them again: for a caller that checked them itself to report the diagnostics.
+ */
+export function compileCheckedPolicySet(
+  checked: readonly CheckedPolicy[],
+  vocabulary: Vocabulary,
+  options: EngineOptions = {},
+): PolicyEngine {
+  return buildEngine(checked, vocabulary, options.defaultDecision ?? 'deny');
+}
+
 function buildEngine(
   checked: readonly CheckedPolicy[],
   vocabulary: Vocabulary,

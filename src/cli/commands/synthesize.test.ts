@@ -64,7 +64,9 @@ describe('acgs synthesize', () => {
   it('starts a job, shows a progress line per stage on stderr and the result on stdout', async () => {
     const { out, err, io } = capture();
     const running = runSynthesize({ url: served.url, token }, io, {});
-    await new Promise((resolve) => setTimeout(resolve, 500)); // the job waits in the queue until then
+    // The job waits in the queue until the CLI follows it.
+    for (let i = 0; i < 400 && !err.some((line) => line.includes('queued')); i++)
+      await new Promise((resolve) => setTimeout(resolve, 25));
     await service.start?.();
     assert.equal(await running, 0, err.join('\n'));
     assert.match(err[0]!, /^job \S+ started \(builtin\)$/);

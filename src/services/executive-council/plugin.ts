@@ -2,6 +2,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { CouncilContract } from '../../kernel/contracts/council.js';
 import type { CouncilDeps } from './council-deps.js';
 import type { CouncilScheduler } from './council-scheduler.js';
+import { registerActivationProposalRoute } from './routes/activation-proposals.js';
 import { registerMemberRoutes } from './routes/members.js';
 import { registerProposalRoutes } from './routes/proposals.js';
 import { registerReviewRoutes } from './routes/reviews.js';
@@ -15,6 +16,7 @@ export function councilRoutes(
   return async (app) => {
     registerMemberRoutes(app, deps);
     registerProposalRoutes(app, deps, contract, scheduler);
+    registerActivationProposalRoute(app, deps, scheduler);
     registerReviewRoutes(app, deps);
   };
 }

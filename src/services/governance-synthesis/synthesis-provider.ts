@@ -6,6 +6,8 @@
 import type { ConstitutionDocument } from '../../kernel/contracts/constitution.js';
 import type { Policy } from '../../policy/index.js';
 import { synthesizeBuiltin } from './builtin/builtin-synthesizer.js';
+import type { CandidateReport } from './usecases/check-candidate.js';
+import type { VerificationOutcome } from './usecases/verify-candidate.js';
 
 export interface Candidate {
   readonly policies: readonly Policy[];
@@ -15,6 +17,8 @@ export interface Candidate {
   readonly rounds: number;
   /** SHA-256 of the opening prompt (canonical JSON of the messages); absent without a model. */
   readonly promptHash?: string;
+  /** The checks (and proof) a provider already ran on exactly these policies, so the job need not repeat them. */
+  readonly report?: CandidateReport | (CandidateReport & VerificationOutcome);
 }
 
 /** What a job asks for besides the constitution: principles to cover and a goal in words. */

@@ -76,7 +76,8 @@ export function repairingProvider(model: ChatModel, options: RepairLoopOptions):
                 }
               : checked;
           problem = problemOf(report);
-          if (problem === undefined) return { policies, model: model.model, rounds: round, promptHash };
+          if (problem === undefined)
+            return { policies, model: model.model, rounds: round, promptHash, report };
         } catch (error) {
           problem = `The answer is not a valid policy set (${error instanceof Error ? error.message : String(error)}). Answer with JSON following the schema.`;
         }

@@ -4,9 +4,16 @@
  * scenario request. The proof over all requests is the next stage's (verify-candidate.ts).
  */
 import type { ConstitutionDocument } from '../../../kernel/contracts/constitution.js';
-import { checkPolicies, compilePolicySet, type Policy, parseVocabulary } from '../../../policy/index.js';
+import {
+  checkPolicies,
+  compileCheckedPolicySet,
+  type Policy,
+  parseVocabulary,
+  type Vocabulary,
+} from '../../../policy/index.js';
 import { scenarioExamples } from '../builtin/builtin-synthesizer.js';
-import { compileInvariantMatcher } from '../builtin/invariant-matcher.js';
+import { compileInvariantMatcher, type InvariantMatcher } from '../builtin/invariant-matcher.js';
+import type { ScenarioExample } from '../builtin/invariant-policies.js';
 
 export interface Counterexample {
   readonly invariantId: string;
@@ -30,12 +37,34 @@ export interface CandidateReport {
   readonly ok: boolean;
 }
 
+/** What checking needs of a constitution, compiled once per document (not per candidate). */
+interface ConstitutionChecks {
+  readonly vocabulary: Vocabulary;
+  readonly examples: readonly ScenarioExample[];
+  readonly matcher: InvariantMatcher;
+}
+
+const compiled = new WeakMap<ConstitutionDocument, ConstitutionChecks>();
+
+function checksFor(document: ConstitutionDocument): ConstitutionChecks {
+  let checks = compiled.get(document);
+  if (checks === undefined) {
+    const vocabulary = parseVocabulary(document.vocabulary);
+    checks = {
+      vocabulary,
+      examples: scenarioExamples(document),
+      matcher: compileInvariantMatcher(document, vocabulary),
+    };
+    compiled.set(document, checks);
+  }
+  return checks;
+}
+
 /** Checks a candidate against the constitution it was written for. */
 export function checkCandidate(document: ConstitutionDocument, policies: readonly Policy[]): CandidateReport {
-  const vocabulary = parseVocabulary(document.vocabulary);
+  const { vocabulary, examples, matcher } = checksFor(document);
   const checked = checkPolicies(policies, vocabulary);
   const checkerDiagnostics = checked.diagnostics.map((d) => ({ pointer: d.pointer, message: d.message }));
-  const examples = scenarioExamples(document);
   const verification = {
     status: 'not-run' as const,
     reason: 'invariants were checked on the scenario requests only',
@@ -50,8 +79,9 @@ export function checkCandidate(document: ConstitutionDocument, policies: readonl
       verification,
       ok: false,
     };
-  const engine = compilePolicySet(policies, vocabulary, { defaultDecision: document.defaultDecision });
-  const matcher = compileInvariantMatcher(document, vocabulary);
+  const engine = compileCheckedPolicySet(checked.checked, vocabulary, {
+    defaultDecision: document.defaultDecision,
+  });
   const failed: string[] = [];
   const invariantViolations: string[] = [];
   const counterexamples: Counterexample[] = [];

@@ -7,7 +7,13 @@
  */
 import type { ConstitutionVersion } from '../../../kernel/contracts/constitution.js';
 import type { VerificationContract } from '../../../kernel/contracts/verification.js';
-import { compilePolicySet, type Effect, type Policy, parseVocabulary } from '../../../policy/index.js';
+import {
+  compilePolicySet,
+  type Effect,
+  type Policy,
+  type PolicyEngine,
+  parseVocabulary,
+} from '../../../policy/index.js';
 import { scenarioExamples } from '../builtin/builtin-synthesizer.js';
 
 /** How two candidates compare: the same decision for every request, or a request that tells them apart. */
@@ -167,11 +173,20 @@ export function scenarioEquivalence(version: Pick<ConstitutionVersion, 'document
   const vocabulary = parseVocabulary(version.document.vocabulary);
   const examples = scenarioExamples(version.document);
   const options = { defaultDecision: version.document.defaultDecision };
+  const engines = new WeakMap<readonly Policy[], PolicyEngine>();
+  const engineOf = (policies: readonly Policy[]) => {
+    let engine = engines.get(policies);
+    if (engine === undefined) {
+      engine = compilePolicySet(policies, vocabulary, options);
+      engines.set(policies, engine);
+    }
+    return engine;
+  };
   return {
     method: 'scenarios',
     async compare(a, b) {
-      const first = compilePolicySet(a, vocabulary, options);
-      const second = compilePolicySet(b, vocabulary, options);
+      const first = engineOf(a);
+      const second = engineOf(b);
       for (const ex of examples) {
         const x = first.decide(ex.request).decision;
         const y = second.decide(ex.request).decision;

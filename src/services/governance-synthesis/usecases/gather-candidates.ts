@@ -43,6 +43,15 @@ export function reportProblems(report: CandidateReport | (CandidateReport & Veri
   ];
 }
 
+async function checkAndVerify(input: GatherInput, candidate: Candidate) {
+  const checked = checkCandidate(input.version.document, candidate.policies);
+  if (!checked.ok || input.verifier === undefined) return checked;
+  return {
+    ...checked,
+    ...(await verifyCandidate(input.verifier, input.version, candidate.policies, input.jobId)),
+  };
+}
+
 export async function gatherCandidates(input: GatherInput, signal: AbortSignal): Promise<CandidateOutcome[]> {
   const n = input.plan.length;
   const asked: { provider: string; candidate?: Candidate; problem?: string }[] = [];
@@ -68,14 +77,11 @@ export async function gatherCandidates(input: GatherInput, signal: AbortSignal):
       outcomes.push({ index, provider, valid: false, problem: problem ?? 'no candidate' });
       continue;
     }
-    const checked = checkCandidate(input.version.document, candidate.policies);
+    const carried = candidate.report;
     const report =
-      checked.ok && input.verifier !== undefined
-        ? {
-            ...checked,
-            ...(await verifyCandidate(input.verifier, input.version, candidate.policies, input.jobId)),
-          }
-        : checked;
+      carried !== undefined && (input.verifier === undefined || carried.verification.status !== 'not-run')
+        ? carried
+        : await checkAndVerify(input, candidate);
     const problems = reportProblems(report);
     outcomes.push({
       index,
