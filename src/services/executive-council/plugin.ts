@@ -5,8 +5,9 @@ import type { CouncilScheduler } from './council-scheduler.js';
 import { registerMemberRoutes } from './routes/members.js';
 import { registerProposalRoutes } from './routes/proposals.js';
 import { registerReviewRoutes } from './routes/reviews.js';
+import { registerStreamRoutes } from './routes/streams.js';
 
-/** The Executive Council service's routes: members, proposals and votes, the review queue. */
+/** The Executive Council service's routes: members, proposals and votes, the review queue, the event streams. */
 export function councilRoutes(
   deps: CouncilDeps,
   contract: CouncilContract,
@@ -16,5 +17,8 @@ export function councilRoutes(
     registerMemberRoutes(app, deps);
     registerProposalRoutes(app, deps, contract, scheduler);
     registerReviewRoutes(app, deps);
+    registerStreamRoutes(app, deps);
+    // Streams end before the server waits for the requests in flight (they would hold it open).
+    app.addHook('preClose', async () => deps.feed.closeStreams());
   };
 }

@@ -4,12 +4,12 @@ import { PROPOSAL_KINDS } from '../../../kernel/contracts/constitution.js';
 import type { CouncilContract } from '../../../kernel/contracts/council.js';
 import type { CouncilDeps } from '../council-deps.js';
 import type { CouncilScheduler } from '../council-scheduler.js';
-import { councilErrors } from '../errors.js';
-import { proposalView } from '../proposal-view.js';
+import { proposalStatus, proposalView } from '../proposal-view.js';
 import { castVote } from '../usecases/cast-vote.js';
 import { cancelProposal } from '../usecases/close-proposal.js';
 import { openProposal } from '../usecases/open-proposal.js';
 import { MEMBER_ID_PATTERN, VOTE_CHOICES, type VoteChoice } from '../vote-payload.js';
+import { ProposalId, proposalOr404 } from './lookups.js';
 import {
   AUTHORITY_SERVICES,
   callerOf,
@@ -22,14 +22,7 @@ import {
 import { Authority, Proposal, ProposalList, Ratification, RecordedVote } from './route-schemas.js';
 
 const TAGS = ['council'];
-const ProposalId = Type.Object({ id: Type.String({ format: 'uuid' }) });
 const STATUSES = ['open', 'queued', 'enacted', 'failed', 'rejected', 'expired', 'cancelled'] as const;
-
-async function found(deps: CouncilDeps, id: string) {
-  const proposal = await deps.store.proposal(id);
-  if (proposal === undefined) throw councilErrors.create('COUNCIL_PROPOSAL_NOT_FOUND', `no proposal ${id}`);
-  return proposal;
-}
 
 /** Proposals, votes, cancellation, and the contract's routes for the PGC and the constitution service. */
 export function registerProposalRoutes(
@@ -97,7 +90,7 @@ export function registerProposalRoutes(
       },
     },
     async (request) => {
-      const proposal = await found(deps, request.params.id);
+      const proposal = await proposalOr404(deps, request.params.id);
       return proposalView(proposal, await deps.store.votes(proposal.id));
     },
   );
@@ -165,9 +158,7 @@ export function registerProposalRoutes(
     },
     async (request) => {
       const status = await contract.proposal(request.params.id);
-      if (status === undefined)
-        throw councilErrors.create('COUNCIL_PROPOSAL_NOT_FOUND', `no proposal ${request.params.id}`);
-      return status;
+      return status ?? proposalStatus(await proposalOr404(deps, request.params.id));
     },
   );
 
