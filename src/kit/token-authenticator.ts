@@ -58,6 +58,8 @@ const MAX_TOKEN_LENGTH = 8192;
 const JWT_SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]{86}$/;
 const API_KEY_SHAPE = /^acgs_[A-Za-z0-9_-]+$/;
 const KNOWN_ROLES = new Set<string>(ROLES);
+/** A caller's pseudonym as the Auth service issues it (`psn`): 32 hex digits. */
+const PSEUDONYM = /^[0-9a-f]{32}$/;
 
 function invalid(message: string) {
   return guardErrors.create('AUTH_TOKEN_INVALID', message, { headers: BEARER_CHALLENGE });
@@ -223,6 +225,7 @@ export class TokenAuthenticator implements Authenticator {
     if (scope !== undefined && typeof scope !== 'string') throw invalid('the token has a malformed scope');
     const name = typeof claims.name === 'string' ? claims.name : undefined;
     const service = serviceOfAccount(name, roles as Role[]);
+    const pseudonym = typeof claims.psn === 'string' && PSEUDONYM.test(claims.psn) ? claims.psn : undefined;
     return {
       principal: {
         subject: sub,
@@ -231,6 +234,7 @@ export class TokenAuthenticator implements Authenticator {
         kind: claims.kind === 'service' ? 'service' : 'user',
         ...(name === undefined ? {} : { name }),
         ...(service === undefined ? {} : { service }),
+        ...(pseudonym === undefined ? {} : { pseudonym }),
       },
       kid: header.kid,
       jti,
@@ -272,14 +276,7 @@ export class TokenAuthenticator implements Authenticator {
       throw guardErrors.create('AUTH_API_KEY_REVOKED', 'the API key has been revoked');
     if (key.expiresAtMs !== null && this.now() >= key.expiresAtMs)
       throw guardErrors.create('AUTH_API_KEY_EXPIRED', 'the API key has expired');
-    const reading = await this.options.cache.increment(AUTH_CACHE_KEYS.apiKeyRate(key.keyId), 60_000);
-    if (reading.count > key.rateLimitPerMinute) {
-      throw guardErrors.create(
-        'AUTH_RATE_LIMITED',
-        `this API key may make ${key.rateLimitPerMinute} requests a minute`,
-        { headers: { 'retry-after': String(Math.max(1, Math.ceil(reading.resetInMs / 1000))) } },
-      );
-    }
+    // Its request rate is counted by the guard's per-client limiter (`ownRateLimit`), shared by replicas.
     return principalOfKey(key);
   }
 }
@@ -295,8 +292,11 @@ function principalOfKey(key: ResolvedApiKey): Principal {
       roles: key.roles,
       scopes: key.scopes,
       kind: 'service',
-      ownRateLimit: true,
+      ...(key.rateLimitPerMinute > 0
+        ? { ownRateLimit: { client: `key:${key.keyId}`, perMinute: key.rateLimitPerMinute } }
+        : {}),
       ...(key.account === undefined ? {} : { name: key.account }),
+      ...(key.pseudonym === undefined ? {} : { pseudonym: key.pseudonym }),
       ...(service === undefined ? {} : { service }),
       ...(key.principal === undefined ? {} : { boundPrincipal: key.principal }),
       ...(key.delegate === true ? { delegate: true } : {}),

@@ -48,8 +48,7 @@ export class CouncilFeed {
       subjects: ['acgs.ec.>'],
       ephemeral: true,
       handler: async (message) => {
-        const topic = topicOf(message.event);
-        if (topic !== undefined) this.notify(topic, message.event.id);
+        for (const topic of topicsOf(message.event)) this.notify(topic, message.event.id);
         await message.ack();
       },
     });
@@ -66,23 +65,32 @@ export class CouncilFeed {
   }
 }
 
-/** The topic a council event is about, if any. */
-function topicOf(event: EventEnvelope): FeedTopic | undefined {
-  const data = (event.data ?? {}) as { proposalId?: unknown; decisionId?: unknown; queue?: unknown };
+/** What a council event is about (a review event may name several tasks: one per decision of a log entry). */
+function topicsOf(event: EventEnvelope): FeedTopic[] {
+  const data = (event.data ?? {}) as {
+    proposalId?: unknown;
+    decisionId?: unknown;
+    queue?: unknown;
+    reviews?: unknown;
+  };
+  const task = (review: { decisionId?: unknown; queue?: unknown }): FeedTopic[] =>
+    typeof review.decisionId === 'string'
+      ? [{ kind: 'task', id: review.decisionId, queue: String(review.queue) }]
+      : [];
   switch (event.type) {
     case COUNCIL_EVENTS.reviewOpened:
     case COUNCIL_EVENTS.reviewResolved:
-      return typeof data.decisionId === 'string'
-        ? { kind: 'task', id: data.decisionId, queue: String(data.queue) }
-        : undefined;
+      return Array.isArray(data.reviews)
+        ? (data.reviews as { decisionId?: unknown; queue?: unknown }[]).flatMap(task)
+        : task(data);
     case COUNCIL_EVENTS.proposalOpened:
     case COUNCIL_EVENTS.voteCast:
     case COUNCIL_EVENTS.proposalClosed:
     case COUNCIL_EVENTS.proposalCancelled:
     case COUNCIL_EVENTS.proposalEnacted:
     case COUNCIL_EVENTS.enactmentFailed:
-      return typeof data.proposalId === 'string' ? { kind: 'proposal', id: data.proposalId } : undefined;
+      return typeof data.proposalId === 'string' ? [{ kind: 'proposal', id: data.proposalId }] : [];
     default:
-      return undefined;
+      return [];
   }
 }

@@ -2,6 +2,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { CouncilContract } from '../../kernel/contracts/council.js';
 import type { CouncilDeps } from './council-deps.js';
 import type { CouncilScheduler } from './council-scheduler.js';
+import { registerContractRoutes } from './routes/contract-routes.js';
 import { registerMemberRoutes } from './routes/members.js';
 import { registerProposalRoutes } from './routes/proposals.js';
 import { registerReviewRoutes } from './routes/reviews.js';
@@ -15,7 +16,8 @@ export function councilRoutes(
 ): FastifyPluginAsync {
   return async (app) => {
     registerMemberRoutes(app, deps);
-    registerProposalRoutes(app, deps, contract, scheduler);
+    registerProposalRoutes(app, deps, scheduler);
+    registerContractRoutes(app, deps, contract, scheduler);
     registerReviewRoutes(app, deps);
     registerStreamRoutes(app, deps);
     // Streams end before the server waits for the requests in flight (they would hold it open).

@@ -18,6 +18,7 @@ import { DecisionMetrics } from './decision-metrics.js';
 import { InProcessPolicyGovernance } from './pgc-contract.js';
 import type { PgcDeps } from './pgc-deps.js';
 import { policyGovernanceRoutes } from './plugin.js';
+import { PrincipalPseudonyms } from './principal-pseudonyms.js';
 import { PgcStore } from './store.js';
 import { bootstrapPolicies } from './usecases/bootstrap-policies.js';
 import { syncActiveBundle } from './usecases/sync-active-bundle.js';
@@ -69,6 +70,7 @@ export function createPolicyGovernanceService(
     bundles: new BundleCache(),
     log: new DecisionLog(contracts.integrity, store, context.bus, logger, systemClock.now),
     metrics,
+    principalIds: new PrincipalPseudonyms(context.database),
     signer: (reload = false) => {
       if (reload) signer = undefined;
       signer ??= BundleSigner.open(store, systemClock.now()).catch((error: unknown) => {
@@ -132,6 +134,7 @@ export function createPolicyGovernanceService(
     contract: new InProcessPolicyGovernance(deps),
     async start() {
       await deps.signer();
+      await deps.principalIds.ready();
       const dir = policyDirOf(context);
       if (dir !== undefined) {
         const activation = await bootstrapPolicies(deps, dir);

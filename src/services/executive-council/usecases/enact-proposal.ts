@@ -196,6 +196,13 @@ async function enactElsewhere(deps: CouncilDeps, proposal: Proposal): Promise<En
       );
       return { ...activation };
     }
+    case 'adopt-variant':
+      // Adoption is the council's record; activating the set goes through the PGC's gates separately.
+      return {
+        adopted: proposal.content.bundleId,
+        runId: proposal.content.runId,
+        variantId: proposal.content.variantId,
+      };
     default:
       throw new Error(`proposal kind ${proposal.kind} has no enactment`);
   }

@@ -13,6 +13,7 @@ import { COUNCIL_EVENTS, type ProposalOpenedData } from '../council-events.js';
 import { councilErrors } from '../errors.js';
 import { memberProblems, weightValid } from '../member-input.js';
 import type { Proposal } from '../store.js';
+import { variantContent } from './propose-variant-adoption.js';
 
 export interface ProposalInput {
   readonly kind: string;
@@ -180,11 +181,26 @@ async function bindContent(
       const change = changeCouncilContent(content);
       return { content: change, contentHash: contentDigest(kind, change) };
     }
-    case 'adopt-variant':
-      throw councilErrors.create(
-        'COUNCIL_KIND_UNAVAILABLE',
-        'adopt-variant proposals open once the Darwin Gödel Machine service exists',
-      );
+    case 'adopt-variant': {
+      const { bundleId, runId, variantId } = content;
+      const errors: FieldError[] = [];
+      if (typeof bundleId !== 'string' || !/^[0-9a-f]{64}$/.test(bundleId))
+        errors.push({
+          pointer: '/body/content/bundleId',
+          detail: "expected the variant's bundle id (64 hex digits)",
+        });
+      if (typeof runId !== 'string' || runId.length === 0 || runId.length > 128)
+        errors.push({ pointer: '/body/content/runId', detail: 'expected an evolution run id' });
+      if (typeof variantId !== 'string' || variantId.length === 0 || variantId.length > 128)
+        errors.push({ pointer: '/body/content/variantId', detail: 'expected a variant id' });
+      if (errors.length > 0) throw invalid(errors);
+      const bound = variantContent({
+        bundleId: String(bundleId),
+        runId: String(runId),
+        variantId: String(variantId),
+      });
+      return { content: bound, contentHash: bound.bundleId };
+    }
   }
 }
 
