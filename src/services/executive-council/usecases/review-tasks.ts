@@ -107,7 +107,10 @@ export async function claimTask(
       `${task.claimedBy} holds the task until ${new Date(task.claimUntilMs ?? 0).toISOString()}`,
     );
   }
-  return (await deps.store.task(decisionId))!;
+  const claimed = (await deps.store.task(decisionId))!;
+  // A claim has no event of its own: this replica's streams hear of it here.
+  deps.feed.notify({ kind: 'task', id: decisionId, queue: claimed.queue });
+  return claimed;
 }
 
 export async function resolveTask(
