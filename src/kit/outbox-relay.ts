@@ -52,17 +52,15 @@ export class OutboxRelay {
     for (;;) {
       const events = await this.outbox.pending(100);
       if (events.length === 0) return;
-      // Published one at a time, in order; their rows go in one delete, even when the bus refuses
-      // part-way (a crash before it repeats events, which consumers drop by id).
-      const published: string[] = [];
-      try {
-        for (const event of events) {
-          await this.bus.publish(event);
-          published.push(event.id);
-        }
-      } finally {
-        await this.outbox.remove(published);
-      }
+      // Handed to the bus together and in order (the local bus stores them in one transaction,
+      // NATS receives them in order on one connection); the rows of the events stored before the
+      // first refusal go in one delete. A crash in between repeats events, which consumers drop
+      // by id; events after a refusal stay too and are published again with it.
+      const outcomes = await Promise.allSettled(events.map((event) => this.bus.publish(event)));
+      const refused = outcomes.findIndex((o) => o.status === 'rejected');
+      const published = events.slice(0, refused < 0 ? events.length : refused).map((e) => e.id);
+      await this.outbox.remove(published);
+      if (refused >= 0) throw (outcomes[refused] as PromiseRejectedResult).reason;
     }
   }
 }
