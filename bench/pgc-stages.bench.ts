@@ -128,7 +128,8 @@ async function profileBuild(tree: string): Promise<Record<Phase, Breakdown>> {
       total: perUnit(times.busyUs),
     };
   }
-  rmSync(dataDir, { recursive: true, force: true });
+  if (process.env.BENCH_KEEP_PROFILE) log(`profile kept: ${main}`);
+  else rmSync(dataDir, { recursive: true, force: true });
   return out;
 }
 
