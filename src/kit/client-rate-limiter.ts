@@ -63,8 +63,15 @@ export class ClientRateLimiter {
     this.timer.unref();
   }
 
-  /** Counts one request of `client` and says whether it is over a limit. */
-  hit(client: string): RateVerdict {
+  /**
+   * Counts one request of `client` and says whether it is over a limit: the limiter's, or the
+   * client's own (an API key's per-minute limit) when given.
+   */
+  hit(
+    client: string,
+    perMinute: number = this.options.perMinute,
+    burst: number = this.options.burst,
+  ): RateVerdict {
     const now = this.now();
     let state = this.clients.get(client);
     if (state === undefined) {
@@ -77,8 +84,8 @@ export class ClientRateLimiter {
       };
       this.clients.set(client, state);
     }
-    const secondOver = count(state.second, now, SECOND) > this.options.burst;
-    const minuteOver = count(state.minute, now, MINUTE) > this.options.perMinute;
+    const secondOver = count(state.second, now, SECOND) > burst;
+    const minuteOver = count(state.minute, now, MINUTE) > perMinute;
     this.dirty.add(state);
     if (!secondOver && !minuteOver) return { limited: false };
     const waitMs = Math.max(

@@ -15,6 +15,8 @@ import {
 import type { Principal, Role } from '../kernel/roles.js';
 import { ROLES, serviceOfAccount } from '../kernel/roles.js';
 import { BEARER_CHALLENGE, guardErrors } from './auth-errors.js';
+import { ClientRateLimiter } from './client-rate-limiter.js';
+import { RevocationList } from './revocation-list.js';
 import type { Authenticator } from './route-auth.js';
 
 export interface TokenAuthenticatorOptions {
@@ -77,8 +79,10 @@ function parseSegment(segment: string): Record<string, unknown> {
 
 /**
  * The guard's `Authenticator`: verifies EdDSA access tokens locally against the Auth service's
- * published keys, and API keys through an `ApiKeyResolver`; checks revocation and API-key rate
- * limits through the cache store, so every replica agrees. Only `EdDSA` is accepted, whatever a
+ * published keys, and API keys through an `ApiKeyResolver`; checks revocation against the cache
+ * store's revocation marks, pushed to every replica as they are written (revocation-list.ts; a
+ * lookup per request only while that push is not live), and counts API-key rate limits locally,
+ * shared with the other replicas through the cache store every 50 ms (client-rate-limiter.ts). Only `EdDSA` is accepted, whatever a
  * token's header says, so `alg: none` and HMAC-with-the-public-key tokens fail.
  *
  * A token's signature is checked once; the verified claims are remembered (bounded, until the
@@ -98,9 +102,20 @@ export class TokenAuthenticator implements Authenticator {
   private readonly maxLifetimeSeconds: number;
   private refreshing: Promise<void> | undefined;
   private readonly validations: Counter<'result'> | undefined;
+  /** The cache store's revocation marks, pushed to this guard as they are written. */
+  private readonly revocations: RevocationList;
+  /** API keys' per-minute limits: counted here, shared with the other replicas every 50 ms. */
+  private readonly keyRates: ClientRateLimiter;
 
   constructor(private readonly options: TokenAuthenticatorOptions) {
     this.now = options.now ?? Date.now;
+    this.revocations = new RevocationList(options.cache, AUTH_CACHE_KEYS.revokedPrefix);
+    this.keyRates = new ClientRateLimiter({
+      cache: options.cache,
+      perMinute: Number.POSITIVE_INFINITY,
+      burst: Number.POSITIVE_INFINITY,
+      now: this.now,
+    });
     this.validations =
       options.metrics === undefined
         ? undefined
@@ -177,7 +192,7 @@ export class TokenAuthenticator implements Authenticator {
       entry.sid !== undefined
         ? AUTH_CACHE_KEYS.revokedSession(entry.sid)
         : AUTH_CACHE_KEYS.revokedToken(entry.jti);
-    if (await this.options.cache.has(revocationKey)) {
+    if (this.revocations.revoked(revocationKey) ?? (await this.options.cache.has(revocationKey))) {
       throw guardErrors.create('AUTH_TOKEN_REVOKED', 'the access token has been revoked', {
         headers: BEARER_CHALLENGE,
       });
@@ -268,16 +283,17 @@ export class TokenAuthenticator implements Authenticator {
       throw guardErrors.create('AUTH_API_KEY_INVALID', 'the API key is not valid');
     const key = await this.options.apiKeys.resolve(presented);
     if (key === undefined) throw guardErrors.create('AUTH_API_KEY_INVALID', 'the API key is not valid');
-    if (key.revoked || (await this.options.cache.has(AUTH_CACHE_KEYS.revokedApiKey(key.keyId))))
+    const mark = AUTH_CACHE_KEYS.revokedApiKey(key.keyId);
+    if (key.revoked || (this.revocations.revoked(mark) ?? (await this.options.cache.has(mark))))
       throw guardErrors.create('AUTH_API_KEY_REVOKED', 'the API key has been revoked');
     if (key.expiresAtMs !== null && this.now() >= key.expiresAtMs)
       throw guardErrors.create('AUTH_API_KEY_EXPIRED', 'the API key has expired');
-    const reading = await this.options.cache.increment(AUTH_CACHE_KEYS.apiKeyRate(key.keyId), 60_000);
-    if (reading.count > key.rateLimitPerMinute) {
+    const verdict = this.keyRates.hit(`apikey:${key.keyId}`, key.rateLimitPerMinute);
+    if (verdict.limited) {
       throw guardErrors.create(
         'AUTH_RATE_LIMITED',
         `this API key may make ${key.rateLimitPerMinute} requests a minute`,
-        { headers: { 'retry-after': String(Math.max(1, Math.ceil(reading.resetInMs / 1000))) } },
+        { headers: { 'retry-after': String(verdict.retryAfterSeconds) } },
       );
     }
     return principalOfKey(key);
