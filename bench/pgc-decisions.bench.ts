@@ -14,7 +14,9 @@
  *
  * Requests are the constitution's scenarios (a realistic mix of allow, deny and review).
  * Where the time goes, stage by stage: bench/pgc-stages.bench.ts.
- * Env: BENCH_ROUNDS (3), BENCH_SECONDS (5), BENCH_LOADTEST_SECONDS (30), BENCH_PACED_RATE (10).
+ * Env: BENCH_ROUNDS (3), BENCH_SECONDS (5), BENCH_LOADTEST_SECONDS (30), BENCH_PACED_RATE (10);
+ * BENCH_TREE=<a checkout with its dist built> measures that build's platform instead (the load
+ * generator, hello server and loadtest command stay this build's), for before/after figures.
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -51,7 +53,12 @@ interface LoadtestReport {
 
 const dataDir = mkdtempSync(join(tmpdir(), 'acgs-pgc-bench-'));
 const hello = await startServerProcess(benchFile(import.meta.url, 'support/hello-server.js'), ['kit']);
-const platform = await startAcgs(['up'], embeddedBenchEnv(dataDir, await freePort()));
+const platform = await startAcgs(
+  ['up'],
+  embeddedBenchEnv(dataDir, await freePort()),
+  120_000,
+  process.env.BENCH_TREE ? { cli: join(process.env.BENCH_TREE, 'dist', 'src', 'cli', 'main.js') } : {},
+);
 const platformPid = platform.child.pid!;
 let failed = false;
 try {
@@ -220,6 +227,7 @@ try {
     date: new Date().toISOString(),
     node: process.version,
     mode: 'embedded (SQLite), synchronous and asynchronous logging',
+    build: process.env.BENCH_TREE ?? 'this tree',
     rounds: ROUNDS,
     secondsPerRun: SECONDS,
     at64Connections: {
@@ -263,7 +271,7 @@ try {
     targets,
     note: 'Shared 2-core machine; requests per second move with the neighbours, requests per CPU-second much less.',
   };
-  const path = writeReport('pgc-decisions', report);
+  const path = writeReport(process.env.BENCH_TREE ? 'pgc-decisions-other-build' : 'pgc-decisions', report);
   for (const [name, t] of Object.entries(targets))
     console.log(`${name}: ${JSON.stringify(t.value)} (target ${t.target}) → ${t.pass ? 'PASS' : 'FAIL'}`);
   console.log(
