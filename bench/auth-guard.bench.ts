@@ -87,7 +87,10 @@ try {
   await deps.keyRing.ensureKey();
   const authenticator = new TokenAuthenticator({
     keys: deps.keyRing,
-    apiKeys: new CachingApiKeyResolver(new StoreApiKeyResolver(deps.store, deps.bindings), 5000),
+    apiKeys: new CachingApiKeyResolver(
+      new StoreApiKeyResolver(deps.store, deps.bindings, deps.pseudonyms),
+      5000,
+    ),
     cache,
     verifiedTokenCacheSize: 10_000,
   });

@@ -1,20 +1,25 @@
 /**
- * Activation with a council seated, over the real constitution, integrity, PGC and council
- * services in one process (a throw-away SQLite database, the local bus). The formal verifier's
- * impact check is not on this branch yet, so the classifier is the one stand-in here: it says what
- * the verifier would have proved (docs/council.md §5). Shows: a direct activation is refused
- * unless narrowing with a reason; a narrowing one with a reason is activated, logged as
- * break-glass and raised to the council as a ratification proposal; and an activation on behalf of
- * a proposal that did not pass is refused by the PGC itself.
+ * Activation with a council seated, over the real constitution, integrity, PGC, formal
+ * verification (Z3) and council services in one process (a throw-away SQLite database, the local
+ * bus). The verifier's impact analysis classifies each change (docs/council.md §5): a widening
+ * bundle (a new allow where the default denied) is refused for break-glass and for an
+ * `activate-narrowing-policies` proposal, with the verifier's example request; a narrowing one (a
+ * new deny) is accepted for both, and with a reason activated, logged as break-glass and raised to
+ * the council as a ratification proposal; with the verifier unreachable (its HTTP client against a
+ * closed port) nothing is taken as narrowing and nothing is activated (503). An activation on
+ * behalf of a proposal that did not pass is refused by the PGC itself.
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { EMERGENCY_DENY, SECOND_DENY, WIDER_ALLOW } from '../../test/support/impact-policies.js';
 import { openTestServiceContext } from '../../test/support/service-context.js';
-import type { ChangeImpact, ImpactClassifier } from '../kernel/contracts/policy-governance.js';
+import type { VerificationContract } from '../kernel/contracts/verification.js';
 import { EVENT_TYPES, subjectOf } from '../kernel/events.js';
 import type { ServiceModule } from '../kit/service-module.js';
 import { loadPolicies } from '../policy/index.js';
@@ -22,8 +27,12 @@ import { createConstitutionalAiService } from '../services/constitutional-ai/ser
 import { constitutionMigrations } from '../services/constitutional-ai/store.js';
 import { createExecutiveCouncilService } from '../services/executive-council/service.js';
 import { councilMigrations } from '../services/executive-council/store.js';
+import { castVote } from '../services/executive-council/usecases/cast-vote.js';
+import { openProposal } from '../services/executive-council/usecases/open-proposal.js';
 import { seatMember } from '../services/executive-council/usecases/seat-member.js';
-import { generateMemberKey } from '../services/executive-council/vote-payload.js';
+import { generateMemberKey, signVote } from '../services/executive-council/vote-payload.js';
+import { VerificationClient } from '../services/formal-verification/client.js';
+import { createFormalVerificationService } from '../services/formal-verification/service.js';
 import { createIntegrityService } from '../services/integrity/service.js';
 import { integrityMigrations } from '../services/integrity/store.js';
 import { createPolicyGovernanceService } from '../services/policy-governance/service.js';
@@ -40,14 +49,22 @@ const POLICY_DIR = fileURLToPath(new URL('../../../examples/constitution/policie
 describe('activation once a council is seated', () => {
   const dir = mkdtempSync(join(tmpdir(), 'acgs-council-activation-'));
   const database = createDatabase(`sqlite:${join(dir, 'acgs.db')}`);
-  let verdict: ChangeImpact = 'widening';
-  const classifier: ImpactClassifier = {
-    classify: async () => ({ impact: verdict, detail: 'as the verifier would report it' }),
+  // The verifier as the PGC reaches it: in-process, or (verifier down) its HTTP client against a closed port.
+  let verifierDown = false;
+  let dead: VerificationContract;
+  let fv: ReturnType<typeof createFormalVerificationService>;
+  const verification: VerificationContract = {
+    verify: (request) => (verifierDown ? dead : fv.contract).verify(request),
   };
   let modules: ServiceModule[] = [];
   let pgc: ReturnType<typeof createPolicyGovernanceService>;
   let ec: ReturnType<typeof createExecutiveCouncilService>;
   let bundleId: string;
+  let narrowing: string;
+  let widening: string;
+  let narrowingProposal: string;
+  let stricter: string;
+  const annKey = generateMemberKey();
   const breakGlass: unknown[] = [];
   let context: Awaited<ReturnType<typeof openTestServiceContext>>;
   let subscription: { stop(): Promise<void> } | undefined;
@@ -70,10 +87,15 @@ describe('activation once a council is seated', () => {
       constitution: ac.contract,
       integrity: integrity.contract,
       council: () => ec.contract,
-      impact: classifier,
+      verification,
     });
+    fv = createFormalVerificationService(context, () => ({
+      constitution: ac.contract,
+      integrity: integrity.contract,
+    }));
+    dead = new VerificationClient(`http://127.0.0.1:${await closedPort()}`, () => ({}), 2000);
     ec = createExecutiveCouncilService(context, { constitution: ac.contract, policies: () => pgc.contract });
-    modules = [ac, integrity, pgc, ec];
+    modules = [ac, integrity, fv, pgc, ec];
     for (const m of modules) await m.start?.();
     subscription = await context.bus.subscribe({
       durable: 'test-break-glass',
@@ -85,6 +107,12 @@ describe('activation once a council is seated', () => {
     });
     const policies = (await loadPolicies(POLICY_DIR)).policies.map((p) => p.policy);
     bundleId = (await createBundle(pgc.deps, { policies }, 'author')).bundle.id;
+    narrowing = (await createBundle(pgc.deps, { policies: [...policies, EMERGENCY_DENY] }, 'author')).bundle
+      .id;
+    widening = (await createBundle(pgc.deps, { policies: [...policies, WIDER_ALLOW] }, 'author')).bundle.id;
+    stricter = (
+      await createBundle(pgc.deps, { policies: [...policies, EMERGENCY_DENY, SECOND_DENY] }, 'author')
+    ).bundle.id;
   });
 
   after(async () => {
@@ -101,29 +129,73 @@ describe('activation once a council is seated', () => {
     assert.equal('breakGlass' in activation, false);
   });
 
-  test('with a council seated: widening or unproved is refused, reason or not', async () => {
+  test('with a council seated, the verifier proves the extra allow widening: refused for break-glass and for a narrowing proposal', async () => {
     await seatMember(
       ec.deps,
-      { memberId: 'ann', displayName: 'Ann', publicKey: generateMemberKey().publicKey, weight: 1 },
+      { memberId: 'ann', displayName: 'Ann', publicKey: annKey.publicKey, weight: 1 },
       'admin',
     );
-    for (const impact of ['widening', 'unknown'] as const) {
-      verdict = impact;
+    const verdict = await pgc.contract.impactOf(widening);
+    assert.equal(verdict.impact, 'widening');
+    assert.equal(verdict.fromBundleId, bundleId);
+    assert.match(verdict.detail, /decided deny before is decided allow/);
+    assert.match(verdict.detail, /close_account/, 'the example request is the one the new policy allows');
+    await assert.rejects(
+      activateDirectly(pgc.deps, widening, 'admin', 'emergency'),
+      (error: { code: string; errors: { pointer: string }[]; details: { impact: string } }) => {
+        assert.equal(error.code, 'PGC_COUNCIL_REQUIRED');
+        assert.equal(error.errors[0]!.pointer, '/params/id');
+        assert.equal(error.details.impact, 'widening');
+        return true;
+      },
+    );
+    await assert.rejects(
+      openProposal(
+        ec.deps,
+        { kind: 'activate-narrowing-policies', title: 'Not narrowing', content: { bundleId: widening } },
+        'admin',
+      ),
+      { code: 'COUNCIL_NARROWING_UNPROVED' },
+    );
+    assert.equal((await pgc.deps.store.active())!.bundleId, bundleId, 'nothing was activated');
+  });
+
+  test('the verifier unreachable: nothing is taken as narrowing, nothing is activated (503)', async () => {
+    verifierDown = true;
+    try {
+      const before = (await pgc.deps.store.active())!;
+      await assert.rejects(activateDirectly(pgc.deps, narrowing, 'admin', 'emergency'), {
+        code: 'PGC_VERIFIER_UNAVAILABLE',
+        status: 503,
+      });
       await assert.rejects(
-        activateDirectly(pgc.deps, bundleId, 'admin', 'emergency'),
-        (error: { code: string; errors: { pointer: string }[] }) => {
-          assert.equal(error.code, 'PGC_COUNCIL_REQUIRED');
-          assert.equal(error.errors[0]!.pointer, '/params/id');
-          return true;
-        },
+        openProposal(
+          ec.deps,
+          { kind: 'activate-narrowing-policies', title: 'Verifier down', content: { bundleId: narrowing } },
+          'admin',
+        ),
+        { code: 'PGC_VERIFIER_UNAVAILABLE' },
       );
+      assert.deepEqual(await pgc.deps.store.active(), before);
+      assert.equal((await ec.deps.store.proposals({ limit: 10 })).length, 0, 'no proposal was opened');
+    } finally {
+      verifierDown = false;
     }
   });
 
-  test('a narrowing activation needs a reason, then is activated, logged as break-glass and raised for ratification', async () => {
-    verdict = 'narrowing';
+  test('a new deny is proved narrowing: a narrowing proposal opens; break-glass needs a reason, then activates, is logged and raised for ratification', async () => {
+    const verdict = await pgc.contract.impactOf(narrowing);
+    assert.equal(verdict.impact, 'narrowing', verdict.detail);
+    assert.match(verdict.detail, /review → deny/);
+    const proposed = await openProposal(
+      ec.deps,
+      { kind: 'activate-narrowing-policies', title: 'Deny the band', content: { bundleId: narrowing } },
+      'admin',
+    );
+    assert.equal(proposed.status, 'open');
+    narrowingProposal = proposed.id;
     await assert.rejects(
-      activateDirectly(pgc.deps, bundleId, 'admin', undefined),
+      activateDirectly(pgc.deps, stricter, 'admin', undefined),
       (error: { code: string; errors: { pointer: string }[] }) => {
         assert.equal(error.code, 'PGC_COUNCIL_REQUIRED');
         assert.equal(error.errors[0]!.pointer, '/body/reason');
@@ -131,29 +203,87 @@ describe('activation once a council is seated', () => {
       },
     );
     const before = (await pgc.deps.store.active())!.generation;
-    const activation = await activateDirectly(pgc.deps, bundleId, 'admin', 'deny all refunds: fraud wave');
+    const activation = await activateDirectly(pgc.deps, stricter, 'admin', 'deny the band: fraud wave');
+    assert.equal(activation.bundleId, stricter);
     assert.equal(activation.generation, before + 1);
     const proposalId = activation.breakGlass?.ratificationProposalId;
     assert.ok(proposalId, 'a ratification proposal was raised');
     const proposal = await ec.deps.store.proposal(proposalId);
     assert.equal(proposal?.kind, 'activate-narrowing-policies');
     assert.equal(proposal?.status, 'open');
-    assert.equal(proposal?.contentHash, bundleId);
+    assert.equal(proposal?.contentHash, stricter);
     assert.deepEqual(proposal?.content.ratifies, {
       activatedBy: 'admin',
-      reason: 'deny all refunds: fraud wave',
+      reason: 'deny the band: fraud wave',
     });
     for (let i = 0; i < 100 && breakGlass.length === 0; i++) await new Promise((r) => setTimeout(r, 20));
     assert.deepEqual(breakGlass, [
       {
-        bundleId,
+        bundleId: stricter,
         previousBundleId: bundleId,
         activatedBy: 'admin',
-        reason: 'deny all refunds: fraud wave',
+        reason: 'deny the band: fraud wave',
         impact: 'narrowing',
         ratificationProposalId: proposalId,
       },
     ]);
+  });
+
+  test('a narrowing proposal that no longer narrows by its enactment (a stricter set became active) is refused and fails with the reason', async () => {
+    const fields = {
+      proposalId: narrowingProposal,
+      contentHash: narrowing,
+      choice: 'yes' as const,
+      memberId: 'ann',
+      time: new Date().toISOString(),
+    };
+    const cast = await castVote(ec.deps, { ...fields, signature: signVote(fields, annKey.privateKeyPem) });
+    assert.equal(cast.proposal.status, 'queued', 'passed at once: no timelock for narrowing');
+    let failed: Awaited<ReturnType<typeof ec.deps.store.proposal>>;
+    for (let i = 0; i < 600; i++) {
+      failed = await ec.deps.store.proposal(narrowingProposal);
+      if (failed?.status !== 'queued') break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    assert.equal(failed?.status, 'failed');
+    assert.match(String(failed?.lastError), /passed as a narrowing change, but .* is widening/);
+    assert.equal((await pgc.deps.store.active())!.bundleId, stricter, 'the stricter set stays active');
+  });
+
+  test('a passed proposal activates once: a repeat of its enactment (a second replica, a retry) moves nothing', async () => {
+    await ec.scheduler.stop(); // the test enacts by hand, twice at once
+    const proposal = await openProposal(
+      ec.deps,
+      {
+        kind: 'activate-narrowing-policies',
+        title: 'Keep the stricter set',
+        content: { bundleId: stricter },
+      },
+      'admin',
+    );
+    const fields = {
+      proposalId: proposal.id,
+      contentHash: stricter,
+      choice: 'yes' as const,
+      memberId: 'ann',
+      time: new Date().toISOString(),
+    };
+    await castVote(ec.deps, { ...fields, signature: signVote(fields, annKey.privateKeyPem) });
+    const before = (await pgc.deps.store.active())!.generation;
+    const enactment = { proposalId: proposal.id, enactedBy: 'svc-ec' };
+    const [first, second] = await Promise.all([
+      activateForProposal(pgc.deps, stricter, enactment),
+      activateForProposal(pgc.deps, stricter, enactment),
+    ]);
+    assert.deepEqual([first.generation, second.generation], [before + 1, before + 1]);
+    const pointer = (await pgc.deps.store.active())!;
+    assert.deepEqual(
+      [pointer.generation, pointer.activatedBy],
+      [before + 1, `council:${proposal.id}`],
+      'activated once, recorded as the proposal’s',
+    );
+    const again = await activateForProposal(pgc.deps, stricter, enactment);
+    assert.equal(again.generation, before + 1);
   });
 
   test('an activation on behalf of a proposal that has not passed is refused by the PGC', async () => {
@@ -175,3 +305,12 @@ describe('activation once a council is seated', () => {
     );
   });
 });
+
+/** A port nothing listens on (bound, then released). */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}

@@ -53,7 +53,7 @@ export async function startPlatform(
   const logger =
     options.logger ??
     createLogger({ level: config.logLevel, base: { service: label, instance: instanceId } });
-  setUpSecretEnvelope(config, logger);
+  setUpSecretEnvelope(config);
   const tracing = await startTracingIfEnabled(config, label, instanceId);
   const opened = await openAdapters(config, logger);
   // With tracing on, events carry the publisher's trace context to their consumers.
@@ -93,15 +93,12 @@ export async function startPlatform(
       version: PLATFORM_VERSION,
       tracing: tracing.enabled,
       authenticator: buildAuthenticator(wired.contracts.authentication, adapters.cache, metrics.registry),
-      ...(config.http.rateLimitPerMinute > 0
-        ? {
-            rateLimiter: new ClientRateLimiter({
-              cache: adapters.cache,
-              perMinute: config.http.rateLimitPerMinute,
-              burst: config.http.rateLimitBurst,
-            }),
-          }
-        : {}),
+      // Always: with the per-client limit off (0), API keys created with a limit still have it.
+      rateLimiter: new ClientRateLimiter({
+        cache: adapters.cache,
+        perMinute: config.http.rateLimitPerMinute,
+        burst: config.http.rateLimitBurst,
+      }),
     });
     for (const module of wired.modules) {
       await module.start?.();

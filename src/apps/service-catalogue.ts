@@ -97,6 +97,7 @@ export const SERVICE_CATALOGUE: { readonly [N in ServiceName]: ServiceEntry<N> }
         constitution: contracts.constitution,
         integrity: contracts.integrity,
         council: () => contracts.council,
+        verification: contracts.verification,
         // The verifier's gate: resolved when an activation runs, after wiring.
         extraGates: [
           verificationGate(
@@ -119,6 +120,8 @@ export const SERVICE_CATALOGUE: { readonly [N in ServiceName]: ServiceEntry<N> }
       createGovernanceSynthesisService(context, {
         constitution: contracts.constitution,
         verification: contracts.verification,
+        policies: contracts.policyGovernance,
+        council: contracts.council,
       }),
   },
   ec: {

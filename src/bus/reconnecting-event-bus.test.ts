@@ -65,10 +65,16 @@ test('starts without its bus, reports it in ping, and connects in the background
       });
       await sleep(160);
       assert.ok(state.failures >= 2, `failures ${state.failures}`);
+      // Known to be down: publish refuses at once rather than wait.
+      await assert.rejects(bus.publish(makeEvent('refused')), (error) =>
+        busErrors.is(error, 'BUS_UNAVAILABLE'),
+      );
       state.available = true;
-      const event = makeEvent('hello');
-      await bus.publish(event); // waits for the connection
+      const connectBy = Date.now() + 3000;
+      while (!bus.connected && Date.now() < connectBy) await sleep(10);
       assert.equal(bus.connected, true);
+      const event = makeEvent('hello');
+      await bus.publish(event);
       await bus.ping();
       const deadline = Date.now() + 3000;
       while (!received.includes(event.id) && Date.now() < deadline) await sleep(10);
@@ -79,18 +85,32 @@ test('starts without its bus, reports it in ping, and connects in the background
     }
   }));
 
-test('publish rejects with BUS_UNAVAILABLE after publishWaitMs when the bus never comes', () =>
+test('publish waits for the first attempt only: at most publishWaitMs, and no longer than the attempt', () =>
   withDatabase(async (database) => {
-    const { open } = flakyOpener(database);
-    const bus = new ReconnectingEventBus({ open, retryMs: 50, publishWaitMs: 200 });
+    // An attempt that never ends (a connection that hangs): publish gives up after publishWaitMs.
+    const hanging = new ReconnectingEventBus({
+      open: () => new Promise<EventBus>(() => {}),
+      publishWaitMs: 200,
+    });
     try {
       const started = Date.now();
-      await assert.rejects(bus.publish(makeEvent('lost')), (error) => busErrors.is(error, 'BUS_UNAVAILABLE'));
-      const took = Date.now() - started;
+      await assert.rejects(hanging.publish(makeEvent('lost')), (error) =>
+        busErrors.is(error, 'BUS_UNAVAILABLE'),
+      );
       // Not before publishWaitMs; how much later is the scheduler's business (timings: bench/).
-      assert.ok(took >= 180, `took ${took} ms`);
+      assert.ok(Date.now() - started >= 180, `took ${Date.now() - started} ms`);
     } finally {
-      await bus.close();
+      await hanging.close();
+    }
+    // An attempt that fails: publish is told when it fails, not after the 60 s it would allow.
+    const { open } = flakyOpener(database);
+    const failing = new ReconnectingEventBus({ open, retryMs: 50, publishWaitMs: 60_000 });
+    try {
+      await assert.rejects(failing.publish(makeEvent('lost')), (error) =>
+        busErrors.is(error, 'BUS_UNAVAILABLE'),
+      );
+    } finally {
+      await failing.close();
     }
   }));
 

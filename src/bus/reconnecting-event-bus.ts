@@ -7,7 +7,10 @@ export interface ReconnectingEventBusOptions {
   readonly open: () => Promise<EventBus>;
   /** Delay between attempts; default 1000 ms. */
   readonly retryMs?: number;
-  /** How long `publish` waits for a first connection before it rejects; default 5000 ms. */
+  /**
+   * How long `publish` waits for the first connection attempt (start-up) before it rejects;
+   * default 5000 ms. Once an attempt has failed, `publish` rejects at once until one succeeds.
+   */
   readonly publishWaitMs?: number;
   /** Called once per failed attempt (for a log line). */
   readonly onAttemptFailed?: (error: unknown, attempt: number) => void;
@@ -21,7 +24,9 @@ interface PendingSubscription {
 /**
  * Lets a process start while its bus is unreachable: the first connection is made in the
  * background and retried; until it succeeds `ping` rejects (readiness names the bus), `publish`
- * waits a bounded time, and subscriptions are made as soon as the bus is there.
+ * rejects at once with BUS_UNAVAILABLE (503) — a request never waits on a bus known to be down,
+ * so a review decision is refused at once — except while the very first attempt is still under
+ * way, which it waits for (bounded); subscriptions are made as soon as the bus is there.
  * Once connected, the underlying adapter's own reconnection takes over.
  */
 export class ReconnectingEventBus implements EventBus {
@@ -54,6 +59,9 @@ export class ReconnectingEventBus implements EventBus {
       await this.#subscribePending(bus);
     } catch (error) {
       this.#lastError = error;
+      // Whoever waited for this attempt learns its outcome now, not after publishWaitMs.
+      for (const wake of this.#waiters) wake();
+      this.#waiters.clear();
       this.options.onAttemptFailed?.(error, attempt);
       this.#timer = setTimeout(() => void this.#attempt(attempt + 1), this.options.retryMs ?? 1000);
       this.#timer.unref();
@@ -86,6 +94,7 @@ export class ReconnectingEventBus implements EventBus {
   async #connectedBus(waitMs: number): Promise<EventBus> {
     if (this.#closed) throw busErrors.create('BUS_UNAVAILABLE', 'The event bus is closed');
     if (this.#bus) return this.#bus;
+    if (this.#lastError !== undefined) throw this.#unavailable();
     await new Promise<void>((resolve) => {
       const timer = setTimeout(done, waitMs);
       function done() {
@@ -95,7 +104,11 @@ export class ReconnectingEventBus implements EventBus {
       this.#waiters.add(done);
     });
     if (this.#bus) return this.#bus;
-    throw busErrors.create('BUS_UNAVAILABLE', 'The event bus is not connected yet', {
+    throw this.#unavailable();
+  }
+
+  #unavailable() {
+    return busErrors.create('BUS_UNAVAILABLE', 'The event bus is not connected yet', {
       cause: this.#lastError,
       headers: { 'retry-after': '1' },
     });

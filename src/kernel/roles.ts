@@ -35,6 +35,11 @@ export interface Principal {
   readonly scopes: readonly string[];
   /** 'user' for people, 'service' for agents and services (API keys, service tokens). */
   readonly kind: 'user' | 'service';
+  /**
+   * The caller's pseudonym, issued by the Auth service (a keyed hash of `subject`, 32 hex digits):
+   * log entries name the caller by it, never by `subject` or `name` (personal data).
+   */
+  readonly pseudonym?: string;
   /** The account's name (username or service-account name), when the credential says it. */
   readonly name?: string;
   /**
@@ -46,8 +51,11 @@ export interface Principal {
   readonly boundPrincipal?: BoundPrincipal;
   /** May speak for other principals in decision requests (the MCP gateway, an ext_authz endpoint). */
   readonly delegate?: boolean;
-  /** The credential has a request limit of its own (API keys), already enforced by the authenticator. */
-  readonly ownRateLimit?: true;
+  /**
+   * The credential has a per-minute limit of its own (an API key created with one), counted per
+   * `client` (`key:<key id>`) instead of the platform's per-client minute limit.
+   */
+  readonly ownRateLimit?: { readonly client: string; readonly perMinute: number };
 }
 
 const SERVICE_ACCOUNT = /^svc-([a-z]+)$/;

@@ -52,6 +52,22 @@ describe('ClientRateLimiter', () => {
     assert.equal(l.hit('ip:10.0.0.1').limited, false, 'a new minute');
   });
 
+  test('a client’s own minute limit replaces the default; with the default off, only own limits count', () => {
+    const now = 1_000_000;
+    const l = limiter(new MemoryCacheStore(), 0, 20, () => now);
+    assert.equal(admittedBefore429(l, 'ip:10.0.0.1', 5000), 5000, 'no default limit');
+    assert.equal(
+      admittedBefore429({ hit: (c: string) => l.hit(c, 7) } as ClientRateLimiter, 'key:k1', 100),
+      7,
+    );
+    const big = limiter(new MemoryCacheStore(), 100, 20, () => now);
+    // 6,000 a minute: a burst of a second's share (100), not the default 20.
+    assert.equal(
+      admittedBefore429({ hit: (c: string) => big.hit(c, 6000) } as ClientRateLimiter, 'key:k2', 500),
+      100,
+    );
+  });
+
   test('two replicas sharing Redis share each client’s count', { skip: redis.skip }, async () => {
     const prefix = `${uniqueRunName('rate')}:`;
     const [a, b] = [0, 1].map(() => {

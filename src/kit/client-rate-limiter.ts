@@ -8,7 +8,7 @@ export type RateVerdict =
 export interface ClientRateLimiterOptions {
   /** Where replicas share their counts (Redis in distributed mode). */
   readonly cache: CacheStore;
-  /** Requests a client may make per minute (fixed 60 s windows). */
+  /** Requests a client may make per minute (fixed 60 s windows); 0: no limit but clients' own. */
   readonly perMinute: number;
   /** Requests a client may make in any one 1 s window. */
   readonly burst: number;
@@ -36,6 +36,7 @@ interface ClientState {
   flushing: boolean;
 }
 
+const NOT_LIMITED: RateVerdict = { limited: false };
 const SECOND = 1000;
 const MINUTE = 60_000;
 
@@ -64,14 +65,17 @@ export class ClientRateLimiter {
   }
 
   /**
-   * Counts one request of `client` and says whether it is over a limit: the limiter's, or the
-   * client's own (an API key's per-minute limit) when given.
+   * Counts one request of `client` and says whether it is over a limit. `ownPerMinute`: the
+   * client's own minute limit (an API key created with one) instead of `perMinute`; its burst is
+   * then at least a second's share of it, so a key allowed more than the default can use it evenly.
    */
-  hit(
-    client: string,
-    perMinute: number = this.options.perMinute,
-    burst: number = this.options.burst,
-  ): RateVerdict {
+  hit(client: string, ownPerMinute?: number): RateVerdict {
+    const perMinute = ownPerMinute ?? this.options.perMinute;
+    if (perMinute <= 0) return NOT_LIMITED; // the per-client limit is off (ACGS_RATE_LIMIT_PER_MINUTE=0)
+    const burst =
+      ownPerMinute === undefined
+        ? this.options.burst
+        : Math.max(this.options.burst, Math.ceil(ownPerMinute / 60));
     const now = this.now();
     let state = this.clients.get(client);
     if (state === undefined) {
@@ -87,7 +91,7 @@ export class ClientRateLimiter {
     const secondOver = count(state.second, now, SECOND) > burst;
     const minuteOver = count(state.minute, now, MINUTE) > perMinute;
     this.dirty.add(state);
-    if (!secondOver && !minuteOver) return { limited: false };
+    if (!secondOver && !minuteOver) return NOT_LIMITED;
     const waitMs = Math.max(
       minuteOver ? state.minute.endsAt - now : 0,
       secondOver ? state.second.endsAt - now : 0,

@@ -19,7 +19,10 @@ const routes: FastifyPluginAsync = async (app) => {
   app.get('/api/v1/policies/private', { config: { auth: { roles: ['agent'] } } }, async () => ({ ok: true }));
 };
 
-/** Bearer `good-<name>` is a user; `key-<name>` an API key (own limit); anything else is refused. */
+/**
+ * Bearer `good-<name>` is a user; `key-<name>-<per minute>` an API key with a limit of its own;
+ * anything else is refused.
+ */
 const authenticator: Authenticator = {
   async authenticate(request) {
     const header = request.headers.authorization;
@@ -27,7 +30,14 @@ const authenticator: Authenticator = {
     const [, token = ''] = header.split(' ');
     const base = { roles: ['agent'], scopes: [], kind: 'user' } as const;
     if (token.startsWith('good-')) return { ...base, subject: token } satisfies Principal;
-    if (token.startsWith('key-')) return { ...base, subject: token, ownRateLimit: true } satisfies Principal;
+    if (token.startsWith('key-')) {
+      const perMinute = Number(token.split('-').at(-1));
+      return {
+        ...base,
+        subject: token,
+        ownRateLimit: { client: `key:${token}`, perMinute },
+      } satisfies Principal;
+    }
     throw commonErrors.create('AUTH_REQUIRED', 'bad token');
   },
 };
@@ -92,12 +102,26 @@ describe('per-client rate limits on every route', () => {
     assert.deepEqual(missing, [404, 404, 404, 404, 404, 429, 429]);
   });
 
-  test('API keys are held to their own per-minute limit by the authenticator, not the default', async () => {
-    const key = await statuses(8, {
+  test('an API key with a limit of its own is held to it, with a burst of at least a second of it', async () => {
+    // 600 a minute: a second's share (10) is more than the default burst of 5.
+    const batch = await statuses(12, {
       url: '/api/v1/policies/private',
-      headers: { authorization: 'Bearer key-batch', 'x-forwarded-for': '203.0.113.12' },
+      headers: { authorization: 'Bearer key-batch-600', 'x-forwarded-for': '203.0.113.12' },
     });
-    assert.deepEqual(key, Array(8).fill(200));
+    assert.deepEqual(batch, [...Array(10).fill(200), 429, 429]);
+    // 3 a minute: the minute, not the burst, is spent first.
+    const small = await statuses(5, {
+      url: '/api/v1/policies/private',
+      headers: { authorization: 'Bearer key-small-3', 'x-forwarded-for': '203.0.113.12' },
+    });
+    assert.deepEqual(small, [200, 200, 200, 429, 429]);
+    const limited = await kit.app.inject({
+      method: 'GET',
+      url: '/api/v1/policies/private',
+      headers: { authorization: 'Bearer key-small-3' },
+    });
+    assert.equal(JSON.parse(limited.body).code, 'RATE_LIMITED');
+    assert.ok(Number(limited.headers['retry-after']) > 1, 'the minute’s window, not a second');
   });
 });
 

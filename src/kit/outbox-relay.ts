@@ -52,15 +52,14 @@ export class OutboxRelay {
     for (;;) {
       const events = await this.outbox.pending(100);
       if (events.length === 0) return;
-      // Handed to the bus together and in order (the local bus stores them in one transaction,
-      // NATS receives them in order on one connection); the rows of the events stored before the
-      // first refusal go in one delete. A crash in between repeats events, which consumers drop
-      // by id; events after a refusal stay too and are published again with it.
+      // Submitted together, in order, so a bus that group-commits stores the batch in one
+      // transaction (one at a time, each event cost a commit of its own). The rows of the events
+      // the bus took go in one delete, even when it refused some (those are sent again on the
+      // next flush; a repeat is dropped by consumers by id).
       const outcomes = await Promise.allSettled(events.map((event) => this.bus.publish(event)));
-      const refused = outcomes.findIndex((o) => o.status === 'rejected');
-      const published = events.slice(0, refused < 0 ? events.length : refused).map((e) => e.id);
-      await this.outbox.remove(published);
-      if (refused >= 0) throw (outcomes[refused] as PromiseRejectedResult).reason;
+      await this.outbox.remove(events.filter((_, i) => outcomes[i]!.status === 'fulfilled').map((e) => e.id));
+      const refused = outcomes.find((o) => o.status === 'rejected');
+      if (refused !== undefined) throw refused.reason;
     }
   }
 }

@@ -78,9 +78,12 @@ function admits(
   return principal.service !== undefined && auth.services.includes(principal.service);
 }
 
-/** Counts a request of `client`; throws 429 RATE_LIMITED with Retry-After when it is over its limit. */
-export function limitClient(limiter: ClientRateLimiter, client: string): void {
-  const verdict = limiter.hit(client);
+/**
+ * Counts a request of `client` (with its own minute limit, if it has one); throws 429
+ * RATE_LIMITED with Retry-After when it is over its limit.
+ */
+export function limitClient(limiter: ClientRateLimiter, client: string, ownPerMinute?: number): void {
+  const verdict = limiter.hit(client, ownPerMinute);
   if (verdict.limited) {
     throw commonErrors.create('RATE_LIMITED', 'too many requests from this client; slow down', {
       headers: { 'retry-after': String(verdict.retryAfterSeconds) },
@@ -110,8 +113,12 @@ export function createGuard(authenticator: Authenticator | undefined, limiter?: 
         headers: { 'www-authenticate': 'Bearer' },
       });
     }
-    // API keys have their own per-minute limit, counted by the authenticator.
-    if (limiter && principal.ownRateLimit !== true) limitClient(limiter, `sub:${principal.subject}`);
+    // Per credential: an API key created with a limit of its own is counted per key against it.
+    if (limiter) {
+      const own = principal.ownRateLimit;
+      if (own === undefined) limitClient(limiter, `sub:${principal.subject}`);
+      else limitClient(limiter, own.client, own.perMinute);
+    }
     request.principal = principal;
     if (!principal.roles.some((role) => admits(auth, role, principal))) {
       throw commonErrors.create(

@@ -1,6 +1,7 @@
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { ConfigError } from '../kernel/config.js';
 
 /** A key-encryption key: its id (stored with every value it seals) and 32 bytes. */
 export interface KeyEncryptionKey {
@@ -19,7 +20,14 @@ const KEK_LINE = /^([A-Za-z0-9_-]{1,32}):([A-Za-z0-9+/]{43}=)$/;
  * encryption and is returned as it is (it is sealed when next written).
  */
 export class SecretEnvelope {
-  constructor(private readonly keks: readonly KeyEncryptionKey[]) {
+  /**
+   * `refusal`: without a KEK, `seal` throws a ConfigError saying this, instead of storing the
+   * value as it is (distributed mode on a shared database: docs/security.md, "Keys").
+   */
+  constructor(
+    private readonly keks: readonly KeyEncryptionKey[],
+    private readonly refusal?: string,
+  ) {
     for (const kek of keks) if (kek.key.length !== 32) throw new Error(`KEK ${kek.id} is not 32 bytes`);
   }
 
@@ -30,7 +38,10 @@ export class SecretEnvelope {
 
   seal(plain: string): string {
     const kek = this.keks[0];
-    if (kek === undefined) return plain;
+    if (kek === undefined) {
+      if (this.refusal !== undefined) throw new ConfigError([this.refusal]);
+      return plain;
+    }
     const iv = randomBytes(12);
     const cipher = createCipheriv('aes-256-gcm', kek.key, iv);
     cipher.setAAD(Buffer.from(PREFIX + kek.id));
@@ -73,19 +84,20 @@ export function newKeyEncryptionKey(): string {
 }
 
 /**
- * The process's envelope: `ACGS_KEK` (entries), else `ACGS_KEK_FILE` (a file of entries), else in
- * embedded mode `<data dir>/kek.key`, generated 0600 on first start. Distributed mode without a
- * KEK stores secrets unsealed (the caller warns).
+ * The process's envelope: `ACGS_KEK` (entries), else `ACGS_KEK_FILE` (a file of entries), else
+ * `generatedFile` (a database in the data directory: `<data dir>/kek.key`, generated 0600 on first
+ * use), else none: sealing then throws `refusal` (a shared database), or stores values as given.
  */
 export function envelopeFromEnvironment(
   env: Readonly<Record<string, string | undefined>>,
   generatedFile: string | undefined,
+  refusal?: string,
 ): SecretEnvelope {
   const inline = env.ACGS_KEK?.trim();
   if (inline) return new SecretEnvelope(parseKeyEncryptionKeys(inline, 'ACGS_KEK'));
   const file = env.ACGS_KEK_FILE?.trim();
   if (file) return new SecretEnvelope(parseKeyEncryptionKeys(readFileSync(file, 'utf8'), 'ACGS_KEK_FILE'));
-  if (generatedFile === undefined) return new SecretEnvelope([]);
+  if (generatedFile === undefined) return new SecretEnvelope([], refusal);
   if (!existsSync(generatedFile)) {
     mkdirSync(dirname(generatedFile), { recursive: true, mode: 0o700 });
     try {

@@ -16,6 +16,7 @@ import {
   type ResolvedApiKey,
   type VerificationKeySource,
 } from '../kernel/contracts/auth.js';
+import { ClientRateLimiter } from './client-rate-limiter.js';
 import { TokenAuthenticator } from './token-authenticator.js';
 
 interface KeyPair {
@@ -88,7 +89,9 @@ const routes: FastifyPluginAsync = async (app) => {
   );
   app.get('/api/v1/policies/agents', { config: { auth: { roles: ['agent'] } } }, async () => ({ ok: true }));
 };
-const kit = await buildKitServer({ routes, authenticator });
+// The per-client limit is off by default here (0); API keys with a limit of their own still have it.
+const limiter = new ClientRateLimiter({ cache, perMinute: 0, burst: 1000 });
+const kit = await buildKitServer({ routes, authenticator, rateLimiter: limiter });
 after(() => kit.app.close());
 
 const now = () => Math.floor(Date.now() / 1000);

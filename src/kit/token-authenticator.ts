@@ -15,7 +15,6 @@ import {
 import type { Principal, Role } from '../kernel/roles.js';
 import { ROLES, serviceOfAccount } from '../kernel/roles.js';
 import { BEARER_CHALLENGE, guardErrors } from './auth-errors.js';
-import { ClientRateLimiter } from './client-rate-limiter.js';
 import { RevocationList } from './revocation-list.js';
 import type { Authenticator } from './route-auth.js';
 
@@ -60,6 +59,8 @@ const MAX_TOKEN_LENGTH = 8192;
 const JWT_SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]{86}$/;
 const API_KEY_SHAPE = /^acgs_[A-Za-z0-9_-]+$/;
 const KNOWN_ROLES = new Set<string>(ROLES);
+/** A caller's pseudonym as the Auth service issues it (`psn`): 32 hex digits. */
+const PSEUDONYM = /^[0-9a-f]{32}$/;
 
 function invalid(message: string) {
   return guardErrors.create('AUTH_TOKEN_INVALID', message, { headers: BEARER_CHALLENGE });
@@ -81,8 +82,8 @@ function parseSegment(segment: string): Record<string, unknown> {
  * The guard's `Authenticator`: verifies EdDSA access tokens locally against the Auth service's
  * published keys, and API keys through an `ApiKeyResolver`; checks revocation against the cache
  * store's revocation marks, pushed to every replica as they are written (revocation-list.ts; a
- * lookup per request only while that push is not live), and counts API-key rate limits locally,
- * shared with the other replicas through the cache store every 50 ms (client-rate-limiter.ts). Only `EdDSA` is accepted, whatever a
+ * lookup per request only while that push is not live). API keys' own rate limits are counted by
+ * the guard's per-client limiter (`ownRateLimit`). Only `EdDSA` is accepted, whatever a
  * token's header says, so `alg: none` and HMAC-with-the-public-key tokens fail.
  *
  * A token's signature is checked once; the verified claims are remembered (bounded, until the
@@ -104,18 +105,10 @@ export class TokenAuthenticator implements Authenticator {
   private readonly validations: Counter<'result'> | undefined;
   /** The cache store's revocation marks, pushed to this guard as they are written. */
   private readonly revocations: RevocationList;
-  /** API keys' per-minute limits: counted here, shared with the other replicas every 50 ms. */
-  private readonly keyRates: ClientRateLimiter;
 
   constructor(private readonly options: TokenAuthenticatorOptions) {
     this.now = options.now ?? Date.now;
     this.revocations = new RevocationList(options.cache, AUTH_CACHE_KEYS.revokedPrefix);
-    this.keyRates = new ClientRateLimiter({
-      cache: options.cache,
-      perMinute: Number.POSITIVE_INFINITY,
-      burst: Number.POSITIVE_INFINITY,
-      now: this.now,
-    });
     this.validations =
       options.metrics === undefined
         ? undefined
@@ -238,6 +231,7 @@ export class TokenAuthenticator implements Authenticator {
     if (scope !== undefined && typeof scope !== 'string') throw invalid('the token has a malformed scope');
     const name = typeof claims.name === 'string' ? claims.name : undefined;
     const service = serviceOfAccount(name, roles as Role[]);
+    const pseudonym = typeof claims.psn === 'string' && PSEUDONYM.test(claims.psn) ? claims.psn : undefined;
     return {
       principal: {
         subject: sub,
@@ -246,6 +240,7 @@ export class TokenAuthenticator implements Authenticator {
         kind: claims.kind === 'service' ? 'service' : 'user',
         ...(name === undefined ? {} : { name }),
         ...(service === undefined ? {} : { service }),
+        ...(pseudonym === undefined ? {} : { pseudonym }),
       },
       kid: header.kid,
       jti,
@@ -288,14 +283,7 @@ export class TokenAuthenticator implements Authenticator {
       throw guardErrors.create('AUTH_API_KEY_REVOKED', 'the API key has been revoked');
     if (key.expiresAtMs !== null && this.now() >= key.expiresAtMs)
       throw guardErrors.create('AUTH_API_KEY_EXPIRED', 'the API key has expired');
-    const verdict = this.keyRates.hit(`apikey:${key.keyId}`, key.rateLimitPerMinute);
-    if (verdict.limited) {
-      throw guardErrors.create(
-        'AUTH_RATE_LIMITED',
-        `this API key may make ${key.rateLimitPerMinute} requests a minute`,
-        { headers: { 'retry-after': String(verdict.retryAfterSeconds) } },
-      );
-    }
+    // Its request rate is counted by the guard's per-client limiter (`ownRateLimit`), shared by replicas.
     return principalOfKey(key);
   }
 }
@@ -311,8 +299,11 @@ function principalOfKey(key: ResolvedApiKey): Principal {
       roles: key.roles,
       scopes: key.scopes,
       kind: 'service',
-      ownRateLimit: true,
+      ...(key.rateLimitPerMinute > 0
+        ? { ownRateLimit: { client: `key:${key.keyId}`, perMinute: key.rateLimitPerMinute } }
+        : {}),
       ...(key.account === undefined ? {} : { name: key.account }),
+      ...(key.pseudonym === undefined ? {} : { pseudonym: key.pseudonym }),
       ...(service === undefined ? {} : { service }),
       ...(key.principal === undefined ? {} : { boundPrincipal: key.principal }),
       ...(key.delegate === true ? { delegate: true } : {}),

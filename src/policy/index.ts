@@ -6,6 +6,13 @@ export type { CelType } from './cel-types.js';
 export { formatType } from './cel-types.js';
 export { type PolicyErrorCode, policyErrors } from './errors.js';
 export {
+  type ApplicableInvariant,
+  compileInvariants,
+  type InvariantSet,
+  type InvariantSpec,
+  invariantAsPolicy,
+} from './invariant-set.js';
+export {
   type CheckedPolicy,
   checkPolicies,
   type PolicyCheckEntry,

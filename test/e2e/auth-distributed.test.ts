@@ -11,6 +11,7 @@ import { Redis } from 'ioredis';
 import { decodeProtectedHeader } from 'jose';
 import { connect } from 'nats';
 import { RedisCacheStore } from '../../src/cache/index.js';
+import { newKeyEncryptionKey } from '../../src/kit/secret-envelope.js';
 import { TokenAuthenticator } from '../../src/kit/token-authenticator.js';
 import { HttpApiKeyResolver, HttpVerificationKeySource } from '../../src/services/auth/client.js';
 import { CachingApiKeyResolver } from '../../src/services/auth/usecases/resolve-api-key.js';
@@ -62,6 +63,7 @@ describe('auth, distributed: two replicas on one PostgreSQL, Redis and NATS', { 
       ACGS_NATS_STREAM: stream,
       ACGS_SUBJECT_ROOT: run,
       ACGS_REDIS_PREFIX: prefix,
+      ACGS_KEK: newKeyEncryptionKey(),
       ACGS_HOST: '127.0.0.1',
       LOG_LEVEL: 'debug',
       ACGS_ADMIN_PASSWORD: TEST_ADMIN_PASSWORD,

@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { Redis } from 'ioredis';
 import { connect } from 'nats';
+import { newKeyEncryptionKey } from '../../src/kit/secret-envelope.js';
 import { generateMemberKey, signVote } from '../../src/services/executive-council/vote-payload.js';
 import { api, bearer, loginAsAdmin, TEST_ADMIN_PASSWORD } from '../support/auth-session.js';
 import { exampleConstitution } from '../support/constitution-fixture.js';
@@ -71,6 +72,7 @@ describe('council, distributed: two replicas on PostgreSQL enact each passed pro
       ACGS_NATS_STREAM: run.toUpperCase(),
       ACGS_SUBJECT_ROOT: run,
       ACGS_REDIS_PREFIX: `${run}:`,
+      ACGS_KEK: newKeyEncryptionKey(),
       ACGS_HOST: '127.0.0.1',
       LOG_LEVEL: 'warn',
       ACGS_ADMIN_PASSWORD: TEST_ADMIN_PASSWORD,

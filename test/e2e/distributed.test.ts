@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { connect } from 'nats';
 import { SERVICE_NAMES, type ServiceName } from '../../src/kernel/services.js';
+import { newKeyEncryptionKey } from '../../src/kit/secret-envelope.js';
 import { distributedServices } from '../support/external-services.js';
 import { freePort, type PlatformProcess, runAcgs, startAcgs, waitFor } from '../support/platform-process.js';
 import {
@@ -33,6 +34,7 @@ describe('distributed mode: eight processes on PostgreSQL, Redis and NATS', { sk
       ACGS_NATS_STREAM: stream,
       ACGS_SUBJECT_ROOT: subjectRoot,
       ACGS_REDIS_PREFIX: `${subjectRoot}:`,
+      ACGS_KEK: newKeyEncryptionKey(),
       ACGS_HOST: '127.0.0.1',
       LOG_LEVEL: 'warn',
     });

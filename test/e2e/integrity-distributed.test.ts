@@ -7,6 +7,7 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { newKeyEncryptionKey } from '../../src/kit/secret-envelope.js';
 import { hashLeaf, toHex } from '../../src/merkle/index.js';
 import { createLogStore } from '../../src/services/integrity/sql-log-store.js';
 import { createDatabase } from '../../src/storage/index.js';
@@ -42,6 +43,7 @@ describe('integrity: two replicas on PostgreSQL', { skip: postgres.skip }, () =>
       DATABASE_URL: database.url,
       NATS_URL: '',
       REDIS_URL: '',
+      ACGS_KEK: newKeyEncryptionKey(),
       ACGS_HOST: '127.0.0.1',
       LOG_LEVEL: 'warn',
       ACGS_ADMIN_PASSWORD: TEST_ADMIN_PASSWORD,

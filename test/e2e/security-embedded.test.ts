@@ -62,6 +62,24 @@ async function loggedDecision(decisionId: string): Promise<Record<string, unknow
   throw new Error(`decision ${decisionId} is not in the log`);
 }
 
+/** How decision entries name a principal id: the PGC says, to an auditor. */
+async function principalPseudonym(principalId: string): Promise<string> {
+  const answer = await api(url, 'POST', '/api/v1/decisions/principal-pseudonyms', {
+    headers: auditor,
+    body: { principalId },
+  });
+  assert.equal(answer.status, 200, JSON.stringify(answer.body));
+  assert.match(String(answer.body.principalIdHash), /^[0-9a-f]{32}$/);
+  return String(answer.body.principalIdHash);
+}
+
+/** How log entries name the caller with these credentials (its own `/me` says). */
+async function callerPseudonym(headers: Record<string, string>): Promise<string> {
+  const me = await api(url, 'GET', '/api/v1/auth/me', { headers });
+  assert.match(String(me.body.pseudonym), /^[0-9a-f]{32}$/);
+  return String(me.body.pseudonym);
+}
+
 const PAYMENT = {
   action: { type: 'send_payment', amount: 500.0, currency: 'EUR' },
   resource: { type: 'supplier_account', id: 'S-3', external: false },
@@ -162,8 +180,8 @@ describe('bound identity (done-when 1)', () => {
     });
     assert.equal(same.status, 200, JSON.stringify(same.body));
     const ownLogged = await loggedDecision(String(own.body.decisionId));
-    assert.equal(ownLogged.principalId, 'agent-7');
-    assert.equal(typeof ownLogged.caller, 'string');
+    assert.equal(ownLogged.principalIdHash, await principalPseudonym('agent-7'));
+    assert.equal(ownLogged.caller, await callerPseudonym(agent7.headers));
 
     // A delegate (the MCP gateway) may speak for a trusted payments agent; the log names both.
     const gateway = await apiKey({ account: 'mcp-gateway', roles: ['agent'], delegate: true });
@@ -178,8 +196,13 @@ describe('bound identity (done-when 1)', () => {
     assert.equal(spoken.status, 200, JSON.stringify(spoken.body));
     assert.equal(spoken.body.decision, 'allow');
     const spokenLogged = await loggedDecision(String(spoken.body.decisionId));
-    assert.equal(spokenLogged.principalId, 'agent-pay-1');
-    assert.notEqual(spokenLogged.caller, ownLogged.caller, 'the log names the delegate as the caller');
+    assert.equal(spokenLogged.principalIdHash, await principalPseudonym('agent-pay-1'));
+    assert.equal(
+      spokenLogged.caller,
+      await callerPseudonym(gateway.headers),
+      'the log names the delegate as the caller',
+    );
+    assert.notEqual(spokenLogged.caller, ownLogged.caller);
   });
 
   test('an account without a binding decides as itself, with no roles or attributes', async () => {
@@ -192,7 +215,10 @@ describe('bound identity (done-when 1)', () => {
     assert.equal((refused.body.errors as { pointer: string }[])[0]!.pointer, '/body/principal/roles');
     const decided = await api(url, 'POST', '/api/v1/decisions', { headers: plain.headers, body: PAYMENT });
     assert.equal(decided.status, 200, JSON.stringify(decided.body));
-    assert.equal((await loggedDecision(String(decided.body.decisionId))).principalId, 'plain-agent');
+    assert.equal(
+      (await loggedDecision(String(decided.body.decisionId))).principalIdHash,
+      await principalPseudonym('plain-agent'),
+    );
   });
 });
 
@@ -409,14 +435,41 @@ describe('lockout that cannot lock the owner out (done-when 5)', () => {
 });
 
 describe('personal data out of the log (done-when 7)', () => {
-  test('an export of the log names no username, user id or client address in clear', async () => {
+  test('an export of the log names no username, user id, principal id or client address in clear', async () => {
+    // A person deciding as themselves (a user token: the principal is the username), a delegate
+    // speaking for a person, and the admin acting in another service (the PGC's key rotation;
+    // the bundle activation before the tests).
+    const created = await api(url, 'POST', '/api/v1/auth/users', {
+      headers: admin,
+      body: { username: 'dora-deputy', password: 'dora-deputy-password-1', roles: ['agent'] },
+    });
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    const dora = await api(url, 'POST', '/api/v1/auth/login', {
+      body: { username: 'dora-deputy', password: 'dora-deputy-password-1' },
+    });
+    const asDora = bearer(String(dora.body.accessToken));
+    const decided = await api(url, 'POST', '/api/v1/decisions', { headers: asDora, body: PAYMENT });
+    assert.equal(decided.status, 200, JSON.stringify(decided.body));
+    const doraLogged = await loggedDecision(String(decided.body.decisionId));
+    assert.equal(doraLogged.principalIdHash, await principalPseudonym('dora-deputy'));
+    assert.equal(doraLogged.caller, await callerPseudonym(asDora));
+    const gateway = await apiKey({ account: 'pd-gateway', roles: ['agent'], delegate: true });
+    const forCfo = await api(url, 'POST', '/api/v1/decisions', {
+      headers: gateway.headers,
+      body: { principal: { id: 'cfo-human', type: 'human', roles: ['payments-agent'] }, ...PAYMENT },
+    });
+    assert.equal(forCfo.status, 200, JSON.stringify(forCfo.body));
+    const rotated = await api(url, 'POST', '/api/v1/policies/bundles/signing-key/rotate', { headers: admin });
+    assert.equal(rotated.status, 200, JSON.stringify(rotated.body));
+    const adminPseudonym = await callerPseudonym(admin);
+
     const users = (await api(url, 'GET', '/api/v1/auth/users', { headers: admin })).body as unknown as {
       id: string;
       username: string;
       kind: string;
     }[];
-    const people = users.filter((u) => ['owner-1', 'totp-user'].includes(u.username));
-    assert.equal(people.length, 2);
+    const people = users.filter((u) => ['owner-1', 'totp-user', 'dora-deputy', 'admin'].includes(u.username));
+    assert.equal(people.length, 4);
     const file = join(dataDir, 'export.ndjson');
     // The intake logs the security events from the bus: wait until the lockout above is in the log.
     let text = '';
@@ -424,13 +477,21 @@ describe('personal data out of the log (done-when 7)', () => {
       const exported = runAcgs(['log', 'export', file], { ACGS_DATA_DIR: dataDir, DATABASE_URL: '' });
       assert.equal(exported.code, 0, exported.stderr);
       text = readFileSync(file, 'utf8');
-      if (text.includes('auth.account.unlocked')) break;
+      if (text.includes('auth.account.unlocked') && text.includes('policy.signing-key.rotated')) break;
       await new Promise((r) => setTimeout(r, 100));
     }
     assert.match(text, /auth\.account\.locked/);
     assert.match(text, /usernameHash/, 'security events are logged, pseudonymized');
+    // The admin's acts in other services name it by the pseudonym its token carries.
+    assert.match(text, new RegExp(`"rotatedBy\\\\":\\\\"${adminPseudonym}`));
+    assert.match(text, new RegExp(`"activatedBy\\\\":\\\\"${adminPseudonym}`));
     const forbidden = [
-      ...people.flatMap((u) => [u.username, u.id]),
+      // "admin" is also a role name, everywhere: its user id stands for it.
+      ...people.flatMap((u) => (u.username === 'admin' ? [u.id] : [u.username, u.id])),
+      'cfo-human',
+      'agent-pay-1',
+      'agent-7',
+      'plain-agent',
       '203.0.113.66',
       '198.51.100.20',
       '127.0.0.1',

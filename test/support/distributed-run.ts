@@ -1,6 +1,9 @@
-/** Clean-up of one distributed test run's Redis keys and NATS stream (named after `run`). */
+/** One distributed test run's environment, set-up and clean-up (its names follow `run`). */
+import assert from 'node:assert/strict';
 import { Redis } from 'ioredis';
 import { connect } from 'nats';
+import { newKeyEncryptionKey } from '../../src/kit/secret-envelope.js';
+import { runAcgs } from './platform-process.js';
 
 /** Deletes the keys under `<run>:` and the JetStream stream `<RUN>` the run's processes used. */
 export async function removeRunState(run: string, redisUrl: string, natsUrl: string): Promise<void> {
@@ -31,6 +34,23 @@ export function runEnvironment(
     ACGS_NATS_STREAM: run.toUpperCase(),
     ACGS_SUBJECT_ROOT: run,
     ACGS_REDIS_PREFIX: `${run}:`,
+    // One key-encryption key per run, as a deployment has one: every process seals and opens with it.
+    ACGS_KEK: newKeyEncryptionKey(),
     ACGS_HOST: '127.0.0.1',
   };
+}
+
+/**
+ * Applies every migration and creates a service key (`svc-<service>`, with a rate limit of its own
+ * that fits a service under load), as an operator would with the CLI; returns the key.
+ */
+export function migrateWithServiceKey(env: Record<string, string>, service: string): string {
+  const migrated = runAcgs(['migrate'], env);
+  assert.equal(migrated.code, 0, migrated.stderr);
+  const key = runAcgs(
+    ['apikey', 'create', '--account', `svc-${service}`, '--role', 'service', '--rate', '1000000'],
+    env,
+  );
+  assert.equal(key.code, 0, key.stderr);
+  return key.stdout.trim();
 }

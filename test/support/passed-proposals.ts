@@ -44,4 +44,12 @@ export class PassedProposals implements CouncilContract {
   async proposeRatification(): Promise<{ proposalId: string }> {
     throw new Error('not used by the constitution service');
   }
+
+  async proposeVariantAdoption(): Promise<{ proposalId: string }> {
+    throw new Error('not used by the constitution service');
+  }
+
+  async proposeActivation(): Promise<{ proposalId: string }> {
+    throw new Error('not used by the constitution service');
+  }
 }

@@ -24,7 +24,7 @@ export async function withAuth<T>(run: (deps: AuthDeps) => Promise<T>): Promise<
     base: { service: 'acgs-cli' },
     destination: pino.destination(2),
   });
-  setUpSecretEnvelope(config, logger, env);
+  setUpSecretEnvelope(config, env);
   const adapters = await openAdapters(config, logger);
   try {
     if (adapters.database.dialect === 'sqlite') {

@@ -39,7 +39,10 @@ export interface ResolvedApiKey {
   /** Epoch milliseconds, or null for a key that does not expire. */
   readonly expiresAtMs: number | null;
   readonly revoked: boolean;
-  /** Requests per minute this key may make. */
+  /**
+   * Requests per minute this key may make, counted per key; 0: none of its own, the platform's
+   * per-client limit applies (`ACGS_RATE_LIMIT_PER_MINUTE`, counted per account).
+   */
   readonly rateLimitPerMinute: number;
   /** The service account's name (`svc-pgc`, `agent-7`). */
   readonly account?: string;
@@ -47,6 +50,11 @@ export interface ResolvedApiKey {
   readonly principal?: BoundPrincipal;
   /** The account may speak for other principals. */
   readonly delegate?: boolean;
+  /**
+   * The account's pseudonym (a keyed hash of its id, 32 hex digits), what services write in log
+   * entries instead of the account's id (DESIGN.md §2, Log entry).
+   */
+  readonly pseudonym?: string;
 }
 
 export interface ApiKeyResolver {

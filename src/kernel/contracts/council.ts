@@ -20,6 +20,34 @@ export interface CouncilContract {
    * that already took effect (the proposal records who did it and why). Returns its id.
    */
   proposeRatification(request: RatificationRequest): Promise<{ readonly proposalId: string }>;
+  /**
+   * Raises an `adopt-variant` proposal for a Darwin Gödel Machine variant the verifier proved
+   * admissible, bound to the variant's bundle id. Enacting it records the adoption; activating the
+   * set is a separate `activate-policies` proposal through the PGC's gates. Returns its id.
+   */
+  proposeVariantAdoption(request: VariantAdoptionRequest): Promise<{ readonly proposalId: string }>;
+  /**
+   * Opens an `activate-policies` proposal for a bundle on behalf of the person who asked the
+   * synthesis service for it; the proposer recorded names both (`<pseudonym> via svc-gs`). Throws the
+   * council's coded errors (COUNCIL_NOT_SEATED, COUNCIL_PROPOSAL_INVALID for an unknown bundle, …).
+   */
+  proposeActivation(request: ActivationProposalRequest): Promise<{ readonly proposalId: string }>;
+}
+
+export interface VariantAdoptionRequest {
+  /** The bundle id of the variant's policy set for the active constitution (64 hex digits). */
+  readonly bundleId: string;
+  readonly runId: string;
+  readonly variantId: string;
+  /** What the run found, for the council (scores, lineage); shown with the proposal. */
+  readonly summary: string;
+}
+
+export interface ActivationProposalRequest {
+  readonly bundleId: string;
+  readonly title: string;
+  /** Who asked for the proposal (the synthesis job's creator). */
+  readonly requestedBy: string;
 }
 
 /** Proposal states (docs/council.md §2). `queued`: passed, waiting for its timelock or being enacted. */

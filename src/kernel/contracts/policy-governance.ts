@@ -16,6 +16,31 @@ export interface PolicyGovernanceContract {
    * bundle's policies without it is created and activated (with every gate).
    */
   retireForProposal(policyId: string, enactment: ProposalEnactment): Promise<ActivationSummary>;
+  /**
+   * How activating `bundleId` would change what is allowed, relative to the active bundle, as the
+   * formal verifier proves it. MUST NOT answer `narrowing` unless the verifier proved it; throws
+   * PGC_VERIFIER_UNAVAILABLE (503) when the verifier cannot be reached (fail closed).
+   */
+  impactOf(bundleId: string): Promise<ImpactVerdict>;
+  /**
+   * Stores a synthesized policy set as a bundle for the active constitution — checked, signed,
+   * content-addressed and not active — with where it came from. The same content bundled before
+   * answers the stored bundle (`created: false`, keeping its first provenance). Throws the PGC's
+   * coded errors (PGC_POLICY_INVALID with the field, PGC_NO_CONSTITUTION, …).
+   */
+  draftBundle(request: DraftBundleRequest): Promise<DraftBundleSummary>;
+}
+
+/** A synthesized policy set and its provenance (the synthesis service hands these over). */
+export interface DraftBundleRequest {
+  readonly policies: readonly unknown[];
+  readonly provenance: Readonly<Record<string, unknown>>;
+}
+
+export interface DraftBundleSummary {
+  readonly bundleId: string;
+  readonly constitutionHash: string;
+  readonly created: boolean;
 }
 
 export interface BundleSummary {
@@ -37,11 +62,20 @@ export interface ActivationSummary {
 /** How a change of the active policy set affects what is allowed. */
 export type ChangeImpact = 'narrowing' | 'widening' | 'unknown';
 
+/** The impact of moving from `fromBundleId` (null: no bundle active) to `bundleId`. */
+export interface ImpactVerdict {
+  readonly bundleId: string;
+  readonly fromBundleId: string | null;
+  readonly impact: ChangeImpact;
+  readonly detail: string;
+}
+
 /**
- * Classifies moving from the active bundle to `bundleId`: `narrowing` only when it is proved that
- * every request the new set allows (or sends to review) the old one allowed too. The formal
- * verifier's impact check implements this; until it is wired, nothing is classified narrowing
- * (`unprovedImpact`), so every case that needs narrowing is refused.
+ * Classifies moving from bundle `fromBundleId` (null: none) to `toBundleId`: `narrowing` only when
+ * it is proved that no request is decided more permissively by the new set than by the old one
+ * (allow < review < deny). The formal verifier's impact analysis implements this (the PGC's
+ * `verifierImpact`); where no verifier is wired nothing is classified narrowing (`unprovedImpact`),
+ * so every case that needs narrowing is refused.
  */
 export interface ImpactClassifier {
   classify(

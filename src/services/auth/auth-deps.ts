@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { EventBus } from '../../bus/event-bus.js';
 import type { CacheStore } from '../../cache/cache-store.js';
 import type { AuthSettings } from './auth-settings.js';
+import type { PiiPseudonymizer } from './pii-pseudonyms.js';
 import type { PrincipalBindingStore } from './principal-bindings.js';
 import type { SecurityEventOutbox } from './security-events.js';
 import type { SigningKeyRing } from './signing-key-ring.js';
@@ -18,6 +19,8 @@ export interface AuthDeps {
   /** Where security events go: the outbox, then the bus. */
   readonly events: SecurityEventOutbox;
   readonly settings: AuthSettings;
+  /** Keyed hashes of personal data, and every account's pseudonym (`psn` in its tokens). */
+  readonly pseudonyms: PiiPseudonymizer;
   readonly logger: Logger;
   /** Epoch milliseconds. */
   readonly now: () => number;

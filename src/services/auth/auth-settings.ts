@@ -18,7 +18,7 @@ export interface AuthSettings {
   readonly loginRateWindowMs: number;
   /** After a rotation, how long the new key is published before it signs. */
   readonly keyActivationMs: number;
-  /** API keys' default per-key rate limit, requests a minute. */
+  /** A new API key's own per-minute limit unless its creator sets one; 0: none, the per-client limit applies. */
   readonly apiKeyRatePerMinute: number;
   /** The first admin's password; absent: generated and printed once to stderr. */
   readonly adminPassword: string | undefined;
@@ -40,7 +40,11 @@ export const AUTH_VARIABLES = [
     'after a key rotation, ms the new key is published before it signs (0 to 3600000)',
     '10000',
   ],
-  ['ACGS_AUTH_API_KEY_RATE', 'default requests per minute per API key (1 to 1000000)', '600'],
+  [
+    'ACGS_AUTH_API_KEY_RATE',
+    'requests per minute a new API key may make (0: none of its own, the per-client limit ACGS_RATE_LIMIT_PER_MINUTE applies; up to 1000000)',
+    '0',
+  ],
 ] as const;
 
 /** Reads and validates the Auth settings; throws ConfigError naming every bad variable. */
@@ -63,7 +67,7 @@ export function loadAuthSettings(env: Env = process.env): AuthSettings {
     loginRatePerAccount: read.integer('ACGS_AUTH_LOGIN_RATE_PER_ACCOUNT', 10, 1, 100_000),
     loginRateWindowMs: read.integer('ACGS_AUTH_LOGIN_RATE_WINDOW_MS', 60_000, 1000, 3_600_000),
     keyActivationMs: read.integer('ACGS_AUTH_KEY_ACTIVATION_MS', 10_000, 0, 3_600_000),
-    apiKeyRatePerMinute: read.integer('ACGS_AUTH_API_KEY_RATE', 600, 1, 1_000_000),
+    apiKeyRatePerMinute: read.integer('ACGS_AUTH_API_KEY_RATE', 0, 0, 1_000_000),
     adminPassword,
     adminUsername,
   };

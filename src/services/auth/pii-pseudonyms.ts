@@ -1,44 +1,24 @@
-import { createHmac, randomBytes } from 'node:crypto';
-import type { Kysely, Migration } from 'kysely';
-import { openSecret, sealSecret } from '../../kit/secret-envelope.js';
+import { KeyedPseudonyms, secretsTableMigration } from '../../kit/keyed-pseudonyms.js';
 import type { Database } from '../../storage/database.js';
 
 /**
  * Personal data stays out of the log (DESIGN.md §2, Log entry): security events name people by
  * keyed hash, not in clear. `username`, `userId`, `ip`, `actor` (a user id) and `keyPrefix`
- * become `<field>Hash`: HMAC-SHA256 under a key only the Auth service holds (sealed in
- * `auth_secrets`), first 32 hex digits. An auditor can tell that two entries name the same
- * account or address, and the Auth service, holding the data in its tables, can say which; once
- * a user's row is erased, nothing in the log names them.
+ * become `<field>Hash` (`KeyedPseudonyms` under the key `pii-hash-key` in `auth_secrets`). The
+ * same hash of a user id is every caller's pseudonym elsewhere (`psn` in access tokens, and
+ * `pseudonym` of a resolved API key), so other services name the acting user as these events do.
  */
-interface SecretTable {
-  name: string;
-  value: string;
-  created_ms: number;
-}
+export const authSecretsMigration = secretsTableMigration('auth_secrets');
 
-export const authSecretsMigration: Migration = {
-  async up(db: Kysely<unknown>) {
-    await db.schema
-      .createTable('auth_secrets')
-      .addColumn('name', 'text', (c) => c.primaryKey())
-      .addColumn('value', 'text', (c) => c.notNull())
-      .addColumn('created_ms', 'bigint', (c) => c.notNull())
-      .execute();
-  },
-};
-
-const KEY_NAME = 'pii-hash-key';
 const FIELDS = ['username', 'userId', 'ip', 'actor', 'keyPrefix'] as const;
 /** Actors that are not people. */
 const SYSTEM_ACTORS = new Set(['cli', 'bootstrap']);
 
 export class PiiPseudonymizer {
-  private readonly db: Kysely<{ auth_secrets: SecretTable }>;
-  private key: Promise<Buffer> | undefined;
+  private readonly keyed: KeyedPseudonyms;
 
   constructor(database: Database) {
-    this.db = database.as<{ auth_secrets: SecretTable }>();
+    this.keyed = new KeyedPseudonyms(database, 'auth_secrets', 'pii-hash-key');
   }
 
   /**
@@ -57,33 +37,12 @@ export class PiiPseudonymizer {
   }
 
   /** The keyed hash of `value` as field `field` (an actor hashes like the user id it is). */
-  async hash(field: string, value: string): Promise<string> {
-    this.key ??= this.loadKey().catch((error: unknown) => {
-      this.key = undefined;
-      throw error;
-    });
-    return createHmac('sha256', await this.key)
-      .update(`${field}:${value}`)
-      .digest('hex')
-      .slice(0, 32);
+  hash(field: string, value: string): Promise<string> {
+    return this.keyed.hash(field, value);
   }
 
-  // The first replica to need it creates the key; replicas racing agree on the row stored first.
-  private async loadKey(): Promise<Buffer> {
-    await this.db
-      .insertInto('auth_secrets')
-      .values({
-        name: KEY_NAME,
-        value: sealSecret(randomBytes(32).toString('base64')),
-        created_ms: Date.now(),
-      })
-      .onConflict((oc) => oc.column('name').doNothing())
-      .execute();
-    const row = await this.db
-      .selectFrom('auth_secrets')
-      .select('value')
-      .where('name', '=', KEY_NAME)
-      .executeTakeFirstOrThrow();
-    return Buffer.from(openSecret(row.value), 'base64');
+  /** A user's or service account's pseudonym: the keyed hash of its id (its events' `userIdHash`). */
+  ofAccount(accountId: string): Promise<string> {
+    return this.keyed.hash('userId', accountId);
   }
 }

@@ -55,6 +55,7 @@ export function authDeps(
       settings.keyActivationMs,
     ),
     settings,
+    pseudonyms,
     logger,
     now,
   };
@@ -65,7 +66,7 @@ export function createAuthService(context: ServiceContext, options: AuthServiceO
   const deps = authDeps(context, options.settings ?? loadAuthSettings(process.env));
   const { store, keyRing } = deps;
   const apiKeys = new CachingApiKeyResolver(
-    new StoreApiKeyResolver(store, deps.bindings),
+    new StoreApiKeyResolver(store, deps.bindings, deps.pseudonyms),
     RESOLUTION_CACHE_MS,
   );
   let reloadTimer: NodeJS.Timeout | undefined;

@@ -27,6 +27,8 @@ async function issueAccessToken(deps: AuthDeps, user: UserRecord, sessionId: str
     scope: '',
     kind: user.kind,
     sid: sessionId,
+    // The user's pseudonym: what other services write in log entries instead of the user's id.
+    psn: await deps.pseudonyms.ofAccount(user.id),
     jti,
     iat,
     exp,

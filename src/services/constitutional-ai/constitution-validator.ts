@@ -18,15 +18,18 @@ import type {
 import type { FieldError, SourceLocation } from '../../kernel/errors.js';
 import {
   checkPolicies,
+  compileInvariants,
   compileRequestValidator,
   formatType,
+  type InvariantSet,
+  type InvariantSpec,
+  invariantAsPolicy,
   parseVocabulary,
   policyErrors,
   type SourcedPolicy,
   type Vocabulary,
 } from '../../policy/index.js';
 import { type ConstitutionDocumentInput, ConstitutionDocumentSchema } from './constitution-schema.js';
-import { compileInvariants, type InvariantSet } from './invariant-set.js';
 
 /** Maps JSON pointers (and offsets inside string values) of a document to its source text. */
 export interface SourceMap {
@@ -102,6 +105,13 @@ export function validateConstitution(input: unknown, sourceMap?: SourceMap): Val
     'principle',
     fail,
   );
+  const specOf = (r: (typeof invariantRefs)[number]): InvariantSpec => ({
+    principleId: r.principle.id,
+    id: r.invariant.id,
+    when: r.invariant.when,
+    forbid: r.invariant.forbid,
+    reason: r.invariant.reason ?? '',
+  });
   const invariantRefs = doc.principles.flatMap((p, i) =>
     (p.invariants ?? []).map((inv, j) => ({
       principle: p,
@@ -141,17 +151,7 @@ export function validateConstitution(input: unknown, sourceMap?: SourceMap): Val
   const sourced: SourcedPolicy[] = invariantRefs.map((r) => {
     const start = sourceMap?.at(`${r.pointer}/when`);
     return {
-      policy: {
-        id: r.invariant.id,
-        version: 1,
-        description: r.invariant.reason ?? '',
-        principles: [r.principle.id],
-        target: { actions: ['*'] },
-        condition: r.invariant.when,
-        effect: 'deny',
-        priority: 0,
-        obligations: [],
-      },
+      policy: invariantAsPolicy(specOf(r)),
       ...(start === undefined || sourceMap === undefined
         ? {}
         : {
@@ -178,16 +178,7 @@ export function validateConstitution(input: unknown, sourceMap?: SourceMap): Val
   }
   if (errors.length > 0) return { ok: false, errors };
 
-  const invariants = compileInvariants(
-    invariantRefs.map((r) => ({
-      principleId: r.principle.id,
-      id: r.invariant.id,
-      when: r.invariant.when,
-      forbid: r.invariant.forbid,
-      reason: r.invariant.reason ?? '',
-    })),
-    vocabulary,
-  );
+  const invariants = compileInvariants(invariantRefs.map(specOf), vocabulary);
   const validate = compileRequestValidator(vocabulary);
   suites.forEach((suite, i) => {
     suite.scenarios.forEach((scenario, j) => {

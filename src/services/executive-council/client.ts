@@ -1,7 +1,9 @@
 import type {
+  ActivationProposalRequest,
   CouncilContract,
   CouncilProposalStatus,
   RatificationRequest,
+  VariantAdoptionRequest,
 } from '../../kernel/contracts/council.js';
 import { PlatformError } from '../../kernel/errors.js';
 import { ServiceClient } from '../../kit/service-client.js';
@@ -52,5 +54,13 @@ export class CouncilClient implements CouncilContract {
 
   proposeRatification(request: RatificationRequest): Promise<{ readonly proposalId: string }> {
     return this.#client.request({ path: '/api/v1/council/ratifications', body: request });
+  }
+
+  proposeVariantAdoption(request: VariantAdoptionRequest): Promise<{ readonly proposalId: string }> {
+    return this.#client.request({ path: '/api/v1/council/variant-adoptions', body: request });
+  }
+
+  proposeActivation(request: ActivationProposalRequest): Promise<{ readonly proposalId: string }> {
+    return this.#client.request({ path: '/api/v1/council/activation-proposals', body: request });
   }
 }

@@ -1,7 +1,7 @@
 /**
  * One suite over both implementations of the council contract: in-process (`InProcessCouncil`)
  * and HTTP (`CouncilClient` against the council's routes, with a real access token of `svc-ac`
- * and `svc-pgc`, the services the routes admit). The council runs on its own tables with the
+ * and `svc-pgc`, the services the routes admit, and of `svc-dgm` for variant adoptions). The council runs on its own tables with the
  * real constitution service (SQLite, local bus).
  */
 import assert from 'node:assert/strict';
@@ -10,13 +10,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { FastifyInstance } from 'fastify';
-import pino from 'pino';
+import { serveModule } from '../../../test/support/contract-servers.js';
 import { openTestServiceContext } from '../../../test/support/service-context.js';
 import { createTestTokenIssuer } from '../../../test/support/test-token-issuer.js';
-import { loadConfig } from '../../kernel/config.js';
 import type { CouncilContract } from '../../kernel/contracts/council.js';
-import { createServer } from '../../kit/create-server.js';
-import { HttpMetrics } from '../../kit/http-metrics.js';
 import type { ServiceContext } from '../../kit/service-module.js';
 import { createDatabase } from '../../storage/index.js';
 import { createConstitutionalAiService } from '../constitutional-ai/service.js';
@@ -29,6 +26,7 @@ import { generateMemberKey } from './vote-payload.js';
 
 const issuer = await createTestTokenIssuer();
 const asPgc = await issuer.headers('svc-pgc', ['service'], 'service');
+const asDgm = await issuer.headers('svc-dgm', ['service'], 'service');
 
 const IMPLEMENTATIONS: readonly (readonly [
   string,
@@ -47,6 +45,7 @@ for (const [name, implementation] of IMPLEMENTATIONS) {
     let app: FastifyInstance;
     let contract: CouncilContract;
     let bundleId: string;
+    let url: string;
 
     before(async () => {
       context = await openTestServiceContext(
@@ -58,17 +57,10 @@ for (const [name, implementation] of IMPLEMENTATIONS) {
       const ac = createConstitutionalAiService(context, { council: () => ec.contract });
       ec = createExecutiveCouncilService(context, { constitution: ac.contract, policies: () => undefined });
       await ac.start?.();
-      app = await createServer({
-        config: loadConfig({ mode: 'distributed', service: 'ec' }, {}),
-        logger: pino({ level: 'silent' }),
-        modules: [ec],
-        dependencyChecks: [],
-        constitution: context.activeConstitution,
-        metrics: new HttpMetrics(),
-        authenticator: issuer.authenticator,
-        version: 'test',
-      });
-      contract = implementation(ec, await app.listen({ host: '127.0.0.1', port: 0 }));
+      const served = await serveModule(ec, issuer.authenticator, context.activeConstitution);
+      app = served.app;
+      url = served.url;
+      contract = implementation(ec, url);
       bundleId = 'b'.repeat(64);
     });
 
@@ -107,6 +99,33 @@ for (const [name, implementation] of IMPLEMENTATIONS) {
           passed: status?.passedAt,
         },
         { kind: 'activate-narrowing-policies', status: 'open', contentHash: bundleId, passed: undefined },
+      );
+    });
+
+    it('a variant adoption opens an adopt-variant proposal bound to the variant’s bundle id', async () => {
+      const variantBundle = 'e'.repeat(64);
+      // Over HTTP only the DGM's own identity may propose adoptions.
+      const dgm = name === 'http' ? new CouncilClient(url, { credentials: () => asDgm }) : contract;
+      if (name === 'http')
+        await assert.rejects(
+          contract.proposeVariantAdoption({
+            bundleId: variantBundle,
+            runId: 'r',
+            variantId: 'v1',
+            summary: 's',
+          }),
+          /admits only the services svc-dgm/,
+        );
+      const { proposalId } = await dgm.proposeVariantAdoption({
+        bundleId: variantBundle,
+        runId: 'run-1',
+        variantId: 'v12',
+        summary: 'held-out accuracy 0.93 → 1',
+      });
+      const status = await contract.proposal(proposalId);
+      assert.deepEqual(
+        { kind: status?.kind, status: status?.status, contentHash: status?.contentHash },
+        { kind: 'adopt-variant', status: 'open', contentHash: variantBundle },
       );
     });
   });

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { Clock } from '../../kernel/clock.js';
 import type { ConstitutionContract } from '../../kernel/contracts/constitution.js';
-import type { ImpactClassifier, PolicyGovernanceContract } from '../../kernel/contracts/policy-governance.js';
+import type { PolicyGovernanceContract } from '../../kernel/contracts/policy-governance.js';
 import type { EventEnvelope } from '../../kernel/events.js';
 import { newId } from '../../kernel/ids.js';
 import type { OutboxRelay } from '../../kit/outbox-relay.js';
@@ -19,7 +19,6 @@ export interface CouncilDeps {
   readonly constitution: ConstitutionContract;
   /** The PGC as this process reaches it (undefined until wired: the PGC and the council call each other). */
   policies(): PolicyGovernanceContract | undefined;
-  readonly impact: ImpactClassifier;
   /** Names this replica in enactment claims. */
   readonly instanceId: string;
   readonly outcomes: OutcomeWaiters;

@@ -1,11 +1,7 @@
 import type { Subscription } from '../../bus/event-bus.js';
-import { systemClock } from '../../kernel/clock.js';
+import { type Clock, systemClock } from '../../kernel/clock.js';
 import type { ConstitutionContract } from '../../kernel/contracts/constitution.js';
-import {
-  type ImpactClassifier,
-  type PolicyGovernanceContract,
-  unprovedImpact,
-} from '../../kernel/contracts/policy-governance.js';
+import type { PolicyGovernanceContract } from '../../kernel/contracts/policy-governance.js';
 import { EVENT_TYPES, type PolicyDecisionReviewData, subjectOf } from '../../kernel/events.js';
 import { SERVICES } from '../../kernel/services.js';
 import { OutboxRelay } from '../../kit/outbox-relay.js';
@@ -26,9 +22,9 @@ export interface CouncilContracts {
   readonly constitution: ConstitutionContract;
   /** The PGC, as a function: it is wired after the council (each calls the other). */
   readonly policies: () => PolicyGovernanceContract | undefined;
-  /** The formal verifier's impact check once it exists; until then nothing is proved narrowing. */
-  readonly impact?: ImpactClassifier;
   readonly settings?: CouncilSettings;
+  /** The service's time (tests move it); the system clock by default. */
+  readonly clock?: Clock;
 }
 
 export interface ExecutiveCouncilService extends ServiceModule {
@@ -54,12 +50,11 @@ export function createExecutiveCouncilService(
   const deps: CouncilDeps = {
     store,
     relay,
-    clock: systemClock,
+    clock: contracts.clock ?? systemClock,
     logger,
     settings: contracts.settings ?? loadCouncilSettings(),
     constitution: contracts.constitution,
     policies: contracts.policies,
-    impact: contracts.impact ?? unprovedImpact,
     instanceId: context.instanceId,
     outcomes: new OutcomeWaiters(),
   };

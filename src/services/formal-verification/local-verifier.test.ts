@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { recordingIntegrity } from '../../../test/support/recording-integrity.js';
 import { constitutionalHashOf } from '../../kernel/constitutional-hash.js';
 import type { LogAppendRequest } from '../../kernel/contracts/integrity.js';
 import { PlatformError } from '../../kernel/errors.js';
@@ -44,21 +45,7 @@ describe('LocalVerifier: bad input', () => {
         throw new Error('unused');
       },
     }),
-    integrity: () => ({
-      append: async (entry) => {
-        appended.push(entry);
-        return { index: appended.length - 1, leafHash: '00' };
-      },
-      latestCheckpoint: async () => {
-        throw new Error('unused');
-      },
-      inclusionProof: async () => {
-        throw new Error('unused');
-      },
-      consistencyProof: async () => {
-        throw new Error('unused');
-      },
-    }),
+    integrity: () => recordingIntegrity(appended),
   });
   const code = (expected: string, status: number) => (e: unknown) => {
     assert.ok(e instanceof PlatformError, String(e));

@@ -10,6 +10,7 @@ import {
   checkPolicies,
   compilePolicySet,
   type Effect,
+  invariantAsPolicy,
   type PolicyEngine,
   type Vocabulary,
 } from '../../policy/index.js';
@@ -91,27 +92,12 @@ function checkSet(
   return report.checked;
 }
 
-/** Invariants run as deny policies on every action, exactly as the constitution service runs them. */
-function invariantPolicy(inv: InvariantInput) {
-  return {
-    id: inv.id,
-    version: 1,
-    description: inv.reason,
-    principles: [inv.principleId],
-    target: { actions: ['*'] },
-    condition: inv.when,
-    effect: 'deny' as const,
-    priority: 0,
-    obligations: [],
-  };
-}
-
 /** Checks and encodes everything a verification needs. Throws catalogued errors for bad input. */
 export function buildVerificationModel(input: VerificationInput): VerificationModel {
   const { vocabulary } = input;
   const current = checkSet(input.policies, vocabulary, 'policies');
   const previous = input.against === undefined ? undefined : checkSet(input.against, vocabulary, 'against');
-  const invariantReport = checkPolicies(input.invariants.map(invariantPolicy), vocabulary);
+  const invariantReport = checkPolicies(input.invariants.map(invariantAsPolicy), vocabulary);
   if (!invariantReport.ok) {
     const errors: FieldError[] = invariantReport.diagnostics.map((d) => ({
       pointer: `/invariants${d.pointer}`,

@@ -13,6 +13,7 @@ import type { Logger } from 'pino';
 import type { Clock } from '../../kernel/clock.js';
 import { newId } from '../../kernel/ids.js';
 import { synthesisErrors } from './errors.js';
+import type { JobRequest } from './job-request.js';
 import { type JobView, jobView } from './job-view.js';
 import type { JobRow } from './store.js';
 import type { SynthesisMetrics } from './synthesis-metrics.js';
@@ -25,14 +26,6 @@ export interface JobQueueSettings {
   readonly leaseMs: number;
   /** Runs a job may start before it is failed as repeatedly interrupted. */
   readonly maxAttempts: number;
-}
-
-export interface SubmitInput {
-  readonly provider: string;
-  readonly constitutionHash: string;
-  readonly principles?: readonly string[];
-  readonly goal?: string;
-  readonly candidates: number;
 }
 
 export class SynthesisJobs {
@@ -51,13 +44,17 @@ export class SynthesisJobs {
   ) {}
 
   /** Stores a queued job and schedules it; throws SYNTHESIS_QUEUE_FULL when this process is full. */
-  async submit(input: SubmitInput, caller: string): Promise<JobView> {
-    if (!this.deps.providers.has(input.provider))
+  async submit(input: JobRequest, caller: string): Promise<JobView> {
+    const missing = (input.providers ?? [input.provider]).filter((name) => !this.deps.providers.has(name));
+    if (missing.length > 0)
       throw synthesisErrors.create(
         'SYNTHESIS_PROVIDER_UNAVAILABLE',
-        `provider ${input.provider} is not configured`,
+        `provider ${missing.join(', ')} is not configured`,
         {
-          details: { field: '/provider', available: [...this.deps.providers.keys()] },
+          details: {
+            field: input.providers === undefined ? '/provider' : '/providers',
+            available: [...this.deps.providers.keys()],
+          },
         },
       );
     if (this.backlog() >= this.settings.capacity)
@@ -126,6 +123,7 @@ export class SynthesisJobs {
       );
     }, this.settings.leaseMs / 2);
     this.timer.unref();
+    this.pump(); // jobs accepted before the start
   }
 
   /** Stops taking jobs and waits for the running one to reach its next stage. */
@@ -197,8 +195,11 @@ export class SynthesisJobs {
       if (row === undefined || (row.status !== 'queued' && row.status !== 'running')) return;
       const attempts = Number(row.attempts) + 1;
       if (!(await this.deps.store.updateOpen(id, { attempts, updated_ms: this.deps.clock.now() }))) return;
+      const started = this.deps.clock.now();
       const outcome = await runJob(this.deps, { ...row, attempts }, signal);
-      if (outcome !== 'cancelled') this.deps.metrics.jobs.inc({ provider: row.provider, outcome });
+      const labels = { provider: row.provider, outcome };
+      this.deps.metrics.jobDuration.observe(labels, (this.deps.clock.now() - started) / 1000);
+      if (outcome !== 'cancelled') this.deps.metrics.jobs.inc(labels);
     } catch (error) {
       // A database failure mid-run: the lease lapses and a sweep resumes the job.
       this.deps.logger.error({ err: error, jobId: id }, 'synthesis job interrupted');

@@ -1,9 +1,13 @@
 import { systemClock } from '../../kernel/clock.js';
 import type { ConstitutionContract } from '../../kernel/contracts/constitution.js';
+import type { CouncilContract } from '../../kernel/contracts/council.js';
+import type { PolicyGovernanceContract } from '../../kernel/contracts/policy-governance.js';
 import type { VerificationContract } from '../../kernel/contracts/verification.js';
 import { SERVICES } from '../../kernel/services.js';
 import type { ServiceContext, ServiceModule } from '../../kit/service-module.js';
 import { type JobQueueSettings, SynthesisJobs } from './job-queue.js';
+import { AnthropicChatModel, anthropicSettingsFromEnv } from './llm/anthropic-chat-model.js';
+import type { ChatModel } from './llm/chat-model.js';
 import { OpenAiChatModel, openAiSettingsFromEnv } from './llm/openai-chat-model.js';
 import { repairingProvider } from './llm/repair-loop.js';
 import { abortableSleep, CircuitBreaker, ResilientChatModel } from './llm/resilient-chat-model.js';
@@ -16,6 +20,10 @@ export interface SynthesisContracts {
   readonly constitution: ConstitutionContract;
   /** The formal verifier every candidate must pass (left out only by tests of the job mechanics). */
   readonly verification?: VerificationContract;
+  /** Takes the chosen set as a bundle (left out only by tests of the job mechanics). */
+  readonly policies?: PolicyGovernanceContract;
+  /** Takes the activation proposal a job asks for. */
+  readonly council?: CouncilContract;
   /** Defaults to the environment's (ACGS_SYNTHESIS_*). */
   readonly settings?: JobQueueSettings;
   /** Defaults to the builtin synthesizer alone. */
@@ -45,33 +53,40 @@ export function loadSynthesisSettings(): JobQueueSettings {
 }
 
 /**
- * The builtin synthesizer, plus the OpenAI-compatible model when ACGS_SYNTHESIS_OPENAI_MODEL is
- * set (repair rounds: ACGS_SYNTHESIS_MAX_ROUNDS, 3), behind its breaker (5 failures in 30 s open
- * it for 30 s) and retries (3 attempts, 2 s doubling backoff, Retry-After on 429).
+ * The builtin synthesizer, plus each language model whose ACGS_SYNTHESIS_<VENDOR>_MODEL is set
+ * (OpenAI-compatible, Anthropic), each with its own breaker (5 failures in 30 s open it for
+ * 30 s) and retries (3 attempts, 2 s doubling backoff, Retry-After on 429), repairing its answers
+ * for at most ACGS_SYNTHESIS_MAX_ROUNDS (3) requests.
  */
 export function configuredProviders(
   metrics: SynthesisMetrics,
   verifier?: VerificationContract,
 ): SynthesisProvider[] {
-  const providers: SynthesisProvider[] = [builtinProvider];
+  const models: ChatModel[] = [];
   const openAi = openAiSettingsFromEnv();
-  if (openAi !== undefined)
-    providers.push(
+  if (openAi !== undefined) models.push(new OpenAiChatModel(openAi));
+  const anthropic = anthropicSettingsFromEnv();
+  if (anthropic !== undefined) models.push(new AnthropicChatModel(anthropic));
+  const maxRounds = positive('ACGS_SYNTHESIS_MAX_ROUNDS', 3);
+  return [
+    builtinProvider,
+    ...models.map((model) =>
       repairingProvider(
-        new ResilientChatModel(new OpenAiChatModel(openAi), new CircuitBreaker(systemClock), {
+        new ResilientChatModel(model, new CircuitBreaker(systemClock), {
           attempts: 3,
           baseDelayMs: 2000,
           sleep: abortableSleep,
           onRequest: (provider) => metrics.llmRequests.inc({ provider }),
           onBreaker: (provider, open) => metrics.breakerOpen.set({ provider }, open ? 1 : 0),
+          onUsage: (provider, usage) => {
+            metrics.llmTokens.inc({ provider, kind: 'input' }, usage.inputTokens);
+            metrics.llmTokens.inc({ provider, kind: 'output' }, usage.outputTokens);
+          },
         }),
-        {
-          maxRounds: positive('ACGS_SYNTHESIS_MAX_ROUNDS', 3),
-          ...(verifier === undefined ? {} : { verifier }),
-        },
+        { maxRounds, ...(verifier === undefined ? {} : { verifier }) },
       ),
-    );
-  return providers;
+    ),
+  ];
 }
 
 /** Builds the Governance Synthesis service from the adapters the wiring layer picked. */
@@ -90,6 +105,8 @@ export function createGovernanceSynthesisService(
       store: new SynthesisStore(context.database),
       constitution: contracts.constitution,
       ...(contracts.verification === undefined ? {} : { verifier: contracts.verification }),
+      ...(contracts.policies === undefined ? {} : { policies: contracts.policies }),
+      ...(contracts.council === undefined ? {} : { council: contracts.council }),
       providers,
       clock: systemClock,
       owner: context.instanceId,

@@ -25,8 +25,20 @@ export interface JobsTable {
   updated_ms: number;
 }
 
-export type JobStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
-export type JobStage = 'queued' | 'constitution' | 'synthesis' | 'checking' | 'verification' | 'done';
+export const JOB_STATUSES = ['queued', 'running', 'succeeded', 'failed', 'cancelled'] as const;
+export type JobStatus = (typeof JOB_STATUSES)[number];
+/** A job's stages in order (docs/synthesis.md, Jobs). */
+export const JOB_STAGES = [
+  'queued',
+  'constitution',
+  'synthesis',
+  'checking',
+  'verification',
+  'consensus',
+  'handover',
+  'done',
+] as const;
+export type JobStage = (typeof JOB_STAGES)[number];
 
 export interface SynthesisTables {
   gs_jobs: JobsTable;

@@ -1,4 +1,4 @@
-import { Counter, Gauge, type Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 
 /** The service's metrics, with the names the autoscaler and the dashboards read (docs/synthesis.md). */
 export interface SynthesisMetrics {
@@ -10,6 +10,10 @@ export interface SynthesisMetrics {
   readonly breakerOpen: Gauge<'provider'>;
   /** Finished jobs by provider and outcome. */
   readonly jobs: Counter<'provider' | 'outcome'>;
+  /** Tokens the providers reported, by provider and kind (input, output). */
+  readonly llmTokens: Counter<'provider' | 'kind'>;
+  /** How long finished runs took, by provider and outcome. */
+  readonly jobDuration: Histogram<'provider' | 'outcome'>;
 }
 
 export function createSynthesisMetrics(registry: Registry): SynthesisMetrics {
@@ -36,6 +40,19 @@ export function createSynthesisMetrics(registry: Registry): SynthesisMetrics {
       name: 'acgs_synthesis_jobs_total',
       help: 'Synthesis jobs finished, by provider and outcome (succeeded, failed, cancelled).',
       labelNames: ['provider', 'outcome'],
+      registers,
+    }),
+    llmTokens: new Counter({
+      name: 'acgs_llm_tokens_total',
+      help: 'Tokens used by language-model providers, as they report them (kind: input, output).',
+      labelNames: ['provider', 'kind'],
+      registers,
+    }),
+    jobDuration: new Histogram({
+      name: 'acgs_synthesis_job_duration_seconds',
+      help: 'Duration of synthesis job runs, from start to end, by provider and outcome.',
+      labelNames: ['provider', 'outcome'],
+      buckets: [0.1, 0.5, 1, 2, 5, 10, 30, 60, 120, 300, 600],
       registers,
     }),
   };

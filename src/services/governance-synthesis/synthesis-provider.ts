@@ -1,6 +1,7 @@
 /**
  * What produces candidate policies. Providers sit behind this one interface and are chosen per
- * job by name; the job runner does the rest (checking, reporting) the same way for all of them.
+ * job by name; the job runner does the rest (checking, verification, consensus, hand-over) the
+ * same way for all of them.
  */
 import type { ConstitutionDocument } from '../../kernel/contracts/constitution.js';
 import type { Policy } from '../../policy/index.js';
@@ -12,15 +13,23 @@ export interface Candidate {
   readonly model: string;
   /** Model requests it took (0 for the builtin synthesizer). */
   readonly rounds: number;
+  /** SHA-256 of the opening prompt (canonical JSON of the messages); absent without a model. */
+  readonly promptHash?: string;
+}
+
+/** What a job asks for besides the constitution: principles to cover and a goal in words. */
+export interface SynthesisFocus {
+  readonly principles?: readonly string[];
+  readonly goal?: string;
 }
 
 export interface SynthesisProvider {
   readonly name: string;
   /** MUST stop (reject) promptly once `signal` aborts; MUST NOT log credentials or prompts' secrets. */
-  synthesize(document: ConstitutionDocument, signal: AbortSignal): Promise<Candidate>;
+  synthesize(document: ConstitutionDocument, signal: AbortSignal, focus?: SynthesisFocus): Promise<Candidate>;
 }
 
-/** The deterministic synthesizer as a provider: no model, no network. */
+/** The deterministic synthesizer as a provider: no model, no network (it covers every principle). */
 export const builtinProvider: SynthesisProvider = {
   name: 'builtin',
   async synthesize(document) {

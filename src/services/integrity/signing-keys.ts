@@ -2,6 +2,7 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'n
 import { dirname } from 'node:path';
 import type { Logger } from 'pino';
 import { ConfigError } from '../../kernel/config.js';
+import { openSecret, sealSecret } from '../../kit/secret-envelope.js';
 import {
   formatSignerKey,
   formatVerifierKey,
@@ -68,11 +69,16 @@ async function signingKeys(
     }
   }
   if (home.kind === 'database') {
-    const stored = await store.metaIfAbsent(SIGNING_KEY_META, formatSignerKey(generateSignerKey(origin)));
-    logger.warn(
-      'integrity: the log signing key is kept in the database; set ACGS_LOG_SIGNING_KEY from a secret in production',
+    // Sealed with the key-encryption key, as every secret kept in a database (a key stored before
+    // sealing existed opens as it is).
+    const stored = await store.metaIfAbsent(
+      SIGNING_KEY_META,
+      sealSecret(formatSignerKey(generateSignerKey(origin))),
     );
-    return [parseSignerKey(stored)];
+    logger.warn(
+      'integrity: the log signing key is kept in the database, sealed; ACGS_LOG_SIGNING_KEY from a secret store keeps it out of the database',
+    );
+    return [parseSignerKey(openSecret(stored))];
   }
   if (!existsSync(home.path)) {
     mkdirSync(dirname(home.path), { recursive: true });

@@ -1,6 +1,9 @@
 import type {
   ActivationSummary,
   BundleSummary,
+  DraftBundleRequest,
+  DraftBundleSummary,
+  ImpactVerdict,
   PolicyGovernanceContract,
   ProposalEnactment,
 } from '../../kernel/contracts/policy-governance.js';
@@ -60,5 +63,16 @@ export class PolicyGovernanceClient implements PolicyGovernanceContract {
       path: '/api/v1/policies/retirements',
       body: { policyId, proposalId: enactment.proposalId },
     });
+  }
+
+  impactOf(bundleId: string): Promise<ImpactVerdict> {
+    return this.#client.request({
+      method: 'GET',
+      path: `/api/v1/policies/bundles/${encodeURIComponent(bundleId)}/impact`,
+    });
+  }
+
+  draftBundle(request: DraftBundleRequest): Promise<DraftBundleSummary> {
+    return this.#client.request({ path: '/api/v1/policies/synthesized-bundles', body: request });
   }
 }

@@ -33,8 +33,10 @@ export type DecisionRecord = readonly [
   decisionId: string,
   decision: string,
   requestDigest: string,
-  principalId: string | null,
+  /** The keyed hash of the request's principal id (`principal-pseudonyms.ts`). */
+  principalIdHash: string | null,
   actionType: string,
+  /** The caller's pseudonym (`actorOf`). */
   caller: string,
   matched: readonly string[],
 ];
@@ -43,7 +45,7 @@ export const DECISION_FIELDS = [
   'decisionId',
   'decision',
   'requestDigest',
-  'principalId',
+  'principalIdHash',
   'actionType',
   'caller',
   'matched',

@@ -1,11 +1,15 @@
 import type {
   ActivationSummary,
   BundleSummary,
+  DraftBundleRequest,
+  DraftBundleSummary,
+  ImpactVerdict,
   PolicyGovernanceContract,
   ProposalEnactment,
 } from '../../kernel/contracts/policy-governance.js';
 import type { PgcDeps } from './pgc-deps.js';
-import { activateForProposal, retireForProposal } from './usecases/council-activation.js';
+import { activateForProposal, impactOf, retireForProposal } from './usecases/council-activation.js';
+import { draftSynthesizedBundle } from './usecases/draft-synthesized-bundle.js';
 
 /** The in-process implementation of the PGC contract (embedded mode, and the PGC's own process). */
 export class InProcessPolicyGovernance implements PolicyGovernanceContract {
@@ -27,5 +31,13 @@ export class InProcessPolicyGovernance implements PolicyGovernanceContract {
 
   retireForProposal(policyId: string, enactment: ProposalEnactment): Promise<ActivationSummary> {
     return retireForProposal(this.deps, policyId, enactment);
+  }
+
+  impactOf(bundleId: string): Promise<ImpactVerdict> {
+    return impactOf(this.deps, bundleId);
+  }
+
+  draftBundle(request: DraftBundleRequest): Promise<DraftBundleSummary> {
+    return draftSynthesizedBundle(this.deps, request, 'svc-gs');
   }
 }

@@ -10,6 +10,7 @@ import type { BundleCache } from './bundle-cache.js';
 import type { BundleSigner } from './bundle-signer.js';
 import type { DecisionLog } from './decision-log.js';
 import type { DecisionMetrics } from './decision-metrics.js';
+import type { PrincipalPseudonyms } from './principal-pseudonyms.js';
 import type { PgcStore } from './store.js';
 
 /** What the Policy Governance Compiler's use cases work with. */
@@ -19,6 +20,8 @@ export interface PgcDeps {
   readonly bundles: BundleCache;
   readonly log: DecisionLog;
   readonly metrics: DecisionMetrics;
+  /** How decision entries name a request's principal (a keyed hash of its id). */
+  readonly principalIds: PrincipalPseudonyms;
   /**
    * The bundle keys (opened on first use); `reload` reads them again, for a key another replica
    * added by a rotation.

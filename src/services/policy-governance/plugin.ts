@@ -3,6 +3,7 @@ import type { PgcDeps } from './pgc-deps.js';
 import { registerBundleRoutes } from './routes/bundles.js';
 import { registerDecisionRoutes } from './routes/decisions.js';
 import { registerPolicyRoutes } from './routes/policies.js';
+import { registerPrincipalPseudonymRoutes } from './routes/principal-pseudonyms.js';
 
 /**
  * The Policy Governance Compiler's routes: policy drafts and validation under /api/v1/policies,
@@ -13,5 +14,6 @@ export function policyGovernanceRoutes(deps: PgcDeps): FastifyPluginAsync {
     registerPolicyRoutes(app, deps);
     registerBundleRoutes(app, deps);
     registerDecisionRoutes(app, deps);
+    registerPrincipalPseudonymRoutes(app, deps);
   };
 }

@@ -4,11 +4,8 @@ import { systemClock } from '../../kernel/clock.js';
 import type { ConstitutionContract } from '../../kernel/contracts/constitution.js';
 import type { CouncilContract } from '../../kernel/contracts/council.js';
 import type { IntegrityContract } from '../../kernel/contracts/integrity.js';
-import {
-  type ImpactClassifier,
-  type PolicyGovernanceContract,
-  unprovedImpact,
-} from '../../kernel/contracts/policy-governance.js';
+import { type PolicyGovernanceContract, unprovedImpact } from '../../kernel/contracts/policy-governance.js';
+import type { VerificationContract } from '../../kernel/contracts/verification.js';
 import { EVENT_TYPES, subjectOf } from '../../kernel/events.js';
 import { SERVICES } from '../../kernel/services.js';
 import type { ServiceContext, ServiceModule } from '../../kit/service-module.js';
@@ -21,9 +18,11 @@ import { DecisionMetrics } from './decision-metrics.js';
 import { InProcessPolicyGovernance } from './pgc-contract.js';
 import type { PgcDeps } from './pgc-deps.js';
 import { policyGovernanceRoutes } from './plugin.js';
+import { PrincipalPseudonyms } from './principal-pseudonyms.js';
 import { PgcStore } from './store.js';
 import { bootstrapPolicies } from './usecases/bootstrap-policies.js';
 import { syncActiveBundle } from './usecases/sync-active-bundle.js';
+import { verifierImpact } from './verifier-impact.js';
 
 export interface PolicyGovernanceContracts {
   readonly constitution: ConstitutionContract;
@@ -32,8 +31,8 @@ export interface PolicyGovernanceContracts {
   readonly extraGates?: readonly ActivationGate[];
   /** The council (a function: it is wired after the PGC, each calls the other). */
   readonly council?: () => CouncilContract | undefined;
-  /** The verifier's impact check; until it is wired nothing is proved narrowing. */
-  readonly impact?: ImpactClassifier;
+  /** The formal verifier, for the impact of a change (break-glass, narrowing proposals); without it nothing is proved narrowing. */
+  readonly verification?: VerificationContract;
 }
 
 /** The example constitution's policy set (dist/src/services/policy-governance → root). */
@@ -71,6 +70,7 @@ export function createPolicyGovernanceService(
     bundles: new BundleCache(),
     log: new DecisionLog(contracts.integrity, store, context.bus, logger, systemClock.now),
     metrics,
+    principalIds: new PrincipalPseudonyms(context.database),
     signer: (reload = false) => {
       if (reload) signer = undefined;
       signer ??= BundleSigner.open(store, systemClock.now()).catch((error: unknown) => {
@@ -85,7 +85,10 @@ export function createPolicyGovernanceService(
     logger,
     gates: [scenarioGate, ...(contracts.extraGates ?? [])],
     council: contracts.council ?? (() => undefined),
-    impact: contracts.impact ?? unprovedImpact,
+    impact:
+      contracts.verification === undefined
+        ? unprovedImpact
+        : verifierImpact({ verifier: contracts.verification, bundle: (id) => store.bundle(id) }),
   };
   metrics.watchLogQueue(() => deps.log.waiting(), MAX_QUEUED, context.metrics);
   active.onSwap((bundle) => {
@@ -131,6 +134,7 @@ export function createPolicyGovernanceService(
     contract: new InProcessPolicyGovernance(deps),
     async start() {
       await deps.signer();
+      await deps.principalIds.ready();
       const dir = policyDirOf(context);
       if (dir !== undefined) {
         const activation = await bootstrapPolicies(deps, dir);

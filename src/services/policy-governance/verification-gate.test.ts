@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { Registry } from 'prom-client';
+import { recordingIntegrity } from '../../../test/support/recording-integrity.js';
 import { constitutionalHashOf } from '../../kernel/constitutional-hash.js';
 import type { LogAppendRequest } from '../../kernel/contracts/integrity.js';
 import type { VerificationContract } from '../../kernel/contracts/verification.js';
@@ -47,21 +48,7 @@ describe('verification activation gate', () => {
     constitution: () => {
       throw new Error('the gate passes the document');
     },
-    integrity: () => ({
-      append: async (entry) => {
-        appended.push(entry);
-        return { index: appended.length - 1, leafHash: '00' };
-      },
-      latestCheckpoint: async () => {
-        throw new Error('unused');
-      },
-      inclusionProof: async () => {
-        throw new Error('unused');
-      },
-      consistencyProof: async () => {
-        throw new Error('unused');
-      },
-    }),
+    integrity: () => recordingIntegrity(appended),
   });
   const registry = new Registry();
   const gate = verificationGate(verifier, refusalCounter(registry));

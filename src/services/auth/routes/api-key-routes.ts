@@ -72,6 +72,7 @@ const ResolvedSchema = Type.Object({
   account: Type.Optional(Type.String()),
   principal: Type.Optional(BoundPrincipalSchema),
   delegate: Type.Optional(Type.Boolean()),
+  pseudonym: Type.Optional(Type.String({ pattern: '^[0-9a-f]{32}$' })),
 });
 
 /** API keys for service accounts (admin), and key resolution for other services' guards (service). */

@@ -85,6 +85,9 @@ export function registerSessionRoutes(server: FastifyInstance, deps: AuthDeps): 
             kind: Type.Union([Type.Literal('user'), Type.Literal('service')]),
             boundPrincipal: Type.Optional(BoundPrincipalSchema),
             delegate: Type.Optional(Type.Boolean()),
+            pseudonym: Type.Optional(
+              Type.String({ description: 'how log entries name this caller (a keyed hash of its id)' }),
+            ),
           }),
         },
       },

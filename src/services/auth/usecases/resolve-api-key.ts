@@ -1,5 +1,6 @@
 import { timingSafeEqual } from 'node:crypto';
 import { API_KEY_PATTERN, type ApiKeyResolver, type ResolvedApiKey } from '../../../kernel/contracts/auth.js';
+import type { PiiPseudonymizer } from '../pii-pseudonyms.js';
 import { defaultBinding, type PrincipalBindingStore } from '../principal-bindings.js';
 import { secretDigest } from '../secret-tokens.js';
 import type { AuthStore } from '../store.js';
@@ -12,6 +13,7 @@ export class StoreApiKeyResolver implements ApiKeyResolver {
   constructor(
     private readonly store: AuthStore,
     private readonly bindings: PrincipalBindingStore,
+    private readonly pseudonyms: PiiPseudonymizer,
   ) {}
 
   async resolve(presentedKey: string): Promise<ResolvedApiKey | undefined> {
@@ -33,6 +35,7 @@ export class StoreApiKeyResolver implements ApiKeyResolver {
       expiresAtMs: record.expiresMs,
       revoked: record.revokedMs !== null || account === undefined || account.disabled,
       rateLimitPerMinute: record.rateLimit,
+      pseudonym: await this.pseudonyms.ofAccount(record.accountId),
       ...(account === undefined ? {} : { account: account.username }),
       ...(binding === undefined ? {} : { principal: binding.principal, delegate: binding.delegate }),
     };

@@ -14,7 +14,5 @@ export const ENACT_SERVICES: readonly ServiceName[] = ['ec'];
 /** Validating a proposed amendment: its authors, council members proposing it, the council's account. */
 export const RESOLVE_ROLES: readonly Role[] = ['policy_author', 'admin', 'council_member', 'service'];
 
-/** Who the guard says is calling (the guard has run on every protected route). */
-export function callerOf(request: { principal?: { subject: string } | undefined }): string {
-  return request.principal?.subject ?? 'unknown';
-}
+/** Who the guard says is calling, by pseudonym (see the kit's `actorOf`). */
+export { actorOf as callerOf } from '../../../kit/request-actor.js';

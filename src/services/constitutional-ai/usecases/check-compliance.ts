@@ -5,9 +5,8 @@
  */
 import type { ConstitutionDecision } from '../../../kernel/contracts/constitution.js';
 import { commonErrors } from '../../../kernel/errors.js';
-import { policyErrors } from '../../../policy/index.js';
+import { type ApplicableInvariant, policyErrors } from '../../../policy/index.js';
 import type { ConstitutionDeps } from '../constitution-deps.js';
-import type { ApplicableInvariant } from '../invariant-set.js';
 import { getVersion } from './get-version.js';
 
 const DECISIONS: readonly ConstitutionDecision[] = ['allow', 'deny', 'review'];

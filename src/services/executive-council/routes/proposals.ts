@@ -1,7 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { PROPOSAL_KINDS } from '../../../kernel/contracts/constitution.js';
-import type { CouncilContract } from '../../../kernel/contracts/council.js';
+import type { CouncilContract, VariantAdoptionRequest } from '../../../kernel/contracts/council.js';
 import type { CouncilDeps } from '../council-deps.js';
 import type { CouncilScheduler } from '../council-scheduler.js';
 import { councilErrors } from '../errors.js';
@@ -9,14 +9,17 @@ import { proposalView } from '../proposal-view.js';
 import { castVote } from '../usecases/cast-vote.js';
 import { cancelProposal } from '../usecases/close-proposal.js';
 import { openProposal } from '../usecases/open-proposal.js';
+import { proposeActivation } from '../usecases/propose-activation.js';
 import { MEMBER_ID_PATTERN, VOTE_CHOICES, type VoteChoice } from '../vote-payload.js';
 import {
   AUTHORITY_SERVICES,
   callerOf,
+  DGM_SERVICES,
   PGC_SERVICES,
   PROPOSE_ROLES,
   READ_ROLES,
   SERVICE_ROLES,
+  SYNTHESIS_SERVICES,
   VOTE_ROLES,
 } from './route-roles.js';
 import { Authority, Proposal, ProposalList, Ratification, RecordedVote } from './route-schemas.js';
@@ -193,6 +196,58 @@ export function registerProposalRoutes(
       const created = await contract.proposeRatification(request.body);
       scheduler.poke();
       return reply.code(201).send(created);
+    },
+  );
+
+  app.post<{ Body: VariantAdoptionRequest }>(
+    '/api/v1/council/variant-adoptions',
+    {
+      config: { auth: { roles: SERVICE_ROLES, services: DGM_SERVICES } },
+      schema: {
+        response: { 201: Ratification },
+        tags: TAGS,
+        summary: 'For the Darwin Gödel Machine: propose adopting an admissible variant (adopt-variant)',
+        body: Type.Object(
+          {
+            bundleId: Type.String({ pattern: '^[0-9a-f]{64}$' }),
+            runId: Type.String({ minLength: 1, maxLength: 128 }),
+            variantId: Type.String({ minLength: 1, maxLength: 128 }),
+            summary: Type.String({ minLength: 1, maxLength: 2000 }),
+          },
+          { additionalProperties: false },
+        ),
+      },
+    },
+    async (request, reply) => {
+      const created = await contract.proposeVariantAdoption(request.body);
+      scheduler.poke();
+      return reply.code(201).send(created);
+    },
+  );
+
+  app.post<{ Body: { bundleId: string; title: string; requestedBy: string } }>(
+    '/api/v1/council/activation-proposals',
+    {
+      config: { auth: { roles: SERVICE_ROLES, services: SYNTHESIS_SERVICES } },
+      schema: {
+        response: { 201: Ratification },
+        tags: TAGS,
+        summary:
+          'For the synthesis service: propose activating a synthesized bundle for the person who asked',
+        body: Type.Object(
+          {
+            bundleId: Type.String({ pattern: '^[0-9a-f]{64}$' }),
+            title: Type.String({ minLength: 1, maxLength: 200 }),
+            requestedBy: Type.String({ minLength: 1, maxLength: 256 }),
+          },
+          { additionalProperties: false },
+        ),
+      },
+    },
+    async (request, reply) => {
+      const proposal = await proposeActivation(deps, request.body, callerOf(request));
+      scheduler.poke();
+      return reply.code(201).send({ proposalId: proposal.id });
     },
   );
 }

@@ -22,12 +22,15 @@ export const SERVICE_ROLES: readonly Role[] = ['service'];
 export const AUTHORITY_SERVICES: readonly ServiceName[] = ['ac', 'pgc'];
 /** Whether a council sits, and the ratification of a break-glass activation: the PGC. */
 export const PGC_SERVICES: readonly ServiceName[] = ['pgc'];
+/** Proposing the adoption of an evolved variant: the Darwin Gödel Machine. */
+export const DGM_SERVICES: readonly ServiceName[] = ['dgm'];
+/** Proposing the activation of a synthesized bundle for the person who asked: the synthesis service. */
+export const SYNTHESIS_SERVICES: readonly ServiceName[] = ['gs'];
 /** The review queue. */
 export const REVIEW_ROLES: readonly Role[] = ['reviewer', 'admin'];
 export const REVIEW_READ_ROLES: readonly Role[] = ['reviewer', 'admin', 'auditor'];
 /** Reading an outcome by decision id: the agent that asked (decision ids are unguessable), services, reviewers. */
 export const OUTCOME_ROLES: readonly Role[] = ['agent', 'service', 'reviewer', 'admin'];
 
-export function callerOf(request: { principal?: { subject: string } | undefined }): string {
-  return request.principal?.subject ?? 'unknown';
-}
+/** Who the guard says is calling, by pseudonym (see the kit's `actorOf`). */
+export { actorOf as callerOf } from '../../../kit/request-actor.js';

@@ -13,6 +13,7 @@ import { COUNCIL_EVENTS, type ProposalOpenedData } from '../council-events.js';
 import { councilErrors } from '../errors.js';
 import { memberProblems, weightValid } from '../member-input.js';
 import type { Proposal } from '../store.js';
+import { variantContent } from './propose-variant-adoption.js';
 
 export interface ProposalInput {
   readonly kind: string;
@@ -154,11 +155,12 @@ async function bindContent(
       if (bundle === undefined)
         throw invalid([{ pointer: '/body/content/bundleId', detail: `no bundle ${bundleId}` }]);
       if (kind === 'activate-narrowing-policies') {
-        const verdict = await deps.impact.classify(null, bundleId);
+        // The verifier compares it with the active bundle; unreachable, the PGC answers 503.
+        const verdict = await policies.impactOf(bundleId);
         if (verdict.impact !== 'narrowing') {
           throw councilErrors.create(
             'COUNCIL_NARROWING_UNPROVED',
-            `bundle ${bundleId.slice(0, 16)} is not proved narrowing (${verdict.impact}: ${verdict.detail}); propose activate-policies`,
+            `bundle ${bundleId.slice(0, 16)} is not proved narrowing over ${verdict.fromBundleId?.slice(0, 16) ?? 'no active bundle'} (${verdict.impact}: ${verdict.detail}); propose activate-policies`,
             {
               errors: [
                 { pointer: '/body/kind', detail: 'use activate-policies for a change not proved narrowing' },
@@ -179,11 +181,26 @@ async function bindContent(
       const change = changeCouncilContent(content);
       return { content: change, contentHash: contentDigest(kind, change) };
     }
-    case 'adopt-variant':
-      throw councilErrors.create(
-        'COUNCIL_KIND_UNAVAILABLE',
-        'adopt-variant proposals open once the Darwin Gödel Machine service exists',
-      );
+    case 'adopt-variant': {
+      const { bundleId, runId, variantId } = content;
+      const errors: FieldError[] = [];
+      if (typeof bundleId !== 'string' || !/^[0-9a-f]{64}$/.test(bundleId))
+        errors.push({
+          pointer: '/body/content/bundleId',
+          detail: "expected the variant's bundle id (64 hex digits)",
+        });
+      if (typeof runId !== 'string' || runId.length === 0 || runId.length > 128)
+        errors.push({ pointer: '/body/content/runId', detail: 'expected an evolution run id' });
+      if (typeof variantId !== 'string' || variantId.length === 0 || variantId.length > 128)
+        errors.push({ pointer: '/body/content/variantId', detail: 'expected a variant id' });
+      if (errors.length > 0) throw invalid(errors);
+      const bound = variantContent({
+        bundleId: String(bundleId),
+        runId: String(runId),
+        variantId: String(variantId),
+      });
+      return { content: bound, contentHash: bound.bundleId };
+    }
   }
 }
 

@@ -3,6 +3,7 @@ import { type Static, Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import type { VerificationContract } from '../../../kernel/contracts/verification.js';
 import type { Role } from '../../../kernel/roles.js';
+import { actorOf } from '../../../kit/request-actor.js';
 import { MAX_QUERY_TIMEOUT_MS } from '../local-verifier.js';
 import type { VerificationJobs } from '../usecases/verification-jobs.js';
 import { MAX_POLICIES } from '../verification-model.js';
@@ -104,7 +105,7 @@ export function registerReportRoutes(
       const body = request.body;
       const verifyRequest = {
         ...body,
-        ...(request.principal === undefined ? {} : { requestedBy: request.principal.subject }),
+        ...(request.principal === undefined ? {} : { requestedBy: actorOf(request) }),
       };
       if (body.policies.length + (body.against?.length ?? 0) > SYNC_LIMIT) {
         const job = jobs.start(verifyRequest);

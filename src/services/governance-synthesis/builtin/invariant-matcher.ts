@@ -1,15 +1,13 @@
 /**
- * Which invariants of a constitution hold (their `when`) for a request, computed with the policy
- * engine itself so `when` has exactly the policy language's semantics: every invariant becomes a
- * deny policy on every action in one engine whose default is allow, and the matched policies are
- * the invariants that apply. A `when` that fails to evaluate counts as holding (fail-closed).
+ * Which invariants of a constitution hold (their `when`) for a request, with the policy library's
+ * invariant set (src/policy/invariant-set.ts, the same the Constitutional AI service compiles),
+ * so `when` has exactly the policy language's semantics. A `when` that fails to evaluate counts
+ * as holding (fail-closed).
  */
-import type { ConstitutionDocument, Invariant } from '../../../kernel/contracts/constitution.js';
-import { compilePolicySet, type Policy, type Vocabulary } from '../../../policy/index.js';
+import type { ConstitutionDocument } from '../../../kernel/contracts/constitution.js';
+import { compileInvariants, type InvariantSpec, type Vocabulary } from '../../../policy/index.js';
 
-export interface ConstitutionInvariant extends Invariant {
-  readonly principleId: string;
-}
+export type ConstitutionInvariant = InvariantSpec;
 
 export interface InvariantMatcher {
   readonly invariants: readonly ConstitutionInvariant[];
@@ -28,24 +26,10 @@ export function compileInvariantMatcher(
   vocabulary: Vocabulary,
 ): InvariantMatcher {
   const invariants = invariantsOf(document);
+  const set = compileInvariants(invariants, vocabulary);
   const byId = new Map(invariants.map((inv) => [inv.id, inv]));
-  const policies: Policy[] = invariants.map((inv) => ({
-    id: inv.id,
-    version: 1,
-    description: inv.reason,
-    principles: [inv.principleId],
-    target: { actions: ['*'] },
-    condition: inv.when,
-    effect: 'deny',
-    priority: 0,
-    obligations: [],
-  }));
-  const engine = compilePolicySet(policies, vocabulary, { defaultDecision: 'allow' });
   return {
     invariants,
-    applicable(request) {
-      const matched = new Set(engine.decide(request).matched.map((m) => m.policyId));
-      return invariants.filter((inv) => matched.has(inv.id) && byId.has(inv.id));
-    },
+    applicable: (request) => set.applicable(request).map((a) => byId.get(a.invariantId)!),
   };
 }

@@ -1,16 +1,19 @@
-/** A chat-completions model behind one small interface, so the repair loop is the same for every vendor. */
+/** A chat model behind one small interface, so the repair loop is the same for every vendor. */
 export interface ChatMessage {
   readonly role: 'system' | 'user' | 'assistant';
   readonly content: string;
+}
+
+/** What a model answered: its text (the policy set as JSON, which the caller parses) and the tokens it cost. */
+export interface ChatAnswer {
+  readonly text: string;
+  readonly usage?: { readonly inputTokens: number; readonly outputTokens: number };
 }
 
 export interface ChatModel {
   /** The provider name used in metrics and job records, e.g. `openai`. */
   readonly provider: string;
   readonly model: string;
-  /**
-   * One request; resolves with the model's text, which the caller parses. MUST reject once
-   * `signal` aborts and MUST NOT log the key.
-   */
-  complete(messages: readonly ChatMessage[], signal: AbortSignal): Promise<string>;
+  /** One request. MUST reject once `signal` aborts and MUST NOT log the key. */
+  complete(messages: readonly ChatMessage[], signal: AbortSignal): Promise<ChatAnswer>;
 }

@@ -4,30 +4,15 @@
  * retries are off: retries and backoff belong to the service's resilience layer.
  */
 import OpenAI from 'openai';
-import type { ChatMessage, ChatModel } from './chat-model.js';
+import type { ChatAnswer, ChatMessage, ChatModel } from './chat-model.js';
 import { POLICY_SET_SCHEMA } from './policy-set-schema.js';
+import { type ProviderSettings, providerSettingsFromEnv, sdkOptions } from './provider-settings.js';
 
-export interface OpenAiSettings {
-  readonly baseUrl: string;
-  readonly model: string;
-  /** Never logged. */
-  readonly apiKey: string;
-  readonly timeoutMs: number;
-}
+export type OpenAiSettings = ProviderSettings;
 
 /** ACGS_SYNTHESIS_OPENAI_BASE_URL, _MODEL, _API_KEY, _TIMEOUT_MS; undefined when no model is configured. */
 export function openAiSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): OpenAiSettings | undefined {
-  const model = env.ACGS_SYNTHESIS_OPENAI_MODEL;
-  if (model === undefined || model === '') return undefined;
-  const timeoutMs = Number(env.ACGS_SYNTHESIS_OPENAI_TIMEOUT_MS ?? 60_000);
-  if (!Number.isInteger(timeoutMs) || timeoutMs < 1)
-    throw new RangeError('ACGS_SYNTHESIS_OPENAI_TIMEOUT_MS must be a positive integer');
-  return {
-    baseUrl: env.ACGS_SYNTHESIS_OPENAI_BASE_URL ?? 'https://api.openai.com/v1',
-    model,
-    apiKey: env.ACGS_SYNTHESIS_OPENAI_API_KEY ?? 'none',
-    timeoutMs,
-  };
+  return providerSettingsFromEnv('OPENAI', 'https://api.openai.com/v1', env);
 }
 
 export class OpenAiChatModel implements ChatModel {
@@ -37,15 +22,10 @@ export class OpenAiChatModel implements ChatModel {
 
   constructor(settings: OpenAiSettings) {
     this.model = settings.model;
-    this.client = new OpenAI({
-      baseURL: settings.baseUrl,
-      apiKey: settings.apiKey,
-      timeout: settings.timeoutMs,
-      maxRetries: 0,
-    });
+    this.client = new OpenAI(sdkOptions(settings));
   }
 
-  async complete(messages: readonly ChatMessage[], signal: AbortSignal): Promise<string> {
+  async complete(messages: readonly ChatMessage[], signal: AbortSignal): Promise<ChatAnswer> {
     const completion = await this.client.chat.completions.create(
       {
         model: this.model,
@@ -61,6 +41,10 @@ export class OpenAiChatModel implements ChatModel {
       },
       { signal },
     );
-    return completion.choices[0]?.message.content ?? '';
+    const text = completion.choices[0]?.message.content ?? '';
+    const usage = completion.usage;
+    return usage === undefined
+      ? { text }
+      : { text, usage: { inputTokens: usage.prompt_tokens, outputTokens: usage.completion_tokens } };
   }
 }

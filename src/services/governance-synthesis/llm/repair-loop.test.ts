@@ -1,161 +1,147 @@
 /**
- * The OpenAI-compatible provider on the official `openai` client, against a scripted fake
- * chat-completions server on loopback started by the test (the one thing that cannot run here
- * is a hosted model): a valid answer, broken JSON retried, an invariant-violating candidate
- * repaired after its counterexample, and a model that never repairs.
+ * The OpenAI-compatible provider (official `openai` client, JSON-schema output) and the
+ * Anthropic provider (official `@anthropic-ai/sdk`, tool use), each against a scripted fake
+ * server on loopback started by the test (the one thing that cannot run here is a hosted
+ * model): a valid answer, broken JSON and a schema violation retried, an invariant-violating
+ * candidate repaired after its counterexample, and a model that never repairs.
  */
 import assert from 'node:assert/strict';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { exampleConstitution } from '../../../../test/support/constitution-fixture.js';
-import type { VerificationContract } from '../../../kernel/contracts/verification.js';
-import { parseVocabulary } from '../../../policy/index.js';
-import { z3Solver } from '../../formal-verification/smt/z3-solver.js';
-import { verifyPolicySet } from '../../formal-verification/verify-policy-set.js';
-import { synthesizeBuiltin } from '../builtin/builtin-synthesizer.js';
-import { invariantsOf } from '../builtin/invariant-matcher.js';
+import { type FakeModelServer, startFakeModelServer } from '../../../../test/support/fake-model-server.js';
+import { good, subtlyWrong, violating, z3Verifier } from '../../../../test/support/synthesis-candidates.js';
+import { AnthropicChatModel } from './anthropic-chat-model.js';
+import type { ChatModel } from './chat-model.js';
 import { OpenAiChatModel } from './openai-chat-model.js';
 import { repairingProvider } from './repair-loop.js';
 
 const document = exampleConstitution().document;
-const good = synthesizeBuiltin(document).policies.map(({ version: _v, obligations: _o, ...rest }) => rest);
-const violating = good.filter((p) => p.id !== 'synth.privacy.no-external-pii-email');
+const verifier = z3Verifier(document);
 
-// The real verifier (Z3) behind the contract; only the log recording of LocalVerifier is left out.
-const verifier: VerificationContract = {
-  verify: (request) =>
-    verifyPolicySet(
-      {
-        vocabulary: parseVocabulary(document.vocabulary),
-        policies: request.policies,
-        defaultDecision: document.defaultDecision,
-        invariants: invariantsOf(document),
-      },
-      { solver: z3Solver, invariantsOnly: true },
-    ),
-};
-// Meets every scenario and every invariant on the scenario requests, but not on all requests.
-const subtlyWrong = good.map((p) =>
-  p.id === 'synth.fraud.high-risk' ? { ...p, condition: p.condition.replace('> 0.8', '> 0.9') } : p,
-);
+const MODELS = {
+  openai: (baseUrl: string): ChatModel =>
+    new OpenAiChatModel({ baseUrl, model: 'scripted-1', apiKey: 'sk-test', timeoutMs: 10_000 }),
+  anthropic: (baseUrl: string): ChatModel =>
+    new AnthropicChatModel({
+      baseUrl,
+      model: 'scripted-1',
+      apiKey: 'sk-ant-test',
+      timeoutMs: 10_000,
+      maxTokens: 4096,
+    }),
+} as const;
 
-interface Seen {
-  readonly authorization: string | undefined;
-  readonly body: {
-    model: string;
-    messages: { role: string; content: string }[];
-    response_format: { type: string; json_schema: { name: string; strict: boolean } };
-  };
-}
-
-describe('OpenAI-compatible provider with repair rounds', () => {
-  let server: Server;
-  let baseUrl: string;
-  let script: string[] = [];
-  let seen: Seen[] = [];
-  before(async () => {
-    server = createServer((request, response) => {
-      let raw = '';
-      request.on('data', (chunk) => {
-        raw += String(chunk);
-      });
-      request.on('end', () => {
-        seen.push({ authorization: request.headers.authorization, body: JSON.parse(raw) });
-        const content = script.shift() ?? '{"policies": []}';
-        response.writeHead(200, { 'content-type': 'application/json' });
-        response.end(
-          JSON.stringify({
-            id: `chatcmpl-${seen.length}`,
-            object: 'chat.completion',
-            created: 0,
-            model: 'scripted',
-            choices: [{ index: 0, finish_reason: 'stop', message: { role: 'assistant', content } }],
-          }),
-        );
-      });
+for (const dialect of ['openai', 'anthropic'] as const) {
+  describe(`${dialect} provider with repair rounds`, () => {
+    let fake: FakeModelServer;
+    before(async () => {
+      fake = await startFakeModelServer();
     });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`;
-  });
-  after(() => new Promise<void>((resolve) => server.close(() => resolve())));
+    after(() => fake.close());
 
-  const provider = (maxRounds = 3, withVerifier = false) => {
-    const counted: string[] = [];
-    const model = new OpenAiChatModel({ baseUrl, model: 'scripted-1', apiKey: 'sk-test', timeoutMs: 10_000 });
-    return {
-      counted,
-      provider: repairingProvider(model, {
-        maxRounds,
-        onRequest: (p) => counted.push(p),
-        ...(withVerifier ? { verifier } : {}),
-      }),
+    const provider = (maxRounds = 3, withVerifier = false) => {
+      const counted: string[] = [];
+      return {
+        counted,
+        provider: repairingProvider(MODELS[dialect](fake.baseUrl(dialect)), {
+          maxRounds,
+          onRequest: (p) => counted.push(p),
+          ...(withVerifier ? { verifier } : {}),
+        }),
+      };
     };
-  };
-  const run = (p: ReturnType<typeof provider>['provider']) =>
-    p.synthesize(document, new AbortController().signal);
+    const run = (p: ReturnType<typeof provider>['provider']) =>
+      p.synthesize(document, new AbortController().signal);
+    const answers = (...sets: unknown[]) => sets.map((content) => ({ content: JSON.stringify(content) }));
+    const lastUserMessage = (i: number) => fake.seen[i]!.body.messages.at(-1)!.content;
 
-  it('accepts a valid answer in one round, asking for JSON-schema structured output', async () => {
-    script = [JSON.stringify({ policies: good })];
-    seen = [];
-    const { provider: p, counted } = provider();
-    const candidate = await run(p);
-    assert.equal(candidate.rounds, 1);
-    assert.equal(candidate.model, 'scripted-1');
-    assert.equal(candidate.policies.length, good.length);
-    assert.deepEqual(counted, ['openai']);
-    assert.equal(seen[0]!.authorization, 'Bearer sk-test');
-    assert.equal(seen[0]!.body.response_format.type, 'json_schema');
-    assert.equal(seen[0]!.body.response_format.json_schema.strict, true);
-    assert.match(seen[0]!.body.messages[1]!.content, /invariant privacy\.no-external-pii-email/);
-  });
+    it('accepts a valid answer in one round, asking for structured output', async () => {
+      fake.script = answers({ policies: good });
+      fake.seen.length = 0;
+      const { provider: p, counted } = provider();
+      const candidate = await run(p);
+      assert.equal(candidate.rounds, 1);
+      assert.equal(candidate.model, 'scripted-1');
+      assert.equal(candidate.policies.length, good.length);
+      assert.match(candidate.promptHash ?? '', /^[0-9a-f]{64}$/);
+      assert.deepEqual(counted, [dialect]);
+      const body = fake.seen[0]!.body as unknown as {
+        response_format: { type: string; json_schema: { strict: boolean } };
+        messages: { content: string }[];
+        max_tokens: number;
+        system: string;
+        tool_choice: unknown;
+        tools: { input_schema: { required: string[] } }[];
+      };
+      if (dialect === 'openai') {
+        assert.equal(fake.seen[0]!.headers.authorization, 'Bearer sk-test');
+        assert.equal(body.response_format.type, 'json_schema');
+        assert.equal(body.response_format.json_schema.strict, true);
+        assert.match(body.messages[1]!.content, /invariant privacy\.no-external-pii-email/);
+      } else {
+        const { headers } = fake.seen[0]!;
+        // The SDK sends the key as x-api-key or as a bearer token, by version.
+        assert.ok(headers['x-api-key'] === 'sk-ant-test' || headers.authorization === 'Bearer sk-ant-test');
+        assert.ok(headers['anthropic-version'] !== undefined);
+        assert.equal(body.max_tokens, 4096);
+        assert.match(body.system, /ACGS policy language/);
+        assert.deepEqual(body.tool_choice, { type: 'tool', name: 'submit_policy_set' });
+        assert.deepEqual(body.tools[0]!.input_schema.required, ['policies']);
+        assert.match(body.messages[0]!.content, /invariant privacy\.no-external-pii-email/);
+      }
+    });
 
-  it('retries broken JSON and a schema violation, telling the model what was wrong', async () => {
-    script = ['{"policies": [', JSON.stringify({ rules: [] }), JSON.stringify({ policies: good })];
-    seen = [];
-    const { provider: p, counted } = provider();
-    const candidate = await run(p);
-    assert.equal(candidate.rounds, 3);
-    assert.equal(counted.length, 3);
-    assert.match(seen[1]!.body.messages.at(-1)!.content, /not a valid policy set \(.*JSON/);
-    assert.match(seen[2]!.body.messages.at(-1)!.content, /no "policies" array/);
-  });
+    it('retries broken JSON and a schema violation, telling the model what was wrong', async () => {
+      fake.script = [
+        { content: '{"policies": [', asText: true },
+        ...answers({ rules: [] }, { policies: good }),
+      ];
+      fake.seen.length = 0;
+      const { provider: p, counted } = provider();
+      const candidate = await run(p);
+      assert.equal(candidate.rounds, 3);
+      assert.equal(counted.length, 3);
+      assert.match(lastUserMessage(1), /not a valid policy set \(.*JSON/);
+      assert.match(lastUserMessage(2), /no "policies" array/);
+    });
 
-  it('repairs an invariant-violating candidate after being shown its counterexample as request JSON', async () => {
-    script = [JSON.stringify({ policies: violating }), JSON.stringify({ policies: good })];
-    seen = [];
-    const { provider: p } = provider();
-    const candidate = await run(p);
-    assert.equal(candidate.rounds, 2);
-    const feedback = seen[1]!.body.messages.at(-1)!.content;
-    assert.match(
-      feedback,
-      /Invariant privacy\.no-external-pii-email is violated: this request is decided allow/,
-    );
-    const request = JSON.parse(feedback.split('\n')[1]!) as { action: { type: string } };
-    assert.equal(request.action.type, 'send_email');
-  });
+    it('repairs an invariant-violating candidate after being shown its counterexample as request JSON', async () => {
+      fake.script = answers({ policies: violating }, { policies: good });
+      fake.seen.length = 0;
+      const candidate = await run(provider().provider);
+      assert.equal(candidate.rounds, 2);
+      const feedback = lastUserMessage(1);
+      assert.match(
+        feedback,
+        /Invariant privacy\.no-external-pii-email is violated: this request is decided allow/,
+      );
+      const request = JSON.parse(feedback.split('\n')[1]!) as { action: { type: string } };
+      assert.equal(request.action.type, 'send_email');
+    });
 
-  it('a model that never repairs fails naming the last counterexample', async () => {
-    script = [1, 2].map(() => JSON.stringify({ policies: violating }));
-    seen = [];
-    const { provider: p, counted } = provider(2);
-    await assert.rejects(
-      run(p),
-      /no valid candidate after 2 rounds; last problem: Invariant privacy\.no-external-pii-email/,
-    );
-    assert.equal(counted.length, 2);
-  });
+    it('a model that never repairs fails naming the last counterexample', async () => {
+      fake.script = answers({ policies: violating }, { policies: violating });
+      fake.seen.length = 0;
+      const { provider: p, counted } = provider(2);
+      await assert.rejects(
+        run(p),
+        /no valid candidate after 2 rounds; last problem: Invariant privacy\.no-external-pii-email/,
+      );
+      assert.equal(counted.length, 2);
+    });
 
-  it('with the formal verifier, a counterexample beyond the scenarios goes back to the model and is repaired', async () => {
-    script = [JSON.stringify({ policies: subtlyWrong }), JSON.stringify({ policies: good })];
-    seen = [];
-    const { provider: p } = provider(3, true);
-    const candidate = await run(p);
-    assert.equal(candidate.rounds, 2);
-    const feedback = seen[1]!.body.messages.at(-1)!.content;
-    assert.match(feedback, /Invariant fraud\.high-risk is violated: this request is decided (allow|review)/);
-    const request = JSON.parse(feedback.split('\n')[1]!) as { action: { type: string } };
-    assert.ok(['send_payment', 'issue_refund'].includes(request.action.type));
+    it('with the formal verifier, a counterexample beyond the scenarios goes back to the model and is repaired', async () => {
+      fake.script = answers({ policies: subtlyWrong }, { policies: good });
+      fake.seen.length = 0;
+      const candidate = await run(provider(3, true).provider);
+      assert.equal(candidate.rounds, 2);
+      const feedback = lastUserMessage(1);
+      assert.match(
+        feedback,
+        /Invariant fraud\.high-risk is violated: this request is decided (allow|review)/,
+      );
+      const request = JSON.parse(feedback.split('\n')[1]!) as { action: { type: string } };
+      assert.ok(['send_payment', 'issue_refund'].includes(request.action.type));
+    });
   });
-});
+}

@@ -5,10 +5,12 @@
  * request JSON) until a candidate passes or the rounds run out. Running out fails with the last
  * problem, so a job names the counterexample the model never fixed.
  */
+import { createHash } from 'node:crypto';
+import { canonicalJson } from '../../../kernel/canonical-json.js';
 import { constitutionalHashOf } from '../../../kernel/constitutional-hash.js';
 import type { ConstitutionDocument } from '../../../kernel/contracts/constitution.js';
 import type { VerificationContract } from '../../../kernel/contracts/verification.js';
-import type { SynthesisProvider } from '../synthesis-provider.js';
+import type { SynthesisFocus, SynthesisProvider } from '../synthesis-provider.js';
 import { type CandidateReport, checkCandidate } from '../usecases/check-candidate.js';
 import { verifyCandidate } from '../usecases/verify-candidate.js';
 import type { ChatMessage, ChatModel } from './chat-model.js';
@@ -49,12 +51,13 @@ function problemOf(report: CandidateReport & { readonly ok: boolean }): string |
 export function repairingProvider(model: ChatModel, options: RepairLoopOptions): SynthesisProvider {
   return {
     name: model.provider,
-    async synthesize(document: ConstitutionDocument, signal: AbortSignal) {
-      const messages: ChatMessage[] = constitutionPrompt(document);
+    async synthesize(document: ConstitutionDocument, signal: AbortSignal, focus: SynthesisFocus = {}) {
+      const messages: ChatMessage[] = constitutionPrompt(document, focus);
+      const promptHash = createHash('sha256').update(canonicalJson(messages)).digest('hex');
       let last = 'no answer';
       for (let round = 1; round <= options.maxRounds; round++) {
         options.onRequest?.(model.provider);
-        const text = await model.complete(messages, signal);
+        const { text } = await model.complete(messages, signal);
         messages.push({ role: 'assistant', content: text });
         let problem: string | undefined;
         try {
@@ -73,7 +76,7 @@ export function repairingProvider(model: ChatModel, options: RepairLoopOptions):
                 }
               : checked;
           problem = problemOf(report);
-          if (problem === undefined) return { policies, model: model.model, rounds: round };
+          if (problem === undefined) return { policies, model: model.model, rounds: round, promptHash };
         } catch (error) {
           problem = `The answer is not a valid policy set (${error instanceof Error ? error.message : String(error)}). Answer with JSON following the schema.`;
         }

@@ -1,67 +1,41 @@
 /**
- * Resilience of a provider, with the real `openai` client against a scripted fake server on
- * loopback, an injected clock and an injected sleep that records the backoff: retries follow
- * the backoff or Retry-After, a 400 is not retried, and the breaker opens after five failures
- * within 30 s and lets a trial through 30 s later.
+ * Resilience of a provider, with the real clients (`openai`, `@anthropic-ai/sdk`) against a
+ * scripted fake server on loopback, an injected clock and an injected sleep that records the
+ * backoff: retries follow the backoff or Retry-After, a 400 is not retried, a timeout is retried,
+ * and the breaker opens after five failures within 30 s and lets a trial through 30 s later.
  */
 import assert from 'node:assert/strict';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
+import { type FakeModelServer, startFakeModelServer } from '../../../../test/support/fake-model-server.js';
+import { AnthropicChatModel } from './anthropic-chat-model.js';
+import type { ChatModel } from './chat-model.js';
 import { OpenAiChatModel } from './openai-chat-model.js';
 import { BreakerOpenError, CircuitBreaker, ResilientChatModel } from './resilient-chat-model.js';
 
-interface Answer {
-  readonly status: number;
-  readonly headers?: Record<string, string>;
-}
+const ANSWER = '{"policies":[]}';
 
-describe('resilient chat model', () => {
-  let server: Server;
-  let baseUrl: string;
-  let script: Answer[] = [];
-  let hits = 0;
-  before(async () => {
-    server = createServer((request, response) => {
-      request.resume();
-      request.on('end', () => {
-        hits++;
-        const answer = script.shift() ?? { status: 200 };
-        if (answer.status !== 200) {
-          response.writeHead(answer.status, { 'content-type': 'application/json', ...answer.headers });
-          response.end(JSON.stringify({ error: { message: `scripted ${answer.status}`, type: 'scripted' } }));
-          return;
-        }
-        response.writeHead(200, { 'content-type': 'application/json' });
-        response.end(
-          JSON.stringify({
-            id: 'c',
-            object: 'chat.completion',
-            created: 0,
-            model: 'scripted',
-            choices: [
-              { index: 0, finish_reason: 'stop', message: { role: 'assistant', content: '{"policies":[]}' } },
-            ],
-          }),
-        );
-      });
+for (const dialect of ['openai', 'anthropic'] as const) {
+  describe(`resilient ${dialect} model`, () => {
+    let fake: FakeModelServer;
+    before(async () => {
+      fake = await startFakeModelServer();
+      fake.fallback = { content: ANSWER };
     });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`;
-  });
-  after(() => new Promise<void>((resolve) => server.close(() => resolve())));
+    after(() => fake.close());
 
-  const setUp = () => {
-    let now = 1_000_000;
-    const clock = { now: () => now, advance: (ms: number) => (now += ms) };
-    const slept: number[] = [];
-    const breakerStates: boolean[] = [];
-    const requests: string[] = [];
-    const breaker = new CircuitBreaker(clock);
-    const model = new ResilientChatModel(
-      new OpenAiChatModel({ baseUrl, model: 'scripted-1', apiKey: 'sk-test', timeoutMs: 10_000 }),
-      breaker,
-      {
+    const setUp = (timeoutMs = 10_000) => {
+      let now = 1_000_000;
+      const clock = { now: () => now, advance: (ms: number) => (now += ms) };
+      const slept: number[] = [];
+      const breakerStates: boolean[] = [];
+      const requests: string[] = [];
+      const tokens: number[] = [];
+      const settings = { baseUrl: fake.baseUrl(dialect), model: 'scripted-1', apiKey: 'k', timeoutMs };
+      const inner: ChatModel =
+        dialect === 'openai'
+          ? new OpenAiChatModel(settings)
+          : new AnthropicChatModel({ ...settings, maxTokens: 1024 });
+      const model = new ResilientChatModel(inner, new CircuitBreaker(clock), {
         attempts: 3,
         baseDelayMs: 2000,
         sleep: async (ms) => {
@@ -69,60 +43,73 @@ describe('resilient chat model', () => {
         },
         onRequest: (p) => requests.push(p),
         onBreaker: (_p, open) => breakerStates.push(open),
-      },
-    );
-    const ask = () => model.complete([{ role: 'user', content: 'hi' }], new AbortController().signal);
-    return { clock, slept, breakerStates, requests, ask };
-  };
+        onUsage: (_p, usage) => tokens.push(usage.inputTokens, usage.outputTokens),
+      });
+      const ask = async () =>
+        (await model.complete([{ role: 'user', content: 'hi' }], new AbortController().signal)).text;
+      return { clock, slept, breakerStates, requests, tokens, ask };
+    };
+    const hits = () => fake.seen.length;
 
-  it('retries a 429 after its Retry-After and a 500 with the 2 s doubling backoff', async () => {
-    const { slept, requests, ask } = setUp();
-    script = [{ status: 429, headers: { 'retry-after': '7' } }, { status: 500 }];
-    hits = 0;
-    assert.equal(await ask(), '{"policies":[]}');
-    assert.deepEqual(slept, [7000, 4000]);
-    assert.equal(hits, 3);
-    assert.equal(requests.length, 3);
-  });
+    it('retries a 429 after its Retry-After and a 500 with the 2 s doubling backoff; counts tokens', async () => {
+      const { slept, requests, tokens, ask } = setUp();
+      fake.script = [{ status: 429, headers: { 'retry-after': '7' } }, { status: 500 }];
+      fake.seen.length = 0;
+      assert.equal(await ask(), ANSWER);
+      assert.deepEqual(slept, [7000, 4000]);
+      assert.equal(hits(), 3);
+      assert.deepEqual(requests, [dialect, dialect, dialect]);
+      assert.deepEqual(tokens, [1003, ANSWER.length], 'the answer reports its tokens');
+    });
 
-  it('gives up after three attempts and does not retry a 400', async () => {
-    const { slept, ask } = setUp();
-    script = [{ status: 503 }, { status: 502 }, { status: 500 }];
-    hits = 0;
-    await assert.rejects(ask(), (e: { status?: number }) => e.status === 500);
-    assert.deepEqual(slept, [2000, 4000]);
-    assert.equal(hits, 3);
-    script = [{ status: 400 }];
-    hits = 0;
-    await assert.rejects(ask(), (e: { status?: number }) => e.status === 400);
-    assert.equal(hits, 1);
-  });
+    it('gives up after three attempts and does not retry a 400', async () => {
+      const { slept, ask } = setUp();
+      fake.script = [{ status: 503 }, { status: 502 }, { status: 500 }];
+      fake.seen.length = 0;
+      await assert.rejects(ask(), (e: { status?: number }) => e.status === 500);
+      assert.deepEqual(slept, [2000, 4000]);
+      assert.equal(hits(), 3);
+      fake.script = [{ status: 400 }];
+      fake.seen.length = 0;
+      await assert.rejects(ask(), (e: { status?: number }) => e.status === 400);
+      assert.equal(hits(), 1);
+    });
 
-  it('opens the breaker after five failures within 30 s and closes it after a good trial 30 s later', async () => {
-    const { clock, breakerStates, ask } = setUp();
-    script = Array.from({ length: 5 }, () => ({ status: 500 }));
-    hits = 0;
-    await assert.rejects(ask()); // failures 1-3
-    await assert.rejects(ask()); // failures 4-5: open; the third attempt is not sent
-    assert.equal(hits, 5);
-    assert.equal(breakerStates.at(-1), true);
-    await assert.rejects(ask(), BreakerOpenError);
-    assert.equal(hits, 5, 'an open breaker sends nothing');
-    clock.advance(29_999);
-    await assert.rejects(ask(), BreakerOpenError);
-    clock.advance(1);
-    assert.equal(await ask(), '{"policies":[]}'); // the trial succeeds: closed
-    assert.equal(breakerStates.at(-1), false);
-    assert.equal(hits, 6);
-  });
+    it('a request that times out is retried', async () => {
+      const { slept, ask } = setUp(300);
+      fake.script = [{ content: ANSWER, delayMs: 2000 }];
+      fake.seen.length = 0;
+      assert.equal(await ask(), ANSWER);
+      assert.equal(hits(), 2);
+      assert.deepEqual(slept, [2000]);
+    });
 
-  it('failures spread over more than 30 s do not open it', async () => {
-    const { clock, breakerStates, ask } = setUp();
-    script = [{ status: 400 }, { status: 400 }, { status: 400 }, { status: 400 }];
-    for (let i = 0; i < 4; i++) await assert.rejects(ask());
-    clock.advance(30_001);
-    script = [{ status: 400 }];
-    await assert.rejects(ask());
-    assert.equal(breakerStates.at(-1), false);
+    it('opens the breaker after five failures within 30 s and closes it after a good trial 30 s later', async () => {
+      const { clock, breakerStates, ask } = setUp();
+      fake.script = Array.from({ length: 5 }, () => ({ status: 500 }));
+      fake.seen.length = 0;
+      await assert.rejects(ask()); // failures 1-3
+      await assert.rejects(ask()); // failures 4-5: open; the third attempt is not sent
+      assert.equal(hits(), 5);
+      assert.equal(breakerStates.at(-1), true);
+      await assert.rejects(ask(), BreakerOpenError);
+      assert.equal(hits(), 5, 'an open breaker sends nothing');
+      clock.advance(29_999);
+      await assert.rejects(ask(), BreakerOpenError);
+      clock.advance(1);
+      assert.equal(await ask(), ANSWER); // the trial succeeds: closed
+      assert.equal(breakerStates.at(-1), false);
+      assert.equal(hits(), 6);
+    });
+
+    it('failures spread over more than 30 s do not open it', async () => {
+      const { clock, breakerStates, ask } = setUp();
+      fake.script = [{ status: 400 }, { status: 400 }, { status: 400 }, { status: 400 }];
+      for (let i = 0; i < 4; i++) await assert.rejects(ask());
+      clock.advance(30_001);
+      fake.script = [{ status: 400 }];
+      await assert.rejects(ask());
+      assert.equal(breakerStates.at(-1), false);
+    });
   });
-});
+}

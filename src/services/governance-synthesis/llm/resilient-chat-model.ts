@@ -5,7 +5,7 @@
  * Only overload, timeouts and server errors are retried; a 4xx other than 408/429 is final.
  */
 import type { Clock } from '../../../kernel/clock.js';
-import type { ChatMessage, ChatModel } from './chat-model.js';
+import type { ChatAnswer, ChatMessage, ChatModel } from './chat-model.js';
 
 export interface BreakerSettings {
   readonly failures: number;
@@ -53,6 +53,8 @@ export interface RetrySettings {
   readonly onRequest?: (provider: string) => void;
   /** Called whenever the breaker may have changed (the `acgs_synthesis_breaker_open` gauge). */
   readonly onBreaker?: (provider: string, open: boolean) => void;
+  /** Called with the tokens of every answer that reports them (`acgs_llm_tokens_total`). */
+  readonly onUsage?: (provider: string, usage: NonNullable<ChatAnswer['usage']>) => void;
 }
 
 /** Thrown when the breaker is open: the provider is not asked. */
@@ -107,7 +109,7 @@ export class ResilientChatModel implements ChatModel {
     this.model = inner.model;
   }
 
-  async complete(messages: readonly ChatMessage[], signal: AbortSignal): Promise<string> {
+  async complete(messages: readonly ChatMessage[], signal: AbortSignal): Promise<ChatAnswer> {
     let lastError: unknown;
     for (let attempt = 1; attempt <= this.retry.attempts; attempt++) {
       if (this.breaker.isOpen()) {
@@ -116,10 +118,11 @@ export class ResilientChatModel implements ChatModel {
       }
       try {
         this.retry.onRequest?.(this.provider);
-        const text = await this.inner.complete(messages, signal);
+        const answer = await this.inner.complete(messages, signal);
         this.breaker.success();
         this.retry.onBreaker?.(this.provider, false);
-        return text;
+        if (answer.usage !== undefined) this.retry.onUsage?.(this.provider, answer.usage);
+        return answer;
       } catch (error) {
         if (signal.aborted) throw error;
         lastError = error;

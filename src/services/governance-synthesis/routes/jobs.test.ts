@@ -5,44 +5,36 @@
  * it with the reason. The constitution contract is answered with the example constitution.
  */
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { exampleConstitution } from '../../../../test/support/constitution-fixture.js';
 import { type ServedModule, serveModule } from '../../../../test/support/contract-servers.js';
+import { startFakeModelServer } from '../../../../test/support/fake-model-server.js';
 import { openTestServiceContext } from '../../../../test/support/service-context.js';
+import {
+  exampleConstitutionContract,
+  exampleVersion,
+  good,
+  reworded,
+  violating,
+  widened,
+  z3Verifier,
+} from '../../../../test/support/synthesis-candidates.js';
 import { createTestTokenIssuer } from '../../../../test/support/test-token-issuer.js';
-import { canonicalJson } from '../../../kernel/canonical-json.js';
-import type { ConstitutionContract, ConstitutionVersion } from '../../../kernel/contracts/constitution.js';
 import type { ServiceContext } from '../../../kit/service-module.js';
 import { createDatabase, type Database } from '../../../storage/index.js';
-import { synthesizeBuiltin } from '../builtin/builtin-synthesizer.js';
 import { createGovernanceSynthesisService, type GovernanceSynthesisService } from '../service.js';
-import { SynthesisStore, synthesisMigrations } from '../store.js';
+import { JOB_STAGES, SynthesisStore, synthesisMigrations } from '../store.js';
+import { builtinProvider, type SynthesisProvider } from '../synthesis-provider.js';
 
 const issuer = await createTestTokenIssuer();
 const author = await issuer.headers('paula', ['policy_author']);
 const auditor = await issuer.headers('audrey', ['auditor']);
 const agent = await issuer.headers('agent-1', ['agent'], 'service');
 
-const document = exampleConstitution().document;
-const version: ConstitutionVersion = {
-  number: 1,
-  hash: createHash('sha256').update(canonicalJson(document)).digest('hex'),
-  short: 'example',
-  document,
-  publishedAt: '2026-12-01T00:00:00Z',
-  publishedBy: 'admin',
-  via: 'bootstrap',
-};
-const constitution = {
-  activeHash: async () => version.hash,
-  activeVersion: async () => version,
-} as unknown as ConstitutionContract;
+const version = exampleVersion;
+const constitution = exampleConstitutionContract;
 
 const settings = { capacity: 2, leaseMs: 60_000, maxAttempts: 3 };
 
@@ -119,6 +111,71 @@ describe('synthesis jobs', () => {
     // No language model was asked: the counter exists and says so.
     assert.deepEqual(await metric('acgs_llm_requests_total'), []);
     assert.ok((await context.metrics.metrics()).includes('# TYPE acgs_llm_requests_total counter'));
+    await close();
+  });
+
+  it("streams a job's progress as server-sent events to an authorised reader, ending when it finishes", async () => {
+    // A provider that takes its time, as a model does: the stream shows the stages it passes.
+    const slow: SynthesisProvider = {
+      name: 'slow',
+      async synthesize(doc, signal, focus) {
+        await new Promise((resolve) => setTimeout(resolve, 600));
+        return builtinProvider.synthesize(doc, signal, focus);
+      },
+    };
+    context = await openTestServiceContext(database, dir, { gs: synthesisMigrations }, 'gs-sse');
+    service = createGovernanceSynthesisService(context, { constitution, settings, providers: [slow] });
+    served = await serveModule(service, issuer.authenticator); // started once the stream is open
+    const { id } = (await submit(author, { provider: 'slow' })).json();
+    const events = (headers: Record<string, string>, jobId = id) =>
+      served.app.inject({ method: 'GET', url: `/api/v1/synthesis/jobs/${jobId}/events`, headers });
+    assert.equal((await events({})).statusCode, 401);
+    assert.equal((await events(agent)).statusCode, 403);
+    assert.equal((await events(auditor, 'no-such-job')).statusCode, 404);
+    const streaming = events(auditor);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    await service.start?.();
+    const streamed = await streaming;
+    assert.equal(streamed.statusCode, 200);
+    assert.match(String(streamed.headers['content-type']), /^text\/event-stream/);
+    const parsed = streamed.body
+      .split('\n\n')
+      .filter((block) => block.startsWith('event:'))
+      .map((block) => {
+        const [name, eventId, data] = block.split('\n');
+        return { name: name!.slice(7), id: Number(eventId!.slice(4)), job: JSON.parse(data!.slice(6)) };
+      });
+    assert.equal(parsed[0]!.job.status, 'queued');
+    assert.ok(
+      parsed.some((e) => e.job.stage === 'synthesis' && e.job.status === 'running'),
+      streamed.body,
+    );
+    const last = parsed.at(-1)!;
+    assert.equal(last.name, 'end');
+    assert.equal(last.job.status, 'succeeded');
+    assert.equal(last.job.stage, 'done');
+    assert.equal(last.job.result, undefined, 'events carry progress, GET the job for its result');
+    assert.ok(parsed.slice(0, -1).every((e) => e.name === 'progress'));
+    assert.deepEqual(
+      parsed.map((e) => e.id),
+      parsed.map((_e, i) => i + 1),
+    );
+    const stages = parsed.map((e) => JOB_STAGES.indexOf(e.job.stage));
+    assert.deepEqual(
+      stages,
+      [...stages].sort((a, b) => a - b),
+      'stages only move forward',
+    );
+    const progress = parsed.map((e) => e.job.progress as number);
+    assert.deepEqual(
+      progress,
+      [...progress].sort((a, b) => a - b),
+      'progress never goes back',
+    );
+    // A finished job's stream is its end event alone.
+    const again = await events(auditor);
+    assert.equal(again.body.split('\n\n').filter((b) => b.startsWith('event: end')).length, 1);
+    assert.doesNotMatch(again.body, /event: progress/);
     await close();
   });
 
@@ -211,71 +268,114 @@ describe('synthesis jobs', () => {
     await close();
   });
 
-  it('an OpenAI-compatible model configured from the environment runs as a job and is counted', async () => {
-    const good = synthesizeBuiltin(document).policies.map(
-      ({ version: _v, obligations: _o, ...rest }) => rest,
+  const finished = (id: string) =>
+    until(
+      () => job(id),
+      (j) => j.status === 'succeeded' || j.status === 'failed',
     );
-    const violating = good.filter((p) => p.id !== 'synth.privacy.no-external-pii-email');
-    const answers = [JSON.stringify({ policies: violating }), JSON.stringify({ policies: good })];
-    const fake = createServer((request, response) => {
-      request.resume();
-      request.on('end', () => {
-        const content = answers.shift() ?? JSON.stringify({ policies: violating });
-        response.writeHead(200, { 'content-type': 'application/json' });
-        response.end(
-          JSON.stringify({
-            id: 'c',
-            object: 'chat.completion',
-            created: 0,
-            model: 'scripted',
-            choices: [{ index: 0, finish_reason: 'stop', message: { role: 'assistant', content } }],
-          }),
-        );
-      });
+
+  for (const dialect of ['openai', 'anthropic'] as const) {
+    it(`an ${dialect} model configured from the environment runs as a job and is counted`, async () => {
+      const fake = await startFakeModelServer();
+      fake.script = [violating, good].map((set) => ({ content: JSON.stringify({ policies: set }) }));
+      fake.fallback = { content: JSON.stringify({ policies: violating }) };
+      const vendor = dialect.toUpperCase();
+      const env = {
+        [`ACGS_SYNTHESIS_${vendor}_BASE_URL`]: fake.baseUrl(dialect),
+        [`ACGS_SYNTHESIS_${vendor}_MODEL`]: 'scripted-1',
+        [`ACGS_SYNTHESIS_${vendor}_API_KEY`]: 'sk-test',
+        ACGS_SYNTHESIS_MAX_ROUNDS: '2',
+      };
+      Object.assign(process.env, env);
+      try {
+        await open(`gs-f-${dialect}`, true);
+        const repaired = (await submit(author, { provider: dialect })).json();
+        const done = await finished(repaired.id);
+        assert.equal(done.status, 'succeeded', done.error);
+        assert.equal(done.result.rounds, 2);
+        assert.equal(done.result.model, 'scripted-1');
+        assert.match(done.result.provenance.promptHash, /^[0-9a-f]{64}$/);
+        assert.equal(done.result.provenance.jobId, repaired.id);
+        assert.equal(done.result.provenance.requestedBy, 'paula');
+        assert.deepEqual(await metric('acgs_llm_requests_total'), [
+          `acgs_llm_requests_total{provider="${dialect}"} 2`,
+        ]);
+        assert.deepEqual(await metric('acgs_synthesis_breaker_open'), [
+          `acgs_synthesis_breaker_open{provider="${dialect}"} 0`,
+        ]);
+        const tokens = await metric('acgs_llm_tokens_total{');
+        assert.equal(tokens.length, 2, 'input and output tokens');
+        assert.ok(tokens.every((line) => Number(line.split(' ')[1]) > 0));
+        // From now on the model keeps answering the violating set: the job fails naming it.
+        const stubborn = (await submit(author, { provider: dialect })).json();
+        const failed = await finished(stubborn.id);
+        assert.equal(failed.status, 'failed');
+        assert.match(failed.error, /last problem: Invariant privacy\.no-external-pii-email is violated/);
+        assert.deepEqual(await metric('acgs_llm_requests_total'), [
+          `acgs_llm_requests_total{provider="${dialect}"} 4`,
+        ]);
+        assert.deepEqual(await metric('acgs_synthesis_jobs_total{'), [
+          `acgs_synthesis_jobs_total{provider="${dialect}",outcome="succeeded"} 1`,
+          `acgs_synthesis_jobs_total{provider="${dialect}",outcome="failed"} 1`,
+        ]);
+        assert.equal((await metric('acgs_synthesis_job_duration_seconds_count{')).length, 2);
+        await close();
+      } finally {
+        for (const name of Object.keys(env)) delete process.env[name];
+        await fake.close();
+      }
     });
-    await new Promise<void>((resolve) => fake.listen(0, '127.0.0.1', resolve));
+  }
+
+  it('consensus: three providers, two equivalent in other words win, the third is reported with a request it decides otherwise', async () => {
+    const fake = await startFakeModelServer();
+    // The Anthropic model answers the builtin set in other words, the OpenAI model a wider set.
     const env = {
-      ACGS_SYNTHESIS_OPENAI_BASE_URL: `http://127.0.0.1:${(fake.address() as AddressInfo).port}/v1`,
-      ACGS_SYNTHESIS_OPENAI_MODEL: 'scripted-1',
-      ACGS_SYNTHESIS_OPENAI_API_KEY: 'sk-test',
-      ACGS_SYNTHESIS_MAX_ROUNDS: '2',
+      ACGS_SYNTHESIS_ANTHROPIC_BASE_URL: fake.baseUrl('anthropic'),
+      ACGS_SYNTHESIS_ANTHROPIC_MODEL: 'scripted-a',
+      ACGS_SYNTHESIS_OPENAI_BASE_URL: fake.baseUrl('openai'),
+      ACGS_SYNTHESIS_OPENAI_MODEL: 'scripted-o',
     };
     Object.assign(process.env, env);
     try {
-      await open('gs-f', true);
-      const repaired = (await submit(author, { provider: 'openai' })).json();
-      const done = await until(
-        () => job(repaired.id),
-        (j) => j.status === 'succeeded' || j.status === 'failed',
-      );
+      fake.script = [reworded, widened].map((set) => ({ content: JSON.stringify({ policies: set }) }));
+      context = await openTestServiceContext(database, dir, { gs: synthesisMigrations }, 'gs-consensus');
+      service = createGovernanceSynthesisService(context, {
+        constitution,
+        settings,
+        verification: z3Verifier(),
+      });
+      await service.start?.();
+      served = await serveModule(service, issuer.authenticator);
+      const accepted = await submit(author, { providers: ['builtin', 'anthropic', 'openai'] });
+      assert.equal(accepted.statusCode, 202, accepted.body);
+      assert.equal(accepted.json().provider, 'builtin+anthropic+openai');
+      const done = await finished(accepted.json().id);
       assert.equal(done.status, 'succeeded', done.error);
-      assert.equal(done.result.rounds, 2);
-      assert.equal(done.result.model, 'scripted-1');
-      assert.deepEqual(await metric('acgs_llm_requests_total'), [
-        'acgs_llm_requests_total{provider="openai"} 2',
-      ]);
-      assert.deepEqual(await metric('acgs_synthesis_breaker_open'), [
-        'acgs_synthesis_breaker_open{provider="openai"} 0',
-      ]);
-      // From now on the model keeps answering the violating set: the job fails naming it.
-      const stubborn = (await submit(author, { provider: 'openai' })).json();
-      const failed = await until(
-        () => job(stubborn.id),
-        (j) => j.status === 'succeeded' || j.status === 'failed',
+      assert.deepEqual(
+        done.result.candidates.map((c: { provider: string; valid: boolean }) => [c.provider, c.valid]),
+        [
+          ['builtin', true],
+          ['anthropic', true],
+          ['openai', true],
+        ],
       );
-      assert.equal(failed.status, 'failed');
-      assert.match(failed.error, /last problem: Invariant privacy\.no-external-pii-email is violated/);
-      assert.deepEqual(await metric('acgs_llm_requests_total'), [
-        'acgs_llm_requests_total{provider="openai"} 4',
-      ]);
-      assert.deepEqual(await metric('acgs_synthesis_jobs_total{'), [
-        'acgs_synthesis_jobs_total{provider="openai",outcome="succeeded"} 1',
-        'acgs_synthesis_jobs_total{provider="openai",outcome="failed"} 1',
-      ]);
+      const consensus = done.result.consensus;
+      assert.equal(consensus.method, 'verifier');
+      assert.deepEqual(
+        consensus.groups.map((g: { members: number[] }) => g.members),
+        [[0, 1], [2]],
+      );
+      assert.equal(done.result.provider, 'builtin');
+      assert.equal(done.result.report.verification.status, 'proved');
+      const [disagreement] = consensus.disagreements;
+      assert.deepEqual(disagreement.members, [2]);
+      assert.equal(disagreement.request.action.type, 'send_marketing');
+      assert.deepEqual([disagreement.winnerDecision, disagreement.groupDecision], ['deny', 'allow']);
       await close();
     } finally {
       for (const name of Object.keys(env)) delete process.env[name];
-      await new Promise<void>((resolve) => fake.close(() => resolve()));
+      await fake.close();
     }
   });
 });

@@ -1,7 +1,5 @@
 import { Type } from '@sinclair/typebox';
-
-const STAGES = ['queued', 'constitution', 'synthesis', 'checking', 'verification', 'done'] as const;
-const STATUSES = ['queued', 'running', 'succeeded', 'failed', 'cancelled'] as const;
+import { JOB_STAGES, JOB_STATUSES } from '../store.js';
 
 /** The body of POST /api/v1/synthesis/jobs. */
 export const JobSubmission = Type.Object(
@@ -10,7 +8,15 @@ export const JobSubmission = Type.Object(
     constitutionHash: Type.Optional(Type.String({ pattern: '^[0-9a-f]{64}$' })),
     principles: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 128 }), { maxItems: 200 })),
     goal: Type.Optional(Type.String({ minLength: 1, maxLength: 4000 })),
+    providers: Type.Optional(
+      Type.Array(Type.String({ minLength: 1, maxLength: 64 }), {
+        minItems: 1,
+        maxItems: 5,
+        uniqueItems: true,
+      }),
+    ),
     candidates: Type.Integer({ minimum: 1, maximum: 10, default: 1 }),
+    propose: Type.Optional(Type.Boolean()),
   },
   { additionalProperties: false },
 );
@@ -20,8 +26,8 @@ export const JobParams = Type.Object({ id: Type.String({ minLength: 1, maxLength
 /** A job as GET answers it. */
 export const Job = Type.Object({
   id: Type.String(),
-  status: Type.Union(STATUSES.map((s) => Type.Literal(s))),
-  stage: Type.Union(STAGES.map((s) => Type.Literal(s))),
+  status: Type.Union(JOB_STATUSES.map((s) => Type.Literal(s))),
+  stage: Type.Union(JOB_STAGES.map((s) => Type.Literal(s))),
   progress: Type.Number({ minimum: 0, maximum: 1 }),
   provider: Type.String(),
   constitutionHash: Type.String(),

@@ -8,18 +8,21 @@ import { synthesisErrors } from '../errors.js';
 import type { SynthesisJobs } from '../job-queue.js';
 import type { JobView } from '../job-view.js';
 
-export interface JobRequest {
+/** The body of POST /api/v1/synthesis/jobs, defaults applied. */
+export interface JobSubmission {
   readonly provider: string;
+  readonly providers?: readonly string[];
   readonly constitutionHash?: string;
   readonly principles?: readonly string[];
   readonly goal?: string;
   readonly candidates: number;
+  readonly propose?: boolean;
 }
 
 export async function submitJob(
   jobs: SynthesisJobs,
   constitution: ConstitutionContract,
-  request: JobRequest,
+  request: JobSubmission,
   caller: string,
 ): Promise<JobView> {
   const active = await constitution.activeVersion();
@@ -40,5 +43,13 @@ export async function submitJob(
     throw synthesisErrors.create('SYNTHESIS_JOB_INVALID', `unknown principles: ${unknown.join(', ')}`, {
       details: { field: '/principles', unknown },
     });
-  return jobs.submit({ ...request, constitutionHash: active.hash }, caller);
+  const providers = request.providers === undefined ? undefined : [...new Set(request.providers)];
+  return jobs.submit(
+    {
+      ...request,
+      ...(providers === undefined ? {} : { providers, provider: providers.join('+') }),
+      constitutionHash: active.hash,
+    },
+    caller,
+  );
 }

@@ -56,10 +56,22 @@ const BundleFields = {
 
 export const BundleSummary = Type.Object(BundleFields);
 export const BundleList = Type.Object({ bundles: ReadonlyList(BundleSummary) });
-export const Bundle = Type.Object({ ...BundleFields, policies: ReadonlyList(Policy) });
+/** Where a bundle's policies came from (a synthesis job), when they were synthesized. */
+export const Provenance = Type.Object({}, { additionalProperties: true });
+export const Bundle = Type.Object({
+  ...BundleFields,
+  policies: ReadonlyList(Policy),
+  provenance: Type.Optional(Provenance),
+});
+export const DraftedBundle = Type.Object({
+  bundleId: Hash,
+  constitutionHash: Hash,
+  created: Type.Boolean(),
+});
 export const CreatedBundle = Type.Object({
   ...BundleFields,
   policies: ReadonlyList(Policy),
+  provenance: Type.Optional(Provenance),
   created: Type.Boolean(),
 });
 
@@ -87,6 +99,13 @@ export const ActivationReply = Type.Object({
   breakGlass: Type.Optional(
     Type.Object({ ratificationProposalId: Type.Union([Type.String(), Type.Null()]) }),
   ),
+});
+
+export const ImpactVerdict = Type.Object({
+  bundleId: Type.String(),
+  fromBundleId: Type.Union([Type.String(), Type.Null()], { description: 'The active bundle compared with' }),
+  impact: Type.Union([Type.Literal('narrowing'), Type.Literal('widening'), Type.Literal('unknown')]),
+  detail: Type.String({ description: 'The evidence: a request that widens, or what the solver left open' }),
 });
 
 const BundleKey = Type.Object({ keyId: Type.String(), publicKey: Type.String(), createdAt: Type.String() });

@@ -4,11 +4,18 @@
  * retirement) and is past its timelock; then every gate runs as for any activation. Directly by an
  * admin: allowed as before while no council is seated; once one is, only as a break-glass for a
  * change the impact classifier proves narrowing, with a reason — logged as
- * `policy.bundle.break-glass` and raised to the council as a ratification proposal. Until the
- * formal verifier is wired nothing is proved narrowing, so every direct activation is refused.
+ * `policy.bundle.break-glass` and raised to the council as a ratification proposal. The formal
+ * verifier's impact analysis classifies the change (verifier-impact.ts); where it cannot be
+ * reached the classification fails with 503 and nothing is activated (fail closed). A passed
+ * `activate-narrowing-policies` proposal is classified again at enactment, against the bundle
+ * active by then: the lighter rule it passed under holds only for a change that still narrows.
  */
-import { contentDigest, enactmentRefusal } from '../../../kernel/contracts/council.js';
-import type { ProposalEnactment } from '../../../kernel/contracts/policy-governance.js';
+import {
+  type CouncilProposalStatus,
+  contentDigest,
+  enactmentRefusal,
+} from '../../../kernel/contracts/council.js';
+import type { ImpactVerdict, ProposalEnactment } from '../../../kernel/contracts/policy-governance.js';
 import { EVENT_TYPES } from '../../../kernel/events.js';
 import { newId } from '../../../kernel/ids.js';
 import { pgcErrors } from '../errors.js';
@@ -26,20 +33,34 @@ export interface BreakGlassData {
   readonly ratificationProposalId: string | null;
 }
 
+/** The proposal that authorises this enactment, or PGC_ENACTMENT_UNAUTHORIZED. */
 async function authorise(
   deps: PgcDeps,
   enactment: ProposalEnactment,
   expected: Parameters<typeof enactmentRefusal>[1],
-) {
+): Promise<CouncilProposalStatus> {
   const council = deps.council();
+  const proposal = council === undefined ? undefined : await council.proposal(enactment.proposalId);
   const refusal =
     council === undefined
       ? 'no council is wired to authorise activations'
-      : enactmentRefusal(await council.proposal(enactment.proposalId), expected);
-  if (refusal !== undefined)
-    throw pgcErrors.create('PGC_ENACTMENT_UNAUTHORIZED', refusal, {
+      : enactmentRefusal(proposal, expected);
+  if (refusal !== undefined || proposal === undefined)
+    throw pgcErrors.create('PGC_ENACTMENT_UNAUTHORIZED', refusal ?? 'no such council proposal', {
       details: { proposalId: enactment.proposalId },
     });
+  return proposal;
+}
+
+/** How activating `bundleId` would change what is allowed, relative to the active bundle. */
+export async function impactOf(deps: PgcDeps, bundleId: string): Promise<ImpactVerdict> {
+  if ((await deps.store.bundle(bundleId)) === undefined)
+    throw pgcErrors.create('PGC_BUNDLE_NOT_FOUND', `no bundle ${bundleId}`, {
+      errors: [{ pointer: '/params/id', detail: 'no such bundle' }],
+    });
+  const fromBundleId = (await deps.store.active())?.bundleId ?? null;
+  const verdict = await deps.impact.classify(fromBundleId, bundleId);
+  return { bundleId, fromBundleId, ...verdict };
 }
 
 /** Activates a bundle on behalf of a passed activate-policies / activate-narrowing-policies proposal. */
@@ -48,12 +69,27 @@ export async function activateForProposal(
   bundleId: string,
   enactment: ProposalEnactment,
 ): Promise<Activation> {
-  await authorise(deps, enactment, {
-    kinds: ['activate-policies', 'activate-narrowing-policies'],
+  const expected = {
+    kinds: ['activate-policies', 'activate-narrowing-policies'] as const,
     contentHash: bundleId,
     nowMs: deps.clock.now(),
+  };
+  const proposal = await authorise(deps, enactment, expected);
+  if (proposal.kind === 'activate-narrowing-policies') {
+    const verdict = await impactOf(deps, bundleId);
+    if (verdict.impact !== 'narrowing')
+      throw pgcErrors.create(
+        'PGC_ENACTMENT_UNAUTHORIZED',
+        `proposal ${proposal.id} passed as a narrowing change, but activating bundle ${bundleId.slice(0, 16)} over ${verdict.fromBundleId?.slice(0, 16) ?? 'no bundle'} is ${verdict.impact}: ${verdict.detail}`,
+        { details: { proposalId: proposal.id, impact: verdict.impact } },
+      );
+  }
+  // Recorded as the proposal's, so a repeat of the same enactment (a second replica, a retry) is
+  // recognised and activates nothing more; the council's authority is asked again after the gates.
+  return activateBundle(deps, bundleId, `council:${proposal.id}`, {
+    once: true,
+    stillAuthorised: () => authorise(deps, enactment, expected).then(() => {}),
   });
-  return activateBundle(deps, bundleId, enactment.enactedBy);
 }
 
 /** Retires a policy on behalf of a passed retire-policy proposal: the active set without it, with every gate. */
@@ -62,12 +98,16 @@ export async function retireForProposal(
   policyId: string,
   enactment: ProposalEnactment,
 ): Promise<Activation> {
-  await authorise(deps, enactment, {
-    kinds: ['retire-policy'],
+  const expected = {
+    kinds: ['retire-policy'] as const,
     contentHash: contentDigest('retire-policy', { policyId }),
     nowMs: deps.clock.now(),
-  });
+  };
+  const proposal = await authorise(deps, enactment, expected);
+  const by = `council:${proposal.id}`;
   const pointer = await deps.store.active();
+  // Enacted already (a repeat by a second replica, or a retry): the active bundle is its result.
+  if (pointer?.activatedBy === by) return activateBundle(deps, pointer.bundleId, by, { once: true });
   const active = pointer === undefined ? undefined : await deps.store.bundle(pointer.bundleId);
   const remaining = active?.policies.filter((p) => (p as { id?: unknown }).id !== policyId) ?? [];
   if (active === undefined || remaining.length === active.policies.length)
@@ -77,7 +117,10 @@ export async function retireForProposal(
     { policies: remaining, suites: active.suites },
     enactment.enactedBy,
   );
-  return activateBundle(deps, bundle.id, enactment.enactedBy);
+  return activateBundle(deps, bundle.id, by, {
+    once: true,
+    stillAuthorised: () => authorise(deps, enactment, expected).then(() => {}),
+  });
 }
 
 /** An admin's direct activation: as before without a council; with one, only a proved narrowing with a reason. */

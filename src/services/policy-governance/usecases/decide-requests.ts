@@ -14,6 +14,7 @@ import type { DecisionRecord, LogMode, LogReceipt, ReviewItem } from '../decisio
 import { pgcErrors } from '../errors.js';
 import type { PgcDeps } from '../pgc-deps.js';
 import { bindPrincipal } from '../principal-binding.js';
+import type { PrincipalPseudonyms } from '../principal-pseudonyms.js';
 import { requestDigest } from '../request-digest.js';
 
 /** Most requests in one batch; more is 413 PGC_BATCH_TOO_LARGE. */
@@ -85,7 +86,7 @@ export async function decideOne(
     options.explain,
     '/body',
   );
-  const record = recordOf(decided, options.caller);
+  const record = recordOf(decided, options.caller, deps.principalIds);
   const receipt = await deps.log.write(bundle, [record], options.mode, reviewsOf([decided], [record]));
   deps.metrics.decided(decided.result.decision);
   deps.metrics.observe((performance.now() - started) / 1000);
@@ -118,7 +119,7 @@ export async function decideBatch(
     return decideWith(bundle, bindPrincipal(request, options.principal, pointer), options.explain, pointer);
   });
   const batchId = randomUUID();
-  const records = decided.map((d) => recordOf(d, options.caller));
+  const records = decided.map((d) => recordOf(d, options.caller, deps.principalIds));
   const receipt = await deps.log.write(bundle, records, options.mode, reviewsOf(decided, records));
   for (const d of decided) deps.metrics.decided(d.result.decision);
   deps.metrics.observe((performance.now() - started) / 1000 / Math.max(1, decided.length), decided.length);
@@ -171,16 +172,17 @@ function rebased(error: unknown, pointer: string): unknown {
  * What the log keeps of a decision. Not the request itself: requests may carry personal data
  * (recipients, customer attributes) and the log is append-only and exported to auditors. The
  * SHA-256 of the request's canonical JSON lets anyone who holds the request prove it was the
- * one decided; the principal id and action type say who did what.
+ * one decided; the principal's pseudonym, the action type and the caller's pseudonym say who did
+ * what, without naming anyone (docs/security.md, "Personal data").
  */
-function recordOf(d: Decided, caller: string): DecisionRecord {
-  const principal = d.request.principal as { id?: unknown } | undefined;
+function recordOf(d: Decided, caller: string, principalIds: PrincipalPseudonyms): DecisionRecord {
+  const id = principalIdOf(d);
   const action = d.request.action as { type: string };
   return [
     d.id,
     d.result.decision,
     requestDigest(d.request),
-    typeof principal?.id === 'string' ? principal.id : null,
+    id === null ? null : principalIds.of(id),
     action.type,
     caller,
     d.result.matched.map((m) => `${m.policyId}@${m.version}${m.error === undefined ? '' : '!'}`),
@@ -213,16 +215,25 @@ function viewOf(d: Decided): DecisionView {
   };
 }
 
-/** The review decisions among `decided`, with what the council needs to open a task. */
+function principalIdOf(d: Decided): string | null {
+  const principal = d.request.principal as { id?: unknown } | undefined;
+  return typeof principal?.id === 'string' ? principal.id : null;
+}
+
+/**
+ * The review decisions among `decided`, with what the council needs to open a task: the principal
+ * by its id (the reviewer must know who asked; the announcement is not logged, and the council
+ * keeps it in its own table).
+ */
 function reviewsOf(decided: readonly Decided[], records: readonly DecisionRecord[]): ReviewItem[] {
   const reviews: ReviewItem[] = [];
   decided.forEach((d, offset) => {
     if (d.result.decision !== 'review') return;
-    const [, , requestDigest, principalId, actionType] = records[offset]!;
+    const [, , requestDigest, , actionType] = records[offset]!;
     reviews.push({
       offset,
       decisionId: d.id,
-      principalId,
+      principalId: principalIdOf(d),
       actionType,
       requestDigest,
       matched: d.result.matched.map((m) => ({ policyId: m.policyId, principles: m.principles })),

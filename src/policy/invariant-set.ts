@@ -7,20 +7,17 @@
  * without a `has()` guard) counts as holding: the invariant applies, fail-closed, and the
  * evaluation error is reported with it.
  */
-import type { ConstitutionDecision } from '../../kernel/contracts/constitution.js';
-import {
-  compilePolicySet,
-  compileRequestValidator,
-  type PolicyEngine,
-  policyErrors,
-  type Vocabulary,
-} from '../../policy/index.js';
+import { policyErrors } from './errors.js';
+import { compilePolicySet, type PolicyEngine } from './policy-engine.js';
+import type { Effect, Policy } from './policy-model.js';
+import { compileRequestValidator } from './request-validator.js';
+import type { Vocabulary } from './vocabulary-parser.js';
 
 export interface InvariantSpec {
   readonly principleId: string;
   readonly id: string;
   readonly when: string;
-  readonly forbid: readonly ConstitutionDecision[];
+  readonly forbid: readonly Effect[];
   readonly reason: string;
 }
 
@@ -28,7 +25,7 @@ export interface ApplicableInvariant {
   readonly principleId: string;
   readonly invariantId: string;
   readonly when: string;
-  readonly forbid: readonly ConstitutionDecision[];
+  readonly forbid: readonly Effect[];
   readonly reason: string;
   /** Set when `when` could not be evaluated and the invariant applies fail-closed. */
   readonly error?: string;
@@ -43,6 +40,25 @@ export interface InvariantSet {
   applicable(request: unknown): readonly ApplicableInvariant[];
 }
 
+/**
+ * An invariant as a policy: `when` as the condition of a deny policy on every action, so the
+ * policy checker type-checks `when` with the language's rules and the engine evaluates it with
+ * the language's semantics (a `when` that fails to evaluate counts as matched, fail-closed).
+ */
+export function invariantAsPolicy(inv: InvariantSpec): Policy {
+  return {
+    id: inv.id,
+    version: 1,
+    description: inv.reason,
+    principles: [inv.principleId],
+    target: { actions: ['*'] },
+    condition: inv.when,
+    effect: 'deny',
+    priority: 0,
+    obligations: [],
+  };
+}
+
 /** Compiles invariants whose `when` predicates have already been type-checked. */
 export function compileInvariants(
   invariants: readonly InvariantSpec[],
@@ -52,23 +68,7 @@ export function compileInvariants(
   // failed, which a deny policy counts as matched), at the engine's speed.
   const engines: { inv: InvariantSpec; engine: PolicyEngine }[] = invariants.map((inv) => ({
     inv,
-    engine: compilePolicySet(
-      [
-        {
-          id: inv.id,
-          version: 1,
-          description: inv.reason,
-          principles: [inv.principleId],
-          target: { actions: ['*'] },
-          condition: inv.when,
-          effect: 'deny',
-          priority: 0,
-          obligations: [],
-        },
-      ],
-      vocabulary,
-      { defaultDecision: 'allow' },
-    ),
+    engine: compilePolicySet([invariantAsPolicy(inv)], vocabulary, { defaultDecision: 'allow' }),
   }));
   const validate = compileRequestValidator(vocabulary);
   return {

@@ -1,0 +1,123 @@
+/**
+ * The failure-guided operator: like the Darwin Gödel Machine's self-modification, which starts
+ * from the parent's own evaluation logs, it takes one training scenario the parent decided
+ * wrongly and proposes a general change that would decide it as expected: a new policy for
+ * its action whose conditions are one or two conjuncts of the material that hold on it, or a
+ * conjunct that does not hold on it added to a policy that decided it wrongly. Only training
+ * failures are visible here; whether the change generalizes is for the evaluator to judge.
+ */
+import type { Effect, Policy, PolicyEngine } from '../../../policy/index.js';
+import { conjunctsOf, conjunctText, joinConjuncts } from './condition-edit.js';
+import type { Mutation, MutationOperator, OperatorInput, TrainingFailure } from './operator.js';
+import { editPolicies } from './variant-policies.js';
+
+const STRICTNESS: Record<Effect, number> = { allow: 0, review: 1, deny: 2 };
+
+export const patchFailure: MutationOperator = {
+  id: 'patch-failure',
+  apply(input) {
+    if (input.failures.length === 0) return undefined;
+    const failure = input.random.pick(input.failures);
+    const request = input.material.training.get(failure.key);
+    const action = (request?.action as { type?: unknown } | undefined)?.type;
+    if (request === undefined || typeof action !== 'string') return undefined;
+    const holding: number[] = [];
+    const failing: number[] = [];
+    for (let i = 0; i < input.material.atoms.length; i++)
+      (input.material.holds(i, request) ? holding : failing).push(i);
+    // Too strict (a wrong deny or review): a new, laxer policy helps only if no stricter one matched.
+    const wrongStricter = STRICTNESS[failure.got] > STRICTNESS[failure.expected];
+    const blockers = input.policies.filter(
+      (p) =>
+        failure.matched.includes(p.id) && (wrongStricter ? p.effect === failure.got : p.effect !== 'deny'),
+    );
+    const strategies: (() => Mutation | undefined)[] = [];
+    if (blockers.length > 0 && failing.length > 0)
+      strategies.push(() => narrow(input, input.random.pick(blockers), failing, failure));
+    if (!wrongStricter || blockers.length === 0)
+      if (holding.length > 0) strategies.push(() => grant(input, action, holding, failure));
+    if (strategies.length === 0) return undefined;
+    return input.random.pick(strategies)();
+  },
+};
+
+/**
+ * A new policy for `action` with the expected effect, on one or two conjuncts that hold on the
+ * scenario. Each candidate is tried the way a reader of the evaluation log would: the parent's
+ * policies for this action plus the new one decide the training scenarios of this action, and
+ * the candidates that get most of them right are kept; the operator draws among those, and
+ * tries a second conjunct only when one is not enough (as general as the training split allows).
+ */
+function grant(input: OperatorInput, action: string, holding: number[], failure: TrainingFailure) {
+  const { material, random } = input;
+  const relevant = input.policies.filter(
+    (p) => p.target.actions.includes(action) || p.target.actions.includes('*'),
+  );
+  const peers = [...material.training].filter(([, r]) => (r.action as { type?: unknown }).type === action);
+  const tryAtoms = (atoms: readonly string[]) => {
+    const engine = material.compile([...relevant, draft(input, action, atoms, failure)]);
+    if (engine === undefined) return -1;
+    return peers.filter(([key, request]) => decide(engine, request) === material.expectations.get(key))
+      .length;
+  };
+  const best = (options: string[][]) => {
+    const tried = options.map((atoms) => ({ atoms, right: tryAtoms(atoms) }));
+    const top = Math.max(...tried.map((t) => t.right));
+    return { top, atoms: random.pick(tried.filter((t) => t.right === top)).atoms };
+  };
+  const singles = best(holding.map((i) => [material.atoms[i]!]));
+  let atoms = singles.atoms;
+  if (singles.top < peers.length) {
+    const pairs = holding
+      .filter((i) => material.atoms[i] !== atoms[0])
+      .map((i) => [atoms[0]!, material.atoms[i]!].sort());
+    const paired = pairs.length === 0 ? undefined : best(pairs);
+    if (paired !== undefined && paired.top > singles.top) atoms = paired.atoms;
+  }
+  const policy = draft(input, action, atoms, failure);
+  return {
+    policies: editPolicies(input.policies, { put: [policy] }),
+    note: `new ${policy.effect} policy ${policy.id} for ${action}: ${policy.condition}`,
+  };
+}
+
+function decide(engine: PolicyEngine, request: unknown): Effect | undefined {
+  try {
+    return engine.decide(request).decision;
+  } catch {
+    return undefined;
+  }
+}
+
+function draft(
+  input: OperatorInput,
+  action: string,
+  atoms: readonly string[],
+  failure: TrainingFailure,
+): Policy {
+  const cited = input.policies.filter((p) => p.target.actions.includes(action)).flatMap((p) => p.principles);
+  return {
+    id: `dgm.${input.iteration}`,
+    version: 1,
+    description: `Found by the evolution search from a ${failure.expected} it missed`,
+    principles: [...new Set(cited)].sort(),
+    target: { actions: [action] },
+    condition: joinConjuncts(atoms),
+    effect: failure.expected,
+    priority: 0,
+    obligations: [],
+  };
+}
+
+/** `policy` no longer matches the scenario: one conjunct that does not hold on it is added. */
+function narrow(input: OperatorInput, policy: Policy, failing: number[], failure: TrainingFailure) {
+  const atom = input.material.atoms[input.random.pick(failing)]!;
+  const texts = (conjunctsOf(policy.condition) ?? []).map(conjunctText).filter((t) => t !== 'true');
+  if (texts.includes(atom)) return undefined;
+  return {
+    policies: editPolicies(input.policies, {
+      put: [{ ...policy, condition: joinConjuncts([...texts, atom]) }],
+    }),
+    note: `${policy.id}: && ${atom} (it decided ${failure.got} where ${failure.expected} was expected)`,
+  };
+}

@@ -1,0 +1,133 @@
+/**
+ * What the operators build from, collected once per run and never from the held-out split:
+ * the conjuncts the constitution's invariants and the base set already use (the vocabulary's
+ * sentences, so a new conjunct is one the constitution speaks of), their negations, a test of
+ * each boolean attribute, the numbers each attribute is compared with (in invariants, base
+ * policies and the training scenarios), and the action types in play. Each conjunct is compiled
+ * once so the failure-guided operator can ask whether it holds on a training request.
+ */
+import type { ConstitutionDocument } from '../../../kernel/contracts/constitution.js';
+import {
+  compilePolicySet,
+  type Effect,
+  type PolicyEngine,
+  parseVocabulary,
+  type Vocabulary,
+} from '../../../policy/index.js';
+import { conjunctsOf, conjunctText, numericComparisons, readsActionType } from './condition-edit.js';
+import type { VariantPolicies } from './variant-policies.js';
+
+export interface TrainingScenario {
+  readonly key: string;
+  readonly request: Readonly<Record<string, unknown>>;
+  readonly expected: Effect;
+}
+
+export interface MutationMaterial {
+  readonly vocabulary: Vocabulary;
+  /** Conjunct texts that type-check on their own, sorted. */
+  readonly atoms: readonly string[];
+  /** Candidate numbers per attribute path, ascending. */
+  readonly thresholds: ReadonlyMap<string, readonly number[]>;
+  readonly actions: readonly string[];
+  /** Training requests by scenario key (the held-out split is not here). */
+  readonly training: ReadonlyMap<string, Readonly<Record<string, unknown>>>;
+  /** The expected decision of each training scenario. */
+  readonly expectations: ReadonlyMap<string, Effect>;
+  /** Whether atom `index` holds on `request` (an evaluation error counts as not holding). */
+  holds(index: number, request: unknown): boolean;
+  /** Compiles policies with the constitution's vocabulary and default decision (undefined if they do not check). */
+  compile(policies: readonly unknown[]): PolicyEngine | undefined;
+}
+
+export function buildMutationMaterial(
+  document: ConstitutionDocument,
+  base: VariantPolicies,
+  training: readonly TrainingScenario[],
+): MutationMaterial {
+  const vocabulary = parseVocabulary(document.vocabulary);
+  const sources = [
+    ...document.principles.flatMap((p) => p.invariants.map((i) => i.when)),
+    ...base.map((p) => p.condition),
+  ];
+  const texts = new Set<string>();
+  const numbers = new Map<string, Set<number>>();
+  const actions = new Set<string>(base.flatMap((p) => p.target.actions.filter((a) => a !== '*')));
+  for (const source of sources) {
+    for (const node of conjunctsOf(source) ?? []) {
+      for (const c of numericComparisons(node)) addNumber(numbers, c.path, c.value);
+      for (const a of actionLiterals(conjunctText(node))) actions.add(a);
+      if (readsActionType(node)) continue;
+      const text = conjunctText(node);
+      texts.add(text);
+      texts.add(text.startsWith('!') ? text.slice(1) : `!(${text})`);
+    }
+  }
+  for (const [path, decl] of vocabulary.attributes) {
+    if (decl.type.kind !== 'bool') continue;
+    texts.add(`(has(${path}) && ${path})`);
+    texts.add(`!(has(${path}) && ${path})`);
+  }
+  for (const s of training) {
+    collectNumbers(s.request, '', numbers);
+    const type = (s.request.action as { type?: unknown } | undefined)?.type;
+    if (typeof type === 'string') actions.add(type);
+  }
+  const atoms: string[] = [];
+  const engines: PolicyEngine[] = [];
+  for (const text of [...texts].sort()) {
+    try {
+      const engine = compilePolicySet(
+        [{ id: 'atom', target: { actions: ['*'] }, condition: text, effect: 'allow' }],
+        vocabulary,
+        { defaultDecision: 'deny' },
+      );
+      atoms.push(text);
+      engines.push(engine);
+    } catch {
+      // A negation the checker refuses (or a conjunct that needs its neighbours) is no material.
+    }
+  }
+  return {
+    vocabulary,
+    atoms,
+    thresholds: new Map(
+      [...numbers].sort(([a], [b]) => (a < b ? -1 : 1)).map(([p, s]) => [p, [...s].sort((x, y) => x - y)]),
+    ),
+    actions: [...actions].sort(),
+    training: new Map(training.map((s) => [s.key, s.request])),
+    expectations: new Map(training.map((s) => [s.key, s.expected])),
+    compile(policies) {
+      try {
+        return compilePolicySet(policies, vocabulary, { defaultDecision: document.defaultDecision });
+      } catch {
+        return undefined;
+      }
+    },
+    holds(index, request) {
+      try {
+        return engines[index]!.decide(request).decision === 'allow';
+      } catch {
+        return false;
+      }
+    },
+  };
+}
+
+function addNumber(numbers: Map<string, Set<number>>, path: string, value: number): void {
+  if (!Number.isFinite(value)) return;
+  const set = numbers.get(path) ?? new Set<number>();
+  numbers.set(path, set);
+  set.add(value);
+}
+
+function collectNumbers(value: unknown, path: string, numbers: Map<string, Set<number>>): void {
+  if (typeof value === 'number') addNumber(numbers, path, value);
+  else if (typeof value === 'object' && value !== null && !Array.isArray(value))
+    for (const [k, v] of Object.entries(value)) collectNumbers(v, path === '' ? k : `${path}.${k}`, numbers);
+}
+
+function actionLiterals(text: string): string[] {
+  if (!text.includes('action.type')) return [];
+  return [...text.matchAll(/["']([a-z_][a-z0-9_]*)["']/g)].map((m) => m[1]!);
+}

@@ -1,0 +1,72 @@
+/**
+ * A job's result: the chosen candidate's policies and report at the top (what the PGC gets), its
+ * provenance (job, provider, model, prompt hash, rounds, verification), every candidate with its
+ * outcome, and the consensus report when there were several valid ones.
+ */
+import type { Policy } from '../../../policy/index.js';
+import type { JobRow } from '../store.js';
+import type { ConsensusReport } from './choose-consensus.js';
+import type { CandidateOutcome } from './gather-candidates.js';
+
+export interface Provenance {
+  readonly jobId: string;
+  readonly provider: string;
+  readonly model: string;
+  readonly promptHash?: string;
+  readonly rounds: number;
+  readonly requestedBy: string;
+  readonly constitutionHash: string;
+  readonly verification: unknown;
+}
+
+export interface JobResult {
+  readonly provider: string;
+  readonly model: string;
+  readonly rounds: number;
+  readonly policies: readonly Policy[];
+  readonly report: unknown;
+  readonly provenance: Provenance;
+  readonly candidates: readonly {
+    readonly index: number;
+    readonly provider: string;
+    readonly model?: string;
+    readonly rounds?: number;
+    readonly valid: boolean;
+    readonly problem?: string;
+  }[];
+  readonly consensus?: ConsensusReport;
+}
+
+export function jobResult(
+  job: JobRow,
+  outcomes: readonly CandidateOutcome[],
+  chosen: CandidateOutcome,
+  consensus?: ConsensusReport,
+): JobResult {
+  const candidate = chosen.candidate!;
+  return {
+    provider: chosen.provider,
+    model: candidate.model,
+    rounds: candidate.rounds,
+    policies: candidate.policies,
+    report: chosen.report,
+    provenance: {
+      jobId: job.id,
+      provider: chosen.provider,
+      model: candidate.model,
+      ...(candidate.promptHash === undefined ? {} : { promptHash: candidate.promptHash }),
+      rounds: candidate.rounds,
+      requestedBy: job.created_by,
+      constitutionHash: job.constitution_hash,
+      verification: chosen.report?.verification,
+    },
+    candidates: outcomes.map((o) => ({
+      index: o.index,
+      provider: o.provider,
+      ...(o.candidate === undefined ? {} : { model: o.candidate.model, rounds: o.candidate.rounds }),
+      valid: o.valid,
+      ...(o.problem === undefined ? {} : { problem: o.problem }),
+    })),
+    ...(consensus === undefined ? {} : { consensus }),
+  };
+}
