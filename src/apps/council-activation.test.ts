@@ -250,6 +250,42 @@ describe('activation once a council is seated', () => {
     assert.equal((await pgc.deps.store.active())!.bundleId, stricter, 'the stricter set stays active');
   });
 
+  test('a passed proposal activates once: a repeat of its enactment (a second replica, a retry) moves nothing', async () => {
+    await ec.scheduler.stop(); // the test enacts by hand, twice at once
+    const proposal = await openProposal(
+      ec.deps,
+      {
+        kind: 'activate-narrowing-policies',
+        title: 'Keep the stricter set',
+        content: { bundleId: stricter },
+      },
+      'admin',
+    );
+    const fields = {
+      proposalId: proposal.id,
+      contentHash: stricter,
+      choice: 'yes' as const,
+      memberId: 'ann',
+      time: new Date().toISOString(),
+    };
+    await castVote(ec.deps, { ...fields, signature: signVote(fields, annKey.privateKeyPem) });
+    const before = (await pgc.deps.store.active())!.generation;
+    const enactment = { proposalId: proposal.id, enactedBy: 'svc-ec' };
+    const [first, second] = await Promise.all([
+      activateForProposal(pgc.deps, stricter, enactment),
+      activateForProposal(pgc.deps, stricter, enactment),
+    ]);
+    assert.deepEqual([first.generation, second.generation], [before + 1, before + 1]);
+    const pointer = (await pgc.deps.store.active())!;
+    assert.deepEqual(
+      [pointer.generation, pointer.activatedBy],
+      [before + 1, `council:${proposal.id}`],
+      'activated once, recorded as the proposal’s',
+    );
+    const again = await activateForProposal(pgc.deps, stricter, enactment);
+    assert.equal(again.generation, before + 1);
+  });
+
   test('an activation on behalf of a proposal that has not passed is refused by the PGC', async () => {
     const open = (await ec.deps.store.proposals({ status: 'open', limit: 1 }))[0]!;
     await assert.rejects(

@@ -120,6 +120,8 @@ export const SERVICE_CATALOGUE: { readonly [N in ServiceName]: ServiceEntry<N> }
       createGovernanceSynthesisService(context, {
         constitution: contracts.constitution,
         verification: contracts.verification,
+        policies: contracts.policyGovernance,
+        council: contracts.council,
       }),
   },
   ec: {

@@ -52,17 +52,14 @@ export class OutboxRelay {
     for (;;) {
       const events = await this.outbox.pending(100);
       if (events.length === 0) return;
-      // Published one at a time, in order; their rows go in one delete, even when the bus refuses
-      // part-way (a crash before it repeats events, which consumers drop by id).
-      const published: string[] = [];
-      try {
-        for (const event of events) {
-          await this.bus.publish(event);
-          published.push(event.id);
-        }
-      } finally {
-        await this.outbox.remove(published);
-      }
+      // Submitted together, in order, so a bus that group-commits stores the batch in one
+      // transaction (one at a time, each event cost a commit of its own). The rows of the events
+      // the bus took go in one delete, even when it refused some (those are sent again on the
+      // next flush; a repeat is dropped by consumers by id).
+      const outcomes = await Promise.allSettled(events.map((event) => this.bus.publish(event)));
+      await this.outbox.remove(events.filter((_, i) => outcomes[i]!.status === 'fulfilled').map((e) => e.id));
+      const refused = outcomes.find((o) => o.status === 'rejected');
+      if (refused !== undefined) throw refused.reason;
     }
   }
 }

@@ -2,15 +2,18 @@
  * Governance synthesis in `acgs up`: a job started over HTTP runs the builtin synthesizer on the
  * published example constitution to a policy set that meets every scenario and that the
  * platform's formal verifier proves satisfies every invariant, and the service's metrics, with the
- * names the autoscaler reads, are on the platform's /metrics and move as the job runs.
+ * names the autoscaler reads, are on the platform's /metrics and move as the job runs. The set is
+ * handed to the PGC as a bundle with its provenance; `acgs synthesize --propose` follows a job
+ * with its progress lines and opens a council proposal to activate the bundle.
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
+import { generateMemberKey } from '../../src/services/executive-council/vote-payload.js';
 import { api, bearer, loginAsAdmin, TEST_ADMIN_PASSWORD } from '../support/auth-session.js';
-import { freePort, startAcgs } from '../support/platform-process.js';
+import { freePort, runAcgs, startAcgs } from '../support/platform-process.js';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'acgs-gs-e2e-'));
 after(() => rmSync(dataDir, { recursive: true, force: true }));
@@ -67,6 +70,45 @@ test('a synthesis job runs in acgs up and its metrics are on /metrics', { timeou
     assert.deepEqual(await metricLines(url, 'policy_synthesis_queue_length'), [
       'policy_synthesis_queue_length 0',
     ]);
+    // The chosen set went to the PGC as a bundle (not active) with its provenance.
+    const bundleId = (job.result as { bundle: { id: string } }).bundle.id;
+    const bundle = await api(url, 'GET', `/api/v1/policies/bundles/${bundleId}`, { headers: admin });
+    assert.equal(bundle.status, 200);
+    const provenance = bundle.body.provenance as {
+      jobId: string;
+      provider: string;
+      verification: { proved: number };
+    };
+    assert.equal(provenance.jobId, id);
+    assert.equal(provenance.provider, 'builtin');
+    assert.equal(provenance.verification.proved, 22);
+    assert.equal(bundle.body.createdBy, 'svc-gs');
+
+    // `acgs synthesize --propose` with a council seated: progress, the bundle, and a proposal.
+    const seated = await api(url, 'POST', '/api/v1/council/members', {
+      headers: admin,
+      body: { memberId: 'ann', displayName: 'Ann', publicKey: generateMemberKey().publicKey, weight: 1 },
+    });
+    assert.equal(seated.status, 201, JSON.stringify(seated.body));
+    const cli = runAcgs(['synthesize', '--propose'], {
+      ACGS_URL: url,
+      ACGS_TOKEN: String(admin.authorization).slice('Bearer '.length),
+    });
+    assert.equal(cli.code, 0, cli.stderr);
+    assert.match(cli.stderr, /^job \S+ started \(builtin\)$/m);
+    assert.match(cli.stderr, /^\[100%\] done$/m);
+    assert.match(cli.stdout, /^job \S+ succeeded$/m);
+    assert.match(
+      cli.stdout,
+      /policies from builtin \(builtin, 0 rounds\); verifier: proved, 22 invariants proved/,
+    );
+    assert.match(cli.stdout, new RegExp(`bundle ${bundleId} already stored in the PGC`));
+    const proposalId = /council proposal (\S+) opened/.exec(cli.stdout)?.[1];
+    assert.ok(proposalId !== undefined, cli.stdout);
+    const proposal = await api(url, 'GET', `/api/v1/council/proposals/${proposalId}`, { headers: admin });
+    assert.equal(proposal.body.kind, 'activate-policies');
+    assert.equal(proposal.body.contentHash, bundleId);
+    assert.match(String(proposal.body.proposer), / via svc-gs$/);
   } finally {
     await platform.terminate();
   }

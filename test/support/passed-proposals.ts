@@ -48,4 +48,8 @@ export class PassedProposals implements CouncilContract {
   async proposeVariantAdoption(): Promise<{ proposalId: string }> {
     throw new Error('not used by the constitution service');
   }
+
+  async proposeActivation(): Promise<{ proposalId: string }> {
+    throw new Error('not used by the constitution service');
+  }
 }

@@ -7,7 +7,12 @@
  * memoized (as the service's verifier caches them), minus the log recording.
  */
 import { canonicalJson } from '../../src/kernel/canonical-json.js';
-import type { ConstitutionDocument } from '../../src/kernel/contracts/constitution.js';
+import { constitutionalHashOf } from '../../src/kernel/constitutional-hash.js';
+import type {
+  ConstitutionContract,
+  ConstitutionDocument,
+  ConstitutionVersion,
+} from '../../src/kernel/contracts/constitution.js';
 import type { VerificationContract, VerificationReport } from '../../src/kernel/contracts/verification.js';
 import { parseVocabulary } from '../../src/policy/index.js';
 import { z3Solver } from '../../src/services/formal-verification/smt/z3-solver.js';
@@ -19,6 +24,26 @@ import { exampleConstitution } from './constitution-fixture.js';
 export type AnswerPolicy = Record<string, unknown> & { id: string; condition: string; effect: string };
 
 const document = exampleConstitution().document;
+
+/** The example constitution as the active version (version 1, bootstrapped). */
+export const exampleVersion: ConstitutionVersion = {
+  number: 1,
+  hash: constitutionalHashOf(document).hash,
+  short: constitutionalHashOf(document).short,
+  document,
+  publishedAt: '2026-12-01T00:00:00Z',
+  publishedBy: 'admin',
+  via: 'bootstrap',
+};
+
+/**
+ * The constitution contract as the synthesis service reads it (the active version), answered
+ * with the example; the Constitutional AI service's own contract suite covers the real one.
+ */
+export const exampleConstitutionContract = {
+  activeHash: async () => exampleVersion.hash,
+  activeVersion: async () => exampleVersion,
+} as unknown as ConstitutionContract;
 
 /** The builtin set as a model's answer. */
 export const good: AnswerPolicy[] = synthesizeBuiltin(document).policies.map(

@@ -15,6 +15,7 @@ import { registerPolicyCommands } from './policy.js';
 import { registerReleaseCommands } from './release.js';
 import { registerReviewCommands } from './review.js';
 import { registerServeCommand } from './serve.js';
+import { registerSynthesizeCommand } from './synthesize.js';
 import { registerUpCommand } from './up.js';
 import { registerUserCommands } from './user.js';
 import { registerVerifyCommand } from './verify.js';
@@ -37,6 +38,7 @@ export function registerCommands(program: Command): void {
   registerApiKeyCommands(program);
   registerKekCommands(program);
   registerVerifyCommand(program);
+  registerSynthesizeCommand(program);
   registerLoadTestCommand(program);
   registerReleaseCommands(program);
   registerExtAuthzCommand(program);

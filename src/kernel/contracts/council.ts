@@ -26,6 +26,12 @@ export interface CouncilContract {
    * set is a separate `activate-policies` proposal through the PGC's gates. Returns its id.
    */
   proposeVariantAdoption(request: VariantAdoptionRequest): Promise<{ readonly proposalId: string }>;
+  /**
+   * Opens an `activate-policies` proposal for a bundle on behalf of the person who asked the
+   * synthesis service for it; the proposer recorded names both (`<pseudonym> via svc-gs`). Throws the
+   * council's coded errors (COUNCIL_NOT_SEATED, COUNCIL_PROPOSAL_INVALID for an unknown bundle, …).
+   */
+  proposeActivation(request: ActivationProposalRequest): Promise<{ readonly proposalId: string }>;
 }
 
 export interface VariantAdoptionRequest {
@@ -35,6 +41,13 @@ export interface VariantAdoptionRequest {
   readonly variantId: string;
   /** What the run found, for the council (scores, lineage); shown with the proposal. */
   readonly summary: string;
+}
+
+export interface ActivationProposalRequest {
+  readonly bundleId: string;
+  readonly title: string;
+  /** Who asked for the proposal (the synthesis job's creator). */
+  readonly requestedBy: string;
 }
 
 /** Proposal states (docs/council.md §2). `queued`: passed, waiting for its timelock or being enacted. */

@@ -22,6 +22,25 @@ export interface PolicyGovernanceContract {
    * PGC_VERIFIER_UNAVAILABLE (503) when the verifier cannot be reached (fail closed).
    */
   impactOf(bundleId: string): Promise<ImpactVerdict>;
+  /**
+   * Stores a synthesized policy set as a bundle for the active constitution — checked, signed,
+   * content-addressed and not active — with where it came from. The same content bundled before
+   * answers the stored bundle (`created: false`, keeping its first provenance). Throws the PGC's
+   * coded errors (PGC_POLICY_INVALID with the field, PGC_NO_CONSTITUTION, …).
+   */
+  draftBundle(request: DraftBundleRequest): Promise<DraftBundleSummary>;
+}
+
+/** A synthesized policy set and its provenance (the synthesis service hands these over). */
+export interface DraftBundleRequest {
+  readonly policies: readonly unknown[];
+  readonly provenance: Readonly<Record<string, unknown>>;
+}
+
+export interface DraftBundleSummary {
+  readonly bundleId: string;
+  readonly constitutionHash: string;
+  readonly created: boolean;
 }
 
 export interface BundleSummary {

@@ -1,4 +1,5 @@
 import type {
+  ActivationProposalRequest,
   CouncilContract,
   CouncilProposalStatus,
   RatificationRequest,
@@ -57,5 +58,9 @@ export class CouncilClient implements CouncilContract {
 
   proposeVariantAdoption(request: VariantAdoptionRequest): Promise<{ readonly proposalId: string }> {
     return this.#client.request({ path: '/api/v1/council/variant-adoptions', body: request });
+  }
+
+  proposeActivation(request: ActivationProposalRequest): Promise<{ readonly proposalId: string }> {
+    return this.#client.request({ path: '/api/v1/council/activation-proposals', body: request });
   }
 }

@@ -1,4 +1,5 @@
 import type {
+  ActivationProposalRequest,
   CouncilContract,
   CouncilProposalStatus,
   RatificationRequest,
@@ -6,6 +7,7 @@ import type {
 } from '../../kernel/contracts/council.js';
 import type { CouncilDeps } from './council-deps.js';
 import { proposalStatus } from './proposal-view.js';
+import { proposeActivation } from './usecases/propose-activation.js';
 import { proposeRatification } from './usecases/propose-ratification.js';
 import { proposeVariantAdoption } from './usecases/propose-variant-adoption.js';
 
@@ -29,6 +31,12 @@ export class InProcessCouncil implements CouncilContract {
 
   async proposeVariantAdoption(request: VariantAdoptionRequest): Promise<{ readonly proposalId: string }> {
     const proposal = await proposeVariantAdoption(this.deps, request, 'svc-dgm');
+    return { proposalId: proposal.id };
+  }
+
+  /** In-process only the synthesis service asks this (the route admits only it, too). */
+  async proposeActivation(request: ActivationProposalRequest): Promise<{ readonly proposalId: string }> {
+    const proposal = await proposeActivation(this.deps, request, 'svc-gs');
     return { proposalId: proposal.id };
   }
 }

@@ -9,16 +9,17 @@
  * succeeds when everything is genuine.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { FastifyInstance } from 'fastify';
-import { exampleDocument } from '../../../test/support/constitution-fixture.js';
 import { serveModule } from '../../../test/support/contract-servers.js';
-import { openTestServiceContext } from '../../../test/support/service-context.js';
+import {
+  contextWithConstitution,
+  quickAmendmentDocument,
+} from '../../../test/support/council-constitution.js';
 import { createTestTokenIssuer } from '../../../test/support/test-token-issuer.js';
-import { loadConfig } from '../../kernel/config.js';
 import type { ServiceContext } from '../../kit/service-module.js';
 import { createDatabase } from '../../storage/index.js';
 import { createConstitutionalAiService } from '../constitutional-ai/service.js';
@@ -41,36 +42,15 @@ describe('a forged council proposal enacts nothing', () => {
   let context: ServiceContext;
   let ec: ExecutiveCouncilService;
   let app: FastifyInstance;
-  const base = exampleDocument();
+  const base = quickAmendmentDocument();
   const amendedA = { ...base, description: 'Amendment A.' };
   const amendedB = { ...base, description: 'Amendment B.' };
 
   before(async () => {
-    // The amendment rule without a timelock, so a passed proposal is enactable at once.
-    const file = join(dir, 'constitution.json');
-    writeFileSync(
-      file,
-      JSON.stringify({
-        ...base,
-        councilRules: {
-          ...base.councilRules,
-          'amend-constitution': { quorum: 0.5, threshold: 'simple', votingWindowHours: 1, timelockHours: 0 },
-        },
-      }),
-    );
-    const opened = await openTestServiceContext(
-      database,
-      dir,
-      { ac: constitutionMigrations, ec: councilMigrations },
-      'unit',
-    );
-    context = {
-      ...opened,
-      config: loadConfig(
-        { mode: 'embedded' },
-        { ACGS_DATA_DIR: dir, ACGS_POLICY_DIR: 'none', ACGS_CONSTITUTION_FILE: file },
-      ),
-    };
+    context = await contextWithConstitution(database, dir, base, {
+      ac: constitutionMigrations,
+      ec: councilMigrations,
+    });
     const ac = createConstitutionalAiService(context, { council: () => ec.contract });
     // The council's scheduler is not started: nothing is enacted but what the test asks for.
     ec = createExecutiveCouncilService(context, { constitution: ac.contract, policies: () => undefined });

@@ -1,5 +1,5 @@
 import type { Subscription } from '../../bus/event-bus.js';
-import { systemClock } from '../../kernel/clock.js';
+import { type Clock, systemClock } from '../../kernel/clock.js';
 import type { ConstitutionContract } from '../../kernel/contracts/constitution.js';
 import type { PolicyGovernanceContract } from '../../kernel/contracts/policy-governance.js';
 import { EVENT_TYPES, type PolicyDecisionReviewData, subjectOf } from '../../kernel/events.js';
@@ -23,6 +23,8 @@ export interface CouncilContracts {
   /** The PGC, as a function: it is wired after the council (each calls the other). */
   readonly policies: () => PolicyGovernanceContract | undefined;
   readonly settings?: CouncilSettings;
+  /** The service's time (tests move it); the system clock by default. */
+  readonly clock?: Clock;
 }
 
 export interface ExecutiveCouncilService extends ServiceModule {
@@ -48,7 +50,7 @@ export function createExecutiveCouncilService(
   const deps: CouncilDeps = {
     store,
     relay,
-    clock: systemClock,
+    clock: contracts.clock ?? systemClock,
     logger,
     settings: contracts.settings ?? loadCouncilSettings(),
     constitution: contracts.constitution,

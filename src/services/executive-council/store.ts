@@ -12,6 +12,7 @@ import type { EventEnvelope } from '../../kernel/events.js';
 import type { Database } from '../../storage/database.js';
 import type { ElectorSnapshot, TallyView } from './council-events.js';
 import type { Outcome } from './tally.js';
+import { TransactionBatcher } from './transaction-batcher.js';
 import type { VoteChoice } from './vote-payload.js';
 
 interface MemberTable {
@@ -271,17 +272,31 @@ export interface ReviewTask {
 }
 
 export type Tx = Kysely<CouncilTables> | Transaction<CouncilTables>;
+
+/** Electorate snapshots kept in memory (the proposals being voted on). */
+const ELECTORATES_KEPT = 1000;
 type ProposalPatch = Partial<Omit<ProposalTable, 'id'>>;
 
 export class CouncilStore {
   readonly db: Kysely<CouncilTables>;
+  readonly #batcher: TransactionBatcher<CouncilTables>;
+  readonly #electorates = new Map<string, readonly ElectorSnapshot[]>();
 
   constructor(database: Database) {
     this.db = database.as<CouncilTables>();
+    this.#batcher = new TransactionBatcher(this.db);
   }
 
   transaction<T>(work: (tx: Transaction<CouncilTables>) => Promise<T>): Promise<T> {
     return this.db.transaction().execute(work);
+  }
+
+  /**
+   * Runs `work` in a transaction shared with the other work submitted meanwhile (group commit,
+   * each in its own savepoint); resolves once that transaction committed.
+   */
+  batched<T>(work: (tx: Transaction<CouncilTables>) => Promise<T>): Promise<T> {
+    return this.#batcher.run(work);
   }
 
   // ---- members
@@ -353,6 +368,27 @@ export class CouncilStore {
   async proposal(id: string, tx: Tx = this.db): Promise<Proposal | undefined> {
     const row = await tx.selectFrom('ec_proposals').selectAll().where('id', '=', id).executeTakeFirst();
     return row === undefined ? undefined : toProposal(row);
+  }
+
+  /**
+   * A proposal's electorate snapshot (every member's key and weight when it opened), or undefined
+   * when there is no such proposal. The snapshot never changes after opening, so it is kept in
+   * memory: a vote's signature is checked without touching the database.
+   */
+  async electorate(id: string): Promise<readonly ElectorSnapshot[] | undefined> {
+    const cached = this.#electorates.get(id);
+    if (cached !== undefined) return cached;
+    const row = await this.db
+      .selectFrom('ec_proposals')
+      .select('electorate')
+      .where('id', '=', id)
+      .executeTakeFirst();
+    if (row === undefined) return undefined;
+    const electorate = JSON.parse(row.electorate) as ElectorSnapshot[];
+    if (this.#electorates.size >= ELECTORATES_KEPT)
+      this.#electorates.delete(this.#electorates.keys().next().value!);
+    this.#electorates.set(id, electorate);
+    return electorate;
   }
 
   async proposals(filter: { status?: ProposalStatus; limit: number }): Promise<Proposal[]> {
@@ -443,6 +479,21 @@ export class CouncilStore {
       .where('status', '=', 'queued')
       .where('enactable_ms', '<=', nowMs)
       .where((eb) => eb.or([eb('claim_until_ms', 'is', null), eb('claim_until_ms', '<=', nowMs)]))
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) === 1;
+  }
+
+  /**
+   * Extends `owner`'s claim on an enactment still queued to `untilMs` (the heartbeat of a running
+   * enactment); false when the claim is no longer `owner`'s (it expired and another replica took it).
+   */
+  async renewEnactment(id: string, owner: string, untilMs: number): Promise<boolean> {
+    const result = await this.db
+      .updateTable('ec_proposals')
+      .set({ claim_until_ms: untilMs })
+      .where('id', '=', id)
+      .where('status', '=', 'queued')
+      .where('claim_owner', '=', owner)
       .executeTakeFirst();
     return Number(result.numUpdatedRows) === 1;
   }

@@ -123,6 +123,7 @@ export class SynthesisJobs {
       );
     }, this.settings.leaseMs / 2);
     this.timer.unref();
+    this.pump(); // jobs accepted before the start
   }
 
   /** Stops taking jobs and waits for the running one to reach its next stage. */

@@ -1,5 +1,7 @@
 import { systemClock } from '../../kernel/clock.js';
 import type { ConstitutionContract } from '../../kernel/contracts/constitution.js';
+import type { CouncilContract } from '../../kernel/contracts/council.js';
+import type { PolicyGovernanceContract } from '../../kernel/contracts/policy-governance.js';
 import type { VerificationContract } from '../../kernel/contracts/verification.js';
 import { SERVICES } from '../../kernel/services.js';
 import type { ServiceContext, ServiceModule } from '../../kit/service-module.js';
@@ -18,6 +20,10 @@ export interface SynthesisContracts {
   readonly constitution: ConstitutionContract;
   /** The formal verifier every candidate must pass (left out only by tests of the job mechanics). */
   readonly verification?: VerificationContract;
+  /** Takes the chosen set as a bundle (left out only by tests of the job mechanics). */
+  readonly policies?: PolicyGovernanceContract;
+  /** Takes the activation proposal a job asks for. */
+  readonly council?: CouncilContract;
   /** Defaults to the environment's (ACGS_SYNTHESIS_*). */
   readonly settings?: JobQueueSettings;
   /** Defaults to the builtin synthesizer alone. */
@@ -99,6 +105,8 @@ export function createGovernanceSynthesisService(
       store: new SynthesisStore(context.database),
       constitution: contracts.constitution,
       ...(contracts.verification === undefined ? {} : { verifier: contracts.verification }),
+      ...(contracts.policies === undefined ? {} : { policies: contracts.policies }),
+      ...(contracts.council === undefined ? {} : { council: contracts.council }),
       providers,
       clock: systemClock,
       owner: context.instanceId,

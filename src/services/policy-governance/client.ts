@@ -1,6 +1,8 @@
 import type {
   ActivationSummary,
   BundleSummary,
+  DraftBundleRequest,
+  DraftBundleSummary,
   ImpactVerdict,
   PolicyGovernanceContract,
   ProposalEnactment,
@@ -68,5 +70,9 @@ export class PolicyGovernanceClient implements PolicyGovernanceContract {
       method: 'GET',
       path: `/api/v1/policies/bundles/${encodeURIComponent(bundleId)}/impact`,
     });
+  }
+
+  draftBundle(request: DraftBundleRequest): Promise<DraftBundleSummary> {
+    return this.#client.request({ path: '/api/v1/policies/synthesized-bundles', body: request });
   }
 }

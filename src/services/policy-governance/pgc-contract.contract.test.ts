@@ -30,11 +30,16 @@ import { createBundle } from './usecases/create-bundle.js';
 const POLICY_DIR = fileURLToPath(new URL('../../../../examples/constitution/policies', import.meta.url));
 const issuer = await createTestTokenIssuer();
 const asCouncil = await issuer.headers('svc-ec', ['service'], 'service');
+const asSynthesis = await issuer.headers('svc-gs', ['service'], 'service');
 type Pgc = ReturnType<typeof createPolicyGovernanceService>;
+type Credentials = Record<string, string>;
 
-const IMPLEMENTATIONS: readonly (readonly [string, (pgc: Pgc, url: string) => PolicyGovernanceContract])[] = [
+const IMPLEMENTATIONS: readonly (readonly [
+  string,
+  (pgc: Pgc, url: string, as: Credentials) => PolicyGovernanceContract,
+])[] = [
   ['in-process', (pgc) => pgc.contract],
-  ['http', (_pgc, url) => new PolicyGovernanceClient(url, { credentials: () => asCouncil })],
+  ['http', (_pgc, url, as) => new PolicyGovernanceClient(url, { credentials: () => as })],
 ];
 
 for (const [name, implementation] of IMPLEMENTATIONS) {
@@ -45,6 +50,8 @@ for (const [name, implementation] of IMPLEMENTATIONS) {
     let modules: ServiceModule[] = [];
     let app: FastifyInstance;
     let contract: PolicyGovernanceContract;
+    let synthesis: PolicyGovernanceContract;
+    let policies: unknown[];
     let bundleId: string;
     let policyIds: string[];
 
@@ -63,12 +70,13 @@ for (const [name, implementation] of IMPLEMENTATIONS) {
       });
       modules = [ac, integrity, pgc];
       for (const m of modules) await m.start?.();
-      const policies = (await loadPolicies(POLICY_DIR)).policies.map((p) => p.policy);
+      policies = (await loadPolicies(POLICY_DIR)).policies.map((p) => p.policy);
       policyIds = policies.map((p) => String((p as { id: string }).id)).sort();
       bundleId = (await createBundle(pgc.deps, { policies }, 'author')).bundle.id;
       const served = await serveModule(pgc, issuer.authenticator, context.activeConstitution);
       app = served.app;
-      contract = implementation(pgc, served.url);
+      contract = implementation(pgc, served.url, asCouncil);
+      synthesis = implementation(pgc, served.url, asSynthesis);
     });
 
     after(async () => {
@@ -105,6 +113,35 @@ for (const [name, implementation] of IMPLEMENTATIONS) {
         code: 'PGC_ENACTMENT_UNAUTHORIZED',
         status: 409,
       });
+    });
+
+    it('stores a synthesized set as a bundle with its provenance; the same content again is the stored bundle', async () => {
+      const synthesized = policies.filter((p) => (p as { id: string }).id !== policyIds[0]);
+      const provenance = { jobId: 'job-1', provider: 'anthropic', model: 'scripted', rounds: 2 };
+      const drafted = await synthesis.draftBundle({ policies: synthesized, provenance });
+      assert.equal(drafted.created, true);
+      assert.match(drafted.bundleId, /^[0-9a-f]{64}$/);
+      assert.notEqual(drafted.bundleId, bundleId);
+      const summary = await contract.bundle(drafted.bundleId);
+      assert.equal(summary?.policyIds.length, synthesized.length);
+      const view = await app.inject({
+        method: 'GET',
+        url: `/api/v1/policies/bundles/${drafted.bundleId}`,
+        headers: asCouncil,
+      });
+      assert.deepEqual(view.json().provenance, provenance);
+      assert.equal(view.json().createdBy, 'svc-gs');
+      const again = await synthesis.draftBundle({ policies: synthesized, provenance: { jobId: 'job-2' } });
+      assert.deepEqual(again, { ...drafted, created: false });
+      await assert.rejects(
+        synthesis.draftBundle({ policies: [{ id: 'broken', condition: 'action.nope ==' }], provenance }),
+        { code: 'PGC_POLICY_INVALID', status: 400 },
+      );
+      if (name === 'http')
+        await assert.rejects(contract.draftBundle({ policies: synthesized, provenance }), {
+          code: 'AUTH_FORBIDDEN',
+          status: 403,
+        });
     });
   });
 }

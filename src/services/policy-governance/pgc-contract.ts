@@ -1,12 +1,15 @@
 import type {
   ActivationSummary,
   BundleSummary,
+  DraftBundleRequest,
+  DraftBundleSummary,
   ImpactVerdict,
   PolicyGovernanceContract,
   ProposalEnactment,
 } from '../../kernel/contracts/policy-governance.js';
 import type { PgcDeps } from './pgc-deps.js';
 import { activateForProposal, impactOf, retireForProposal } from './usecases/council-activation.js';
+import { draftSynthesizedBundle } from './usecases/draft-synthesized-bundle.js';
 
 /** The in-process implementation of the PGC contract (embedded mode, and the PGC's own process). */
 export class InProcessPolicyGovernance implements PolicyGovernanceContract {
@@ -32,5 +35,9 @@ export class InProcessPolicyGovernance implements PolicyGovernanceContract {
 
   impactOf(bundleId: string): Promise<ImpactVerdict> {
     return impactOf(this.deps, bundleId);
+  }
+
+  draftBundle(request: DraftBundleRequest): Promise<DraftBundleSummary> {
+    return draftSynthesizedBundle(this.deps, request, 'svc-gs');
   }
 }

@@ -29,6 +29,8 @@ interface BundleTable {
   key_id: string;
   created_ms: number;
   created_by: string;
+  /** JSON: where the policies came from (a synthesis job's provenance), or null. */
+  provenance: string | null;
 }
 
 interface ActiveTable {
@@ -111,6 +113,11 @@ export const pgcMigrations: Readonly<Record<string, Migration>> = {
     },
   },
   '0002_secrets': pgcSecretsMigration,
+  '0003_bundle_provenance': {
+    async up(db: Kysely<unknown>) {
+      await db.schema.alterTable('pgc_bundles').addColumn('provenance', 'text').execute();
+    },
+  },
 };
 
 export interface StoredDraft {
@@ -139,9 +146,11 @@ export interface StoredBundle {
   readonly keyId: string;
   readonly createdAt: string;
   readonly createdBy: string;
+  /** Where the policies came from (a synthesis job: job, provider, model, prompt hash, rounds, verification). */
+  readonly provenance?: Readonly<Record<string, unknown>>;
 }
 
-export type BundleSummary = Omit<StoredBundle, 'policies' | 'constitution'>;
+export type BundleSummary = Omit<StoredBundle, 'policies' | 'constitution' | 'provenance'>;
 
 export interface ActivePointer {
   readonly bundleId: string;
@@ -248,6 +257,7 @@ export class PgcStore {
         key_id: bundle.keyId,
         created_ms: createdMs,
         created_by: bundle.createdBy,
+        provenance: bundle.provenance === undefined ? null : JSON.stringify(bundle.provenance),
       })
       .onConflict((oc) => oc.column('id').doNothing())
       .execute();
@@ -443,5 +453,8 @@ function bundleOf(row: BundleTable): StoredBundle {
     keyId: row.key_id,
     createdAt: iso(row.created_ms),
     createdBy: row.created_by,
+    ...(row.provenance === null || row.provenance === undefined
+      ? {}
+      : { provenance: JSON.parse(row.provenance) as Record<string, unknown> }),
   };
 }

@@ -9,6 +9,7 @@ import { proposalView } from '../proposal-view.js';
 import { castVote } from '../usecases/cast-vote.js';
 import { cancelProposal } from '../usecases/close-proposal.js';
 import { openProposal } from '../usecases/open-proposal.js';
+import { proposeActivation } from '../usecases/propose-activation.js';
 import { MEMBER_ID_PATTERN, VOTE_CHOICES, type VoteChoice } from '../vote-payload.js';
 import {
   AUTHORITY_SERVICES,
@@ -18,6 +19,7 @@ import {
   PROPOSE_ROLES,
   READ_ROLES,
   SERVICE_ROLES,
+  SYNTHESIS_SERVICES,
   VOTE_ROLES,
 } from './route-roles.js';
 import { Authority, Proposal, ProposalList, Ratification, RecordedVote } from './route-schemas.js';
@@ -220,6 +222,32 @@ export function registerProposalRoutes(
       const created = await contract.proposeVariantAdoption(request.body);
       scheduler.poke();
       return reply.code(201).send(created);
+    },
+  );
+
+  app.post<{ Body: { bundleId: string; title: string; requestedBy: string } }>(
+    '/api/v1/council/activation-proposals',
+    {
+      config: { auth: { roles: SERVICE_ROLES, services: SYNTHESIS_SERVICES } },
+      schema: {
+        response: { 201: Ratification },
+        tags: TAGS,
+        summary:
+          'For the synthesis service: propose activating a synthesized bundle for the person who asked',
+        body: Type.Object(
+          {
+            bundleId: Type.String({ pattern: '^[0-9a-f]{64}$' }),
+            title: Type.String({ minLength: 1, maxLength: 200 }),
+            requestedBy: Type.String({ minLength: 1, maxLength: 256 }),
+          },
+          { additionalProperties: false },
+        ),
+      },
+    },
+    async (request, reply) => {
+      const proposal = await proposeActivation(deps, request.body, callerOf(request));
+      scheduler.poke();
+      return reply.code(201).send({ proposalId: proposal.id });
     },
   );
 }

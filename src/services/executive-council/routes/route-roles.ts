@@ -24,6 +24,8 @@ export const AUTHORITY_SERVICES: readonly ServiceName[] = ['ac', 'pgc'];
 export const PGC_SERVICES: readonly ServiceName[] = ['pgc'];
 /** Proposing the adoption of an evolved variant: the Darwin Gödel Machine. */
 export const DGM_SERVICES: readonly ServiceName[] = ['dgm'];
+/** Proposing the activation of a synthesized bundle for the person who asked: the synthesis service. */
+export const SYNTHESIS_SERVICES: readonly ServiceName[] = ['gs'];
 /** The review queue. */
 export const REVIEW_ROLES: readonly Role[] = ['reviewer', 'admin'];
 export const REVIEW_READ_ROLES: readonly Role[] = ['reviewer', 'admin', 'auditor'];

@@ -30,6 +30,60 @@ export async function enactDue(
     return 'skipped';
   const proposal = await deps.store.proposal(proposalId);
   if (proposal === undefined || proposal.status !== 'queued') return 'skipped';
+  const heartbeat = new ClaimHeartbeat(deps, proposalId);
+  try {
+    return await enactClaimed(deps, proposal);
+  } finally {
+    heartbeat.stop();
+  }
+}
+
+/**
+ * Keeps this replica's claim alive while its enactment runs: renewed every third of the lease, so
+ * a slow owner (an activation running every gate) never lets the claim expire under a live
+ * enactment and a second replica cannot start the same one. Only a replica that cannot renew for
+ * a whole lease (stalled, or cut off from the database) loses it; its late writes are then refused
+ * (every write is conditional on the claim), and the owner recognises the repeat.
+ */
+class ClaimHeartbeat {
+  readonly #timer: NodeJS.Timeout;
+
+  constructor(
+    private readonly deps: CouncilDeps,
+    private readonly proposalId: string,
+  ) {
+    const every = Math.max(100, Math.floor(deps.settings.enactLeaseMs / 3));
+    this.#timer = setInterval(() => void this.#renew(), every);
+    this.#timer.unref();
+  }
+
+  async #renew(): Promise<void> {
+    const { deps, proposalId } = this;
+    try {
+      const held = await deps.store.renewEnactment(
+        proposalId,
+        deps.instanceId,
+        deps.clock.now() + deps.settings.enactLeaseMs,
+      );
+      if (!held) {
+        deps.logger.warn({ proposalId }, 'council enactment claim lost to another replica while enacting');
+        this.stop();
+      }
+    } catch (error) {
+      deps.logger.warn({ err: error, proposalId }, 'council enactment claim not renewed; retrying');
+    }
+  }
+
+  stop(): void {
+    clearInterval(this.#timer);
+  }
+}
+
+async function enactClaimed(
+  deps: CouncilDeps,
+  proposal: Proposal,
+): Promise<'enacted' | 'retry' | 'failed' | 'skipped'> {
+  const proposalId = proposal.id;
   const attempt = proposal.enactAttempts + 1;
   try {
     if (proposal.kind === 'change-council') {
@@ -51,7 +105,7 @@ export async function enactDue(
     const failedMs = deps.clock.now();
     // Backoff: the claim is left in place until the next attempt is due.
     const retryAt = failedMs + Math.min(60_000, 500 * 2 ** (attempt - 1));
-    await deps.store.transaction(async (tx) => {
+    const recorded = await deps.store.transaction(async (tx) => {
       const won = await deps.store.transition(
         tx,
         proposalId,
@@ -66,10 +120,16 @@ export async function enactDue(
             }
           : { enact_attempts: attempt, last_error: reason, claim_until_ms: retryAt },
       );
-      if (!won) return;
+      if (!won) return false;
       const data: EnactmentFailedData = { proposalId, attempt, reason, final };
       await deps.store.enqueue(tx, councilEvent(COUNCIL_EVENTS.enactmentFailed, data, failedMs), failedMs);
+      return true;
     });
+    if (!recorded) {
+      // The claim is no longer ours: the replica holding it decides; this attempt changes nothing.
+      deps.logger.warn({ err: error, proposalId }, 'council enactment abandoned: the claim was lost');
+      return 'skipped';
+    }
     void deps.relay.flush();
     deps.logger.warn({ err: error, proposalId, attempt, final }, 'council enactment failed');
     return final ? 'failed' : 'retry';

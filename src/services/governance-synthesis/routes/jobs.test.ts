@@ -5,16 +5,16 @@
  * it with the reason. The constitution contract is answered with the example constitution.
  */
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { exampleConstitution } from '../../../../test/support/constitution-fixture.js';
 import { type ServedModule, serveModule } from '../../../../test/support/contract-servers.js';
 import { startFakeModelServer } from '../../../../test/support/fake-model-server.js';
 import { openTestServiceContext } from '../../../../test/support/service-context.js';
 import {
+  exampleConstitutionContract,
+  exampleVersion,
   good,
   reworded,
   violating,
@@ -22,32 +22,19 @@ import {
   z3Verifier,
 } from '../../../../test/support/synthesis-candidates.js';
 import { createTestTokenIssuer } from '../../../../test/support/test-token-issuer.js';
-import { canonicalJson } from '../../../kernel/canonical-json.js';
-import type { ConstitutionContract, ConstitutionVersion } from '../../../kernel/contracts/constitution.js';
 import type { ServiceContext } from '../../../kit/service-module.js';
 import { createDatabase, type Database } from '../../../storage/index.js';
 import { createGovernanceSynthesisService, type GovernanceSynthesisService } from '../service.js';
-import { SynthesisStore, synthesisMigrations } from '../store.js';
+import { JOB_STAGES, SynthesisStore, synthesisMigrations } from '../store.js';
+import { builtinProvider, type SynthesisProvider } from '../synthesis-provider.js';
 
 const issuer = await createTestTokenIssuer();
 const author = await issuer.headers('paula', ['policy_author']);
 const auditor = await issuer.headers('audrey', ['auditor']);
 const agent = await issuer.headers('agent-1', ['agent'], 'service');
 
-const document = exampleConstitution().document;
-const version: ConstitutionVersion = {
-  number: 1,
-  hash: createHash('sha256').update(canonicalJson(document)).digest('hex'),
-  short: 'example',
-  document,
-  publishedAt: '2026-12-01T00:00:00Z',
-  publishedBy: 'admin',
-  via: 'bootstrap',
-};
-const constitution = {
-  activeHash: async () => version.hash,
-  activeVersion: async () => version,
-} as unknown as ConstitutionContract;
+const version = exampleVersion;
+const constitution = exampleConstitutionContract;
 
 const settings = { capacity: 2, leaseMs: 60_000, maxAttempts: 3 };
 
@@ -124,6 +111,71 @@ describe('synthesis jobs', () => {
     // No language model was asked: the counter exists and says so.
     assert.deepEqual(await metric('acgs_llm_requests_total'), []);
     assert.ok((await context.metrics.metrics()).includes('# TYPE acgs_llm_requests_total counter'));
+    await close();
+  });
+
+  it("streams a job's progress as server-sent events to an authorised reader, ending when it finishes", async () => {
+    // A provider that takes its time, as a model does: the stream shows the stages it passes.
+    const slow: SynthesisProvider = {
+      name: 'slow',
+      async synthesize(doc, signal, focus) {
+        await new Promise((resolve) => setTimeout(resolve, 600));
+        return builtinProvider.synthesize(doc, signal, focus);
+      },
+    };
+    context = await openTestServiceContext(database, dir, { gs: synthesisMigrations }, 'gs-sse');
+    service = createGovernanceSynthesisService(context, { constitution, settings, providers: [slow] });
+    served = await serveModule(service, issuer.authenticator); // started once the stream is open
+    const { id } = (await submit(author, { provider: 'slow' })).json();
+    const events = (headers: Record<string, string>, jobId = id) =>
+      served.app.inject({ method: 'GET', url: `/api/v1/synthesis/jobs/${jobId}/events`, headers });
+    assert.equal((await events({})).statusCode, 401);
+    assert.equal((await events(agent)).statusCode, 403);
+    assert.equal((await events(auditor, 'no-such-job')).statusCode, 404);
+    const streaming = events(auditor);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    await service.start?.();
+    const streamed = await streaming;
+    assert.equal(streamed.statusCode, 200);
+    assert.match(String(streamed.headers['content-type']), /^text\/event-stream/);
+    const parsed = streamed.body
+      .split('\n\n')
+      .filter((block) => block.startsWith('event:'))
+      .map((block) => {
+        const [name, eventId, data] = block.split('\n');
+        return { name: name!.slice(7), id: Number(eventId!.slice(4)), job: JSON.parse(data!.slice(6)) };
+      });
+    assert.equal(parsed[0]!.job.status, 'queued');
+    assert.ok(
+      parsed.some((e) => e.job.stage === 'synthesis' && e.job.status === 'running'),
+      streamed.body,
+    );
+    const last = parsed.at(-1)!;
+    assert.equal(last.name, 'end');
+    assert.equal(last.job.status, 'succeeded');
+    assert.equal(last.job.stage, 'done');
+    assert.equal(last.job.result, undefined, 'events carry progress, GET the job for its result');
+    assert.ok(parsed.slice(0, -1).every((e) => e.name === 'progress'));
+    assert.deepEqual(
+      parsed.map((e) => e.id),
+      parsed.map((_e, i) => i + 1),
+    );
+    const stages = parsed.map((e) => JOB_STAGES.indexOf(e.job.stage));
+    assert.deepEqual(
+      stages,
+      [...stages].sort((a, b) => a - b),
+      'stages only move forward',
+    );
+    const progress = parsed.map((e) => e.job.progress as number);
+    assert.deepEqual(
+      progress,
+      [...progress].sort((a, b) => a - b),
+      'progress never goes back',
+    );
+    // A finished job's stream is its end event alone.
+    const again = await events(auditor);
+    assert.equal(again.body.split('\n\n').filter((b) => b.startsWith('event: end')).length, 1);
+    assert.doesNotMatch(again.body, /event: progress/);
     await close();
   });
 

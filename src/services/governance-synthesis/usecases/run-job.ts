@@ -13,9 +13,10 @@ import type { JobRow, JobStage, SynthesisStore } from '../store.js';
 import type { SynthesisProvider } from '../synthesis-provider.js';
 import { chooseByConsensus, scenarioEquivalence, verifierEquivalence } from './choose-consensus.js';
 import { gatherCandidates } from './gather-candidates.js';
+import { type Handover, type HandoverDeps, HandoverFailed, handOver } from './hand-over.js';
 import { jobResult } from './job-result.js';
 
-export interface RunJobDeps {
+export interface RunJobDeps extends HandoverDeps {
   readonly store: SynthesisStore;
   readonly constitution: ConstitutionContract;
   /** The formal verifier; without it the report says `not-run` (only tests leave it out). */
@@ -43,6 +44,9 @@ export async function runJob(deps: RunJobDeps, job: JobRow, signal: AbortSignal)
       updated_ms: now,
     });
     if (!open || signal.aborted) throw new Cancelled();
+    // Stages may be CPU-bound (the builtin synthesizer, the checks): let requests and progress
+    // streams in between.
+    await new Promise((resolve) => setImmediate(resolve));
   };
   const fail = async (reason: string, result?: string): Promise<RunOutcome> => {
     await store.updateOpen(job.id, {
@@ -102,12 +106,20 @@ export async function runJob(deps: RunJobDeps, job: JobRow, signal: AbortSignal)
       );
     }
     const chosen = valid.find((o) => o.index === (consensus?.chosen ?? valid[0]!.index))!;
+    await stage('handover', 0.9);
     const result = jobResult(job, outcomes, chosen, consensus);
+    let handed: Handover;
+    try {
+      handed = await handOver(deps, job, request, result);
+    } catch (error) {
+      if (!(error instanceof HandoverFailed)) throw error;
+      return await fail(error.message, JSON.stringify({ ...result, ...error.done }));
+    }
     const done = await store.updateOpen(job.id, {
       status: 'succeeded',
       stage: 'done',
       progress: 1,
-      result: JSON.stringify(result),
+      result: JSON.stringify({ ...result, ...handed }),
       owner: null,
       updated_ms: clock.now(),
     });

@@ -10,6 +10,7 @@ import {
   retireForProposal,
 } from '../usecases/council-activation.js';
 import { createBundle } from '../usecases/create-bundle.js';
+import { draftSynthesizedBundle } from '../usecases/draft-synthesized-bundle.js';
 import {
   bundleView,
   listBundles,
@@ -25,6 +26,7 @@ import {
   callerOf,
   KEY_ROLES,
   READ_ROLES,
+  SYNTHESIS_SERVICES,
 } from './route-roles.js';
 import {
   Activation,
@@ -34,7 +36,9 @@ import {
   BundleKeys,
   BundleList,
   CreatedBundle,
+  DraftedBundle,
   ImpactVerdict,
+  Provenance,
   RotatedKey,
 } from './route-schemas.js';
 
@@ -67,6 +71,33 @@ export function registerBundleRoutes(server: FastifyInstance, deps: PgcDeps) {
     async (request, reply) => {
       const { bundle, created } = await createBundle(deps, request.body, callerOf(request));
       return reply.code(created ? 201 : 200).send({ ...bundleView(bundle), created });
+    },
+  );
+
+  app.post(
+    '/api/v1/policies/synthesized-bundles',
+    {
+      config: { auth: { roles: ['service'], services: SYNTHESIS_SERVICES } },
+      schema: {
+        tags: TAGS,
+        summary:
+          'For the synthesis service: bundle a synthesized policy set with its provenance (signed, not active)',
+        body: Type.Object(
+          {
+            policies: Type.Array(Type.Object({}, { additionalProperties: true }), {
+              minItems: 1,
+              maxItems: 10_000,
+            }),
+            provenance: Provenance,
+          },
+          { additionalProperties: false },
+        ),
+        response: { 200: DraftedBundle, 201: DraftedBundle },
+      },
+    },
+    async (request, reply) => {
+      const drafted = await draftSynthesizedBundle(deps, request.body, callerOf(request));
+      return reply.code(drafted.created ? 201 : 200).send(drafted);
     },
   );
 

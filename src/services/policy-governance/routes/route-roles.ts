@@ -9,6 +9,8 @@ export const READ_ROLES: readonly Role[] = ['policy_author', 'admin', 'auditor',
 export const ACTIVATE_ROLES: readonly Role[] = ['admin', 'service'];
 /** Of the services, only the council (`svc-ec`) activates. */
 export const ACTIVATE_SERVICES: readonly ServiceName[] = ['ec'];
+/** Handing over a synthesized policy set as a bundle: the synthesis service (`svc-gs`). */
+export const SYNTHESIS_SERVICES: readonly ServiceName[] = ['gs'];
 /** Who may rotate the bundle-signing key. */
 export const KEY_ROLES: readonly Role[] = ['admin'];
 /** Looking up how the log names a principal: those who read the log for its decisions. */

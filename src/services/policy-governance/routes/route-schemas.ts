@@ -56,10 +56,22 @@ const BundleFields = {
 
 export const BundleSummary = Type.Object(BundleFields);
 export const BundleList = Type.Object({ bundles: ReadonlyList(BundleSummary) });
-export const Bundle = Type.Object({ ...BundleFields, policies: ReadonlyList(Policy) });
+/** Where a bundle's policies came from (a synthesis job), when they were synthesized. */
+export const Provenance = Type.Object({}, { additionalProperties: true });
+export const Bundle = Type.Object({
+  ...BundleFields,
+  policies: ReadonlyList(Policy),
+  provenance: Type.Optional(Provenance),
+});
+export const DraftedBundle = Type.Object({
+  bundleId: Hash,
+  constitutionHash: Hash,
+  created: Type.Boolean(),
+});
 export const CreatedBundle = Type.Object({
   ...BundleFields,
   policies: ReadonlyList(Policy),
+  provenance: Type.Optional(Provenance),
   created: Type.Boolean(),
 });
 

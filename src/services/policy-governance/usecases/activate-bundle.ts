@@ -27,10 +27,22 @@ export async function activateBundle(
   deps: PgcDeps,
   bundleId: string,
   by: string,
-  options: { readonly acceptUnverifiedInvariants?: boolean } = {},
+  options: {
+    readonly acceptUnverifiedInvariants?: boolean;
+    /**
+     * An activation that happens at most once for `by` (a council proposal's enactment): when the
+     * active pointer already holds this bundle activated by `by` — a second replica repeating an
+     * enactment, or a retry after a crash — that activation is returned and nothing moves.
+     */
+    readonly once?: boolean;
+    /** Asked again after the gates, right before the pointer moves (the council's authority). */
+    readonly stillAuthorised?: () => Promise<void>;
+  } = {},
 ): Promise<Activation> {
   const stored = await deps.store.bundle(bundleId);
   if (stored === undefined) throw pgcErrors.create('PGC_BUNDLE_NOT_FOUND', `no bundle ${bundleId}`);
+  const done = options.once ? await activatedBefore(deps, bundleId, by) : undefined;
+  if (done !== undefined) return { ...done, constitutionHash: stored.constitutionHash, gates: [] };
   const version = await deps.constitution.activeVersion();
   if (version === undefined)
     throw pgcErrors.create('PGC_NO_CONSTITUTION', 'no constitution version is published');
@@ -54,16 +66,24 @@ export async function activateBundle(
       },
     );
   }
+  await options.stillAuthorised?.();
   const now = deps.clock.now();
   let previous: string | null = null;
   let generation = 0;
   for (let attempt = 0; ; attempt++) {
+    let repeat = false;
     const won = await deps.store.transaction(async (tx) => {
       const pointer = await deps.store.active(tx);
+      repeat = options.once === true && pointer?.bundleId === bundleId && pointer.activatedBy === by;
+      if (repeat) return true;
       previous = pointer?.bundleId ?? null;
       generation = (pointer?.generation ?? 0) + 1;
       return deps.store.setActive(tx, bundleId, pointer?.generation ?? 0, by, now);
     });
+    if (repeat) {
+      const again = (await activatedBefore(deps, bundleId, by))!;
+      return { ...again, constitutionHash: stored.constitutionHash, gates: [] };
+    }
     if (won) break;
     if (attempt >= 10)
       throw pgcErrors.create('PGC_ACTIVATION_REFUSED', 'concurrent activations kept winning; retry');
@@ -96,5 +116,22 @@ export async function activateBundle(
     activatedAt: new Date(now).toISOString(),
     activatedBy: by,
     gates: deps.gates.map((g) => ({ name: g.name })),
+  };
+}
+
+/** The active pointer as an activation, when it holds `bundleId` activated by `by`. */
+async function activatedBefore(
+  deps: PgcDeps,
+  bundleId: string,
+  by: string,
+): Promise<Omit<Activation, 'constitutionHash' | 'gates'> | undefined> {
+  const pointer = await deps.store.active();
+  if (pointer?.bundleId !== bundleId || pointer.activatedBy !== by) return undefined;
+  return {
+    bundleId,
+    generation: pointer.generation,
+    previousBundleId: null,
+    activatedAt: pointer.activatedAt,
+    activatedBy: by,
   };
 }

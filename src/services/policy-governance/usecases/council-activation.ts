@@ -69,11 +69,12 @@ export async function activateForProposal(
   bundleId: string,
   enactment: ProposalEnactment,
 ): Promise<Activation> {
-  const proposal = await authorise(deps, enactment, {
-    kinds: ['activate-policies', 'activate-narrowing-policies'],
+  const expected = {
+    kinds: ['activate-policies', 'activate-narrowing-policies'] as const,
     contentHash: bundleId,
     nowMs: deps.clock.now(),
-  });
+  };
+  const proposal = await authorise(deps, enactment, expected);
   if (proposal.kind === 'activate-narrowing-policies') {
     const verdict = await impactOf(deps, bundleId);
     if (verdict.impact !== 'narrowing')
@@ -83,7 +84,12 @@ export async function activateForProposal(
         { details: { proposalId: proposal.id, impact: verdict.impact } },
       );
   }
-  return activateBundle(deps, bundleId, enactment.enactedBy);
+  // Recorded as the proposal's, so a repeat of the same enactment (a second replica, a retry) is
+  // recognised and activates nothing more; the council's authority is asked again after the gates.
+  return activateBundle(deps, bundleId, `council:${proposal.id}`, {
+    once: true,
+    stillAuthorised: () => authorise(deps, enactment, expected).then(() => {}),
+  });
 }
 
 /** Retires a policy on behalf of a passed retire-policy proposal: the active set without it, with every gate. */
@@ -92,12 +98,16 @@ export async function retireForProposal(
   policyId: string,
   enactment: ProposalEnactment,
 ): Promise<Activation> {
-  await authorise(deps, enactment, {
-    kinds: ['retire-policy'],
+  const expected = {
+    kinds: ['retire-policy'] as const,
     contentHash: contentDigest('retire-policy', { policyId }),
     nowMs: deps.clock.now(),
-  });
+  };
+  const proposal = await authorise(deps, enactment, expected);
+  const by = `council:${proposal.id}`;
   const pointer = await deps.store.active();
+  // Enacted already (a repeat by a second replica, or a retry): the active bundle is its result.
+  if (pointer?.activatedBy === by) return activateBundle(deps, pointer.bundleId, by, { once: true });
   const active = pointer === undefined ? undefined : await deps.store.bundle(pointer.bundleId);
   const remaining = active?.policies.filter((p) => (p as { id?: unknown }).id !== policyId) ?? [];
   if (active === undefined || remaining.length === active.policies.length)
@@ -107,7 +117,10 @@ export async function retireForProposal(
     { policies: remaining, suites: active.suites },
     enactment.enactedBy,
   );
-  return activateBundle(deps, bundle.id, enactment.enactedBy);
+  return activateBundle(deps, bundle.id, by, {
+    once: true,
+    stillAuthorised: () => authorise(deps, enactment, expected).then(() => {}),
+  });
 }
 
 /** An admin's direct activation: as before without a council; with one, only a proved narrowing with a reason. */

@@ -9,6 +9,8 @@ export interface CreateBundleInput {
   readonly policies?: readonly unknown[];
   /** Scenario suites to pin for activation; every suite of the constitution when absent. */
   readonly suites?: readonly string[];
+  /** Where the policies came from, kept with the bundle (the first bundling of a content keeps its own). */
+  readonly provenance?: Readonly<Record<string, unknown>>;
 }
 
 export interface CreatedBundle {
@@ -80,6 +82,7 @@ export async function createBundle(
     keyId: signer.keyId,
     createdAt: new Date(now).toISOString(),
     createdBy: by,
+    ...(input.provenance === undefined ? {} : { provenance: input.provenance }),
   };
   await deps.store.insertBundle(bundle, now);
   return { bundle: (await deps.store.bundle(id))!, created: true };

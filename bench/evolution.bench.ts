@@ -1,0 +1,113 @@
+/**
+ * The Darwin Gödel Machine (issue 14, done-when 5): variant evaluations per second of the staged
+ * evaluation (sample → training split → formal verifier only for a potential top entry) during a
+ * seeded run on the weakened example set, against a baseline measured in the same run: one full,
+ * unstaged evaluation of a variant (compile, every scenario of both splits, and the formal proof
+ * of every invariant with Z3). Also the time of the whole run (300 iterations by default).
+ *
+ * Flags: --iterations 300, --seed 1, --runs 3 (baseline repetitions).
+ */
+import { readFileSync } from 'node:fs';
+import { constitutionalHashOf } from '../src/kernel/constitutional-hash.js';
+import type { VerificationContract } from '../src/kernel/contracts/verification.js';
+import { loadPolicies, parseVocabulary } from '../src/policy/index.js';
+import { parseConstitutionText } from '../src/services/constitutional-ai/constitution-text.js';
+import { AdmissibilityGate } from '../src/services/darwin-godel-machine/evaluation/admissibility-gate.js';
+import { VariantEvaluator } from '../src/services/darwin-godel-machine/evaluation/variant-evaluator.js';
+import { archiveHash, bestAdmissible } from '../src/services/darwin-godel-machine/search/archive.js';
+import {
+  continueSearch,
+  DEFAULT_SEARCH,
+  startSearch,
+} from '../src/services/darwin-godel-machine/search/evolution-search.js';
+import { buildMutationMaterial } from '../src/services/darwin-godel-machine/search/mutation-material.js';
+import { DEFAULT_OPERATORS } from '../src/services/darwin-godel-machine/search/operators.js';
+import { z3Solver } from '../src/services/formal-verification/smt/z3-solver.js';
+import { verifyPolicySet } from '../src/services/formal-verification/verify-policy-set.js';
+import { invariantsOf } from '../src/services/governance-synthesis/builtin/invariant-matcher.js';
+import { benchFile, flag, median, writeReport } from './support/bench-helpers.js';
+
+const ITERATIONS = flag('iterations', 300);
+const SEED = flag('seed', 1);
+const RUNS = flag('runs', 3);
+const FILE = benchFile(import.meta.url, '../../examples/constitution/constitution.yaml');
+const WEAKENED = benchFile(import.meta.url, '../../examples/evolution/weakened-policies');
+
+const parsed = parseConstitutionText(readFileSync(FILE, 'utf8'), { file: FILE });
+if (!parsed.ok) throw new Error('example constitution invalid');
+const document = parsed.document;
+const hash = constitutionalHashOf(document).hash;
+const base = (await loadPolicies(WEAKENED)).policies.map((p) => p.policy);
+// The real verifier behind the contract, uncached (the baseline must not hit a cache).
+const verifier: VerificationContract = {
+  verify: (request) =>
+    verifyPolicySet(
+      {
+        vocabulary: parseVocabulary(document.vocabulary),
+        policies: request.policies,
+        defaultDecision: document.defaultDecision,
+        invariants: invariantsOf(document),
+      },
+      { solver: z3Solver, invariantsOnly: true },
+    ),
+};
+const evaluator = new VariantEvaluator(document, base);
+await verifier.verify({ policies: base, constitutionHash: hash, invariantsOnly: true }); // load Z3 first
+
+const baseline: number[] = [];
+for (let i = 0; i < RUNS; i++) {
+  const started = performance.now();
+  const compiled = evaluator.compile(base);
+  if (!compiled.ok) throw new Error('weakened set invalid');
+  evaluator.evaluate(compiled.engine, 'training');
+  evaluator.heldOut(compiled.engine);
+  await verifier.verify({ policies: compiled.policies, constitutionHash: hash, invariantsOnly: true });
+  baseline.push(performance.now() - started);
+}
+
+const gate = new AdmissibilityGate(verifier, { hash, document }, 'svc-dgm');
+const compiled = evaluator.compile(base);
+if (!compiled.ok) throw new Error('weakened set invalid');
+const deps = {
+  constitutionHash: hash,
+  evaluator,
+  admissibility: gate,
+  material: buildMutationMaterial(document, compiled.policies, evaluator.suites.training),
+  operators: DEFAULT_OPERATORS,
+};
+const started = performance.now();
+const state = await continueSearch(deps, await startSearch(deps, base, SEED), {
+  ...DEFAULT_SEARCH,
+  iterations: ITERATIONS,
+});
+const runMs = performance.now() - started;
+const evaluated = state.entries.filter((e) => e.status !== 'invalid' && e.status !== 'duplicate').length;
+const best = bestAdmissible(state.entries)!;
+const bestEngine = evaluator.compile(best.policies as unknown[]);
+const stagedPerSecond = evaluated / (runMs / 1000);
+const unstagedPerSecond = 1000 / median(baseline);
+const statuses: Record<string, number> = {};
+for (const e of state.entries) statuses[e.status] = (statuses[e.status] ?? 0) + 1;
+const report = {
+  iterations: ITERATIONS,
+  seed: SEED,
+  runMs: Math.round(runMs),
+  variantsEvaluated: evaluated,
+  verifierCalls: gate.calls,
+  statuses,
+  stagedEvaluationsPerSecond: Number(stagedPerSecond.toFixed(2)),
+  baselineUnstagedEvaluationMs: Math.round(median(baseline)),
+  baselineEvaluationsPerSecond: Number(unstagedPerSecond.toFixed(3)),
+  stagedPerBaseline: Number((stagedPerSecond / unstagedPerSecond).toFixed(1)),
+  archiveHash: archiveHash(state.entries),
+  best: {
+    id: best.id,
+    training: best.training,
+    heldOut: bestEngine.ok ? evaluator.heldOut(bestEngine.engine) : null,
+  },
+};
+const path = writeReport('evolution', report);
+console.log(
+  `evolution: ${ITERATIONS} iterations in ${(runMs / 1000).toFixed(1)} s; staged ${report.stagedEvaluationsPerSecond} variant evaluations/s (${evaluated} variants, ${gate.calls} verifier calls) against one full unstaged evaluation (compile + both splits + Z3 proof) ${report.baselineUnstagedEvaluationMs} ms = ${report.baselineEvaluationsPerSecond}/s → ${report.stagedPerBaseline}×  [${path}]`,
+);
+process.exit(0);
