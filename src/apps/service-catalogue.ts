@@ -133,7 +133,14 @@ export const SERVICE_CATALOGUE: { readonly [N in ServiceName]: ServiceEntry<N> }
       return { module: ec, contracts: { council: ec.contract } };
     },
   },
-  dgm: { consumes: (context) => createDarwinGodelMachineService(context) },
+  dgm: {
+    consumes: (context, contracts) =>
+      createDarwinGodelMachineService(context, {
+        constitution: contracts.constitution,
+        verification: contracts.verification,
+        council: contracts.council,
+      }),
+  },
 };
 
 /** Each contract over HTTP, for a process where its provider does not run. */

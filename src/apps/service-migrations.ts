@@ -2,6 +2,7 @@ import type { Migration } from 'kysely';
 import type { ServiceName } from '../kernel/services.js';
 import { authMigrations } from '../services/auth/store.js';
 import { constitutionMigrations } from '../services/constitutional-ai/store.js';
+import { evolutionMigrations } from '../services/darwin-godel-machine/store.js';
 import { councilMigrations } from '../services/executive-council/store.js';
 import { synthesisMigrations } from '../services/governance-synthesis/store.js';
 import { integrityMigrations } from '../services/integrity/store.js';
@@ -18,5 +19,5 @@ export const SERVICE_MIGRATIONS: Readonly<Record<ServiceName, Migrations>> = {
   gs: synthesisMigrations,
   pgc: pgcMigrations,
   ec: councilMigrations,
-  dgm: {},
+  dgm: evolutionMigrations,
 };

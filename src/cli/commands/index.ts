@@ -5,6 +5,7 @@ import { registerBundleCommands } from './bundle.js';
 import { registerConstitutionCommands } from './constitution.js';
 import { registerCouncilCommands } from './council.js';
 import { registerDrCommands } from './dr.js';
+import { registerEvolveCommand } from './evolve.js';
 import { registerExtAuthzCommand } from './ext-authz.js';
 import { registerKekCommands } from './kek.js';
 import { registerLoadTestCommand } from './loadtest.js';
@@ -30,6 +31,7 @@ export function registerCommands(program: Command): void {
   registerConstitutionCommands(program);
   registerBundleCommands(program);
   registerCouncilCommands(program);
+  registerEvolveCommand(program);
   registerReviewCommands(program);
   registerLogCommands(program);
   registerBackupCommands(program);

@@ -1,17 +1,15 @@
 /**
- * The job queue of one process: accepts jobs up to a capacity (then SYNTHESIS_QUEUE_FULL, 503
- * with Retry-After), runs them one at a time in order, and keeps `policy_synthesis_queue_length`
- * equal to this process's own backlog (the autoscaler averages it per pod).
- *
- * Durability: a job MUST be stored before `submit` resolves (the 202 acknowledges it). On
- * `start`, and then every lease period, unfinished jobs that no live process holds (their lease
- * expired) are taken over: resumed from the start of their run while they have attempts left,
- * otherwise marked failed with the reason. A job is therefore never lost, and never run by two
- * live processes at once.
+ * The synthesis jobs of one process: accepts jobs up to a capacity (then SYNTHESIS_QUEUE_FULL,
+ * 503 with Retry-After), and keeps `policy_synthesis_queue_length` equal to this process's own
+ * backlog (the autoscaler averages it per pod). Running, leases and the take-over of jobs a
+ * stopped process left behind are the kit's durable job queue (`src/kit/durable-job-queue.ts`):
+ * a job is stored before `submit` resolves, never lost, never run by two live processes at once;
+ * an interrupted job is resumed from the start of its run while it has attempts left.
  */
 import type { Logger } from 'pino';
 import type { Clock } from '../../kernel/clock.js';
 import { newId } from '../../kernel/ids.js';
+import { DurableJobQueue, type DurableJobQueueSettings } from '../../kit/durable-job-queue.js';
 import { synthesisErrors } from './errors.js';
 import type { JobRequest } from './job-request.js';
 import { type JobView, jobView } from './job-view.js';
@@ -19,20 +17,11 @@ import type { JobRow } from './store.js';
 import type { SynthesisMetrics } from './synthesis-metrics.js';
 import { type RunJobDeps, runJob } from './usecases/run-job.js';
 
-export interface JobQueueSettings {
-  /** Jobs waiting or running in this process before submissions are refused. */
-  readonly capacity: number;
-  /** How long a process holds a job without renewing; also the recovery sweep period. */
-  readonly leaseMs: number;
-  /** Runs a job may start before it is failed as repeatedly interrupted. */
-  readonly maxAttempts: number;
-}
+/** Capacity (jobs waiting or running here before submissions are refused), lease, attempts. */
+export type JobQueueSettings = DurableJobQueueSettings;
 
 export class SynthesisJobs {
-  private readonly waiting: string[] = [];
-  private running: { id: string; abort: AbortController; done: Promise<void> } | undefined;
-  private timer: NodeJS.Timeout | undefined;
-  private stopped = true;
+  private readonly queue: DurableJobQueue;
 
   constructor(
     private readonly deps: RunJobDeps & {
@@ -41,7 +30,20 @@ export class SynthesisJobs {
       readonly clock: Clock;
     },
     private readonly settings: JobQueueSettings,
-  ) {}
+  ) {
+    this.queue = new DurableJobQueue(
+      {
+        store: deps.store,
+        clock: deps.clock,
+        owner: deps.owner,
+        logger: deps.logger,
+        execute: (id, signal) => this.execute(id, signal),
+        giveUp: (id, attempts, nowMs) => this.giveUp(id, attempts, nowMs),
+        onBacklog: (backlog) => deps.metrics.queueLength.set(backlog),
+      },
+      settings,
+    );
+  }
 
   /** Stores a queued job and schedules it; throws SYNTHESIS_QUEUE_FULL when this process is full. */
   async submit(input: JobRequest, caller: string): Promise<JobView> {
@@ -81,7 +83,7 @@ export class SynthesisJobs {
       updated_ms: now,
     };
     await this.deps.store.insert(row);
-    this.enqueue(row.id);
+    this.queue.enqueue(row.id);
     return jobView(row);
   }
 
@@ -102,111 +104,46 @@ export class SynthesisJobs {
       updated_ms: this.deps.clock.now(),
     });
     if (!cancelled) throw synthesisErrors.create('SYNTHESIS_JOB_FINISHED', `job ${id} is ${row.status}`);
-    const at = this.waiting.indexOf(id);
-    if (at >= 0) this.waiting.splice(at, 1);
-    if (this.running?.id === id) this.running.abort.abort();
+    this.queue.abort(id);
     this.deps.metrics.jobs.inc({ provider: row.provider, outcome: 'cancelled' });
-    this.updateGauge();
     return this.get(id);
   }
 
-  /** Takes over orphaned jobs, then keeps doing so every lease period. */
-  async start(): Promise<void> {
-    this.stopped = false;
-    // A database away at start must not end the process: the timer's sweeps take the jobs over.
-    await this.sweep().catch((error: unknown) =>
-      this.deps.logger.warn({ err: error }, 'synthesis job sweep failed; retried every lease period'),
-    );
-    this.timer = setInterval(() => {
-      this.sweep().catch((error: unknown) =>
-        this.deps.logger.warn({ err: error }, 'synthesis job sweep failed'),
-      );
-    }, this.settings.leaseMs / 2);
-    this.timer.unref();
-    this.pump(); // jobs accepted before the start
+  /** Takes over orphaned jobs, then keeps doing so every half lease period. */
+  start(): Promise<void> {
+    return this.queue.start();
   }
 
   /** Stops taking jobs and waits for the running one to reach its next stage. */
-  async stop(): Promise<void> {
-    this.stopped = true;
-    if (this.timer !== undefined) clearInterval(this.timer);
-    const interrupted = this.running?.id;
-    this.running?.abort.abort();
-    await this.running?.done;
-    for (const id of [...(interrupted === undefined ? [] : [interrupted]), ...this.waiting.splice(0)])
-      await this.deps.store.release(id, this.deps.owner);
-    this.updateGauge();
+  stop(): Promise<void> {
+    return this.queue.stop();
   }
 
   /** Jobs accepted by this process and not finished. */
   backlog(): number {
-    return this.waiting.length + (this.running === undefined ? 0 : 1);
+    return this.queue.backlog();
   }
 
-  private async sweep(): Promise<void> {
-    const now = this.deps.clock.now();
-    for (const id of this.waiting)
-      await this.deps.store.claim(id, this.deps.owner, now, this.settings.leaseMs);
-    for (const row of await this.deps.store.orphaned(now)) {
-      if (this.waiting.includes(row.id) || this.running?.id === row.id) continue;
-      if (this.backlog() >= this.settings.capacity) break;
-      if (!(await this.deps.store.claim(row.id, this.deps.owner, now, this.settings.leaseMs))) continue;
-      if (Number(row.attempts) >= this.settings.maxAttempts) {
-        await this.deps.store.updateOpen(row.id, {
-          status: 'failed',
-          error: `interrupted ${row.attempts} times (the process running it stopped); not resumed again`,
-          owner: null,
-          updated_ms: now,
-        });
-        this.deps.metrics.jobs.inc({ provider: row.provider, outcome: 'failed' });
-        continue;
-      }
-      this.deps.logger.info(
-        { jobId: row.id, attempts: row.attempts },
-        'resuming an interrupted synthesis job',
-      );
-      this.enqueue(row.id);
-    }
-  }
-
-  private enqueue(id: string): void {
-    this.waiting.push(id);
-    this.updateGauge();
-    this.pump();
-  }
-
-  private pump(): void {
-    if (this.stopped || this.running !== undefined) return;
-    const id = this.waiting.shift();
-    if (id === undefined) return;
-    const abort = new AbortController();
-    const done = this.execute(id, abort.signal).finally(() => {
-      this.running = undefined;
-      this.updateGauge();
-      this.pump();
+  private async giveUp(id: string, attempts: number, nowMs: number): Promise<void> {
+    const row = await this.deps.store.get(id);
+    await this.deps.store.updateOpen(id, {
+      status: 'failed',
+      error: `interrupted ${attempts} times (the process running it stopped); not resumed again`,
+      owner: null,
+      updated_ms: nowMs,
     });
-    this.running = { id, abort, done };
-    this.updateGauge();
+    if (row !== undefined) this.deps.metrics.jobs.inc({ provider: row.provider, outcome: 'failed' });
   }
 
   private async execute(id: string, signal: AbortSignal): Promise<void> {
-    try {
-      const row = await this.deps.store.get(id);
-      if (row === undefined || (row.status !== 'queued' && row.status !== 'running')) return;
-      const attempts = Number(row.attempts) + 1;
-      if (!(await this.deps.store.updateOpen(id, { attempts, updated_ms: this.deps.clock.now() }))) return;
-      const started = this.deps.clock.now();
-      const outcome = await runJob(this.deps, { ...row, attempts }, signal);
-      const labels = { provider: row.provider, outcome };
-      this.deps.metrics.jobDuration.observe(labels, (this.deps.clock.now() - started) / 1000);
-      if (outcome !== 'cancelled') this.deps.metrics.jobs.inc(labels);
-    } catch (error) {
-      // A database failure mid-run: the lease lapses and a sweep resumes the job.
-      this.deps.logger.error({ err: error, jobId: id }, 'synthesis job interrupted');
-    }
-  }
-
-  private updateGauge(): void {
-    this.deps.metrics.queueLength.set(this.backlog());
+    const row = await this.deps.store.get(id);
+    if (row === undefined || (row.status !== 'queued' && row.status !== 'running')) return;
+    const attempts = Number(row.attempts) + 1;
+    if (!(await this.deps.store.updateOpen(id, { attempts, updated_ms: this.deps.clock.now() }))) return;
+    const started = this.deps.clock.now();
+    const outcome = await runJob(this.deps, { ...row, attempts }, signal);
+    const labels = { provider: row.provider, outcome };
+    this.deps.metrics.jobDuration.observe(labels, (this.deps.clock.now() - started) / 1000);
+    if (outcome !== 'cancelled') this.deps.metrics.jobs.inc(labels);
   }
 }

@@ -1,4 +1,5 @@
 import type { Kysely, Migration } from 'kysely';
+import { LeasedJobRows } from '../../kit/leased-job-rows.js';
 import type { Database } from '../../storage/database.js';
 
 /**
@@ -73,9 +74,10 @@ export const synthesisMigrations: Readonly<Record<string, Migration>> = {
 export type JobRow = JobsTable;
 
 /** Queries on `gs_jobs`; no other service touches it. */
-export class SynthesisStore {
+export class SynthesisStore extends LeasedJobRows {
   private readonly db: Kysely<SynthesisTables>;
   constructor(database: Database) {
+    super(database.as<unknown>(), 'gs_jobs');
     this.db = database.as<SynthesisTables>();
   }
 
@@ -96,41 +98,5 @@ export class SynthesisStore {
       .where('status', 'in', ['queued', 'running'])
       .executeTakeFirst();
     return Number(result.numUpdatedRows) > 0;
-  }
-
-  /** Unfinished jobs that no live process holds (never leased, or lease expired), oldest first. */
-  async orphaned(nowMs: number): Promise<JobRow[]> {
-    return this.db
-      .selectFrom('gs_jobs')
-      .selectAll()
-      .where('status', 'in', ['queued', 'running'])
-      .where((eb) => eb.or([eb('lease_until_ms', 'is', null), eb('lease_until_ms', '<', nowMs)]))
-      .orderBy('created_ms')
-      .execute();
-  }
-
-  /** Takes a job for this process if it is unfinished and unleased (or its lease expired). */
-  async claim(id: string, owner: string, nowMs: number, leaseMs: number): Promise<boolean> {
-    const result = await this.db
-      .updateTable('gs_jobs')
-      .set({ owner, lease_until_ms: nowMs + leaseMs, updated_ms: nowMs })
-      .where('id', '=', id)
-      .where('status', 'in', ['queued', 'running'])
-      .where((eb) =>
-        eb.or([eb('owner', '=', owner), eb('lease_until_ms', 'is', null), eb('lease_until_ms', '<', nowMs)]),
-      )
-      .executeTakeFirst();
-    return Number(result.numUpdatedRows) > 0;
-  }
-
-  /** Lets go of an unfinished job this process holds, so the next process to start takes it at once. */
-  async release(id: string, owner: string): Promise<void> {
-    await this.db
-      .updateTable('gs_jobs')
-      .set({ owner: null, lease_until_ms: null })
-      .where('id', '=', id)
-      .where('owner', '=', owner)
-      .where('status', 'in', ['queued', 'running'])
-      .execute();
   }
 }

@@ -5,7 +5,7 @@
  * nothing but the log.
  */
 import { PROPOSAL_KINDS, type ProposalKind } from '../../../kernel/contracts/constitution.js';
-import { contentDigest } from '../../../kernel/contracts/council.js';
+import { contentDigest, type VariantAdoptionRequest } from '../../../kernel/contracts/council.js';
 import type { FieldError } from '../../../kernel/errors.js';
 import { newId } from '../../../kernel/ids.js';
 import { type CouncilDeps, councilEvent } from '../council-deps.js';
@@ -13,7 +13,6 @@ import { COUNCIL_EVENTS, type ProposalOpenedData } from '../council-events.js';
 import { councilErrors } from '../errors.js';
 import { memberProblems, weightValid } from '../member-input.js';
 import type { Proposal } from '../store.js';
-import { variantContent } from './propose-variant-adoption.js';
 
 export interface ProposalInput {
   readonly kind: string;
@@ -252,4 +251,9 @@ function invalid(errors: FieldError[]) {
   return councilErrors.create('COUNCIL_PROPOSAL_INVALID', `${errors[0]!.pointer}: ${errors[0]!.detail}`, {
     errors,
   });
+}
+
+/** The content an adopt-variant proposal stores and enacts. */
+export function variantContent(request: Pick<VariantAdoptionRequest, 'bundleId' | 'runId' | 'variantId'>) {
+  return { bundleId: request.bundleId, runId: request.runId, variantId: request.variantId };
 }

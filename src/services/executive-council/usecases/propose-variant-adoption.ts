@@ -7,7 +7,7 @@ import type { VariantAdoptionRequest } from '../../../kernel/contracts/council.j
 import type { CouncilDeps } from '../council-deps.js';
 import { councilErrors } from '../errors.js';
 import type { Proposal } from '../store.js';
-import { openBound } from './open-proposal.js';
+import { openBound, variantContent } from './open-proposal.js';
 
 export async function proposeVariantAdoption(
   deps: CouncilDeps,
@@ -35,9 +35,4 @@ export async function proposeVariantAdoption(
     version.hash,
     version.document.councilRules['adopt-variant'],
   );
-}
-
-/** The content an adopt-variant proposal stores and enacts. */
-export function variantContent(request: Pick<VariantAdoptionRequest, 'bundleId' | 'runId' | 'variantId'>) {
-  return { bundleId: request.bundleId, runId: request.runId, variantId: request.variantId };
 }

@@ -1,0 +1,149 @@
+import type { Kysely, Migration } from 'kysely';
+import { LeasedJobRows } from '../../kit/leased-job-rows.js';
+import type { Database } from '../../storage/database.js';
+import type { ArchiveEntry } from './search/archive.js';
+import type { SearchState } from './search/evolution-search.js';
+
+/**
+ * The Darwin Gödel Machine service's tables (docs/evolution.md): `dgm_runs`, one row per run
+ * with its request, progress, the search state after its last iteration (generator, bandit,
+ * iteration), its result or failure and the lease of the process running it; `dgm_variants`,
+ * the archive, one row per entry. An iteration's entry and the state after it are written in one
+ * transaction, so a restart resumes from exactly the last iteration that finished.
+ */
+export interface RunsTable {
+  id: string;
+  status: RunStatus;
+  progress: number;
+  constitution_hash: string;
+  request: string;
+  state: string | null;
+  result: string | null;
+  error: string | null;
+  attempts: number;
+  owner: string | null;
+  lease_until_ms: number | null;
+  created_by: string;
+  created_ms: number;
+  updated_ms: number;
+}
+
+export interface VariantsTable {
+  run_id: string;
+  iteration: number;
+  entry: string;
+}
+
+export type RunStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
+
+export interface EvolutionTables {
+  dgm_runs: RunsTable;
+  dgm_variants: VariantsTable;
+}
+
+export const evolutionMigrations: Readonly<Record<string, Migration>> = {
+  '0001_runs': {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('dgm_runs')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('status', 'text', (c) => c.notNull())
+        .addColumn('progress', 'real', (c) => c.notNull())
+        .addColumn('constitution_hash', 'text', (c) => c.notNull())
+        .addColumn('request', 'text', (c) => c.notNull())
+        .addColumn('state', 'text')
+        .addColumn('result', 'text')
+        .addColumn('error', 'text')
+        .addColumn('attempts', 'integer', (c) => c.notNull())
+        .addColumn('owner', 'text')
+        .addColumn('lease_until_ms', 'bigint')
+        .addColumn('created_by', 'text', (c) => c.notNull())
+        .addColumn('created_ms', 'bigint', (c) => c.notNull())
+        .addColumn('updated_ms', 'bigint', (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createIndex('dgm_runs_status')
+        .on('dgm_runs')
+        .columns(['status', 'created_ms'])
+        .execute();
+      await db.schema
+        .createTable('dgm_variants')
+        .addColumn('run_id', 'text', (c) => c.notNull())
+        .addColumn('iteration', 'integer', (c) => c.notNull())
+        .addColumn('entry', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('dgm_variants_pk', ['run_id', 'iteration'])
+        .execute();
+    },
+  },
+};
+
+export type RunRow = RunsTable;
+
+/** The state stored with a run: everything but the entries, which are rows of their own. */
+export type StoredState = Omit<SearchState, 'entries'>;
+
+/** Queries on `dgm_runs` and `dgm_variants`; no other service touches them. */
+export class EvolutionStore extends LeasedJobRows {
+  private readonly db: Kysely<EvolutionTables>;
+  constructor(database: Database) {
+    super(database.as<unknown>(), 'dgm_runs');
+    this.db = database.as<EvolutionTables>();
+  }
+
+  async insert(row: RunRow): Promise<void> {
+    await this.db.insertInto('dgm_runs').values(row).execute();
+  }
+
+  async get(id: string): Promise<RunRow | undefined> {
+    return this.db.selectFrom('dgm_runs').selectAll().where('id', '=', id).executeTakeFirst();
+  }
+
+  /** Updates a run that is still unfinished; false when it had already finished (e.g. was cancelled). */
+  async updateOpen(id: string, changes: Partial<Omit<RunRow, 'id'>>): Promise<boolean> {
+    const result = await this.db
+      .updateTable('dgm_runs')
+      .set(changes)
+      .where('id', '=', id)
+      .where('status', 'in', ['queued', 'running'])
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) > 0;
+  }
+
+  /**
+   * Stores one iteration: its archive entry (if it made one) and the state after it, together;
+   * false (nothing written) when the run has finished meanwhile.
+   */
+  async checkpoint(
+    id: string,
+    state: StoredState,
+    entry: ArchiveEntry | undefined,
+    changes: Partial<Omit<RunRow, 'id'>>,
+  ): Promise<boolean> {
+    return this.db.transaction().execute(async (tx) => {
+      const result = await tx
+        .updateTable('dgm_runs')
+        .set({ ...changes, state: JSON.stringify(state) })
+        .where('id', '=', id)
+        .where('status', 'in', ['queued', 'running'])
+        .executeTakeFirst();
+      if (Number(result.numUpdatedRows) === 0) return false;
+      if (entry !== undefined)
+        await tx
+          .insertInto('dgm_variants')
+          .values({ run_id: id, iteration: entry.iteration, entry: JSON.stringify(entry) })
+          .execute();
+      return true;
+    });
+  }
+
+  /** The archive of a run, in order. */
+  async entries(id: string): Promise<ArchiveEntry[]> {
+    const rows = await this.db
+      .selectFrom('dgm_variants')
+      .select('entry')
+      .where('run_id', '=', id)
+      .orderBy('iteration')
+      .execute();
+    return rows.map((r) => JSON.parse(r.entry) as ArchiveEntry);
+  }
+}
