@@ -5,6 +5,10 @@
  * any other; a change that has no event (a reviewer's claim) is announced by the replica that made
  * it. A notification carries no state: each stream re-reads what it shows, so notifications may
  * repeat or arrive out of order without a stream ever showing a stale state after a newer one.
+ *
+ * The bus consumer exists only while a stream listens (created with the first, removed a minute
+ * after the last): a replica nobody streams from pays nothing per council event. Once it is
+ * created every listener is told to re-read (`resync`), covering what happened before it was.
  */
 import type { EventBus, Subscription } from '../../bus/event-bus.js';
 import type { EventEnvelope } from '../../kernel/events.js';
@@ -13,21 +17,35 @@ import type { OutcomeWaiters } from './outcome-waiters.js';
 
 export type FeedTopic =
   | { readonly kind: 'proposal'; readonly id: string }
-  | { readonly kind: 'task'; readonly id: string; readonly queue: string };
+  | { readonly kind: 'task'; readonly id: string; readonly queue: string }
+  /** Anything may have changed: re-read. */
+  | { readonly kind: 'resync' };
+
+/** How long the bus consumer outlives the last listener (a reconnecting client finds it still there). */
+const IDLE_MS = 60_000;
 
 type Listener = (topic: FeedTopic, eventId: string | undefined) => void;
 
 export class CouncilFeed {
   readonly #listeners = new Set<Listener>();
   readonly #closers = new Set<() => void>();
-  #subscription: Subscription | undefined;
+  #bus: { bus: EventBus; instanceId: string } | undefined;
+  #subscription: Promise<Subscription> | undefined;
+  #idle: NodeJS.Timeout | undefined;
 
   constructor(private readonly outcomes: OutcomeWaiters) {}
 
   /** Calls `listener` on every change until the returned function is called. */
   listen(listener: Listener): () => void {
     this.#listeners.add(listener);
-    return () => this.#listeners.delete(listener);
+    clearTimeout(this.#idle);
+    if (this.#subscription === undefined && this.#bus !== undefined) this.#subscribe(this.#bus);
+    return () => {
+      this.#listeners.delete(listener);
+      if (this.#listeners.size > 0) return;
+      this.#idle = setTimeout(() => void this.#unsubscribe(), IDLE_MS);
+      this.#idle.unref();
+    };
   }
 
   /** Announces a change made here that has no event on the bus. */
@@ -42,16 +60,10 @@ export class CouncilFeed {
     return () => this.#closers.delete(close);
   }
 
+  /** Follows the council's events on `bus` whenever a stream listens (`ec-feed-<instanceId>`). */
   async start(bus: EventBus, instanceId: string): Promise<void> {
-    this.#subscription = await bus.subscribe({
-      durable: `ec-feed-${instanceId}`,
-      subjects: ['acgs.ec.>'],
-      ephemeral: true,
-      handler: async (message) => {
-        for (const topic of topicsOf(message.event)) this.notify(topic, message.event.id);
-        await message.ack();
-      },
-    });
+    this.#bus = { bus, instanceId };
+    if (this.#listeners.size > 0) this.#subscribe(this.#bus);
   }
 
   /** Ends every open stream (at shutdown, before the server waits for requests in flight). */
@@ -60,8 +72,36 @@ export class CouncilFeed {
   }
 
   async stop(): Promise<void> {
+    this.#bus = undefined;
+    clearTimeout(this.#idle);
     this.closeStreams();
-    await this.#subscription?.stop();
+    await this.#unsubscribe();
+  }
+
+  #subscribe(to: { bus: EventBus; instanceId: string }): void {
+    this.#subscription = to.bus
+      .subscribe({
+        durable: `ec-feed-${to.instanceId}`,
+        subjects: ['acgs.ec.>'],
+        ephemeral: true,
+        handler: async (message) => {
+          for (const topic of topicsOf(message.event)) this.notify(topic, message.event.id);
+          await message.ack();
+        },
+      })
+      .then((subscription) => {
+        this.notify({ kind: 'resync' });
+        return subscription;
+      });
+    this.#subscription.catch(() => {
+      this.#subscription = undefined;
+    });
+  }
+
+  async #unsubscribe(): Promise<void> {
+    const subscription = this.#subscription;
+    this.#subscription = undefined;
+    await (await subscription?.catch(() => undefined))?.stop();
   }
 }
 

@@ -160,8 +160,8 @@ function follow(
     }
   };
   const stop = deps.feed.listen((topic, id) => {
-    if (!matches(topic)) return;
-    eventId = id;
+    if (topic.kind !== 'resync' && !matches(topic)) return;
+    if (id !== undefined) eventId = id;
     void run();
   });
   stream.onClose(stop);
