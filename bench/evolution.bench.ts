@@ -50,6 +50,7 @@ const verifier: VerificationContract = {
       },
       { solver: z3Solver, invariantsOnly: true },
     ),
+  classifyImpact: () => Promise.reject(new Error('the evolution bench does not classify impact')),
 };
 const evaluator = new VariantEvaluator(document, base);
 await verifier.verify({ policies: base, constitutionHash: hash, invariantsOnly: true }); // load Z3 first

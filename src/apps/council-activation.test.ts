@@ -55,6 +55,7 @@ describe('activation once a council is seated', () => {
   let fv: ReturnType<typeof createFormalVerificationService>;
   const verification: VerificationContract = {
     verify: (request) => (verifierDown ? dead : fv.contract).verify(request),
+    classifyImpact: (request) => (verifierDown ? dead : fv.contract).classifyImpact(request),
   };
   let modules: ServiceModule[] = [];
   let pgc: ReturnType<typeof createPolicyGovernanceService>;

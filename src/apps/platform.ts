@@ -115,12 +115,13 @@ export async function startPlatform(
     const address = app.server.address();
     const port = typeof address === 'object' && address ? address.port : config.port;
     const url = `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${port}`;
-    // In the background: a bus that is not reachable yet must not hold up start-up.
-    announce(adapters, wired.modules, config, instanceId).catch((error: unknown) =>
-      logger.warn({ err: error }, 'service.started events not published'),
+    let stopping: Promise<void> | undefined;
+    // In the background: a bus that is not reachable yet must not hold up start-up; the
+    // announcement is retried until the bus takes it (publishes fail at once while it is away).
+    announce(adapters, wired.modules, config, instanceId, () => stopping !== undefined).catch(
+      (error: unknown) => logger.warn({ err: error }, 'service.started events not published'),
     );
 
-    let stopping: Promise<void> | undefined;
     const stop = () => {
       stopping ??= (async () => {
         clearInterval(refreshTimer);
@@ -205,21 +206,35 @@ async function refreshHash(contract: ConstitutionContract, active: ActiveConstit
   }
 }
 
+/** How long a process keeps trying to announce itself while the bus is away (1 s apart). */
+const ANNOUNCE_ATTEMPTS = 300;
+
 async function announce(
   adapters: Adapters,
   modules: readonly ServiceModule[],
   config: PlatformConfig,
   instanceId: string,
+  stopped: () => boolean,
 ): Promise<void> {
   for (const module of modules) {
     const data: ServiceStartedData = { instance: instanceId, version: PLATFORM_VERSION, mode: config.mode };
-    await adapters.bus.publish({
+    // One id for every attempt: consumers drop a repeat.
+    const event = {
       id: newId(),
       type: EVENT_TYPES.serviceStarted,
       source: module.descriptor.name,
       time: new Date().toISOString(),
       data,
-    });
+    };
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await adapters.bus.publish(event);
+        break;
+      } catch (error) {
+        if (stopped() || attempt >= ANNOUNCE_ATTEMPTS) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 1000).unref());
+      }
+    }
   }
 }
 

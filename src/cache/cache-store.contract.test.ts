@@ -9,7 +9,7 @@ import { Redis } from 'ioredis';
 import { externalService } from '../../test/support/external-services.js';
 import { uniqueRunName } from '../../test/support/postgres-database.js';
 import { createTcpProxy } from '../../test/support/tcp-proxy.js';
-import type { CacheStore } from './cache-store.js';
+import type { CacheStore, KeyWatchEvent } from './cache-store.js';
 import { cacheErrors } from './errors.js';
 import { MemoryCacheStore } from './memory-cache-store.js';
 import { RedisCacheStore } from './redis-cache-store.js';
@@ -197,6 +197,37 @@ for (const adapter of ADAPTERS) {
         );
       }));
 
+    test('watch: existing keys are present at start; a write by another client is reported before its call returns to the writer', async () => {
+      // Two stores on one backend stand for two replicas (in-process: the same store).
+      const watcher = adapter.open();
+      const writer = adapter.name === 'memory' ? watcher : adapter.open();
+      const prefix = `${freshKey('watch')}:`;
+      try {
+        await writer.set(`${prefix}old`, 'x', 60_000);
+        await writer.set(`${freshKey('elsewhere')}`, 'x', 60_000);
+        const events: KeyWatchEvent[] = [];
+        const watch = await watcher.watch(prefix, (event) => events.push(event));
+        assert.equal(watch.live, true);
+        assert.deepEqual(events, [{ kind: 'present', key: `${prefix}old` }]);
+        events.length = 0;
+        await writer.set(`${prefix}new`, 'x', 60_000);
+        await writer.delete(`${prefix}old`);
+        // In-process: reported synchronously. Redis: pushed in the write's event-loop pass.
+        if (adapter.name !== 'memory') await until(() => events.length >= 2, 2000);
+        assert.deepEqual(events, [
+          { kind: 'changed', key: `${prefix}new` },
+          { kind: 'changed', key: `${prefix}old` },
+        ]);
+        await watch.stop();
+        await writer.set(`${prefix}after-stop`, 'x', 60_000);
+        await sleep(50);
+        assert.equal(events.length, 2, 'nothing reported after stop');
+      } finally {
+        await watcher.close();
+        if (writer !== watcher) await writer.close();
+      }
+    });
+
     test('rejects with CACHE_UNAVAILABLE once closed', async () => {
       const cache = adapter.open();
       await cache.ping();
@@ -284,5 +315,13 @@ async function waitFor(check: () => Promise<unknown>, timeoutMs: number): Promis
       if (Date.now() > deadline) throw error;
       await sleep(50);
     }
+  }
+}
+
+async function until(condition: () => boolean, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await sleep(5);
   }
 }

@@ -6,6 +6,22 @@ export interface CounterReading {
   readonly resetInMs: number;
 }
 
+/** What a watch reports about the keys under its prefix. */
+export type KeyWatchEvent =
+  /** The key exists (reported for every existing key when a watch starts or restarts). */
+  | { readonly kind: 'present'; readonly key: string }
+  /** The key was written, deleted or expired: look it up to learn which. */
+  | { readonly kind: 'changed'; readonly key: string }
+  /** Changes may have been missed (connection lost): until the next `present` run, look keys up. */
+  | { readonly kind: 'lost' };
+
+/** A running watch (`CacheStore.watch`). */
+export interface KeyWatch {
+  /** True while every change under the prefix is being reported. */
+  readonly live: boolean;
+  stop(): Promise<void>;
+}
+
 /**
  * Shared short-lived state: cache entries, rate-limit counters, the token revocation list.
  * In-process in embedded mode; Redis in distributed mode so that replicas agree.
@@ -24,6 +40,12 @@ export interface CacheStore {
    * window of `windowMs` (the window starts with the first increment).
    */
   increment(key: string, windowMs: number, by?: number): Promise<CounterReading>;
+  /**
+   * Reports every change to keys under `prefix`, as it happens, to every process watching (the
+   * revocation list reaching each guard without a lookup per request). The in-process cache
+   * reports synchronously; Redis pushes invalidations (client tracking, broadcast mode).
+   */
+  watch(prefix: string, listener: (event: KeyWatchEvent) => void): Promise<KeyWatch>;
   ping(): Promise<void>;
   close(): Promise<void>;
 }

@@ -1,5 +1,5 @@
 import { type Clock, systemClock } from '../kernel/clock.js';
-import type { CacheStore, CounterReading } from './cache-store.js';
+import type { CacheStore, CounterReading, KeyWatch, KeyWatchEvent } from './cache-store.js';
 import { assertPositiveCount, assertPositiveMs, cacheErrors } from './errors.js';
 
 export interface MemoryCacheStoreOptions {
@@ -28,6 +28,7 @@ export class MemoryCacheStore implements CacheStore {
   readonly #clock: Clock;
   #closed = false;
   #lastSweep = Number.NEGATIVE_INFINITY;
+  readonly #watchers = new Set<{ readonly prefix: string; readonly listener: (e: KeyWatchEvent) => void }>();
 
   constructor(options: MemoryCacheStoreOptions = {}) {
     this.#maxEntries = Math.max(1, options.maxEntries ?? 100_000);
@@ -64,6 +65,27 @@ export class MemoryCacheStore implements CacheStore {
   async delete(key: string): Promise<void> {
     this.#assertOpen();
     this.#entries.delete(key);
+    this.#changed(key);
+  }
+
+  async watch(prefix: string, listener: (event: KeyWatchEvent) => void): Promise<KeyWatch> {
+    this.#assertOpen();
+    const watcher = { prefix, listener };
+    this.#watchers.add(watcher);
+    for (const key of [...this.#entries.keys()])
+      if (key.startsWith(prefix) && this.#live(key) !== undefined) listener({ kind: 'present', key });
+    return {
+      live: true,
+      stop: async () => {
+        this.#watchers.delete(watcher);
+      },
+    };
+  }
+
+  /** Tells the watchers of `key`, synchronously: a revocation is known before `set` returns. */
+  #changed(key: string): void {
+    for (const { prefix, listener } of this.#watchers)
+      if (key.startsWith(prefix)) listener({ kind: 'changed', key });
   }
 
   async increment(key: string, windowMs: number, by = 1): Promise<CounterReading> {
@@ -96,6 +118,7 @@ export class MemoryCacheStore implements CacheStore {
   async close(): Promise<void> {
     this.#closed = true;
     this.#entries.clear();
+    this.#watchers.clear();
   }
 
   #expiry(ttlMs: number | undefined): number {
@@ -117,6 +140,7 @@ export class MemoryCacheStore implements CacheStore {
     this.#entries.delete(key);
     if (this.#entries.size >= this.#maxEntries) this.#makeRoom();
     this.#entries.set(key, entry);
+    if (this.#watchers.size > 0) this.#changed(key);
   }
 
   #makeRoom(): void {

@@ -1,6 +1,7 @@
 import { Redis } from 'ioredis';
-import type { CacheStore, CounterReading } from './cache-store.js';
+import type { CacheStore, CounterReading, KeyWatch, KeyWatchEvent } from './cache-store.js';
 import { assertPositiveCount, assertPositiveMs, cacheErrors } from './errors.js';
+import { RedisKeyWatch } from './redis-key-watch.js';
 
 export interface RedisCacheStoreOptions {
   /** `redis://[user:pass@]host:port[/db]` or `rediss://…` for TLS. */
@@ -46,9 +47,10 @@ export class RedisCacheStore implements CacheStore {
   readonly #redis: ScriptedRedis;
   readonly keyPrefix: string;
   readonly #firstAttempt: Promise<void>;
+  readonly #watches = new Set<RedisKeyWatch>();
   #closed = false;
 
-  constructor(options: RedisCacheStoreOptions) {
+  constructor(private readonly options: RedisCacheStoreOptions) {
     this.keyPrefix = options.keyPrefix ?? 'acgs:';
     const redis = new Redis(options.url, {
       keyPrefix: this.keyPrefix,
@@ -130,6 +132,23 @@ export class RedisCacheStore implements CacheStore {
     });
   }
 
+  /** Waits for the watch to be live up to the connect timeout; it goes live later if Redis is away. */
+  async watch(prefix: string, listener: (event: KeyWatchEvent) => void): Promise<KeyWatch> {
+    if (this.#closed) throw cacheErrors.create('CACHE_UNAVAILABLE', 'The Redis cache is closed');
+    const watch = new RedisKeyWatch(this.options.url, `${this.keyPrefix}${prefix}`, this.keyPrefix, listener);
+    this.#watches.add(watch);
+    await watch.ready((this.options.connectTimeoutMs ?? 1000) + 100);
+    return {
+      get live() {
+        return watch.live;
+      },
+      stop: async () => {
+        this.#watches.delete(watch);
+        await watch.stop();
+      },
+    };
+  }
+
   ping(): Promise<void> {
     return this.#run('ping', async () => {
       await this.#redis.ping();
@@ -139,6 +158,7 @@ export class RedisCacheStore implements CacheStore {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    await Promise.all([...this.#watches].map((watch) => watch.stop()));
     if (this.#redis.status === 'ready') {
       try {
         await this.#redis.quit();

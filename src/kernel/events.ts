@@ -86,6 +86,8 @@ export interface PolicyBundleActivatedData {
   readonly activatedBy: string;
   /** Monotonic activation number (the active pointer's generation). */
   readonly generation: number;
+  /** The activator accepted invariants the verifier could not settle (docs/verification.md). */
+  readonly acceptUnverifiedInvariants?: true;
 }
 
 /**

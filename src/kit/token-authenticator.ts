@@ -15,6 +15,7 @@ import {
 import type { Principal, Role } from '../kernel/roles.js';
 import { ROLES, serviceOfAccount } from '../kernel/roles.js';
 import { BEARER_CHALLENGE, guardErrors } from './auth-errors.js';
+import { RevocationList } from './revocation-list.js';
 import type { Authenticator } from './route-auth.js';
 
 export interface TokenAuthenticatorOptions {
@@ -79,8 +80,10 @@ function parseSegment(segment: string): Record<string, unknown> {
 
 /**
  * The guard's `Authenticator`: verifies EdDSA access tokens locally against the Auth service's
- * published keys, and API keys through an `ApiKeyResolver`; checks revocation and API-key rate
- * limits through the cache store, so every replica agrees. Only `EdDSA` is accepted, whatever a
+ * published keys, and API keys through an `ApiKeyResolver`; checks revocation against the cache
+ * store's revocation marks, pushed to every replica as they are written (revocation-list.ts; a
+ * lookup per request only while that push is not live). API keys' own rate limits are counted by
+ * the guard's per-client limiter (`ownRateLimit`). Only `EdDSA` is accepted, whatever a
  * token's header says, so `alg: none` and HMAC-with-the-public-key tokens fail.
  *
  * A token's signature is checked once; the verified claims are remembered (bounded, until the
@@ -100,9 +103,12 @@ export class TokenAuthenticator implements Authenticator {
   private readonly maxLifetimeSeconds: number;
   private refreshing: Promise<void> | undefined;
   private readonly validations: Counter<'result'> | undefined;
+  /** The cache store's revocation marks, pushed to this guard as they are written. */
+  private readonly revocations: RevocationList;
 
   constructor(private readonly options: TokenAuthenticatorOptions) {
     this.now = options.now ?? Date.now;
+    this.revocations = new RevocationList(options.cache, AUTH_CACHE_KEYS.revokedPrefix);
     this.validations =
       options.metrics === undefined
         ? undefined
@@ -179,7 +185,7 @@ export class TokenAuthenticator implements Authenticator {
       entry.sid !== undefined
         ? AUTH_CACHE_KEYS.revokedSession(entry.sid)
         : AUTH_CACHE_KEYS.revokedToken(entry.jti);
-    if (await this.options.cache.has(revocationKey)) {
+    if (this.revocations.revoked(revocationKey) ?? (await this.options.cache.has(revocationKey))) {
       throw guardErrors.create('AUTH_TOKEN_REVOKED', 'the access token has been revoked', {
         headers: BEARER_CHALLENGE,
       });
@@ -272,7 +278,8 @@ export class TokenAuthenticator implements Authenticator {
       throw guardErrors.create('AUTH_API_KEY_INVALID', 'the API key is not valid');
     const key = await this.options.apiKeys.resolve(presented);
     if (key === undefined) throw guardErrors.create('AUTH_API_KEY_INVALID', 'the API key is not valid');
-    if (key.revoked || (await this.options.cache.has(AUTH_CACHE_KEYS.revokedApiKey(key.keyId))))
+    const mark = AUTH_CACHE_KEYS.revokedApiKey(key.keyId);
+    if (key.revoked || (this.revocations.revoked(mark) ?? (await this.options.cache.has(mark))))
       throw guardErrors.create('AUTH_API_KEY_REVOKED', 'the API key has been revoked');
     if (key.expiresAtMs !== null && this.now() >= key.expiresAtMs)
       throw guardErrors.create('AUTH_API_KEY_EXPIRED', 'the API key has expired');

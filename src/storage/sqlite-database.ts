@@ -1,21 +1,18 @@
 import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import {
-  type DialectAdapter,
-  Kysely,
-  type SqliteDatabase as KyselySqliteDatabase,
-  SqliteAdapter,
-  SqliteDialect,
-} from 'kysely';
+import { type DialectAdapter, type Driver, Kysely, SqliteAdapter, SqliteDialect } from 'kysely';
 import { storageErrors } from './errors.js';
 import { KyselyDatabase } from './kysely-database.js';
+import { type GroupCommitOptions, GroupCommitSqliteDriver } from './sqlite-group-commit.js';
 
 export interface SqliteDatabaseOptions {
   /** How long a writer waits for another process's lock before failing (ms, default 5000). */
   readonly busyTimeoutMs?: number;
   /** How long `ping()` may take before it rejects (ms, default 2000). */
   readonly pingTimeoutMs?: number;
+  /** How transactions share commits (sqlite-group-commit.ts). */
+  readonly groupCommit?: GroupCommitOptions;
 }
 
 /**
@@ -29,8 +26,16 @@ class TransactionalDdlSqliteAdapter extends SqliteAdapter {
 }
 
 class AcgsSqliteDialect extends SqliteDialect {
+  constructor(private readonly driver: GroupCommitSqliteDriver) {
+    super({ database: { close: () => undefined, prepare: () => undefined as never } });
+  }
+
   override createAdapter(): DialectAdapter {
     return new TransactionalDdlSqliteAdapter();
+  }
+
+  override createDriver(): Driver {
+    return this.driver;
   }
 }
 
@@ -44,6 +49,8 @@ class AcgsSqliteDialect extends SqliteDialect {
  * fsync per commit (roughly 0.1–2 ms on SSDs, far more on network disks); callers that write
  * often batch their writes into one transaction (the integrity log group-commits). WAL's
  * default `synchronous=NORMAL` would be faster but may lose the last commits on power loss.
+ * Concurrent transactions share one commit and its fsync (sqlite-group-commit.ts): each still
+ * resolves only once durable.
  */
 export class SqliteDatabase extends KyselyDatabase {
   readonly dialect = 'sqlite' as const;
@@ -77,9 +84,8 @@ export class SqliteDatabase extends KyselyDatabase {
     }
     if (path !== ':memory:')
       for (const side of [`${path}-wal`, `${path}-shm`]) if (existsSync(side)) chmodSync(side, 0o600);
-    const db = new Kysely<unknown>({
-      dialect: new AcgsSqliteDialect({ database: cachingStatements(sqlite) }),
-    });
+    const driver = new GroupCommitSqliteDriver(sqlite, cachingStatements(sqlite), options.groupCommit);
+    const db = new Kysely<unknown>({ dialect: new AcgsSqliteDialect(driver) });
     return new SqliteDatabase(db, options.pingTimeoutMs ?? 2000, path);
   }
 }
@@ -93,24 +99,21 @@ const STATEMENT_CACHE_SIZE = 1000;
  * A statement still iterating (a streamed query) is busy and cannot be reused: a fresh one is
  * prepared for that call.
  */
-function cachingStatements(sqlite: BetterSqlite3.Database): KyselySqliteDatabase {
+function cachingStatements(sqlite: BetterSqlite3.Database): (sqlText: string) => BetterSqlite3.Statement {
   const statements = new Map<string, BetterSqlite3.Statement>();
-  return {
-    close: () => sqlite.close(),
-    prepare(sqlText: string) {
-      const cached = statements.get(sqlText);
-      if (cached !== undefined && !cached.busy) {
-        statements.delete(sqlText);
-        statements.set(sqlText, cached);
-        return cached;
-      }
-      const statement = sqlite.prepare(sqlText);
-      if (cached === undefined) {
-        if (statements.size >= STATEMENT_CACHE_SIZE) statements.delete(statements.keys().next().value!);
-        statements.set(sqlText, statement);
-      }
-      return statement;
-    },
+  return (sqlText: string) => {
+    const cached = statements.get(sqlText);
+    if (cached !== undefined && !cached.busy) {
+      statements.delete(sqlText);
+      statements.set(sqlText, cached);
+      return cached;
+    }
+    const statement = sqlite.prepare(sqlText);
+    if (cached === undefined) {
+      if (statements.size >= STATEMENT_CACHE_SIZE) statements.delete(statements.keys().next().value!);
+      statements.set(sqlText, statement);
+    }
+    return statement;
   };
 }
 

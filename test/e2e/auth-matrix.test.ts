@@ -89,7 +89,9 @@ async function send(probe: Probe, headers: Record<string, string>) {
     headers: { ...headers, ...(hasBody ? { 'content-type': 'application/json' } : {}) },
     ...(hasBody ? { body: '{}' } : {}),
   });
-  await response.arrayBuffer();
+  // An event stream stays open: its status is all the matrix needs.
+  if (response.headers.get('content-type')?.startsWith('text/event-stream')) await response.body?.cancel();
+  else await response.arrayBuffer();
   return response.status;
 }
 

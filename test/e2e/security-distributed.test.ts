@@ -11,6 +11,8 @@
  * - Revocation (done-when 6): a session with two access tokens (from the login and a refresh) is
  *   logged out on one Auth replica; both tokens are refused by the other Auth replica and by both
  *   PGC replicas on their next request, within a second. Disabling a user does the same.
+ * - Lockout (done-when 5): failed logins lock a name from one address on both Auth replicas; its
+ *   owner logs in from another, and from there again after `acgs user unlock`.
  * - Secrets at rest (done-when 4, distributed): the signing and pseudonym keys in PostgreSQL are
  *   sealed with the run's KEK, and without one the services that keep secrets do not start.
  */
@@ -249,6 +251,28 @@ describe('security, distributed: limits and revocation hold across replicas shar
       assert.match(refused.stderr, /ACGS_KEK/);
       assert.match(refused.stderr, /acgs kek generate/);
     }
+  });
+
+  test('a locked account’s owner logs in from another address, and from anywhere after `acgs user unlock`', async () => {
+    await user('locked-owner', ['auditor']);
+    const attempt = (password: string, address: string, replica: PlatformProcess) =>
+      api(replica.url, 'POST', '/api/v1/auth/login', {
+        headers: { 'x-forwarded-for': address },
+        body: { username: 'locked-owner', password },
+      });
+    const statuses: number[] = [];
+    for (let i = 0; i < 10 && statuses.at(-1) !== 423; i++)
+      statuses.push((await attempt(`wrong-password-${i}`, '203.0.113.90', i % 2 ? authB : authA)).status);
+    assert.equal(statuses.at(-1), 423, `failures lock the name from that address: ${statuses}`);
+    assert.equal((await attempt(PASSWORD, '203.0.113.90', authB)).status, 423, 'even the right password');
+    assert.equal((await attempt(PASSWORD, '203.0.113.91', authA)).status, 200, 'the owner, elsewhere');
+    const unlocked = runAcgs(['user', 'unlock', 'locked-owner'], env);
+    assert.equal(unlocked.code, 0, unlocked.stderr);
+    assert.equal(
+      (await attempt(PASSWORD, '203.0.113.90', authB)).status,
+      200,
+      'after the unlock, from there too',
+    );
   });
 
   test('disabling a user on one Auth replica refuses its session’s tokens on the PGC replicas', async () => {

@@ -9,7 +9,12 @@ import type { EventBus } from '../../src/bus/event-bus.js';
 import { LocalEventBus } from '../../src/bus/index.js';
 import type { Clock } from '../../src/kernel/clock.js';
 import { loadConfig } from '../../src/kernel/config.js';
-import type { ConstitutionDocument } from '../../src/kernel/contracts/constitution.js';
+import { constitutionalHashOf } from '../../src/kernel/constitutional-hash.js';
+import type {
+  ConstitutionContract,
+  ConstitutionDocument,
+  ConstitutionVersion,
+} from '../../src/kernel/contracts/constitution.js';
 import { SERVICES } from '../../src/kernel/services.js';
 import { ActiveConstitution } from '../../src/kit/active-constitution.js';
 import { createServer } from '../../src/kit/create-server.js';
@@ -41,6 +46,31 @@ export function exampleConstitution() {
   if (!parsed.ok)
     throw new Error(`example constitution invalid: ${JSON.stringify(parsed.errors.slice(0, 5))}`);
   return parsed;
+}
+
+/**
+ * The example constitution as the active version behind a read-only constitution contract, for a
+ * service built alone in a test (no Constitutional AI service): `activeHash` and `activeVersion`.
+ */
+export function exampleConstitutionReader(): {
+  readonly version: ConstitutionVersion;
+  readonly contract: ConstitutionContract;
+} {
+  const document = exampleConstitution().document;
+  const version: ConstitutionVersion = {
+    number: 1,
+    hash: constitutionalHashOf(document).hash,
+    short: 'example',
+    document,
+    publishedAt: '2026-12-01T00:00:00Z',
+    publishedBy: 'admin',
+    via: 'bootstrap',
+  };
+  const contract = {
+    activeHash: async () => ({ hash: version.hash, short: version.hash.slice(0, 16) }),
+    activeVersion: async () => version,
+  } as unknown as ConstitutionContract;
+  return { version, contract };
 }
 
 /** A deep copy of the example document as plain JSON, for tests that change it. */

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import type { Migration } from 'kysely';
 import { loadConfig } from '../../src/kernel/config.js';
 import type { ServiceContext } from '../../src/kit/service-module.js';
+import { signVote, type VoteChoice } from '../../src/services/executive-council/vote-payload.js';
 import type { Database } from '../../src/storage/database.js';
 import { exampleDocument } from './constitution-fixture.js';
 import { openTestServiceContext } from './service-context.js';
@@ -41,4 +42,21 @@ export async function contextWithConstitution(
       { ACGS_DATA_DIR: dir, ACGS_POLICY_DIR: 'none', ACGS_CONSTITUTION_FILE: file },
     ),
   };
+}
+
+/** A vote as `acgs council vote` makes it: signed with the member's private key, time now. */
+export function signedVote(
+  proposal: { readonly id: string; readonly contentHash: string },
+  memberId: string,
+  choice: VoteChoice,
+  privateKeyPem: string,
+) {
+  const fields = {
+    proposalId: proposal.id,
+    contentHash: proposal.contentHash,
+    choice,
+    memberId,
+    time: new Date().toISOString(),
+  };
+  return { ...fields, signature: signVote(fields, privateKeyPem) };
 }

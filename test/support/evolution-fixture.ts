@@ -39,6 +39,8 @@ export function realVerifier(): {
       verifier.calls++;
       return local.verify(request);
     },
+    classifyImpact: (request: Parameters<VerificationContract['classifyImpact']>[0]) =>
+      local.classifyImpact(request),
   };
   return { verifier, appended };
 }

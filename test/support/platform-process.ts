@@ -40,9 +40,11 @@ export async function startAcgs(
   env: NodeJS.ProcessEnv,
   // Only stops a hang: start-up on a machine whose cores are taken can take many seconds.
   timeoutMs = 120_000,
+  /** Another build's CLI (a benchmark comparing two builds), and flags for node (`--cpu-prof`). */
+  { cli = CLI, nodeArgs = [] }: { readonly cli?: string; readonly nodeArgs?: readonly string[] } = {},
 ): Promise<PlatformProcess> {
   const started = performance.now();
-  const child = spawn(process.execPath, [CLI, ...args], {
+  const child = spawn(process.execPath, [...nodeArgs, cli, ...args], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -113,6 +113,7 @@ export function z3Verifier(doc: ConstitutionDocument = document): VerificationCo
       }
       return report;
     },
+    classifyImpact: () => Promise.reject(new Error('synthesis does not classify impact')),
   };
   return self;
 }

@@ -75,4 +75,6 @@ export const AUTH_CACHE_KEYS = {
   /** A revoked session: every access token naming it in `sid` is refused. */
   revokedSession: (sid: string) => `auth:revoked:sid:${sid}`,
   revokedApiKey: (keyId: string) => `auth:revoked:apikey:${keyId}`,
+  /** Every revocation mark starts with it: guards watch it (kit/revocation-list.ts). */
+  revokedPrefix: 'auth:revoked:',
 } as const;

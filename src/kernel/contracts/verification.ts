@@ -113,6 +113,36 @@ export interface VerifyRequest {
   readonly requestedBy?: string;
 }
 
+/** Which decisions change from one policy set to another (the council's narrowing check). */
+export interface ImpactRequest {
+  /** The new set. */
+  readonly policies: readonly unknown[];
+  /** The previous set; `[]` when nothing is active (every request then gets the default decision). */
+  readonly against: readonly unknown[];
+  readonly constitutionHash: string;
+  /** The document of that version, when the caller has it. */
+  readonly constitution?: ConstitutionDocument;
+  /** Time limit of one solver query, ms (default 5,000). */
+  readonly queryTimeoutMs?: number;
+  /** Who asked (recorded in the log). */
+  readonly requestedBy?: string;
+}
+
+/**
+ * The impact of a change. `classification` is `narrowing` (every changed decision moves towards
+ * stricter: allow → review → deny) or `equivalent` (none changes) only when the solver has ruled
+ * out every other change; `widening`, `mixed`, or `unknown` (a change could not be settled) otherwise.
+ */
+export interface ImpactClassification extends ImpactReport {
+  readonly policySetHash: string;
+  readonly previousPolicySetHash: string;
+  readonly constitutionHash: string;
+  readonly solver: string;
+  /** Disagreements between the model and the engine (should be empty). */
+  readonly notes: readonly string[];
+  readonly durationMs: number;
+}
+
 /**
  * What other services may ask the Formal Verification service. Implemented in-process (the
  * verifier runs Z3 in the caller's process, off its event loop) and over HTTP by its client.
@@ -122,4 +152,10 @@ export interface VerifyRequest {
  */
 export interface VerificationContract {
   verify(request: VerifyRequest): Promise<VerificationReport>;
+  /**
+   * Classifies the change from `against` to `policies` (only the impact queries run: no
+   * invariants, conflicts or findings). MUST NOT answer `narrowing` or `equivalent` unless the
+   * solver ruled out every widening; recorded in the integrity log like a report.
+   */
+  classifyImpact(request: ImpactRequest): Promise<ImpactClassification>;
 }

@@ -5,6 +5,7 @@ import type { PolicyGovernanceContract } from '../../kernel/contracts/policy-gov
 import type { EventEnvelope } from '../../kernel/events.js';
 import { newId } from '../../kernel/ids.js';
 import type { OutboxRelay } from '../../kit/outbox-relay.js';
+import type { CouncilFeed } from './council-feed.js';
 import type { CouncilSettings } from './council-settings.js';
 import type { OutcomeWaiters } from './outcome-waiters.js';
 import type { CouncilStore } from './store.js';
@@ -22,6 +23,8 @@ export interface CouncilDeps {
   /** Names this replica in enactment claims. */
   readonly instanceId: string;
   readonly outcomes: OutcomeWaiters;
+  /** Changes of proposals and review tasks, for the event streams (every replica's). */
+  readonly feed: CouncilFeed;
 }
 
 /** A council event, ready for the outbox. */

@@ -110,11 +110,18 @@ export interface EnactmentFailedData {
   readonly final: boolean;
 }
 
+/**
+ * The tasks opened from one `policy.decision.review` event (the review decisions of one log
+ * entry, `leafHash`): one council event for all of them, so a busy decision path costs the
+ * council one outbox row, one publish and one log entry per entry, not per task.
+ */
 export interface ReviewOpenedData {
-  readonly decisionId: string;
-  readonly queue: string;
-  readonly deadline: string;
   readonly leafHash: string;
+  readonly reviews: readonly {
+    readonly decisionId: string;
+    readonly queue: string;
+    readonly deadline: string;
+  }[];
 }
 
 export interface ReviewResolvedData {

@@ -17,6 +17,7 @@ import { Registry } from 'prom-client';
 import {
   contextWithConstitution,
   quickAmendmentDocument,
+  signedVote,
 } from '../../../test/support/council-constitution.js';
 import type { ConstitutionContract } from '../../kernel/contracts/constitution.js';
 import type { ServiceContext } from '../../kit/service-module.js';
@@ -31,7 +32,7 @@ import { castVote } from './usecases/cast-vote.js';
 import { enactDue } from './usecases/enact-proposal.js';
 import { openProposal } from './usecases/open-proposal.js';
 import { seatMember } from './usecases/seat-member.js';
-import { generateMemberKey, signVote } from './vote-payload.js';
+import { generateMemberKey } from './vote-payload.js';
 
 const LEASE_MS = 1000;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -112,14 +113,7 @@ describe('an enactment that outlives its lease', () => {
       { kind: 'amend-constitution', title: description, content: { document: { ...base, description } } },
       'admin',
     );
-    const fields = {
-      proposalId: proposal.id,
-      contentHash: proposal.contentHash,
-      choice: 'yes' as const,
-      memberId: 'ann',
-      time: new Date().toISOString(),
-    };
-    const cast = await castVote(through.deps, { ...fields, signature: signVote(fields, key.privateKeyPem) });
+    const cast = await castVote(through.deps, signedVote(proposal, 'ann', 'yes', key.privateKeyPem));
     assert.equal(cast.proposal.status, 'queued');
     return proposal;
   }

@@ -8,6 +8,7 @@ import { OutboxRelay } from '../../kit/outbox-relay.js';
 import type { ServiceContext, ServiceModule } from '../../kit/service-module.js';
 import { InProcessCouncil } from './council-contract.js';
 import type { CouncilDeps } from './council-deps.js';
+import { CouncilFeed } from './council-feed.js';
 import { CouncilScheduler } from './council-scheduler.js';
 import { type CouncilSettings, loadCouncilSettings } from './council-settings.js';
 import { OutcomeWaiters } from './outcome-waiters.js';
@@ -47,6 +48,7 @@ export function createExecutiveCouncilService(
     logger,
     'council events',
   );
+  const outcomes = new OutcomeWaiters();
   const deps: CouncilDeps = {
     store,
     relay,
@@ -56,7 +58,8 @@ export function createExecutiveCouncilService(
     constitution: contracts.constitution,
     policies: contracts.policies,
     instanceId: context.instanceId,
-    outcomes: new OutcomeWaiters(),
+    outcomes,
+    feed: new CouncilFeed(outcomes),
   };
   const contract = new InProcessCouncil(deps);
   const scheduler = new CouncilScheduler(deps, context.metrics);
@@ -78,6 +81,7 @@ export function createExecutiveCouncilService(
           await message.ack();
         },
       });
+      await deps.feed.start(context.bus, context.instanceId);
       scheduler.start();
       // Events left in the outbox by a crash or an unreachable bus.
       relayTimer = setInterval(() => void relay.flush(), 5000);
@@ -86,6 +90,7 @@ export function createExecutiveCouncilService(
     },
     async stop() {
       clearInterval(relayTimer);
+      await deps.feed.stop();
       await subscription?.stop();
       await scheduler.stop();
     },

@@ -1,4 +1,6 @@
 import type {
+  ImpactClassification,
+  ImpactRequest,
   VerificationContract,
   VerificationReport,
   VerifyRequest,
@@ -25,5 +27,10 @@ export class VerificationClient implements VerificationContract {
     // The service resolves the constitution by hash and knows the caller from its credentials.
     const { constitution: _document, requestedBy: _by, ...body } = request;
     return this.#client.request({ path: '/api/v1/verification/reports', body });
+  }
+
+  classifyImpact(request: ImpactRequest): Promise<ImpactClassification> {
+    const { constitution: _document, requestedBy: _by, ...body } = request;
+    return this.#client.request({ path: '/api/v1/verification/impact', body });
   }
 }

@@ -9,6 +9,8 @@ import { constitutionalHashOf } from '../../kernel/constitutional-hash.js';
 import type { ConstitutionContract, ConstitutionDocument } from '../../kernel/contracts/constitution.js';
 import type { IntegrityContract } from '../../kernel/contracts/integrity.js';
 import type {
+  ImpactClassification,
+  ImpactRequest,
   VerificationContract,
   VerificationReport,
   VerifyRequest,
@@ -16,7 +18,7 @@ import type {
 import { parseVocabulary } from '../../policy/index.js';
 import { verificationErrors } from './errors.js';
 import type { Solver } from './smt/solver.js';
-import { verifyPolicySet } from './verify-policy-set.js';
+import { classifyPolicyChange, verifyPolicySet } from './verify-policy-set.js';
 
 export interface LocalVerifierDeps {
   readonly solver: Solver;
@@ -31,6 +33,22 @@ export interface LocalVerifierDeps {
 
 export const MAX_QUERY_TIMEOUT_MS = 60_000;
 
+function validTimeout(timeout: number | undefined): number | undefined {
+  if (
+    timeout !== undefined &&
+    !(Number.isSafeInteger(timeout) && timeout >= 1 && timeout <= MAX_QUERY_TIMEOUT_MS)
+  ) {
+    throw verificationErrors.create(
+      'VERIFICATION_POLICY_INVALID',
+      `queryTimeoutMs must be 1..${MAX_QUERY_TIMEOUT_MS}`,
+      {
+        errors: [{ pointer: '/queryTimeoutMs', detail: `an integer from 1 to ${MAX_QUERY_TIMEOUT_MS}` }],
+      },
+    );
+  }
+  return timeout;
+}
+
 export class LocalVerifier implements VerificationContract {
   readonly #cache = new Map<string, VerificationReport>();
   #running = 0;
@@ -38,19 +56,7 @@ export class LocalVerifier implements VerificationContract {
   constructor(private readonly deps: LocalVerifierDeps) {}
 
   async verify(request: VerifyRequest): Promise<VerificationReport> {
-    const timeout = request.queryTimeoutMs;
-    if (
-      timeout !== undefined &&
-      !(Number.isSafeInteger(timeout) && timeout >= 1 && timeout <= MAX_QUERY_TIMEOUT_MS)
-    ) {
-      throw verificationErrors.create(
-        'VERIFICATION_POLICY_INVALID',
-        `queryTimeoutMs must be 1..${MAX_QUERY_TIMEOUT_MS}`,
-        {
-          errors: [{ pointer: '/queryTimeoutMs', detail: `an integer from 1 to ${MAX_QUERY_TIMEOUT_MS}` }],
-        },
-      );
-    }
+    const timeout = validTimeout(request.queryTimeoutMs);
     const document = await this.#constitution(request);
     const key = createHash('sha256')
       .update(
@@ -65,17 +71,10 @@ export class LocalVerifier implements VerificationContract {
       .digest('hex');
     const cached = this.#cache.get(key);
     if (cached !== undefined && request.acceptUnverified !== true) return cached;
-    if (this.#running >= (this.deps.maxQueue ?? 8)) {
-      throw verificationErrors.create('VERIFICATION_BUSY', `${this.#running} verifications are running`, {
-        headers: { 'retry-after': '5' },
-      });
-    }
-    this.#running++;
-    let report: VerificationReport;
-    try {
-      report =
-        cached ??
-        (await verifyPolicySet(
+    const report =
+      cached ??
+      (await this.#slot(() =>
+        verifyPolicySet(
           {
             vocabulary: parseVocabulary(document.vocabulary),
             policies: request.policies,
@@ -91,10 +90,8 @@ export class LocalVerifier implements VerificationContract {
             ...(request.invariantsOnly ? { invariantsOnly: true } : {}),
             ...(timeout === undefined ? {} : { queryTimeoutMs: timeout }),
           },
-        ));
-    } finally {
-      this.#running--;
-    }
+        ),
+      ));
     await this.deps.integrity().append({
       type: 'verification.report',
       source: 'fv',
@@ -118,7 +115,54 @@ export class LocalVerifier implements VerificationContract {
     return report;
   }
 
-  async #constitution(request: VerifyRequest): Promise<ConstitutionDocument> {
+  async classifyImpact(request: ImpactRequest): Promise<ImpactClassification> {
+    const timeout = validTimeout(request.queryTimeoutMs);
+    const document = await this.#constitution(request);
+    const outcome = await this.#slot(() =>
+      classifyPolicyChange(
+        {
+          vocabulary: parseVocabulary(document.vocabulary),
+          policies: request.policies,
+          against: request.against,
+          defaultDecision: document.defaultDecision,
+        },
+        { solver: this.deps.solver, ...(timeout === undefined ? {} : { queryTimeoutMs: timeout }) },
+      ),
+    );
+    await this.deps.integrity().append({
+      type: 'verification.impact',
+      source: 'fv',
+      payload: {
+        policySetHash: outcome.policySetHash,
+        previousPolicySetHash: outcome.previousPolicySetHash,
+        constitutionHash: request.constitutionHash,
+        classification: outcome.classification,
+        changes: outcome.changes.map((c) => `${c.from}->${c.to}`),
+        ...(request.requestedBy === undefined ? {} : { requestedBy: request.requestedBy }),
+      },
+    });
+    return { ...outcome, constitutionHash: request.constitutionHash };
+  }
+
+  /** Runs `work` unless too many verifications are running (VERIFICATION_BUSY, 503). */
+  async #slot<T>(work: () => Promise<T>): Promise<T> {
+    if (this.#running >= (this.deps.maxQueue ?? 8)) {
+      throw verificationErrors.create('VERIFICATION_BUSY', `${this.#running} verifications are running`, {
+        headers: { 'retry-after': '5' },
+      });
+    }
+    this.#running++;
+    try {
+      return await work();
+    } finally {
+      this.#running--;
+    }
+  }
+
+  async #constitution(request: {
+    constitutionHash: string;
+    constitution?: ConstitutionDocument;
+  }): Promise<ConstitutionDocument> {
     if (request.constitution !== undefined) {
       if (constitutionalHashOf(request.constitution).hash !== request.constitutionHash) {
         throw verificationErrors.create(

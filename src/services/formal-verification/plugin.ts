@@ -1,5 +1,6 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { VerificationContract } from '../../kernel/contracts/verification.js';
+import { registerImpactRoutes } from './routes/impact-routes.js';
 import { registerReportRoutes } from './routes/report-routes.js';
 import { VerificationJobs } from './usecases/verification-jobs.js';
 
@@ -8,5 +9,6 @@ export function verificationRoutes(verifier: VerificationContract): FastifyPlugi
   const jobs = new VerificationJobs(verifier);
   return async (app) => {
     registerReportRoutes(app, verifier, jobs);
+    registerImpactRoutes(app, verifier);
   };
 }

@@ -16,10 +16,11 @@ import { findConflicts } from './analyses/conflict-analysis.js';
 import { analyzeImpact } from './analyses/impact-analysis.js';
 import { checkInvariants } from './analyses/invariant-analysis.js';
 import { findDeadAndShadowed } from './analyses/policy-findings.js';
+import { WitnessPool } from './analyses/witness-pool.js';
 import type { Solver } from './smt/solver.js';
 import { VerificationSession } from './smt/verification-session.js';
 import { buildVerificationModel, type VerificationInput } from './verification-model.js';
-import type { InvariantResult, VerificationReport } from './verification-report.js';
+import type { ImpactReport, InvariantResult, VerificationReport } from './verification-report.js';
 
 export interface VerifyOptions {
   readonly solver: Solver;
@@ -54,11 +55,16 @@ export async function verifyPolicySet(
   const notes: string[] = [];
   const progress = options.onProgress ?? (() => {});
   try {
-    const invariants = await checkInvariants(model, session, notes);
+    const pool = new WitnessPool(
+      model.current.engine,
+      new Map(model.current.checked.map((c) => [c.policy.id, c.policy.effect])),
+      input.defaultDecision,
+    );
+    const invariants = await checkInvariants(model, session, notes, pool);
     progress(0.4);
-    const conflicts = options.invariantsOnly ? [] : await findConflicts(model, session, notes);
+    const conflicts = options.invariantsOnly ? [] : await findConflicts(model, session, notes, pool);
     progress(0.6);
-    const findings = options.invariantsOnly ? [] : await findDeadAndShadowed(model, session, notes);
+    const findings = options.invariantsOnly ? [] : await findDeadAndShadowed(model, session, notes, pool);
     progress(0.9);
     const impact = await analyzeImpact(model, session, notes);
     progress(1);
@@ -96,6 +102,52 @@ export async function verifyPolicySet(
         dead: findings.filter((f) => f.status === 'dead').length,
         shadowed: findings.filter((f) => f.status === 'shadowed').length,
       },
+      durationMs: Date.now() - started,
+    };
+  } finally {
+    session.close();
+  }
+}
+
+/** What changes between two policy sets. */
+export interface ImpactInput {
+  readonly vocabulary: VerificationInput['vocabulary'];
+  readonly policies: readonly unknown[];
+  readonly against: readonly unknown[];
+  readonly defaultDecision: VerificationInput['defaultDecision'];
+}
+
+export interface ImpactOutcome extends ImpactReport {
+  readonly policySetHash: string;
+  readonly previousPolicySetHash: string;
+  readonly solver: string;
+  readonly notes: readonly string[];
+  readonly durationMs: number;
+}
+
+/**
+ * Classifies the change from `against` to `policies` (narrowing, widening, mixed, equivalent or
+ * unknown) with only the impact queries: no invariants, conflicts or findings.
+ */
+export async function classifyPolicyChange(
+  input: ImpactInput,
+  options: Pick<VerifyOptions, 'solver' | 'queryTimeoutMs' | 'timeLimitMs'>,
+): Promise<ImpactOutcome> {
+  const started = Date.now();
+  const model = buildVerificationModel({ ...input, invariants: [] });
+  const session = await VerificationSession.open(options.solver, model.schema, model.definitions, {
+    queryTimeoutMs: options.queryTimeoutMs ?? 5_000,
+    deadline: started + (options.timeLimitMs ?? 120_000),
+  });
+  const notes: string[] = [];
+  try {
+    const impact = (await analyzeImpact(model, session, notes))!;
+    return {
+      ...impact,
+      policySetHash: policySetHash(model.current.checked),
+      previousPolicySetHash: policySetHash(model.previous!.checked),
+      solver: options.solver.name,
+      notes,
       durationMs: Date.now() - started,
     };
   } finally {

@@ -7,9 +7,19 @@ import type { LogStore } from './log-store.js';
 export interface ScrubberOptions {
   /** Entries re-hashed per second (ACGS_LOG_SCRUB_RATE); 0 turns the scrubber off. */
   readonly entriesPerSecond: number;
-  /** Entries read per query (default: a second's worth, at most 1000). */
+  /**
+   * Bytes of entry text re-hashed per second (ACGS_LOG_SCRUB_BYTES_RATE, default 4 MiB): a
+   * decision entry holds up to thousands of decisions, so counting entries alone let the scrubber
+   * take most of a core (and block the event loop on page reads) when entries are large.
+   */
+  readonly bytesPerSecond?: number;
+  /** Entries read per query (default: a second's worth, at most 1000; fewer when entries are large). */
   readonly pageSize?: number;
 }
+
+/** The text one page's query may bring, about (the next page is sized from the last one's entries). */
+const PAGE_BYTES = 256 * 1024;
+const DEFAULT_BYTES_PER_SECOND = 4 * 1024 * 1024;
 
 /**
  * Re-reads the stored log from index 0 to its end, over and over, at a bounded rate: every entry's
@@ -27,6 +37,10 @@ export class LogScrubber {
   readonly #firstBad: Gauge;
   readonly #entries: Counter;
   readonly #passes: Counter;
+  /** Entries the next page reads (the page size, or fewer when recent entries were large). */
+  #pageEntries: number;
+  /** Entry text the last page hashed (bytes): its share of the byte rate spaces the next page. */
+  #lastPageBytes = 0;
   #next = 0;
   #range = CompactRange.empty();
   #passFirstBad = -1;
@@ -42,6 +56,7 @@ export class LogScrubber {
     private readonly logger: Logger,
   ) {
     this.#pageSize = Math.max(1, options.pageSize ?? Math.min(1000, options.entriesPerSecond));
+    this.#pageEntries = this.#pageSize;
     const registers = [registry];
     this.#position = new Gauge({
       name: 'acgs_log_scrub_position',
@@ -86,14 +101,16 @@ export class LogScrubber {
       if (size === 0) return;
     }
     const start = this.#next;
-    const end = Math.min(size, start + this.#pageSize);
+    const end = Math.min(size, start + this.#pageEntries);
     const [rows, stored] = await Promise.all([
       this.store.entries(start, end),
       this.store.nodesCompletedIn(start, end),
     ]);
     const storedNodes = new Map(stored.map((n) => [nodeKey(n.id), n.hash]));
     let expected = start;
+    let bytes = 0;
     for (const row of rows) {
+      bytes += row.entry.length;
       if (row.index !== expected) {
         this.#found(expected, `entry ${expected} is missing from the store`);
         this.#restart();
@@ -121,6 +138,12 @@ export class LogScrubber {
       expected++;
     }
     this.#entries.inc(rows.length);
+    this.#lastPageBytes = bytes;
+    if (rows.length > 0)
+      this.#pageEntries = Math.max(
+        1,
+        Math.min(this.#pageSize, Math.floor(PAGE_BYTES / (bytes / rows.length))),
+      );
     if (expected !== end) {
       this.#found(expected, `entry ${expected} is missing from the store`);
       this.#restart();
@@ -158,7 +181,11 @@ export class LogScrubber {
         .catch((error: unknown) => this.logger.warn({ err: error }, 'integrity scrub: page failed'))
         .finally(() => {
           this.#step = undefined;
-          const budget = (this.#pageSize / this.options.entriesPerSecond) * 1000;
+          // Paced by whichever rate the page used up more of: entries or bytes.
+          const budget = Math.max(
+            (this.#pageSize / this.options.entriesPerSecond) * 1000,
+            (this.#lastPageBytes / (this.options.bytesPerSecond ?? DEFAULT_BYTES_PER_SECOND)) * 1000,
+          );
           this.#schedule(Math.max(0, budget - (performance.now() - started)));
         });
     }, delayMs);

@@ -18,6 +18,8 @@ export interface LogSettings {
   readonly appendTimeoutMs: number;
   /** ACGS_LOG_SCRUB_RATE: entries per second the background scrubber re-hashes (0: off). */
   readonly scrubRate: number;
+  /** ACGS_LOG_SCRUB_BYTES_RATE: bytes of entry text the scrubber re-hashes per second. */
+  readonly scrubBytesRate: number;
   /**
    * ACGS_LOG_CLIENT_TIME_SKEW_MS: an HTTP append may name its entry's time only within this many
    * ms of the log's clock (a back-dated entry is refused); without a time the log's clock is used.
@@ -49,6 +51,7 @@ export function loadLogSettings(env: Env = process.env): LogSettings {
     maxQueue: read.integer('ACGS_LOG_QUEUE_MAX', 100_000, 1, 10_000_000),
     appendTimeoutMs: read.integer('ACGS_LOG_APPEND_TIMEOUT_MS', 30_000, 100, 600_000),
     scrubRate: read.integer('ACGS_LOG_SCRUB_RATE', 2000, 0, 1_000_000),
+    scrubBytesRate: read.integer('ACGS_LOG_SCRUB_BYTES_RATE', 4 * 1024 * 1024, 1024, 1_000_000_000),
     clientTimeSkewMs: read.integer('ACGS_LOG_CLIENT_TIME_SKEW_MS', 300_000, 0, 3_600_000),
   };
   if (problems.length > 0) throw new ConfigError(problems);

@@ -52,7 +52,7 @@ export function createIntegrityService(context: ServiceContext): IntegrityServic
     store,
     selfCheck,
     context.metrics,
-    { entriesPerSecond: settings.scrubRate },
+    { entriesPerSecond: settings.scrubRate, bytesPerSecond: settings.scrubBytesRate },
     context.logger,
   );
   let identity: LogIdentity | undefined;

@@ -4,39 +4,11 @@
  * problem+json with the failing field, and the metrics.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
-import pino from 'pino';
-import { openTestServiceContext } from '../../../test/support/service-context.js';
-import { loadConfig } from '../../kernel/config.js';
+import type { FastifyInstance } from 'fastify';
+import { as, openPgcTestStack, type PgcTestStack } from '../../../test/support/pgc-test-app.js';
 import type { Role } from '../../kernel/roles.js';
-import { SERVICES } from '../../kernel/services.js';
-import { createServer } from '../../kit/create-server.js';
-import { HttpMetrics } from '../../kit/http-metrics.js';
-import type { Authenticator } from '../../kit/route-auth.js';
-import type { ServiceContext, ServiceModule } from '../../kit/service-module.js';
-import { createDatabase } from '../../storage/index.js';
-import { createConstitutionalAiService } from '../constitutional-ai/service.js';
-import { constitutionMigrations } from '../constitutional-ai/store.js';
-import { createIntegrityService } from '../integrity/service.js';
-import { integrityMigrations } from '../integrity/store.js';
-import { createPolicyGovernanceService } from './service.js';
-import { pgcMigrations } from './store.js';
-
-/** Test credentials: `authorization: Test <subject> <role>,<role>`. */
-const testAuthenticator: Authenticator = {
-  async authenticate(request: FastifyRequest) {
-    const [scheme, subject, roles] = (request.headers.authorization ?? '').split(' ');
-    if (scheme !== 'Test' || subject === undefined) return undefined;
-    const granted = (roles ?? '').split(',').filter(Boolean) as Role[];
-    // The agent credential of these tests speaks for the request's principal (a delegate, like a gateway).
-    return { subject, roles: granted, scopes: [], kind: 'user', delegate: granted.includes('agent') };
-  },
-};
-const as = (role: Role) => ({ authorization: `Test someone-${role} ${role}` });
+import type { ServiceContext } from '../../kit/service-module.js';
 
 const policy = {
   id: 'unit.refund-small',
@@ -52,48 +24,16 @@ const request = {
 };
 
 describe('pgc routes', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'acgs-pgc-routes-'));
-  const database = createDatabase(`sqlite:${join(dir, 'acgs.db')}`);
+  let stack: PgcTestStack;
   let context: ServiceContext;
-  let modules: ServiceModule[] = [];
   let app: FastifyInstance;
 
   before(async () => {
-    context = await openTestServiceContext(
-      database,
-      dir,
-      { ac: constitutionMigrations, integrity: integrityMigrations, pgc: pgcMigrations },
-      'routes',
-    );
-    const ac = createConstitutionalAiService(context);
-    const integrity = createIntegrityService(context);
-    const pgc = createPolicyGovernanceService(context, {
-      constitution: ac.contract,
-      integrity: integrity.contract,
-    });
-    modules = [ac, integrity, pgc];
-    for (const m of modules) await m.start?.();
-    const metrics = new HttpMetrics();
-    app = await createServer({
-      config: loadConfig({ mode: 'distributed', service: 'pgc' }, {}),
-      logger: pino({ level: 'silent' }),
-      modules: [{ descriptor: SERVICES.pgc, routes: pgc.routes }],
-      dependencyChecks: [],
-      constitution: context.activeConstitution,
-      metrics,
-      authenticator: testAuthenticator,
-      version: 'test',
-    });
-    await app.ready();
+    stack = await openPgcTestStack('routes');
+    ({ context, app } = stack);
   });
 
-  after(async () => {
-    await app?.close();
-    for (const m of [...modules].reverse()) await m.stop?.();
-    await context.bus.close();
-    await database.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  after(() => stack?.close());
 
   test('every route but the public key needs credentials (401) and one of its roles (403)', async () => {
     const id = 'a'.repeat(64);

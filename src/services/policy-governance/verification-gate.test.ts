@@ -82,7 +82,7 @@ describe('verification activation gate', () => {
   });
 
   it('fails closed with 503 when the verifier cannot be reached', async () => {
-    const unreachable: VerificationContract = {
+    const unreachable: Pick<VerificationContract, 'verify'> = {
       verify: async () => {
         throw new PlatformError(
           'DEPENDENCY_UNAVAILABLE',

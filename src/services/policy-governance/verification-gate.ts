@@ -26,7 +26,7 @@ export function refusalCounter(registry: Registry): Counter<'reason'> {
 }
 
 export function verificationGate(
-  verifier: VerificationContract,
+  verifier: Pick<VerificationContract, 'verify'>,
   refusals: Counter<'reason'>,
 ): ActivationGate {
   return {

@@ -52,7 +52,7 @@ describe('variant evaluator', () => {
     const scenarios = [...evaluator.suites.training, ...evaluator.suites.heldOut];
     const right = scenarios.filter((s) => weak.engine.decide(s.request).decision === s.expected).length;
     const share = right / scenarios.length;
-    assert.ok(share > 0.55 && share < 0.66, `weakened set right on ${right}/${scenarios.length}`);
+    assert.ok(share > 0.55 && share < 0.67, `weakened set right on ${right}/${scenarios.length}`);
     const weakScores = evaluator.evaluate(weak.engine, 'training').scores;
     assert.ok(weakScores.score < training.scores.score);
     assert.ok(weakScores.falseAllowCost > 0, 'the loosened thresholds let something through');

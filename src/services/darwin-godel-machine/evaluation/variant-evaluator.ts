@@ -32,6 +32,7 @@ import {
   parseVocabulary,
   type Vocabulary,
 } from '../../../policy/index.js';
+import { compilePredicate, predicateHolds } from '../search/cel-predicate.js';
 import type { TrainingFailure } from '../search/operator.js';
 import { normalizeVariant, type VariantPolicies } from '../search/variant-policies.js';
 import { type PinnedScenario, type PinnedSuites, pinSuites } from './pinned-suites.js';
@@ -82,10 +83,10 @@ export class VariantEvaluator {
     this.#vocabulary = parseVocabulary(document.vocabulary);
     this.#defaultDecision = document.defaultDecision;
     const invariants = document.principles.flatMap((p) =>
-      p.invariants.map((i) => ({ priority: p.priority, engine: this.#predicate(i.when) })),
+      p.invariants.map((i) => ({ priority: p.priority, engine: compilePredicate(i.when, this.#vocabulary) })),
     );
     for (const s of [...this.suites.training, ...this.suites.heldOut]) {
-      const stakes = invariants.filter((i) => i.engine !== undefined && holds(i.engine, s.request));
+      const stakes = invariants.filter((i) => i.engine !== undefined && predicateHolds(i.engine, s.request));
       this.#stakes.set(s.key, stakes.length === 0 ? 0.5 : Math.max(...stakes.map((i) => i.priority)) / 100);
     }
     this.#reference = { policyCount: 0, decisionCost: 0 };
@@ -183,26 +184,6 @@ export class VariantEvaluator {
       this.#costs.set(condition, cost);
     }
     return cost;
-  }
-
-  #predicate(when: string): PolicyEngine | undefined {
-    try {
-      return compilePolicySet(
-        [{ id: 'when', target: { actions: ['*'] }, condition: when, effect: 'allow' }],
-        this.#vocabulary,
-        { defaultDecision: 'deny' },
-      );
-    } catch {
-      return undefined;
-    }
-  }
-}
-
-function holds(engine: PolicyEngine, request: unknown): boolean {
-  try {
-    return engine.decide(request).decision === 'allow';
-  } catch {
-    return false;
   }
 }
 

@@ -69,10 +69,14 @@ export function mayBeParent(entry: ArchiveEntry): boolean {
   return (entry.status === 'admissible' || entry.status === 'unverified') && entry.training !== undefined;
 }
 
-/** Children per entry id (every child, whatever became of it). */
+/**
+ * Children per entry id that are themselves eligible parents — the paper counts the children
+ * that kept their functionality, so a parent whose children all regressed stays attractive.
+ */
 export function childCounts(entries: readonly ArchiveEntry[]): Map<string, number> {
   const counts = new Map<string, number>();
-  for (const e of entries) if (e.parentId !== null) counts.set(e.parentId, (counts.get(e.parentId) ?? 0) + 1);
+  for (const e of entries)
+    if (e.parentId !== null && mayBeParent(e)) counts.set(e.parentId, (counts.get(e.parentId) ?? 0) + 1);
   return counts;
 }
 

@@ -49,21 +49,23 @@ async function searchDeps(operators: readonly MutationOperator[]): Promise<Searc
 }
 
 /**
- * Test-only: the failure-guided change, plus a payment limit lifted in the trusted-agent policy —
- * a change no training scenario sees, but which lets a 12,000 payment through unreviewed
- * (invariant finance.large-payment-human).
+ * Test-only: the failure-guided change, plus a deny for reading tickets under a legal hold — a
+ * change no training scenario sees, but a deny overrides everything, so a support agent can be
+ * refused their own ticket (invariant care.read-own-tickets), whatever else the set holds.
  */
 const breakInvariant: MutationOperator = {
   id: 'break-invariant',
   async apply(input) {
     const patched = await patchFailure.apply(input);
     if (patched === undefined) return undefined;
-    const policies = (patched.policies as VariantPolicies).map((p) =>
-      p.condition.includes('action.amount <= 10000.0')
-        ? { ...p, condition: p.condition.replace('action.amount <= 10000.0', 'action.amount <= 1000000.0') }
-        : p,
-    );
-    return { policies, note: `${patched.note}; payment limit lifted` };
+    const breaker = {
+      id: 'break.deny-tickets-on-hold',
+      target: { actions: ['read_ticket'] },
+      condition: 'has(context.legal_hold) && context.legal_hold',
+      effect: 'deny',
+    };
+    const policies = [...(patched.policies as VariantPolicies).filter((p) => p.id !== breaker.id), breaker];
+    return { policies, note: `${patched.note}; tickets under a legal hold denied` };
   },
 };
 
@@ -125,7 +127,7 @@ describe('evolution search', () => {
     const verified = made.filter((e) => e.verification !== undefined);
     assert.ok(verified.length > 0, 'the improvements reached the verifier');
     for (const e of verified)
-      assert.ok(e.verification!.violated.includes('finance.large-payment-human'), e.id);
+      assert.ok(e.verification!.violated.includes('care.read-own-tickets'), JSON.stringify(e.verification));
     assert.ok(
       made.some((e) => e.training!.correct > state.entries[0]!.training!.correct),
       'it did improve the scores',

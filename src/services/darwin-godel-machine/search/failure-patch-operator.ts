@@ -60,10 +60,17 @@ function grant(input: OperatorInput, action: string, holding: number[], failure:
     return peers.filter(([key, request]) => decide(engine, request) === material.expectations.get(key))
       .length;
   };
+  // Among equally right candidates, the constitution's reasons first: conjuncts of the
+  // invariants that speak of this request.
+  const reasons = material.reasons(material.training.get(failure.key));
+  const reasoned = (atoms: readonly string[]) =>
+    atoms.filter((a) => reasons.has(material.atoms.indexOf(a))).length;
   const best = (options: string[][]) => {
-    const tried = options.map((atoms) => ({ atoms, right: tryAtoms(atoms) }));
+    const tried = options.map((atoms) => ({ atoms, right: tryAtoms(atoms), why: reasoned(atoms) }));
     const top = Math.max(...tried.map((t) => t.right));
-    return { top, atoms: random.pick(tried.filter((t) => t.right === top)).atoms };
+    const right = tried.filter((t) => t.right === top);
+    const why = Math.max(...right.map((t) => t.why));
+    return { top, atoms: random.pick(right.filter((t) => t.why === why)).atoms };
   };
   const singles = best(holding.map((i) => [material.atoms[i]!]));
   let atoms = singles.atoms;

@@ -14,6 +14,7 @@ import {
   parseVocabulary,
   type Vocabulary,
 } from '../../../policy/index.js';
+import { compilePredicate, predicateHolds } from './cel-predicate.js';
 import { conjunctsOf, conjunctText, numericComparisons, readsActionType } from './condition-edit.js';
 import type { VariantPolicies } from './variant-policies.js';
 
@@ -36,6 +37,11 @@ export interface MutationMaterial {
   readonly expectations: ReadonlyMap<string, Effect>;
   /** Whether atom `index` holds on `request` (an evaluation error counts as not holding). */
   holds(index: number, request: unknown): boolean;
+  /**
+   * The conjuncts (atom indices) of the invariants whose condition holds on `request`: the
+   * constitution's own reasons for deciding it carefully.
+   */
+  reasons(request: unknown): ReadonlySet<number>;
   /** Compiles policies with the constitution's vocabulary and default decision (undefined if they do not check). */
   compile(policies: readonly unknown[]): PolicyEngine | undefined;
 }
@@ -76,21 +82,30 @@ export function buildMutationMaterial(
   const atoms: string[] = [];
   const engines: PolicyEngine[] = [];
   for (const text of [...texts].sort()) {
-    try {
-      const engine = compilePolicySet(
-        [{ id: 'atom', target: { actions: ['*'] }, condition: text, effect: 'allow' }],
-        vocabulary,
-        { defaultDecision: 'deny' },
-      );
-      atoms.push(text);
-      engines.push(engine);
-    } catch {
-      // A negation the checker refuses (or a conjunct that needs its neighbours) is no material.
-    }
+    // A negation the checker refuses (or a conjunct that needs its neighbours) is no material.
+    const engine = compilePredicate(text, vocabulary);
+    if (engine === undefined) continue;
+    atoms.push(text);
+    engines.push(engine);
   }
+  const index = new Map(atoms.map((a, i) => [a, i]));
+  const invariants = document.principles.flatMap((p) =>
+    p.invariants.map((i) => ({
+      when: compilePredicate(i.when, vocabulary),
+      atoms: (conjunctsOf(i.when) ?? [])
+        .map((n) => index.get(conjunctText(n)))
+        .filter((x) => x !== undefined),
+    })),
+  );
   return {
     vocabulary,
     atoms,
+    reasons(request) {
+      const out = new Set<number>();
+      for (const i of invariants)
+        if (i.when !== undefined && predicateHolds(i.when, request)) for (const a of i.atoms) out.add(a);
+      return out;
+    },
     thresholds: new Map(
       [...numbers].sort(([a], [b]) => (a < b ? -1 : 1)).map(([p, s]) => [p, [...s].sort((x, y) => x - y)]),
     ),
@@ -104,13 +119,7 @@ export function buildMutationMaterial(
         return undefined;
       }
     },
-    holds(index, request) {
-      try {
-        return engines[index]!.decide(request).decision === 'allow';
-      } catch {
-        return false;
-      }
-    },
+    holds: (index, request) => predicateHolds(engines[index]!, request),
   };
 }
 

@@ -1,44 +1,22 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { PROPOSAL_KINDS } from '../../../kernel/contracts/constitution.js';
-import type { CouncilContract, VariantAdoptionRequest } from '../../../kernel/contracts/council.js';
 import type { CouncilDeps } from '../council-deps.js';
 import type { CouncilScheduler } from '../council-scheduler.js';
-import { councilErrors } from '../errors.js';
 import { proposalView } from '../proposal-view.js';
 import { castVote } from '../usecases/cast-vote.js';
 import { cancelProposal } from '../usecases/close-proposal.js';
 import { openProposal } from '../usecases/open-proposal.js';
 import { MEMBER_ID_PATTERN, VOTE_CHOICES, type VoteChoice } from '../vote-payload.js';
-import {
-  AUTHORITY_SERVICES,
-  callerOf,
-  DGM_SERVICES,
-  PGC_SERVICES,
-  PROPOSE_ROLES,
-  READ_ROLES,
-  SERVICE_ROLES,
-  VOTE_ROLES,
-} from './route-roles.js';
-import { Authority, Proposal, ProposalList, Ratification, RecordedVote } from './route-schemas.js';
+import { ProposalId, proposalOr404 } from './lookups.js';
+import { callerOf, PROPOSE_ROLES, READ_ROLES, VOTE_ROLES } from './route-roles.js';
+import { Proposal, ProposalList, RecordedVote } from './route-schemas.js';
 
 const TAGS = ['council'];
-const ProposalId = Type.Object({ id: Type.String({ format: 'uuid' }) });
 const STATUSES = ['open', 'queued', 'enacted', 'failed', 'rejected', 'expired', 'cancelled'] as const;
 
-async function found(deps: CouncilDeps, id: string) {
-  const proposal = await deps.store.proposal(id);
-  if (proposal === undefined) throw councilErrors.create('COUNCIL_PROPOSAL_NOT_FOUND', `no proposal ${id}`);
-  return proposal;
-}
-
-/** Proposals, votes, cancellation, and the contract's routes for the PGC and the constitution service. */
-export function registerProposalRoutes(
-  app: FastifyInstance,
-  deps: CouncilDeps,
-  contract: CouncilContract,
-  scheduler: CouncilScheduler,
-) {
+/** Proposals, votes and cancellation (the contract's routes for other services: contract-routes.ts). */
+export function registerProposalRoutes(app: FastifyInstance, deps: CouncilDeps, scheduler: CouncilScheduler) {
   app.post<{ Body: { kind: string; title: string; content: Record<string, unknown> } }>(
     '/api/v1/council/proposals',
     {
@@ -98,7 +76,7 @@ export function registerProposalRoutes(
       },
     },
     async (request) => {
-      const proposal = await found(deps, request.params.id);
+      const proposal = await proposalOr404(deps, request.params.id);
       return proposalView(proposal, await deps.store.votes(proposal.id));
     },
   );
@@ -151,75 +129,5 @@ export function registerProposalRoutes(
       },
     },
     async (request) => proposalView(await cancelProposal(deps, request.params.id, callerOf(request))),
-  );
-
-  app.get<{ Params: { id: string } }>(
-    '/api/v1/council/proposals/:id/authority',
-    {
-      config: { auth: { roles: SERVICE_ROLES, services: AUTHORITY_SERVICES } },
-      schema: {
-        response: { 200: Authority },
-        tags: TAGS,
-        summary: 'For owning services at enactment: kind, state, bound content hash and timelock end',
-        params: ProposalId,
-      },
-    },
-    async (request) => {
-      const status = await contract.proposal(request.params.id);
-      if (status === undefined)
-        throw councilErrors.create('COUNCIL_PROPOSAL_NOT_FOUND', `no proposal ${request.params.id}`);
-      return status;
-    },
-  );
-
-  app.post<{ Body: { bundleId: string; activatedBy: string; reason: string } }>(
-    '/api/v1/council/ratifications',
-    {
-      config: { auth: { roles: SERVICE_ROLES, services: PGC_SERVICES } },
-      schema: {
-        response: { 201: Ratification },
-        tags: TAGS,
-        summary: 'For the PGC: raise a break-glass activation to the council for ratification',
-        body: Type.Object(
-          {
-            bundleId: Type.String({ pattern: '^[0-9a-f]{64}$' }),
-            activatedBy: Type.String({ minLength: 1, maxLength: 256 }),
-            reason: Type.String({ minLength: 1, maxLength: 2000 }),
-          },
-          { additionalProperties: false },
-        ),
-      },
-    },
-    async (request, reply) => {
-      const created = await contract.proposeRatification(request.body);
-      scheduler.poke();
-      return reply.code(201).send(created);
-    },
-  );
-
-  app.post<{ Body: VariantAdoptionRequest }>(
-    '/api/v1/council/variant-adoptions',
-    {
-      config: { auth: { roles: SERVICE_ROLES, services: DGM_SERVICES } },
-      schema: {
-        response: { 201: Ratification },
-        tags: TAGS,
-        summary: 'For the Darwin Gödel Machine: propose adopting an admissible variant (adopt-variant)',
-        body: Type.Object(
-          {
-            bundleId: Type.String({ pattern: '^[0-9a-f]{64}$' }),
-            runId: Type.String({ minLength: 1, maxLength: 128 }),
-            variantId: Type.String({ minLength: 1, maxLength: 128 }),
-            summary: Type.String({ minLength: 1, maxLength: 2000 }),
-          },
-          { additionalProperties: false },
-        ),
-      },
-    },
-    async (request, reply) => {
-      const created = await contract.proposeVariantAdoption(request.body);
-      scheduler.poke();
-      return reply.code(201).send(created);
-    },
   );
 }

@@ -2,18 +2,16 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { commonErrors } from '../../../kernel/errors.js';
 import type { CouncilDeps } from '../council-deps.js';
-import { councilErrors } from '../errors.js';
 import type { ReviewTask } from '../store.js';
 import { awaitOutcome, claimTask, outcomeView, resolveTask } from '../usecases/review-tasks.js';
+import { DecisionId, taskOr404 } from './lookups.js';
 import { callerOf, OUTCOME_ROLES, REVIEW_READ_ROLES, REVIEW_ROLES } from './route-roles.js';
 import { ReviewOutcome, ReviewTaskList, ReviewTask as ReviewTaskSchema } from './route-schemas.js';
 
 const TAGS = ['reviews'];
-const DecisionId = Type.Object({
-  decisionId: Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9-]+$' }),
-});
 
-function taskView(task: ReviewTask) {
+/** A review task as the API shows it. */
+export function taskView(task: ReviewTask) {
   const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
   return {
     decisionId: task.decisionId,
@@ -77,13 +75,7 @@ export function registerReviewRoutes(app: FastifyInstance, deps: CouncilDeps) {
       },
     },
     async (request) => {
-      const task = await deps.store.task(request.params.decisionId);
-      if (task === undefined)
-        throw councilErrors.create(
-          'REVIEW_TASK_NOT_FOUND',
-          `no review task for decision ${request.params.decisionId}`,
-        );
-      return taskView(task);
+      return taskView(await taskOr404(deps, request.params.decisionId));
     },
   );
 
@@ -143,15 +135,7 @@ export function registerReviewRoutes(app: FastifyInstance, deps: CouncilDeps) {
     async (request) => {
       const abort = new AbortController();
       request.raw.once('close', () => abort.abort());
-      if (request.query.wait === 0) {
-        const task = await deps.store.task(request.params.decisionId);
-        if (task === undefined)
-          throw councilErrors.create(
-            'REVIEW_TASK_NOT_FOUND',
-            `no review task for decision ${request.params.decisionId}`,
-          );
-        return outcomeView(task);
-      }
+      if (request.query.wait === 0) return outcomeView(await taskOr404(deps, request.params.decisionId));
       return awaitOutcome(deps, request.params.decisionId, request.query.wait * 1000, abort.signal);
     },
   );

@@ -33,14 +33,14 @@ function deadlineSecondsOf(obligations: readonly unknown[], fallback: number): n
   return fallback;
 }
 
-/** Turns one review event into tasks (a redelivered event adds nothing). */
+/** Turns one review event into tasks (a redelivered event adds nothing), announced by one event. */
 export async function openReviewTasks(
   deps: CouncilDeps,
   event: EventEnvelope<PolicyDecisionReviewData>,
 ): Promise<number> {
   const nowMs = deps.clock.now();
   const decidedMs = Number.isFinite(Date.parse(event.time)) ? Date.parse(event.time) : nowMs;
-  let opened = 0;
+  const opened: ReviewOpenedData['reviews'][number][] = [];
   await deps.store.transaction(async (tx) => {
     for (const review of event.data.reviews ?? []) {
       const obligations = review.obligations ?? [];
@@ -71,18 +71,14 @@ export async function openReviewTasks(
         resolvedMs: null,
       };
       if (!(await deps.store.insertTask(tx, task))) continue;
-      opened++;
-      const data: ReviewOpenedData = {
-        decisionId: review.decisionId,
-        queue,
-        deadline: new Date(deadlineMs).toISOString(),
-        leafHash: event.data.leafHash,
-      };
-      await deps.store.enqueue(tx, councilEvent(COUNCIL_EVENTS.reviewOpened, data, nowMs), nowMs);
+      opened.push({ decisionId: review.decisionId, queue, deadline: new Date(deadlineMs).toISOString() });
     }
+    if (opened.length === 0) return;
+    const data: ReviewOpenedData = { leafHash: event.data.leafHash, reviews: opened };
+    await deps.store.enqueue(tx, councilEvent(COUNCIL_EVENTS.reviewOpened, data, nowMs), nowMs);
   });
-  if (opened > 0) void deps.relay.flush();
-  return opened;
+  if (opened.length > 0) void deps.relay.flush();
+  return opened.length;
 }
 
 export async function claimTask(
@@ -107,7 +103,10 @@ export async function claimTask(
       `${task.claimedBy} holds the task until ${new Date(task.claimUntilMs ?? 0).toISOString()}`,
     );
   }
-  return (await deps.store.task(decisionId))!;
+  const claimed = (await deps.store.task(decisionId))!;
+  // A claim has no event of its own: this replica's streams hear of it here.
+  deps.feed.notify({ kind: 'task', id: decisionId, queue: claimed.queue });
+  return claimed;
 }
 
 export async function resolveTask(

@@ -1,6 +1,7 @@
 /**
  * Conflicts: two policies of different effects that can both count for one request. The stricter
  * effect wins (deny > review > allow); the witness shows such a request, confirmed by the engine.
+ * A request already decided in this verification (the pool) where both counted saves the query.
  */
 import type { Effect } from '../../../policy/index.js';
 import type { EncodedPolicy } from '../smt/policy-set-encoder.js';
@@ -8,7 +9,8 @@ import type { VerificationSession } from '../smt/verification-session.js';
 import type { VerificationModel } from '../verification-model.js';
 import type { ConflictResult } from '../verification-report.js';
 import { commonTargets, queryByType } from './action-pins.js';
-import { havocInvolved, replay, unconfirmed } from './witness-replay.js';
+import type { WitnessPool } from './witness-pool.js';
+import { havocInvolved, unconfirmed } from './witness-replay.js';
 
 const RANK: Record<Effect, number> = { allow: 1, review: 2, deny: 3 };
 
@@ -22,6 +24,7 @@ export async function findConflicts(
   model: VerificationModel,
   session: VerificationSession,
   notes: string[],
+  pool: WitnessPool,
 ): Promise<ConflictResult[]> {
   const policies = model.current.encoded.policies;
   const out: ConflictResult[] = [];
@@ -33,6 +36,11 @@ export async function findConflicts(
       const eb = b.source.policy.effect;
       if (ea === eb || !targetsOverlap(a, b)) continue;
       const ids = [a.source.policy.id, b.source.policy.id] as const;
+      const known = pool.allCounting(...ids);
+      if (known !== undefined) {
+        out.push({ policies: ids, effects: [ea, eb], winner: RANK[ea] > RANK[eb] ? ea : eb, witness: known });
+        continue;
+      }
       const types = commonTargets(a.source.policy.target.actions, b.source.policy.target.actions);
       const outcome = await queryByType(session, model.schema, types, [a.counted, b.counted]);
       if (outcome.status === 'unsat') continue;
@@ -40,7 +48,7 @@ export async function findConflicts(
         notes.push(`conflict between ${ids[0]} and ${ids[1]} not settled: ${outcome.reason}`);
         continue;
       }
-      const witness = replay(model.current.engine, outcome.request);
+      const witness = pool.add(outcome.request);
       if (witness?.matched.includes(ids[0]) && witness.matched.includes(ids[1])) {
         out.push({ policies: ids, effects: [ea, eb], winner: RANK[ea] > RANK[eb] ? ea : eb, witness });
         continue;

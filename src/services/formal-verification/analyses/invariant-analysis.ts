@@ -8,12 +8,14 @@ import { app } from '../smt/smt-text.js';
 import type { VerificationSession } from '../smt/verification-session.js';
 import type { VerificationModel } from '../verification-model.js';
 import type { InvariantResult } from '../verification-report.js';
+import type { WitnessPool } from './witness-pool.js';
 import { havocInvolved, replay, unconfirmed } from './witness-replay.js';
 
 export async function checkInvariants(
   model: VerificationModel,
   session: VerificationSession,
   notes: string[],
+  pool?: WitnessPool,
 ): Promise<InvariantResult[]> {
   const { current } = model;
   const results: InvariantResult[] = [];
@@ -33,7 +35,7 @@ export async function checkInvariants(
       results.push({ ...base, status: 'unknown', reason: outcome.reason });
       continue;
     }
-    const witness = replay(current.engine, outcome.request);
+    const witness = pool?.add(outcome.request) ?? replay(current.engine, outcome.request);
     if (witness !== undefined && inv.applies(witness.request) && spec.forbid.includes(witness.decision)) {
       results.push({ ...base, status: 'violated', reason: spec.reason, counterexample: witness });
       continue;

@@ -1,28 +1,74 @@
 /**
  * Dead policies (count for no valid request) and shadowed policies (removing them changes no
  * decision). Both are claims that something can never happen, so they are reported only on the
- * solver's `unsat`; a policy the solver shows alive is confirmed by the engine first.
+ * solver's `unsat`; a policy shown alive or decisive is confirmed by the engine first.
+ *
+ * One question settles most policies: "does removing p change some decision?" A request where it
+ * does is one where p counts, so a confirmed `sat` answers both; only on `unsat` (or `unknown`)
+ * is "can p count at all?" asked to tell dead from shadowed. Requests already decided in this
+ * verification (the pool) are tried first.
  */
-import { compilePolicySet } from '../../../policy/index.js';
-import { DECISION_CODE } from '../smt/policy-set-encoder.js';
+import { DECISION_CODE, type EncodedPolicy } from '../smt/policy-set-encoder.js';
 import { app, ite } from '../smt/smt-text.js';
-import type { VerificationSession } from '../smt/verification-session.js';
+import type { QueryOutcome, VerificationSession } from '../smt/verification-session.js';
 import type { VerificationModel } from '../verification-model.js';
 import type { PolicyFinding } from '../verification-report.js';
 import { commonTargets, queryByType } from './action-pins.js';
-import { havocInvolved, replay, unconfirmed } from './witness-replay.js';
+import type { WitnessPool } from './witness-pool.js';
+import { havocInvolved, unconfirmed } from './witness-replay.js';
+
+/** The decision term of the set without `p`: only the disjunction of p's effect changes. */
+function decisionWithout(model: VerificationModel, p: EncodedPolicy): string {
+  const { encoded } = model.current;
+  const others = encoded.policies.filter((q) => q !== p && q.source.policy.effect === p.source.policy.effect);
+  const without = { ...encoded.any, [p.source.policy.effect]: app('or', ...others.map((q) => q.counted)) };
+  return ite(
+    without.deny,
+    `${DECISION_CODE.deny}`,
+    ite(
+      without.review,
+      `${DECISION_CODE.review}`,
+      ite(without.allow, `${DECISION_CODE.allow}`, `${DECISION_CODE[encoded.defaultDecision]}`),
+    ),
+  );
+}
 
 export async function findDeadAndShadowed(
   model: VerificationModel,
   session: VerificationSession,
   notes: string[],
+  pool: WitnessPool,
+  only?: ReadonlySet<string>,
 ): Promise<PolicyFinding[]> {
-  const { encoded, engine, checked } = model.current;
+  const { encoded } = model.current;
   const findings: PolicyFinding[] = [];
   for (const p of encoded.policies) {
     const id = p.source.policy.id;
+    if (only !== undefined && !only.has(id)) continue;
+    if (pool.decisiveFor(id) !== undefined) continue;
     const types = commonTargets(p.source.policy.target.actions);
-    const alive = await queryByType(session, model.schema, types, [p.counted]);
+    const changes = await queryByType(session, model.schema, types, [
+      `(distinct ${encoded.decision} ${decisionWithout(model, p)})`,
+    ]);
+    if (changes.status === 'sat') {
+      const w = pool.add(changes.request);
+      if (w?.matched.includes(id) && pool.decisionWithout(w, id) !== w.decision) continue;
+      findings.push({
+        policyId: id,
+        status: 'unknown',
+        reason: unconfirmed(
+          `whether ${id} changes a decision`,
+          havocInvolved(encoded.policies, changes.request),
+          notes,
+          changes.request,
+        ),
+      });
+      continue;
+    }
+    // Not decisive anywhere (or not settled): can p count at all?
+    const alive: QueryOutcome = pool.allCounting(id)
+      ? { status: 'sat', request: pool.allCounting(id)!.request }
+      : await queryByType(session, model.schema, types, [p.counted]);
     if (alive.status === 'unsat') {
       findings.push({ policyId: id, status: 'dead', reason: 'no valid request makes this policy count' });
       continue;
@@ -35,7 +81,7 @@ export async function findDeadAndShadowed(
       });
       continue;
     }
-    const w = replay(engine, alive.request);
+    const w = pool.add(alive.request);
     if (w === undefined || !w.matched.includes(id)) {
       findings.push({
         policyId: id,
@@ -49,54 +95,15 @@ export async function findDeadAndShadowed(
       });
       continue;
     }
-    // The decision without p: only the disjunction of p's effect changes.
-    const others = encoded.policies.filter(
-      (q) => q !== p && q.source.policy.effect === p.source.policy.effect,
-    );
-    const without = { ...encoded.any, [p.source.policy.effect]: app('or', ...others.map((q) => q.counted)) };
-    const decisionWithout = ite(
-      without.deny,
-      `${DECISION_CODE.deny}`,
-      ite(
-        without.review,
-        `${DECISION_CODE.review}`,
-        ite(without.allow, `${DECISION_CODE.allow}`, `${DECISION_CODE[encoded.defaultDecision]}`),
-      ),
-    );
-    const changes = await queryByType(session, model.schema, types, [
-      `(distinct ${encoded.decision} ${decisionWithout})`,
-    ]);
     if (changes.status === 'unsat') {
       findings.push({ policyId: id, status: 'shadowed', reason: 'removing this policy changes no decision' });
       continue;
     }
-    if (changes.status === 'unknown') {
-      findings.push({
-        policyId: id,
-        status: 'unknown',
-        reason: `whether the policy changes any decision: ${changes.reason}`,
-      });
-      continue;
-    }
-    const reduced = compilePolicySet(
-      checked.filter((c) => c.policy.id !== id).map((c) => c.policy),
-      model.vocabulary,
-      { defaultDecision: model.defaultDecision },
-    );
-    const a = replay(engine, changes.request);
-    const b = replay(reduced, changes.request);
-    if (a === undefined || b === undefined || a.decision === b.decision) {
-      findings.push({
-        policyId: id,
-        status: 'unknown',
-        reason: unconfirmed(
-          `whether ${id} changes a decision`,
-          havocInvolved(encoded.policies, changes.request),
-          notes,
-          changes.request,
-        ),
-      });
-    }
+    findings.push({
+      policyId: id,
+      status: 'unknown',
+      reason: `whether the policy changes any decision: ${changes.reason}`,
+    });
   }
   return findings;
 }

@@ -80,28 +80,35 @@ export class VerificationSession {
       const t = Date.now();
       // Set before the call: if it fails half-way, the scope may exist and must still be left.
       this.pushed = true;
+      // The model is asked for in the same call (one round trip to Z3's thread): after `unsat` or
+      // `unknown` the `get-value` only prints an error, which is ignored.
+      const vars = this.schema.variables();
       const answer = await this.session.run(
         [
           '(push)',
           `(set-option :timeout ${timeout})`,
           ...assertions.map((a) => `(assert ${a})`),
           '(check-sat)',
+          ...(vars.length === 0 ? [] : [`(get-value (${vars.join(' ')}))`]),
         ].join('\n'),
       );
       if (process.env.ACGS_VERIFY_TRACE)
-        process.stderr.write(`[verify] ${Date.now() - t} ms ${answer.trim()}\n`);
-      const parsed = parseSExprs(answer);
-      status = parsed.length === 1 ? parsed[0] : undefined;
-      if (status === undefined)
+        process.stderr.write(`[verify] ${Date.now() - t} ms ${answer.trim().split('\n')[0]}\n`);
+      // The first line is check-sat's answer; after `sat` the model follows, otherwise only
+      // get-value's "model is not available" error may (anything else leaves the answer open).
+      const [first = '', ...rest] = answer.trim().split('\n');
+      const after = rest.join('\n').trim();
+      status = first.trim();
+      if (status !== 'sat' && status !== 'unsat' && status !== 'unknown')
+        return { status: 'unknown', reason: `solver error: ${answer.trim().slice(0, 300)}` };
+      if (status !== 'sat' && after !== '' && !/^\(error "[^"\n]*model is not available"\)$/.test(after))
         return { status: 'unknown', reason: `solver error: ${answer.trim().slice(0, 300)}` };
       if (status === 'sat') {
-        const vars = this.schema.variables();
-        const printed = vars.length === 0 ? '()' : await this.session.run(`(get-value (${vars.join(' ')}))`);
-        const list = parseSExprs(printed);
+        const list = vars.length === 0 ? [[]] : parseSExprs(after);
         if (list.length !== 1 || !Array.isArray(list[0])) {
           return {
             status: 'unknown',
-            reason: `verifier bug: no model values (${printed.trim().slice(0, 200)})`,
+            reason: `verifier bug: no model values (${answer.trim().slice(0, 200)})`,
           };
         }
         values = list[0] as SExpr[];

@@ -200,10 +200,12 @@ export function registerBundleRoutes(server: FastifyInstance, deps: PgcDeps) {
       },
     },
     async (request) => {
-      const { reason, proposalId } = activationBody(request.body);
+      const { reason, proposalId, acceptUnverifiedInvariants } = activationBody(request.body);
       if (proposalId !== undefined)
         return activateForProposal(deps, request.params.id, { proposalId, enactedBy: callerOf(request) });
-      return activateDirectly(deps, request.params.id, callerOf(request), reason);
+      return activateDirectly(deps, request.params.id, callerOf(request), reason, {
+        ...(acceptUnverifiedInvariants ? { acceptUnverifiedInvariants } : {}),
+      });
     },
   );
 
@@ -233,22 +235,41 @@ export function registerBundleRoutes(server: FastifyInstance, deps: PgcDeps) {
   );
 }
 
-/** The activation's optional body: `{ reason? }` (break-glass) or `{ proposalId? }` (the council). */
-function activationBody(body: unknown): { reason?: string; proposalId?: string } {
+/**
+ * The activation's optional body: `{ reason?, acceptUnverifiedInvariants? }` (an admin; reason for
+ * a break-glass) or `{ proposalId? }` (the council). Accepting unverified invariants is an
+ * admin's explicit choice, never part of a proposal's enactment (the council voted on the bundle
+ * alone).
+ */
+function activationBody(body: unknown): {
+  reason?: string;
+  proposalId?: string;
+  acceptUnverifiedInvariants?: boolean;
+} {
   if (body === undefined || body === null) return {};
   const errors: { pointer: string; detail: string }[] = [];
   if (typeof body !== 'object' || Array.isArray(body))
     errors.push({ pointer: '/body', detail: 'must be an object' });
-  const { reason, proposalId, ...rest } = (typeof body === 'object' ? body : {}) as Record<string, unknown>;
+  const { reason, proposalId, acceptUnverifiedInvariants, ...rest } = (
+    typeof body === 'object' ? body : {}
+  ) as Record<string, unknown>;
   if (reason !== undefined && (typeof reason !== 'string' || reason.trim() === '' || reason.length > 2000))
     errors.push({ pointer: '/body/reason', detail: 'expected 1 to 2000 characters' });
   if (proposalId !== undefined && (typeof proposalId !== 'string' || !/^[0-9a-f-]{36}$/.test(proposalId)))
     errors.push({ pointer: '/body/proposalId', detail: 'expected a proposal id (UUID)' });
+  if (acceptUnverifiedInvariants !== undefined && typeof acceptUnverifiedInvariants !== 'boolean')
+    errors.push({ pointer: '/body/acceptUnverifiedInvariants', detail: 'expected a boolean' });
+  else if (acceptUnverifiedInvariants === true && proposalId !== undefined)
+    errors.push({
+      pointer: '/body/acceptUnverifiedInvariants',
+      detail: "not with proposalId: a proposal's enactment runs every gate as voted",
+    });
   for (const key of Object.keys(rest)) errors.push({ pointer: `/body/${key}`, detail: 'unknown field' });
   if (errors.length > 0)
     throw commonErrors.create('VALIDATION_FAILED', `${errors[0]!.pointer}: ${errors[0]!.detail}`, { errors });
   return {
     ...(typeof reason === 'string' ? { reason } : {}),
     ...(typeof proposalId === 'string' ? { proposalId } : {}),
+    ...(acceptUnverifiedInvariants === true ? { acceptUnverifiedInvariants: true } : {}),
   };
 }

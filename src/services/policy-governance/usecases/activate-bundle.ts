@@ -16,6 +16,23 @@ export interface Activation {
   readonly gates: readonly { readonly name: string }[];
 }
 
+export interface ActivationOptions {
+  /**
+   * Activate even when the verifier could not settle an invariant (`unknown`); a violated one is
+   * refused regardless. The verifier records the choice with its report in the integrity log, the
+   * activation event carries it, and the PGC logs a warning naming the activator.
+   */
+  readonly acceptUnverifiedInvariants?: boolean;
+  /**
+   * An activation that happens at most once for `by` (a council proposal's enactment): when the
+   * active pointer already holds this bundle activated by `by` — a second replica repeating an
+   * enactment, or a retry after a crash — that activation is returned and nothing moves.
+   */
+  readonly once?: boolean;
+  /** Asked again after the gates, right before the pointer moves (the council's authority). */
+  readonly stillAuthorised?: () => Promise<void>;
+}
+
 /**
  * Activates a stored bundle: its signature verifies, it targets the active constitution, it
  * type-checks against that constitution's vocabulary (compilation) and passes every activation
@@ -27,17 +44,7 @@ export async function activateBundle(
   deps: PgcDeps,
   bundleId: string,
   by: string,
-  options: {
-    readonly acceptUnverifiedInvariants?: boolean;
-    /**
-     * An activation that happens at most once for `by` (a council proposal's enactment): when the
-     * active pointer already holds this bundle activated by `by` — a second replica repeating an
-     * enactment, or a retry after a crash — that activation is returned and nothing moves.
-     */
-    readonly once?: boolean;
-    /** Asked again after the gates, right before the pointer moves (the council's authority). */
-    readonly stillAuthorised?: () => Promise<void>;
-  } = {},
+  options: ActivationOptions = {},
 ): Promise<Activation> {
   const stored = await deps.store.bundle(bundleId);
   if (stored === undefined) throw pgcErrors.create('PGC_BUNDLE_NOT_FOUND', `no bundle ${bundleId}`);
@@ -55,7 +62,10 @@ export async function activateBundle(
   }
   const loaded = await verifiedAndCompiled(deps, stored);
   const failures: GateFailure[] = [];
-  const gateOptions = { by, ...(options.acceptUnverifiedInvariants ? { acceptUnverified: true } : {}) };
+  const accepting = options.acceptUnverifiedInvariants === true;
+  if (accepting)
+    deps.logger.warn({ bundleId, by }, 'activation accepts invariants the verifier could not settle');
+  const gateOptions = { by, ...(accepting ? { acceptUnverified: true } : {}) };
   for (const gate of deps.gates) failures.push(...(await gate.check(loaded, gateOptions)));
   if (failures.length > 0) {
     throw pgcErrors.create(
@@ -95,6 +105,7 @@ export async function activateBundle(
     ...(previous === null ? {} : { previousBundleId: previous }),
     activatedBy: by,
     generation,
+    ...(accepting ? { acceptUnverifiedInvariants: true } : {}),
   };
   try {
     await deps.bus.publish({

@@ -20,7 +20,7 @@ import { EVENT_TYPES } from '../../../kernel/events.js';
 import { newId } from '../../../kernel/ids.js';
 import { pgcErrors } from '../errors.js';
 import type { PgcDeps } from '../pgc-deps.js';
-import { type Activation, activateBundle } from './activate-bundle.js';
+import { type Activation, type ActivationOptions, activateBundle } from './activate-bundle.js';
 import { createBundle } from './create-bundle.js';
 
 /** Payload of `policy.bundle.break-glass`. */
@@ -129,9 +129,10 @@ export async function activateDirectly(
   bundleId: string,
   by: string,
   reason: string | undefined,
+  options: ActivationOptions = {},
 ): Promise<Activation & { readonly breakGlass?: { readonly ratificationProposalId: string | null } }> {
   const council = deps.council();
-  if (council === undefined || !(await council.seated())) return activateBundle(deps, bundleId, by);
+  if (council === undefined || !(await council.seated())) return activateBundle(deps, bundleId, by, options);
   const previous = (await deps.store.active())?.bundleId ?? null;
   const verdict = await deps.impact.classify(previous, bundleId);
   if (verdict.impact !== 'narrowing' || reason === undefined || reason.trim() === '') {
@@ -150,7 +151,7 @@ export async function activateDirectly(
       },
     );
   }
-  const activation = await activateBundle(deps, bundleId, by);
+  const activation = await activateBundle(deps, bundleId, by, options);
   let ratificationProposalId: string | null = null;
   try {
     ratificationProposalId = (await council.proposeRatification({ bundleId, activatedBy: by, reason }))

@@ -1,0 +1,74 @@
+/**
+ * Server-sent events (`text/event-stream`, the WHATWG HTML "server-sent events" format) as a
+ * route's reply. The route has passed the guard like any other (authenticated, authorised); the
+ * reply goes through the kit's hooks (request id, constitutional hash, metrics at the end), then
+ * stays open: frames as `send` is called, a comment line every `keepAliveMs` so proxies keep the
+ * connection, and the close callbacks when the client goes or `end` is called.
+ *
+ * @example
+ * const stream = openEventStream(request, reply);
+ * stream.send('task', view, eventId);
+ * stream.onClose(() => unsubscribe());
+ * return reply;
+ */
+import { PassThrough } from 'node:stream';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+
+export interface EventStream {
+  /** Writes one event: `id` (what a reconnecting client sends back as Last-Event-ID), `event`, JSON `data`. */
+  send(event: string, data: unknown, id?: string): void;
+  /** Ends the stream (the client's EventSource reconnects unless it is told it is done). */
+  end(): void;
+  /** Called once, when the stream ends for either side. */
+  onClose(callback: () => void): void;
+  readonly closed: boolean;
+}
+
+export interface EventStreamOptions {
+  /** Comment line interval (default 15 s). */
+  readonly keepAliveMs?: number;
+  /** The reconnection delay suggested to the client (default 2 s). */
+  readonly retryMs?: number;
+}
+
+export function openEventStream(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  options: EventStreamOptions = {},
+): EventStream {
+  const body = new PassThrough();
+  const callbacks: (() => void)[] = [];
+  let closed = false;
+  const close = () => {
+    if (closed) return;
+    closed = true;
+    clearInterval(keepAlive);
+    body.end();
+    for (const callback of callbacks.splice(0)) callback();
+  };
+  const keepAlive = setInterval(() => body.write(': keep-alive\n\n'), options.keepAliveMs ?? 15_000);
+  keepAlive.unref();
+  request.raw.once('close', close);
+  body.write(`retry: ${options.retryMs ?? 2000}\n\n`);
+  reply
+    .header('content-type', 'text/event-stream; charset=utf-8')
+    .header('cache-control', 'no-store')
+    // Tells NGINX-style proxies not to buffer the stream.
+    .header('x-accel-buffering', 'no')
+    .send(body);
+  return {
+    send(event, data, id) {
+      if (closed) return;
+      const lines = JSON.stringify(data);
+      body.write(`${id === undefined ? '' : `id: ${id}\n`}event: ${event}\ndata: ${lines}\n\n`);
+    },
+    end: close,
+    onClose(callback) {
+      if (closed) callback();
+      else callbacks.push(callback);
+    },
+    get closed() {
+      return closed;
+    },
+  };
+}
