@@ -90,11 +90,16 @@ describe('builtin synthesizer', () => {
     assert.deepEqual(violations.slice(0, 5), []);
   });
 
-  it('the formal verifier proves that the set satisfies every invariant of the constitution', async () => {
+  it('the formal verifier proves that the set satisfies every invariant of the constitution, synthesis and proof in under 10 s', async () => {
+    // Done-when 1's 10 s, as this process's CPU time (Z3 runs in it): wall time on a machine
+    // shared with other work says more about the others (bench/synthesis.bench.ts measures it).
+    const started = performance.now();
+    const cpu = process.cpuUsage();
+    const synthesized = synthesizeBuiltin(document);
     const report = await verifyPolicySet(
       {
         vocabulary,
-        policies: result.policies,
+        policies: synthesized.policies,
         defaultDecision: document.defaultDecision,
         invariants: matcher.invariants,
       },
@@ -107,7 +112,14 @@ describe('builtin synthesizer', () => {
     );
     assert.equal(report.summary.proved, matcher.invariants.length);
     assert.equal(report.coverage.verifiable, result.policies.length);
-    console.log(`verified: ${report.summary.proved} invariants proved in ${report.durationMs} ms`);
+    const elapsed = performance.now() - started;
+    const used = process.cpuUsage(cpu);
+    const cpuMs = (used.user + used.system) / 1000;
+    assert.deepEqual(synthesized.policies, result.policies, 'deterministic');
+    assert.ok(cpuMs < 10_000, `synthesis and verification took ${Math.round(cpuMs)} ms of CPU`);
+    console.log(
+      `verified: ${report.summary.proved} invariants proved; synthesis and proof ${Math.round(cpuMs)} ms of CPU, ${Math.round(elapsed)} ms wall`,
+    );
   });
 
   it('narrows each invariant policy to the action types its `when` pins', () => {
