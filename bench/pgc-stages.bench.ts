@@ -96,6 +96,7 @@ async function profileBuild(tree: string): Promise<Record<Phase, Breakdown>> {
       }
     };
     await runLoad({ ...phaseOptions('sync'), duration: 2 });
+    await quiet(platform.child.pid!);
     for (const phase of PHASES) {
       const from = monotonicUs();
       const result = await runLoad({ ...phaseOptions(phase), duration: SECONDS });
