@@ -4,6 +4,7 @@
  * violated, 1 an invariant is violated or the input does not check, 2 usage errors.
  */
 import { readFile, stat } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import type { Command } from 'commander';
 import { constitutionalHashOf } from '../../kernel/constitutional-hash.js';
 import { PlatformError } from '../../kernel/errors.js';
@@ -12,7 +13,7 @@ import { parseConstitutionText } from '../../services/constitutional-ai/constitu
 import { z3Solver } from '../../services/formal-verification/smt/z3-solver.js';
 import type { InvariantInput } from '../../services/formal-verification/verification-model.js';
 import type { VerificationReport, Witness } from '../../services/formal-verification/verification-report.js';
-import { verifyPolicySet } from '../../services/formal-verification/verify-policy-set.js';
+import { WorkerVerifier } from '../../services/formal-verification/worker/worker-verifier.js';
 import type { CommandIo } from './policy.js';
 
 export interface VerifyOptions {
@@ -58,11 +59,30 @@ async function loadDir(dir: string, io: CommandIo): Promise<Loaded | number> {
   return { vocabulary: loaded.vocabulary, policies: loaded.policies };
 }
 
-/** Runs the verifier over a policy directory and prints the report. */
+/**
+ * Runs the verifier over a policy directory and prints the report. The solver work runs on up to
+ * two threads (each with its own Z3, started before the files are read, and a share of the
+ * questions); this thread reads the files and prints.
+ */
 export async function runVerify(
   dir: string,
   opts: VerifyOptions,
   io: CommandIo = processIo,
+): Promise<number> {
+  const verifier = new WorkerVerifier(z3Solver.name, Math.min(2, availableParallelism()));
+  verifier.start();
+  try {
+    return await verifyWith(verifier, dir, opts, io);
+  } finally {
+    await verifier.close();
+  }
+}
+
+async function verifyWith(
+  verifier: WorkerVerifier,
+  dir: string,
+  opts: VerifyOptions,
+  io: CommandIo,
 ): Promise<number> {
   const current = await loadDir(dir, io);
   if (typeof current === 'number') return current;
@@ -103,7 +123,7 @@ export async function runVerify(
   }
   let report: VerificationReport;
   try {
-    report = await verifyPolicySet(
+    report = await verifier.verify(
       {
         vocabulary,
         policies: current.policies,
@@ -112,7 +132,6 @@ export async function runVerify(
         ...(against ? { against } : {}),
       },
       {
-        solver: z3Solver,
         ...(constitutionHash === undefined ? {} : { constitutionHash }),
         ...(queryTimeoutMs === undefined ? {} : { queryTimeoutMs }),
       },
