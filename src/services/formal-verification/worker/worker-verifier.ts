@@ -178,12 +178,15 @@ export class WorkerVerifier implements PolicySetVerifier {
       if (idle === undefined) return;
       const pending = this.#waiting.shift()!;
       idle.current = pending;
+      // A busy thread keeps the process alive; an idle one does not (e.g. a test that never closes).
+      idle.worker.ref();
       idle.worker.postMessage(pending.request);
     }
   }
 
   #spawn(): Thread {
     const worker = new Worker(new URL('./verification-worker.js', import.meta.url));
+    worker.unref();
     const thread: Thread = { worker, current: undefined };
     worker.on('message', (reply: WorkReply) => {
       const pending = thread.current;
@@ -193,6 +196,7 @@ export class WorkerVerifier implements PolicySetVerifier {
         return;
       }
       thread.current = undefined;
+      worker.unref();
       if (reply.type === 'error') pending.reject(rebuilt(reply.error));
       else pending.resolve(reply);
       this.#pump();
