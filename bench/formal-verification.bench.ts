@@ -112,7 +112,7 @@ async function healthDuring<T>(work: () => Promise<T>): Promise<{ result: T; ms:
 }
 
 // Warm, on the service's worker thread (started and warmed by one verification first).
-const threads = new WorkerVerifier(z3Solver.name, 1);
+const threads = new WorkerVerifier(z3Solver.name, 1, 10); // as the service runs it
 threads.start();
 await threads.verify(input, {});
 const onThread = await healthDuring(() => threads.verify(input, {}));

@@ -20,8 +20,8 @@ export function createFormalVerificationService(
   contracts: () => Pick<Contracts, 'constitution' | 'integrity'>,
 ): FormalVerificationService {
   // Verifications run on their own thread(s), each with its own Z3: this event loop only passes
-  // messages (ACGS_VERIFY_THREADS, default 1).
-  const runner = new WorkerVerifier(z3Solver.name, verifyThreads(process.env.ACGS_VERIFY_THREADS));
+  // messages (ACGS_VERIFY_THREADS, default 1), and the threads run below its priority (nice 10).
+  const runner = new WorkerVerifier(z3Solver.name, verifyThreads(process.env.ACGS_VERIFY_THREADS), 10);
   const contract = new LocalVerifier({
     solver: z3Solver,
     runner,

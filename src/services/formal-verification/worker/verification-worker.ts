@@ -3,7 +3,8 @@
  * request the asking thread posts, and posts progress and the result back. All solver work, the
  * encoding and the engine replays happen here, off the asking thread's event loop.
  */
-import { parentPort } from 'node:worker_threads';
+import { setPriority } from 'node:os';
+import { parentPort, workerData } from 'node:worker_threads';
 import { PlatformError } from '../../../kernel/errors.js';
 import { preloadZ3, z3Solver } from '../smt/z3-solver.js';
 import { classifyPolicyChange, verifyPolicySet } from '../verify-policy-set.js';
@@ -42,5 +43,14 @@ port.on('message', (request: WorkRequest) => {
   work.catch((e: unknown) => post({ id: request.id, type: 'error', error: errorData(e) }));
 });
 
+// Below the asking thread's priority when asked (before Z3 starts its own threads, which inherit it).
+const niceness = (workerData as { niceness?: number } | undefined)?.niceness ?? 0;
+if (niceness > 0) {
+  try {
+    setPriority(niceness);
+  } catch {
+    // Not permitted here: the thread keeps the process's priority.
+  }
+}
 // Z3 loads while the thread waits for its first request.
 void preloadZ3().catch(() => {});

@@ -38,7 +38,7 @@ const verdicts = (r: VerificationReport) => ({
 });
 
 describe('WorkerVerifier', () => {
-  const threads = new WorkerVerifier(z3Solver.name, 1);
+  const threads = new WorkerVerifier(z3Solver.name, 1, 10);
   after(() => threads.close());
 
   it('reports on a thread what this thread reports, with the event loop free meanwhile', {

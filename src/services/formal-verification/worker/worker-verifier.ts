@@ -79,9 +79,16 @@ export class WorkerVerifier implements PolicySetVerifier {
   #next = 1;
   #closed = false;
 
+  /**
+   * @param size threads, each with its own Z3
+   * @param niceness the threads' scheduling priority (Linux: per thread, inherited by Z3's own
+   *   threads): a service runs them below its event loop, so that under CPU contention the loop
+   *   is scheduled first; 0 keeps the process's priority (the CLI, where the report is the point).
+   */
   constructor(
     solverName: string,
     private readonly size = 1,
+    private readonly niceness = 0,
   ) {
     this.name = solverName;
   }
@@ -185,7 +192,9 @@ export class WorkerVerifier implements PolicySetVerifier {
   }
 
   #spawn(): Thread {
-    const worker = new Worker(new URL('./verification-worker.js', import.meta.url));
+    const worker = new Worker(new URL('./verification-worker.js', import.meta.url), {
+      workerData: { niceness: this.niceness },
+    });
     worker.unref();
     const thread: Thread = { worker, current: undefined };
     worker.on('message', (reply: WorkReply) => {
