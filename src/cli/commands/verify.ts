@@ -12,7 +12,7 @@ import { parseConstitutionText } from '../../services/constitutional-ai/constitu
 import { z3Solver } from '../../services/formal-verification/smt/z3-solver.js';
 import type { InvariantInput } from '../../services/formal-verification/verification-model.js';
 import type { VerificationReport, Witness } from '../../services/formal-verification/verification-report.js';
-import { verifyPolicySet } from '../../services/formal-verification/verify-policy-set.js';
+import { WorkerVerifier } from '../../services/formal-verification/worker/worker-verifier.js';
 import type { CommandIo } from './policy.js';
 
 export interface VerifyOptions {
@@ -58,11 +58,36 @@ async function loadDir(dir: string, io: CommandIo): Promise<Loaded | number> {
   return { vocabulary: loaded.vocabulary, policies: loaded.policies };
 }
 
-/** Runs the verifier over a policy directory and prints the report. */
+/**
+ * Runs the verifier over a policy directory and prints the report. The solver work runs on its own
+ * thread(s) (ACGS_VERIFY_THREADS, default 1; each with its own Z3, started before the files are
+ * read, and a share of the questions); this thread reads the files and prints.
+ */
 export async function runVerify(
   dir: string,
   opts: VerifyOptions,
   io: CommandIo = processIo,
+): Promise<number> {
+  // One thread unless ACGS_VERIFY_THREADS says more: on the shared 2-core machine two threads
+  // (each loading Z3 and the model) measured 9.0–9.8 s against 8.3–9.4 s for one.
+  const threads = Number(process.env.ACGS_VERIFY_THREADS ?? 1);
+  const verifier = new WorkerVerifier(
+    z3Solver.name,
+    Number.isInteger(threads) && threads >= 1 && threads <= 8 ? threads : 1,
+  );
+  verifier.start();
+  try {
+    return await verifyWith(verifier, dir, opts, io);
+  } finally {
+    await verifier.close();
+  }
+}
+
+async function verifyWith(
+  verifier: WorkerVerifier,
+  dir: string,
+  opts: VerifyOptions,
+  io: CommandIo,
 ): Promise<number> {
   const current = await loadDir(dir, io);
   if (typeof current === 'number') return current;
@@ -103,7 +128,7 @@ export async function runVerify(
   }
   let report: VerificationReport;
   try {
-    report = await verifyPolicySet(
+    report = await verifier.verify(
       {
         vocabulary,
         policies: current.policies,
@@ -112,7 +137,6 @@ export async function runVerify(
         ...(against ? { against } : {}),
       },
       {
-        solver: z3Solver,
         ...(constitutionHash === undefined ? {} : { constitutionHash }),
         ...(queryTimeoutMs === undefined ? {} : { queryTimeoutMs }),
       },

@@ -18,10 +18,12 @@ import type {
 import { parseVocabulary } from '../../policy/index.js';
 import { verificationErrors } from './errors.js';
 import type { Solver } from './smt/solver.js';
-import { classifyPolicyChange, verifyPolicySet } from './verify-policy-set.js';
+import { inProcessVerifier, type PolicySetVerifier } from './worker/worker-verifier.js';
 
 export interface LocalVerifierDeps {
   readonly solver: Solver;
+  /** Where verifications run (default: this thread, with `solver`); the service uses worker threads. */
+  readonly runner?: PolicySetVerifier;
   /** The contracts, resolved lazily (the wiring builds them after this service). */
   readonly constitution: () => ConstitutionContract;
   readonly integrity: () => IntegrityContract;
@@ -53,7 +55,11 @@ export class LocalVerifier implements VerificationContract {
   readonly #cache = new Map<string, VerificationReport>();
   #running = 0;
 
-  constructor(private readonly deps: LocalVerifierDeps) {}
+  readonly #runner: PolicySetVerifier;
+
+  constructor(private readonly deps: LocalVerifierDeps) {
+    this.#runner = deps.runner ?? inProcessVerifier(deps.solver);
+  }
 
   async verify(request: VerifyRequest): Promise<VerificationReport> {
     const timeout = validTimeout(request.queryTimeoutMs);
@@ -74,7 +80,7 @@ export class LocalVerifier implements VerificationContract {
     const report =
       cached ??
       (await this.#slot(() =>
-        verifyPolicySet(
+        this.#runner.verify(
           {
             vocabulary: parseVocabulary(document.vocabulary),
             policies: request.policies,
@@ -85,7 +91,6 @@ export class LocalVerifier implements VerificationContract {
             ...(request.against === undefined ? {} : { against: request.against }),
           },
           {
-            solver: this.deps.solver,
             constitutionHash: request.constitutionHash,
             ...(request.invariantsOnly ? { invariantsOnly: true } : {}),
             ...(timeout === undefined ? {} : { queryTimeoutMs: timeout }),
@@ -119,14 +124,14 @@ export class LocalVerifier implements VerificationContract {
     const timeout = validTimeout(request.queryTimeoutMs);
     const document = await this.#constitution(request);
     const outcome = await this.#slot(() =>
-      classifyPolicyChange(
+      this.#runner.classify(
         {
           vocabulary: parseVocabulary(document.vocabulary),
           policies: request.policies,
           against: request.against,
           defaultDecision: document.defaultDecision,
         },
-        { solver: this.deps.solver, ...(timeout === undefined ? {} : { queryTimeoutMs: timeout }) },
+        timeout === undefined ? {} : { queryTimeoutMs: timeout },
       ),
     );
     await this.deps.integrity().append({

@@ -62,6 +62,8 @@ export interface VerificationModel {
   readonly current: PolicySide;
   readonly previous?: PolicySide;
   readonly invariants: readonly EncodedInvariant[];
+  /** Every action type a policy of either set targets by name (the analyses' slices). */
+  readonly actionTypes: readonly string[];
   readonly vocabulary: Vocabulary;
   readonly defaultDecision: Effect;
 }
@@ -141,6 +143,11 @@ export function buildVerificationModel(input: VerificationInput): VerificationMo
     current: currentSide,
     ...(previousSide === undefined ? {} : { previous: previousSide }),
     invariants,
+    actionTypes: [
+      ...new Set(
+        [...current, ...(previous ?? [])].flatMap((p) => p.policy.target.actions.filter((a) => a !== '*')),
+      ),
+    ].sort(),
     vocabulary,
     defaultDecision: input.defaultDecision,
   };

@@ -20,7 +20,12 @@ import { WitnessPool } from './analyses/witness-pool.js';
 import type { Solver } from './smt/solver.js';
 import { VerificationSession } from './smt/verification-session.js';
 import { buildVerificationModel, type VerificationInput } from './verification-model.js';
-import type { ImpactReport, InvariantResult, VerificationReport } from './verification-report.js';
+import type {
+  ImpactReport,
+  InvariantResult,
+  PolicyFinding,
+  VerificationReport,
+} from './verification-report.js';
 
 export interface VerifyOptions {
   readonly solver: Solver;
@@ -33,12 +38,65 @@ export interface VerifyOptions {
   readonly invariantsOnly?: boolean;
   /** Called after each analysis stage with the share done, 0..1. */
   readonly onProgress?: (done: number) => void;
+  /**
+   * Only this share of the questions (part `index` of `of`): invariants and dead/shadowed
+   * policies by index, conflicts by their first policy; the impact analysis in part 0. Parts run
+   * on separate threads and are merged by `mergeParts` into the report of the whole.
+   */
+  readonly part?: { readonly index: number; readonly of: number };
 }
 
 /** SHA-256 over the RFC 8785 canonical JSON of the policies sorted by id. */
 export function policySetHash(policies: readonly CheckedPolicy[]): string {
   const sorted = policies.map((c) => c.policy).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   return createHash('sha256').update(canonicalJson(sorted)).digest('hex');
+}
+
+/** The report's counts. */
+export function summaryOf(
+  invariants: readonly InvariantResult[],
+  conflicts: readonly unknown[],
+  findings: readonly PolicyFinding[],
+): VerificationReport['summary'] {
+  const count = (s: InvariantResult['status']) => invariants.filter((i) => i.status === s).length;
+  return {
+    proved: count('proved'),
+    violated: count('violated'),
+    unknown: count('unknown'),
+    conflicts: conflicts.length,
+    dead: findings.filter((f) => f.status === 'dead').length,
+    shadowed: findings.filter((f) => f.status === 'shadowed').length,
+  };
+}
+
+/**
+ * The report of the whole from the reports of its parts (`VerifyOptions.part`, in part order):
+ * each invariant, conflict and finding in the order a single run lists it.
+ */
+export function mergeParts(
+  parts: readonly VerificationReport[],
+  invariantIds: readonly string[],
+): VerificationReport {
+  const first = parts[0]!;
+  const policyOrder = new Map(first.policies.map((p, i) => [p.id, i]));
+  const invariantOrder = new Map(invariantIds.map((id, i) => [id, i]));
+  const at = (id: string) => policyOrder.get(id) ?? 0;
+  const invariants = parts
+    .flatMap((p) => p.invariants)
+    .sort((a, b) => (invariantOrder.get(a.id) ?? 0) - (invariantOrder.get(b.id) ?? 0));
+  const conflicts = parts
+    .flatMap((p) => p.conflicts)
+    .sort((a, b) => at(a.policies[0]) - at(b.policies[0]) || at(a.policies[1]) - at(b.policies[1]));
+  const findings = parts.flatMap((p) => p.findings).sort((a, b) => at(a.policyId) - at(b.policyId));
+  return {
+    ...first,
+    invariants,
+    conflicts,
+    findings,
+    notes: parts.flatMap((p) => p.notes),
+    summary: summaryOf(invariants, conflicts, findings),
+    durationMs: Math.max(...parts.map((p) => p.durationMs)),
+  };
 }
 
 /** Verifies a policy set against invariants (and a previous set, when given). */
@@ -60,13 +118,19 @@ export async function verifyPolicySet(
       new Map(model.current.checked.map((c) => [c.policy.id, c.policy.effect])),
       input.defaultDecision,
     );
-    const invariants = await checkInvariants(model, session, notes, pool);
+    const { index, of } = options.part ?? { index: 0, of: 1 };
+    const mine = (n: number) => n % of === index;
+    const invariants = await checkInvariants(model, session, notes, pool, mine);
     progress(0.4);
-    const conflicts = options.invariantsOnly ? [] : await findConflicts(model, session, notes, pool);
+    const conflicts = options.invariantsOnly
+      ? []
+      : await findConflicts(model, session, notes, pool, (i) => mine(i));
     progress(0.6);
-    const findings = options.invariantsOnly ? [] : await findDeadAndShadowed(model, session, notes, pool);
+    const findings = options.invariantsOnly
+      ? []
+      : await findDeadAndShadowed(model, session, notes, pool, mine);
     progress(0.9);
-    const impact = await analyzeImpact(model, session, notes);
+    const impact = index === 0 ? await analyzeImpact(model, session, notes) : undefined;
     progress(1);
     const policies = model.current.encoded.policies.map((p) => ({
       id: p.source.policy.id,
@@ -77,7 +141,6 @@ export async function verifyPolicySet(
     const verifiable =
       policies.filter((p) => p.verifiable).length +
       model.invariants.filter((i) => i.encoded.havoc === undefined).length;
-    const count = (s: InvariantResult['status']) => invariants.filter((i) => i.status === s).length;
     return {
       policySetHash: policySetHash(model.current.checked),
       ...(options.constitutionHash === undefined ? {} : { constitutionHash: options.constitutionHash }),
@@ -94,14 +157,7 @@ export async function verifyPolicySet(
       findings,
       ...(impact === undefined ? {} : { impact }),
       notes,
-      summary: {
-        proved: count('proved'),
-        violated: count('violated'),
-        unknown: count('unknown'),
-        conflicts: conflicts.length,
-        dead: findings.filter((f) => f.status === 'dead').length,
-        shadowed: findings.filter((f) => f.status === 'shadowed').length,
-      },
+      summary: summaryOf(invariants, conflicts, findings),
       durationMs: Date.now() - started,
     };
   } finally {

@@ -8,7 +8,7 @@ import type { EncodedPolicy } from '../smt/policy-set-encoder.js';
 import type { VerificationSession } from '../smt/verification-session.js';
 import type { VerificationModel } from '../verification-model.js';
 import type { ConflictResult } from '../verification-report.js';
-import { commonTargets, queryByType } from './action-pins.js';
+import { commonTargets, queryBySlice, slicesOf } from './action-pins.js';
 import type { WitnessPool } from './witness-pool.js';
 import { havocInvolved, unconfirmed } from './witness-replay.js';
 
@@ -25,6 +25,8 @@ export async function findConflicts(
   session: VerificationSession,
   notes: string[],
   pool: WitnessPool,
+  /** Which pairs (by policy index, i < j) to examine; default all. */
+  include: (i: number, j: number) => boolean = () => true,
 ): Promise<ConflictResult[]> {
   const policies = model.current.encoded.policies;
   const out: ConflictResult[] = [];
@@ -34,7 +36,7 @@ export async function findConflicts(
       const b = policies[j]!;
       const ea = a.source.policy.effect;
       const eb = b.source.policy.effect;
-      if (ea === eb || !targetsOverlap(a, b)) continue;
+      if (ea === eb || !targetsOverlap(a, b) || !include(i, j)) continue;
       const ids = [a.source.policy.id, b.source.policy.id] as const;
       const known = pool.allCounting(...ids);
       if (known !== undefined) {
@@ -42,7 +44,10 @@ export async function findConflicts(
         continue;
       }
       const types = commonTargets(a.source.policy.target.actions, b.source.policy.target.actions);
-      const outcome = await queryByType(session, model.schema, types, [a.counted, b.counted]);
+      const outcome = await queryBySlice(session, slicesOf(model.schema, model.actionTypes, types), () => [
+        a.counted,
+        b.counted,
+      ]);
       if (outcome.status === 'unsat') continue;
       if (outcome.status === 'unknown') {
         notes.push(`conflict between ${ids[0]} and ${ids[1]} not settled: ${outcome.reason}`);

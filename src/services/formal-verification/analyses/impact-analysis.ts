@@ -9,6 +9,7 @@ import { DECISION_CODE } from '../smt/policy-set-encoder.js';
 import type { VerificationSession } from '../smt/verification-session.js';
 import type { VerificationModel } from '../verification-model.js';
 import type { ChangeKind, DecisionChange, ImpactReport } from '../verification-report.js';
+import { decisionIn, queryBySlice, slicesOf } from './action-pins.js';
 import { havocInvolved, replay, unconfirmed } from './witness-replay.js';
 
 const RANK: Record<Effect, number> = { allow: 1, review: 2, deny: 3 };
@@ -24,13 +25,14 @@ export async function analyzeImpact(
   const current = model.current;
   const changes: DecisionChange[] = [];
   const unknown: { from: Effect; to: Effect; reason: string }[] = [];
+  const slices = slicesOf(model.schema, model.actionTypes, undefined);
   for (const from of EFFECTS) {
     for (const to of EFFECTS) {
       if (from === to) continue;
       const kind: ChangeKind = RANK[to] > RANK[from] ? 'narrowing' : 'widening';
-      const outcome = await session.query([
-        `(= ${previous.encoded.decision} ${DECISION_CODE[from]})`,
-        `(= ${current.encoded.decision} ${DECISION_CODE[to]})`,
+      const outcome = await queryBySlice(session, slices, ({ type }) => [
+        `(= ${decisionIn(previous.encoded, type)} ${DECISION_CODE[from]})`,
+        `(= ${decisionIn(current.encoded, type)} ${DECISION_CODE[to]})`,
       ]);
       if (outcome.status === 'unsat') continue;
       if (outcome.status === 'unknown') {

@@ -8,47 +8,30 @@
  * is "can p count at all?" asked to tell dead from shadowed. Requests already decided in this
  * verification (the pool) are tried first.
  */
-import { DECISION_CODE, type EncodedPolicy } from '../smt/policy-set-encoder.js';
-import { app, ite } from '../smt/smt-text.js';
 import type { QueryOutcome, VerificationSession } from '../smt/verification-session.js';
 import type { VerificationModel } from '../verification-model.js';
 import type { PolicyFinding } from '../verification-report.js';
-import { commonTargets, queryByType } from './action-pins.js';
+import { commonTargets, decisionIn, queryBySlice, slicesOf } from './action-pins.js';
 import type { WitnessPool } from './witness-pool.js';
 import { havocInvolved, unconfirmed } from './witness-replay.js';
-
-/** The decision term of the set without `p`: only the disjunction of p's effect changes. */
-function decisionWithout(model: VerificationModel, p: EncodedPolicy): string {
-  const { encoded } = model.current;
-  const others = encoded.policies.filter((q) => q !== p && q.source.policy.effect === p.source.policy.effect);
-  const without = { ...encoded.any, [p.source.policy.effect]: app('or', ...others.map((q) => q.counted)) };
-  return ite(
-    without.deny,
-    `${DECISION_CODE.deny}`,
-    ite(
-      without.review,
-      `${DECISION_CODE.review}`,
-      ite(without.allow, `${DECISION_CODE.allow}`, `${DECISION_CODE[encoded.defaultDecision]}`),
-    ),
-  );
-}
 
 export async function findDeadAndShadowed(
   model: VerificationModel,
   session: VerificationSession,
   notes: string[],
   pool: WitnessPool,
-  only?: ReadonlySet<string>,
+  /** Which policies (by index) to examine; default all. */
+  include: (index: number) => boolean = () => true,
 ): Promise<PolicyFinding[]> {
   const { encoded } = model.current;
   const findings: PolicyFinding[] = [];
-  for (const p of encoded.policies) {
+  for (const [index, p] of encoded.policies.entries()) {
     const id = p.source.policy.id;
-    if (only !== undefined && !only.has(id)) continue;
+    if (!include(index)) continue;
     if (pool.decisiveFor(id) !== undefined) continue;
-    const types = commonTargets(p.source.policy.target.actions);
-    const changes = await queryByType(session, model.schema, types, [
-      `(distinct ${encoded.decision} ${decisionWithout(model, p)})`,
+    const slices = slicesOf(model.schema, model.actionTypes, commonTargets(p.source.policy.target.actions));
+    const changes = await queryBySlice(session, slices, ({ type }) => [
+      `(distinct ${decisionIn(encoded, type)} ${decisionIn(encoded, type, p)})`,
     ]);
     if (changes.status === 'sat') {
       const w = pool.add(changes.request);
@@ -68,7 +51,7 @@ export async function findDeadAndShadowed(
     // Not decisive anywhere (or not settled): can p count at all?
     const alive: QueryOutcome = pool.allCounting(id)
       ? { status: 'sat', request: pool.allCounting(id)!.request }
-      : await queryByType(session, model.schema, types, [p.counted]);
+      : await queryBySlice(session, slices, () => [p.counted]);
     if (alive.status === 'unsat') {
       findings.push({ policyId: id, status: 'dead', reason: 'no valid request makes this policy count' });
       continue;

@@ -53,15 +53,18 @@ describe('POST /api/v1/verification/impact', () => {
   let dir: string;
   let database: Database;
   let served: ServedModule;
+  let fv: ReturnType<typeof createFormalVerificationService>;
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'acgs-fv-'));
     database = createDatabase(`sqlite:${join(dir, 'fv.db')}`);
     const context = await openTestServiceContext(database, dir, {}, 'fv-1');
-    const fv = createFormalVerificationService(context, () => ({ constitution, integrity }));
+    fv = createFormalVerificationService(context, () => ({ constitution, integrity }));
+    await fv.start?.();
     served = await serveModule(fv, issuer.authenticator);
   });
   after(async () => {
     await served.close();
+    await fv.stop?.();
     await database.close();
     rmSync(dir, { recursive: true, force: true });
   });

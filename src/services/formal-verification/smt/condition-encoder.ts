@@ -28,6 +28,7 @@ import type { CelType } from '../../../policy/cel-types.js';
 import { MAX_REQUEST_COLLECTION } from '../../../policy/request-validator.js';
 import { FLOAT, isScalar, RequestSchema, type ScalarKind, sortOf } from './request-schema.js';
 import { app, doubleLit, intLit, ite, stringLit } from './smt-text.js';
+import { ENDS_WITH, STARTS_WITH } from './string-affixes.js';
 
 /** A condition uses a construct the verifier does not model. */
 export class OutsideSubset extends Error {
@@ -358,9 +359,7 @@ function compareTerm(op: string, a: Scalar, b: Scalar): string {
 /** The logic family's overloads. */
 function encodeLogic(h: Encoding, node: CallNode, overload: LogicOverload): Enc {
   const { sink, scalar, outside, encScalar, uncoded } = h;
-  const operands = operandsOf(node);
-  const one = () => h.encScalar(operands[0]!);
-  const two = () => [h.encScalar(operands[0]!), h.encScalar(operands[1]!)] as const;
+  const { operands, one, two } = callOperands(h, node);
   switch (overload) {
     case 'and':
     case 'or': {
@@ -389,7 +388,7 @@ function encodeLogic(h: Encoding, node: CallNode, overload: LogicOverload): Enc 
       return scalar(a.type, ite(c.v, a.v, b.v), app('or', c.e, ite(c.v, a.e, b.e)));
     }
     case 'not_strictly_false':
-      return outside(node, `'${overload}' is outside the verifiable subset`);
+      return unsupported(h, node, overload);
     default:
       return assertNever(overload);
   }
@@ -397,14 +396,8 @@ function encodeLogic(h: Encoding, node: CallNode, overload: LogicOverload): Enc 
 
 /** The comparison family's overloads. */
 function encodeComparison(h: Encoding, node: CallNode, overload: ComparisonOverload): Enc {
-  const { scalar, outside, numericEq, toDouble, compare } = h;
-  const operands = operandsOf(node);
-  const two = () => [h.encScalar(operands[0]!), h.encScalar(operands[1]!)] as const;
-  const strict = (
-    type: ScalarKind,
-    v: (a: Scalar, b: Scalar) => string,
-    extraError?: (a: Scalar, b: Scalar) => string,
-  ) => strictOp(h, two(), type, v, extraError);
+  const { scalar, numericEq, toDouble, compare } = h;
+  const { two, strict } = callOperands(h, node);
   switch (overload) {
     case 'eq_strict':
     case 'ne_strict':
@@ -432,9 +425,8 @@ function encodeComparison(h: Encoding, node: CallNode, overload: ComparisonOverl
         (a, b) => `(fp.${FP_COMPARE[overload.slice(0, 2)]} ${toDouble(a)} ${toDouble(b)})`,
       );
     case 'eq_generic':
-      return outside(node, `'${overload}' is outside the verifiable subset`);
     case 'ne_generic':
-      return outside(node, `'${overload}' is outside the verifiable subset`);
+      return unsupported(h, node, overload);
     default:
       return assertNever(overload);
   }
@@ -443,14 +435,7 @@ function encodeComparison(h: Encoding, node: CallNode, overload: ComparisonOverl
 /** The arithmetic family's overloads. */
 function encodeArithmetic(h: Encoding, node: CallNode, overload: ArithmeticOverload): Enc {
   const { sink, scalar, inRange } = h;
-  const operands = operandsOf(node);
-  const one = () => h.encScalar(operands[0]!);
-  const two = () => [h.encScalar(operands[0]!), h.encScalar(operands[1]!)] as const;
-  const strict = (
-    type: ScalarKind,
-    v: (a: Scalar, b: Scalar) => string,
-    extraError?: (a: Scalar, b: Scalar) => string,
-  ) => strictOp(h, two(), type, v, extraError);
+  const { one, two, strict } = callOperands(h, node);
   switch (overload) {
     case 'add_int':
     case 'sub_int':
@@ -488,7 +473,7 @@ function encodeArithmetic(h: Encoding, node: CallNode, overload: ArithmeticOverl
     case 'sub_timestamp_duration':
     case 'sub_timestamps':
     case 'sub_duration':
-      return h.outside(node, `'${overload}' is outside the verifiable subset`);
+      return unsupported(h, node, overload);
     default:
       return assertNever(overload);
   }
@@ -496,36 +481,19 @@ function encodeArithmetic(h: Encoding, node: CallNode, overload: ArithmeticOverl
 
 /** The strings family's overloads. */
 function encodeStrings(h: Encoding, node: CallNode, overload: StringOverload): Enc {
-  const { outside } = h;
-  const operands = operandsOf(node);
-  const two = () => [h.encScalar(operands[0]!), h.encScalar(operands[1]!)] as const;
-  const strict = (
-    type: ScalarKind,
-    v: (a: Scalar, b: Scalar) => string,
-    extraError?: (a: Scalar, b: Scalar) => string,
-  ) => strictOp(h, two(), type, v, extraError);
+  const { strict } = callOperands(h, node);
   switch (overload) {
     case 'add_string':
       return strict('string', (a, b) => `(str.++ ${a.v} ${b.v})`);
     case 'contains':
       return strict('bool', (a, b) => `(str.contains ${a.v} ${b.v})`);
-    // prefixof/suffixof as substr equalities: the same meaning, and far easier for Z3's string
-    // solver when the string must be modelled alongside unrelated constraints (str.suffixof was
-    // faster on the example's conflict queries but timed out an invariant's counterexample).
+    // Two exact definitions, tried in turn by the session (string-affixes.ts).
     case 'startsWith':
-      return strict(
-        'bool',
-        (a, b) =>
-          `(and (<= (str.len ${b.v}) (str.len ${a.v})) (= (str.substr ${a.v} 0 (str.len ${b.v})) ${b.v}))`,
-      );
+      return strict('bool', (a, b) => `(${STARTS_WITH} ${a.v} ${b.v})`);
     case 'endsWith':
-      return strict(
-        'bool',
-        (a, b) =>
-          `(and (<= (str.len ${b.v}) (str.len ${a.v})) (= (str.substr ${a.v} (- (str.len ${a.v}) (str.len ${b.v})) (str.len ${b.v})) ${b.v}))`,
-      );
+      return strict('bool', (a, b) => `(${ENDS_WITH} ${a.v} ${b.v})`);
     case 'matches':
-      return outside(node, `'${overload}' is outside the verifiable subset`);
+      return unsupported(h, node, overload);
     case 'size_string':
     case 'charAt':
     case 'indexOf':
@@ -537,7 +505,7 @@ function encodeStrings(h: Encoding, node: CallNode, overload: StringOverload): E
     case 'substring':
     case 'trim':
     case 'upperAscii':
-      return outside(node, `'${overload}' is outside the verifiable subset`);
+      return unsupported(h, node, overload);
     default:
       return assertNever(overload);
   }
@@ -610,9 +578,8 @@ function encodeCollections(h: Encoding, node: CallNode, overload: CollectionOver
       return scalar('int', schema.length(list.path!), list.e);
     }
     case 'add_list':
-      return outside(node, `'${overload}' is outside the verifiable subset`);
     case 'size_map':
-      return outside(node, `'${overload}' is outside the verifiable subset`);
+      return unsupported(h, node, overload);
     default:
       return assertNever(overload);
   }
@@ -621,8 +588,7 @@ function encodeCollections(h: Encoding, node: CallNode, overload: CollectionOver
 /** The conversions family's overloads. */
 function encodeConversions(h: Encoding, node: CallNode, overload: ConversionOverload): Enc {
   const { scalar, enc, toDouble } = h;
-  const operands = operandsOf(node);
-  const one = () => h.encScalar(operands[0]!);
+  const { operands, one } = callOperands(h, node);
   switch (overload) {
     case 'identity':
       return enc(operands[0]!);
@@ -653,7 +619,7 @@ function encodeConversions(h: Encoding, node: CallNode, overload: ConversionOver
       );
     }
     case 'string_network':
-      return h.outside(node, `'${overload}' is outside the verifiable subset`);
+      return unsupported(h, node, overload);
     default:
       return assertNever(overload);
   }
@@ -674,7 +640,7 @@ function encodeTime(h: Encoding, node: CallNode, overload: TimeOverload): Enc {
     case 'timestamp_field':
     case 'duration_string':
     case 'duration_field':
-      return outside(node, `'${overload}' is outside the verifiable subset`);
+      return unsupported(h, node, overload);
     default:
       return assertNever(overload);
   }
@@ -695,6 +661,24 @@ function strictOp(
   h.uncoded(a, b);
   const extra = extraError === undefined ? 'false' : extraError(a, b);
   return h.scalar(type, v(a, b), app('or', a.e, b.e, extra));
+}
+
+/** What a family's encoder reads of a call: its operands, the first one or two as scalars, and strict binary operators (an error in either operand is the result's error). */
+function callOperands(h: Encoding, node: CallNode) {
+  const operands = operandsOf(node);
+  const one = () => h.encScalar(operands[0]!);
+  const two = () => [h.encScalar(operands[0]!), h.encScalar(operands[1]!)] as const;
+  const strict = (
+    type: ScalarKind,
+    v: (a: Scalar, b: Scalar) => string,
+    extraError?: (a: Scalar, b: Scalar) => string,
+  ) => strictOp(h, two(), type, v, extraError);
+  return { operands, one, two, strict };
+}
+
+/** An overload the verifier does not model. */
+function unsupported(h: Encoding, node: CallNode, overload: string): never {
+  return h.outside(node, `'${overload}' is outside the verifiable subset`);
 }
 
 /** Equality of two scalars as the engine decides it (exact for int vs double, codes for coded strings). */
@@ -736,5 +720,5 @@ function dispatchCall(h: Encoding, node: CallNode): Enc {
   if (isOverloadOf(overload, 'collections')) return encodeCollections(h, node, overload);
   if (isOverloadOf(overload, 'conversions')) return encodeConversions(h, node, overload);
   if (isOverloadOf(overload, 'time')) return encodeTime(h, node, overload);
-  return outside(node, `'${overload}' is outside the verifiable subset`);
+  return unsupported(h, node, overload);
 }

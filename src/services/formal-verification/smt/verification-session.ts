@@ -1,12 +1,16 @@
 /**
- * One verification's solver session: the request variables and every definition are sent once,
- * then each query is a push / assert / check-sat / get-value / pop. A `sat` answer is decoded
- * into request JSON; anything the solver does not settle (time limit, `unknown`, an error) is
- * `unknown` with the reason — never `unsat`.
+ * One verification's solver sessions. Queries go to a session whose `startsWith`/`endsWith` use
+ * Z3's native affix predicates; when the model has such predicates and that session does not
+ * settle a query, the same query is asked of a second session (opened on first need) that
+ * defines them as `substr` equalities, then once more of the first with the full time limit
+ * (string-affixes.ts). Every session has the same variables and definitions otherwise, so any
+ * answer is an answer about the same model: the portfolio can only turn an `unknown` into an
+ * answer, never change one.
  */
 import type { RequestSchema } from './request-schema.js';
-import { parseSExprs, type SExpr, show } from './smt-text.js';
-import type { Solver, SolverSession } from './solver.js';
+import { ScopedSolver } from './scoped-solver.js';
+import type { Solver } from './solver.js';
+import { usesAffixes } from './string-affixes.js';
 
 export type QueryOutcome =
   | { readonly status: 'unsat' }
@@ -20,143 +24,56 @@ export interface SessionLimits {
   readonly deadline: number;
 }
 
+/** Time the first form gets before the other is tried (when the model has affixes). */
+const FIRST_TRY_MS = 1_500;
+
 export class VerificationSession {
-  private pushed = false;
-  private broken: string | undefined;
+  #other: Promise<ScopedSolver> | undefined;
 
   private constructor(
-    private readonly session: SolverSession,
-    private readonly schema: RequestSchema,
-    private readonly limits: SessionLimits,
+    private readonly native: ScopedSolver,
+    private readonly reopen: (() => Promise<ScopedSolver>) | undefined,
   ) {}
 
-  /** Opens a solver session and sends the declarations and definitions. */
+  /** Opens the first solver session and sends the declarations and definitions. */
   static async open(
     solver: Solver,
     schema: RequestSchema,
     definitions: readonly string[],
     limits: SessionLimits,
   ): Promise<VerificationSession> {
-    const session = await solver.open();
-    const prelude = [
-      '(set-option :produce-models true)', // Activity-based case splits: Z3's default strategy stalls on string disjunctions.
-      '(set-option :smt.case_split 0)',
-      schema.declarations(),
-      ...definitions,
-    ].join('\n');
-    const out = await session.run(prelude);
-    if (out.includes('(error')) {
-      session.close();
-      throw new Error(`the solver refused the encoding: ${out.trim().slice(0, 500)}`);
-    }
-    return new VerificationSession(session, schema, limits);
+    const native = await ScopedSolver.open(solver, schema, definitions, limits, 'native');
+    const other = usesAffixes(definitions)
+      ? () => ScopedSolver.open(solver, schema, definitions, limits, 'substr')
+      : undefined;
+    return new VerificationSession(native, other);
   }
 
   /** Is there a valid request satisfying every assertion? */
   async query(assertions: readonly string[]): Promise<QueryOutcome> {
-    const first = await this.check(assertions);
-    if (first.status !== 'sat') return first;
-    // A witness with −0.0 does not survive JSON; prefer one without when there is one.
-    if (
-      JSON.stringify(first.request) ===
-      JSON.stringify(first.request, (_k, v) => (Object.is(v, -0) ? 'neg' : v))
-    )
-      return first;
-    const second = await this.check([...assertions, this.schema.noNegativeZero()]);
-    return second.status === 'sat' ? second : first;
-  }
-
-  private async check(assertions: readonly string[]): Promise<QueryOutcome> {
-    if (this.broken !== undefined) return { status: 'unknown', reason: this.broken };
-    const left = this.limits.deadline - Date.now();
-    if (left <= 0)
-      return { status: 'unknown', reason: 'the verification time limit was reached before this query' };
-    const timeout = Math.max(1, Math.min(this.limits.queryTimeoutMs, left));
-    // One command group per call: Z3 stops at the first error of a call, and an unrun `(pop)`
-    // would leave this query's assertions in force for every later query.
-    let status: SExpr | undefined;
-    let values: SExpr[] = [];
+    if (this.reopen === undefined) return this.native.query(assertions);
+    const first = await this.native.query(assertions, FIRST_TRY_MS);
+    if (first.status !== 'unknown' || !first.reason.startsWith('the solver could not decide')) return first;
+    this.#other ??= this.reopen();
+    let other: ScopedSolver;
     try {
-      const t = Date.now();
-      // Set before the call: if it fails half-way, the scope may exist and must still be left.
-      this.pushed = true;
-      // The model is asked for in the same call (one round trip to Z3's thread): after `unsat` or
-      // `unknown` the `get-value` only prints an error, which is ignored.
-      const vars = this.schema.variables();
-      const answer = await this.session.run(
-        [
-          '(push)',
-          `(set-option :timeout ${timeout})`,
-          ...assertions.map((a) => `(assert ${a})`),
-          '(check-sat)',
-          ...(vars.length === 0 ? [] : [`(get-value (${vars.join(' ')}))`]),
-        ].join('\n'),
-      );
-      if (process.env.ACGS_VERIFY_TRACE)
-        process.stderr.write(`[verify] ${Date.now() - t} ms ${answer.trim().split('\n')[0]}\n`);
-      // The first line is check-sat's answer; after `sat` the model follows, otherwise only
-      // get-value's "model is not available" error may (anything else leaves the answer open).
-      const [first = '', ...rest] = answer.trim().split('\n');
-      const after = rest.join('\n').trim();
-      status = first.trim();
-      if (status !== 'sat' && status !== 'unsat' && status !== 'unknown')
-        return { status: 'unknown', reason: `solver error: ${answer.trim().slice(0, 300)}` };
-      if (status !== 'sat' && after !== '' && !/^\(error "[^"\n]*model is not available"\)$/.test(after))
-        return { status: 'unknown', reason: `solver error: ${answer.trim().slice(0, 300)}` };
-      if (status === 'sat') {
-        const list = vars.length === 0 ? [[]] : parseSExprs(after);
-        if (list.length !== 1 || !Array.isArray(list[0])) {
-          return {
-            status: 'unknown',
-            reason: `verifier bug: no model values (${answer.trim().slice(0, 200)})`,
-          };
-        }
-        values = list[0] as SExpr[];
-      }
-    } catch (e) {
-      return { status: 'unknown', reason: `solver failure: ${(e as Error).message}` };
-    } finally {
-      await this.pop();
-    }
-    if (status === 'unsat') return { status: 'unsat' };
-    if (status === 'unknown') {
-      return {
-        status: 'unknown',
-        reason: `the solver could not decide within ${timeout} ms (time limit or incomplete theory)`,
-      };
-    }
-    if (status !== 'sat') return { status: 'unknown', reason: `solver error: ${show(status)}` };
-    try {
-      const byName = new Map<string, SExpr>();
-      for (const pair of values) {
-        if (Array.isArray(pair) && pair.length === 2 && typeof pair[0] === 'string')
-          byName.set(pair[0], pair[1]!);
-      }
-      return { status: 'sat', request: this.schema.decode(byName) };
+      other = await this.#other;
     } catch (e) {
       return {
         status: 'unknown',
-        reason: `verifier bug: the model could not be decoded (${(e as Error).message})`,
+        reason: `${first.reason}; the second encoding failed: ${(e as Error).message}`,
       };
     }
-  }
-
-  /** Leaves the query's scope; if the solver refuses, the session is unusable and says so. */
-  private async pop(): Promise<void> {
-    if (!this.pushed) return;
-    this.pushed = false;
-    let out: string;
-    try {
-      out = await this.session.run('(pop)');
-    } catch (e) {
-      out = (e as Error).message || 'no answer';
-    }
-    // From here on, a stale scope could turn later answers into false `unsat`s: refuse them all.
-    if (out.trim() !== '')
-      this.broken = `the solver could not leave a query's scope: ${out.trim().slice(0, 200)}`;
+    const second = await other.query(assertions);
+    if (second.status !== 'unknown') return second;
+    return this.native.query(assertions);
   }
 
   close(): void {
-    this.session.close();
+    this.native.close();
+    void this.#other?.then(
+      (s) => s.close(),
+      () => {},
+    );
   }
 }
