@@ -81,6 +81,7 @@ export class DurableJobQueue {
       this.sweep().catch((error: unknown) => this.deps.logger.warn({ err: error }, 'job sweep failed'));
     }, this.settings.leaseMs / 2);
     this.timer.unref();
+    this.pump(); // jobs accepted before the start
   }
 
   /** Stops taking jobs, waits for the running one to reach its next step, and releases what it held. */

@@ -19,7 +19,8 @@ const IMPLEMENTATIONS: readonly (readonly [
     'http',
     (_f, url, serviceKey) => ({
       keys: new HttpVerificationKeySource(url),
-      apiKeys: new HttpApiKeyResolver(url, 2000, () => ({ 'x-api-key': serviceKey })),
+      // A generous timeout: the contract's answers are under test here, not its latency under load.
+      apiKeys: new HttpApiKeyResolver(url, 15_000, () => ({ 'x-api-key': serviceKey })),
     }),
   ],
 ];

@@ -4,12 +4,11 @@
  * decoded into request JSON; anything the solver does not settle (time limit, `unknown`, an
  * error) is `unknown` with the reason — never `unsat`.
  */
+import type { QueryOutcome, SessionLimits } from './query-outcome.js';
 import type { RequestSchema } from './request-schema.js';
 import { parseSExprs, type SExpr, show } from './smt-text.js';
 import type { Solver, SolverSession } from './solver.js';
 import { type AffixForm, affixDefinitions } from './string-affixes.js';
-
-import type { QueryOutcome, SessionLimits } from './verification-session.js';
 
 export class ScopedSolver {
   private pushed = false;

@@ -7,22 +7,13 @@
  * answer is an answer about the same model: the portfolio can only turn an `unknown` into an
  * answer, never change one.
  */
+import type { QueryOutcome, SessionLimits } from './query-outcome.js';
 import type { RequestSchema } from './request-schema.js';
 import { ScopedSolver } from './scoped-solver.js';
 import type { Solver } from './solver.js';
 import { usesAffixes } from './string-affixes.js';
 
-export type QueryOutcome =
-  | { readonly status: 'unsat' }
-  | { readonly status: 'sat'; readonly request: Record<string, unknown> }
-  | { readonly status: 'unknown'; readonly reason: string };
-
-export interface SessionLimits {
-  /** Time limit of one query, in ms. */
-  readonly queryTimeoutMs: number;
-  /** Wall-clock instant (ms since the epoch) after which no query is started. */
-  readonly deadline: number;
-}
+export type { QueryOutcome, SessionLimits } from './query-outcome.js';
 
 /** Time the first form gets before the other is tried (when the model has affixes). */
 const FIRST_TRY_MS = 1_500;
