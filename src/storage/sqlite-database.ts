@@ -84,7 +84,10 @@ export class SqliteDatabase extends KyselyDatabase {
     }
     if (path !== ':memory:')
       for (const side of [`${path}-wal`, `${path}-shm`]) if (existsSync(side)) chmodSync(side, 0o600);
-    const driver = new GroupCommitSqliteDriver(sqlite, cachingStatements(sqlite), options.groupCommit);
+    const driver = new GroupCommitSqliteDriver(sqlite, cachingStatements(sqlite), {
+      busyTimeoutMs: Math.max(0, Math.trunc(options.busyTimeoutMs ?? 5000)),
+      ...options.groupCommit,
+    });
     const db = new Kysely<unknown>({ dialect: new AcgsSqliteDialect(driver) });
     return new SqliteDatabase(db, options.pingTimeoutMs ?? 2000, path);
   }

@@ -147,3 +147,27 @@ test('a group whose commit fails fails every transaction in it', async () => {
   await db.insertInto('items').values({ id: 3, name: 'after' }).execute();
   assert.deepEqual(committedNames(), ['after']);
 });
+
+test('two databases on one file in one process take turns without waiting out busy_timeout', async () => {
+  // The second connection's group must not block the event loop that commits the first's.
+  const other = SqliteDatabase.open(path, { busyTimeoutMs: 5000 });
+  const otherDb = other.as<Tables>();
+  try {
+    const started = performance.now();
+    await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        (i % 2 === 0 ? db : otherDb).transaction().execute(async (trx) => {
+          await trx
+            .insertInto('items')
+            .values({ id: 100 + i, name: `n${i}` })
+            .execute();
+          await new Promise((resolve) => setImmediate(resolve)); // the group stays open past the turn
+        }),
+      ),
+    );
+    assert.equal(committedNames().length, 20);
+    assert.ok(performance.now() - started < 4000, `took ${Math.round(performance.now() - started)} ms`);
+  } finally {
+    await other.close();
+  }
+});

@@ -35,6 +35,8 @@ export interface GroupCommitOptions {
   readonly maxGroupSize?: number;
   /** Called after each physical commit with the number of logical commits it made durable. */
   readonly onCommit?: (logicalCommits: number) => void;
+  /** How long opening a group waits for another connection's write lock (default 5000 ms). */
+  readonly busyTimeoutMs?: number;
 }
 
 interface Lease extends DatabaseConnection {
@@ -58,6 +60,7 @@ export class GroupCommitSqliteDriver implements Driver {
   #scheduled = false;
   readonly #maxGroupMs: number;
   readonly #maxGroupSize: number;
+  readonly #busyTimeoutMs: number;
 
   constructor(
     private readonly sqlite: BetterSqlite3.Database,
@@ -66,6 +69,7 @@ export class GroupCommitSqliteDriver implements Driver {
   ) {
     this.#maxGroupMs = options.maxGroupMs ?? 10;
     this.#maxGroupSize = options.maxGroupSize ?? 1000;
+    this.#busyTimeoutMs = options.busyTimeoutMs ?? 5000;
   }
 
   async init(): Promise<void> {}
@@ -83,7 +87,7 @@ export class GroupCommitSqliteDriver implements Driver {
   }
 
   async beginTransaction(connection: DatabaseConnection): Promise<void> {
-    this.#openGroup();
+    await this.#openGroup();
     this.sqlite.exec(`savepoint ${LOGICAL}`);
     (connection as Lease).logical = true;
   }
@@ -133,7 +137,7 @@ export class GroupCommitSqliteDriver implements Driver {
     const parameters = query.parameters as unknown[];
     if (lease.logical || statement.readonly) return run(statement, parameters);
     // A write outside a transaction (`returning` ones too): a logical transaction of one statement.
-    this.#openGroup();
+    await this.#openGroup();
     let result: QueryResult<unknown>;
     try {
       result = run(statement, parameters);
@@ -158,10 +162,36 @@ export class GroupCommitSqliteDriver implements Driver {
     for (const row of this.prepare(query.sql).iterate(query.parameters as unknown[])) yield { rows: [row] };
   }
 
-  #openGroup(): void {
+  /**
+   * Takes the write lock. Another connection's group holds it until the end of its event-loop turn;
+   * when that connection lives in this process, SQLite's own busy wait would block the very loop
+   * that has to commit it (each would wait out busy_timeout). So the lock is tried without waiting,
+   * and retried from timers until busy_timeout has passed.
+   */
+  async #openGroup(): Promise<void> {
     if (this.#group !== undefined) return;
-    this.sqlite.exec('begin immediate');
+    const deadline = performance.now() + this.#busyTimeoutMs;
+    for (;;) {
+      const busy = this.#tryBegin();
+      if (busy === undefined) break;
+      if (performance.now() >= deadline) throw busy;
+      await new Promise((resolve) => setTimeout(resolve, 2));
+    }
     this.#group = { openedAt: performance.now(), durable: [] };
+  }
+
+  /** `begin immediate` without waiting: undefined when it took the lock, the SQLITE_BUSY error if not. */
+  #tryBegin(): unknown {
+    this.sqlite.pragma('busy_timeout = 0');
+    try {
+      this.sqlite.exec('begin immediate');
+      return undefined;
+    } catch (error) {
+      if ((error as { code?: string }).code === 'SQLITE_BUSY') return error;
+      throw error;
+    } finally {
+      this.sqlite.pragma(`busy_timeout = ${this.#busyTimeoutMs}`);
+    }
   }
 
   /** Joins the group's commit, hands the connection on, and resolves once the group is durable. */

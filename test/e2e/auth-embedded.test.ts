@@ -290,15 +290,15 @@ describe('auth, embedded: API keys', () => {
       body: { account: 'batch-agent', roles: ['agent'], expiresInDays: 1 },
     });
     remember(created.body);
-    // Let the day pass: move the key's expiry into the past in the database.
-    const sqlite = new BetterSqlite3(join(dataDir, 'acgs.db'));
-    try {
-      sqlite
-        .prepare('UPDATE auth_api_keys SET expires_ms = ? WHERE id = ?')
-        .run(Date.now() - 1000, created.body.id);
-    } finally {
-      sqlite.close();
-    }
+    // Let the day pass: move the key's expiry into the past in the database (through an
+    // asynchronous connection: a synchronous writer in the server's own process would block the
+    // event loop that commits the server's open transaction group).
+    await eventDatabase
+      .as<{ auth_api_keys: { id: string; expires_ms: number } }>()
+      .updateTable('auth_api_keys')
+      .set({ expires_ms: Date.now() - 1000 })
+      .where('id', '=', String(created.body.id))
+      .execute();
     const refused = await me({ 'x-api-key': String(created.body.key) });
     assert.equal(refused.status, 401);
     assert.equal(refused.body.code, 'AUTH_API_KEY_EXPIRED');
