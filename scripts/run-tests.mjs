@@ -8,6 +8,9 @@
 import { spawn } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const slowestFilesReporter = fileURLToPath(new URL('./slowest-files-reporter.mjs', import.meta.url));
 
 function findTests(dir) {
   const out = [];
@@ -52,7 +55,19 @@ function runPhase(phase) {
     process.stdout.write(`\n== ${phase.name} (${phase.files.length} files)\n`);
     const child = spawn(
       process.execPath,
-      ['--test', `--test-concurrency=${phase.concurrency}`, '--test-reporter=spec', ...phase.files],
+      [
+        '--test',
+        `--test-concurrency=${phase.concurrency}`,
+        // A test that never settles fails after ten minutes with its name, rather than holding the
+        // run until CI's own limit; a file whose tests are done exits even if a handle leaked.
+        '--test-timeout=600000',
+        '--test-force-exit',
+        '--test-reporter=spec',
+        '--test-reporter-destination=stdout',
+        `--test-reporter=${slowestFilesReporter}`,
+        '--test-reporter-destination=stderr',
+        ...phase.files,
+      ],
       { stdio: ['ignore', 'pipe', 'inherit'] },
     );
     const counts = { pass: 0, fail: 0, skipped: 0 };

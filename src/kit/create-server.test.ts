@@ -309,4 +309,21 @@ describe('kit: shutdown', () => {
     assert.equal(problem.status, 503);
     assert.equal(problem.requestId, 'late-1');
   });
+
+  test('a connection that never sent a request does not hold the close (a client’s spare keep-alive socket)', {
+    timeout: 20_000,
+  }, async () => {
+    const { connect } = await import('node:net');
+    const server = await buildKitServer({ routes });
+    await server.app.listen({ host: '127.0.0.1', port: 0 });
+    const { port } = server.app.server.address() as { port: number };
+    const silent = connect({ host: '127.0.0.1', port });
+    const dropped = new Promise<void>((resolve) => silent.on('close', () => resolve()));
+    await new Promise<void>((resolve) => silent.once('connect', () => resolve()));
+    const started = Date.now();
+    await server.app.close();
+    await dropped;
+    const ms = Date.now() - started;
+    assert.ok(ms < 5000, `closed in ${ms} ms (the idle timeout is 72 s)`);
+  });
 });

@@ -55,6 +55,10 @@ export function openEventStream(
     .header('cache-control', 'no-store')
     // Tells NGINX-style proxies not to buffer the stream.
     .header('x-accel-buffering', 'no')
+    // The socket goes with the stream: at shutdown the server closes only idle connections, and
+    // one whose stream has just ended is not idle yet, so keep-alive would hold it open until the
+    // idle timeout (72 s).
+    .header('connection', 'close')
     .send(body);
   return {
     send(event, data, id) {

@@ -7,6 +7,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import type { FastifyServerOptions } from 'fastify';
 import { commonErrors } from '../kernel/errors.js';
 import { PROBLEM_CONTENT_TYPE, toProblem } from './problem-details.js';
@@ -20,11 +21,23 @@ export interface ShutdownShedding {
   start(): void;
 }
 
+/**
+ * How long after shutdown begins a connection that has not sent a byte is closed. Node's close
+ * ends idle keep-alive connections, but not one that never sent a request (a client's spare
+ * connection): it would hold the close until the client gives up on it (its keep-alive timeout,
+ * about 72 s against ours). The grace lets a request already on its way be read and shed.
+ */
+const SILENT_CONNECTION_GRACE_MS = 250;
+
 export function createShutdownShedding(): ShutdownShedding {
   let shedding = false;
+  const connections = new Set<Socket>();
   return {
     start() {
       shedding = true;
+      setTimeout(() => {
+        for (const socket of connections) if (socket.bytesRead === 0) socket.destroy();
+      }, SILENT_CONNECTION_GRACE_MS).unref();
     },
     serverFactory: (handler, options) => {
       const server: Server = createServer(
@@ -34,6 +47,10 @@ export function createShutdownShedding(): ShutdownShedding {
           else handler(request, response);
         },
       );
+      server.on('connection', (socket: Socket) => {
+        connections.add(socket);
+        socket.once('close', () => connections.delete(socket));
+      });
       // What Fastify itself does with a server it creates.
       if (typeof options.keepAliveTimeout === 'number') server.keepAliveTimeout = options.keepAliveTimeout;
       if (typeof options.requestTimeout === 'number') server.requestTimeout = options.requestTimeout;
