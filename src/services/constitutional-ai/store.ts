@@ -7,12 +7,12 @@
 import type { Kysely, Migration, Transaction } from 'kysely';
 import type { ConstitutionDocument, ConstitutionVersion } from '../../kernel/contracts/constitution.js';
 import type { EventEnvelope } from '../../kernel/events.js';
-import type { Database } from '../../storage/database.js';
 import {
   createEnvelopeOutboxTable,
   EnvelopeOutbox,
   type EnvelopeOutboxTable,
-} from '../../storage/envelope-outbox.js';
+} from '../../kit/envelope-outbox.js';
+import type { Database } from '../../storage/database.js';
 
 interface VersionTable {
   number: number;

@@ -9,12 +9,12 @@ import type { Kysely, Migration, Transaction } from 'kysely';
 import type { CouncilRule, ProposalKind } from '../../kernel/contracts/constitution.js';
 import type { ProposalStatus } from '../../kernel/contracts/council.js';
 import type { EventEnvelope } from '../../kernel/events.js';
-import type { Database } from '../../storage/database.js';
 import {
   createEnvelopeOutboxTable,
   EnvelopeOutbox,
   type EnvelopeOutboxTable,
-} from '../../storage/envelope-outbox.js';
+} from '../../kit/envelope-outbox.js';
+import type { Database } from '../../storage/database.js';
 import type { ElectorSnapshot, TallyView } from './council-events.js';
 import type { Outcome } from './tally.js';
 import { TransactionBatcher } from './transaction-batcher.js';

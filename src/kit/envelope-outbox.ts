@@ -6,7 +6,7 @@
  */
 import type { Kysely } from 'kysely';
 import type { EventEnvelope } from '../kernel/events.js';
-import type { EventOutbox } from '../kit/outbox-relay.js';
+import type { EventOutbox } from './outbox-relay.js';
 
 export interface EnvelopeOutboxTable {
   event_id: string;
