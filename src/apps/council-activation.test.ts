@@ -35,6 +35,7 @@ import { seatMember } from '../services/executive-council/usecases/seat-member.j
 import { generateMemberKey, signVote } from '../services/executive-council/vote-payload.js';
 import { VerificationClient } from '../services/formal-verification/client.js';
 import { createFormalVerificationService } from '../services/formal-verification/service.js';
+import { verificationMigrations } from '../services/formal-verification/store.js';
 import { createIntegrityService } from '../services/integrity/service.js';
 import { integrityMigrations } from '../services/integrity/store.js';
 import { createPolicyGovernanceService } from '../services/policy-governance/service.js';
@@ -81,6 +82,7 @@ describe('activation once a council is seated', () => {
         integrity: integrityMigrations,
         pgc: pgcMigrations,
         ec: councilMigrations,
+        fv: verificationMigrations,
       },
       'unit',
     );

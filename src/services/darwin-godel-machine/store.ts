@@ -83,30 +83,11 @@ export type RunRow = RunsTable;
 export type StoredState = Omit<SearchState, 'entries'>;
 
 /** Queries on `dgm_runs` and `dgm_variants`; no other service touches them. */
-export class EvolutionStore extends LeasedJobRows {
+export class EvolutionStore extends LeasedJobRows<RunRow> {
   private readonly db: Kysely<EvolutionTables>;
   constructor(database: Database) {
     super(database.as<unknown>(), 'dgm_runs');
     this.db = database.as<EvolutionTables>();
-  }
-
-  async insert(row: RunRow): Promise<void> {
-    await this.db.insertInto('dgm_runs').values(row).execute();
-  }
-
-  async get(id: string): Promise<RunRow | undefined> {
-    return this.db.selectFrom('dgm_runs').selectAll().where('id', '=', id).executeTakeFirst();
-  }
-
-  /** Updates a run that is still unfinished; false when it had already finished (e.g. was cancelled). */
-  async updateOpen(id: string, changes: Partial<Omit<RunRow, 'id'>>): Promise<boolean> {
-    const result = await this.db
-      .updateTable('dgm_runs')
-      .set(changes)
-      .where('id', '=', id)
-      .where('status', 'in', ['queued', 'running'])
-      .executeTakeFirst();
-    return Number(result.numUpdatedRows) > 0;
   }
 
   /**

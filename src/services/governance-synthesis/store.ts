@@ -74,29 +74,8 @@ export const synthesisMigrations: Readonly<Record<string, Migration>> = {
 export type JobRow = JobsTable;
 
 /** Queries on `gs_jobs`; no other service touches it. */
-export class SynthesisStore extends LeasedJobRows {
-  private readonly db: Kysely<SynthesisTables>;
+export class SynthesisStore extends LeasedJobRows<JobRow> {
   constructor(database: Database) {
     super(database.as<unknown>(), 'gs_jobs');
-    this.db = database.as<SynthesisTables>();
-  }
-
-  async insert(row: JobRow): Promise<void> {
-    await this.db.insertInto('gs_jobs').values(row).execute();
-  }
-
-  async get(id: string): Promise<JobRow | undefined> {
-    return this.db.selectFrom('gs_jobs').selectAll().where('id', '=', id).executeTakeFirst();
-  }
-
-  /** Updates a job that is still unfinished; false when it had already finished (e.g. was cancelled). */
-  async updateOpen(id: string, changes: Partial<Omit<JobRow, 'id'>>): Promise<boolean> {
-    const result = await this.db
-      .updateTable('gs_jobs')
-      .set(changes)
-      .where('id', '=', id)
-      .where('status', 'in', ['queued', 'running'])
-      .executeTakeFirst();
-    return Number(result.numUpdatedRows) > 0;
   }
 }
