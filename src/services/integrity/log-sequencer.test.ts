@@ -334,4 +334,43 @@ describe('LogSequencer hand-over (PostgreSQL advisory lock)', { skip: postgres.s
       await db.close();
     }
   });
+  test('an idle sequencer polls the pending table without writing empty transactions', async () => {
+    const db = await postgres.open();
+    const store = createLogStore(db.database);
+    const options = { ...OPTIONS, handOff: true, pollMs: 10, leaseCheckMs: 100 };
+    const sequencer = sequencerOf(
+      store,
+      new PostgresAdvisoryLease(db.database),
+      await identityFor(store, db.dir),
+      options,
+    );
+    const commit = store.commit.bind(store);
+    const polled = store.pendingAppends.bind(store);
+    let commits = 0;
+    let polls = 0;
+    store.commit = (batch) => {
+      commits++;
+      return commit(batch);
+    };
+    store.pendingAppends = (limit) => {
+      polls++;
+      return polled(limit);
+    };
+    try {
+      await sequencer.start();
+      await sequencer.append(entry(1), 'first');
+      commits = 0;
+      polls = 0;
+      await sleep(300);
+      assert.ok(polls >= 5, `the pending table was polled (${polls} times)`);
+      // Each commit holds the loop (and the appends that arrive meanwhile) for BEGIN, a read and COMMIT.
+      assert.equal(commits, 0, `${commits} commits while idle`);
+      const repeated = await sequencer.append(entry(1), 'first');
+      assert.deepEqual([repeated.index, repeated.fresh, commits], [0, false, 0]);
+      assert.equal((await sequencer.append(entry(2), null)).index, 1);
+    } finally {
+      await sequencer.stop();
+      await db.close();
+    }
+  });
 });
