@@ -106,7 +106,10 @@ async function main(): Promise<void> {
     return proxy.url;
   };
   const urls = { database: database.url, redis: redis.url, nats: nats.url };
-  const direct = { ...runEnvironment(run, urls), ACGS_ADMIN_PASSWORD: TEST_ADMIN_PASSWORD };
+  const direct: Record<string, string> = {
+    ...runEnvironment(run, urls),
+    ACGS_ADMIN_PASSWORD: TEST_ADMIN_PASSWORD,
+  };
   const env: Record<string, string> = {
     ...direct,
     DATABASE_URL: await viaProxy(database.url),
@@ -132,11 +135,15 @@ async function main(): Promise<void> {
         ? `${local('integrityB')},${local('integrityA')}`
         : `${local('integrityA')},${local('integrityB')}`,
     });
-    env.ACGS_SERVICE_API_KEY = migrateWithServiceKey({ ...env, ...urls, DATABASE_URL: database.url }, 'pgc');
-    const fvKey = runAcgs(['apikey', 'create', '--account', 'svc-fv', '--role', 'service'], {
+    // runAcgs blocks this process, and with it the proxies: one-off commands go direct.
+    const oneOff = {
       ...env,
-      DATABASE_URL: database.url,
-    });
+      DATABASE_URL: direct.DATABASE_URL!,
+      REDIS_URL: direct.REDIS_URL!,
+      NATS_URL: direct.NATS_URL!,
+    };
+    env.ACGS_SERVICE_API_KEY = migrateWithServiceKey(oneOff, 'pgc');
+    const fvKey = runAcgs(['apikey', 'create', '--account', 'svc-fv', '--role', 'service'], oneOff);
     const launch = async (name: string, service: string, own: Record<string, string> = {}) => {
       const nodeArgs = CPU_PROF
         ? ['--cpu-prof', `--cpu-prof-dir=${profiles}`, `--cpu-prof-name=${name}.cpuprofile`]
