@@ -12,9 +12,12 @@
  * first in the PGCs' ACGS_INTEGRITY_URL, so every append is handed over. `--proxies` puts the chaos suite's TCP proxies in front of PostgreSQL, NATS
  * and Redis; `--cpu-prof` writes a CPU profile of every process to bench/results/cpu/.
  * Needs PostgreSQL, NATS and Redis (the test defaults, or DATABASE_URL, NATS_URL, REDIS_URL).
+ * BENCH_TREE=<a checkout with its dist built> runs that build's platform (the load generator stays
+ * this build's), for before/after figures in alternating runs.
  * Writes bench/results/distributed-decisions.json.
  */
 import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadPolicies } from '../src/policy/index.js';
 import { api, bearer, loginAsAdmin, TEST_ADMIN_PASSWORD } from '../test/support/auth-session.js';
@@ -33,6 +36,9 @@ const PROXIES = process.argv.includes('--proxies');
 const CPU_PROF = process.argv.includes('--cpu-prof');
 /** The PGCs' first integrity URL is the replica that does not sequence: every append is handed over. */
 const VIA_REPLICA = process.argv.includes('--via-replica');
+const CLI = process.env.BENCH_TREE
+  ? { cli: join(process.env.BENCH_TREE, 'dist', 'src', 'cli', 'main.js') }
+  : {};
 const POLICY_DIR = fileURLToPath(new URL('../../examples/constitution/policies', import.meta.url));
 
 /** One histogram series as Prometheus text shows it: cumulative counts by upper bound (s). */
@@ -152,9 +158,7 @@ async function main(): Promise<void> {
         ['serve', service],
         { ...env, ...own, ACGS_PORT: String(ports[name]) },
         120_000,
-        {
-          nodeArgs,
-        },
+        { ...CLI, nodeArgs },
       );
       members.push({ name, process });
     };
@@ -247,16 +251,30 @@ async function main(): Promise<void> {
       hop('auth', 'http_request_duration_seconds', { route: '/api/v1/auth/api-keys/resolve' }),
     );
     process.stdout.write(
-      `distributed decisions at ${RATE}/s for ${SECONDS} s${PROXIES ? ' (through TCP proxies)' : ''}: sent ${client.sent}, ok ${client.ok}; allow/deny p50 ${client.p50} ms, p90 ${client.p90} ms, p99 ${client.p99} ms, max ${client.max} ms\n`,
+      `${process.env.BENCH_TREE ?? 'this tree'}: distributed decisions at ${RATE}/s for ${SECONDS} s${PROXIES ? ' (through TCP proxies)' : ''}${VIA_REPLICA ? ' (appends via the replica that does not sequence)' : ''}: sent ${client.sent}, ok ${client.ok}; allow/deny p50 ${client.p50} ms, p90 ${client.p90} ms, p99 ${client.p99} ms, max ${client.max} ms\n`,
     );
     for (const [failure, n] of failures) process.stdout.write(`  failed ×${n}: ${failure}\n`);
     for (const [name, text] of Object.entries(hops)) process.stdout.write(`  ${name}: ${text}\n`);
+    // CPU time is what a busy shared machine moves least: per process, per 1,000 decisions.
+    const cpu = (text: string) => Number(/^process_cpu_seconds_total (\S+)$/m.exec(text)?.[1] ?? Number.NaN);
+    const cpuMsPerThousand = Object.fromEntries(
+      members.map((m) => [
+        m.name,
+        Math.round(((cpu(after[m.name]!) - cpu(before[m.name]!)) * 1_000_000) / Math.max(1, ok.length)),
+      ]),
+    );
+    process.stdout.write(
+      `  CPU ms per 1,000 decisions: ${Object.entries(cpuMsPerThousand)
+        .map(([name, ms]) => `${name} ${ms}`)
+        .join(', ')}\n`,
+    );
     const path = writeReport('distributed-decisions', {
       rate: RATE,
       seconds: SECONDS,
       proxies: PROXIES,
       client,
       hops,
+      cpuMsPerThousand,
     });
     process.stdout.write(`report: ${path}\n`);
   } finally {
