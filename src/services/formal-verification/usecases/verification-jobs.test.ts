@@ -114,6 +114,28 @@ describe('verification jobs across a restart', () => {
     await stop(second);
   });
 
+  it('renews the lease of a job it runs: a second live process never takes it over', {
+    timeout: 600_000,
+  }, async () => {
+    // A lease much shorter than the verification: without renewal the second process would run it too.
+    const settings = { capacity: 10, leaseMs: 400, maxAttempts: 3 };
+    const first = await startProcess('fv-first', settings);
+    const second = await startProcess('fv-second', settings);
+    const accepted = await first.served.app.inject({
+      method: 'POST',
+      url: '/api/v1/verification/reports',
+      headers: author,
+      payload: body,
+    });
+    assert.equal(accepted.statusCode, 202, accepted.body);
+    const id = (accepted.json() as JobView).id;
+    const done = await until(second, id, (j) => j.status === 'done' || j.status === 'failed');
+    assert.equal(done.status, 'done', JSON.stringify(done.error));
+    assert.equal(done.attempts, 1, 'run once, by the process that accepted it');
+    await stop(second);
+    await stop(first);
+  });
+
   it('marks failed, with the reason, a job interrupted as often as it may be', {
     timeout: 600_000,
   }, async () => {
