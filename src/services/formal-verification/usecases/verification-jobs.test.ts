@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { after, afterEach, before, describe, it } from 'node:test';
 import {
   EXAMPLE_POLICIES,
   exampleConstitutionReader,
@@ -48,8 +48,11 @@ describe('verification jobs across a restart', () => {
     dir = mkdtempSync(join(tmpdir(), 'acgs-fv-jobs-'));
     database = createDatabase(`sqlite:${join(dir, 'fv.db')}`);
   });
+  // A failed test leaves no process behind to take the next test's jobs.
+  afterEach(async () => {
+    for (const r of [...running]) await stop(r);
+  });
   after(async () => {
-    for (const r of running.splice(0)) await stop(r);
     await database.close();
     rmSync(dir, { recursive: true, force: true });
   });
@@ -84,17 +87,21 @@ describe('verification jobs across a restart', () => {
     }
     throw new Error(`job ${id} did not get there in time`);
   };
-  /** A job accepted by a first process, which stops while the job runs. */
-  const interrupted = async (settings: DurableJobQueueSettings) => {
-    const first = await startProcess('fv-first', settings);
-    const accepted = await first.served.app.inject({
+  /** Posts the job to `r`: 202 and the job's id. */
+  const accept = async (r: (typeof running)[number]) => {
+    const accepted = await r.served.app.inject({
       method: 'POST',
       url: '/api/v1/verification/reports',
       headers: author,
       payload: body,
     });
     assert.equal(accepted.statusCode, 202, accepted.body);
-    const id = (accepted.json() as JobView).id;
+    return (accepted.json() as JobView).id;
+  };
+  /** A job accepted by a first process, which stops while the job runs. */
+  const interrupted = async (settings: DurableJobQueueSettings) => {
+    const first = await startProcess('fv-first', settings);
+    const id = await accept(first);
     const seen = await until(first, id, (j) => j.status !== 'queued');
     assert.equal(seen.status, 'running', 'the job must still run when the process stops');
     await stop(first);
@@ -112,6 +119,24 @@ describe('verification jobs across a restart', () => {
     assert.equal(done.attempts, 2);
     assert.equal(done.report?.impact?.classification, 'widening');
     await stop(second);
+  });
+
+  it('renews the lease of a job it runs: a second live process never takes it over', {
+    timeout: 600_000,
+  }, async () => {
+    // A lease shorter than the verification: without renewal the second process, sweeping every
+    // half lease, would take the job over once the lease lapsed and run it too.
+    const settings = { capacity: 10, leaseMs: 1500, maxAttempts: 3 };
+    const first = await startProcess('fv-first', settings);
+    const second = await startProcess('fv-second', settings);
+    const started = Date.now();
+    const id = await accept(first);
+    const done = await until(second, id, (j) => j.status === 'done' || j.status === 'failed');
+    assert.equal(done.status, 'done', JSON.stringify(done.error));
+    assert.ok(Date.now() - started > 1.5 * settings.leaseMs, 'the job outlived its first lease');
+    assert.equal(done.attempts, 1, 'run once, by the process that accepted it');
+    await stop(second);
+    await stop(first);
   });
 
   it('marks failed, with the reason, a job interrupted as often as it may be', {

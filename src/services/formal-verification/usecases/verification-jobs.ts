@@ -125,8 +125,31 @@ export class VerificationJobs {
     const row = await this.deps.store.get(id);
     if (row === undefined || (row.status !== 'queued' && row.status !== 'running')) return;
     const attempts = Number(row.attempts) + 1;
+    if (!(await this.deps.store.updateOpen(id, { status: 'running', attempts, ...this.lease() }))) return;
+    // One verification is one long step: its lease is renewed while it runs, so that no other
+    // process takes the job over from a live one.
+    let renewing: Promise<unknown> = Promise.resolve();
+    const renewal = setInterval(() => {
+      renewing = this.deps.store.updateOpen(id, this.lease()).catch((error: unknown) => {
+        this.deps.logger.warn({ err: error, jobId: id }, 'verification job lease not renewed');
+      });
+    }, this.settings.leaseMs / 3);
+    renewal.unref();
+    try {
+      await this.run(id, row, signal);
+    } finally {
+      clearInterval(renewal);
+      // A renewal still in flight must not re-take a job the queue is about to release.
+      await renewing;
+    }
+  }
+
+  private lease() {
     const now = this.deps.clock.now();
-    if (!(await this.deps.store.updateOpen(id, { status: 'running', attempts, updated_ms: now }))) return;
+    return { owner: this.deps.owner, lease_until_ms: now + this.settings.leaseMs, updated_ms: now };
+  }
+
+  private async run(id: string, row: VerificationJobRow, signal: AbortSignal): Promise<void> {
     // A verification cannot stop halfway: at shutdown the job is let go at once (the queue
     // releases it) and whatever the interrupted run answers later is not written.
     const aborted = new Promise<'aborted'>((resolve) => {
