@@ -1,4 +1,5 @@
 import type { Kysely, Migration } from 'kysely';
+import type { JobColumns, JobStatus } from '../../kit/job-view.js';
 import { LeasedJobRows } from '../../kit/leased-job-rows.js';
 import type { Database } from '../../storage/database.js';
 import type { ArchiveEntry } from './search/archive.js';
@@ -11,21 +12,9 @@ import type { SearchState } from './search/evolution-search.js';
  * the archive, one row per entry. An iteration's entry and the state after it are written in one
  * transaction, so a restart resumes from exactly the last iteration that finished.
  */
-export interface RunsTable {
-  id: string;
-  status: RunStatus;
-  progress: number;
-  constitution_hash: string;
+export interface RunsTable extends JobColumns {
   request: string;
   state: string | null;
-  result: string | null;
-  error: string | null;
-  attempts: number;
-  owner: string | null;
-  lease_until_ms: number | null;
-  created_by: string;
-  created_ms: number;
-  updated_ms: number;
 }
 
 export interface VariantsTable {
@@ -34,7 +23,7 @@ export interface VariantsTable {
   entry: string;
 }
 
-export type RunStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
+export type RunStatus = JobStatus;
 
 export interface EvolutionTables {
   dgm_runs: RunsTable;
@@ -83,30 +72,11 @@ export type RunRow = RunsTable;
 export type StoredState = Omit<SearchState, 'entries'>;
 
 /** Queries on `dgm_runs` and `dgm_variants`; no other service touches them. */
-export class EvolutionStore extends LeasedJobRows {
+export class EvolutionStore extends LeasedJobRows<RunRow> {
   private readonly db: Kysely<EvolutionTables>;
   constructor(database: Database) {
     super(database.as<unknown>(), 'dgm_runs');
     this.db = database.as<EvolutionTables>();
-  }
-
-  async insert(row: RunRow): Promise<void> {
-    await this.db.insertInto('dgm_runs').values(row).execute();
-  }
-
-  async get(id: string): Promise<RunRow | undefined> {
-    return this.db.selectFrom('dgm_runs').selectAll().where('id', '=', id).executeTakeFirst();
-  }
-
-  /** Updates a run that is still unfinished; false when it had already finished (e.g. was cancelled). */
-  async updateOpen(id: string, changes: Partial<Omit<RunRow, 'id'>>): Promise<boolean> {
-    const result = await this.db
-      .updateTable('dgm_runs')
-      .set(changes)
-      .where('id', '=', id)
-      .where('status', 'in', ['queued', 'running'])
-      .executeTakeFirst();
-    return Number(result.numUpdatedRows) > 0;
   }
 
   /**

@@ -1,4 +1,5 @@
 import type { Kysely, Migration } from 'kysely';
+import { JOB_STATUSES, type JobColumns, type JobStatus } from '../../kit/job-view.js';
 import { LeasedJobRows } from '../../kit/leased-job-rows.js';
 import type { Database } from '../../storage/database.js';
 
@@ -8,26 +9,13 @@ import type { Database } from '../../storage/database.js';
  * job is written before the 202 that acknowledges it and every stage change is written before
  * the stage starts, so a restart finds every job where it was.
  */
-export interface JobsTable {
-  id: string;
-  status: JobStatus;
+export interface JobsTable extends JobColumns {
   stage: JobStage;
-  progress: number;
   provider: string;
-  constitution_hash: string;
   request: string;
-  result: string | null;
-  error: string | null;
-  attempts: number;
-  owner: string | null;
-  lease_until_ms: number | null;
-  created_by: string;
-  created_ms: number;
-  updated_ms: number;
 }
 
-export const JOB_STATUSES = ['queued', 'running', 'succeeded', 'failed', 'cancelled'] as const;
-export type JobStatus = (typeof JOB_STATUSES)[number];
+export { JOB_STATUSES, type JobStatus };
 /** A job's stages in order (docs/synthesis.md, Jobs). */
 export const JOB_STAGES = [
   'queued',
@@ -74,29 +62,8 @@ export const synthesisMigrations: Readonly<Record<string, Migration>> = {
 export type JobRow = JobsTable;
 
 /** Queries on `gs_jobs`; no other service touches it. */
-export class SynthesisStore extends LeasedJobRows {
-  private readonly db: Kysely<SynthesisTables>;
+export class SynthesisStore extends LeasedJobRows<JobRow> {
   constructor(database: Database) {
     super(database.as<unknown>(), 'gs_jobs');
-    this.db = database.as<SynthesisTables>();
-  }
-
-  async insert(row: JobRow): Promise<void> {
-    await this.db.insertInto('gs_jobs').values(row).execute();
-  }
-
-  async get(id: string): Promise<JobRow | undefined> {
-    return this.db.selectFrom('gs_jobs').selectAll().where('id', '=', id).executeTakeFirst();
-  }
-
-  /** Updates a job that is still unfinished; false when it had already finished (e.g. was cancelled). */
-  async updateOpen(id: string, changes: Partial<Omit<JobRow, 'id'>>): Promise<boolean> {
-    const result = await this.db
-      .updateTable('gs_jobs')
-      .set(changes)
-      .where('id', '=', id)
-      .where('status', 'in', ['queued', 'running'])
-      .executeTakeFirst();
-    return Number(result.numUpdatedRows) > 0;
   }
 }
