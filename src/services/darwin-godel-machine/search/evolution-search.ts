@@ -139,6 +139,7 @@ async function mutate(
       material: deps.material,
       random,
       iteration,
+      constitutionHash: deps.constitutionHash,
     });
     if (mutation !== undefined) return { operator: id, mutation };
   }

@@ -108,6 +108,7 @@ describe('evolution search pieces', () => {
           material,
           random: SeededRandom.fromSeed(seed),
           iteration: 1,
+          constitutionHash: 'unused',
         });
       let seed = 0;
       let mutation = await run(seed);
