@@ -1,9 +1,10 @@
 /**
  * Done-when 1, with the real pieces: the weakened example set (examples/evolution), the
  * service's evaluator, the formal verifier (Z3) and the council service on the example
- * constitution. A seeded run of 300 iterations finds an admissible variant that recovers at
- * least 90 % of the accuracy the weakening lost on the held-out split — which the search never
- * saw — and proposes it to the council as adopt-variant, bound to its bundle id.
+ * constitution. Seeded runs of at most 300 iterations find, for at least two of three seeds,
+ * an admissible variant that recovers at least 90 % of the accuracy the weakening lost on the
+ * held-out split — which the search never saw — and the first is proposed to the council as
+ * adopt-variant, bound to its bundle id.
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -27,8 +28,13 @@ import { buildMutationMaterial } from './search/mutation-material.js';
 import { DEFAULT_OPERATORS } from './search/operators.js';
 import { proposeVariant } from './usecases/propose-variant.js';
 
-/** The run's settings (also in docs/evolution.md, "The benchmark"). */
-export const RECOVERY_RUN = { seed: 5, iterations: 300 } as const;
+/**
+ * The runs' settings (also in docs/evolution.md, "The benchmark"): seeds of at most 300
+ * iterations each; a run stops early once its best admissible variant decides every training
+ * scenario right (nothing is left for it to gain). Three seeds here, to stay within a minute of
+ * CPU; `bench/evolution.bench.ts` runs five full runs and reports each seed's recovery.
+ */
+export const RECOVERY_RUNS = { seeds: [1, 2, 3], iterations: 300, mustRecover: 2 } as const;
 
 describe('evolution from the weakened example set (done-when 1)', () => {
   const dir = mkdtempSync(join(tmpdir(), 'acgs-dgm-recovery-'));
@@ -40,7 +46,7 @@ describe('evolution from the weakened example set (done-when 1)', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('recovers ≥ 90 % of the lost held-out accuracy with an admissible variant and proposes it', {
+  it('recovers ≥ 90 % of the lost held-out accuracy with an admissible variant for 2 of 3 seeds, and proposes it', {
     timeout: 600_000,
   }, async () => {
     const context = await openTestServiceContext(
@@ -72,13 +78,6 @@ describe('evolution from the weakened example set (done-when 1)', () => {
       material: buildMutationMaterial(version.document, compiled.policies, evaluator.suites.training),
       operators: DEFAULT_OPERATORS,
     };
-    const started = performance.now();
-    const state = await continueSearch(deps, await startSearch(deps, base, RECOVERY_RUN.seed), {
-      ...DEFAULT_SEARCH,
-      iterations: RECOVERY_RUN.iterations,
-    });
-    const seconds = (performance.now() - started) / 1000;
-
     const heldOut = (policies: readonly unknown[]) => {
       const c = evaluator.compile(policies);
       assert.ok(c.ok);
@@ -88,15 +87,44 @@ describe('evolution from the weakened example set (done-when 1)', () => {
     const exampleAccuracy = heldOut(await examplePolicies());
     assert.equal(exampleAccuracy, 1);
     assert.ok(weakAccuracy < 0.85, `the weakening lost held-out accuracy (${weakAccuracy})`);
-    const best = bestAdmissible(state.entries)!;
-    assert.equal(best.status, 'admissible');
-    assert.equal(best.verification?.status, 'proved');
-    const recovered = (heldOut(best.policies as unknown[]) - weakAccuracy) / (exampleAccuracy - weakAccuracy);
-    const path = lineageOf(state.entries, best.id).map((e) => `${e.id} ${e.operator ?? ''} ${e.note}`);
-    console.log(
-      `done-when 1: ${state.iteration} iterations in ${seconds.toFixed(1)} s, ${verifier.calls} verifier calls; best ${best.id}: training ${best.training!.correct}/${best.training!.total}, held-out ${weakAccuracy.toFixed(3)} → ${heldOut(best.policies as unknown[]).toFixed(3)}, recovered ${(recovered * 100).toFixed(0)} % of the loss; archive ${archiveHash(state.entries).slice(0, 16)}\n  ${path.join('\n  ')}`,
+
+    const runs = [];
+    for (const seed of RECOVERY_RUNS.seeds) {
+      const started = performance.now();
+      const cpu = process.cpuUsage();
+      let state = await startSearch(deps, base, seed);
+      let perfect = false;
+      state = await continueSearch(
+        {
+          ...deps,
+          checkpoint: async (next) => {
+            const best = bestAdmissible(next.entries);
+            perfect = best !== undefined && best.training!.correct === best.training!.total;
+          },
+          shouldStop: () => perfect,
+        },
+        state,
+        { ...DEFAULT_SEARCH, iterations: RECOVERY_RUNS.iterations },
+      );
+      const used = process.cpuUsage(cpu);
+      const best = bestAdmissible(state.entries)!;
+      assert.equal(best.status, 'admissible');
+      assert.equal(best.verification?.status, 'proved');
+      const accuracy = heldOut(best.policies as unknown[]);
+      const recovered = (accuracy - weakAccuracy) / (exampleAccuracy - weakAccuracy);
+      runs.push({ seed, state, best, recovered });
+      console.log(
+        `done-when 1, seed ${seed}: ${state.iteration} iterations in ${((performance.now() - started) / 1000).toFixed(1)} s (${((used.user + used.system) / 1e6).toFixed(1)} s CPU); best ${best.id}: training ${best.training!.correct}/${best.training!.total}, held-out ${weakAccuracy.toFixed(3)} → ${accuracy.toFixed(3)}, recovered ${(recovered * 100).toFixed(0)} % of the loss; archive ${archiveHash(state.entries).slice(0, 16)}`,
+      );
+    }
+    const recovering = runs.filter((r) => r.recovered >= 0.9);
+    assert.ok(
+      recovering.length >= RECOVERY_RUNS.mustRecover,
+      `recovered: ${runs.map((r) => `seed ${r.seed} ${(r.recovered * 100).toFixed(0)} %`).join(', ')}`,
     );
-    assert.ok(recovered >= 0.9, `recovered ${recovered}`);
+    const { state, best } = recovering[0]!;
+    const path = lineageOf(state.entries, best.id).map((e) => `${e.id} ${e.operator ?? ''} ${e.note}`);
+    console.log(`  lineage of ${best.id}:\n  ${path.join('\n  ')}`);
 
     const proposal = await proposeVariant(ec.contract, 'recovery-run', state.entries, best.id);
     const status = await ec.contract.proposal(proposal.proposalId);

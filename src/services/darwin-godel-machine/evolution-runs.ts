@@ -3,9 +3,11 @@
  * `submit` resolves, runs one at a time, is taken over by the next process after a restart and
  * resumed from its last stored iteration; cancellation stops it at the next iteration.
  */
+
 import type { Logger } from 'pino';
 import { newId } from '../../kernel/ids.js';
 import { DurableJobQueue, type DurableJobQueueSettings } from '../../kit/durable-job-queue.js';
+import { type JobViewFields, jobViewFields } from '../../kit/job-view.js';
 import { evolutionErrors } from './errors.js';
 import type { ArchiveEntry } from './search/archive.js';
 import type { RunRow } from './store.js';
@@ -13,20 +15,10 @@ import { proposeVariant } from './usecases/propose-variant.js';
 import { type RunDeps, type RunRequest, runEvolution } from './usecases/run-evolution.js';
 
 /** A run as the API shows it. */
-export interface RunView {
-  readonly id: string;
-  readonly status: RunRow['status'];
-  readonly progress: number;
+export interface RunView extends JobViewFields {
   readonly iteration: number;
   readonly iterations: number;
   readonly seed: number;
-  readonly constitutionHash: string;
-  readonly attempts: number;
-  readonly createdBy: string;
-  readonly createdAt: string;
-  readonly updatedAt: string;
-  readonly error?: string;
-  readonly result?: unknown;
 }
 
 export class EvolutionRuns {
@@ -146,18 +138,9 @@ export function runView(row: RunRow): RunView {
   const request = JSON.parse(row.request) as RunRequest;
   const state = row.state === null ? undefined : (JSON.parse(row.state) as { iteration: number });
   return {
-    id: row.id,
-    status: row.status,
-    progress: Number(row.progress),
+    ...jobViewFields(row),
     iteration: state?.iteration ?? 0,
     iterations: request.iterations,
     seed: request.seed,
-    constitutionHash: row.constitution_hash,
-    attempts: Number(row.attempts),
-    createdBy: row.created_by,
-    createdAt: new Date(Number(row.created_ms)).toISOString(),
-    updatedAt: new Date(Number(row.updated_ms)).toISOString(),
-    ...(row.error === null ? {} : { error: row.error }),
-    ...(row.result === null ? {} : { result: JSON.parse(row.result) as unknown }),
   };
 }

@@ -1,18 +1,22 @@
 import { systemClock } from '../../kernel/clock.js';
 import type { Contracts } from '../../kernel/contracts/index.js';
+import type { PolicyChangeContract } from '../../kernel/contracts/synthesis.js';
 import { SERVICES } from '../../kernel/services.js';
 import type { DurableJobQueueSettings } from '../../kit/durable-job-queue.js';
 import type { ServiceContext, ServiceModule } from '../../kit/service-module.js';
 import { EvolutionRuns } from './evolution-runs.js';
 import { evolutionRoutes } from './plugin.js';
+import { modelProposalOperator } from './search/model-proposal-operator.js';
 import type { MutationOperator } from './search/operator.js';
 import { DEFAULT_OPERATORS } from './search/operators.js';
 import { EvolutionStore } from './store.js';
 
 export interface EvolutionContracts extends Pick<Contracts, 'constitution' | 'verification' | 'council'> {
   readonly settings?: DurableJobQueueSettings;
-  /** Defaults to the built-in operators. */
+  /** Defaults to the built-in operators (with `model-proposal` when `changes` is given). */
   readonly operators?: readonly MutationOperator[];
+  /** The synthesis service's model-proposed changes, when a model is configured there. */
+  readonly changes?: PolicyChangeContract;
 }
 
 export interface DarwinGodelMachineService extends ServiceModule {
@@ -38,7 +42,11 @@ export function createDarwinGodelMachineService(
       constitution: contracts.constitution,
       verifier: contracts.verification,
       council: contracts.council,
-      operators: contracts.operators ?? DEFAULT_OPERATORS,
+      operators:
+        contracts.operators ??
+        (contracts.changes === undefined
+          ? DEFAULT_OPERATORS
+          : [...DEFAULT_OPERATORS, modelProposalOperator(contracts.changes)]),
       clock: systemClock,
       owner: context.instanceId,
       leaseMs: settings.leaseMs,

@@ -1,4 +1,5 @@
 import type { Kysely, Migration } from 'kysely';
+import type { JobColumns, JobStatus } from '../../kit/job-view.js';
 import { LeasedJobRows } from '../../kit/leased-job-rows.js';
 import type { Database } from '../../storage/database.js';
 import type { ArchiveEntry } from './search/archive.js';
@@ -11,21 +12,9 @@ import type { SearchState } from './search/evolution-search.js';
  * the archive, one row per entry. An iteration's entry and the state after it are written in one
  * transaction, so a restart resumes from exactly the last iteration that finished.
  */
-export interface RunsTable {
-  id: string;
-  status: RunStatus;
-  progress: number;
-  constitution_hash: string;
+export interface RunsTable extends JobColumns {
   request: string;
   state: string | null;
-  result: string | null;
-  error: string | null;
-  attempts: number;
-  owner: string | null;
-  lease_until_ms: number | null;
-  created_by: string;
-  created_ms: number;
-  updated_ms: number;
 }
 
 export interface VariantsTable {
@@ -34,7 +23,7 @@ export interface VariantsTable {
   entry: string;
 }
 
-export type RunStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
+export type RunStatus = JobStatus;
 
 export interface EvolutionTables {
   dgm_runs: RunsTable;

@@ -1,4 +1,5 @@
 import type { Kysely, Migration } from 'kysely';
+import { JOB_STATUSES, type JobColumns, type JobStatus } from '../../kit/job-view.js';
 import { LeasedJobRows } from '../../kit/leased-job-rows.js';
 import type { Database } from '../../storage/database.js';
 
@@ -8,26 +9,13 @@ import type { Database } from '../../storage/database.js';
  * job is written before the 202 that acknowledges it and every stage change is written before
  * the stage starts, so a restart finds every job where it was.
  */
-export interface JobsTable {
-  id: string;
-  status: JobStatus;
+export interface JobsTable extends JobColumns {
   stage: JobStage;
-  progress: number;
   provider: string;
-  constitution_hash: string;
   request: string;
-  result: string | null;
-  error: string | null;
-  attempts: number;
-  owner: string | null;
-  lease_until_ms: number | null;
-  created_by: string;
-  created_ms: number;
-  updated_ms: number;
 }
 
-export const JOB_STATUSES = ['queued', 'running', 'succeeded', 'failed', 'cancelled'] as const;
-export type JobStatus = (typeof JOB_STATUSES)[number];
+export { JOB_STATUSES, type JobStatus };
 /** A job's stages in order (docs/synthesis.md, Jobs). */
 export const JOB_STAGES = [
   'queued',

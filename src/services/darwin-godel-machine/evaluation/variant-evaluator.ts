@@ -62,6 +62,12 @@ export interface SplitEvaluation {
   readonly scores: SplitScores;
   /** The scenarios decided wrongly (for the training split: what the failure-guided operator reads). */
   readonly failures: readonly TrainingFailure[];
+  /**
+   * Invariants (ids, sorted) that a decision on this split breaks: a scenario's request where the
+   * invariant's `when` holds was decided as one of its `forbid`s — a concrete counterexample, so
+   * the variant is inadmissible whatever the verifier would add.
+   */
+  readonly breached: readonly string[];
 }
 
 /** A variant compiled for evaluation, or why it does not compile. */
@@ -75,6 +81,11 @@ export class VariantEvaluator {
   readonly #defaultDecision: ConstitutionDocument['defaultDecision'];
   readonly #stakes = new Map<string, number>();
   readonly #costs = new Map<string, number>();
+  /** Per scenario key: the invariants that hold on its request, with what they forbid. */
+  readonly #forbidden = new Map<
+    string,
+    readonly { readonly id: string; readonly forbid: readonly string[] }[]
+  >();
   #reference: { readonly policyCount: number; readonly decisionCost: number };
 
   /** `reference`: the set whose size and decision cost count as no growth (a run's base). */
@@ -83,10 +94,19 @@ export class VariantEvaluator {
     this.#vocabulary = parseVocabulary(document.vocabulary);
     this.#defaultDecision = document.defaultDecision;
     const invariants = document.principles.flatMap((p) =>
-      p.invariants.map((i) => ({ priority: p.priority, engine: compilePredicate(i.when, this.#vocabulary) })),
+      p.invariants.map((i) => ({
+        id: i.id,
+        forbid: i.forbid,
+        priority: p.priority,
+        engine: compilePredicate(i.when, this.#vocabulary),
+      })),
     );
     for (const s of [...this.suites.training, ...this.suites.heldOut]) {
       const stakes = invariants.filter((i) => i.engine !== undefined && predicateHolds(i.engine, s.request));
+      this.#forbidden.set(
+        s.key,
+        stakes.map((i) => ({ id: i.id, forbid: i.forbid })),
+      );
       this.#stakes.set(s.key, stakes.length === 0 ? 0.5 : Math.max(...stakes.map((i) => i.priority)) / 100);
     }
     this.#reference = { policyCount: 0, decisionCost: 0 };
@@ -123,6 +143,7 @@ export class VariantEvaluator {
 
   #score(engine: PolicyEngine, scenarios: readonly PinnedScenario[]): SplitEvaluation {
     const failures: TrainingFailure[] = [];
+    const breached = new Set<string>();
     let correct = 0;
     let reviews = 0;
     let expectedReviews = 0;
@@ -140,6 +161,8 @@ export class VariantEvaluator {
           got: result.decision,
           matched: result.matched.map((m) => m.policyId),
         });
+      for (const i of this.#forbidden.get(s.key) ?? [])
+        if (i.forbid.includes(result.decision)) breached.add(i.id);
       if (result.decision === 'review') reviews++;
       if (s.expected === 'review') expectedReviews++;
       if (s.expected !== 'allow') {
@@ -173,6 +196,7 @@ export class VariantEvaluator {
         decisionCost: round(decisionCost),
       },
       failures,
+      breached: [...breached].sort(),
     };
   }
 

@@ -1,6 +1,5 @@
 import { Type } from '@sinclair/typebox';
-
-const STATUSES = ['queued', 'running', 'succeeded', 'failed', 'cancelled'] as const;
+import { JOB_VIEW_PROPERTIES, JobIdParams } from '../../../kit/job-view.js';
 
 /** The body of POST /api/v1/evolution/runs. */
 export const RunSubmission = Type.Object(
@@ -19,7 +18,7 @@ export const RunSubmission = Type.Object(
   { additionalProperties: false },
 );
 
-export const RunParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) });
+export const RunParams = JobIdParams;
 export const VariantParams = Type.Object({
   id: Type.String({ minLength: 1, maxLength: 64 }),
   variantId: Type.String({ pattern: '^v[0-9]{1,6}$' }),
@@ -27,19 +26,10 @@ export const VariantParams = Type.Object({
 
 /** A run as GET answers it. */
 export const Run = Type.Object({
-  id: Type.String(),
-  status: Type.Union(STATUSES.map((s) => Type.Literal(s))),
-  progress: Type.Number({ minimum: 0, maximum: 1 }),
+  ...JOB_VIEW_PROPERTIES,
   iteration: Type.Integer(),
   iterations: Type.Integer(),
   seed: Type.Integer(),
-  constitutionHash: Type.String(),
-  attempts: Type.Integer(),
-  createdBy: Type.String(),
-  createdAt: Type.String({ format: 'date-time' }),
-  updatedAt: Type.String({ format: 'date-time' }),
-  error: Type.Optional(Type.String()),
-  result: Type.Optional(Type.Unknown()),
 });
 
 export const Lineage = Type.Object({ run: Run, entries: Type.Array(Type.Unknown()) });

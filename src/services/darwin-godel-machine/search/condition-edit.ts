@@ -44,10 +44,25 @@ export function attributePath(node: CelNode): string | undefined {
   return undefined;
 }
 
+/**
+ * What a numeric comparison measures: an attribute (`action.amount`) or the size of a list
+ * attribute, written `size(action.recipients)` whether the source said `size(x)` or `x.size()`.
+ */
+export function measurePath(node: CelNode): string | undefined {
+  if (node.kind === 'call' && node.fn === 'size') {
+    const operand = node.target === undefined ? node.args[0] : node.target;
+    const count = node.target === undefined ? 1 : 0;
+    const path = operand === undefined || node.args.length !== count ? undefined : attributePath(operand);
+    return path === undefined ? undefined : `size(${path})`;
+  }
+  return attributePath(node);
+}
+
 const COMPARISONS = new Set(['_<_', '_<=_', '_>_', '_>=_']);
 
-/** `attribute op literal` (or the literal first), with the literal's place. */
+/** `measure op literal` (or the literal first), with the literal's place. */
 export interface NumericComparison {
+  /** The measure (`measurePath`): an attribute path or `size(<path>)`. */
   readonly path: string;
   /** The operator as if the attribute were on the left. */
   readonly op: '<' | '<=' | '>' | '>=';
@@ -58,7 +73,7 @@ export interface NumericComparison {
 const FLIP = { '<': '>', '<=': '>=', '>': '<', '>=': '<=' } as const;
 const OP_OF: Record<string, NumericComparison['op']> = { '_<_': '<', '_<=_': '<=', '_>_': '>', '_>=_': '>=' };
 
-/** Every attribute-versus-number comparison in a tree, in source order. */
+/** Every measure-versus-number comparison in a tree, in source order. */
 export function numericComparisons(root: CelNode): NumericComparison[] {
   const out: NumericComparison[] = [];
   visit(root, (node) => {
@@ -67,11 +82,11 @@ export function numericComparisons(root: CelNode): NumericComparison[] {
     const op = OP_OF[node.fn]!;
     const literalRight = numericLiteral(right);
     const literalLeft = numericLiteral(left);
-    if (literalRight !== undefined && attributePath(left) !== undefined)
-      out.push({ path: attributePath(left)!, op, value: Number(literalRight.value), literal: literalRight });
-    else if (literalLeft !== undefined && attributePath(right) !== undefined)
+    if (literalRight !== undefined && measurePath(left) !== undefined)
+      out.push({ path: measurePath(left)!, op, value: Number(literalRight.value), literal: literalRight });
+    else if (literalLeft !== undefined && measurePath(right) !== undefined)
       out.push({
-        path: attributePath(right)!,
+        path: measurePath(right)!,
         op: FLIP[op],
         value: Number(literalLeft.value),
         literal: literalLeft,

@@ -1,8 +1,10 @@
 /**
  * The search loop, one iteration at a time: select a parent, let the bandit pick an operator,
  * mutate, and evaluate in stages — the cheap sample first (a child clearly worse than its
- * parent there — fewer scenarios right — stops), the full training split next, and the formal verifier only for a child
- * that would enter the archive's top. Every iteration's outcome is an archive entry and a new
+ * parent there — fewer scenarios right — stops), the full training split next (a child that
+ * decides a training scenario as an invariant forbids is inadmissible there, with that scenario
+ * as its counterexample), and the formal verifier only for a child that would enter the
+ * archive's top. Every iteration's outcome is an archive entry and a new
  * state (generator, bandit, iteration), handed to `checkpoint` before the next begins, so a run
  * resumed from its last checkpoint continues exactly as it would have.
  */
@@ -137,6 +139,7 @@ async function mutate(
       material: deps.material,
       random,
       iteration,
+      constitutionHash: deps.constitutionHash,
     });
     if (mutation !== undefined) return { operator: id, mutation };
   }
@@ -189,6 +192,18 @@ async function evaluateChild(
     return { ...body, status: 'neutral', sample, training: training.scores, failures: training.failures };
   if (lineage !== undefined && training.scores.correct < lineage.parent.training!.correct)
     return { ...body, status: 'regressed', sample, training: training.scores, failures: training.failures };
+  // A training scenario decided as an invariant forbids is a counterexample already: no proof can
+  // follow, and a parent that carries it would hand it to every descendant.
+  if (lineage !== undefined && training.breached.length > 0)
+    return {
+      ...body,
+      note: `${mutation.note} (breaks ${training.breached.join(', ')} on the training split)`,
+      status: 'inadmissible',
+      sample,
+      training: training.scores,
+      failures: training.failures,
+      verification: { status: 'violated', violated: training.breached, unknown: [] },
+    };
   const top = lineage === undefined ? true : entersTop(entries, training.scores, lineage.settings.topK);
   if (!verifyAlways && !top)
     return { ...body, status: 'unverified', sample, training: training.scores, failures: training.failures };

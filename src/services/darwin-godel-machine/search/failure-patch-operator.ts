@@ -45,7 +45,8 @@ export const patchFailure: MutationOperator = {
  * A new policy for `action` with the expected effect, on one or two conjuncts that hold on the
  * scenario. Each candidate is tried the way a reader of the evaluation log would: the parent's
  * policies for this action plus the new one decide the training scenarios of this action, and
- * the candidates that get most of them right are kept; the operator draws among those, and
+ * the candidates that get most of them right — less those the new policy would lock into a
+ * stricter decision than expected — are kept; the operator draws among those, and
  * tries a second conjunct only when one is not enough (as general as the training split allows).
  */
 function grant(input: OperatorInput, action: string, holding: number[], failure: TrainingFailure) {
@@ -54,33 +55,55 @@ function grant(input: OperatorInput, action: string, holding: number[], failure:
     (p) => p.target.actions.includes(action) || p.target.actions.includes('*'),
   );
   const peers = [...material.training].filter(([, r]) => (r.action as { type?: unknown }).type === action);
+  // A scenario the new policy matches but that expects a laxer decision is lost for good (deny
+  // overrides review overrides allow: no later policy can decide it as expected while this one
+  // matches), even if the parent already decided it wrongly; it counts against the candidate.
+  // One it would decide as an invariant forbids makes the child inadmissible: no candidate.
   const tryAtoms = (atoms: readonly string[]) => {
-    const engine = material.compile([...relevant, draft(input, action, atoms, failure)]);
-    if (engine === undefined) return -1;
-    return peers.filter(([key, request]) => decide(engine, request) === material.expectations.get(key))
-      .length;
+    const policy = draft(input, action, atoms, failure);
+    const engine = material.compile([...relevant, policy]);
+    if (engine === undefined) return { right: Number.NEGATIVE_INFINITY, breaks: true };
+    let right = 0;
+    let breaks = false;
+    for (const [key, request] of peers) {
+      const expected = material.expectations.get(key)!;
+      const result = decide(engine, request);
+      const mine = result?.matched.some((m) => m.policyId === policy.id) ?? false;
+      if (mine && result !== undefined && material.forbids(request).has(result.decision)) breaks = true;
+      if (result?.decision === expected) right++;
+      else if (mine && STRICTNESS[expected] < STRICTNESS[policy.effect]) right--;
+    }
+    return { right, breaks };
   };
   // Among equally right candidates, the constitution's reasons first: conjuncts of the
   // invariants that speak of this request.
   const reasons = material.reasons(material.training.get(failure.key));
   const reasoned = (atoms: readonly string[]) =>
     atoms.filter((a) => reasons.has(material.atoms.indexOf(a))).length;
-  const best = (options: string[][]) => {
-    const tried = options.map((atoms) => ({ atoms, right: tryAtoms(atoms), why: reasoned(atoms) }));
-    const top = Math.max(...tried.map((t) => t.right));
-    const right = tried.filter((t) => t.right === top);
+  const tryAll = (options: string[][]) =>
+    options.map((atoms) => ({ atoms, ...tryAtoms(atoms), why: reasoned(atoms) }));
+  type Tried = ReturnType<typeof tryAll>[number];
+  const best = (tried: Tried[], admissible: boolean) => {
+    const pool = admissible ? tried.filter((t) => !t.breaks) : tried;
+    if (pool.length === 0) return undefined;
+    const top = Math.max(...pool.map((t) => t.right));
+    const right = pool.filter((t) => t.right === top);
     const why = Math.max(...right.map((t) => t.why));
     return { top, atoms: random.pick(right.filter((t) => t.why === why)).atoms };
   };
-  const singles = best(holding.map((i) => [material.atoms[i]!]));
-  let atoms = singles.atoms;
-  if (singles.top < peers.length) {
+  const singles = tryAll(holding.map((i) => [material.atoms[i]!]));
+  const single = best(singles, true);
+  let atoms = single?.atoms;
+  if (single === undefined || single.top < peers.length) {
+    // A second conjunct, next to the best single one (the best that breaks nothing, else the best).
+    const anchor = (single ?? best(singles, false))!.atoms[0]!;
     const pairs = holding
-      .filter((i) => material.atoms[i] !== atoms[0])
-      .map((i) => [atoms[0]!, material.atoms[i]!].sort());
-    const paired = pairs.length === 0 ? undefined : best(pairs);
-    if (paired !== undefined && paired.top > singles.top) atoms = paired.atoms;
+      .filter((i) => material.atoms[i] !== anchor)
+      .map((i) => [anchor, material.atoms[i]!].sort());
+    const paired = best(tryAll(pairs), true);
+    if (paired !== undefined && (single === undefined || paired.top > single.top)) atoms = paired.atoms;
   }
+  if (atoms === undefined) return undefined;
   const policy = draft(input, action, atoms, failure);
   return {
     policies: editPolicies(input.policies, { put: [policy] }),
@@ -88,9 +111,9 @@ function grant(input: OperatorInput, action: string, holding: number[], failure:
   };
 }
 
-function decide(engine: PolicyEngine, request: unknown): Effect | undefined {
+function decide(engine: PolicyEngine, request: unknown): ReturnType<PolicyEngine['decide']> | undefined {
   try {
-    return engine.decide(request).decision;
+    return engine.decide(request);
   } catch {
     return undefined;
   }

@@ -25,6 +25,8 @@ export interface OperatorInput {
   readonly random: SeededRandom;
   /** The iteration number, for ids of new policies. */
   readonly iteration: number;
+  /** The constitution version the run evaluates against. */
+  readonly constitutionHash: string;
 }
 
 export interface Mutation {

@@ -7,11 +7,13 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { exampleConstitution, examplePolicies } from '../../../../test/support/evolution-fixture.js';
 import { pinSuites } from '../evaluation/pinned-suites.js';
+import { VariantEvaluator } from '../evaluation/variant-evaluator.js';
+import { conjunctsOf, numericComparisons } from './condition-edit.js';
 import { buildMutationMaterial } from './mutation-material.js';
 import type { Mutation } from './operator.js';
 import { pickOperator, recordTrial } from './operator-bandit.js';
 import { DEFAULT_OPERATORS } from './operators.js';
-import { PAPER_SELECTION, selectionWeight } from './parent-selection.js';
+import { PAPER_SELECTION, selectionScore, selectionWeight } from './parent-selection.js';
 import { SeededRandom } from './seeded-random.js';
 import { normalizeVariant } from './variant-policies.js';
 
@@ -39,6 +41,41 @@ describe('evolution search pieces', () => {
     assert.ok(selectionWeight(0.9, 3, PAPER_SELECTION) < selectionWeight(0.6, 0, PAPER_SELECTION));
     assert.ok(
       selectionWeight(0.2, 0, { lambda: 20, alpha0: 0.5 }) < selectionWeight(0.2, 0, PAPER_SELECTION),
+    );
+  });
+
+  it('measures the selection score from the base: 0 at the base, 1 when perfect, so the sigmoid separates', () => {
+    assert.equal(selectionScore(0.6, 0.6), 0);
+    assert.equal(selectionScore(1, 0.6), 1);
+    assert.ok(Math.abs(selectionScore(0.8, 0.6) - 0.5) < 1e-12);
+    assert.equal(selectionScore(0.7, 1), 0.7);
+    const near = selectionWeight(selectionScore(0.65, 0.6), 0, PAPER_SELECTION);
+    const far = selectionWeight(selectionScore(0.95, 0.6), 0, PAPER_SELECTION);
+    assert.ok(far > near * 10, `${far} vs ${near}`);
+  });
+
+  it('a list size is a measure with thresholds, and a decision an invariant forbids is a breach', async () => {
+    const comparison = numericComparisons(conjunctsOf('size(action.recipients) > 20')![0]!)[0];
+    assert.deepEqual(
+      [comparison?.path, comparison?.op, comparison?.value],
+      ['size(action.recipients)', '>', 20],
+    );
+    const document = exampleConstitution().document;
+    const base = normalizeVariant(await examplePolicies());
+    assert.ok('policies' in base);
+    const evaluator = new VariantEvaluator(document, base.policies);
+    const material = buildMutationMaterial(document, base.policies, evaluator.suites.training);
+    assert.ok(material.thresholds.get('size(action.recipients)')!.includes(21));
+    assert.ok(material.atoms.includes('size(action.recipients) > 8'), 'a cut at a training list size');
+    const example = evaluator.compile(base.policies);
+    assert.ok(example.ok);
+    assert.deepEqual(evaluator.evaluate(example.engine, 'training').breached, []);
+    const lax = evaluator.compile([
+      { id: 'lax', target: { actions: ['issue_refund'] }, condition: 'true', effect: 'allow' },
+    ]);
+    assert.ok(lax.ok);
+    assert.ok(
+      evaluator.evaluate(lax.engine, 'training').breached.includes('finance.refund-review-above-100'),
     );
   });
 
@@ -71,6 +108,7 @@ describe('evolution search pieces', () => {
           material,
           random: SeededRandom.fromSeed(seed),
           iteration: 1,
+          constitutionHash: 'unused',
         });
       let seed = 0;
       let mutation = await run(seed);

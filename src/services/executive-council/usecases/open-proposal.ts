@@ -36,12 +36,7 @@ export async function openProposal(
   if (!(PROPOSAL_KINDS as readonly string[]).includes(input.kind))
     throw invalid([{ pointer: '/body/kind', detail: `expected one of ${PROPOSAL_KINDS.join(', ')}` }]);
   const kind = input.kind as ProposalKind;
-  const version = await deps.constitution.activeVersion();
-  if (version === undefined)
-    throw councilErrors.create(
-      'COUNCIL_KIND_UNAVAILABLE',
-      'no constitution is published, so no council rules exist',
-    );
+  const version = await activeVersion(deps);
   const bound = await bindContent(deps, kind, input.content);
   return openBound(
     deps,
@@ -50,6 +45,29 @@ export async function openProposal(
     version.hash,
     version.document.councilRules[kind],
   );
+}
+
+/**
+ * Opens a proposal whose content a service has already bound (a break-glass ratification, a DGM
+ * variant) under the active constitution's rule for its kind.
+ */
+export async function openUnderActiveRules(
+  deps: CouncilDeps,
+  input: { kind: ProposalKind; title: string } & BoundContent,
+  proposer: string,
+): Promise<Proposal> {
+  const version = await activeVersion(deps);
+  return openBound(deps, input, proposer, version.hash, version.document.councilRules[input.kind]);
+}
+
+async function activeVersion(deps: CouncilDeps) {
+  const version = await deps.constitution.activeVersion();
+  if (version === undefined)
+    throw councilErrors.create(
+      'COUNCIL_KIND_UNAVAILABLE',
+      'no constitution is published, so no council rules exist',
+    );
+  return version;
 }
 
 /** Opens a proposal whose content is already bound (also the ratification of a break-glass activation). */

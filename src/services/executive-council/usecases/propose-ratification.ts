@@ -5,21 +5,11 @@
  */
 import type { RatificationRequest } from '../../../kernel/contracts/council.js';
 import type { CouncilDeps } from '../council-deps.js';
-import { councilErrors } from '../errors.js';
 import type { Proposal } from '../store.js';
-import { openBound } from './open-proposal.js';
+import { openUnderActiveRules } from './open-proposal.js';
 
-export async function proposeRatification(
-  deps: CouncilDeps,
-  request: RatificationRequest,
-): Promise<Proposal> {
-  const version = await deps.constitution.activeVersion();
-  if (version === undefined)
-    throw councilErrors.create(
-      'COUNCIL_KIND_UNAVAILABLE',
-      'no constitution is published, so no council rules exist',
-    );
-  return openBound(
+export function proposeRatification(deps: CouncilDeps, request: RatificationRequest): Promise<Proposal> {
+  return openUnderActiveRules(
     deps,
     {
       kind: 'activate-narrowing-policies',
@@ -31,7 +21,5 @@ export async function proposeRatification(
       contentHash: request.bundleId,
     },
     request.activatedBy,
-    version.hash,
-    version.document.councilRules['activate-narrowing-policies'],
   );
 }

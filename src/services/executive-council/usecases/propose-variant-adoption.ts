@@ -5,22 +5,15 @@
  */
 import type { VariantAdoptionRequest } from '../../../kernel/contracts/council.js';
 import type { CouncilDeps } from '../council-deps.js';
-import { councilErrors } from '../errors.js';
 import type { Proposal } from '../store.js';
-import { openBound, variantContent } from './open-proposal.js';
+import { openUnderActiveRules, variantContent } from './open-proposal.js';
 
-export async function proposeVariantAdoption(
+export function proposeVariantAdoption(
   deps: CouncilDeps,
   request: VariantAdoptionRequest,
   proposer: string,
 ): Promise<Proposal> {
-  const version = await deps.constitution.activeVersion();
-  if (version === undefined)
-    throw councilErrors.create(
-      'COUNCIL_KIND_UNAVAILABLE',
-      'no constitution is published, so no council rules exist',
-    );
-  return openBound(
+  return openUnderActiveRules(
     deps,
     {
       kind: 'adopt-variant',
@@ -32,7 +25,5 @@ export async function proposeVariantAdoption(
       contentHash: request.bundleId,
     },
     proposer,
-    version.hash,
-    version.document.councilRules['adopt-variant'],
   );
 }

@@ -16,7 +16,12 @@ const SYSTEM = [
 /** The opening messages for a constitution (and optionally the principles and goal of the job). */
 export function constitutionPrompt(
   document: ConstitutionDocument,
-  focus: { readonly principles?: readonly string[]; readonly goal?: string } = {},
+  focus: {
+    readonly principles?: readonly string[];
+    readonly goal?: string;
+    /** false: no scenarios in the prompt (the evolution search must not show its held-out split). */
+    readonly scenarios?: boolean;
+  } = {},
 ): ChatMessage[] {
   const vocabulary = Object.entries(document.vocabulary.attributes).map(([path, attr]) => {
     const a = attr as { type?: string; description?: string };
@@ -33,7 +38,7 @@ export function constitutionPrompt(
         ),
       ].join('\n'),
     );
-  const examples = document.scenarioSuites
+  const examples = (focus.scenarios === false ? [] : document.scenarioSuites)
     .flatMap((s) => s.scenarios)
     .slice(0, 40)
     .map((s) => `- ${JSON.stringify(s.request)} → ${s.expected}`);
@@ -44,9 +49,13 @@ export function constitutionPrompt(
     ...vocabulary,
     '# Principles and invariants',
     ...principles,
-    '# Scenarios (request → expected decision)',
-    ...examples,
-    'Write a policy set that satisfies every invariant and gives every scenario its expected decision.',
+    ...(focus.scenarios === false
+      ? []
+      : [
+          '# Scenarios (request → expected decision)',
+          ...examples,
+          'Write a policy set that satisfies every invariant and gives every scenario its expected decision.',
+        ]),
   ]
     .filter((line) => line !== '')
     .join('\n');

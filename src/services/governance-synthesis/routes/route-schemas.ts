@@ -1,5 +1,6 @@
 import { Type } from '@sinclair/typebox';
-import { JOB_STAGES, JOB_STATUSES } from '../store.js';
+import { JOB_VIEW_PROPERTIES, JobIdParams } from '../../../kit/job-view.js';
+import { JOB_STAGES } from '../store.js';
 
 /** The body of POST /api/v1/synthesis/jobs. */
 export const JobSubmission = Type.Object(
@@ -21,20 +22,11 @@ export const JobSubmission = Type.Object(
   { additionalProperties: false },
 );
 
-export const JobParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) });
+export const JobParams = JobIdParams;
 
 /** A job as GET answers it. */
 export const Job = Type.Object({
-  id: Type.String(),
-  status: Type.Union(JOB_STATUSES.map((s) => Type.Literal(s))),
+  ...JOB_VIEW_PROPERTIES,
   stage: Type.Union(JOB_STAGES.map((s) => Type.Literal(s))),
-  progress: Type.Number({ minimum: 0, maximum: 1 }),
   provider: Type.String(),
-  constitutionHash: Type.String(),
-  attempts: Type.Integer(),
-  createdBy: Type.String(),
-  createdAt: Type.String({ format: 'date-time' }),
-  updatedAt: Type.String({ format: 'date-time' }),
-  error: Type.Optional(Type.String()),
-  result: Type.Optional(Type.Unknown()),
 });
