@@ -9,6 +9,7 @@
  * closed port) nothing is taken as narrowing and nothing is activated (503). An activation on
  * behalf of a proposal that did not pass is refused by the PGC itself.
  */
+
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
@@ -18,6 +19,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { EMERGENCY_DENY, SECOND_DENY, WIDER_ALLOW } from '../../test/support/impact-policies.js';
+import { LOAD_PROOF_VERIFICATION_MS } from '../../test/support/load-proof.js';
 import { openTestServiceContext } from '../../test/support/service-context.js';
 import type { VerificationContract } from '../kernel/contracts/verification.js';
 import { EVENT_TYPES, subjectOf } from '../kernel/events.js';
@@ -33,6 +35,7 @@ import { seatMember } from '../services/executive-council/usecases/seat-member.j
 import { generateMemberKey, signVote } from '../services/executive-council/vote-payload.js';
 import { VerificationClient } from '../services/formal-verification/client.js';
 import { createFormalVerificationService } from '../services/formal-verification/service.js';
+import { verificationMigrations } from '../services/formal-verification/store.js';
 import { createIntegrityService } from '../services/integrity/service.js';
 import { integrityMigrations } from '../services/integrity/store.js';
 import { createPolicyGovernanceService } from '../services/policy-governance/service.js';
@@ -79,6 +82,7 @@ describe('activation once a council is seated', () => {
         integrity: integrityMigrations,
         pgc: pgcMigrations,
         ec: councilMigrations,
+        fv: verificationMigrations,
       },
       'unit',
     );
@@ -241,7 +245,8 @@ describe('activation once a council is seated', () => {
     const cast = await castVote(ec.deps, { ...fields, signature: signVote(fields, annKey.privateKeyPem) });
     assert.equal(cast.proposal.status, 'queued', 'passed at once: no timelock for narrowing');
     let failed: Awaited<ReturnType<typeof ec.deps.store.proposal>>;
-    for (let i = 0; i < 600; i++) {
+    // The enactment classifies the change with the solver: seconds when the cores are busy.
+    for (const end = Date.now() + LOAD_PROOF_VERIFICATION_MS; Date.now() < end; ) {
       failed = await ec.deps.store.proposal(narrowingProposal);
       if (failed?.status !== 'queued') break;
       await new Promise((r) => setTimeout(r, 50));

@@ -4,6 +4,7 @@ import { authMigrations } from '../services/auth/store.js';
 import { constitutionMigrations } from '../services/constitutional-ai/store.js';
 import { evolutionMigrations } from '../services/darwin-godel-machine/store.js';
 import { councilMigrations } from '../services/executive-council/store.js';
+import { verificationMigrations } from '../services/formal-verification/store.js';
 import { synthesisMigrations } from '../services/governance-synthesis/store.js';
 import { integrityMigrations } from '../services/integrity/store.js';
 import { pgcMigrations } from '../services/policy-governance/store.js';
@@ -15,7 +16,7 @@ export const SERVICE_MIGRATIONS: Readonly<Record<ServiceName, Migrations>> = {
   auth: authMigrations,
   ac: constitutionMigrations,
   integrity: integrityMigrations,
-  fv: {},
+  fv: verificationMigrations,
   gs: synthesisMigrations,
   pgc: pgcMigrations,
   ec: councilMigrations,

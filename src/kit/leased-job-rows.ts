@@ -1,16 +1,17 @@
 /**
  * The lease queries of a job table (`id`, `status`, `attempts`, `owner`, `lease_until_ms`,
  * `created_ms`, `updated_ms`, unfinished = `queued` | `running`), for the kit's durable job
- * queue, and the row queries every job table needs (insert, get, update while unfinished). One
- * implementation for every service that keeps jobs (synthesis jobs, evolution runs).
+ * queue, and the row reads and writes every such table needs. One implementation for every
+ * service that keeps jobs (synthesis jobs, evolution runs, verification jobs).
  */
 import type { Kysely } from 'kysely';
 import type { LeasedJobStore } from './durable-job-queue.js';
-import type { JobColumns } from './job-view.js';
 
 const OPEN = ['queued', 'running'];
 
-export class LeasedJobRows<Row extends JobColumns = JobColumns> implements LeasedJobStore {
+export class LeasedJobRows<Row extends { readonly id: string } = { readonly id: string }>
+  implements LeasedJobStore
+{
   // biome-ignore lint/suspicious/noExplicitAny: one implementation over each service's own job table
   readonly #db: Kysely<any>;
 
@@ -20,27 +21,6 @@ export class LeasedJobRows<Row extends JobColumns = JobColumns> implements Lease
   ) {
     // biome-ignore lint/suspicious/noExplicitAny: see above
     this.#db = db as Kysely<any>;
-  }
-
-  async insert(row: Row): Promise<void> {
-    await this.#db.insertInto(this.table).values(row).execute();
-  }
-
-  async get(id: string): Promise<Row | undefined> {
-    return (await this.#db.selectFrom(this.table).selectAll().where('id', '=', id).executeTakeFirst()) as
-      | Row
-      | undefined;
-  }
-
-  /** Updates a job that is still unfinished; false when it had already finished (e.g. was cancelled). */
-  async updateOpen(id: string, changes: Partial<Omit<Row, 'id'>>): Promise<boolean> {
-    const result = await this.#db
-      .updateTable(this.table)
-      .set(changes)
-      .where('id', '=', id)
-      .where('status', 'in', OPEN)
-      .executeTakeFirst();
-    return Number(result.numUpdatedRows) > 0;
   }
 
   /** Unfinished jobs that no live process holds (never leased, or lease expired), oldest first. */
@@ -77,5 +57,27 @@ export class LeasedJobRows<Row extends JobColumns = JobColumns> implements Lease
       .where('owner', '=', owner)
       .where('status', 'in', OPEN)
       .execute();
+  }
+
+  /** Stores a new job row. */
+  async insert(row: Row): Promise<void> {
+    await this.#db.insertInto(this.table).values(row).execute();
+  }
+
+  async get(id: string): Promise<Row | undefined> {
+    return (await this.#db.selectFrom(this.table).selectAll().where('id', '=', id).executeTakeFirst()) as
+      | Row
+      | undefined;
+  }
+
+  /** Updates a job that is still unfinished; false when it had already finished (e.g. was cancelled). */
+  async updateOpen(id: string, changes: Partial<Omit<Row, 'id'>>): Promise<boolean> {
+    const result = await this.#db
+      .updateTable(this.table)
+      .set(changes)
+      .where('id', '=', id)
+      .where('status', 'in', OPEN)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) > 0;
   }
 }

@@ -263,6 +263,29 @@ describe('ServiceClient over several replicas', () => {
     }
   });
 
+  it('an idempotent request (an append with a key) moves on from a replica that refuses it with 503', async () => {
+    const refusing = await replica(
+      503,
+      JSON.stringify({ status: 503, code: 'STORAGE_UNAVAILABLE', title: 't', detail: 'pool busy' }),
+    );
+    const other = await replica(201, '{"index":7}');
+    try {
+      const client = new ServiceClient({
+        service: 'demo',
+        baseUrls: [refusing.url, other.url],
+        credentials: () => ({}),
+        retriesOn503: 0,
+      });
+      assert.deepEqual(await client.request({ path: '/x', body: {}, idempotent: true }), { index: 7 });
+      assert.deepEqual([refusing.state.hits, other.state.hits], [1, 1]);
+      // The replica that took it is asked first from now on.
+      await client.request({ path: '/x', body: {}, idempotent: true });
+      assert.deepEqual([refusing.state.hits, other.state.hits], [1, 2]);
+    } finally {
+      await Promise.all([refusing.close(), other.close()]);
+    }
+  });
+
   it('with every replica unreachable: DEPENDENCY_UNAVAILABLE with Retry-After', async () => {
     const client = new ServiceClient({
       service: 'demo',

@@ -27,7 +27,8 @@ export class ServiceClient {
    * (503 `SHUTTING_DOWN`, answered before any work), the request moves on to the next one within
    * its deadline, and the one that answers is remembered. A request that reached a replica and
    * then failed (reset, timeout) is not sent again elsewhere — it may have been carried out — but
-   * the next request starts at the next replica.
+   * the next request starts at the next replica; an `idempotent` request moves on from any 503 or
+   * reset at once.
    */
   readonly baseUrls: readonly string[];
   #preferred = 0;
@@ -111,14 +112,16 @@ export class ServiceClient {
       try {
         response = await this.#fetch(this.baseUrls[index]!, request, deadline);
       } catch (error) {
-        if (!last && neverSent(error)) continue;
+        if (!last && (neverSent(error) || (request.idempotent === true && !timedOut(error)))) continue;
         this.#preferred = index;
         const failure = this.unavailable(`did not answer ${describe(request)}`, error);
         // Reached and failed, or none left: the next request starts at the next replica.
         this.#preferred = (index + 1) % count;
         throw failure;
       }
-      if (!last && (await shuttingDown(response))) continue;
+      // A replica going away, or — for a request that may be sent twice — any replica that
+      // refuses it for now (503): the next one may well take it.
+      if (!last && (await refusedForNow(response, request))) continue;
       this.#preferred = index;
       return response;
     }
@@ -219,6 +222,12 @@ export interface ServiceRequest {
   readonly authenticated?: boolean;
   /** Overrides the client's budget for this call. */
   readonly timeoutMs?: number;
+  /**
+   * The request may be carried out twice with one effect (an append with an idempotency key): a
+   * replica that refuses it (503) or breaks off is left for the next one at once, where otherwise
+   * only a replica never reached or shutting down is.
+   */
+  readonly idempotent?: boolean;
 }
 
 const DEFAULT_TIMEOUT_MS = 2000;
@@ -249,10 +258,18 @@ function neverSent(error: unknown): boolean {
   return (cause.errors ?? []).some((e) => typeof e.code === 'string' && CONNECT_FAILURES.has(e.code));
 }
 
-/** A replica going away sheds requests before any work (kit/shutdown-shedding.ts). */
-async function shuttingDown(response: Response): Promise<boolean> {
+/**
+ * Whether to try the next replica: one going away sheds requests before any work
+ * (kit/shutdown-shedding.ts); an idempotent request moves on from any 503.
+ */
+async function refusedForNow(response: Response, request: ServiceRequest): Promise<boolean> {
   if (response.status !== 503) return false;
+  if (request.idempotent === true) return true;
   return parseProblem(await response.clone().text())?.code === 'SHUTTING_DOWN';
+}
+
+function timedOut(error: unknown): boolean {
+  return error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError');
 }
 
 function parseProblem(text: string): ProblemBody | undefined {

@@ -24,5 +24,20 @@ export interface Database {
   pendingMigrations(owner: string, migrations: Readonly<Record<string, Migration>>): Promise<string[]>;
   /** Resolves when the database answers a trivial query; rejects otherwise. */
   ping(): Promise<void>;
+  /**
+   * PostgreSQL only (absent on SQLite, where one process owns the file): calls `onNotify(channel)`
+   * for every `NOTIFY` on one of `channels` (lower-case identifiers), from any process on the same
+   * database. It MUST survive connection loss, reconnecting by itself, and MUST call `onNotify` once
+   * per channel after every (re)connection, since notifications sent meanwhile are lost: treat a
+   * notification as "look now", never as the only way to learn of a change.
+   */
+  listen?(channels: readonly string[], onNotify: (channel: string) => void): DatabaseListener;
   close(): Promise<void>;
+}
+
+/** A subscription made by `Database.listen`. */
+export interface DatabaseListener {
+  /** True while notifications are being received. */
+  readonly listening: boolean;
+  stop(): Promise<void>;
 }

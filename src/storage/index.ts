@@ -12,7 +12,7 @@
  */
 
 export { createDatabase, type DatabaseOptions } from './create-database.js';
-export type { Database, MigrationReport, SqlDialect } from './database.js';
+export type { Database, DatabaseListener, MigrationReport, SqlDialect } from './database.js';
 export { migrationTables } from './database-migrator.js';
 export { type DatabaseTarget, parseDatabaseUrl, redactUrl } from './database-url.js';
 export { storageErrors } from './errors.js';

@@ -1,6 +1,8 @@
 import { Kysely } from 'kysely';
 import pg from 'pg';
+import type { DatabaseListener } from './database.js';
 import { KyselyDatabase } from './kysely-database.js';
+import { PostgresListener } from './postgres-listener.js';
 import { guardPool, OutagePostgresDialect } from './postgres-outage-dialect.js';
 
 export interface PostgresDatabaseOptions {
@@ -37,8 +39,19 @@ export const postgresTypes = {
 export class PostgresDatabase extends KyselyDatabase {
   readonly dialect = 'postgres' as const;
 
-  private constructor(db: Kysely<unknown>, pingTimeoutMs: number) {
+  private constructor(
+    db: Kysely<unknown>,
+    pingTimeoutMs: number,
+    private readonly connectionString: string,
+    private readonly applicationName: string,
+  ) {
     super(db, pingTimeoutMs);
+  }
+
+  /** `LISTEN` on a dedicated connection of its own (postgres-listener.ts). */
+  listen(channels: readonly string[], onNotify: (channel: string) => void): DatabaseListener {
+    this.assertOpen();
+    return new PostgresListener(this.connectionString, channels, onNotify, `${this.applicationName}-listen`);
   }
 
   static open(connectionString: string, options: PostgresDatabaseOptions = {}): PostgresDatabase {
@@ -53,6 +66,11 @@ export class PostgresDatabase extends KyselyDatabase {
     // reconnects on next use; without listeners the 'error' event would crash the process.
     guardPool(pool);
     const db = new Kysely<unknown>({ dialect: new OutagePostgresDialect({ pool }) });
-    return new PostgresDatabase(db, options.pingTimeoutMs ?? 2000);
+    return new PostgresDatabase(
+      db,
+      options.pingTimeoutMs ?? 2000,
+      connectionString,
+      options.applicationName ?? 'acgs',
+    );
   }
 }

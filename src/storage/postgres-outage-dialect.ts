@@ -40,7 +40,12 @@ export function isConnectionFailure(error: unknown): boolean {
 
 function unavailable(cause: unknown): Error {
   if (cause instanceof PlatformError) return cause;
-  return storageErrors.create('STORAGE_UNAVAILABLE', 'The postgres database is unreachable; retry shortly', {
+  // Which of the three it was (busy pool, lost connection, unreachable server) tells an operator
+  // reading a 503 whether to look at load or at the database.
+  const message = poolBusy(cause)
+    ? 'Every pooled postgres connection stayed busy past the connect timeout; retry shortly'
+    : 'The postgres database is unreachable; retry shortly';
+  return storageErrors.create('STORAGE_UNAVAILABLE', message, {
     cause,
     headers: { 'retry-after': '1' },
   });
@@ -74,7 +79,7 @@ class ReconnectBackoff {
       await new Promise<void>((resolve) => setImmediate(resolve));
       throw storageErrors.create(
         'STORAGE_UNAVAILABLE',
-        'The postgres database is unreachable; retry shortly',
+        'The postgres database is unreachable (backing off after a lost connection); retry shortly',
         { headers: { 'retry-after': '1' } },
       );
     }

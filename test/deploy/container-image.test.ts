@@ -138,7 +138,8 @@ test('every package the image’s entry points reach is a production dependency'
  */
 test('the image’s tree runs read-only with production dependencies only', {
   skip: unshareSkip(),
-  timeout: 120_000,
+  // Copying the production tree and starting take seconds idle, minutes on busy cores.
+  timeout: 600_000,
 }, async () => {
   const work = mkdtempSync(join(tmpdir(), 'acgs-image-'));
   try {
@@ -183,7 +184,7 @@ test('the image’s tree runs read-only with production dependencies only', {
     });
     try {
       const url = `http://127.0.0.1:${port}`;
-      await waitFor(`${url}/health/ready`, (response) => response.status === 200, 60_000).catch((error) => {
+      await waitFor(`${url}/health/ready`, (response) => response.status === 200, 300_000).catch((error) => {
         throw new Error(`${(error as Error).message}\n${stderr}`);
       });
       await loginAsAdmin(url);

@@ -28,6 +28,7 @@ import { EMPTY_CONSTITUTION_HASH } from '../../src/services/constitutional-ai/em
 import { OutboxRelay } from '../../src/services/constitutional-ai/outbox-relay.js';
 import { constitutionRoutes } from '../../src/services/constitutional-ai/plugin.js';
 import { ConstitutionStore, constitutionMigrations } from '../../src/services/constitutional-ai/store.js';
+import type { StoredBundle } from '../../src/services/policy-governance/store.js';
 import type { Database } from '../../src/storage/database.js';
 import { createDatabase } from '../../src/storage/index.js';
 import { PassedProposals } from './passed-proposals.js';
@@ -71,6 +72,22 @@ export function exampleConstitutionReader(): {
     activeVersion: async () => version,
   } as unknown as ConstitutionContract;
   return { version, contract };
+}
+
+/** An unsigned stored bundle of `policies` for the example constitution (for gates and classifiers). */
+export function exampleStoredBundle(id: string, policies: readonly unknown[]): StoredBundle {
+  const { version } = exampleConstitutionReader();
+  return {
+    id,
+    constitutionHash: version.hash,
+    constitution: version.document,
+    policies,
+    suites: [],
+    signature: '',
+    keyId: '',
+    createdAt: new Date(0).toISOString(),
+    createdBy: 'test',
+  };
 }
 
 /** A deep copy of the example document as plain JSON, for tests that change it. */

@@ -18,6 +18,8 @@ export interface DecisionOutcome {
   /** HTTP status, or 0 when no replica answered. */
   readonly status: number;
   readonly code?: string;
+  /** A refusal's problem detail (which dependency, what failed). */
+  readonly detail?: string;
   readonly decisionId?: string;
   readonly decision?: string;
   readonly index?: number;
@@ -109,6 +111,7 @@ export class DecisionLoad {
         outcome = {
           status: response.status,
           ...(typeof body.code === 'string' ? { code: body.code } : {}),
+          ...(response.status !== 200 && typeof body.detail === 'string' ? { detail: body.detail } : {}),
           ...(typeof decisionId === 'string' ? { decisionId } : {}),
           ...(typeof body.decision === 'string' ? { decision: body.decision } : {}),
           ...(receipt && receipt.index !== null ? { index: receipt.index, position: receipt.position } : {}),
@@ -126,6 +129,22 @@ export class DecisionLoad {
     }
     this.outcomes.push({ at, ms: performance.now() - started, kind: request.kind, ...outcome });
   }
+}
+
+/**
+ * The outage tests' mix from a constitution document's scenarios: five allow, four deny and one
+ * review request (nine allow or deny for each review).
+ */
+export function decisionMix(document: unknown): DecisionRequest[] {
+  const scenarios = (
+    document as { scenarioSuites: { scenarios: { request: unknown; expected: string }[] }[] }
+  ).scenarioSuites.flatMap((s) => s.scenarios);
+  const pick = (kind: DecisionRequest['kind'], n: number) =>
+    scenarios
+      .filter((s) => s.expected === kind)
+      .slice(0, n)
+      .map((s) => ({ kind, body: s.request }));
+  return [...pick('allow', 5), ...pick('deny', 4), ...pick('review', 1)];
 }
 
 /** The q-quantile (0–1) of `values`, or NaN when empty. */

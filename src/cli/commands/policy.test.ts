@@ -26,8 +26,24 @@ describe('acgs policy check', () => {
     assert.deepEqual(io.stderr, []);
     const text = io.stdout.join('\n');
     assert.match(text, /^ok {4}email\.deny-external-pii v1 {2}verifiable$/m);
-    assert.match(text, /^ok {4}email\.allow-internal v1 {2}unverifiable: comprehension macro/m);
+    // Verifiable by the same definition the verifier uses (an all() over a list attribute).
+    assert.match(text, /^ok {4}email\.allow-internal v1 {2}verifiable$/m);
     assert.match(text, /14 policies in 5 files: 0 errors/);
+  });
+
+  it('names the construct of a policy outside the verifiable subset', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'acgs-policy-'));
+    await writeFile(join(dir, 'vocabulary.yaml'), 'attributes:\n  principal.id: string\n');
+    await writeFile(
+      join(dir, 'p.yaml'),
+      'id: a\ntarget: {actions: [x]}\ncondition: "principal.id.matches(\'^a\')"\neffect: allow\n',
+    );
+    const io = capture();
+    assert.equal(await runPolicyCheck(dir, {}, io), 0);
+    assert.match(
+      io.stdout.join('\n'),
+      /^ok {4}a v1 {2}unverifiable: 'matches' is outside the verifiable subset: principal\.id\.matches\("\^a"\)$/m,
+    );
   });
 
   it('reports every error in the broken examples with file, line and column', async () => {

@@ -1,3 +1,5 @@
+import type { DecisionChange, ImpactClassification } from './verification.js';
+
 /**
  * What other services may ask the Policy Governance Compiler: the council enacts passed
  * `activate-policies`, `activate-narrowing-policies` and `retire-policy` proposals through it.
@@ -62,12 +64,23 @@ export interface ActivationSummary {
 /** How a change of the active policy set affects what is allowed. */
 export type ChangeImpact = 'narrowing' | 'widening' | 'unknown';
 
-/** The impact of moving from `fromBundleId` (null: no bundle active) to `bundleId`. */
-export interface ImpactVerdict {
-  readonly bundleId: string;
-  readonly fromBundleId: string | null;
+/**
+ * The classifier's answer: `impact` is what the council's rules read (an unchanged set counts as
+ * narrowing: nothing widens); `classification` and `changes` are the verifier's evidence.
+ */
+export interface ImpactAssessment {
   readonly impact: ChangeImpact;
   readonly detail: string;
+  /** The verifier's classification (`equivalent`: no request changes decision), when it answered. */
+  readonly classification?: ImpactClassification['classification'];
+  /** Each kind of decision change with an example request, engine-confirmed. */
+  readonly changes?: readonly DecisionChange[];
+}
+
+/** The impact of moving from `fromBundleId` (null: no bundle active) to `bundleId`. */
+export interface ImpactVerdict extends ImpactAssessment {
+  readonly bundleId: string;
+  readonly fromBundleId: string | null;
 }
 
 /**
@@ -78,10 +91,7 @@ export interface ImpactVerdict {
  * so every case that needs narrowing is refused.
  */
 export interface ImpactClassifier {
-  classify(
-    fromBundleId: string | null,
-    toBundleId: string,
-  ): Promise<{ readonly impact: ChangeImpact; readonly detail: string }>;
+  classify(fromBundleId: string | null, toBundleId: string): Promise<ImpactAssessment>;
 }
 
 /** The classifier in force while no verifier is wired: nothing is proved, so nothing is narrowing. */

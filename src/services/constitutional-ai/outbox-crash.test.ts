@@ -54,7 +54,7 @@ test('a version acknowledged just before a SIGKILL is there after restart, and i
     try {
       const version = await getVersion(f.deps, 'active');
       assert.equal(version.hash, acknowledged);
-      const pending = await f.deps.store.pendingEvents(10);
+      const pending = await f.deps.store.outbox.pending(10);
       assert.equal(pending.length, 1, 'the event waits in the outbox');
       const received: EventEnvelope[] = [];
       await f.bus.subscribe({
@@ -70,7 +70,7 @@ test('a version acknowledged just before a SIGKILL is there after restart, and i
       assert.equal(received.length, 1);
       assert.equal(received[0]!.id, pending[0]!.id);
       assert.equal((received[0]!.data as { hash: string }).hash, acknowledged);
-      assert.deepEqual(await f.deps.store.pendingEvents(10), []);
+      assert.deepEqual(await f.deps.store.outbox.pending(10), []);
     } finally {
       await f.close();
     }

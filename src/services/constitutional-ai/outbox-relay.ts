@@ -6,11 +6,6 @@ import type { ConstitutionStore } from './store.js';
 /** The constitution's events, from its outbox table to the bus (see the kit's OutboxRelay). */
 export class OutboxRelay extends KitOutboxRelay {
   constructor(store: ConstitutionStore, bus: EventBus, logger: Logger) {
-    super(
-      { pending: (limit) => store.pendingEvents(limit), remove: (ids) => store.removeEvents(ids) },
-      bus,
-      logger,
-      'constitution events',
-    );
+    super(store.outbox, bus, logger, 'constitution events');
   }
 }

@@ -54,7 +54,7 @@ for (const dialect of DIALECTS) {
         assert.equal(active.hash, (await getVersion(f.deps, '6')).hash);
         assert.equal(f.deps.active.current().hash, active.hash);
         await f.deps.relay.flush();
-        assert.deepEqual(await f.deps.store.pendingEvents(100), [], 'every event left the outbox');
+        assert.deepEqual(await f.deps.store.outbox.pending(100), [], 'every event left the outbox');
         const same = await Promise.allSettled(
           [1, 2].map(() =>
             reader.enact({ document: variant(99) }, { proposalId: 'p-99', enactedBy: 'council' }),

@@ -7,6 +7,11 @@
 import type { Kysely, Migration, Transaction } from 'kysely';
 import type { ConstitutionDocument, ConstitutionVersion } from '../../kernel/contracts/constitution.js';
 import type { EventEnvelope } from '../../kernel/events.js';
+import {
+  createEnvelopeOutboxTable,
+  EnvelopeOutbox,
+  type EnvelopeOutboxTable,
+} from '../../kit/envelope-outbox.js';
 import type { Database } from '../../storage/database.js';
 
 interface VersionTable {
@@ -32,16 +37,10 @@ interface DraftTable {
   published_version: number | null;
 }
 
-interface OutboxTable {
-  event_id: string;
-  envelope: string;
-  created_ms: number;
-}
-
 export interface ConstitutionTables {
   ac_versions: VersionTable;
   ac_drafts: DraftTable;
-  ac_outbox: OutboxTable;
+  ac_outbox: EnvelopeOutboxTable;
 }
 
 export const constitutionMigrations: Readonly<Record<string, Migration>> = {
@@ -70,12 +69,7 @@ export const constitutionMigrations: Readonly<Record<string, Migration>> = {
         .addColumn('updated_by', 'text', (c) => c.notNull())
         .addColumn('published_version', 'bigint')
         .execute();
-      await db.schema
-        .createTable('ac_outbox')
-        .addColumn('event_id', 'text', (c) => c.primaryKey())
-        .addColumn('envelope', 'text', (c) => c.notNull())
-        .addColumn('created_ms', 'bigint', (c) => c.notNull())
-        .execute();
+      await createEnvelopeOutboxTable(db, 'ac_outbox');
     },
   },
 };
@@ -112,9 +106,12 @@ type Tx = Kysely<ConstitutionTables> | Transaction<ConstitutionTables>;
 
 export class ConstitutionStore {
   readonly db: Kysely<ConstitutionTables>;
+  /** The events of published versions and draft changes, until the relay has put them on the bus. */
+  readonly outbox: EnvelopeOutbox;
 
   constructor(database: Database) {
     this.db = database.as<ConstitutionTables>();
+    this.outbox = new EnvelopeOutbox(this.db, 'ac_outbox');
   }
 
   /** Runs `work` in one transaction (a version, its draft's freeze and its event commit together). */
@@ -294,26 +291,7 @@ export class ConstitutionStore {
 
   /** Adds an event to the outbox inside the caller's transaction. */
   async enqueue(tx: Tx, event: EventEnvelope, nowMs: number): Promise<void> {
-    await tx
-      .insertInto('ac_outbox')
-      .values({ event_id: event.id, envelope: JSON.stringify(event), created_ms: nowMs })
-      .execute();
-  }
-
-  async pendingEvents(limit: number): Promise<EventEnvelope[]> {
-    const rows = await this.db
-      .selectFrom('ac_outbox')
-      .select(['envelope'])
-      .orderBy('created_ms')
-      .orderBy('event_id')
-      .limit(limit)
-      .execute();
-    return rows.map((row) => JSON.parse(row.envelope) as EventEnvelope);
-  }
-
-  async removeEvents(ids: readonly string[]): Promise<void> {
-    if (ids.length === 0) return;
-    await this.db.deleteFrom('ac_outbox').where('event_id', 'in', ids).execute();
+    await this.outbox.enqueue(tx, event, nowMs);
   }
 }
 

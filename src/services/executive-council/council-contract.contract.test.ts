@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { FastifyInstance } from 'fastify';
 import { serveModule } from '../../../test/support/contract-servers.js';
+import { LOAD_PROOF_TIMEOUT_MS } from '../../../test/support/load-proof.js';
 import { openTestServiceContext } from '../../../test/support/service-context.js';
 import { createTestTokenIssuer } from '../../../test/support/test-token-issuer.js';
 import type { CouncilContract } from '../../kernel/contracts/council.js';
@@ -33,7 +34,10 @@ const IMPLEMENTATIONS: readonly (readonly [
   (ec: ExecutiveCouncilService, url: string) => CouncilContract,
 ])[] = [
   ['in-process', (ec) => ec.contract],
-  ['http', (_ec, url) => new CouncilClient(url, { credentials: () => asPgc })],
+  [
+    'http',
+    (_ec, url) => new CouncilClient(url, { credentials: () => asPgc, timeoutMs: LOAD_PROOF_TIMEOUT_MS }),
+  ],
 ];
 
 for (const [name, implementation] of IMPLEMENTATIONS) {
@@ -105,7 +109,10 @@ for (const [name, implementation] of IMPLEMENTATIONS) {
     it('a variant adoption opens an adopt-variant proposal bound to the variant’s bundle id', async () => {
       const variantBundle = 'e'.repeat(64);
       // Over HTTP only the DGM's own identity may propose adoptions.
-      const dgm = name === 'http' ? new CouncilClient(url, { credentials: () => asDgm }) : contract;
+      const dgm =
+        name === 'http'
+          ? new CouncilClient(url, { credentials: () => asDgm, timeoutMs: LOAD_PROOF_TIMEOUT_MS })
+          : contract;
       if (name === 'http')
         await assert.rejects(
           contract.proposeVariantAdoption({

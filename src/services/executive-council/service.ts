@@ -42,12 +42,7 @@ export function createExecutiveCouncilService(
 ): ExecutiveCouncilService {
   const store = new CouncilStore(context.database);
   const logger = context.logger.child({ component: 'council' });
-  const relay = new OutboxRelay(
-    { pending: (limit) => store.pendingEvents(limit), remove: (ids) => store.removeEvents(ids) },
-    context.bus,
-    logger,
-    'council events',
-  );
+  const relay = new OutboxRelay(store.outbox, context.bus, logger, 'council events');
   const outcomes = new OutcomeWaiters();
   const deps: CouncilDeps = {
     store,

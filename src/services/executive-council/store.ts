@@ -9,6 +9,11 @@ import type { Kysely, Migration, Transaction } from 'kysely';
 import type { CouncilRule, ProposalKind } from '../../kernel/contracts/constitution.js';
 import type { ProposalStatus } from '../../kernel/contracts/council.js';
 import type { EventEnvelope } from '../../kernel/events.js';
+import {
+  createEnvelopeOutboxTable,
+  EnvelopeOutbox,
+  type EnvelopeOutboxTable,
+} from '../../kit/envelope-outbox.js';
 import type { Database } from '../../storage/database.js';
 import type { ElectorSnapshot, TallyView } from './council-events.js';
 import type { Outcome } from './tally.js';
@@ -89,18 +94,12 @@ interface ReviewTaskTable {
   resolved_ms: number | null;
 }
 
-interface OutboxTable {
-  event_id: string;
-  envelope: string;
-  created_ms: number;
-}
-
 export interface CouncilTables {
   ec_members: MemberTable;
   ec_proposals: ProposalTable;
   ec_votes: VoteTable;
   ec_review_tasks: ReviewTaskTable;
-  ec_outbox: OutboxTable;
+  ec_outbox: EnvelopeOutboxTable;
 }
 
 export const councilMigrations: Readonly<Record<string, Migration>> = {
@@ -187,12 +186,7 @@ export const councilMigrations: Readonly<Record<string, Migration>> = {
         .on('ec_review_tasks')
         .columns(['status', 'deadline_ms'])
         .execute();
-      await db.schema
-        .createTable('ec_outbox')
-        .addColumn('event_id', 'text', (c) => c.primaryKey())
-        .addColumn('envelope', 'text', (c) => c.notNull())
-        .addColumn('created_ms', 'bigint', (c) => c.notNull())
-        .execute();
+      await createEnvelopeOutboxTable(db, 'ec_outbox');
     },
   },
 };
@@ -282,8 +276,12 @@ export class CouncilStore {
   readonly #batcher: TransactionBatcher<CouncilTables>;
   readonly #electorates = new Map<string, readonly ElectorSnapshot[]>();
 
+  /** The council's events, until the relay has put them on the bus. */
+  readonly outbox: EnvelopeOutbox;
+
   constructor(database: Database) {
     this.db = database.as<CouncilTables>();
+    this.outbox = new EnvelopeOutbox(this.db, 'ec_outbox');
     this.#batcher = new TransactionBatcher(this.db);
   }
 
@@ -689,27 +687,9 @@ export class CouncilStore {
 
   // ---- outbox
 
+  /** Adds an event to the outbox inside the caller's transaction. */
   async enqueue(tx: Tx, event: EventEnvelope, nowMs: number): Promise<void> {
-    await tx
-      .insertInto('ec_outbox')
-      .values({ event_id: event.id, envelope: JSON.stringify(event), created_ms: nowMs })
-      .execute();
-  }
-
-  async pendingEvents(limit: number): Promise<EventEnvelope[]> {
-    const rows = await this.db
-      .selectFrom('ec_outbox')
-      .select(['envelope'])
-      .orderBy('created_ms')
-      .orderBy('event_id')
-      .limit(limit)
-      .execute();
-    return rows.map((row) => JSON.parse(row.envelope) as EventEnvelope);
-  }
-
-  async removeEvents(ids: readonly string[]): Promise<void> {
-    if (ids.length === 0) return;
-    await this.db.deleteFrom('ec_outbox').where('event_id', 'in', ids).execute();
+    await this.outbox.enqueue(tx, event, nowMs);
   }
 }
 

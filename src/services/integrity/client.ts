@@ -33,7 +33,13 @@ export class IntegrityClient implements IntegrityContract {
   }
 
   append(entry: LogAppendRequest): Promise<LogAppendReceipt> {
-    return this.#client.request({ path: '/api/v1/log/entries', body: entry });
+    // With a key, a second append returns the first one's receipt: another replica may be asked
+    // at once when one cannot take it (its database connection busy or lost, shutting down).
+    return this.#client.request({
+      path: '/api/v1/log/entries',
+      body: entry,
+      idempotent: entry.key !== undefined,
+    });
   }
 
   latestCheckpoint(): Promise<LogCheckpointView> {

@@ -22,7 +22,7 @@ import { createDatabase } from '../../storage/index.js';
 import type { LogDeps } from './log-deps.js';
 import { createLogMetrics } from './log-metrics.js';
 import { LogSelfCheck } from './log-self-check.js';
-import { LogSequencer, type SequencerOptions } from './log-sequencer.js';
+import { LogSequencer, type SequencerOptions, wakeOnHandOvers } from './log-sequencer.js';
 import { loadLogSettings } from './log-settings.js';
 import type { LogStore } from './log-store.js';
 import { PostgresAdvisoryLease, type SequencerLease, SingleProcessLease } from './sequencer-lease.js';
@@ -331,6 +331,76 @@ describe('LogSequencer hand-over (PostgreSQL advisory lock)', { skip: postgres.s
       await a.stop();
       await b.stop();
       await second.close();
+      await db.close();
+    }
+  });
+  test('a hand-over is integrated and answered on notifications, without waiting for a poll', async () => {
+    const db = await postgres.open();
+    const second = createDatabase(db.url);
+    const storeA = createLogStore(db.database);
+    const identity = await identityFor(storeA, db.dir);
+    // Polls an hour apart: only the notifications can move a hand-over along.
+    const options = { ...OPTIONS, handOff: true, pollMs: 3_600_000, leaseCheckMs: 100 };
+    const a = sequencerOf(storeA, new PostgresAdvisoryLease(db.database), identity, options);
+    const b = sequencerOf(createLogStore(second), new PostgresAdvisoryLease(second), identity, options);
+    const listeners = [wakeOnHandOvers(db.database, a)!, wakeOnHandOvers(second, b)!];
+    try {
+      await a.start();
+      await b.start();
+      assert.deepEqual([a.isSequencer, b.isSequencer], [true, false]);
+      while (!listeners.every((l) => l.listening)) await sleep(10);
+      const handedOver = Promise.all(Array.from({ length: 5 }, (_, i) => b.append(entry(i, 1), `note-${i}`)));
+      const answered = await Promise.race([handedOver, sleep(10_000).then(() => 'polls only')]);
+      assert.notEqual(answered, 'polls only', 'answered without a poll');
+      assert.deepEqual(
+        (answered as { index: number }[]).map((r) => r.index).sort((x, y) => x - y),
+        [0, 1, 2, 3, 4],
+      );
+    } finally {
+      for (const listener of listeners) await listener.stop();
+      await a.stop();
+      await b.stop();
+      await second.close();
+      await db.close();
+    }
+  });
+
+  test('an idle sequencer polls the pending table without writing empty transactions', async () => {
+    const db = await postgres.open();
+    const store = createLogStore(db.database);
+    const options = { ...OPTIONS, handOff: true, pollMs: 10, leaseCheckMs: 100 };
+    const sequencer = sequencerOf(
+      store,
+      new PostgresAdvisoryLease(db.database),
+      await identityFor(store, db.dir),
+      options,
+    );
+    const commit = store.commit.bind(store);
+    const polled = store.pendingAppends.bind(store);
+    let commits = 0;
+    let polls = 0;
+    store.commit = (batch) => {
+      commits++;
+      return commit(batch);
+    };
+    store.pendingAppends = (limit) => {
+      polls++;
+      return polled(limit);
+    };
+    try {
+      await sequencer.start();
+      await sequencer.append(entry(1), 'first');
+      commits = 0;
+      polls = 0;
+      await sleep(300);
+      assert.ok(polls >= 5, `the pending table was polled (${polls} times)`);
+      // Each commit holds the loop (and the appends that arrive meanwhile) for BEGIN, a read and COMMIT.
+      assert.equal(commits, 0, `${commits} commits while idle`);
+      const repeated = await sequencer.append(entry(1), 'first');
+      assert.deepEqual([repeated.index, repeated.fresh, commits], [0, false, 0]);
+      assert.equal((await sequencer.append(entry(2), null)).index, 1);
+    } finally {
+      await sequencer.stop();
       await db.close();
     }
   });

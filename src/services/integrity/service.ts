@@ -4,13 +4,14 @@ import { systemClock } from '../../kernel/clock.js';
 import { EVENT_TYPES, subjectOf } from '../../kernel/events.js';
 import { SERVICES } from '../../kernel/services.js';
 import type { ServiceContext, ServiceModule } from '../../kit/service-module.js';
+import type { DatabaseListener } from '../../storage/database.js';
 import { integrityErrors } from './errors.js';
 import { InProcessIntegrity } from './log-contract.js';
 import type { LogDeps } from './log-deps.js';
 import { createLogMetrics } from './log-metrics.js';
 import { LogScrubber } from './log-scrubber.js';
 import { LogSelfCheck, verifyStoredFrontier } from './log-self-check.js';
-import { LogSequencer } from './log-sequencer.js';
+import { LogSequencer, wakeOnHandOvers } from './log-sequencer.js';
 import { loadLogSettings } from './log-settings.js';
 import { integrityRoutes } from './plugin.js';
 import { PostgresAdvisoryLease, SingleProcessLease } from './sequencer-lease.js';
@@ -72,6 +73,7 @@ export function createIntegrityService(context: ServiceContext): IntegrityServic
     },
   };
   let subscription: Subscription | undefined;
+  let handOvers: DatabaseListener | undefined;
   return {
     descriptor: SERVICES.integrity,
     routes: integrityRoutes(deps, settings.clientTimeSkewMs),
@@ -100,6 +102,7 @@ export function createIntegrityService(context: ServiceContext): IntegrityServic
         metrics,
       );
       await sequencer.start();
+      handOvers = wakeOnHandOvers(context.database, sequencer);
       subscription = await context.bus.subscribe({
         durable: INTAKE_CONSUMER,
         subjects: ['acgs.>'],
@@ -112,6 +115,7 @@ export function createIntegrityService(context: ServiceContext): IntegrityServic
     async stop() {
       await scrubber.stop();
       await subscription?.stop();
+      await handOvers?.stop();
       await sequencer?.stop();
     },
   };

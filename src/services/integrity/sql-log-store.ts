@@ -17,7 +17,7 @@ import type {
   StoredCheckpoint,
   StoredEntry,
 } from './log-store.js';
-import { type IntegrityTables, LEAF_BLOCK } from './store.js';
+import { type IntegrityTables, LEAF_BLOCK, LOG_CHANNELS } from './store.js';
 
 type Db = Kysely<IntegrityTables>;
 
@@ -130,8 +130,7 @@ abstract class KyselyLogStore implements LogStore {
     });
     for (const part of chunks(keys, this.rowsPerStatement))
       await trx.insertInto('integrity_log_append_keys').values(part).execute();
-    for (const part of chunks(batch.pendingIds, 1000))
-      await trx.deleteFrom('integrity_log_pending').where('id', 'in', part).execute();
+    for (const part of chunks(batch.pendingIds, 1000)) await this.removePending(trx, part);
     if (batch.checkpoint) await insertCheckpoint(trx, batch.checkpoint);
   }
 
@@ -265,6 +264,11 @@ abstract class KyselyLogStore implements LogStore {
       .values({ append_key: key, entry, accepted_ms: acceptedMs })
       .onConflict((oc) => oc.column('append_key').doNothing())
       .execute();
+  }
+
+  /** Deletes integrated hand-overs inside the commit. */
+  protected async removePending(trx: Transaction<IntegrityTables>, ids: readonly number[]): Promise<void> {
+    await trx.deleteFrom('integrity_log_pending').where('id', 'in', ids).execute();
   }
 
   async pendingAppends(limit: number): Promise<PendingAppend[]> {
@@ -432,9 +436,25 @@ export class SqliteLogStore extends KyselyLogStore {
   }
 }
 
-/** The distributed log store (PostgreSQL). */
+/**
+ * The distributed log store (PostgreSQL). A hand-over and its integration each notify (in the same
+ * statement, so no extra round trip; delivered when it commits) on `LOG_CHANNELS`, so the sequencer
+ * and the waiting replica learn of them at once rather than at their next poll.
+ */
 export class PostgresLogStore extends KyselyLogStore {
   protected readonly rowsPerStatement = 4000;
+
+  override async addPending(key: string, entry: string, acceptedMs: number): Promise<void> {
+    await sql`with added as (
+        insert into integrity_log_pending (append_key, entry, accepted_ms) values (${key}, ${entry}, ${acceptedMs})
+        on conflict (append_key) do nothing returning 1)
+      select pg_notify(${LOG_CHANNELS.pending}, '') from added`.execute(this.db);
+  }
+
+  protected override async removePending(trx: Transaction<IntegrityTables>, ids: readonly number[]) {
+    await sql`with removed as (delete from integrity_log_pending where id = any(${ids}::bigint[]) returning 1)
+      select pg_notify(${LOG_CHANNELS.integrated}, '') where exists (select 1 from removed)`.execute(trx);
+  }
 
   protected async insertEntries(trx: Transaction<IntegrityTables>, rows: readonly EntryRow[]): Promise<void> {
     await sql`insert into integrity_log_entries (idx, entry, leaf_hash, nodes)

@@ -35,6 +35,13 @@ export interface LogLeafIndexTable {
 /** Entries per block of the leaf-hash index. */
 export const LEAF_BLOCK = 16_384;
 
+/**
+ * PostgreSQL notification channels of the hand-over (docs/integrity.md): a replica notifies
+ * `pending` when it hands an append over, the sequencer notifies `integrated` when it has
+ * integrated hand-overs. Both only wake the other side early; the polls stay the safety net.
+ */
+export const LOG_CHANNELS = { pending: 'acgs_log_pending', integrated: 'acgs_log_integrated' } as const;
+
 export interface LogAppendKeysTable {
   append_key: string;
   idx: number;

@@ -4,40 +4,24 @@
  * closed (503), and each refusal is counted by reason.
  */
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { Registry } from 'prom-client';
+import { exampleStoredBundle } from '../../../test/support/constitution-fixture.js';
 import { recordingIntegrity } from '../../../test/support/recording-integrity.js';
-import { constitutionalHashOf } from '../../kernel/constitutional-hash.js';
 import type { LogAppendRequest } from '../../kernel/contracts/integrity.js';
 import type { VerificationContract } from '../../kernel/contracts/verification.js';
 import { PlatformError } from '../../kernel/errors.js';
 import { loadPolicies } from '../../policy/index.js';
-import { parseConstitutionText } from '../constitutional-ai/constitution-text.js';
 import { LocalVerifier } from '../formal-verification/local-verifier.js';
 import { z3Solver } from '../formal-verification/smt/z3-solver.js';
 import { compileBundle } from './active-bundle.js';
 import { refusalCounter, verificationGate } from './verification-gate.js';
 
 const ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
-const parsed = parseConstitutionText(readFileSync(`${ROOT}examples/constitution/constitution.yaml`, 'utf8'));
-if (!parsed.ok) throw new Error('example constitution does not validate');
-const document = parsed.document;
-const hash = constitutionalHashOf(document).hash;
 
 async function bundleOf(policies: readonly unknown[]) {
-  return compileBundle({
-    id: 'b',
-    constitutionHash: hash,
-    constitution: document,
-    policies,
-    suites: [],
-    signature: '',
-    keyId: '',
-    createdAt: new Date(0).toISOString(),
-    createdBy: 'test',
-  });
+  return compileBundle(exampleStoredBundle('b', policies));
 }
 
 describe('verification activation gate', () => {

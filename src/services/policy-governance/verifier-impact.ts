@@ -1,13 +1,19 @@
 /**
- * The formal verifier's impact analysis as the PGC's impact classifier: the verifier compares the
- * new bundle's policies with the old bundle's (none active: the empty set, where every request
- * gets the constitution's default) under the new bundle's constitution, and proves for each pair
- * of decisions whether some request moves from one to the other. A change is `narrowing` only
- * when every move towards a more permissive decision (deny → review → allow) is ruled out by the
- * solver; an equivalent set counts as narrowing (nothing widens). When the verifier cannot be
- * reached the classification fails with 503 — nothing is ever taken as narrowing by default.
+ * The formal verifier's impact classification (`classifyImpact`: only the impact queries, no
+ * invariant proofs) as the PGC's impact classifier: the verifier compares the new bundle's
+ * policies with the old bundle's (none active: the empty set, where every request gets the
+ * constitution's default) under the new bundle's constitution, and proves for each pair of
+ * decisions whether some request moves from one to the other, with an engine-confirmed example
+ * per kind of change. A change is `narrowing` only when every move towards a more permissive
+ * decision (deny → review → allow) is ruled out by the solver; an unchanged (equivalent) set
+ * counts as narrowing (nothing widens). When the verifier cannot be reached the classification
+ * fails with 503 — nothing is ever taken as narrowing by default.
  */
-import type { ChangeImpact, ImpactClassifier } from '../../kernel/contracts/policy-governance.js';
+import type {
+  ChangeImpact,
+  ImpactAssessment,
+  ImpactClassifier,
+} from '../../kernel/contracts/policy-governance.js';
 import type { ImpactReport, VerificationContract } from '../../kernel/contracts/verification.js';
 import { PlatformError } from '../../kernel/errors.js';
 import { pgcErrors } from './errors.js';
@@ -26,17 +32,15 @@ export function verifierImpact(sources: ImpactSources): ImpactClassifier {
       const from = fromBundleId === null ? undefined : await sources.bundle(fromBundleId);
       if (fromBundleId !== null && from === undefined)
         throw pgcErrors.create('PGC_BUNDLE_NOT_FOUND', `no bundle ${fromBundleId}`);
-      let impact: ImpactReport | undefined;
       try {
-        const report = await sources.verifier.verify({
+        const impact = await sources.verifier.classifyImpact({
           policies: to.policies,
           against: from?.policies ?? [],
           constitutionHash: to.constitutionHash,
           constitution: to.constitution,
-          invariantsOnly: true,
           requestedBy: 'pgc:impact',
         });
-        impact = report.impact;
+        return verdictOf(impact);
       } catch (error) {
         if (error instanceof PlatformError && error.status < 500) throw error;
         throw pgcErrors.create(
@@ -45,15 +49,18 @@ export function verifierImpact(sources: ImpactSources): ImpactClassifier {
           { headers: { 'retry-after': '5' }, cause: error },
         );
       }
-      if (impact === undefined)
-        return { impact: 'unknown', detail: 'the verifier returned no impact analysis' };
-      return verdictOf(impact);
     },
   };
 }
 
-/** The classifier's verdict for the verifier's impact report, with the evidence in words. */
-export function verdictOf(report: ImpactReport): { impact: ChangeImpact; detail: string } {
+/** The classifier's verdict for the verifier's impact report, with the evidence. */
+export function verdictOf(report: ImpactReport): ImpactAssessment {
+  const evidence = { classification: report.classification, changes: report.changes };
+  const { impact, detail } = verdictWords(report);
+  return { impact, detail, ...evidence };
+}
+
+function verdictWords(report: ImpactReport): { impact: ChangeImpact; detail: string } {
   const widening = report.changes.find((c) => c.kind === 'widening');
   switch (report.classification) {
     case 'equivalent':

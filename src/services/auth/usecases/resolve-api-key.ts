@@ -46,9 +46,21 @@ export class StoreApiKeyResolver implements ApiKeyResolver {
  * Remembers resolutions for a short time, keyed by the digest of the whole key, so the guard does
  * not ask the database (or the Auth service) on every request. Revocation stays immediate: the
  * guard checks the cache store's revocation list on every request.
+ *
+ * No request waits for a remembered key to be looked up again: once a resolution is past half its
+ * time, the next request uses it and starts one look-up in the background, whose answer replaces
+ * it (a key revoked or disabled meanwhile is taken as the new answer says). Only a key not
+ * remembered, or remembered past its whole time (no request refreshed it, or the look-ups failed),
+ * waits — and requests that arrive together for the same key share one look-up. Without this, the
+ * requests that met an expired resolution each asked the Auth service over HTTP, every 30 s per
+ * key and process: a periodic stall on the decision path (issue 19).
  */
 export class CachingApiKeyResolver implements ApiKeyResolver {
-  private readonly entries = new Map<string, { value: ResolvedApiKey | undefined; until: number }>();
+  private readonly entries = new Map<
+    string,
+    { value: ResolvedApiKey | undefined; at: number; until: number }
+  >();
+  private readonly inFlight = new Map<string, Promise<ResolvedApiKey | undefined>>();
 
   constructor(
     private readonly inner: ApiKeyResolver,
@@ -60,16 +72,44 @@ export class CachingApiKeyResolver implements ApiKeyResolver {
   async resolve(presentedKey: string): Promise<ResolvedApiKey | undefined> {
     const digest = secretDigest(presentedKey);
     const hit = this.entries.get(digest);
-    if (hit !== undefined && hit.until > this.now()) return hit.value;
-    const value = await this.inner.resolve(presentedKey);
-    // Unknown keys are not remembered: a burst of guesses must not push real keys out.
-    if (value !== undefined) {
-      if (this.entries.size >= this.maxEntries) {
-        const oldest = this.entries.keys().next().value;
-        if (oldest !== undefined) this.entries.delete(oldest);
+    const now = this.now();
+    if (hit !== undefined && hit.until > now) {
+      if (now - hit.at >= this.ttlMs / 2 && !this.inFlight.has(digest)) {
+        // The answer comes later; meanwhile (and should it fail) the remembered one serves.
+        this.lookUp(digest, presentedKey).catch(() => undefined);
       }
-      this.entries.set(digest, { value, until: this.now() + this.ttlMs });
+      return hit.value;
     }
-    return value;
+    return this.inFlight.get(digest) ?? this.lookUp(digest, presentedKey);
+  }
+
+  /** One look-up of a key at a time; its answer is remembered. */
+  private lookUp(digest: string, presentedKey: string): Promise<ResolvedApiKey | undefined> {
+    const lookup = (async () => {
+      try {
+        const value = await this.inner.resolve(presentedKey);
+        this.remember(digest, value);
+        return value;
+      } finally {
+        this.inFlight.delete(digest);
+      }
+    })();
+    this.inFlight.set(digest, lookup);
+    return lookup;
+  }
+
+  private remember(digest: string, value: ResolvedApiKey | undefined): void {
+    // Unknown keys are not remembered: a burst of guesses must not push real keys out.
+    if (value === undefined) {
+      this.entries.delete(digest);
+      return;
+    }
+    this.entries.delete(digest);
+    if (this.entries.size >= this.maxEntries) {
+      const oldest = this.entries.keys().next().value;
+      if (oldest !== undefined) this.entries.delete(oldest);
+    }
+    const at = this.now();
+    this.entries.set(digest, { value, at, until: at + this.ttlMs });
   }
 }

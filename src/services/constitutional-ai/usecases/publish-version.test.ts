@@ -223,7 +223,7 @@ describe('events survive a bus that is down', () => {
       const deps = { ...f.deps, relay: new OutboxRelay(f.deps.store, flaky, f.deps.logger) };
       const version = await bootstrapConstitution(deps, { document: exampleDocument() }, 'admin');
       assert.equal(version.number, 1, 'the write is acknowledged although the bus is down');
-      const pending = await f.deps.store.pendingEvents(10);
+      const pending = await f.deps.store.outbox.pending(10);
       assert.equal(pending.length, 1);
       assert.equal(pending[0]!.type, EVENT_TYPES.constitutionPublished);
 
@@ -238,7 +238,7 @@ describe('events survive a bus that is down', () => {
         },
       });
       await deps.relay.flush();
-      assert.deepEqual(await f.deps.store.pendingEvents(10), []);
+      assert.deepEqual(await f.deps.store.outbox.pending(10), []);
       for (let i = 0; i < 200 && received.length === 0; i++) await new Promise((r) => setTimeout(r, 10));
       assert.equal(received[0]?.id, pending[0]!.id);
     } finally {

@@ -21,6 +21,7 @@ import type { ImpactClassification } from '../../../kernel/contracts/verificatio
 import { loadPolicies } from '../../../policy/index.js';
 import { createDatabase, type Database } from '../../../storage/index.js';
 import { createFormalVerificationService } from '../service.js';
+import { verificationMigrations } from '../store.js';
 
 const issuer = await createTestTokenIssuer();
 const council = await issuer.headers('carla', ['council_member']);
@@ -57,7 +58,7 @@ describe('POST /api/v1/verification/impact', () => {
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'acgs-fv-'));
     database = createDatabase(`sqlite:${join(dir, 'fv.db')}`);
-    const context = await openTestServiceContext(database, dir, {}, 'fv-1');
+    const context = await openTestServiceContext(database, dir, { fv: verificationMigrations }, 'fv-1');
     fv = createFormalVerificationService(context, () => ({ constitution, integrity }));
     await fv.start?.();
     served = await serveModule(fv, issuer.authenticator);

@@ -73,8 +73,14 @@ const Report = Type.Object(
 );
 const Job = Type.Object({
   id: Type.String(),
-  status: Type.Union([Type.Literal('running'), Type.Literal('done'), Type.Literal('failed')]),
+  status: Type.Union([
+    Type.Literal('queued'),
+    Type.Literal('running'),
+    Type.Literal('done'),
+    Type.Literal('failed'),
+  ]),
   startedAt: Type.String(),
+  attempts: Type.Integer({ minimum: 0, description: 'Runs started (more than one after a restart)' }),
   report: Type.Optional(Report),
   error: Type.Optional(Type.Object({ code: Type.String(), message: Type.String() })),
 });
@@ -108,7 +114,7 @@ export function registerReportRoutes(
         ...(request.principal === undefined ? {} : { requestedBy: actorOf(request) }),
       };
       if (body.policies.length + (body.against?.length ?? 0) > SYNC_LIMIT) {
-        const job = jobs.start(verifyRequest);
+        const job = await jobs.start(verifyRequest);
         return reply
           .code(202)
           .header('location', `/api/v1/verification/jobs/${job.id}`)
@@ -123,11 +129,11 @@ export function registerReportRoutes(
       config: { auth: { roles: VERIFY_ROLES } },
       schema: {
         tags: TAGS,
-        summary: 'A verification job: running, done (with the report) or failed',
+        summary: 'A verification job: queued, running, done (with the report) or failed',
         params: Type.Object({ id: Type.String({ maxLength: 64 }) }),
         response: { 200: Job },
       },
     },
-    async (request) => jobs.get(request.params.id) as JobReply,
+    async (request) => (await jobs.get(request.params.id)) as JobReply,
   );
 }

@@ -6,8 +6,11 @@
  * absorb errors the way CEL does; every other operator propagates them
  * (docs/policy-language.md §3, docs/verification.md "Encoding").
  *
- * A construct the encoder does not model throws `OutsideSubset`, naming it and the
- * sub-expression: such a condition is reported as unverifiable and never silently dropped.
+ * Which conditions are encoded is decided in one place, the subset analysis of the policy
+ * language (src/policy/cel-subset-analyzer.ts, docs/policy-language.md §6), which `acgs policy
+ * check` reports too: a condition it refuses throws `OutsideSubset`, naming the construct and the
+ * sub-expression, and is reported as unverifiable, never silently dropped. The refusals inside
+ * the translation below only guard against a bug in that analysis.
  */
 import type { CelNode, ComprehensionNode } from '../../../policy/cel-ast.js';
 import {
@@ -23,6 +26,7 @@ import {
 } from '../../../policy/cel-overloads.js';
 import { printCel } from '../../../policy/cel-printer.js';
 import { parseTimestamp } from '../../../policy/cel-runtime.js';
+import { analyzeSubset, comprehensionMacro, verifiability } from '../../../policy/cel-subset-analyzer.js';
 import type { CheckedCondition } from '../../../policy/cel-type-checker.js';
 import type { CelType } from '../../../policy/cel-types.js';
 import { MAX_REQUEST_COLLECTION } from '../../../policy/request-validator.js';
@@ -126,6 +130,21 @@ export interface EncodedCondition {
  * Throws `OutsideSubset` for a construct outside the verifiable subset.
  */
 export function encodeCondition(
+  checked: CheckedCondition,
+  schema: RequestSchema,
+  sink: DefinitionSink,
+): EncodedCondition {
+  const subset = analyzeSubset(checked);
+  const first = subset.outside[0];
+  if (first !== undefined) throw new OutsideSubset(first.construct, first.expression);
+  return translateCondition(checked, schema, sink);
+}
+
+/**
+ * The translation alone, without asking the subset analysis first (use `encodeCondition`): the
+ * agreement test compares its own refusals with the analysis.
+ */
+export function translateCondition(
   checked: CheckedCondition,
   schema: RequestSchema,
   sink: DefinitionSink,
@@ -242,7 +261,7 @@ export function encodeCondition(
   };
 
   const encodeComprehension = (node: ComprehensionNode): Enc => {
-    const macro = macroOf(node);
+    const macro = comprehensionMacro(node);
     if (macro === undefined) return outside(node, 'comprehension macro other than all/exists');
     const range = enc(node.range);
     if (range.kind !== 'list') return outside(node, 'all/exists over a map');
@@ -307,26 +326,6 @@ function defaultOf(kind: ScalarKind): string {
     default:
       return '0';
   }
-}
-
-/** Recognises the expansions of `all` and `exists` (anything else is outside the subset). */
-function macroOf(node: ComprehensionNode): 'all' | 'exists' | undefined {
-  const { init, cond, step, result, accuVar } = node;
-  const isAccu = (n: CelNode) => n.kind === 'ident' && n.name === accuVar;
-  if (init.kind !== 'literal' || init.type !== 'bool' || !isAccu(result)) return undefined;
-  if (step.kind !== 'call' || step.args.length !== 2 || !isAccu(step.args[0]!)) return undefined;
-  if (cond.kind !== 'call' || cond.fn !== '@not_strictly_false') return undefined;
-  const inner = cond.args[0]!;
-  if (init.value === true && step.fn === '_&&_' && isAccu(inner)) return 'all';
-  if (
-    init.value === false &&
-    step.fn === '_||_' &&
-    inner.kind === 'call' &&
-    inner.fn === '!_' &&
-    isAccu(inner.args[0]!)
-  )
-    return 'exists';
-  return undefined;
 }
 
 export { FLOAT };
@@ -713,6 +712,7 @@ function dispatchCall(h: Encoding, node: CallNode): Enc {
   const { checked, outside } = h;
   const overload = checked.overloads.get(node.id);
   if (overload === undefined) return outside(node, `call '${node.fn}' without an overload`);
+  if (verifiability(overload) === 'outside') return unsupported(h, node, overload);
   if (isOverloadOf(overload, 'logic')) return encodeLogic(h, node, overload);
   if (isOverloadOf(overload, 'comparison')) return encodeComparison(h, node, overload);
   if (isOverloadOf(overload, 'arithmetic')) return encodeArithmetic(h, node, overload);

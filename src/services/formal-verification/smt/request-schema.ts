@@ -12,6 +12,7 @@
  * modelled by the literal keys the conditions use: nothing else can read them.
  */
 import { parseTimestamp } from '../../../policy/cel-runtime.js';
+import { isVerifiableScalar, type VerifiableScalar } from '../../../policy/cel-subset-analyzer.js';
 import type { CelType, RecordType } from '../../../policy/cel-types.js';
 import {
   MAX_REQUEST_COLLECTION,
@@ -55,7 +56,7 @@ export interface CollectionUsage {
   readonly literals?: readonly string[];
 }
 
-export type ScalarKind = 'string' | 'int' | 'double' | 'bool' | 'timestamp';
+export type ScalarKind = VerifiableScalar;
 
 export function sortOf(kind: ScalarKind): string {
   switch (kind) {
@@ -394,15 +395,8 @@ export class RequestSchema {
   }
 }
 
-export function isScalar(t: CelType): t is CelType & { kind: ScalarKind } {
-  return (
-    t.kind === 'string' ||
-    t.kind === 'int' ||
-    t.kind === 'double' ||
-    t.kind === 'bool' ||
-    t.kind === 'timestamp'
-  );
-}
+/** The shared definition of the types the solver models (src/policy/cel-subset-analyzer.ts). */
+export const isScalar = isVerifiableScalar;
 
 /** The request format's bounds on one value. */
 function bound(kind: ScalarKind, v: string): string {

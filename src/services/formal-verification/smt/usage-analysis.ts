@@ -97,9 +97,8 @@ export function collectUsage(checked: CheckedCondition, acc: UsageAccumulator): 
   /** Visits an operand of an equality or membership test: a bare source is not a "concrete" use. */
   const visitCompared = (node: CelNode): Source => {
     const s = typeOf(node)?.kind === 'string' ? sourceOf(node) : ({ kind: 'complex' } as Source);
-    if (s.kind === 'complex') visit(node);
-    else if (node.kind === 'literal') visit(node, true);
-    else visitChildren(node);
+    // A bare source is read as an operand; `l[0]` and `m.k` still need their slot or key.
+    visit(node, s.kind !== 'complex');
     return s;
   };
   const link = (sources: readonly Source[]) => linkSources(acc, sources);

@@ -1,66 +1,175 @@
 /**
  * Verifications too large to answer within one request run as jobs: 202 with an id, then the
- * progress and the report (or the error) from `GET …/jobs/:id`. Jobs live in memory and are
- * forgotten an hour after they finish (a restart loses running jobs; the caller asks again).
+ * report (or the error) from `GET …/jobs/:id`. Jobs are rows of `fv_jobs` on the kit's durable
+ * job queue (`src/kit/durable-job-queue.ts`), as the synthesis service's are: a job is stored
+ * before `start` resolves, and a job a stopped process was running or had not yet started is
+ * taken over by the next process and run again from the start (a verification is a function of
+ * its request: the constitution version is named by hash), or, after `maxAttempts` interrupted
+ * runs, marked failed with the reason. An accepted job is never lost. Finished jobs are
+ * forgotten an hour after they finish.
  */
-import { randomUUID } from 'node:crypto';
+import type { Logger } from 'pino';
+import type { Clock } from '../../../kernel/clock.js';
 import type {
   VerificationContract,
   VerificationReport,
   VerifyRequest,
 } from '../../../kernel/contracts/verification.js';
 import { PlatformError } from '../../../kernel/errors.js';
+import { newId } from '../../../kernel/ids.js';
+import { DurableJobQueue, type DurableJobQueueSettings } from '../../../kit/durable-job-queue.js';
 import { verificationErrors } from '../errors.js';
+import type { VerificationJobRow, VerificationJobStatus, VerificationStore } from '../store.js';
 
 export interface JobView {
   readonly id: string;
-  readonly status: 'running' | 'done' | 'failed';
+  readonly status: VerificationJobStatus;
   readonly startedAt: string;
+  /** Runs started so far (more than one when a restart interrupted it). */
+  readonly attempts: number;
   readonly report?: VerificationReport;
   readonly error?: { readonly code: string; readonly message: string };
 }
 
+export interface VerificationJobsDeps {
+  readonly verifier: VerificationContract;
+  readonly store: VerificationStore;
+  readonly clock: Clock;
+  /** This process (its instance id): the lease holder. */
+  readonly owner: string;
+  readonly logger: Logger;
+}
+
 const KEEP_MS = 3_600_000;
 
+/** Lease 60 s, 3 runs before an interrupted job is given up; capacity bounds take-overs only. */
+export const DEFAULT_JOB_SETTINGS: DurableJobQueueSettings = {
+  capacity: 50,
+  leaseMs: 60_000,
+  maxAttempts: 3,
+};
+
 export class VerificationJobs {
-  readonly #jobs = new Map<string, { view: JobView; finished?: number }>();
+  private readonly queue: DurableJobQueue;
 
-  constructor(private readonly verifier: VerificationContract) {}
-
-  start(request: VerifyRequest): JobView {
-    this.#sweep();
-    const id = randomUUID();
-    const view: JobView = { id, status: 'running', startedAt: new Date().toISOString() };
-    const entry: { view: JobView; finished?: number } = { view };
-    this.#jobs.set(id, entry);
-    this.verifier.verify(request).then(
-      (report) => {
-        entry.view = { ...view, status: 'done', report };
-        entry.finished = Date.now();
+  constructor(
+    private readonly deps: VerificationJobsDeps,
+    private readonly settings: DurableJobQueueSettings = DEFAULT_JOB_SETTINGS,
+  ) {
+    this.queue = new DurableJobQueue(
+      {
+        store: deps.store,
+        clock: deps.clock,
+        owner: deps.owner,
+        logger: deps.logger,
+        execute: (id, signal) => this.execute(id, signal),
+        giveUp: (id, attempts, nowMs) => this.giveUp(id, attempts, nowMs),
       },
-      (error: unknown) => {
-        const e = error instanceof PlatformError ? error : undefined;
-        entry.view = {
-          ...view,
-          status: 'failed',
-          error: { code: e?.code ?? 'INTERNAL', message: e?.message ?? 'the verification failed' },
-        };
-        entry.finished = Date.now();
-      },
+      settings,
     );
-    return view;
   }
 
-  get(id: string): JobView {
-    const job = this.#jobs.get(id);
-    if (job === undefined)
+  /** Stores the job, then schedules it in this process. */
+  async start(request: VerifyRequest): Promise<JobView> {
+    const now = this.deps.clock.now();
+    await this.deps.store.deleteFinished(now - KEEP_MS);
+    const row: VerificationJobRow = {
+      id: newId(now),
+      status: 'queued',
+      constitution_hash: request.constitutionHash,
+      request: JSON.stringify(request),
+      report: null,
+      error: null,
+      attempts: 0,
+      owner: this.deps.owner,
+      lease_until_ms: now + this.settings.leaseMs,
+      created_by: request.requestedBy ?? 'anonymous',
+      created_ms: now,
+      updated_ms: now,
+    };
+    await this.deps.store.insert(row);
+    this.queue.enqueue(row.id);
+    return view(row);
+  }
+
+  async get(id: string): Promise<JobView> {
+    const row = await this.deps.store.get(id);
+    if (row === undefined)
       throw verificationErrors.create('VERIFICATION_JOB_NOT_FOUND', `no verification job ${id}`);
-    return job.view;
+    return view(row);
   }
 
-  #sweep(): void {
-    const now = Date.now();
-    for (const [id, job] of this.#jobs)
-      if (job.finished !== undefined && now - job.finished > KEEP_MS) this.#jobs.delete(id);
+  /** Takes over jobs a stopped process left, then keeps doing so every half lease period. */
+  startQueue(): Promise<void> {
+    return this.queue.start();
   }
+
+  /** Stops taking jobs and lets go of the running one (the next process runs it again). */
+  stopQueue(): Promise<void> {
+    return this.queue.stop();
+  }
+
+  private async giveUp(id: string, attempts: number, nowMs: number): Promise<void> {
+    await this.deps.store.updateOpen(id, {
+      status: 'failed',
+      error: JSON.stringify({
+        code: 'VERIFICATION_INTERRUPTED',
+        message: `interrupted ${attempts} times (the process running it stopped); not run again`,
+      }),
+      owner: null,
+      updated_ms: nowMs,
+    });
+  }
+
+  private async execute(id: string, signal: AbortSignal): Promise<void> {
+    const row = await this.deps.store.get(id);
+    if (row === undefined || (row.status !== 'queued' && row.status !== 'running')) return;
+    const attempts = Number(row.attempts) + 1;
+    const now = this.deps.clock.now();
+    if (!(await this.deps.store.updateOpen(id, { status: 'running', attempts, updated_ms: now }))) return;
+    // A verification cannot stop halfway: at shutdown the job is let go at once (the queue
+    // releases it) and whatever the interrupted run answers later is not written.
+    const aborted = new Promise<'aborted'>((resolve) => {
+      if (signal.aborted) resolve('aborted');
+      signal.addEventListener('abort', () => resolve('aborted'), { once: true });
+    });
+    const run = this.deps.verifier.verify(JSON.parse(row.request) as VerifyRequest).then(
+      (report) => ({ report }),
+      (error: unknown) => ({ error }),
+    );
+    const outcome = await Promise.race([run, aborted]);
+    if (outcome === 'aborted') return;
+    const finished = this.deps.clock.now();
+    if ('report' in outcome) {
+      await this.deps.store.updateOpen(id, {
+        status: 'done',
+        report: JSON.stringify(outcome.report),
+        owner: null,
+        updated_ms: finished,
+      });
+      return;
+    }
+    const e = outcome.error instanceof PlatformError ? outcome.error : undefined;
+    if (e === undefined) this.deps.logger.error({ err: outcome.error, jobId: id }, 'verification job failed');
+    await this.deps.store.updateOpen(id, {
+      status: 'failed',
+      error: JSON.stringify({
+        code: e?.code ?? 'INTERNAL',
+        message: e?.message ?? 'the verification failed',
+      }),
+      owner: null,
+      updated_ms: finished,
+    });
+  }
+}
+
+function view(row: VerificationJobRow): JobView {
+  return {
+    id: row.id,
+    status: row.status,
+    startedAt: new Date(Number(row.created_ms)).toISOString(),
+    attempts: Number(row.attempts),
+    ...(row.report === null ? {} : { report: JSON.parse(row.report) as VerificationReport }),
+    ...(row.error === null ? {} : { error: JSON.parse(row.error) as { code: string; message: string } }),
+  };
 }

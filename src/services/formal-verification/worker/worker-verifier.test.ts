@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { after, describe, it } from 'node:test';
 import { EXAMPLE_POLICIES, exampleConstitution } from '../../../../test/support/constitution-fixture.js';
+import { LOAD_PROOF_VERIFY_LIMITS } from '../../../../test/support/load-proof.js';
 import { PlatformError } from '../../../kernel/errors.js';
 import { loadPolicies } from '../../../policy/index.js';
 import { z3Solver } from '../smt/z3-solver.js';
@@ -48,9 +49,12 @@ describe('WorkerVerifier', () => {
     const delay = monitorEventLoopDelay({ resolution: 5 });
     delay.enable();
     const progress: number[] = [];
-    const fromThread = await threads.verify(input, { onProgress: (done) => progress.push(done) });
+    const fromThread = await threads.verify(input, {
+      ...LOAD_PROOF_VERIFY_LIMITS,
+      onProgress: (done) => progress.push(done),
+    });
     delay.disable();
-    const here = await inProcessVerifier(z3Solver).verify(input, {});
+    const here = await inProcessVerifier(z3Solver).verify(input, LOAD_PROOF_VERIFY_LIMITS);
     assert.deepEqual(verdicts(fromThread), verdicts(here));
     assert.equal(fromThread.summary.proved, 22);
     assert.deepEqual(progress.at(-1), 1);
@@ -69,7 +73,10 @@ describe('WorkerVerifier', () => {
   }, async () => {
     const two = new WorkerVerifier(z3Solver.name, 2);
     try {
-      const [split, whole] = await Promise.all([two.verify(input, {}), threads.verify(input, {})]);
+      const [split, whole] = await Promise.all([
+        two.verify(input, LOAD_PROOF_VERIFY_LIMITS),
+        threads.verify(input, LOAD_PROOF_VERIFY_LIMITS),
+      ]);
       assert.deepEqual(verdicts(split), verdicts(whole));
       assert.deepEqual(
         split.conflicts.map((c) => c.policies.join(' × ')),

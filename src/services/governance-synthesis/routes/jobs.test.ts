@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { type ServedModule, serveModule } from '../../../../test/support/contract-servers.js';
 import { startFakeModelServer } from '../../../../test/support/fake-model-server.js';
+import { LOAD_PROOF_VERIFICATION_MS } from '../../../../test/support/load-proof.js';
 import { openTestServiceContext } from '../../../../test/support/service-context.js';
 import {
   exampleConstitutionContract,
@@ -38,8 +39,9 @@ const constitution = exampleConstitutionContract;
 
 const settings = { capacity: 2, leaseMs: 60_000, maxAttempts: 3 };
 
+/** Polls until `done`; jobs verify with the solver, so the wait is as long as busy cores need. */
 async function until<T>(read: () => Promise<T>, done: (value: T) => boolean): Promise<T> {
-  for (let i = 0; i < 600; i++) {
+  for (const end = Date.now() + LOAD_PROOF_VERIFICATION_MS; Date.now() < end; ) {
     const value = await read();
     if (done(value)) return value;
     await new Promise((resolve) => setTimeout(resolve, 50));

@@ -1,5 +1,5 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { Type } from '@sinclair/typebox';
+import { type Static, Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { commonErrors } from '../../../kernel/errors.js';
 import type { PgcDeps } from '../pgc-deps.js';
@@ -183,7 +183,8 @@ export function registerBundleRoutes(server: FastifyInstance, deps: PgcDeps) {
         response: { 200: ImpactVerdict },
       },
     },
-    async (request) => impactOf(deps, request.params.id),
+    // The domain type is deeply readonly; the schema's static type is its mutable twin.
+    async (request) => (await impactOf(deps, request.params.id)) as Static<typeof ImpactVerdict>,
   );
 
   app.post(

@@ -1,0 +1,77 @@
+import type { Kysely, Migration } from 'kysely';
+import { LeasedJobRows } from '../../kit/leased-job-rows.js';
+import type { Database } from '../../storage/database.js';
+
+/**
+ * The Formal Verification service's table (docs/verification.md, "Jobs"): `fv_jobs`, one row per
+ * verification job with its request, the report or failure, and the lease of the process
+ * running it. A job is written before the 202 that acknowledges it, so a restart finds every
+ * accepted job; reports themselves are not stored here beyond the job's life (an hour after it
+ * finishes).
+ */
+export interface VerificationJobsTable {
+  id: string;
+  status: VerificationJobStatus;
+  constitution_hash: string;
+  /** The VerifyRequest, JSON. */
+  request: string;
+  /** The VerificationReport, JSON, once done. */
+  report: string | null;
+  /** `{ code, message }`, JSON, once failed. */
+  error: string | null;
+  attempts: number;
+  owner: string | null;
+  lease_until_ms: number | null;
+  created_by: string;
+  created_ms: number;
+  updated_ms: number;
+}
+
+export type VerificationJobStatus = 'queued' | 'running' | 'done' | 'failed';
+
+export interface VerificationTables {
+  fv_jobs: VerificationJobsTable;
+}
+
+export const verificationMigrations: Readonly<Record<string, Migration>> = {
+  '0001_jobs': {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('fv_jobs')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('status', 'text', (c) => c.notNull())
+        .addColumn('constitution_hash', 'text', (c) => c.notNull())
+        .addColumn('request', 'text', (c) => c.notNull())
+        .addColumn('report', 'text')
+        .addColumn('error', 'text')
+        .addColumn('attempts', 'integer', (c) => c.notNull())
+        .addColumn('owner', 'text')
+        .addColumn('lease_until_ms', 'bigint')
+        .addColumn('created_by', 'text', (c) => c.notNull())
+        .addColumn('created_ms', 'bigint', (c) => c.notNull())
+        .addColumn('updated_ms', 'bigint', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('fv_jobs_status').on('fv_jobs').columns(['status', 'created_ms']).execute();
+    },
+  },
+};
+
+export type VerificationJobRow = VerificationJobsTable;
+
+/** Queries on `fv_jobs`; no other service touches it. */
+export class VerificationStore extends LeasedJobRows<VerificationJobRow> {
+  private readonly db: Kysely<VerificationTables>;
+  constructor(database: Database) {
+    super(database.as<unknown>(), 'fv_jobs');
+    this.db = database.as<VerificationTables>();
+  }
+
+  /** Forgets jobs that finished before `beforeMs`. */
+  async deleteFinished(beforeMs: number): Promise<void> {
+    await this.db
+      .deleteFrom('fv_jobs')
+      .where('status', 'in', ['done', 'failed'])
+      .where('updated_ms', '<', beforeMs)
+      .execute();
+  }
+}
