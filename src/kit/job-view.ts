@@ -8,13 +8,10 @@ import { Type } from '@sinclair/typebox';
 export const JOB_STATUSES = ['queued', 'running', 'succeeded', 'failed', 'cancelled'] as const;
 export type JobStatus = (typeof JOB_STATUSES)[number];
 
-/** The columns of a job table that the kit reads and writes. */
-export interface JobColumns {
+/** The columns every job table has: its id, constitution, failure, lease and times. */
+export interface JobLeaseColumns {
   id: string;
-  status: JobStatus;
-  progress: number;
   constitution_hash: string;
-  result: string | null;
   error: string | null;
   attempts: number;
   owner: string | null;
@@ -22,6 +19,13 @@ export interface JobColumns {
   created_by: string;
   created_ms: number;
   updated_ms: number;
+}
+
+/** A job table with the common statuses, a progress and a JSON result (synthesis jobs, evolution runs). */
+export interface JobColumns extends JobLeaseColumns {
+  status: JobStatus;
+  progress: number;
+  result: string | null;
 }
 
 /** A job's common fields as the API shows them (camelCase; result and error parsed). */

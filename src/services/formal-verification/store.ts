@@ -1,4 +1,5 @@
 import type { Kysely, Migration } from 'kysely';
+import type { JobLeaseColumns } from '../../kit/job-view.js';
 import { LeasedJobRows } from '../../kit/leased-job-rows.js';
 import type { Database } from '../../storage/database.js';
 
@@ -9,22 +10,14 @@ import type { Database } from '../../storage/database.js';
  * accepted job; reports themselves are not stored here beyond the job's life (an hour after it
  * finishes).
  */
-export interface VerificationJobsTable {
-  id: string;
+export interface VerificationJobsTable extends JobLeaseColumns {
   status: VerificationJobStatus;
-  constitution_hash: string;
   /** The VerifyRequest, JSON. */
   request: string;
   /** The VerificationReport, JSON, once done. */
   report: string | null;
   /** `{ code, message }`, JSON, once failed. */
   error: string | null;
-  attempts: number;
-  owner: string | null;
-  lease_until_ms: number | null;
-  created_by: string;
-  created_ms: number;
-  updated_ms: number;
 }
 
 export type VerificationJobStatus = 'queued' | 'running' | 'done' | 'failed';
