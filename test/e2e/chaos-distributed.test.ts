@@ -5,7 +5,8 @@
  * (100 a second, allow, deny and some review) runs throughout. For each fault — PostgreSQL down
  * 10 s, its connections reset, NATS down 10 s, Redis down 10 s, the integrity sequencer killed,
  * a PGC replica killed, auth killed for 60 s — no process exits by itself, readiness goes 503
- * within 2 s and back to 200 within 5 s of recovery, and at the end every decision that was
+ * within 2 s and back to 200 within 5 s of recovery, no request fails while no fault is injected
+ * (the baseline, and after every fault), and at the end every decision that was
  * acknowledged is in the log exactly once, at the index its receipt named. The figures are
  * printed (`# chaos …` lines). `ACGS_CHAOS_AUTH_DOWN_MS` shortens the auth outage for local runs;
  * `ACGS_CHAOS_FAULTS` (comma-separated: postgres, postgres-reset, nats, redis, sequencer, pgc,

@@ -365,6 +365,44 @@ describe('LogSequencer hand-over (PostgreSQL advisory lock)', { skip: postgres.s
     }
   });
 
+  test('a replica that cannot read the database answers its waiting hand-overs at once with LOG_APPEND_PENDING', async () => {
+    const db = await postgres.open();
+    const store = createLogStore(db.database);
+    const options = { ...OPTIONS, handOff: true, pollMs: 10, leaseCheckMs: 100, appendTimeoutMs: 60_000 };
+    // A replica that never gets the lease, and no sequencer: the hand-over waits.
+    const never: SequencerLease = {
+      tryAcquire: async () => false,
+      stillHeld: async () => false,
+      release: async () => {},
+    };
+    const replica = sequencerOf(store, never, await identityFor(store, db.dir), options);
+    try {
+      await replica.start();
+      const found = store.findKeys.bind(store);
+      let away = false;
+      store.findKeys = (keys) => (away ? Promise.reject(new Error('connection terminated')) : found(keys));
+      const waiting = replica.append(entry(1, 1), 'stored-while-away');
+      await sleep(50);
+      away = true; // the database goes away while the append waits
+      const answer = await Promise.race([
+        waiting.then(
+          () => 'integrated',
+          (error: unknown) => (error as { code?: string }).code,
+        ),
+        sleep(5000).then(() => 'still waiting'),
+      ]);
+      assert.equal(answer, 'LOG_APPEND_PENDING');
+      assert.equal(
+        (await store.pendingAppends(10)).length,
+        1,
+        'the append stays stored for the next sequencer',
+      );
+    } finally {
+      await replica.stop();
+      await db.close();
+    }
+  });
+
   test('an idle sequencer polls the pending table without writing empty transactions', async () => {
     const db = await postgres.open();
     const store = createLogStore(db.database);

@@ -485,9 +485,11 @@ export class LogSequencer {
     this.#pollAgain = false;
     this.#resolveWaiters()
       .catch((error: unknown) => {
-        // The database is away: the waiters' deadlines still hold, or their callers would hang
-        // for as long as the outage lasts.
-        this.#expireWaiters(this.clock.now());
+        // The database is away: nobody can tell when the stored appends will be integrated, so
+        // their callers are answered now (503 LOG_APPEND_PENDING; a retry with the same key, here
+        // or on another replica, returns the receipt) rather than held for the outage — a PGC
+        // holds every later decision behind the write that waits here.
+        this.#expireWaiters(Number.POSITIVE_INFINITY);
         this.logger.warn({ err: error }, 'integrity: hand-over poll failed');
       })
       .finally(() => {
