@@ -77,4 +77,9 @@ export const AUTH_CACHE_KEYS = {
   revokedApiKey: (keyId: string) => `auth:revoked:apikey:${keyId}`,
   /** Every revocation mark starts with it: guards watch it (kit/revocation-list.ts). */
   revokedPrefix: 'auth:revoked:',
+  /**
+   * Present while the cache holds the revocation list: Auth lists the revocations again when it
+   * is gone (a Redis restart or failover that lost its data). Outside the watched prefix.
+   */
+  revocationsListed: 'auth:revocations-listed',
 } as const;

@@ -5,6 +5,7 @@ import type { FastifyInstance } from 'fastify';
 import { type AuthFixture, openAuthFixture } from '../../../test/support/auth-fixture.js';
 import { TEST_ADMIN_PASSWORD } from '../../../test/support/auth-session.js';
 import { type ServedModule, serveModule } from '../../../test/support/contract-servers.js';
+import { AUTH_CACHE_KEYS } from '../../kernel/contracts/auth.js';
 
 describe('auth routes', () => {
   let f: AuthFixture;
@@ -114,5 +115,41 @@ describe('auth routes', () => {
     const jwks = await app.inject({ method: 'GET', url: '/.well-known/jwks.json' });
     assert.equal(jwks.statusCode, 200);
     assert.ok((jwks.json().keys as unknown[]).length >= 1);
+  });
+
+  it('a revocation the cache lost (Redis restarted empty) is listed again within seconds', async () => {
+    const login = await app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/login',
+      payload: { username: 'admin', password: TEST_ADMIN_PASSWORD },
+    });
+    const { accessToken, refreshToken } = login.json() as { accessToken: string; refreshToken: string };
+    const headers = { authorization: `Bearer ${accessToken}` };
+    const me = async () => (await app.inject({ method: 'GET', url: '/api/v1/auth/me', headers })).statusCode;
+    const out = await app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/logout',
+      headers,
+      payload: { refreshToken },
+    });
+    assert.equal(out.statusCode, 204);
+    assert.equal(await me(), 401);
+    // The cache loses its data: the marks and the marker are gone.
+    const claims = JSON.parse(Buffer.from(accessToken.split('.')[1]!, 'base64url').toString()) as {
+      jti: string;
+      sid: string;
+    };
+    const { cache } = f.auth.deps;
+    await cache.delete(AUTH_CACHE_KEYS.revokedSession(claims.sid));
+    await cache.delete(AUTH_CACHE_KEYS.revokedToken(claims.jti));
+    await cache.delete(AUTH_CACHE_KEYS.revocationsListed);
+    assert.equal(await me(), 200, 'with the list lost, the revoked token passes: the hole');
+    let status = 200;
+    for (const end = Date.now() + 10_000; status === 200 && Date.now() < end; ) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      status = await me();
+    }
+    assert.equal(status, 401, 'Auth listed the revocation again');
+    assert.ok(await cache.has(AUTH_CACHE_KEYS.revocationsListed));
   });
 });

@@ -7,7 +7,7 @@ import { PiiPseudonymizer } from './pii-pseudonyms.js';
 import { authRoutes } from './plugin.js';
 import { PrincipalBindingStore } from './principal-bindings.js';
 import { SecurityEventOutbox } from './security-events.js';
-import { restoreRevocations } from './session-tokens.js';
+import { relistRevocationsIfLost, restoreRevocations } from './session-tokens.js';
 import { publicationGraceMs, SigningKeyRing } from './signing-key-ring.js';
 import { AuthStore } from './store.js';
 import { bootstrapAdmin } from './usecases/bootstrap-admin.js';
@@ -30,6 +30,8 @@ export interface AuthServiceOptions {
 const KEY_RELOAD_MS = 30_000;
 /** How often the outbox is moved to the bus when nothing else triggered it. */
 const OUTBOX_RELAY_MS = 5_000;
+/** How often a replica checks that the cache still holds the revocation list. */
+const REVOCATION_CHECK_MS = 1_000;
 /** How long an in-process API-key resolution is remembered (revocation is checked apart). */
 const RESOLUTION_CACHE_MS = 5_000;
 
@@ -71,6 +73,24 @@ export function createAuthService(context: ServiceContext, options: AuthServiceO
   );
   let reloadTimer: NodeJS.Timeout | undefined;
   let relayTimer: NodeJS.Timeout | undefined;
+  let revocationTimer: NodeJS.Timeout | undefined;
+  let checking = false;
+  const checkRevocationList = () => {
+    if (checking) return;
+    checking = true;
+    void listAgainIfLost().finally(() => {
+      checking = false;
+    });
+  };
+  const listAgainIfLost = () =>
+    relistRevocationsIfLost(deps).then(
+      (restored) => {
+        if (restored !== undefined)
+          deps.logger.warn({ restored }, 'the cache had lost the revocation list; listed again');
+      },
+      // The cache is away: guards refuse meanwhile (fail closed); the next check lists again.
+      () => undefined,
+    );
   return {
     descriptor: SERVICES.auth,
     routes: authRoutes(deps, apiKeys),
@@ -91,10 +111,13 @@ export function createAuthService(context: ServiceContext, options: AuthServiceO
       void deps.events.flush();
       relayTimer = setInterval(() => void deps.events.flush(), OUTBOX_RELAY_MS);
       relayTimer.unref();
+      revocationTimer = setInterval(checkRevocationList, REVOCATION_CHECK_MS);
+      revocationTimer.unref();
     },
     async stop() {
       clearInterval(reloadTimer);
       clearInterval(relayTimer);
+      clearInterval(revocationTimer);
       await deps.events.flush();
     },
   };

@@ -102,5 +102,18 @@ export async function restoreRevocations(deps: AuthDeps): Promise<number> {
   const now = deps.now();
   const live = await deps.store.revokedLiveAccessTokens(now);
   for (const token of live) await listRevoked(deps, token, 'restored', now);
+  // Set after the marks: a crash in between leaves the marker absent, and the list is made again.
+  await deps.cache.set(AUTH_CACHE_KEYS.revocationsListed, new Date(now).toISOString());
   return live.length;
+}
+
+/**
+ * Lists the revocations again when the cache lost them (its marker is gone: a Redis restart
+ * without persistence, a failover to an empty replica); undefined when nothing was lost. Each
+ * Auth replica checks every second, so a revoked token is refused again within about a second
+ * of the cache's return — the bound revocation already has across replicas.
+ */
+export async function relistRevocationsIfLost(deps: AuthDeps): Promise<number | undefined> {
+  if (await deps.cache.has(AUTH_CACHE_KEYS.revocationsListed)) return undefined;
+  return restoreRevocations(deps);
 }
