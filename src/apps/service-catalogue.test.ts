@@ -5,20 +5,27 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Registry } from 'prom-client';
+import { startFakeModelServer } from '../../test/support/fake-model-server.js';
 import { openTestServiceContext } from '../../test/support/service-context.js';
 import { SERVICE_NAMES } from '../kernel/services.js';
-import type { ServiceContext } from '../kit/service-module.js';
+import type { ServiceContext, ServiceModule } from '../kit/service-module.js';
 import { HttpApiKeyResolver, HttpVerificationKeySource } from '../services/auth/client.js';
 import { CachingApiKeyResolver } from '../services/auth/usecases/resolve-api-key.js';
 import { ConstitutionClient } from '../services/constitutional-ai/client.js';
+import type { DarwinGodelMachineService } from '../services/darwin-godel-machine/service.js';
 import { CouncilClient } from '../services/executive-council/client.js';
 import { VerificationClient } from '../services/formal-verification/client.js';
+import { PolicyChangeClient } from '../services/governance-synthesis/client.js';
 import { IntegrityClient } from '../services/integrity/client.js';
 import { InProcessIntegrity } from '../services/integrity/log-contract.js';
 import { PolicyGovernanceClient } from '../services/policy-governance/client.js';
 import { createDatabase, type Database } from '../storage/index.js';
 import { PROVIDER_OF, SERVICE_CATALOGUE, wireServices } from './service-catalogue.js';
 import { SERVICE_MIGRATIONS } from './service-migrations.js';
+
+function dgmOf(modules: readonly ServiceModule[]): DarwinGodelMachineService {
+  return modules.find((m) => m.descriptor.name === 'dgm') as DarwinGodelMachineService;
+}
 
 describe('wireServices', () => {
   let dir: string;
@@ -76,5 +83,37 @@ describe('wireServices', () => {
     ]);
     assert.ok(wired.contracts.integrity instanceof InProcessIntegrity);
     assert.ok(!(wired.contracts.constitution instanceof ConstitutionClient));
+    // No chat model configured: no model-proposed changes, the DGM keeps its built-in operators.
+    assert.equal(wired.contracts.policyChange, undefined);
+    assert.ok(!dgmOf(wired.modules).operators.includes('model-proposal'));
+  });
+
+  it('synthesis with a model hands the DGM its change proposer in-process', async () => {
+    const fake = await startFakeModelServer();
+    const env = {
+      ACGS_SYNTHESIS_OPENAI_BASE_URL: fake.baseUrl('openai'),
+      ACGS_SYNTHESIS_OPENAI_MODEL: 'scripted-o',
+    };
+    Object.assign(process.env, env);
+    try {
+      const wired = wireServices(['gs', 'dgm'], { ...context, metrics: new Registry() });
+      assert.ok(wired.local.has('policyChange'));
+      assert.ok(wired.contracts.policyChange !== undefined);
+      assert.ok(!(wired.contracts.policyChange instanceof PolicyChangeClient));
+      assert.ok(dgmOf(wired.modules).operators.includes('model-proposal'));
+    } finally {
+      for (const key of Object.keys(env)) delete process.env[key];
+      await fake.close();
+    }
+  });
+
+  it('a DGM alone reaches synthesis over HTTP only where its URL is set', () => {
+    const alone = wireServices(['dgm'], { ...context, metrics: new Registry() });
+    assert.equal(alone.contracts.policyChange, undefined);
+    assert.ok(!dgmOf(alone.modules).operators.includes('model-proposal'));
+    const config = { ...context.config, configuredServiceUrls: new Set(['gs'] as const) };
+    const remote = wireServices(['dgm'], { ...context, config, metrics: new Registry() });
+    assert.ok(remote.contracts.policyChange instanceof PolicyChangeClient);
+    assert.ok(dgmOf(remote.modules).operators.includes('model-proposal'));
   });
 });

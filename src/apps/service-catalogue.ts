@@ -4,6 +4,7 @@ import type { CouncilContract } from '../kernel/contracts/council.js';
 import type { ContractName, Contracts } from '../kernel/contracts/index.js';
 import type { IntegrityContract } from '../kernel/contracts/integrity.js';
 import type { PolicyGovernanceContract } from '../kernel/contracts/policy-governance.js';
+import type { PolicyChangeContract } from '../kernel/contracts/synthesis.js';
 import type { VerificationContract } from '../kernel/contracts/verification.js';
 import type { ServiceName } from '../kernel/services.js';
 import type { ServiceContext, ServiceModule } from '../kit/service-module.js';
@@ -15,6 +16,7 @@ import { CouncilClient } from '../services/executive-council/client.js';
 import { createExecutiveCouncilService } from '../services/executive-council/service.js';
 import { VerificationClient } from '../services/formal-verification/client.js';
 import { createFormalVerificationService } from '../services/formal-verification/service.js';
+import { PolicyChangeClient } from '../services/governance-synthesis/client.js';
 import { createGovernanceSynthesisService } from '../services/governance-synthesis/service.js';
 import { IntegrityClient } from '../services/integrity/client.js';
 import { createIntegrityService } from '../services/integrity/service.js';
@@ -40,6 +42,7 @@ export const PROVIDER_OF = {
   council: 'ec',
   policyGovernance: 'pgc',
   verification: 'fv',
+  policyChange: 'gs',
 } as const satisfies Readonly<Record<ContractName, ServiceName>>;
 
 /** The contracts a service provides, by the table above. */
@@ -116,13 +119,16 @@ export const SERVICE_CATALOGUE: { readonly [N in ServiceName]: ServiceEntry<N> }
     },
   },
   gs: {
-    consumes: (context, contracts) =>
-      createGovernanceSynthesisService(context, {
+    provides: (context, contracts) => {
+      const gs = createGovernanceSynthesisService(context, {
         constitution: contracts.constitution,
         verification: contracts.verification,
         policies: contracts.policyGovernance,
         council: contracts.council,
-      }),
+      });
+      // Without a configured model it provides none, and the DGM keeps its built-in operators.
+      return { module: gs, contracts: { policyChange: gs.changes } };
+    },
   },
   ec: {
     provides: (context, contracts) => {
@@ -139,6 +145,7 @@ export const SERVICE_CATALOGUE: { readonly [N in ServiceName]: ServiceEntry<N> }
         constitution: contracts.constitution,
         verification: contracts.verification,
         council: contracts.council,
+        ...(contracts.policyChange === undefined ? {} : { changes: contracts.policyChange }),
       }),
   },
 };
@@ -151,6 +158,9 @@ export const REMOTE_CLIENTS: { readonly [K in ContractName]: (config: PlatformCo
   council: (config): CouncilContract => new CouncilClient(config.serviceUrls.ec),
   policyGovernance: (config): PolicyGovernanceContract => new PolicyGovernanceClient(config.serviceUrls.pgc),
   verification: (config): VerificationContract => new VerificationClient(config.serviceUrls.fv),
+  // Only where the synthesis URL is set: a default URL would add the operator without a model.
+  policyChange: (config): PolicyChangeContract | undefined =>
+    config.configuredServiceUrls.has('gs') ? new PolicyChangeClient(config.serviceUrls.gs) : undefined,
 };
 
 type AnyEntry =
@@ -197,7 +207,8 @@ export function wireServices(names: readonly ServiceName[], context: ServiceCont
   const contracts = Object.fromEntries(
     (Object.keys(PROVIDER_OF) as ContractName[]).map((contract) => [
       contract,
-      provided[contract] ?? REMOTE_CLIENTS[contract](context.config),
+      // A provider here that provides none (synthesis without a model) is not asked of another process.
+      contract in provided ? provided[contract] : REMOTE_CLIENTS[contract](context.config),
     ]),
   ) as unknown as Contracts;
   resolved = contracts;

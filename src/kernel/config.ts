@@ -35,6 +35,8 @@ export interface PlatformConfig {
    * (`ACGS_<SERVICE>_URL`, comma-separated), which clients fail over between.
    */
   readonly serviceUrls: Readonly<Record<ServiceName, readonly string[]>>;
+  /** The services whose `ACGS_<SERVICE>_URL` is set (the others have the default URL). */
+  readonly configuredServiceUrls: ReadonlySet<ServiceName>;
   /**
    * The constitution to bootstrap-publish when none is published yet: a file path, `none`, or
    * undefined for the default (the example constitution in embedded mode, nothing in distributed).
@@ -211,6 +213,9 @@ export function loadConfig(request: ConfigRequest, env: Env = process.env): Plat
     shutdownTimeoutMs: read.integer('ACGS_SHUTDOWN_TIMEOUT_MS', 10_000, 100, 60_000),
     authOutageGraceMs: read.integer('ACGS_AUTH_OUTAGE_GRACE_MS', 300_000, 0, 86_400_000),
     serviceUrls,
+    configuredServiceUrls: new Set(
+      SERVICE_NAMES.filter((name) => (env[`ACGS_${name.toUpperCase()}_URL`] ?? '') !== ''),
+    ),
     constitutionFile: read.string('ACGS_CONSTITUTION_FILE', '', /^.+$/) || undefined,
     policyDir: read.string('ACGS_POLICY_DIR', '', /^.+$/) || undefined,
     http: {

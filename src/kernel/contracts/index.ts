@@ -3,6 +3,7 @@ import type { ConstitutionContract } from './constitution.js';
 import type { CouncilContract } from './council.js';
 import type { IntegrityContract } from './integrity.js';
 import type { PolicyGovernanceContract } from './policy-governance.js';
+import type { PolicyChangeContract } from './synthesis.js';
 import type { VerificationContract } from './verification.js';
 
 /** What the guard of every process needs from the Auth service (JWKS and API-key resolution). */
@@ -24,6 +25,11 @@ export interface Contracts {
   readonly council: CouncilContract;
   readonly policyGovernance: PolicyGovernanceContract;
   readonly verification: VerificationContract;
+  /**
+   * Model-proposed changes for the Darwin Gödel Machine: present only where the synthesis service
+   * has a chat model configured (in-process), or its URL is set explicitly (HTTP).
+   */
+  readonly policyChange: PolicyChangeContract | undefined;
 }
 
 export type ContractName = keyof Contracts;

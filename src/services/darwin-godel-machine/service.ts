@@ -21,6 +21,8 @@ export interface EvolutionContracts extends Pick<Contracts, 'constitution' | 've
 
 export interface DarwinGodelMachineService extends ServiceModule {
   readonly runs: EvolutionRuns;
+  /** The ids of the operators its searches draw from. */
+  readonly operators: readonly string[];
 }
 
 /** Runs waiting or running per process 10, lease 60 s, 3 attempts. */
@@ -36,17 +38,18 @@ export function createDarwinGodelMachineService(
   contracts: EvolutionContracts,
 ): DarwinGodelMachineService {
   const settings = contracts.settings ?? DEFAULT_RUN_SETTINGS;
+  const operators =
+    contracts.operators ??
+    (contracts.changes === undefined
+      ? DEFAULT_OPERATORS
+      : [...DEFAULT_OPERATORS, modelProposalOperator(contracts.changes)]);
   const runs = new EvolutionRuns(
     {
       store: new EvolutionStore(context.database),
       constitution: contracts.constitution,
       verifier: contracts.verification,
       council: contracts.council,
-      operators:
-        contracts.operators ??
-        (contracts.changes === undefined
-          ? DEFAULT_OPERATORS
-          : [...DEFAULT_OPERATORS, modelProposalOperator(contracts.changes)]),
+      operators,
       clock: systemClock,
       owner: context.instanceId,
       leaseMs: settings.leaseMs,
@@ -58,6 +61,7 @@ export function createDarwinGodelMachineService(
     descriptor: SERVICES.dgm,
     routes: evolutionRoutes(runs, contracts.constitution),
     runs,
+    operators: operators.map((o) => o.id),
     start: () => runs.start(),
     stop: () => runs.stop(),
   };

@@ -2,6 +2,7 @@ import { systemClock } from '../../kernel/clock.js';
 import type { ConstitutionContract } from '../../kernel/contracts/constitution.js';
 import type { CouncilContract } from '../../kernel/contracts/council.js';
 import type { PolicyGovernanceContract } from '../../kernel/contracts/policy-governance.js';
+import type { PolicyChangeContract } from '../../kernel/contracts/synthesis.js';
 import type { VerificationContract } from '../../kernel/contracts/verification.js';
 import { SERVICES } from '../../kernel/services.js';
 import type { ServiceContext, ServiceModule } from '../../kit/service-module.js';
@@ -15,6 +16,7 @@ import { synthesisRoutes } from './plugin.js';
 import { SynthesisStore } from './store.js';
 import { createSynthesisMetrics, type SynthesisMetrics } from './synthesis-metrics.js';
 import { builtinProvider, type SynthesisProvider } from './synthesis-provider.js';
+import { modelChangeProposer } from './usecases/propose-change.js';
 
 export interface SynthesisContracts {
   readonly constitution: ConstitutionContract;
@@ -32,6 +34,8 @@ export interface SynthesisContracts {
 
 export interface GovernanceSynthesisService extends ServiceModule {
   readonly jobs: SynthesisJobs;
+  /** Model-proposed changes for the Darwin Gödel Machine, on the first configured model; none without one. */
+  readonly changes?: PolicyChangeContract;
 }
 
 function positive(name: string, fallback: number): number {
@@ -53,38 +57,45 @@ export function loadSynthesisSettings(): JobQueueSettings {
 }
 
 /**
- * The builtin synthesizer, plus each language model whose ACGS_SYNTHESIS_<VENDOR>_MODEL is set
- * (OpenAI-compatible, Anthropic), each with its own breaker (5 failures in 30 s open it for
- * 30 s) and retries (3 attempts, 2 s doubling backoff, Retry-After on 429), repairing its answers
- * for at most ACGS_SYNTHESIS_MAX_ROUNDS (3) requests.
+ * Each language model whose ACGS_SYNTHESIS_<VENDOR>_MODEL is set (OpenAI-compatible, Anthropic),
+ * each with its own breaker (5 failures in 30 s open it for 30 s) and retries (3 attempts, 2 s
+ * doubling backoff, Retry-After on 429).
  */
-export function configuredProviders(
-  metrics: SynthesisMetrics,
-  verifier?: VerificationContract,
-): SynthesisProvider[] {
+export function configuredChatModels(metrics: SynthesisMetrics): ChatModel[] {
   const models: ChatModel[] = [];
   const openAi = openAiSettingsFromEnv();
   if (openAi !== undefined) models.push(new OpenAiChatModel(openAi));
   const anthropic = anthropicSettingsFromEnv();
   if (anthropic !== undefined) models.push(new AnthropicChatModel(anthropic));
+  return models.map(
+    (model) =>
+      new ResilientChatModel(model, new CircuitBreaker(systemClock), {
+        attempts: 3,
+        baseDelayMs: 2000,
+        sleep: abortableSleep,
+        onRequest: (provider) => metrics.llmRequests.inc({ provider }),
+        onBreaker: (provider, open) => metrics.breakerOpen.set({ provider }, open ? 1 : 0),
+        onUsage: (provider, usage) => {
+          metrics.llmTokens.inc({ provider, kind: 'input' }, usage.inputTokens);
+          metrics.llmTokens.inc({ provider, kind: 'output' }, usage.outputTokens);
+        },
+      }),
+  );
+}
+
+/**
+ * The builtin synthesizer, plus each configured language model, repairing its answers for at
+ * most ACGS_SYNTHESIS_MAX_ROUNDS (3) requests.
+ */
+export function configuredProviders(
+  models: readonly ChatModel[],
+  verifier?: VerificationContract,
+): SynthesisProvider[] {
   const maxRounds = positive('ACGS_SYNTHESIS_MAX_ROUNDS', 3);
   return [
     builtinProvider,
     ...models.map((model) =>
-      repairingProvider(
-        new ResilientChatModel(model, new CircuitBreaker(systemClock), {
-          attempts: 3,
-          baseDelayMs: 2000,
-          sleep: abortableSleep,
-          onRequest: (provider) => metrics.llmRequests.inc({ provider }),
-          onBreaker: (provider, open) => metrics.breakerOpen.set({ provider }, open ? 1 : 0),
-          onUsage: (provider, usage) => {
-            metrics.llmTokens.inc({ provider, kind: 'input' }, usage.inputTokens);
-            metrics.llmTokens.inc({ provider, kind: 'output' }, usage.outputTokens);
-          },
-        }),
-        { maxRounds, ...(verifier === undefined ? {} : { verifier }) },
-      ),
+      repairingProvider(model, { maxRounds, ...(verifier === undefined ? {} : { verifier }) }),
     ),
   ];
 }
@@ -95,8 +106,9 @@ export function createGovernanceSynthesisService(
   contracts: SynthesisContracts,
 ): GovernanceSynthesisService {
   const metrics = createSynthesisMetrics(context.metrics);
+  const models = configuredChatModels(metrics);
   const providers = new Map(
-    (contracts.providers ?? configuredProviders(metrics, contracts.verification)).map(
+    (contracts.providers ?? configuredProviders(models, contracts.verification)).map(
       (p) => [p.name, p] as const,
     ),
   );
@@ -116,10 +128,13 @@ export function createGovernanceSynthesisService(
     },
     contracts.settings ?? loadSynthesisSettings(),
   );
+  const changes =
+    models[0] === undefined ? undefined : modelChangeProposer(models[0], contracts.constitution);
   return {
     descriptor: SERVICES.gs,
-    routes: synthesisRoutes(jobs, contracts.constitution),
+    routes: synthesisRoutes(jobs, contracts.constitution, changes),
     jobs,
+    ...(changes === undefined ? {} : { changes }),
     start: () => jobs.start(),
     stop: () => jobs.stop(),
   };
