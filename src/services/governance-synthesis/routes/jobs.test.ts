@@ -85,6 +85,12 @@ describe('synthesis jobs', () => {
     const text = await context.metrics.metrics();
     return text.split('\n').filter((line) => line.startsWith(name));
   };
+  /** A job's counters move just after its final state is stored: a reader may see the state first. */
+  const settledMetric = (name: string, expected: readonly string[]) =>
+    until(
+      () => metric(name),
+      (lines) => JSON.stringify(lines) === JSON.stringify(expected),
+    ).catch(() => metric(name));
 
   it('answers 202 with an id and runs the builtin synthesizer to a checked policy set', async () => {
     await open('gs-a', true);
@@ -316,10 +322,11 @@ describe('synthesis jobs', () => {
         assert.deepEqual(await metric('acgs_llm_requests_total'), [
           `acgs_llm_requests_total{provider="${dialect}"} 4`,
         ]);
-        assert.deepEqual(await metric('acgs_synthesis_jobs_total{'), [
+        const jobCounts = [
           `acgs_synthesis_jobs_total{provider="${dialect}",outcome="succeeded"} 1`,
           `acgs_synthesis_jobs_total{provider="${dialect}",outcome="failed"} 1`,
-        ]);
+        ];
+        assert.deepEqual(await settledMetric('acgs_synthesis_jobs_total{', jobCounts), jobCounts);
         assert.equal((await metric('acgs_synthesis_job_duration_seconds_count{')).length, 2);
         await close();
       } finally {
