@@ -37,6 +37,8 @@ const body = {
   policies: example.filter((p) => p.id !== 'refunds.deny-huge'),
   against: example,
   constitutionHash: version.hash,
+  // The largest a request may ask: on busy cores the default per-query limit answers unknown.
+  queryTimeoutMs: 60_000,
 };
 assert.ok(body.policies.length + body.against.length > SYNC_LIMIT);
 
