@@ -5,7 +5,7 @@
  * implementation for every service that keeps jobs (synthesis jobs, evolution runs, verification
  * jobs).
  */
-import type { Kysely } from 'kysely';
+import type { CreateTableBuilder, Kysely } from 'kysely';
 import type { LeasedJobStore } from './durable-job-queue.js';
 import type { JobColumns } from './job-view.js';
 
@@ -79,4 +79,30 @@ export class LeasedJobRows<Row extends { readonly id: string } = JobColumns> imp
       .where('status', 'in', OPEN)
       .execute();
   }
+}
+
+/**
+ * The migration step of a job table: the columns the lease queries and every job view use, the
+ * service's own (`extra`: a stage, a result, a report), and the index the queue scans.
+ */
+export async function createJobTable(
+  db: Kysely<unknown>,
+  table: string,
+  extra: (builder: CreateTableBuilder<string>) => CreateTableBuilder<string>,
+): Promise<void> {
+  const common = db.schema
+    .createTable(table)
+    .addColumn('id', 'text', (c) => c.primaryKey())
+    .addColumn('status', 'text', (c) => c.notNull())
+    .addColumn('constitution_hash', 'text', (c) => c.notNull())
+    .addColumn('request', 'text', (c) => c.notNull())
+    .addColumn('error', 'text')
+    .addColumn('attempts', 'integer', (c) => c.notNull())
+    .addColumn('owner', 'text')
+    .addColumn('lease_until_ms', 'bigint')
+    .addColumn('created_by', 'text', (c) => c.notNull())
+    .addColumn('created_ms', 'bigint', (c) => c.notNull())
+    .addColumn('updated_ms', 'bigint', (c) => c.notNull());
+  await extra(common).execute();
+  await db.schema.createIndex(`${table}_status`).on(table).columns(['status', 'created_ms']).execute();
 }

@@ -1,6 +1,6 @@
 import type { Kysely, Migration } from 'kysely';
 import type { JobColumns, JobStatus } from '../../kit/job-view.js';
-import { LeasedJobRows } from '../../kit/leased-job-rows.js';
+import { createJobTable, LeasedJobRows } from '../../kit/leased-job-rows.js';
 import type { Database } from '../../storage/database.js';
 import type { ArchiveEntry } from './search/archive.js';
 import type { SearchState } from './search/evolution-search.js';
@@ -33,28 +33,12 @@ export interface EvolutionTables {
 export const evolutionMigrations: Readonly<Record<string, Migration>> = {
   '0001_runs': {
     async up(db: Kysely<unknown>) {
-      await db.schema
-        .createTable('dgm_runs')
-        .addColumn('id', 'text', (c) => c.primaryKey())
-        .addColumn('status', 'text', (c) => c.notNull())
-        .addColumn('progress', 'real', (c) => c.notNull())
-        .addColumn('constitution_hash', 'text', (c) => c.notNull())
-        .addColumn('request', 'text', (c) => c.notNull())
-        .addColumn('state', 'text')
-        .addColumn('result', 'text')
-        .addColumn('error', 'text')
-        .addColumn('attempts', 'integer', (c) => c.notNull())
-        .addColumn('owner', 'text')
-        .addColumn('lease_until_ms', 'bigint')
-        .addColumn('created_by', 'text', (c) => c.notNull())
-        .addColumn('created_ms', 'bigint', (c) => c.notNull())
-        .addColumn('updated_ms', 'bigint', (c) => c.notNull())
-        .execute();
-      await db.schema
-        .createIndex('dgm_runs_status')
-        .on('dgm_runs')
-        .columns(['status', 'created_ms'])
-        .execute();
+      await createJobTable(db, 'dgm_runs', (t) =>
+        t
+          .addColumn('progress', 'real', (c) => c.notNull())
+          .addColumn('state', 'text')
+          .addColumn('result', 'text'),
+      );
       await db.schema
         .createTable('dgm_variants')
         .addColumn('run_id', 'text', (c) => c.notNull())

@@ -1,6 +1,6 @@
 import type { Kysely, Migration } from 'kysely';
 import type { JobLeaseColumns } from '../../kit/job-view.js';
-import { LeasedJobRows } from '../../kit/leased-job-rows.js';
+import { createJobTable, LeasedJobRows } from '../../kit/leased-job-rows.js';
 import type { Database } from '../../storage/database.js';
 
 /**
@@ -29,22 +29,7 @@ export interface VerificationTables {
 export const verificationMigrations: Readonly<Record<string, Migration>> = {
   '0001_jobs': {
     async up(db: Kysely<unknown>) {
-      await db.schema
-        .createTable('fv_jobs')
-        .addColumn('id', 'text', (c) => c.primaryKey())
-        .addColumn('status', 'text', (c) => c.notNull())
-        .addColumn('constitution_hash', 'text', (c) => c.notNull())
-        .addColumn('request', 'text', (c) => c.notNull())
-        .addColumn('report', 'text')
-        .addColumn('error', 'text')
-        .addColumn('attempts', 'integer', (c) => c.notNull())
-        .addColumn('owner', 'text')
-        .addColumn('lease_until_ms', 'bigint')
-        .addColumn('created_by', 'text', (c) => c.notNull())
-        .addColumn('created_ms', 'bigint', (c) => c.notNull())
-        .addColumn('updated_ms', 'bigint', (c) => c.notNull())
-        .execute();
-      await db.schema.createIndex('fv_jobs_status').on('fv_jobs').columns(['status', 'created_ms']).execute();
+      await createJobTable(db, 'fv_jobs', (t) => t.addColumn('report', 'text'));
     },
   },
 };

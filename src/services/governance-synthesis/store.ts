@@ -1,6 +1,6 @@
 import type { Kysely, Migration } from 'kysely';
 import { JOB_STATUSES, type JobColumns, type JobStatus } from '../../kit/job-view.js';
-import { LeasedJobRows } from '../../kit/leased-job-rows.js';
+import { createJobTable, LeasedJobRows } from '../../kit/leased-job-rows.js';
 import type { Database } from '../../storage/database.js';
 
 /**
@@ -36,25 +36,13 @@ export interface SynthesisTables {
 export const synthesisMigrations: Readonly<Record<string, Migration>> = {
   '0001_jobs': {
     async up(db: Kysely<unknown>) {
-      await db.schema
-        .createTable('gs_jobs')
-        .addColumn('id', 'text', (c) => c.primaryKey())
-        .addColumn('status', 'text', (c) => c.notNull())
-        .addColumn('stage', 'text', (c) => c.notNull())
-        .addColumn('progress', 'real', (c) => c.notNull())
-        .addColumn('provider', 'text', (c) => c.notNull())
-        .addColumn('constitution_hash', 'text', (c) => c.notNull())
-        .addColumn('request', 'text', (c) => c.notNull())
-        .addColumn('result', 'text')
-        .addColumn('error', 'text')
-        .addColumn('attempts', 'integer', (c) => c.notNull())
-        .addColumn('owner', 'text')
-        .addColumn('lease_until_ms', 'bigint')
-        .addColumn('created_by', 'text', (c) => c.notNull())
-        .addColumn('created_ms', 'bigint', (c) => c.notNull())
-        .addColumn('updated_ms', 'bigint', (c) => c.notNull())
-        .execute();
-      await db.schema.createIndex('gs_jobs_status').on('gs_jobs').columns(['status', 'created_ms']).execute();
+      await createJobTable(db, 'gs_jobs', (t) =>
+        t
+          .addColumn('stage', 'text', (c) => c.notNull())
+          .addColumn('progress', 'real', (c) => c.notNull())
+          .addColumn('provider', 'text', (c) => c.notNull())
+          .addColumn('result', 'text'),
+      );
     },
   },
 };
