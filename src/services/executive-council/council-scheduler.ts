@@ -15,23 +15,31 @@ export class CouncilScheduler {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   private stopped = true;
-  private readonly open: Gauge;
-  private readonly overdue: Gauge;
 
   constructor(
     private readonly deps: CouncilDeps,
     metrics: Registry,
   ) {
-    this.open = new Gauge({
+    // Counted when scraped, not on every pass: a pass may run every few milliseconds.
+    const counts = new ReviewTaskCounts(deps);
+    new Gauge({
       name: 'acgs_review_tasks_open',
       help: 'Review tasks not yet resolved, by queue.',
       labelNames: ['queue'],
       registers: [metrics],
+      async collect() {
+        const { open } = await counts.read();
+        this.reset();
+        for (const [queue, n] of open) this.set({ queue }, n);
+      },
     });
-    this.overdue = new Gauge({
+    new Gauge({
       name: 'acgs_review_tasks_overdue',
       help: 'Unresolved review tasks past their deadline (held by a live claim, or about to expire).',
       registers: [metrics],
+      async collect() {
+        this.set((await counts.read()).overdue);
+      },
     });
   }
 
@@ -87,12 +95,44 @@ export class CouncilScheduler {
       for (const id of await deps.store.dueToClose(nowMs, 100)) await closeAtWindowEnd(deps, id);
       for (const id of await deps.store.dueToEnact(deps.clock.now(), 20)) await enactDue(deps, id);
       await expireTasks(deps);
-      const counts = await deps.store.taskCounts(deps.clock.now());
-      this.open.reset();
-      for (const [queue, n] of counts.open) this.open.set({ queue }, n);
-      this.overdue.set(counts.overdue);
     } catch (error) {
       deps.logger.warn({ err: error }, 'council scheduler pass failed; retrying on the next tick');
     }
+  }
+}
+
+/**
+ * The review queue's counts for one scrape: both gauges share one query, and a database that
+ * cannot answer leaves the last counts in place (the scrape itself must not fail).
+ */
+class ReviewTaskCounts {
+  #last: { open: Map<string, number>; overdue: number } = { open: new Map(), overdue: 0 };
+  #reading: Promise<{ open: Map<string, number>; overdue: number }> | undefined;
+
+  constructor(private readonly deps: CouncilDeps) {}
+
+  read(): Promise<{ open: Map<string, number>; overdue: number }> {
+    this.#reading ??= this.deps.store
+      .taskCounts(this.deps.clock.now())
+      .then(
+        (counts) => {
+          this.#last = counts;
+          return counts;
+        },
+        (error: unknown) => {
+          this.deps.logger.warn(
+            { err: error },
+            'review task counts not read; the gauges keep their last values',
+          );
+          return this.#last;
+        },
+      )
+      .finally(() => {
+        // Both gauges of one scrape share the read; the next scrape reads again.
+        setImmediate(() => {
+          this.#reading = undefined;
+        });
+      });
+    return this.#reading;
   }
 }

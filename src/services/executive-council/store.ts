@@ -189,7 +189,27 @@ export const councilMigrations: Readonly<Record<string, Migration>> = {
       await createEnvelopeOutboxTable(db, 'ec_outbox');
     },
   },
+  // Review tasks pile up with every review decision; the queue's counts and a reviewer's listing
+  // must not read every unresolved row (a scan of them stalled the process for tens of ms per
+  // pass at 150,000 tasks). Counts read this index alone; listings walk it in order.
+  '0002_review_task_indexes': {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createIndex('ec_review_tasks_counts')
+        .on('ec_review_tasks')
+        .columns(['status', 'queue', 'deadline_ms'])
+        .execute();
+      await db.schema
+        .createIndex('ec_review_tasks_listing')
+        .on('ec_review_tasks')
+        .columns(['status', 'received_ms'])
+        .execute();
+    },
+  },
 };
+
+/** The statuses of a task not yet resolved (an `in` list, which indexes serve; `!= resolved` is a scan). */
+const UNRESOLVED = ['open', 'claimed'] as const;
 
 export interface Member {
   readonly memberId: string;
@@ -607,7 +627,7 @@ export class CouncilStore {
       .updateTable('ec_review_tasks')
       .set({ status: 'claimed', claimed_by: reviewer, claim_until_ms: untilMs })
       .where('decision_id', '=', decisionId)
-      .where('status', '!=', 'resolved')
+      .where('status', 'in', UNRESOLVED)
       .where((eb) =>
         eb.or([
           eb('status', '=', 'open'),
@@ -642,7 +662,7 @@ export class CouncilStore {
         resolved_ms: resolution.nowMs,
       })
       .where('decision_id', '=', decisionId)
-      .where('status', '!=', 'resolved');
+      .where('status', 'in', UNRESOLVED);
     query =
       resolution.via === 'reviewer'
         ? query
@@ -661,7 +681,7 @@ export class CouncilStore {
     const rows = await this.db
       .selectFrom('ec_review_tasks')
       .selectAll()
-      .where('status', '!=', 'resolved')
+      .where('status', 'in', UNRESOLVED)
       .where('deadline_ms', '<=', nowMs)
       .where((eb) => eb.or([eb('status', '=', 'open'), eb('claim_until_ms', '<=', nowMs)]))
       .limit(limit)
@@ -669,18 +689,30 @@ export class CouncilStore {
     return rows.map(toTask);
   }
 
-  /** Unresolved tasks per queue, and how many of them are past their deadline. */
+  /**
+   * Unresolved tasks per queue, and how many of them are past their deadline: counted by the
+   * database from the `ec_review_tasks_counts` index, never row by row here.
+   */
   async taskCounts(nowMs: number): Promise<{ open: Map<string, number>; overdue: number }> {
     const rows = await this.db
       .selectFrom('ec_review_tasks')
-      .select(['queue', 'deadline_ms'])
-      .where('status', '!=', 'resolved')
+      .select((eb) => [
+        'queue',
+        eb.fn.countAll<number | string | bigint>().as('unresolved'),
+        eb.fn
+          .sum<number | string | bigint | null>(
+            eb.case().when('deadline_ms', '<=', nowMs).then(1).else(0).end(),
+          )
+          .as('overdue'),
+      ])
+      .where('status', 'in', UNRESOLVED)
+      .groupBy('queue')
       .execute();
     const open = new Map<string, number>();
     let overdue = 0;
     for (const row of rows) {
-      open.set(row.queue, (open.get(row.queue) ?? 0) + 1);
-      if (Number(row.deadline_ms) <= nowMs) overdue++;
+      open.set(row.queue, Number(row.unresolved));
+      overdue += Number(row.overdue ?? 0);
     }
     return { open, overdue };
   }
