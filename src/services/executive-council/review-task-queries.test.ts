@@ -76,10 +76,18 @@ describe('review task queries', () => {
   before(async () => {
     await database.migrate('ec', councilMigrations);
     await store.transaction(async (tx) => {
-      for (let i = 0; i < 3000; i++) await store.insertTask(tx, task(i));
+      const first = Array.from({ length: 2500 }, (_, i) => task(i));
+      assert.equal((await store.insertTasks(tx, first)).size, 2500);
+      // A redelivery (the first 2,500 again) beside new tasks: only the new ones are inserted.
       // Two overdue: one open (the sweep takes it), one claimed with a live lease (it does not).
-      await store.insertTask(tx, task(3000, { deadlineMs: NOW - 1 }));
-      await store.insertTask(tx, task(3001, { deadlineMs: NOW - 1 }));
+      const again = [
+        ...Array.from({ length: 3000 }, (_, i) => task(i)),
+        task(3000, { deadlineMs: NOW - 1 }),
+        task(3001, { deadlineMs: NOW - 1 }),
+      ];
+      const inserted = await store.insertTasks(tx, again);
+      assert.equal(inserted.size, 502);
+      assert.ok(inserted.has('d-2500') && inserted.has('d-3001') && !inserted.has('d-0'));
     });
     assert.equal(await store.claimTask('d-3001', 'rita', NOW, NOW + 60_000), true);
     assert.equal(await store.claimTask('d-1', 'rita', NOW, NOW + 60_000), true);

@@ -572,37 +572,22 @@ export class CouncilStore {
 
   // ---- review tasks
 
-  /** Inserts a task unless one exists for the decision (a redelivered event); true when inserted. */
-  async insertTask(tx: Tx, task: ReviewTask): Promise<boolean> {
-    const result = await tx
-      .insertInto('ec_review_tasks')
-      .values({
-        decision_id: task.decisionId,
-        queue: task.queue,
-        status: task.status,
-        principal_id: task.principalId,
-        action_type: task.actionType,
-        request_digest: task.requestDigest,
-        matched: JSON.stringify(task.matched),
-        reasons: JSON.stringify(task.reasons),
-        obligations: JSON.stringify(task.obligations),
-        bundle_id: task.bundleId,
-        leaf_hash: task.leafHash,
-        log_index: task.logIndex,
-        decided_ms: task.decidedMs,
-        received_ms: task.receivedMs,
-        deadline_ms: task.deadlineMs,
-        claimed_by: null,
-        claim_until_ms: null,
-        outcome: null,
-        via: null,
-        resolved_by: null,
-        comment: null,
-        resolved_ms: null,
-      })
-      .onConflict((oc) => oc.column('decision_id').doNothing())
-      .executeTakeFirst();
-    return Number(result.numInsertedOrUpdatedRows ?? 0) === 1;
+  /**
+   * Inserts the tasks whose decision has none yet (a redelivered event adds nothing), a chunk of
+   * rows per statement; resolves with the decision ids inserted.
+   */
+  async insertTasks(tx: Tx, tasks: readonly ReviewTask[]): Promise<Set<string>> {
+    const inserted = new Set<string>();
+    for (let at = 0; at < tasks.length; at += TASKS_PER_STATEMENT) {
+      const rows = await tx
+        .insertInto('ec_review_tasks')
+        .values(tasks.slice(at, at + TASKS_PER_STATEMENT).map(taskRow))
+        .onConflict((oc) => oc.column('decision_id').doNothing())
+        .returning('decision_id')
+        .execute();
+      for (const row of rows) inserted.add(row.decision_id);
+    }
+    return inserted;
   }
 
   async task(decisionId: string, tx: Tx = this.db): Promise<ReviewTask | undefined> {
@@ -723,6 +708,36 @@ export class CouncilStore {
   async enqueue(tx: Tx, event: EventEnvelope, nowMs: number): Promise<void> {
     await this.outbox.enqueue(tx, event, nowMs);
   }
+}
+
+/** Rows per insert statement: 22 columns each, well under SQLite's and PostgreSQL's bind limits. */
+const TASKS_PER_STATEMENT = 200;
+
+function taskRow(task: ReviewTask): ReviewTaskTable {
+  return {
+    decision_id: task.decisionId,
+    queue: task.queue,
+    status: task.status,
+    principal_id: task.principalId,
+    action_type: task.actionType,
+    request_digest: task.requestDigest,
+    matched: JSON.stringify(task.matched),
+    reasons: JSON.stringify(task.reasons),
+    obligations: JSON.stringify(task.obligations),
+    bundle_id: task.bundleId,
+    leaf_hash: task.leafHash,
+    log_index: task.logIndex,
+    decided_ms: task.decidedMs,
+    received_ms: task.receivedMs,
+    deadline_ms: task.deadlineMs,
+    claimed_by: null,
+    claim_until_ms: null,
+    outcome: null,
+    via: null,
+    resolved_by: null,
+    comment: null,
+    resolved_ms: null,
+  };
 }
 
 function toMember(row: MemberTable): Member {

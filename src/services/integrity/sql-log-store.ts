@@ -405,16 +405,37 @@ function forked(expected: number, stored: number | undefined, cause?: unknown) {
   );
 }
 
+/** Entries longer than this (UTF-16 code units) are inserted on their own (`insertEntries`). */
+const LARGE_ENTRY_CHARS = 4096;
+
 /** The embedded log store (SQLite, WAL, synchronous=FULL: a committed batch is on disk). */
 export class SqliteLogStore extends KyselyLogStore {
   protected readonly rowsPerStatement = 2000;
 
+  /**
+   * Small entries go in one statement through json_each (its text does not depend on how many);
+   * a large one (a group of decisions runs to hundreds of KB) is bound as it is, since quoting it
+   * into JSON and parsing it back cost more than the insert.
+   */
   protected async insertEntries(trx: Transaction<IntegrityTables>, rows: readonly EntryRow[]): Promise<void> {
+    const small: EntryRow[] = [];
+    for (const row of rows) {
+      if (row.entry.length <= LARGE_ENTRY_CHARS) small.push(row);
+      else
+        await sql`insert into integrity_log_entries (idx, entry, leaf_hash, nodes)
+          values (${row.idx}, ${row.entry}, ${row.leafHash}, ${row.nodes})`.execute(trx);
+    }
+    if (small.length === 0) return;
     const json = JSON.stringify(
-      rows.map((row) => [row.entry, row.leafHash.toString('hex'), row.nodes?.toString('hex') ?? null]),
+      small.map((row) => [
+        row.idx,
+        row.entry,
+        row.leafHash.toString('hex'),
+        row.nodes?.toString('hex') ?? null,
+      ]),
     );
     await sql`insert into integrity_log_entries (idx, entry, leaf_hash, nodes)
-      select ${rows[0]!.idx} + key, value ->> 0, unhex(value ->> 1), unhex(value ->> 2) from json_each(${json})`.execute(
+      select value ->> 0, value ->> 1, unhex(value ->> 2), unhex(value ->> 3) from json_each(${json})`.execute(
       trx,
     );
   }

@@ -42,13 +42,11 @@ export async function openReviewTasks(
   const decidedMs = Number.isFinite(Date.parse(event.time)) ? Date.parse(event.time) : nowMs;
   const opened: ReviewOpenedData['reviews'][number][] = [];
   await deps.store.transaction(async (tx) => {
-    for (const review of event.data.reviews ?? []) {
+    const tasks = (event.data.reviews ?? []).map((review): ReviewTask => {
       const obligations = review.obligations ?? [];
-      const queue = queueOf(obligations);
-      const deadlineMs = nowMs + deadlineSecondsOf(obligations, deps.settings.reviewDeadlineSeconds) * 1000;
-      const task: ReviewTask = {
+      return {
         decisionId: review.decisionId,
-        queue,
+        queue: queueOf(obligations),
         status: 'open',
         principalId: review.principalId,
         actionType: review.actionType,
@@ -61,7 +59,7 @@ export async function openReviewTasks(
         logIndex: event.data.index,
         decidedMs,
         receivedMs: nowMs,
-        deadlineMs,
+        deadlineMs: nowMs + deadlineSecondsOf(obligations, deps.settings.reviewDeadlineSeconds) * 1000,
         claimedBy: null,
         claimUntilMs: null,
         outcome: null,
@@ -70,8 +68,15 @@ export async function openReviewTasks(
         comment: null,
         resolvedMs: null,
       };
-      if (!(await deps.store.insertTask(tx, task))) continue;
-      opened.push({ decisionId: review.decisionId, queue, deadline: new Date(deadlineMs).toISOString() });
+    });
+    const inserted = await deps.store.insertTasks(tx, tasks);
+    for (const task of tasks) {
+      if (!inserted.delete(task.decisionId)) continue; // already open, or twice in this event
+      opened.push({
+        decisionId: task.decisionId,
+        queue: task.queue,
+        deadline: new Date(task.deadlineMs).toISOString(),
+      });
     }
     if (opened.length === 0) return;
     const data: ReviewOpenedData = { leafHash: event.data.leafHash, reviews: opened };
