@@ -4,6 +4,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import { type DialectAdapter, type Driver, Kysely, SqliteAdapter, SqliteDialect } from 'kysely';
 import { storageErrors } from './errors.js';
 import { KyselyDatabase } from './kysely-database.js';
+import { type CheckpointerOptions, WalCheckpointer } from './sqlite-checkpointer.js';
 import { type GroupCommitOptions, GroupCommitSqliteDriver } from './sqlite-group-commit.js';
 
 export interface SqliteDatabaseOptions {
@@ -13,6 +14,8 @@ export interface SqliteDatabaseOptions {
   readonly pingTimeoutMs?: number;
   /** How transactions share commits (sqlite-group-commit.ts). */
   readonly groupCommit?: GroupCommitOptions;
+  /** WAL checkpoints in a worker thread (sqlite-checkpointer.ts); false leaves them to SQLite. */
+  readonly checkpointer?: CheckpointerOptions | false;
 }
 
 /**
@@ -89,9 +92,22 @@ export class SqliteDatabase extends KyselyDatabase {
     }
     if (path !== ':memory:')
       for (const side of [`${path}-wal`, `${path}-shm`]) if (existsSync(side)) chmodSync(side, 0o600);
+    const checkpointer =
+      path === ':memory:' || options.checkpointer === false
+        ? undefined
+        : new WalCheckpointer(path, sqlite, options.checkpointer);
+    const groupCommit = options.groupCommit ?? {};
     const driver = new GroupCommitSqliteDriver(sqlite, cachingStatements(sqlite), {
       busyTimeoutMs: Math.max(0, Math.trunc(options.busyTimeoutMs ?? 5000)),
-      ...options.groupCommit,
+      ...groupCommit,
+      onCommit: (logicalCommits) => {
+        checkpointer?.committed();
+        groupCommit.onCommit?.(logicalCommits);
+      },
+      beforeClose: async () => {
+        await checkpointer?.stop();
+        await groupCommit.beforeClose?.();
+      },
     });
     const db = new Kysely<unknown>({ dialect: new AcgsSqliteDialect(driver) });
     return new SqliteDatabase(db, options.pingTimeoutMs ?? 2000, path);

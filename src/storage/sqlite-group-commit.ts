@@ -37,6 +37,8 @@ export interface GroupCommitOptions {
   readonly onCommit?: (logicalCommits: number) => void;
   /** How long opening a group waits for another connection's write lock (default 5000 ms). */
   readonly busyTimeoutMs?: number;
+  /** Awaited before the connection closes (the checkpointer's thread ends first). */
+  readonly beforeClose?: () => Promise<void>;
 }
 
 interface Lease extends DatabaseConnection {
@@ -129,6 +131,7 @@ export class GroupCommitSqliteDriver implements Driver {
 
   async destroy(): Promise<void> {
     if (this.#group !== undefined) this.#commitGroup();
+    await this.options.beforeClose?.();
     this.sqlite.close();
   }
 
