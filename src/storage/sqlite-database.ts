@@ -6,6 +6,7 @@ import { storageErrors } from './errors.js';
 import { KyselyDatabase } from './kysely-database.js';
 import { type CheckpointerOptions, WalCheckpointer } from './sqlite-checkpointer.js';
 import { type GroupCommitOptions, GroupCommitSqliteDriver } from './sqlite-group-commit.js';
+import { WalSync } from './sqlite-wal-sync.js';
 
 export interface SqliteDatabaseOptions {
   /** How long a writer waits for another process's lock before failing (ms, default 5000). */
@@ -46,14 +47,13 @@ class AcgsSqliteDialect extends SqliteDialect {
  * The embedded database: one SQLite file through better-sqlite3 (one connection, queries
  * serialised by Kysely). Opened eagerly so a bad path fails at start-up.
  *
- * Durability: the file is in WAL mode with `synchronous=FULL`, so every committed transaction is
- * fsynced to the WAL before the commit returns — an acknowledged write (a logged decision, a
- * vote, a published event) survives a power loss, not just a process crash. The cost is one
- * fsync per commit (roughly 0.1–2 ms on SSDs, far more on network disks); callers that write
- * often batch their writes into one transaction (the integrity log group-commits). WAL's
- * default `synchronous=NORMAL` would be faster but may lose the last commits on power loss.
- * Concurrent transactions share one commit and its fsync (sqlite-group-commit.ts): each still
- * resolves only once durable.
+ * Durability: the file is in WAL mode, and every committed transaction is fsynced to the WAL
+ * before it resolves — an acknowledged write (a logged decision, a vote, a published event)
+ * survives a power loss, not just a process crash. SQLite runs `synchronous=NORMAL` (its commit
+ * does not sync) and the fdatasync happens in the thread pool (sqlite-wal-sync.ts), so the event
+ * loop does not wait on the disk; the guarantee is `synchronous=FULL`'s. The cost is one fsync
+ * per commit (roughly 0.1–2 ms on SSDs, far more on network disks), shared by concurrent
+ * transactions (sqlite-group-commit.ts), each of which still resolves only once durable.
  */
 export class SqliteDatabase extends KyselyDatabase {
   readonly dialect = 'sqlite' as const;
@@ -76,7 +76,8 @@ export class SqliteDatabase extends KyselyDatabase {
       }
       sqlite = new BetterSqlite3(path);
       if (path !== ':memory:') sqlite.pragma('journal_mode = WAL');
-      sqlite.pragma('synchronous = FULL');
+      // FULL for a database without a WAL; a WAL is synced by WalSync after each commit instead.
+      sqlite.pragma(`synchronous = ${path === ':memory:' ? 'FULL' : 'NORMAL'}`);
       // A group commit holds many services' writes (a log entry of thousands of decisions, their
       // review tasks and announcements) in one transaction. With SQLite's default 2 MiB page
       // cache those spill to the WAL before the commit, which made one large insert 20 times
@@ -100,6 +101,7 @@ export class SqliteDatabase extends KyselyDatabase {
     const driver = new GroupCommitSqliteDriver(sqlite, cachingStatements(sqlite), {
       busyTimeoutMs: Math.max(0, Math.trunc(options.busyTimeoutMs ?? 5000)),
       ...groupCommit,
+      ...(path === ':memory:' ? {} : { walSync: new WalSync(`${path}-wal`) }),
       onCommit: (logicalCommits) => {
         checkpointer?.committed();
         groupCommit.onCommit?.(logicalCommits);

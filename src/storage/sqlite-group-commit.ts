@@ -27,6 +27,7 @@ import {
   type QueryResult,
   SelectQueryNode,
 } from 'kysely';
+import type { WalSync } from './sqlite-wal-sync.js';
 
 export interface GroupCommitOptions {
   /** Most time a group stays open while waiters keep coming (default 10 ms). */
@@ -39,6 +40,11 @@ export interface GroupCommitOptions {
   readonly busyTimeoutMs?: number;
   /** Awaited before the connection closes (the checkpointer's thread ends first). */
   readonly beforeClose?: () => Promise<void>;
+  /**
+   * Makes each committed group durable off the event loop (connection in `synchronous=NORMAL`,
+   * sqlite-wal-sync.ts); without it a commit is durable when `commit` returns (`FULL`).
+   */
+  readonly walSync?: WalSync;
 }
 
 interface Lease extends DatabaseConnection {
@@ -131,6 +137,7 @@ export class GroupCommitSqliteDriver implements Driver {
 
   async destroy(): Promise<void> {
     if (this.#group !== undefined) this.#commitGroup();
+    await this.options.walSync?.close();
     await this.options.beforeClose?.();
     this.sqlite.close();
   }
@@ -244,7 +251,8 @@ export class GroupCommitSqliteDriver implements Driver {
       for (const waiter of group.durable) waiter.reject(error);
       return;
     }
-    for (const waiter of group.durable) waiter.resolve();
+    if (this.options.walSync === undefined) for (const waiter of group.durable) waiter.resolve();
+    else this.options.walSync.durable(group.durable);
     this.options.onCommit?.(group.durable.length);
   }
 
