@@ -15,7 +15,7 @@ import {
 import type { Database, DatabaseListener } from '../../storage/database.js';
 import { integrityErrors } from './errors.js';
 import type { LogMetrics } from './log-metrics.js';
-import type { LogStore, StoredCheckpoint } from './log-store.js';
+import type { KeyedReceipt, LogBatch, LogStore, PendingAppend, StoredCheckpoint } from './log-store.js';
 import type { SequencerLease } from './sequencer-lease.js';
 import type { LogIdentity } from './signing-keys.js';
 import { LEAF_BLOCK, LOG_CHANNELS } from './store.js';
@@ -48,6 +48,16 @@ interface Queued {
   readonly key: string | null;
   resolve(result: AppendResult): void;
   reject(error: unknown): void;
+}
+
+/** A batch placed in the tree, ready to commit. */
+interface PlacedBatch {
+  /** The tree once the batch is committed. */
+  readonly next: CompactRange;
+  readonly now: number;
+  readonly items: readonly Queued[];
+  readonly receipts: readonly (() => AppendResult)[];
+  readonly batch: LogBatch;
 }
 
 interface Waiter {
@@ -211,72 +221,107 @@ export class LogSequencer {
         pendingRows = await this.store.pendingAppends(Math.max(1, this.options.maxBatch - items.length));
       }
       this.#pendingDue = false;
-      const keys = [
-        ...items.flatMap((i) => (i.key === null ? [] : [i.key])),
-        ...pendingRows.map((p) => p.key),
-      ];
-      const known = keys.length > 0 ? await this.store.findKeys(keys) : new Map();
-
-      const next = CompactRange.fromFrontier(range.frontier());
-      const firstIndex = next.size;
-      const entries: { entry: string; leafHash: Hash; key: string | null }[] = [];
-      const nodes: NodeWrite[] = [];
-      const collect = (id: { level: number; index: number }, hash: Hash) => {
-        if (id.level > 0) nodes.push({ id, hash });
-      };
-      // Receipts in batch order; a key seen twice (or already logged) shares the first receipt.
-      const receipts: (() => AppendResult)[] = [];
-      const inBatch = new Map<string, number>();
-      const place = (entry: string, key: string | null): (() => AppendResult) => {
-        if (key !== null) {
-          const old = known.get(key);
-          if (old) return () => ({ index: old.index, leafHash: old.leafHash, fresh: false });
-          const at = inBatch.get(key);
-          if (at !== undefined) return () => ({ ...receiptOf(at), fresh: false });
-        }
-        const leafHash = hashLeaf(entry);
-        next.append(leafHash, collect);
-        const index = firstIndex + entries.length;
-        entries.push({ entry, leafHash, key });
-        if (key !== null) inBatch.set(key, index);
-        return () => receiptOf(index);
-      };
-      const receiptOf = (index: number): AppendResult => ({
-        index,
-        leafHash: entries[index - firstIndex]!.leafHash,
-        fresh: true,
-      });
-      for (const item of items) receipts.push(place(item.entry, item.key));
-      for (const row of pendingRows) place(row.entry, row.key);
-
-      const now = this.clock.now();
-      const checkpoint = this.#checkpointDue(next.size, now) ? this.#sign(next, now) : undefined;
-      if (entries.length === 0 && pendingRows.length === 0 && checkpoint === undefined) {
-        // Nothing to write (an idle poll of the pending table, or only keys already logged): an
-        // empty transaction would hold the loop for three round trips every poll.
-        for (let i = 0; i < items.length; i++) items[i]!.resolve(receipts[i]!());
-        return;
+      // Optimistic: keys are nearly always new, and the store refuses a batch holding one that is
+      // already logged (LOG_KEY_TAKEN, writing nothing). Looking every key up first cost a round
+      // trip in front of every commit; now only a batch the store refused pays it.
+      let batch = this.#place(range, items, pendingRows, new Map());
+      if (batch === undefined) return;
+      try {
+        await this.#write(batch);
+      } catch (error) {
+        if (!(error instanceof PlatformError && error.code === 'LOG_KEY_TAKEN')) throw error;
+        const keys = [
+          ...items.flatMap((i) => (i.key === null ? [] : [i.key])),
+          ...pendingRows.map((p) => p.key),
+        ];
+        batch = this.#place(range, items, pendingRows, await this.store.findKeys(keys));
+        if (batch === undefined) return;
+        await this.#write(batch);
       }
-      const started = performance.now();
-      await this.store.commit({
+      if (pendingRows.length > 0) this.#pendingDue = true; // more may be waiting
+    } catch (error) {
+      await this.#afterFailure(error, items);
+    }
+  }
+
+  /**
+   * Places a batch in the tree after `range`: entries, completed nodes, a checkpoint when due and
+   * each item's receipt. A key already logged (`known`) or seen earlier in the batch shares the
+   * first receipt. Undefined when there is nothing to write (an idle poll of the pending table, or
+   * only keys already logged): the items are answered at once, since an empty transaction would
+   * hold the loop for its round trips every poll.
+   */
+  #place(
+    range: CompactRange,
+    items: readonly Queued[],
+    pendingRows: readonly PendingAppend[],
+    known: ReadonlyMap<string, KeyedReceipt>,
+  ): PlacedBatch | undefined {
+    const next = CompactRange.fromFrontier(range.frontier());
+    const firstIndex = next.size;
+    const entries: { entry: string; leafHash: Hash; key: string | null }[] = [];
+    const nodes: NodeWrite[] = [];
+    const collect = (id: { level: number; index: number }, hash: Hash) => {
+      if (id.level > 0) nodes.push({ id, hash });
+    };
+    // Receipts in batch order; a key seen twice (or already logged) shares the first receipt.
+    const receipts: (() => AppendResult)[] = [];
+    const inBatch = new Map<string, number>();
+    const place = (entry: string, key: string | null): (() => AppendResult) => {
+      if (key !== null) {
+        const old = known.get(key);
+        if (old) return () => ({ index: old.index, leafHash: old.leafHash, fresh: false });
+        const at = inBatch.get(key);
+        if (at !== undefined) return () => ({ ...receiptOf(at), fresh: false });
+      }
+      const leafHash = hashLeaf(entry);
+      next.append(leafHash, collect);
+      const index = firstIndex + entries.length;
+      entries.push({ entry, leafHash, key });
+      if (key !== null) inBatch.set(key, index);
+      return () => receiptOf(index);
+    };
+    const receiptOf = (index: number): AppendResult => ({
+      index,
+      leafHash: entries[index - firstIndex]!.leafHash,
+      fresh: true,
+    });
+    for (const item of items) receipts.push(place(item.entry, item.key));
+    for (const row of pendingRows) place(row.entry, row.key);
+
+    const now = this.clock.now();
+    const checkpoint = this.#checkpointDue(next.size, now) ? this.#sign(next, now) : undefined;
+    if (entries.length === 0 && pendingRows.length === 0 && checkpoint === undefined) {
+      for (let i = 0; i < items.length; i++) items[i]!.resolve(receipts[i]!());
+      return undefined;
+    }
+    return {
+      next,
+      now,
+      items,
+      receipts,
+      batch: {
         firstIndex,
         entries,
         nodes,
         pendingIds: pendingRows.map((p) => p.id),
         ...(checkpoint ? { checkpoint } : {}),
-      });
-      this.metrics.commitSeconds.observe((performance.now() - started) / 1000);
-      this.metrics.batchSize.observe(entries.length);
-      this.metrics.appended.inc(entries.length);
-      this.metrics.treeSize.set(next.size);
-      this.#range = next;
-      if (checkpoint) this.#checkpointWritten(checkpoint);
-      else this.#scheduleCheckpoint(now);
-      for (let i = 0; i < items.length; i++) items[i]!.resolve(receipts[i]!());
-      if (pendingRows.length > 0) this.#pendingDue = true; // more may be waiting
-    } catch (error) {
-      await this.#afterFailure(error, items);
-    }
+      },
+    };
+  }
+
+  /** Commits a placed batch, then moves the tree on and answers its items. */
+  async #write({ next, now, items, receipts, batch }: PlacedBatch): Promise<void> {
+    const started = performance.now();
+    await this.store.commit(batch);
+    this.metrics.commitSeconds.observe((performance.now() - started) / 1000);
+    this.metrics.batchSize.observe(batch.entries.length);
+    this.metrics.appended.inc(batch.entries.length);
+    this.metrics.treeSize.set(next.size);
+    this.#range = next;
+    if (batch.checkpoint) this.#checkpointWritten(batch.checkpoint);
+    else this.#scheduleCheckpoint(now);
+    for (let i = 0; i < items.length; i++) items[i]!.resolve(receipts[i]!());
   }
 
   async #afterFailure(error: unknown, items: readonly Queued[]): Promise<void> {
