@@ -224,6 +224,29 @@ describe('ServiceClient over several replicas', () => {
     }
   });
 
+  it('settles on the replica whose answers do not say another would serve better', async () => {
+    const handsOver = await replica(200, '{"by":"replica"}');
+    const sequences = await replica(200, '{"by":"sequencer"}');
+    try {
+      const client = new ServiceClient({
+        service: 'demo',
+        baseUrls: [handsOver.url, sequences.url],
+        credentials: () => ({}),
+        // The first replica says so (the log's replicas use a header).
+        betterElsewhere: (response) => new URL(response.url).port === new URL(handsOver.url).port,
+      });
+      const answers = [];
+      for (let i = 0; i < 4; i++) answers.push(await client.request({ path: '/x', body: {} }));
+      assert.deepEqual(
+        answers.map((a) => (a as { by: string }).by),
+        ['replica', 'sequencer', 'sequencer', 'sequencer'],
+      );
+      assert.deepEqual([handsOver.state.hits, sequences.state.hits], [1, 3]);
+    } finally {
+      await Promise.all([handsOver.close(), sequences.close()]);
+    }
+  });
+
   it('moves on from a replica that is shutting down (503 SHUTTING_DOWN)', async () => {
     const leaving = await replica(503, JSON.stringify({ status: 503, code: 'SHUTTING_DOWN', title: 't' }));
     const live = await replica(200, '{"ok":1}');

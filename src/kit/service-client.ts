@@ -37,6 +37,7 @@ export class ServiceClient {
   readonly #credentials: () => Readonly<Record<string, string>>;
   readonly #retries: number;
   readonly #maxRetryDelayMs: number;
+  readonly #betterElsewhere: ((response: Response) => boolean) | undefined;
 
   constructor(options: ServiceClientOptions) {
     const urls = typeof options.baseUrls === 'string' ? [options.baseUrls] : [...options.baseUrls];
@@ -47,6 +48,7 @@ export class ServiceClient {
     this.#credentials = options.credentials ?? serviceCredentialHeaders;
     this.#retries = options.retriesOn503 ?? DEFAULT_RETRIES;
     this.#maxRetryDelayMs = options.maxRetryDelayMs ?? DEFAULT_MAX_RETRY_DELAY_MS;
+    this.#betterElsewhere = options.betterElsewhere;
   }
 
   /**
@@ -122,7 +124,8 @@ export class ServiceClient {
       // A replica going away, or — for a request that may be sent twice — any replica that
       // refuses it for now (503): the next one may well take it.
       if (!last && (await refusedForNow(response, request))) continue;
-      this.#preferred = index;
+      // An answer that says another replica would serve better: the next request tries the next one.
+      this.#preferred = this.#betterElsewhere?.(response) ? (index + 1) % count : index;
       return response;
     }
   }
@@ -208,6 +211,12 @@ export interface ServiceClientOptions {
   readonly retriesOn503?: number;
   /** A 503 asking to wait longer than this is not retried but thrown (default 1 s). */
   readonly maxRetryDelayMs?: number;
+  /**
+   * Whether an answer says another replica would have served the request better (a log replica
+   * that does not sequence hands appends over to the one that does): the next request then starts
+   * at the next replica, so requests settle on one that does not say so. This answer still counts.
+   */
+  readonly betterElsewhere?: (response: Response) => boolean;
 }
 
 export interface ServiceRequest {

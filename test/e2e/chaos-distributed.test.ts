@@ -11,6 +11,12 @@
  * printed (`# chaos …` lines). `ACGS_CHAOS_AUTH_DOWN_MS` shortens the auth outage for local runs;
  * `ACGS_CHAOS_FAULTS` (comma-separated: postgres, postgres-reset, nats, redis, sequencer, pgc,
  * auth) runs only those faults, after the baseline.
+ *
+ * NATS down (done-when 3): review decisions are refused with 503 at once, and allow and deny keep
+ * their usual latency — a p99 over the outage within twice the baseline's (or under 50 ms) always,
+ * and under 50 ms at baseline and once the outage is reported whenever the machine was not
+ * saturated then (its CPU load is measured and printed; on a machine whose cores another job, or
+ * the suite itself on two cores, keeps busy only the ratio holds).
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
@@ -21,6 +27,14 @@ import { api, bearer, loginAsAdmin, TEST_ADMIN_PASSWORD } from '../support/auth-
 import { EXAMPLE_FILE } from '../support/constitution-fixture.js';
 import { DecisionLoad, type DecisionOutcome, decisionMix, quantile } from '../support/decision-load.js';
 import { distributedServices, removeRunState } from '../support/external-services.js';
+import {
+  describeLoad,
+  type MachineLoad,
+  type MachineSample,
+  machineLoadBetween,
+  sampleMachine,
+  saturated,
+} from '../support/machine-load.js';
 import { freePort, type PlatformProcess, runAcgs, startAcgs } from '../support/platform-process.js';
 import {
   createTemporaryPostgresDatabase,
@@ -31,6 +45,14 @@ import { createTcpProxy, type TcpProxy } from '../support/tcp-proxy.js';
 
 const POLICY_DIR = fileURLToPath(new URL('../../../examples/constitution/policies', import.meta.url));
 const OUTAGE_MS = 10_000;
+/**
+ * Load before the baseline, not measured for latency (but no request may fail in it): eight
+ * processes that have just started compile their hot paths and open their connections, and on two
+ * cores the first seconds' decisions take several times the steady state's.
+ */
+const WARM_UP_MS = 5000;
+/** Done-when 3: allow and deny decisions at 100 a second, p99 under this (ms). */
+const P99_TARGET_MS = 50;
 const AUTH_OUTAGE_MS = Number(process.env.ACGS_CHAOS_AUTH_DOWN_MS ?? 60_000);
 /** The issue's bounds: readiness reports a fault within 2 s, and recovery within 5 s. */
 const DETECT_MS = 2000;
@@ -47,6 +69,7 @@ for (const name of SELECTED)
 const runs = (fault: (typeof FAULTS)[number]) => SELECTED.has(fault);
 /** The windows without a fault: no request may fail in them. */
 const BASELINE = 'none (baseline)';
+const WARM_UP = 'none (warm-up)';
 const AFTER_FAULTS = 'after all faults';
 
 const { postgres, redis, nats, skip } = await distributedServices();
@@ -254,6 +277,13 @@ describe('chaos: the distributed platform survives its dependencies failing', { 
       requests,
       rate: 100,
     });
+    // The machine's load through the run, to tell which latency figures it allows to judge.
+    const machine: { at: number; sample: MachineSample }[] = [{ at: load.now(), sample: sampleMachine() }];
+    const sampler = setInterval(() => machine.push({ at: load.now(), sample: sampleMachine() }), 500);
+    const machineDuring = (from: number, to: number): MachineLoad | undefined => {
+      const inside = machine.filter((m) => m.at >= from && m.at <= to);
+      return inside.length < 2 ? undefined : machineLoadBetween(inside[0]!.sample, inside.at(-1)!.sample);
+    };
     // Windows are recorded during the run and measured once the load has stopped, so requests
     // still in flight at a window's end are counted too.
     const windows: {
@@ -307,8 +337,11 @@ describe('chaos: the distributed platform survives its dependencies failing', { 
     let natsDown = { from: 0, to: 0 };
 
     try {
-      // Baseline, as long as an outage: its p99 is the yardstick of the outages' (same run, same load).
       let from = load.now();
+      await sleep(WARM_UP_MS);
+      measure(WARM_UP, from, load.now(), null, null);
+      // Baseline, as long as an outage: its p99 is the yardstick of the outages' (same run, same load).
+      from = load.now();
       await sleep(OUTAGE_MS);
       measure(BASELINE, from, load.now(), null, null);
 
@@ -392,6 +425,7 @@ describe('chaos: the distributed platform survives its dependencies failing', { 
       await sleep(2000);
       measure(AFTER_FAULTS, from, load.now(), null, null);
     } finally {
+      clearInterval(sampler);
       await load.stop();
     }
     const figures = windows.map(figuresOf);
@@ -402,22 +436,67 @@ describe('chaos: the distributed platform survives its dependencies failing', { 
     process.stderr.write(
       `# chaos baseline: ${straddling.length} requests still in flight when it ended, left to the fault that followed (${[...new Set(straddling.map((o) => `${o.status} ${o.code ?? ''}`.trim()))].join(', ') || '-'})\n`,
     );
-    // NATS down (issue 19, done-when 3): allow and deny keep the baseline's latency (the ratio of
-    // p99s measured in this run), review decisions are refused at once with 503.
+    // NATS down (issue 19, done-when 3): review decisions are refused at once with 503; allow and
+    // deny keep their usual latency. Asserted at the end, after the log is checked.
+    const natsChecks: (() => void)[] = [];
     if (runs('nats')) {
+      const baseline = figures.find((f) => f.fault === BASELINE)!;
+      const down = figures.find((f) => f.fault.startsWith('nats'))!;
+      const atBaseline = machineDuring(baselineWindow.from, baselineWindow.to);
+      const whileDown = machineDuring(natsDown.from, natsDown.to);
       const reviews = load.between(natsDown.from, natsDown.to).filter((o) => o.kind === 'review');
+      // Sent once every process reported the outage: before, a publish may still meet the bus.
+      const refusedAfter = natsDown.from + (down.detectMs ?? 0);
+      const known = reviews.filter((o) => o.at >= refusedAfter);
       const ms = (q: number) =>
         Math.round(
           quantile(
-            reviews.map((o) => o.ms),
+            known.map((o) => o.ms),
             q,
           ),
         );
-      const baseline = figures[0]!;
-      const down = figures.find((f) => f.fault.startsWith('nats'))!;
+      const ratio = down.p99AllowDenyMs / baseline.p99AllowDenyMs;
+      // The outage as a state, once every process reported it: in its first few hundred ms every
+      // process handles its lost NATS connection while the test asks all eight for readiness every
+      // 100 ms, and decisions sent then were measured 100–150 ms slower on a calm machine.
+      const reported = load
+        .between(refusedAfter, natsDown.to)
+        .filter((o) => o.status === 200 && o.kind !== 'review')
+        .map((o) => o.ms);
+      const reportedP99 = Math.round(quantile(reported, 0.99) * 10) / 10;
+      const calm =
+        atBaseline !== undefined &&
+        whileDown !== undefined &&
+        !saturated(atBaseline) &&
+        !saturated(whileDown);
       process.stderr.write(
-        `# chaos nats down: ${reviews.length} review decisions answered ${[...new Set(reviews.map((o) => `${o.status} ${o.code ?? ''}`))].join(', ')} (p50 ${ms(0.5)} ms, p99 ${ms(0.99)} ms); allow/deny p50 ${down.p50AllowDenyMs} ms, p99 ${down.p99AllowDenyMs} ms against ${baseline.p50AllowDenyMs} ms, ${baseline.p99AllowDenyMs} ms at baseline: p99 ratio ${(down.p99AllowDenyMs / baseline.p99AllowDenyMs).toFixed(2)}\n`,
+        `# chaos nats down: ${reviews.length} review decisions answered ${[...new Set(reviews.map((o) => `${o.status} ${o.code ?? ''}`.trim()))].join(', ')}; the ${known.length} sent after the outage was reported in p50 ${ms(0.5)} ms, p99 ${ms(0.99)} ms; allow/deny p50 ${down.p50AllowDenyMs} ms, p99 ${down.p99AllowDenyMs} ms (${reportedP99} ms once reported) against ${baseline.p50AllowDenyMs} ms, ${baseline.p99AllowDenyMs} ms at baseline: p99 ratio ${ratio.toFixed(2)}\n`,
       );
+      process.stderr.write(
+        `# chaos machine at baseline: ${atBaseline ? describeLoad(atBaseline) : 'not measured'}; while nats was down: ${whileDown ? describeLoad(whileDown) : 'not measured'} — ${calm ? `not saturated: the p99 target of ${P99_TARGET_MS} ms applies` : `saturated: only the p99 ratio is asserted`}\n`,
+      );
+      natsChecks.push(() => {
+        // Refused at once: no review sent after the outage was reported waited for the bus.
+        assert.deepEqual(
+          [...new Set(known.map((o) => `${o.status} ${o.code ?? ''}`.trim()))],
+          ['503 BUS_UNAVAILABLE'],
+        );
+        assert.ok(
+          ms(0.99) <= Math.max(2 * down.p99AllowDenyMs, P99_TARGET_MS),
+          `review decisions refused in p99 ${ms(0.99)} ms, allow/deny answered in ${down.p99AllowDenyMs} ms`,
+        );
+        // Usual latency: the p99 while NATS is down within twice the baseline's, or under the target.
+        assert.ok(
+          down.p99AllowDenyMs <= Math.max(2 * baseline.p99AllowDenyMs, P99_TARGET_MS),
+          `allow/deny p99 ${down.p99AllowDenyMs} ms while NATS was down, ${baseline.p99AllowDenyMs} ms at baseline`,
+        );
+        if (calm) {
+          assert.ok(
+            baseline.p99AllowDenyMs < P99_TARGET_MS && reportedP99 < P99_TARGET_MS,
+            `allow/deny p99 ${baseline.p99AllowDenyMs} ms at baseline, ${reportedP99} ms while NATS was down (once reported), on a machine not saturated: the target is under ${P99_TARGET_MS} ms`,
+          );
+        }
+      });
     }
 
     process.stderr.write(
@@ -433,11 +512,12 @@ describe('chaos: the distributed platform survives its dependencies failing', { 
 
     // 1. No process ended by itself.
     assert.deepEqual(unexpectedExits, []);
-    // 2. With no fault injected (the baseline and after every fault), a healthy platform fails no
+    // 2. With no fault injected (warm-up, baseline, after every fault), a healthy platform fails no
     // request. Should one fail, its problem details and every process's warnings say where.
-    const healthy = figures.filter((f) => f.fault === BASELINE || f.fault === AFTER_FAULTS);
+    const faultless = new Set([WARM_UP, BASELINE, AFTER_FAULTS]);
+    const healthy = figures.filter((f) => faultless.has(f.fault));
     const refused = windows
-      .filter((w) => w.fault === BASELINE || w.fault === AFTER_FAULTS)
+      .filter((w) => faultless.has(w.fault))
       .flatMap((w) => outcomesOf(w).filter((o) => o.status !== 200));
     if (refused.length > 0) {
       const details = [...new Set(refused.map((o) => `${o.status} ${o.code ?? ''}: ${o.detail ?? ''}`))];
@@ -472,6 +552,8 @@ describe('chaos: the distributed platform survives its dependencies failing', { 
     }
     // 4. Every decision answered 200 is in the log exactly once, where its receipt says.
     await assertAcknowledgedLoggedOnce(load.outcomes, members.get('integrityB')!.process.url, admin);
+    // 5. NATS down: reviews refused at once, allow and deny at their usual latency (above).
+    for (const check of natsChecks) check();
   });
 });
 

@@ -26,8 +26,10 @@ export async function createTcpProxy(targetUrl: string): Promise<TcpProxy> {
 
   const listen = () =>
     new Promise<void>((resolve, reject) => {
-      const next = createServer((client) => {
-        const upstream = connect({ host: target.hostname, port: targetPort });
+      // No Nagle on either side, like the clients behind it (pg, ioredis and nats set noDelay): the
+      // proxy must not hold a small write back for an ACK, a wait no real deployment has.
+      const next = createServer({ noDelay: true }, (client) => {
+        const upstream = connect({ host: target.hostname, port: targetPort, noDelay: true });
         for (const socket of [client, upstream]) {
           sockets.add(socket);
           socket.on('close', () => sockets.delete(socket));

@@ -14,6 +14,13 @@ export interface LogAppendRequest {
   readonly key?: string;
 }
 
+/**
+ * The answer header of an append over HTTP saying whether the replica that took it sequences the
+ * log (`sequencer`) or handed it over to the one that does (`replica`, a few round trips more):
+ * a client that knows several replicas sends its next appends elsewhere on `replica`.
+ */
+export const LOG_ROLE_HEADER = 'x-acgs-log-role';
+
 /** How an append should be committed. */
 export interface LogAppendOptions {
   /**

@@ -1,11 +1,12 @@
-import type {
-  ConsistencyProofView,
-  InclusionProofView,
-  InclusionQuery,
-  IntegrityContract,
-  LogAppendReceipt,
-  LogAppendRequest,
-  LogCheckpointView,
+import {
+  type ConsistencyProofView,
+  type InclusionProofView,
+  type InclusionQuery,
+  type IntegrityContract,
+  LOG_ROLE_HEADER,
+  type LogAppendReceipt,
+  type LogAppendRequest,
+  type LogCheckpointView,
 } from '../../kernel/contracts/integrity.js';
 import { ServiceClient } from '../../kit/service-client.js';
 import { serviceCredentialHeaders } from '../../kit/service-credentials.js';
@@ -29,6 +30,8 @@ export class IntegrityClient implements IntegrityContract {
       baseUrls: baseUrl,
       credentials: headers,
       timeoutMs,
+      // Appends go to the sequencer when it is among the replicas: another hands them over to it.
+      betterElsewhere: (response) => response.headers.get(LOG_ROLE_HEADER) === 'replica',
     });
   }
 

@@ -12,6 +12,8 @@ export const integrityErrors = defineErrors({
   LOG_NO_CHECKPOINT: { status: 404, title: 'The log has no checkpoint yet' },
   LOG_CONFIG_INVALID: { status: 500, title: 'Log configuration is not valid' },
   LOG_FORKED: { status: 500, title: 'Another sequencer wrote the log' },
+  /** Between the store and the sequencer only: the sequencer looks the keys up and places the batch again. */
+  LOG_KEY_TAKEN: { status: 500, title: 'An append key of the batch is already logged' },
   LOG_STOPPED: { status: 503, title: 'The log is shutting down', retryAfterSeconds: 1 },
   LOG_DEPENDENCY_FAILED: { status: 503, title: 'The log service is unavailable', retryAfterSeconds: 1 },
   LOG_INTEGRITY_FAILED: { status: 500, title: 'Stored log data does not match its hashes' },

@@ -15,7 +15,7 @@ import {
 import type { Database, DatabaseListener } from '../../storage/database.js';
 import { integrityErrors } from './errors.js';
 import type { LogMetrics } from './log-metrics.js';
-import type { LogStore, StoredCheckpoint } from './log-store.js';
+import type { KeyedReceipt, LogBatch, LogStore, PendingAppend, StoredCheckpoint } from './log-store.js';
 import type { SequencerLease } from './sequencer-lease.js';
 import type { LogIdentity } from './signing-keys.js';
 import { LEAF_BLOCK, LOG_CHANNELS } from './store.js';
@@ -34,7 +34,10 @@ export interface SequencerOptions {
   readonly appendTimeoutMs: number;
   /** Whether other replicas may hand appends over (PostgreSQL): the sequencer then polls for them. */
   readonly handOff: boolean;
-  /** How often a sequencer polls the pending table and a replica polls for its appends (ms). */
+  /**
+   * How often a sequencer polls the pending table and a replica polls for its appends (ms) while
+   * no hand-over notifications arrive (`wakeOnHandOvers`); while they do, once a second at most.
+   */
   readonly pollMs?: number;
   /** How often the lease is checked or, by a replica, tried (ms). */
   readonly leaseCheckMs?: number;
@@ -45,6 +48,16 @@ interface Queued {
   readonly key: string | null;
   resolve(result: AppendResult): void;
   reject(error: unknown): void;
+}
+
+/** A batch placed in the tree, ready to commit. */
+interface PlacedBatch {
+  /** The tree once the batch is committed. */
+  readonly next: CompactRange;
+  readonly now: number;
+  readonly items: readonly Queued[];
+  readonly receipts: readonly (() => AppendResult)[];
+  readonly batch: LogBatch;
 }
 
 interface Waiter {
@@ -80,6 +93,9 @@ export class LogSequencer {
   #loop: Promise<void> | undefined;
   readonly #pollMs: number;
   readonly #leaseCheckMs: number;
+  /** The hand-over notifications, once `wakeOnHandOvers` listens for them. */
+  #notifications: { readonly listening: boolean } | undefined;
+  #lastPoll = 0;
 
   constructor(
     private readonly store: LogStore,
@@ -205,72 +221,107 @@ export class LogSequencer {
         pendingRows = await this.store.pendingAppends(Math.max(1, this.options.maxBatch - items.length));
       }
       this.#pendingDue = false;
-      const keys = [
-        ...items.flatMap((i) => (i.key === null ? [] : [i.key])),
-        ...pendingRows.map((p) => p.key),
-      ];
-      const known = keys.length > 0 ? await this.store.findKeys(keys) : new Map();
-
-      const next = CompactRange.fromFrontier(range.frontier());
-      const firstIndex = next.size;
-      const entries: { entry: string; leafHash: Hash; key: string | null }[] = [];
-      const nodes: NodeWrite[] = [];
-      const collect = (id: { level: number; index: number }, hash: Hash) => {
-        if (id.level > 0) nodes.push({ id, hash });
-      };
-      // Receipts in batch order; a key seen twice (or already logged) shares the first receipt.
-      const receipts: (() => AppendResult)[] = [];
-      const inBatch = new Map<string, number>();
-      const place = (entry: string, key: string | null): (() => AppendResult) => {
-        if (key !== null) {
-          const old = known.get(key);
-          if (old) return () => ({ index: old.index, leafHash: old.leafHash, fresh: false });
-          const at = inBatch.get(key);
-          if (at !== undefined) return () => ({ ...receiptOf(at), fresh: false });
-        }
-        const leafHash = hashLeaf(entry);
-        next.append(leafHash, collect);
-        const index = firstIndex + entries.length;
-        entries.push({ entry, leafHash, key });
-        if (key !== null) inBatch.set(key, index);
-        return () => receiptOf(index);
-      };
-      const receiptOf = (index: number): AppendResult => ({
-        index,
-        leafHash: entries[index - firstIndex]!.leafHash,
-        fresh: true,
-      });
-      for (const item of items) receipts.push(place(item.entry, item.key));
-      for (const row of pendingRows) place(row.entry, row.key);
-
-      const now = this.clock.now();
-      const checkpoint = this.#checkpointDue(next.size, now) ? this.#sign(next, now) : undefined;
-      if (entries.length === 0 && pendingRows.length === 0 && checkpoint === undefined) {
-        // Nothing to write (an idle poll of the pending table, or only keys already logged): an
-        // empty transaction would hold the loop for three round trips every poll.
-        for (let i = 0; i < items.length; i++) items[i]!.resolve(receipts[i]!());
-        return;
+      // Optimistic: keys are nearly always new, and the store refuses a batch holding one that is
+      // already logged (LOG_KEY_TAKEN, writing nothing). Looking every key up first cost a round
+      // trip in front of every commit; now only a batch the store refused pays it.
+      let batch = this.#place(range, items, pendingRows, new Map());
+      if (batch === undefined) return;
+      try {
+        await this.#write(batch);
+      } catch (error) {
+        if (!(error instanceof PlatformError && error.code === 'LOG_KEY_TAKEN')) throw error;
+        const keys = [
+          ...items.flatMap((i) => (i.key === null ? [] : [i.key])),
+          ...pendingRows.map((p) => p.key),
+        ];
+        batch = this.#place(range, items, pendingRows, await this.store.findKeys(keys));
+        if (batch === undefined) return;
+        await this.#write(batch);
       }
-      const started = performance.now();
-      await this.store.commit({
+      if (pendingRows.length > 0) this.#pendingDue = true; // more may be waiting
+    } catch (error) {
+      await this.#afterFailure(error, items);
+    }
+  }
+
+  /**
+   * Places a batch in the tree after `range`: entries, completed nodes, a checkpoint when due and
+   * each item's receipt. A key already logged (`known`) or seen earlier in the batch shares the
+   * first receipt. Undefined when there is nothing to write (an idle poll of the pending table, or
+   * only keys already logged): the items are answered at once, since an empty transaction would
+   * hold the loop for its round trips every poll.
+   */
+  #place(
+    range: CompactRange,
+    items: readonly Queued[],
+    pendingRows: readonly PendingAppend[],
+    known: ReadonlyMap<string, KeyedReceipt>,
+  ): PlacedBatch | undefined {
+    const next = CompactRange.fromFrontier(range.frontier());
+    const firstIndex = next.size;
+    const entries: { entry: string; leafHash: Hash; key: string | null }[] = [];
+    const nodes: NodeWrite[] = [];
+    const collect = (id: { level: number; index: number }, hash: Hash) => {
+      if (id.level > 0) nodes.push({ id, hash });
+    };
+    // Receipts in batch order; a key seen twice (or already logged) shares the first receipt.
+    const receipts: (() => AppendResult)[] = [];
+    const inBatch = new Map<string, number>();
+    const place = (entry: string, key: string | null): (() => AppendResult) => {
+      if (key !== null) {
+        const old = known.get(key);
+        if (old) return () => ({ index: old.index, leafHash: old.leafHash, fresh: false });
+        const at = inBatch.get(key);
+        if (at !== undefined) return () => ({ ...receiptOf(at), fresh: false });
+      }
+      const leafHash = hashLeaf(entry);
+      next.append(leafHash, collect);
+      const index = firstIndex + entries.length;
+      entries.push({ entry, leafHash, key });
+      if (key !== null) inBatch.set(key, index);
+      return () => receiptOf(index);
+    };
+    const receiptOf = (index: number): AppendResult => ({
+      index,
+      leafHash: entries[index - firstIndex]!.leafHash,
+      fresh: true,
+    });
+    for (const item of items) receipts.push(place(item.entry, item.key));
+    for (const row of pendingRows) place(row.entry, row.key);
+
+    const now = this.clock.now();
+    const checkpoint = this.#checkpointDue(next.size, now) ? this.#sign(next, now) : undefined;
+    if (entries.length === 0 && pendingRows.length === 0 && checkpoint === undefined) {
+      for (let i = 0; i < items.length; i++) items[i]!.resolve(receipts[i]!());
+      return undefined;
+    }
+    return {
+      next,
+      now,
+      items,
+      receipts,
+      batch: {
         firstIndex,
         entries,
         nodes,
         pendingIds: pendingRows.map((p) => p.id),
         ...(checkpoint ? { checkpoint } : {}),
-      });
-      this.metrics.commitSeconds.observe((performance.now() - started) / 1000);
-      this.metrics.batchSize.observe(entries.length);
-      this.metrics.appended.inc(entries.length);
-      this.metrics.treeSize.set(next.size);
-      this.#range = next;
-      if (checkpoint) this.#checkpointWritten(checkpoint);
-      else this.#scheduleCheckpoint(now);
-      for (let i = 0; i < items.length; i++) items[i]!.resolve(receipts[i]!());
-      if (pendingRows.length > 0) this.#pendingDue = true; // more may be waiting
-    } catch (error) {
-      await this.#afterFailure(error, items);
-    }
+      },
+    };
+  }
+
+  /** Commits a placed batch, then moves the tree on and answers its items. */
+  async #write({ next, now, items, receipts, batch }: PlacedBatch): Promise<void> {
+    const started = performance.now();
+    await this.store.commit(batch);
+    this.metrics.commitSeconds.observe((performance.now() - started) / 1000);
+    this.metrics.batchSize.observe(batch.entries.length);
+    this.metrics.appended.inc(batch.entries.length);
+    this.metrics.treeSize.set(next.size);
+    this.#range = next;
+    if (batch.checkpoint) this.#checkpointWritten(batch.checkpoint);
+    else this.#scheduleCheckpoint(now);
+    for (let i = 0; i < items.length; i++) items[i]!.resolve(receipts[i]!());
   }
 
   async #afterFailure(error: unknown, items: readonly Queued[]): Promise<void> {
@@ -466,8 +517,19 @@ export class LogSequencer {
     this.#pollWaiters();
   }
 
+  /** Hand-overs wake this sequencer through `notifications` while it is listening. */
+  wakesOn(notifications: { readonly listening: boolean }): void {
+    this.#notifications = notifications;
+  }
+
   #poll(): void {
     this.#maybeIndexLeaves();
+    // While notifications arrive, a hand-over wakes both sides at once and the poll is only the
+    // safety net for one lost on a connection that has not yet noticed it is gone. Polling every
+    // 20 ms regardless cost the sequencer a query in front of nearly every batch (the appends that
+    // arrive during it wait) and the database 50 queries a second.
+    if (this.#notifications?.listening && this.clock.now() - this.#lastPoll < NOTIFIED_POLL_MS) return;
+    this.#lastPoll = this.clock.now();
     if (this.#leader && this.options.handOff && !this.#pendingDue) {
       this.#pendingDue = true;
       this.#kick();
@@ -525,18 +587,24 @@ export class LogSequencer {
 
 /**
  * Wakes `sequencer` on the hand-over notifications of `database` (PostgreSQL): a replica's hand-over
- * is integrated, and its waiting caller answered, without waiting for the next 20 ms polls on each
- * side. Undefined on SQLite (one process, no hand-over).
+ * is integrated, and its waiting caller answered, without waiting for the next polls on each
+ * side, which slow to one a second while the notifications arrive. Undefined on SQLite (one
+ * process, no hand-over).
  */
 export function wakeOnHandOvers(
   database: Pick<Database, 'listen'>,
   sequencer: LogSequencer,
 ): DatabaseListener | undefined {
-  return database.listen?.([LOG_CHANNELS.pending, LOG_CHANNELS.integrated], (channel) => {
+  const listener = database.listen?.([LOG_CHANNELS.pending, LOG_CHANNELS.integrated], (channel) => {
     if (channel === LOG_CHANNELS.pending) sequencer.handedOver();
     else sequencer.integrated();
   });
+  if (listener) sequencer.wakesOn(listener);
+  return listener;
 }
+
+/** How often the pending table and the waiting appends are polled while notifications arrive (ms). */
+const NOTIFIED_POLL_MS = 1000;
 
 function stopped() {
   return integrityErrors.create('LOG_STOPPED', 'the log is shutting down; retry on another replica', {

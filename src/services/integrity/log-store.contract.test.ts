@@ -144,8 +144,12 @@ for (const dialect of dialects) {
         assert.equal(found.get('k1')?.index, 0);
         assert.equal(found.get('k2')?.index, 1);
         assert.equal(found.has('nope'), false);
-        const again = batchOf(range, [text(3)], ['k1']);
-        await assert.rejects(store.commit(again), { code: 'LOG_FORKED' });
+        // A batch holding a key already logged is refused whole: the sequencer then looks it up.
+        const size = range.size;
+        const again = batchOf(range, [text(3), text(4)], ['k3', 'k1']);
+        await assert.rejects(store.commit(again), { code: 'LOG_KEY_TAKEN' });
+        assert.equal(await store.size(), size);
+        assert.equal((await store.findKeys(['k3'])).size, 0);
       });
     });
 

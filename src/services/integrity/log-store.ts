@@ -58,7 +58,8 @@ export interface LogStore extends AsyncNodeReader {
   size(): Promise<number>;
   /**
    * Writes a batch atomically. Throws LOG_FORKED, writing nothing, when `firstIndex` is not the
-   * stored size (another sequencer wrote meanwhile).
+   * stored size (another sequencer wrote meanwhile), and LOG_KEY_TAKEN, writing nothing, when an
+   * entry's key is already stored (the sequencer does not look keys up before it commits).
    */
   commit(batch: LogBatch): Promise<void>;
   /** Stores a checkpoint unless one of that size exists. */

@@ -50,6 +50,8 @@ describe('integrity routes', () => {
     const first = await append(service, entry);
     assert.equal(first.statusCode, 201, first.body);
     assert.match(first.json().leafHash, /^[0-9a-f]{64}$/);
+    // The only process sequences the log: a client with several replicas keeps sending here.
+    assert.equal(first.headers['x-acgs-log-role'], 'sequencer');
     const again = await append(service, entry);
     assert.equal(again.statusCode, 200);
     assert.deepEqual(again.json(), first.json());

@@ -112,8 +112,7 @@ abstract class KyselyLogStore implements LogStore {
         await this.writeBatch(trx, batch);
       });
     } catch (error) {
-      if (isUniqueViolation(error)) throw forked(batch.firstIndex, undefined, error);
-      throw error;
+      throw refusal(error, batch.firstIndex);
     }
   }
 
@@ -397,6 +396,22 @@ function nodesByLeaf(nodes: readonly NodeWrite[]): Map<number, Buffer> {
 
 const LEAF_INDEX_META = 'leaf_indexed_size';
 
+/** A failed commit's error: LOG_KEY_TAKEN or LOG_FORKED for a unique key it broke, else as it is. */
+function refusal(error: unknown, firstIndex: number): unknown {
+  if (!isUniqueViolation(error)) return error;
+  const e = error as { table?: unknown; message?: unknown };
+  // PostgreSQL names the table; SQLite says "UNIQUE constraint failed: <table>.<column>".
+  if (
+    e.table === 'integrity_log_append_keys' ||
+    (typeof e.message === 'string' && e.message.includes('integrity_log_append_keys.'))
+  ) {
+    return integrityErrors.create('LOG_KEY_TAKEN', 'an append key of the batch is already logged', {
+      cause: error,
+    });
+  }
+  return forked(firstIndex, undefined, error);
+}
+
 function forked(expected: number, stored: number | undefined, cause?: unknown) {
   return integrityErrors.create(
     'LOG_FORKED',
@@ -464,6 +479,67 @@ export class SqliteLogStore extends KyselyLogStore {
  */
 export class PostgresLogStore extends KyselyLogStore {
   protected readonly rowsPerStatement = 4000;
+
+  /**
+   * A batch of the usual size in ONE statement (autocommit): the size check and every write are
+   * data-modifying CTEs guarded by the check, so the batch is written whole or not at all. As a
+   * transaction (BEGIN, size, entries, keys, pending, checkpoint, COMMIT) it took up to seven round
+   * trips, and the sequencer's next batch waited for all of them. Larger batches take that path.
+   */
+  override async commit(batch: LogBatch): Promise<void> {
+    const keyed = batch.entries.flatMap((e, i) =>
+      e.key === null ? [] : [[e.key, batch.firstIndex + i] as const],
+    );
+    if (
+      batch.entries.length > this.rowsPerStatement ||
+      keyed.length > this.rowsPerStatement ||
+      batch.pendingIds.length > 1000
+    ) {
+      return super.commit(batch);
+    }
+    const completed = nodesByLeaf(batch.nodes);
+    const checkpoint = batch.checkpoint;
+    let stored: number;
+    try {
+      const { rows } = await sql<{ size: string | number }>`
+        with stored as (select coalesce(max(idx) + 1, 0) as size from integrity_log_entries),
+        go as (select 1 from stored where size = ${batch.firstIndex}::bigint),
+        entries as (
+          insert into integrity_log_entries (idx, entry, leaf_hash, nodes)
+          select ${batch.firstIndex}::bigint + t.ord - 1, t.e, decode(t.h, 'hex'), decode(t.n, 'hex')
+          from unnest(${batch.entries.map((e) => e.entry)}::text[],
+            ${batch.entries.map((e) => buffer(e.leafHash).toString('hex'))}::text[],
+            ${batch.entries.map((_, i) => completed.get(batch.firstIndex + i)?.toString('hex') ?? null)}::text[])
+            with ordinality as t(e, h, n, ord)
+          where exists (select 1 from go)
+          returning 1),
+        keys as (
+          insert into integrity_log_append_keys (append_key, idx)
+          select k.append_key, k.idx from unnest(${keyed.map(([key]) => key)}::text[],
+            ${keyed.map(([, idx]) => idx)}::bigint[]) as k(append_key, idx)
+          where exists (select 1 from go)
+          returning 1),
+        removed as (
+          delete from integrity_log_pending
+          where id = any(${batch.pendingIds}::bigint[]) and exists (select 1 from go)
+          returning 1),
+        checkpoint as (
+          insert into integrity_log_checkpoints (size, root, note, signed_ms)
+          select ${checkpoint?.size ?? 0}::bigint, ${checkpoint ? buffer(checkpoint.root) : Buffer.alloc(0)}::bytea,
+            ${checkpoint?.note ?? ''}::text, ${checkpoint?.signedMs ?? 0}::bigint
+          where ${checkpoint !== undefined}::boolean and exists (select 1 from go)
+          on conflict (size) do nothing
+          returning 1)
+        select (select size from stored) as size,
+          (select count(*) from (
+            select pg_notify(${LOG_CHANNELS.integrated}, '') where exists (select 1 from removed)) n)
+            as notified`.execute(this.db);
+      stored = Number(rows[0]!.size);
+    } catch (error) {
+      throw refusal(error, batch.firstIndex);
+    }
+    if (stored !== batch.firstIndex) throw forked(batch.firstIndex, stored);
+  }
 
   override async addPending(key: string, entry: string, acceptedMs: number): Promise<void> {
     await sql`with added as (

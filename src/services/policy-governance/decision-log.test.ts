@@ -7,6 +7,7 @@ import { test } from 'node:test';
 import pino from 'pino';
 import type { EventBus } from '../../bus/event-bus.js';
 import { LocalEventBus } from '../../bus/index.js';
+import type { IntegrityContract } from '../../kernel/contracts/integrity.js';
 import { createDatabase } from '../../storage/index.js';
 import { IntegrityClient } from '../integrity/client.js';
 import { DecisionLog, type DecisionRecord } from './decision-log.js';
@@ -110,6 +111,66 @@ test('a bus that hangs holds up only review decisions: allow and deny written af
   } finally {
     await log.stop();
     await local.close();
+    await database.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a decision does not wait for the log writes in flight: up to four go at once, then the rest gather', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'acgs-pgc-log-'));
+  const database = createDatabase(`sqlite:${join(dir, 'a.db')}`);
+  await database.migrate('pgc', pgcMigrations);
+  const bus = await LocalEventBus.open(database);
+  // A log that answers only when told, so the writes in flight can be counted.
+  const appends: { decisions: number; answer: () => void }[] = [];
+  const integrity: IntegrityContract = {
+    append: (entry) =>
+      new Promise((resolve) => {
+        const index = appends.length;
+        appends.push({
+          decisions: (entry.payload as { decisions: unknown[] }).decisions.length,
+          answer: () => resolve({ index, leafHash: '0'.repeat(64) }),
+        });
+      }),
+    latestCheckpoint: () => Promise.reject(new Error('not used')),
+    inclusionProof: () => Promise.reject(new Error('not used')),
+    consistencyProof: () => Promise.reject(new Error('not used')),
+  };
+  const log = new DecisionLog(integrity, new PgcStore(database), bus, pino({ level: 'silent' }), Date.now);
+  const turn = () => new Promise((r) => setImmediate(r));
+  try {
+    const bundle = { id: 'b'.repeat(64), constitutionHash: 'c'.repeat(64) };
+    const record = (id: string): DecisionRecord => [id, 'allow', 'a'.repeat(64), 'p', 'act', 'c', []];
+    const receipts: Promise<{ index: number | null }>[] = [];
+    for (let i = 0; i < 4; i++) {
+      receipts.push(log.write(bundle, [record(`d${i}`)], 'sync'));
+      await turn();
+    }
+    // Each decision of its own turn went out at once, none waiting for the one before.
+    assert.deepEqual(
+      appends.map((a) => a.decisions),
+      [1, 1, 1, 1],
+    );
+    // With four in flight, later decisions gather, and go together when one is answered.
+    for (let i = 4; i < 7; i++) receipts.push(log.write(bundle, [record(`d${i}`)], 'sync'));
+    await turn();
+    assert.equal(appends.length, 4);
+    appends[1]!.answer();
+    await turn();
+    assert.deepEqual(
+      appends.map((a) => a.decisions),
+      [1, 1, 1, 1, 3],
+    );
+    for (const a of appends) a.answer();
+    assert.deepEqual(
+      (await Promise.all(receipts)).map((r) => r.index),
+      [0, 1, 2, 3, 4, 4, 4],
+    );
+    await turn();
+    assert.deepEqual(log.waiting(), { sync: 0, async: 0 });
+  } finally {
+    await log.stop();
+    await bus.close();
     await database.close();
     rmSync(dir, { recursive: true, force: true });
   }

@@ -1,10 +1,11 @@
 /**
  * Writes decisions to the integrity log, coalesced: decisions made in one turn of the event
- * loop, or while a write is in flight, are written together, as ONE `policy.decision` entry per
- * bundle holding all of them (`payload.decisions[position]`). Each decision's receipt is that entry's leaf hash
- * and index plus its position; an inclusion proof of the entry proves the decision. One entry per
- * decision would cost the log an encoding, a row and tree nodes each; coalescing keeps the
- * synchronous hot path near the speed of one fsync per batch (docs/enforcement.md).
+ * loop, or while the most writes allowed are in flight, are written together, as ONE
+ * `policy.decision` entry per bundle holding all of them (`payload.decisions[position]`). Each
+ * decision's receipt is that entry's leaf hash and index plus its position; an inclusion proof of
+ * the entry proves the decision. One entry per decision would cost the log an encoding, a row and
+ * tree nodes each; coalescing keeps the synchronous hot path near the speed of one fsync per batch
+ * (docs/enforcement.md).
  *
  * Synchronous mode (the default) answers once the entry is durable in the log. Asynchronous mode
  * answers once the entry is durable in the PGC's outbox table: the entry's time and content are
@@ -88,10 +89,18 @@ export const MAX_QUEUED = 100_000;
 const DRAIN_BATCH = 200;
 const ASYNC_DRAIN_DELAY_MS = 50;
 
+/**
+ * Most log writes one mode has in flight at once. One at a time made every decision wait for the
+ * write before it as well as its own (about 1.5 writes on average, two at worst); the log's
+ * sequencer group-commits concurrent appends anyway, so a few in flight cost it little.
+ */
+const MAX_WRITES_IN_FLIGHT = 4;
+
 class Coalescer {
   readonly #queue: Pending[] = [];
   #queued = 0;
-  #writing = false;
+  #inFlight = 0;
+  #gathering = false;
 
   constructor(private readonly write: (group: readonly Pending[]) => Promise<void>) {}
 
@@ -116,37 +125,38 @@ class Coalescer {
     }
     this.#queued += pending.records.length;
     this.#queue.push(pending);
-    if (this.#writing) return;
-    // Gather the event loop's turn: decisions from every request handled in it share the first
-    // write, which the log then commits at once (`gathered`). Starting on the first decision would
-    // write it alone and leave the rest of the turn for a write that waits a turn more.
-    this.#writing = true;
-    setImmediate(() => void this.#drain());
+    if (this.#gathering || this.#inFlight >= MAX_WRITES_IN_FLIGHT) return;
+    // Gather the event loop's turn: decisions from every request handled in it share one write,
+    // which the log then commits at once (`gathered`). Starting on the first decision would write
+    // it alone and leave the rest of the turn for the next write.
+    this.#gathering = true;
+    setImmediate(() => {
+      this.#gathering = false;
+      this.#startWrites();
+    });
   }
 
-  async #drain(): Promise<void> {
-    try {
-      while (this.#queue.length > 0) {
-        let n = 0;
-        let records = 0;
-        while (
-          n < this.#queue.length &&
-          (n === 0 || records + this.#queue[n]!.records.length <= MAX_RECORDS)
-        ) {
-          records += this.#queue[n]!.records.length;
-          n++;
-        }
-        const taken = this.#queue.splice(0, n);
-        try {
-          await this.write(taken);
-        } catch (error) {
-          for (const p of taken) p.reject(error);
-        } finally {
-          this.#queued -= records; // counted until written: in-flight decisions wait too
-        }
+  /** Starts writes of what is queued while fewer than MAX_WRITES_IN_FLIGHT are in flight. */
+  #startWrites(): void {
+    while (this.#queue.length > 0 && this.#inFlight < MAX_WRITES_IN_FLIGHT) {
+      let n = 0;
+      let records = 0;
+      while (n < this.#queue.length && (n === 0 || records + this.#queue[n]!.records.length <= MAX_RECORDS)) {
+        records += this.#queue[n]!.records.length;
+        n++;
       }
-    } finally {
-      this.#writing = false;
+      const taken = this.#queue.splice(0, n);
+      this.#inFlight++;
+      this.write(taken)
+        .catch((error: unknown) => {
+          for (const p of taken) p.reject(error);
+        })
+        .finally(() => {
+          this.#queued -= records; // counted until written: in-flight decisions wait too
+          this.#inFlight--;
+          // Decisions that queued while every write was in flight have gathered already.
+          this.#startWrites();
+        });
     }
   }
 }

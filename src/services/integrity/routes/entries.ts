@@ -1,6 +1,7 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
+import { LOG_ROLE_HEADER } from '../../../kernel/contracts/integrity.js';
 import { SERVICE_NAMES } from '../../../kernel/services.js';
 import { ReadonlyList } from '../../../kit/readonly-list.js';
 import { integrityErrors } from '../errors.js';
@@ -71,7 +72,10 @@ export function registerEntryRoutes(server: FastifyInstance, deps: LogDeps, clie
         { ...rest, payload: payload ?? null },
         { writer: `svc-${service}`, maxClockSkewMs: clientTimeSkewMs },
       );
-      return reply.code(outcome.fresh ? 201 : 200).send({ index: outcome.index, leafHash: outcome.leafHash });
+      return reply
+        .code(outcome.fresh ? 201 : 200)
+        .header(LOG_ROLE_HEADER, deps.sequencer.isSequencer ? 'sequencer' : 'replica')
+        .send({ index: outcome.index, leafHash: outcome.leafHash });
     },
   );
 
