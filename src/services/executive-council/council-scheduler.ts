@@ -5,7 +5,6 @@
  * happens at once, and with several replicas exactly one replica does each thing. The scheduler
  * sleeps until the earliest due time it knows of, at most `tickMs`.
  */
-import { Gauge, type Registry } from 'prom-client';
 import type { CouncilDeps } from './council-deps.js';
 import { closeAtWindowEnd } from './usecases/close-proposal.js';
 import { enactDue } from './usecases/enact-proposal.js';
@@ -16,32 +15,7 @@ export class CouncilScheduler {
   private running: Promise<void> | undefined;
   private stopped = true;
 
-  constructor(
-    private readonly deps: CouncilDeps,
-    metrics: Registry,
-  ) {
-    // Counted when scraped, not on every pass: a pass may run every few milliseconds.
-    const counts = new ReviewTaskCounts(deps);
-    new Gauge({
-      name: 'acgs_review_tasks_open',
-      help: 'Review tasks not yet resolved, by queue.',
-      labelNames: ['queue'],
-      registers: [metrics],
-      async collect() {
-        const { open } = await counts.read();
-        this.reset();
-        for (const [queue, n] of open) this.set({ queue }, n);
-      },
-    });
-    new Gauge({
-      name: 'acgs_review_tasks_overdue',
-      help: 'Unresolved review tasks past their deadline (held by a live claim, or about to expire).',
-      registers: [metrics],
-      async collect() {
-        this.set((await counts.read()).overdue);
-      },
-    });
-  }
+  constructor(private readonly deps: CouncilDeps) {}
 
   start(): void {
     this.stopped = false;
@@ -98,41 +72,5 @@ export class CouncilScheduler {
     } catch (error) {
       deps.logger.warn({ err: error }, 'council scheduler pass failed; retrying on the next tick');
     }
-  }
-}
-
-/**
- * The review queue's counts for one scrape: both gauges share one query, and a database that
- * cannot answer leaves the last counts in place (the scrape itself must not fail).
- */
-class ReviewTaskCounts {
-  #last: { open: Map<string, number>; overdue: number } = { open: new Map(), overdue: 0 };
-  #reading: Promise<{ open: Map<string, number>; overdue: number }> | undefined;
-
-  constructor(private readonly deps: CouncilDeps) {}
-
-  read(): Promise<{ open: Map<string, number>; overdue: number }> {
-    this.#reading ??= this.deps.store
-      .taskCounts(this.deps.clock.now())
-      .then(
-        (counts) => {
-          this.#last = counts;
-          return counts;
-        },
-        (error: unknown) => {
-          this.deps.logger.warn(
-            { err: error },
-            'review task counts not read; the gauges keep their last values',
-          );
-          return this.#last;
-        },
-      )
-      .finally(() => {
-        // Both gauges of one scrape share the read; the next scrape reads again.
-        setImmediate(() => {
-          this.#reading = undefined;
-        });
-      });
-    return this.#reading;
   }
 }

@@ -9,7 +9,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { CompiledQuery, createQueryId, type RootOperationNode } from 'kysely';
+import pino from 'pino';
+import { Registry } from 'prom-client';
 import { createDatabase } from '../../storage/index.js';
+import type { CouncilDeps } from './council-deps.js';
+import { registerReviewTaskGauges } from './review-task-gauges.js';
 import { CouncilStore, councilMigrations, type ReviewTask } from './store.js';
 
 const NOW = 1_800_000_000_000;
@@ -135,5 +139,30 @@ describe('review task queries', () => {
     const listing = await plansOf(() => store.tasks({ status: 'open', limit: 50 }));
     assert.match(listing, /ec_review_tasks USING INDEX ec_review_tasks_listing/, listing);
     assert.doesNotMatch(listing, /TEMP B-TREE/, listing);
+  });
+
+  it('reports the counts as gauges when scraped, and keeps the last ones when the database fails', async () => {
+    let failing = false;
+    const deps = {
+      store: {
+        taskCounts: (nowMs: number) =>
+          failing ? Promise.reject(new Error('database down')) : store.taskCounts(nowMs),
+      },
+      clock: { now: () => NOW },
+      logger: pino({ level: 'silent' }),
+    } as unknown as CouncilDeps;
+    const registry = new Registry();
+    registerReviewTaskGauges(deps, registry);
+    const scrape = async () => {
+      const text = await registry.metrics();
+      return {
+        finance: /acgs_review_tasks_open\{queue="finance"\} (\d+)/.exec(text)?.[1],
+        overdue: /acgs_review_tasks_overdue (\d+)/.exec(text)?.[1],
+      };
+    };
+    assert.deepEqual(await scrape(), { finance: '1001', overdue: '2' });
+    failing = true;
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.deepEqual(await scrape(), { finance: '1001', overdue: '2' });
   });
 });

@@ -13,6 +13,7 @@ import { CouncilScheduler } from './council-scheduler.js';
 import { type CouncilSettings, loadCouncilSettings } from './council-settings.js';
 import { OutcomeWaiters } from './outcome-waiters.js';
 import { councilRoutes } from './plugin.js';
+import { registerReviewTaskGauges } from './review-task-gauges.js';
 import { CouncilStore } from './store.js';
 import { openReviewTasks } from './usecases/review-tasks.js';
 
@@ -57,7 +58,8 @@ export function createExecutiveCouncilService(
     feed: new CouncilFeed(outcomes),
   };
   const contract = new InProcessCouncil(deps);
-  const scheduler = new CouncilScheduler(deps, context.metrics);
+  const scheduler = new CouncilScheduler(deps);
+  registerReviewTaskGauges(deps, context.metrics);
   let subscription: Subscription | undefined;
   let relayTimer: NodeJS.Timeout | undefined;
   return {
