@@ -30,8 +30,8 @@ const neighbours = new WeakMap<Database, Set<(subject: string) => void>>();
  * The embedded-mode event bus: in-process delivery, persisted in the platform's own database
  * (tables `bus_events`, `bus_consumers`, `bus_pending`, migrated under owner `bus`).
  *
- * - `publish` resolves once the event row is committed (with SQLite's `synchronous=FULL`, on
- *   disk), so an acknowledged event survives a crash. Publishing an id twice stores it once.
+ * - `publish` resolves once the event row is committed and on disk (the WAL fsynced,
+ *   sqlite-wal-sync.ts), so an acknowledged event survives a crash. Publishing an id twice stores it once.
  * - Delivery is at least once and prompt: a publish wakes the subscribers in this process at
  *   once; a slow poll (`pollIntervalMs`) covers other processes sharing the database.
  * - A durable consumer's position and its unacked messages live in the database: after a

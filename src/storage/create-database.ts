@@ -8,7 +8,7 @@ export type DatabaseOptions = SqliteDatabaseOptions & PostgresDatabaseOptions;
 /**
  * Opens the database a URL names: `postgres://…` → PostgreSQL (pooled, connects lazily);
  * `sqlite:path`, `sqlite:///abs/path`, `sqlite::memory:` or a plain file path → SQLite (opened
- * now, WAL, `synchronous=FULL`). Throws `STORAGE_URL_INVALID` for anything else.
+ * now, WAL, each commit fsynced before it resolves). Throws `STORAGE_URL_INVALID` for anything else.
  * @example
  * const database = createDatabase('sqlite:./data/acgs.db');
  * await database.migrate('auth', authMigrations);

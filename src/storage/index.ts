@@ -3,7 +3,7 @@
  *
  * Construct with `createDatabase(url, options?)`:
  * - `createDatabase('sqlite:./data/acgs.db')` (or a bare path) — embedded mode, SQLite in WAL mode
- *   with `synchronous=FULL`; opened immediately.
+ *   with every commit fsynced before it resolves (sqlite-wal-sync.ts); opened immediately.
  * - `createDatabase('postgres://user@host:5432/acgs', { poolSize: 20 })` — distributed mode, a `pg`
  *   pool that connects lazily and reconnects by itself.
  * Then each service runs `await database.migrate('<owner>', migrations)` and queries through

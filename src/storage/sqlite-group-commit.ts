@@ -1,6 +1,6 @@
 /**
- * Group commit for the embedded database. SQLite has one writer and, with `synchronous=FULL`,
- * one fsync per commit; on a busy disk that is several milliseconds with the event loop blocked,
+ * Group commit for the embedded database. SQLite has one writer and one fsync per durable commit
+ * (sqlite-wal-sync.ts); on a busy disk that is several milliseconds with the event loop blocked,
  * and every service's transactions (the log's appends, bus publishes and acks, outboxes, review
  * tasks) took their turn at it. Here transactions share commits instead:
  *

@@ -423,7 +423,7 @@ function forked(expected: number, stored: number | undefined, cause?: unknown) {
 /** Entries longer than this (UTF-16 code units) are inserted on their own (`insertEntries`). */
 const LARGE_ENTRY_CHARS = 4096;
 
-/** The embedded log store (SQLite, WAL, synchronous=FULL: a committed batch is on disk). */
+/** The embedded log store (SQLite, WAL fsynced at each commit: a committed batch is on disk). */
 export class SqliteLogStore extends KyselyLogStore {
   protected readonly rowsPerStatement = 2000;
 
