@@ -20,6 +20,17 @@ const THRESHOLD = 1024 * 1024;
 const ROWS = 1200;
 const BODY = 'x'.repeat(40_000);
 
+/** The database's `blobs` table, created. */
+async function withBlobsTable(database: SqliteDatabase) {
+  const db = database.as<Tables>();
+  await db.schema
+    .createTable('blobs')
+    .addColumn('id', 'integer', (c) => c.primaryKey())
+    .addColumn('body', 'text', (c) => c.notNull())
+    .execute();
+  return db;
+}
+
 function walBytes(path: string): number {
   try {
     return statSync(`${path}-wal`).size;
@@ -41,12 +52,7 @@ test('checkpoints happen in the worker and keep the WAL bounded under steady wri
         onCheckpoint: (mode, reply) => checkpoints.push({ mode, reply }),
       },
     });
-    const db = database.as<Tables>();
-    await db.schema
-      .createTable('blobs')
-      .addColumn('id', 'integer', (c) => c.primaryKey())
-      .addColumn('body', 'text', (c) => c.notNull())
-      .execute();
+    const db = await withBlobsTable(database);
     let largestWal = 0;
     // 48 MB in 1,200 commits, two writers at a time so commits keep coming while a checkpoint runs.
     for (let i = 0; i < ROWS; i += 2) {
@@ -101,12 +107,7 @@ test('a database whose WAL stays small never starts the thread, and closes at on
     const database = SqliteDatabase.open(path, {
       checkpointer: { onCheckpoint: (mode) => checkpoints.push(mode) },
     });
-    const db = database.as<Tables>();
-    await db.schema
-      .createTable('blobs')
-      .addColumn('id', 'integer', (c) => c.primaryKey())
-      .addColumn('body', 'text', (c) => c.notNull())
-      .execute();
+    const db = await withBlobsTable(database);
     for (let i = 0; i < 20; i++) await db.insertInto('blobs').values({ id: i, body: 'small' }).execute();
     await database.close();
     assert.deepEqual(checkpoints, []);
