@@ -142,6 +142,8 @@ export class SynthesisJobs {
     if (!(await this.deps.store.updateOpen(id, { attempts, updated_ms: this.deps.clock.now() }))) return;
     const started = this.deps.clock.now();
     const outcome = await runJob(this.deps, { ...row, attempts }, signal);
+    // A run cut short by a stopping process has no outcome: the job is resumed elsewhere.
+    if (outcome === 'cancelled' && (await this.deps.store.get(id))?.status !== 'cancelled') return;
     const labels = { provider: row.provider, outcome };
     this.deps.metrics.jobDuration.observe(labels, (this.deps.clock.now() - started) / 1000);
     if (outcome !== 'cancelled') this.deps.metrics.jobs.inc(labels);

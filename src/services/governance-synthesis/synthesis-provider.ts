@@ -17,6 +17,8 @@ export interface Candidate {
   readonly rounds: number;
   /** SHA-256 of the opening prompt (canonical JSON of the messages); absent without a model. */
   readonly promptHash?: string;
+  /** The answers refused before this one (broken JSON, schema or checker errors, counterexamples), by round. */
+  readonly repairs?: readonly { readonly round: number; readonly problem: string }[];
   /** The checks (and proof) a provider already ran on exactly these policies, so the job need not repeat them. */
   readonly report?: CandidateReport | (CandidateReport & VerificationOutcome);
 }

@@ -103,6 +103,13 @@ for (const dialect of ['openai', 'anthropic'] as const) {
       assert.equal(counted.length, 3);
       assert.match(lastUserMessage(1), /not a valid policy set \(.*JSON/);
       assert.match(lastUserMessage(2), /no "policies" array/);
+      assert.deepEqual(
+        candidate.repairs?.map((r) => r.round),
+        [1, 2],
+        'the refused answers are reported with the candidate',
+      );
+      assert.match(candidate.repairs![0]!.problem, /not a valid policy set \(.*JSON/);
+      assert.match(candidate.repairs![1]!.problem, /no "policies" array/);
     });
 
     it('repairs an invariant-violating candidate after being shown its counterexample as request JSON', async () => {

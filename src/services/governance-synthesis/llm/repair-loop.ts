@@ -31,7 +31,8 @@ function problemOf(report: CandidateReport & { readonly ok: boolean }): string |
   if (report.checkerDiagnostics.length > 0)
     return `The policy checker refused the set:\n${report.checkerDiagnostics
       .slice(0, 10)
-      .map((d) => `- ${d.pointer}: ${d.message}`)
+      // The checker points into the policy list; the model wrote it under "policies".
+      .map((d) => `- /policies${d.pointer}: ${d.message}`)
       .join('\n')}`;
   const counterexample = report.counterexamples[0];
   if (counterexample !== undefined)
@@ -54,6 +55,8 @@ export function repairingProvider(model: ChatModel, options: RepairLoopOptions):
     async synthesize(document: ConstitutionDocument, signal: AbortSignal, focus: SynthesisFocus = {}) {
       const messages: ChatMessage[] = constitutionPrompt(document, focus);
       const promptHash = createHash('sha256').update(canonicalJson(messages)).digest('hex');
+      // Every refused answer, so that the job reports what was retried and why.
+      const repairs: { round: number; problem: string }[] = [];
       let last = 'no answer';
       for (let round = 1; round <= options.maxRounds; round++) {
         options.onRequest?.(model.provider);
@@ -77,11 +80,12 @@ export function repairingProvider(model: ChatModel, options: RepairLoopOptions):
               : checked;
           problem = problemOf(report);
           if (problem === undefined)
-            return { policies, model: model.model, rounds: round, promptHash, report };
+            return { policies, model: model.model, rounds: round, promptHash, report, repairs };
         } catch (error) {
           problem = `The answer is not a valid policy set (${error instanceof Error ? error.message : String(error)}). Answer with JSON following the schema.`;
         }
         last = problem;
+        repairs.push({ round, problem });
         messages.push({
           role: 'user',
           content: `${problem}\nFix it and answer with the whole policy set again.`,

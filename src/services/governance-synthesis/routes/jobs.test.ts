@@ -25,6 +25,7 @@ import {
 import { createTestTokenIssuer } from '../../../../test/support/test-token-issuer.js';
 import type { ServiceContext } from '../../../kit/service-module.js';
 import { createDatabase, type Database } from '../../../storage/index.js';
+import { abortableSleep } from '../llm/resilient-chat-model.js';
 import { createGovernanceSynthesisService, type GovernanceSynthesisService } from '../service.js';
 import { JOB_STAGES, SynthesisStore, synthesisMigrations } from '../store.js';
 import { builtinProvider, type SynthesisProvider } from '../synthesis-provider.js';
@@ -47,6 +48,26 @@ async function until<T>(read: () => Promise<T>, done: (value: T) => boolean): Pr
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
   throw new Error('timed out waiting');
+}
+
+/** The events of a server-sent event stream (comments and the `retry` hint left out). */
+function parseEvents(body: string) {
+  return body
+    .split('\n\n')
+    .map((block) => {
+      const fields = new Map<string, string>();
+      for (const line of block.split('\n')) {
+        const colon = line.indexOf(':');
+        if (colon > 0) fields.set(line.slice(0, colon), line.slice(colon + 1).trimStart());
+      }
+      return fields;
+    })
+    .filter((fields) => fields.has('event'))
+    .map((fields) => ({
+      name: fields.get('event')!,
+      id: Number(fields.get('id')),
+      job: JSON.parse(fields.get('data')!),
+    }));
 }
 
 describe('synthesis jobs', () => {
@@ -147,13 +168,7 @@ describe('synthesis jobs', () => {
     const streamed = await streaming;
     assert.equal(streamed.statusCode, 200);
     assert.match(String(streamed.headers['content-type']), /^text\/event-stream/);
-    const parsed = streamed.body
-      .split('\n\n')
-      .filter((block) => block.startsWith('event:'))
-      .map((block) => {
-        const [name, eventId, data] = block.split('\n');
-        return { name: name!.slice(7), id: Number(eventId!.slice(4)), job: JSON.parse(data!.slice(6)) };
-      });
+    const parsed = parseEvents(streamed.body);
     assert.equal(parsed[0]!.job.status, 'queued');
     assert.ok(
       parsed.some((e) => e.job.stage === 'synthesis' && e.job.status === 'running'),
@@ -183,8 +198,65 @@ describe('synthesis jobs', () => {
     );
     // A finished job's stream is its end event alone.
     const again = await events(auditor);
-    assert.equal(again.body.split('\n\n').filter((b) => b.startsWith('event: end')).length, 1);
-    assert.doesNotMatch(again.body, /event: progress/);
+    assert.deepEqual(
+      parseEvents(again.body).map((e) => [e.name, e.id, e.job.status]),
+      [['end', 1, 'succeeded']],
+    );
+    await close();
+  });
+
+  it('a restart in the middle of a job: its progress stream ends at shutdown, the next process resumes the job', async () => {
+    // The first process's provider is still at work (as a model would be) when the process stops.
+    let asked = 0;
+    const hanging: SynthesisProvider = {
+      name: 'slow',
+      async synthesize(_doc, signal) {
+        asked++;
+        await abortableSleep(120_000, signal);
+        throw new Error('unreachable: the sleep ends only by aborting');
+      },
+    };
+    context = await openTestServiceContext(database, dir, { gs: synthesisMigrations }, 'gs-restart-1');
+    service = createGovernanceSynthesisService(context, { constitution, settings, providers: [hanging] });
+    await service.start?.();
+    served = await serveModule(service, issuer.authenticator);
+    const { id } = (await submit(author, { provider: 'slow' })).json();
+    await until(
+      () => job(id),
+      (j) => j.stage === 'synthesis',
+    );
+    assert.equal(asked, 1);
+    const response = await fetch(`${served.url}/api/v1/synthesis/jobs/${id}/events`, { headers: auditor });
+    assert.equal(response.status, 200);
+    const body = response.text();
+    await new Promise((resolve) => setTimeout(resolve, 300)); // the stream has sent the job's state
+    const stopping = Date.now();
+    await close(); // the server first (its streams end), then the service (the job is let go)
+    const streamed = parseEvents(await body);
+    assert.ok(Date.now() - stopping < 5000, 'shutdown did not wait for the running job');
+    assert.deepEqual(
+      streamed.map((e) => [e.name, e.job.stage]),
+      [['progress', 'synthesis']],
+      'the stream ended without an end event: the client reconnects',
+    );
+    const interrupted = await new SynthesisStore(database).get(id);
+    assert.equal(interrupted?.status, 'running', 'left unfinished, not cancelled or failed');
+    assert.equal(interrupted?.owner, null, 'and let go at shutdown');
+    assert.deepEqual(
+      await metric('acgs_synthesis_job_duration_seconds_count{'),
+      [],
+      'no outcome for a run cut short',
+    );
+
+    const quick: SynthesisProvider = { ...builtinProvider, name: 'slow' };
+    context = await openTestServiceContext(database, dir, { gs: synthesisMigrations }, 'gs-restart-2');
+    service = createGovernanceSynthesisService(context, { constitution, settings, providers: [quick] });
+    await service.start?.();
+    served = await serveModule(service, issuer.authenticator);
+    const resumed = await finished(id);
+    assert.equal(resumed.status, 'succeeded', resumed.error);
+    assert.equal(resumed.attempts, 2, 'run again from the start of its run');
+    assert.deepEqual(resumed.result.report.scenarios.failed, []);
     await close();
   });
 
@@ -331,6 +403,49 @@ describe('synthesis jobs', () => {
         assert.equal((await metric('acgs_synthesis_job_duration_seconds_count{')).length, 2);
       } finally {
         // Also after a failed assertion: a service left running keeps the test process alive.
+        await close().catch(() => {});
+        for (const name of Object.keys(env)) delete process.env[name];
+        await fake.close();
+      }
+    });
+  }
+
+  for (const dialect of ['openai', 'anthropic'] as const) {
+    it(`an ${dialect} job retries broken JSON and schema violations and reports them in its result`, async () => {
+      const fake = await startFakeModelServer();
+      const [first, ...rest] = good;
+      fake.script = [
+        { content: '{"policies": [{"id": ', asText: true },
+        { content: JSON.stringify({ rules: good }) },
+        { content: JSON.stringify({ policies: [{ ...first, effect: 'permit' }, ...rest] }) },
+        { content: JSON.stringify({ policies: good }) },
+      ];
+      const vendor = dialect.toUpperCase();
+      const env = {
+        [`ACGS_SYNTHESIS_${vendor}_BASE_URL`]: fake.baseUrl(dialect),
+        [`ACGS_SYNTHESIS_${vendor}_MODEL`]: 'scripted-1',
+        ACGS_SYNTHESIS_MAX_ROUNDS: '4',
+      };
+      Object.assign(process.env, env);
+      try {
+        await open(`gs-g-${dialect}`, true);
+        const { id } = (await submit(author, { provider: dialect })).json();
+        const done = await finished(id);
+        assert.equal(done.status, 'succeeded', done.error);
+        assert.equal(done.result.rounds, 4);
+        assert.equal(fake.seen.length, 4);
+        const repairs = done.result.repairs as { round: number; problem: string }[];
+        assert.deepEqual(
+          repairs.map((r) => r.round),
+          [1, 2, 3],
+        );
+        assert.match(repairs[0]!.problem, /not a valid policy set \(.*JSON/);
+        assert.match(repairs[1]!.problem, /no "policies" array/);
+        assert.match(repairs[2]!.problem, /policy checker refused the set:\n- \/policies\/0\/effect/);
+        assert.deepEqual(done.result.candidates[0].repairs, repairs);
+        // What the model was told is what the job reports.
+        assert.match(fake.seen[3]!.body.messages.at(-1)!.content, /\/policies\/0\/effect/);
+      } finally {
         await close().catch(() => {});
         for (const name of Object.keys(env)) delete process.env[name];
         await fake.close();

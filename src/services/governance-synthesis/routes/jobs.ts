@@ -1,8 +1,8 @@
-import { PassThrough } from 'node:stream';
 import { type Static, Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import type { ConstitutionContract } from '../../../kernel/contracts/constitution.js';
 import type { Role } from '../../../kernel/roles.js';
+import { type EventStream, openEventStream } from '../../../kit/event-stream.js';
 import { actorOf } from '../../../kit/request-actor.js';
 import type { SynthesisJobs } from '../job-queue.js';
 import { followJob } from '../usecases/follow-job.js';
@@ -21,6 +21,12 @@ export function registerJobRoutes(
   jobs: SynthesisJobs,
   constitution: ConstitutionContract,
 ) {
+  // Progress streams end when the server begins to close: a graceful shutdown must not wait for
+  // jobs that may run for minutes (the clients reconnect, to this replica's successor if need be).
+  const openStreams = new Set<EventStream>();
+  app.addHook('preClose', async () => {
+    for (const stream of [...openStreams]) stream.end();
+  });
   app.post<{ Body: Static<typeof JobSubmission> }>(
     '/api/v1/synthesis/jobs',
     {
@@ -65,19 +71,23 @@ export function registerJobRoutes(
     },
     async (request, reply) => {
       await jobs.get(request.params.id); // 404 before the stream starts
-      const stream = new PassThrough();
-      const gone = new AbortController();
-      reply.raw.on('close', () => gone.abort());
-      followJob(jobs, request.params.id, (chunk) => stream.write(chunk), gone.signal)
+      const stream = openEventStream(request, reply);
+      const ended = new AbortController();
+      stream.onClose(() => ended.abort());
+      openStreams.add(stream);
+      stream.onClose(() => openStreams.delete(stream));
+      followJob(
+        jobs,
+        request.params.id,
+        (event, job, eventId) => stream.send(event, job, String(eventId)),
+        ended.signal,
+      )
         .catch((error: unknown) => {
-          request.log.warn({ err: error }, 'synthesis job events stopped');
-          stream.write(': the job could not be read; reconnect to resume\n\n');
+          // The client's EventSource reconnects after the stream's retry delay and resumes.
+          request.log.warn({ err: error }, 'synthesis job events stopped: the job could not be read');
         })
         .finally(() => stream.end());
-      return reply
-        .header('content-type', 'text/event-stream; charset=utf-8')
-        .header('x-accel-buffering', 'no')
-        .send(stream);
+      return reply;
     },
   );
 

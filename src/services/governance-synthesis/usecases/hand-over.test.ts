@@ -90,6 +90,7 @@ function result(jobId: string, set = policies): JobResult {
     provider: 'anthropic',
     model: 'scripted-a',
     rounds: 2,
+    repairs: [],
     policies: set,
     report: {},
     provenance: {

@@ -23,6 +23,8 @@ export interface JobResult {
   readonly provider: string;
   readonly model: string;
   readonly rounds: number;
+  /** What the chosen candidate's model was told to fix before its answer passed, by round. */
+  readonly repairs: readonly { readonly round: number; readonly problem: string }[];
   readonly policies: readonly Policy[];
   readonly report: unknown;
   readonly provenance: Provenance;
@@ -31,6 +33,7 @@ export interface JobResult {
     readonly provider: string;
     readonly model?: string;
     readonly rounds?: number;
+    readonly repairs?: readonly { readonly round: number; readonly problem: string }[];
     readonly valid: boolean;
     readonly problem?: string;
   }[];
@@ -48,6 +51,7 @@ export function jobResult(
     provider: chosen.provider,
     model: candidate.model,
     rounds: candidate.rounds,
+    repairs: candidate.repairs ?? [],
     policies: candidate.policies,
     report: chosen.report,
     provenance: {
@@ -63,7 +67,13 @@ export function jobResult(
     candidates: outcomes.map((o) => ({
       index: o.index,
       provider: o.provider,
-      ...(o.candidate === undefined ? {} : { model: o.candidate.model, rounds: o.candidate.rounds }),
+      ...(o.candidate === undefined
+        ? {}
+        : {
+            model: o.candidate.model,
+            rounds: o.candidate.rounds,
+            ...(o.candidate.repairs === undefined ? {} : { repairs: o.candidate.repairs }),
+          }),
       valid: o.valid,
       ...(o.problem === undefined ? {} : { problem: o.problem }),
     })),
