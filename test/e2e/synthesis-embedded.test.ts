@@ -39,6 +39,7 @@ test('a synthesis job runs in acgs up and its metrics are on /metrics', { timeou
       'policy_synthesis_queue_length 0',
     ]);
     assert.match(await (await fetch(`${url}/metrics`)).text(), /# TYPE acgs_llm_requests_total counter/);
+    assert.deepEqual(await metricLines(url, 'acgs_synthesis_jobs_total{'), [], 'no job has finished yet');
     const admin = bearer((await loginAsAdmin(url)).accessToken);
     const accepted = await api(url, 'POST', '/api/v1/synthesis/jobs', {
       headers: admin,
@@ -66,6 +67,9 @@ test('a synthesis job runs in acgs up and its metrics are on /metrics', { timeou
     assert.equal(verification.proved, 22);
     assert.deepEqual(await metricLines(url, 'acgs_synthesis_jobs_total{'), [
       'acgs_synthesis_jobs_total{provider="builtin",outcome="succeeded"} 1',
+    ]);
+    assert.deepEqual(await metricLines(url, 'acgs_synthesis_job_duration_seconds_count{'), [
+      'acgs_synthesis_job_duration_seconds_count{provider="builtin",outcome="succeeded"} 1',
     ]);
     assert.deepEqual(await metricLines(url, 'policy_synthesis_queue_length'), [
       'policy_synthesis_queue_length 0',
