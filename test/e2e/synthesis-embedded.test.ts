@@ -74,8 +74,11 @@ test('a synthesis job runs in acgs up and its metrics are on /metrics', { timeou
     assert.deepEqual(await metricLines(url, 'policy_synthesis_queue_length'), [
       'policy_synthesis_queue_length 0',
     ]);
-    // The chosen set went to the PGC as a bundle (not active) with its provenance.
+    // The chosen set went to the PGC as a bundle (not active) with its provenance, and the
+    // verifier compared it with the active set.
     const bundleId = (job.result as { bundle: { id: string } }).bundle.id;
+    const impact = (job.result as { impact: { impact: string; detail: string } }).impact;
+    assert.ok(['narrowing', 'widening'].includes(impact.impact), JSON.stringify(impact));
     const bundle = await api(url, 'GET', `/api/v1/policies/bundles/${bundleId}`, { headers: admin });
     assert.equal(bundle.status, 200);
     const provenance = bundle.body.provenance as {
@@ -107,6 +110,7 @@ test('a synthesis job runs in acgs up and its metrics are on /metrics', { timeou
       /policies from builtin \(builtin, 0 rounds\); verifier: proved, 22 invariants proved/,
     );
     assert.match(cli.stdout, new RegExp(`bundle ${bundleId} already stored in the PGC`));
+    assert.match(cli.stdout, /^ {2}against the active set: (narrowing|widening) \(/m);
     const proposalId = /council proposal (\S+) opened/.exec(cli.stdout)?.[1];
     assert.ok(proposalId !== undefined, cli.stdout);
     const proposal = await api(url, 'GET', `/api/v1/council/proposals/${proposalId}`, { headers: admin });

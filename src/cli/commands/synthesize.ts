@@ -57,6 +57,7 @@ interface ResultSummary {
     }[];
   };
   readonly bundle?: { readonly id: string; readonly created: boolean };
+  readonly impact?: { readonly impact: string; readonly detail: string };
   readonly proposal?: { readonly id: string };
 }
 
@@ -85,6 +86,8 @@ export function summaryLines(job: Record<string, unknown>): string[] {
     lines.push(
       `  bundle ${result.bundle.id} ${result.bundle.created ? 'stored' : 'already stored'} in the PGC (not active)`,
     );
+  if (result.impact !== undefined)
+    lines.push(`  against the active set: ${result.impact.impact} (${result.impact.detail})`);
   if (result.proposal !== undefined) lines.push(`  council proposal ${result.proposal.id} opened`);
   return lines;
 }

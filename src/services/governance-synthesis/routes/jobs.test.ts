@@ -221,11 +221,11 @@ describe('synthesis jobs', () => {
     await service.start?.();
     served = await serveModule(service, issuer.authenticator);
     const { id } = (await submit(author, { provider: 'slow' })).json();
+    // The stage is written just before the provider is asked.
     await until(
-      () => job(id),
-      (j) => j.stage === 'synthesis',
+      async () => ({ stage: (await job(id)).stage, asked }),
+      (seen) => seen.stage === 'synthesis' && seen.asked === 1,
     );
-    assert.equal(asked, 1);
     const response = await fetch(`${served.url}/api/v1/synthesis/jobs/${id}/events`, { headers: auditor });
     assert.equal(response.status, 200);
     const body = response.text();

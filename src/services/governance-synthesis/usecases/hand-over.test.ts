@@ -27,6 +27,8 @@ import {
 import { councilMigrations } from '../../executive-council/store.js';
 import { seatMember } from '../../executive-council/usecases/seat-member.js';
 import { generateMemberKey } from '../../executive-council/vote-payload.js';
+import { createFormalVerificationService } from '../../formal-verification/service.js';
+import { verificationMigrations } from '../../formal-verification/store.js';
 import { createIntegrityService } from '../../integrity/service.js';
 import { integrityMigrations } from '../../integrity/store.js';
 import { PolicyGovernanceClient } from '../../policy-governance/client.js';
@@ -123,6 +125,7 @@ for (const [name, implementation] of IMPLEMENTATIONS) {
         {
           ac: constitutionMigrations,
           integrity: integrityMigrations,
+          fv: verificationMigrations,
           pgc: pgcMigrations,
           ec: councilMigrations,
         },
@@ -131,16 +134,21 @@ for (const [name, implementation] of IMPLEMENTATIONS) {
       let ec: ExecutiveCouncilService | undefined;
       const ac = createConstitutionalAiService(context, { council: () => ec!.contract });
       const integrity = createIntegrityService(context);
+      const fv = createFormalVerificationService(context, () => ({
+        constitution: ac.contract,
+        integrity: integrity.contract,
+      }));
       const pgc = createPolicyGovernanceService(context, {
         constitution: ac.contract,
         integrity: integrity.contract,
         council: () => ec!.contract,
+        verification: fv.contract,
       });
       ec = createExecutiveCouncilService(context, {
         constitution: ac.contract,
         policies: () => pgc.contract,
       });
-      modules = [ac, integrity, pgc, ec];
+      modules = [ac, integrity, fv, pgc, ec];
       for (const m of modules) await m.start?.();
       served = [
         await serveModule(pgc, issuer.authenticator, context.activeConstitution),
@@ -162,6 +170,12 @@ for (const [name, implementation] of IMPLEMENTATIONS) {
       const handed = await handOver(deps, job('job-1'), {}, result('job-1'));
       assert.equal(handed.bundle?.created, true);
       assert.equal(handed.proposal, undefined);
+      // Compared with the active set by the verifier: none is active, so against the default (deny).
+      const impact = handed.impact;
+      assert.ok(impact !== undefined && 'fromBundleId' in impact, JSON.stringify(impact));
+      assert.equal(impact.fromBundleId, null);
+      assert.equal(impact.impact, 'widening', impact.detail);
+      assert.ok(impact.changes?.some((c) => c.to === 'allow'));
       const bundle = await served[0]!.app.inject({
         method: 'GET',
         url: `/api/v1/policies/bundles/${handed.bundle!.id}`,

@@ -1,11 +1,13 @@
 /**
  * The handover: the chosen, verified policy set goes to the PGC as a bundle (checked, signed, not
- * active) with its provenance, and — when the job asked for it — to the council as an
- * `activate-policies` proposal for that bundle, opened for the person who started the job. A
- * process without the PGC wired (tests of the job mechanics) hands nothing over.
+ * active) with its provenance; the PGC's impact check (the formal verifier) then compares it with
+ * the active set, so the result says what activating it would change; and — when the job asked
+ * for it — it goes to the council as an `activate-policies` proposal for that bundle, opened for
+ * the person who started the job. A process without the PGC wired (tests of the job mechanics)
+ * hands nothing over.
  */
 import type { CouncilContract } from '../../../kernel/contracts/council.js';
-import type { PolicyGovernanceContract } from '../../../kernel/contracts/policy-governance.js';
+import type { ImpactVerdict, PolicyGovernanceContract } from '../../../kernel/contracts/policy-governance.js';
 import type { JobRequest } from '../job-request.js';
 import type { JobRow } from '../store.js';
 import type { JobResult } from './job-result.js';
@@ -18,6 +20,11 @@ export interface HandoverDeps {
 /** What the handover adds to the result. */
 export interface Handover {
   readonly bundle?: { readonly id: string; readonly created: boolean };
+  /**
+   * What activating the bundle would change against the active set (`fromBundleId`, null when
+   * none is active), as the verifier proves it; `unknown` with the reason when it could not say.
+   */
+  readonly impact?: Omit<ImpactVerdict, 'bundleId'> | { readonly impact: 'unknown'; readonly detail: string };
   readonly proposal?: { readonly id: string };
 }
 
@@ -54,19 +61,38 @@ export async function handOver(
     throw new HandoverFailed(`the PGC did not take the bundle: ${reasonOf(error)}`, {});
   }
   const bundle = { id: drafted.bundleId, created: drafted.created };
-  if (request.propose !== true) return { bundle };
-  if (deps.council === undefined) throw new HandoverFailed('no council is wired to propose to', { bundle });
+  const impact = await impactAgainstActive(deps.policies, bundle.id);
+  if (request.propose !== true) return { bundle, impact };
+  if (deps.council === undefined)
+    throw new HandoverFailed('no council is wired to propose to', { bundle, impact });
   try {
     const { proposalId } = await deps.council.proposeActivation({
       bundleId: bundle.id,
       title: `Activate synthesized policies (job ${job.id}, ${result.provider}/${result.model})`,
       requestedBy: job.created_by,
     });
-    return { bundle, proposal: { id: proposalId } };
+    return { bundle, impact, proposal: { id: proposalId } };
   } catch (error) {
     throw new HandoverFailed(
       `bundle ${bundle.id} was stored, but the council did not take the proposal: ${reasonOf(error)}`,
-      { bundle },
+      { bundle, impact },
     );
+  }
+}
+
+/**
+ * The verifier's comparison with the active set, as information for whoever activates the bundle:
+ * the candidate already satisfies every invariant, so a verifier that cannot be reached here
+ * does not fail the job (the council's own impact check, when it decides, fails closed).
+ */
+async function impactAgainstActive(
+  policies: PolicyGovernanceContract,
+  bundleId: string,
+): Promise<NonNullable<Handover['impact']>> {
+  try {
+    const { bundleId: _bundle, ...verdict } = await policies.impactOf(bundleId);
+    return verdict;
+  } catch (error) {
+    return { impact: 'unknown', detail: `not compared with the active set: ${reasonOf(error)}` };
   }
 }
