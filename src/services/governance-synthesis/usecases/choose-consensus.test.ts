@@ -31,6 +31,10 @@ const decide = (policies: readonly Policy[], request: unknown) =>
 
 describe('consensus among candidates', () => {
   it('groups by the verifier: the two equivalent win, the third is reported with a request it decides otherwise', async () => {
+    // Not the same text: other ids, descriptions and order, and some conditions written otherwise.
+    const conditions = new Set(candidates[0]!.policies.map((p) => p.condition));
+    assert.ok(candidates[1]!.policies.filter((p) => !conditions.has(p.condition)).length >= 3);
+    assert.ok(candidates[1]!.policies.every((p) => !p.id.startsWith('synth.')));
     const verifier = z3Verifier(document);
     const report = await chooseByConsensus(
       candidates,
