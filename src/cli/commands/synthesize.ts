@@ -106,7 +106,8 @@ export async function runSynthesize(
       path: '/api/v1/synthesis/jobs',
       tokenOf: AUTHOR,
       body: {
-        ...(providers.length > 1 ? { providers } : { provider: providers[0] ?? 'builtin' }),
+        // No provider named: the platform's configured default.
+        ...(providers.length > 1 ? { providers } : providers.length === 1 ? { provider: providers[0] } : {}),
         ...(options.candidates === undefined ? {} : { candidates: options.candidates }),
         ...(options.principle === undefined || options.principle.length === 0
           ? {}

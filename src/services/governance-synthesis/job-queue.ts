@@ -28,6 +28,8 @@ export class SynthesisJobs {
       readonly metrics: SynthesisMetrics;
       readonly logger: Logger;
       readonly clock: Clock;
+      /** The provider of a job that names none. */
+      readonly defaultProvider: string;
     },
     private readonly settings: JobQueueSettings,
   ) {
@@ -43,6 +45,11 @@ export class SynthesisJobs {
       },
       settings,
     );
+  }
+
+  /** The provider of a job that names none (ACGS_SYNTHESIS_PROVIDER, `builtin` unless set). */
+  get defaultProvider(): string {
+    return this.deps.defaultProvider;
   }
 
   /** Stores a queued job and schedules it; throws SYNTHESIS_QUEUE_FULL when this process is full. */

@@ -28,7 +28,7 @@ export interface SynthesisContracts {
   readonly council?: CouncilContract;
   /** Defaults to the environment's (ACGS_SYNTHESIS_*). */
   readonly settings?: JobQueueSettings;
-  /** Defaults to the builtin synthesizer alone. */
+  /** Defaults to the builtin synthesizer plus each configured model. */
   readonly providers?: readonly SynthesisProvider[];
 }
 
@@ -100,6 +100,26 @@ export function configuredProviders(
   ];
 }
 
+/**
+ * The provider of a job that names none: ACGS_SYNTHESIS_PROVIDER, which must be one this process
+ * offers (a name that is not is refused at start, not job by job); unset, `builtin` (or, in a
+ * process built with other providers only, the first).
+ */
+export function defaultProviderOf(providers: ReadonlyMap<string, SynthesisProvider>): string {
+  const configured = process.env.ACGS_SYNTHESIS_PROVIDER;
+  const name =
+    configured !== undefined && configured !== ''
+      ? configured
+      : providers.has(builtinProvider.name)
+        ? builtinProvider.name
+        : ([...providers.keys()][0] ?? builtinProvider.name);
+  if (!providers.has(name))
+    throw new RangeError(
+      `ACGS_SYNTHESIS_PROVIDER is ${name}, which is not configured here (configured: ${[...providers.keys()].join(', ')})`,
+    );
+  return name;
+}
+
 /** Builds the Governance Synthesis service from the adapters the wiring layer picked. */
 export function createGovernanceSynthesisService(
   context: ServiceContext,
@@ -112,6 +132,7 @@ export function createGovernanceSynthesisService(
       (p) => [p.name, p] as const,
     ),
   );
+  const defaultProvider = defaultProviderOf(providers);
   const jobs = new SynthesisJobs(
     {
       store: new SynthesisStore(context.database),
@@ -125,6 +146,7 @@ export function createGovernanceSynthesisService(
       leaseMs: (contracts.settings ?? loadSynthesisSettings()).leaseMs,
       metrics,
       logger: context.logger.child({ component: 'synthesis' }),
+      defaultProvider,
     },
     contracts.settings ?? loadSynthesisSettings(),
   );

@@ -260,6 +260,36 @@ describe('synthesis jobs', () => {
     await close();
   });
 
+  it('a job that names no provider gets the configured one (ACGS_SYNTHESIS_PROVIDER); an unknown one is refused at start', async () => {
+    const other: SynthesisProvider = { ...builtinProvider, name: 'other' };
+    process.env.ACGS_SYNTHESIS_PROVIDER = 'other';
+    try {
+      context = await openTestServiceContext(database, dir, { gs: synthesisMigrations }, 'gs-default');
+      service = createGovernanceSynthesisService(context, {
+        constitution,
+        settings,
+        providers: [builtinProvider, other],
+      });
+      await service.start?.();
+      served = await serveModule(service, issuer.authenticator);
+      const accepted = await submit(author, {});
+      assert.equal(accepted.statusCode, 202, accepted.body);
+      assert.equal(accepted.json().provider, 'other');
+      assert.equal((await finished(accepted.json().id)).status, 'succeeded');
+      assert.equal((await submit(author, { provider: 'builtin' })).json().provider, 'builtin');
+      await close();
+      process.env.ACGS_SYNTHESIS_PROVIDER = 'gpt-9';
+      const fresh = await openTestServiceContext(database, dir, { gs: synthesisMigrations }, 'gs-default-2');
+      assert.throws(
+        () => createGovernanceSynthesisService(fresh, { constitution, settings }),
+        /ACGS_SYNTHESIS_PROVIDER is gpt-9, which is not configured here \(configured: builtin\)/,
+      );
+      await fresh.bus.close();
+    } finally {
+      delete process.env.ACGS_SYNTHESIS_PROVIDER;
+    }
+  });
+
   it('checks roles and input: problem+json naming the field', async () => {
     await open('gs-b', true);
     assert.equal((await submit(agent, { provider: 'builtin' })).statusCode, 403);

@@ -5,7 +5,13 @@ import { JOB_STAGES } from '../store.js';
 /** The body of POST /api/v1/synthesis/jobs. */
 export const JobSubmission = Type.Object(
   {
-    provider: Type.String({ minLength: 1, maxLength: 64, default: 'builtin' }),
+    provider: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 64,
+        description: 'default: the configured provider (ACGS_SYNTHESIS_PROVIDER, builtin unless set)',
+      }),
+    ),
     constitutionHash: Type.Optional(Type.String({ pattern: '^[0-9a-f]{64}$' })),
     principles: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 128 }), { maxItems: 200 })),
     goal: Type.Optional(Type.String({ minLength: 1, maxLength: 4000 })),

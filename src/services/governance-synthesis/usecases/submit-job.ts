@@ -10,7 +10,8 @@ import type { JobView } from '../job-view.js';
 
 /** The body of POST /api/v1/synthesis/jobs, defaults applied. */
 export interface JobSubmission {
-  readonly provider: string;
+  /** Absent: the configured default (`jobs.defaultProvider`). */
+  readonly provider?: string;
   readonly providers?: readonly string[];
   readonly constitutionHash?: string;
   readonly principles?: readonly string[];
@@ -47,6 +48,7 @@ export async function submitJob(
   return jobs.submit(
     {
       ...request,
+      provider: request.provider ?? jobs.defaultProvider,
       ...(providers === undefined ? {} : { providers, provider: providers.join('+') }),
       constitutionHash: active.hash,
     },
