@@ -116,6 +116,9 @@ before(async () => {
     ACGS_LOG_CHECKPOINT_MS: '100',
     // The test plays several client addresses through X-Forwarded-For.
     ACGS_TRUSTED_PROXIES: '127.0.0.1',
+    // The lockout test locks one name twice within a minute, beyond the 10 logins a minute a name
+    // is allowed by default (that limit is tested in auth-embedded).
+    ACGS_AUTH_LOGIN_RATE_PER_ACCOUNT: '40',
   });
   url = platform.url;
   admin = bearer((await loginAsAdmin(url)).accessToken);
@@ -450,6 +453,15 @@ describe('lockout that cannot lock the owner out (done-when 5)', () => {
     const unlocked = await api(url, 'POST', '/api/v1/auth/users/owner-1/unlock', { headers: admin });
     assert.equal(unlocked.status, 200, JSON.stringify(unlocked.body));
     assert.equal((await from(attacker, password)).status, 200, 'after the unlock, from anywhere');
+
+    // The attacker's next lock of the name from that address lasts twice as long (exponential backoff).
+    const again: number[] = [];
+    for (let i = 0; i < 5; i++) again.push((await from(attacker, 'guess-9876543210')).status);
+    assert.deepEqual(again, [401, 401, 401, 401, 423]);
+    const first = Number(locked.headers.get('retry-after'));
+    const second = Number((await from(attacker, password)).headers.get('retry-after'));
+    assert.ok(Math.abs(second - 2 * first) <= 2, `second lock ${second} s, first ${first} s`);
+    assert.equal((await from('198.51.100.20', password)).status, 200, 'the owner, elsewhere, still');
   });
 });
 
