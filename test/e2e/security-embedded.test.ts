@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { createPrivateKey, sign } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -14,13 +14,16 @@ import { ACCESS_TOKEN_AUDIENCE, ACCESS_TOKEN_ISSUER } from '../../src/kernel/con
 import { envelopeFromEnvironment } from '../../src/kit/secret-envelope.js';
 import { loadPolicies } from '../../src/policy/index.js';
 import { generateMemberKey } from '../../src/services/executive-council/vote-payload.js';
+import { SIGNING_KEY_FILE } from '../../src/services/integrity/service.js';
 import { createDatabase } from '../../src/storage/index.js';
 import { api, bearer, loginAsAdmin, TEST_ADMIN_PASSWORD } from '../support/auth-session.js';
 import { signedVote } from '../support/council-constitution.js';
 import { freePort, type PlatformProcess, runAcgs, startAcgs } from '../support/platform-process.js';
 
 const POLICY_DIR = fileURLToPath(new URL('../../../examples/constitution/policies', import.meta.url));
-const dataDir = mkdtempSync(join(tmpdir(), 'acgs-security-e2e-'));
+const root = mkdtempSync(join(tmpdir(), 'acgs-security-e2e-'));
+/** Created by the platform (its mode is under test). */
+const dataDir = join(root, 'data');
 
 let platform: PlatformProcess;
 let url: string;
@@ -138,7 +141,7 @@ before(async () => {
 
 after(async () => {
   const exit = await platform?.terminate();
-  rmSync(dataDir, { recursive: true, force: true });
+  rmSync(root, { recursive: true, force: true });
   assert.equal(exit?.code, 0, platform?.stderr());
 });
 
@@ -263,8 +266,12 @@ describe('service least privilege (done-when 2)', () => {
 });
 
 describe('keys and sessions (done-when 4 and 6)', () => {
-  test('the database file is readable by its owner alone', () => {
-    for (const file of ['acgs.db', 'acgs.db-wal']) {
+  test('the database and key files are readable by their owner alone, in a directory only it can enter', () => {
+    assert.equal(statSync(dataDir).mode & 0o777, 0o700, 'the data directory');
+    const secretFiles = readdirSync(dataDir).filter((file) => /\.(db|db-wal|db-shm|key)$/.test(file));
+    for (const file of ['acgs.db', 'acgs.db-wal', 'kek.key', SIGNING_KEY_FILE])
+      assert.ok(secretFiles.includes(file), `${file} is in the data directory: ${secretFiles}`);
+    for (const file of secretFiles) {
       const mode = statSync(join(dataDir, file)).mode & 0o777;
       assert.equal(mode, 0o600, `${file} is ${mode.toString(8)}`);
     }
