@@ -5,13 +5,13 @@
  */
 import assert from 'node:assert/strict';
 import { createPrivateKey, sign } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { ACCESS_TOKEN_AUDIENCE, ACCESS_TOKEN_ISSUER } from '../../src/kernel/contracts/auth.js';
-import { envelopeFromEnvironment } from '../../src/kit/secret-envelope.js';
+import { envelopeFromEnvironment, newKeyEncryptionKey } from '../../src/kit/secret-envelope.js';
 import { loadPolicies } from '../../src/policy/index.js';
 import { generateMemberKey } from '../../src/services/executive-council/vote-payload.js';
 import { SIGNING_KEY_FILE } from '../../src/services/integrity/service.js';
@@ -107,8 +107,11 @@ const PAYMENT = {
   resource: { type: 'supplier_account', id: 'S-3', external: false },
 };
 
+/** The platform's environment (a restart below starts it again with the same). */
+const platformEnv: Record<string, string> = {};
+
 before(async () => {
-  platform = await startAcgs(['up'], {
+  Object.assign(platformEnv, {
     ACGS_DATA_DIR: dataDir,
     DATABASE_URL: '',
     REDIS_URL: '',
@@ -123,6 +126,7 @@ before(async () => {
     // is allowed by default (that limit is tested in auth-embedded).
     ACGS_AUTH_LOGIN_RATE_PER_ACCOUNT: '40',
   });
+  platform = await startAcgs(['up'], platformEnv);
   url = platform.url;
   admin = bearer((await loginAsAdmin(url)).accessToken);
   auditor = (await apiKey({ account: 'security-auditor', roles: ['auditor'] })).headers;
@@ -629,5 +633,77 @@ describe('personal data out of the log (done-when 7)', () => {
       [],
       'in the log export, in clear',
     );
+  });
+});
+
+describe('key-encryption key rotation (done-when 4)', () => {
+  /** Every sealed secret in the database, by where it is. */
+  async function storedSecrets(): Promise<[string, string][]> {
+    const db = createDatabase(`sqlite:${join(dataDir, 'acgs.db')}`);
+    try {
+      const q = db.as<Record<string, Record<string, string | null>>>();
+      const out: [string, string][] = [];
+      for (const [table, key, column] of [
+        ['auth_signing_keys', 'kid', 'private_pkcs8'],
+        ['auth_users', 'id', 'totp_secret'],
+        ['auth_secrets', 'name', 'value'],
+        ['pgc_signing_keys', 'id', 'private_key'],
+        ['pgc_secrets', 'name', 'value'],
+      ] as const) {
+        const rows = await q.selectFrom(table).select([key, column]).where(column, 'is not', null).execute();
+        for (const row of rows) out.push([`${table}/${row[key]}`, String(row[column])]);
+      }
+      return out.sort();
+    } finally {
+      await db.close();
+    }
+  }
+
+  test('restarted with a new KEK first (the old one kept), every secret is sealed with the new one, a plain one too', async () => {
+    const kekFile = join(dataDir, 'kek.key');
+    const oldKek = readFileSync(kekFile, 'utf8').trim();
+    const exit = await platform.terminate();
+    assert.equal(exit.code, 0, platform.stderr());
+    const before = envelopeFromEnvironment({ ACGS_KEK_FILE: kekFile }, undefined);
+    const plain = new Map((await storedSecrets()).map(([where, value]) => [where, before.open(value)]));
+    // A secret stored before encryption existed.
+    const db = createDatabase(`sqlite:${join(dataDir, 'acgs.db')}`);
+    try {
+      await db
+        .as<{ auth_users: { username: string; totp_secret: string | null } }>()
+        .updateTable('auth_users')
+        .set({ totp_secret: 'JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP' })
+        .where('username', '=', 'owner-1')
+        .execute();
+    } finally {
+      await db.close();
+    }
+    const newKek = newKeyEncryptionKey();
+    writeFileSync(kekFile, `${newKek}\n${oldKek}\n`, { mode: 0o600 });
+    platform = await startAcgs(['up'], { ...platformEnv, ACGS_PORT: String(await freePort()) });
+    url = platform.url;
+
+    const after = await storedSecrets();
+    assert.ok(after.length >= 6, `${after.length} secrets`);
+    const newId = newKek.split(':')[0]!;
+    for (const [where, value] of after)
+      assert.ok(value.startsWith(`enc:v1:${newId}:`), `${where}: ${value.slice(0, 20)}`);
+    // The same secrets, only sealed anew: the new KEK alone opens them.
+    const rotated = envelopeFromEnvironment({ ACGS_KEK: newKek }, undefined);
+    for (const [where, value] of after) {
+      const expected =
+        where.startsWith('auth_users/') && !plain.has(where)
+          ? 'JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP'
+          : plain.get(where);
+      assert.equal(rotated.open(value), expected, where);
+    }
+    // Tokens signed before the restart still verify; decisions are still signed and logged.
+    assert.equal((await api(url, 'GET', '/api/v1/auth/me', { headers: admin })).status, 200);
+    const gateway = await apiKey({ account: 'kek-gateway', roles: ['agent'], delegate: true });
+    const decided = await api(url, 'POST', '/api/v1/decisions', {
+      headers: gateway.headers,
+      body: { principal: { id: 'agent-kek', type: 'agent', roles: [] }, ...PAYMENT },
+    });
+    assert.equal(decided.status, 200, JSON.stringify(decided.body));
   });
 });
