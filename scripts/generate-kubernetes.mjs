@@ -399,6 +399,83 @@ function virtualService(s) {
   };
 }
 
+const INGRESS_PRINCIPAL = 'cluster.local/ns/ingress-nginx/sa/ingress-nginx';
+const ALL_SERVICES = ['auth', 'ac', 'integrity', 'fv', 'gs', 'pgc', 'ec', 'dgm'];
+
+/**
+ * The service permission table (docs/security.md): routes between services that name which
+ * services may call them (`config.auth.services` in the code). `ingress`: other roles (an admin)
+ * may call it too, so it is also open to the ingress controller. The mesh refuses every other
+ * caller before the request reaches the pod; `test/e2e/auth-matrix.test.ts` checks this table
+ * against the running platform's routes, both ways.
+ */
+const SERVICE_ROUTES = {
+  ac: [{ method: 'POST', path: '/api/v1/constitution/enactments', services: ['ec'] }],
+  integrity: [{ method: 'POST', path: '/api/v1/log/entries', services: ALL_SERVICES }],
+  gs: [{ method: 'POST', path: '/api/v1/synthesis/changes', services: ['dgm'] }],
+  pgc: [
+    { method: 'POST', path: '/api/v1/policies/bundles/:id/activate', services: ['ec'], ingress: true },
+    { method: 'POST', path: '/api/v1/policies/retirements', services: ['ec'] },
+    { method: 'POST', path: '/api/v1/policies/synthesized-bundles', services: ['gs'] },
+  ],
+  ec: [
+    { method: 'GET', path: '/api/v1/council/proposals/:id/authority', services: ['ac', 'pgc'] },
+    { method: 'POST', path: '/api/v1/council/ratifications', services: ['pgc'] },
+    { method: 'POST', path: '/api/v1/council/variant-adoptions', services: ['dgm'] },
+    { method: 'POST', path: '/api/v1/council/activation-proposals', services: ['gs'] },
+  ],
+};
+
+/**
+ * A route's path as an Istio path: exact, or — with parameters — a suffix match on what follows
+ * the last one (Istio 1.20 matches no wildcard inside a path; the auth-matrix test checks that the
+ * suffix names no other route of the service).
+ */
+function istioPath(path) {
+  const segments = path.split('/');
+  const last = segments.findLastIndex((segment) => segment.startsWith(':'));
+  return last < 0 ? path : `*/${segments.slice(last + 1).join('/')}`;
+}
+
+/** A DENY policy (Istio evaluates it before the ALLOW ones) for every caller a route does not name. */
+function serviceRoutePolicies(s) {
+  const routes = SERVICE_ROUTES[s.name] ?? [];
+  if (routes.length === 0) return [];
+  const principal = (sa) => `cluster.local/ns/${NAMESPACE}/sa/${sa}`;
+  return [
+    {
+      apiVersion: 'security.istio.io/v1beta1',
+      kind: 'AuthorizationPolicy',
+      metadata: meta(`acgs-${s.name}-service-routes`, s),
+      spec: {
+        selector: { matchLabels: selector(s) },
+        action: 'DENY',
+        rules: routes.map((r) => ({
+          from: [
+            {
+              source: {
+                notPrincipals: [
+                  ...r.services.map((caller) => principal(`acgs-${caller}`)),
+                  ...(r.ingress ? [INGRESS_PRINCIPAL] : []),
+                ],
+              },
+            },
+          ],
+          // A GET route answers HEAD too (Fastify's exposeHeadRoutes).
+          to: [
+            {
+              operation: {
+                methods: r.method === 'GET' ? ['GET', 'HEAD'] : [r.method],
+                paths: [istioPath(r.path)],
+              },
+            },
+          ],
+        })),
+      },
+    },
+  ];
+}
+
 function authorizationPolicy(s) {
   const principal = (sa) => `cluster.local/ns/${NAMESPACE}/sa/${sa}`;
   return {
@@ -412,7 +489,7 @@ function authorizationPolicy(s) {
         { from: [{ source: { principals: s.callers.map((caller) => principal(`acgs-${caller}`)) } }] },
         // Users and agents arrive through the ingress controller, on the service's API paths only.
         {
-          from: [{ source: { principals: ['cluster.local/ns/ingress-nginx/sa/ingress-nginx'] } }],
+          from: [{ source: { principals: [INGRESS_PRINCIPAL] } }],
           to: [{ operation: { paths: ['/api/v1/*', '/health/*', '/openapi*', '/.well-known/*'] } }],
         },
         {
@@ -445,7 +522,7 @@ function files() {
     out.set(`base/services/${s.name}/kustomization.yaml`, kustomization([`${s.name}.yaml`]));
     out.set(
       `mesh/services/${s.name}/${s.name}.yaml`,
-      documents([destinationRule(s), virtualService(s), authorizationPolicy(s)]),
+      documents([destinationRule(s), virtualService(s), authorizationPolicy(s), ...serviceRoutePolicies(s)]),
     );
     out.set(`mesh/services/${s.name}/kustomization.yaml`, kustomization([`${s.name}.yaml`]));
   }

@@ -35,7 +35,8 @@ export function defaultDatabaseUrl(config: PlatformConfig): string {
 export async function openAdapters(config: PlatformConfig, logger: Logger): Promise<Adapters> {
   const databaseUrl = config.databaseUrl ?? defaultDatabaseUrl(config);
   if (databaseUrl.startsWith('sqlite:') || !databaseUrl.includes('://')) {
-    mkdirSync(resolve(config.dataDir), { recursive: true });
+    // Its owner's alone: it holds the database and, unless configured elsewhere, the keys.
+    mkdirSync(resolve(config.dataDir), { recursive: true, mode: 0o700 });
   }
   const database = createDatabase(databaseUrl);
   const opened: { close(): Promise<void> }[] = [database];

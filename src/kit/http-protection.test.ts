@@ -51,6 +51,7 @@ const kit = await buildKitServer({
     ACGS_METRICS_TOKEN: 'metrics-token-0123456789',
     ACGS_HTTP_REQUEST_TIMEOUT_MS: '600',
     ACGS_HTTP_HEADERS_TIMEOUT_MS: '600',
+    ACGS_HTTP_IDLE_TIMEOUT_MS: '600',
     ACGS_TRUSTED_PROXIES: '127.0.0.1',
   },
 });
@@ -173,24 +174,61 @@ describe('request hygiene', () => {
 });
 
 describe('timeouts', () => {
-  test('a body that never finishes is cut off within the request timeout, with a problem+json 408', async () => {
-    const address = await kit.app.listen({ host: '127.0.0.1', port: 0 });
-    const { port } = new URL(address);
-    const socket = connect({ host: '127.0.0.1', port: Number(port) });
+  /** The configured limits above (ACGS_HTTP_*_TIMEOUT_MS); Node checks them every 150 ms here. */
+  const LIMIT_MS = 600;
+  let port = 0;
+
+  /** Sends `text` on a new connection and waits for the server to close it: what it answered, and when. */
+  async function cutOff(text: string): Promise<{ answer: string; elapsedMs: number }> {
+    if (port === 0) port = Number(new URL(await kit.app.listen({ host: '127.0.0.1', port: 0 })).port);
+    const socket = connect({ host: '127.0.0.1', port });
     let answer = '';
     socket.on('data', (chunk) => {
       answer += String(chunk);
     });
     const closed = new Promise<void>((resolve) => socket.on('close', () => resolve()));
-    socket.write(
-      'POST /api/v1/policies/echo HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"a":',
-    );
-    // Generous: only to stop a hang; the server's own timeout is 600 ms.
+    await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
+    const started = performance.now();
+    socket.write(text);
+    // Generous: only to stop a hang; what is asserted is the elapsed time below.
     const guard = setTimeout(() => socket.destroy(new Error('not cut off')), 15_000);
     await closed;
     clearTimeout(guard);
+    return { answer, elapsedMs: performance.now() - started };
+  }
+
+  /**
+   * Not at once (the limit is what cut it off), and no later than `graceMs` past it plus a check
+   * interval and slack for a busy machine.
+   */
+  function assertWithinLimit(what: string, elapsedMs: number, graceMs = 0) {
+    process.stderr.write(`# http-protection: ${what} cut off after ${Math.round(elapsedMs)} ms\n`);
+    assert.ok(elapsedMs >= LIMIT_MS - 100, `${what}: cut off after ${Math.round(elapsedMs)} ms`);
+    assert.ok(elapsedMs < LIMIT_MS + graceMs + 1000, `${what}: cut off after ${Math.round(elapsedMs)} ms`);
+  }
+
+  test('a body that never finishes is cut off within the request timeout, with a problem+json 408', async () => {
+    const { answer, elapsedMs } = await cutOff(
+      'POST /api/v1/policies/echo HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"a":',
+    );
     assert.match(answer, /^HTTP\/1\.1 408/);
     assert.match(answer, /application\/problem\+json/);
     assert.match(answer, /REQUEST_TIMEOUT/);
+    assertWithinLimit('a never-finishing body', elapsedMs);
+  });
+
+  test('headers that never finish are cut off within the headers timeout', async () => {
+    const { answer, elapsedMs } = await cutOff('GET /health/live HTTP/1.1\r\nHost: x\r\nX-Slow: ');
+    assert.match(answer, /^HTTP\/1\.1 408/);
+    assertWithinLimit('never-finishing headers', elapsedMs);
+  });
+
+  test('a kept-alive connection left idle is closed after the idle timeout', async () => {
+    const { answer, elapsedMs } = await cutOff('GET /health/live HTTP/1.1\r\nHost: x\r\n\r\n');
+    assert.match(answer, /^HTTP\/1\.1 200/, 'the request itself was answered');
+    assert.match(answer, /keep-alive/i);
+    // Node closes an idle socket a second after the Keep-Alive timeout it announces, so that a
+    // client never reuses a connection the server is closing.
+    assertWithinLimit('an idle kept-alive connection', elapsedMs, 1000);
   });
 });

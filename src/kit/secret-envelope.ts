@@ -17,7 +17,8 @@ const KEK_LINE = /^([A-Za-z0-9_-]{1,32}):([A-Za-z0-9+/]{43}=)$/;
  * key-encryption key (KEK), stored as `enc:v1:<kek id>:<iv>:<ciphertext‖tag>` (base64). The
  * first KEK seals; every KEK opens what it sealed, so a rotation configures the new key first and
  * keeps the old ones until no value needs them. A value without the prefix was stored before
- * encryption and is returned as it is (it is sealed when next written).
+ * encryption and is returned as it is (it is sealed when next written, or at start-up by
+ * `resealStoredSecrets`, which also moves values off an older KEK).
  */
 export class SecretEnvelope {
   /**
@@ -47,6 +48,15 @@ export class SecretEnvelope {
     cipher.setAAD(Buffer.from(PREFIX + kek.id));
     const body = Buffer.concat([cipher.update(plain, 'utf8'), cipher.final(), cipher.getAuthTag()]);
     return `${PREFIX}${kek.id}:${iv.toString('base64')}:${body.toString('base64')}`;
+  }
+
+  /**
+   * Whether `stored` should be sealed again: it is plain (stored before encryption) or sealed with
+   * a KEK other than the current one (before a rotation). False when no KEK is configured.
+   */
+  needsResealing(stored: string): boolean {
+    const kek = this.keks[0];
+    return kek !== undefined && !stored.startsWith(`${PREFIX}${kek.id}:`);
   }
 
   open(stored: string): string {
@@ -128,4 +138,9 @@ export function sealSecret(plain: string): string {
 /** Opens a stored secret (sealed or, from before encryption, plain). */
 export function openSecret(stored: string): string {
   return processEnvelope.open(stored);
+}
+
+/** Whether a stored secret is plain or sealed with an older KEK (see `SecretEnvelope.needsResealing`). */
+export function secretNeedsResealing(stored: string): boolean {
+  return processEnvelope.needsResealing(stored);
 }

@@ -220,6 +220,19 @@ describe('TokenAuthenticator: bearer tokens', () => {
     ],
     ['unknown kid', () => token({}, stranger)],
     ['a stranger’s key claiming a trusted kid', () => token({}, { ...stranger, kid: 'trusted' })],
+    // The audit's key-injection headers: the guard takes keys only from its own key source.
+    [
+      'a stranger’s key embedded in the header (jwk)',
+      () => token({}, { ...stranger, kid: 'trusted' }, { jwk: stranger.jwk }),
+    ],
+    [
+      'a stranger’s key set named by URL (jku)',
+      () => token({}, { ...stranger, kid: 'trusted' }, { jku: 'https://attacker.example/jwks.json' }),
+    ],
+    [
+      'a stranger’s certificate named by URL (x5u)',
+      () => token({}, { ...stranger, kid: 'trusted' }, { x5u: 'https://attacker.example/cert.pem' }),
+    ],
     ['critical header parameters', () => token({}, trusted, { crit: ['b64'], b64: true })],
     ['unknown roles', () => token({ roles: ['root'] })],
     ['not a JWT at all', async () => 'hello.world'],

@@ -21,6 +21,7 @@ import { HttpMetrics } from '../../src/kit/http-metrics.js';
 import { createLogger } from '../../src/kit/logger.js';
 import { EMPTY_CONSTITUTION_HASH } from '../../src/services/constitutional-ai/empty-constitution.js';
 import { api, bearer, loginAsAdmin, TEST_ADMIN_PASSWORD } from '../support/auth-session.js';
+import { type KubeObject, readYamlFile } from '../support/deploy-files.js';
 import { freePort } from '../support/platform-process.js';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'acgs-matrix-'));
@@ -152,6 +153,58 @@ describe('authorisation matrix over every route of every service', () => {
     }
     assert.deepEqual(failures, []);
     assert.ok(named >= 2, 'the enactment and activation routes name their services');
+  });
+
+  test('the mesh mirrors the service permission table: a DENY rule for each route that names its services, and only for those', () => {
+    const INGRESS = 'cluster.local/ns/ingress-nginx/sa/ingress-nginx';
+    const account = (service: string) => `cluster.local/ns/acgs/sa/acgs-${service}`;
+    // As scripts/generate-kubernetes.mjs writes a path: a suffix match after the last parameter.
+    const istioPath = (url: string) => {
+      const segments = url.split('/');
+      const last = segments.findLastIndex((segment) => segment.startsWith(':'));
+      return last < 0 ? url : `*/${segments.slice(last + 1).join('/')}`;
+    };
+    const line = (service: string, method: string, path: string, callers: readonly string[]) =>
+      `${service} ${method} ${path} ← ${[...callers].sort().join(' ')}`;
+    const routes = platform.app.declaredRoutes;
+    const expected = routes.flatMap((route) => {
+      const auth = route.config?.auth;
+      if (auth === undefined || 'public' in auth || auth.services === undefined) return [];
+      // Roles besides `service` (an admin) arrive through the ingress controller.
+      const callers = [
+        ...auth.services.map(account),
+        ...(auth.roles.some((role) => role !== 'service') ? [INGRESS] : []),
+      ];
+      return (Array.isArray(route.method) ? route.method : [route.method]).map((method) =>
+        line(String(route.config?.service), String(method), istioPath(route.url), callers),
+      );
+    });
+    const actual = SERVICE_NAMES.flatMap((service) =>
+      readYamlFile(`deploy/kubernetes/mesh/services/${service}/${service}.yaml`)
+        .filter((o: KubeObject) => o.kind === 'AuthorizationPolicy' && o.spec.action === 'DENY')
+        .flatMap((policy: KubeObject) =>
+          policy.spec.rules.flatMap((rule: KubeObject) =>
+            (rule.to[0].operation.methods as string[]).flatMap((method) =>
+              (rule.to[0].operation.paths as string[]).map((path) =>
+                line(service, method, path, rule.from[0].source.notPrincipals as string[]),
+              ),
+            ),
+          ),
+        ),
+    );
+    assert.ok(expected.length >= 10, `${expected.length} routes name their services`);
+    assert.deepEqual(actual.sort(), expected.sort());
+    // A suffix match refuses only its own route: no other route of the service ends the same way.
+    for (const entry of actual.filter((e) => e.split(' ')[2]!.startsWith('*'))) {
+      const [service, method, path] = entry.split(' ') as [string, string, string];
+      const matching = routes.filter(
+        (route) =>
+          route.config?.service === service &&
+          [route.method].flat().includes(method as never) &&
+          route.url.endsWith(path.slice(1)),
+      );
+      assert.equal(matching.length, 1, `${entry}: ${matching.map((r) => r.url).join(', ')}`);
+    }
   });
 
   test('bearer tokens are held to the same roles as API keys', async () => {

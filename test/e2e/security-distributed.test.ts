@@ -9,8 +9,8 @@
  *   the limit, yet both then answer 429 with `Retry-After` — the counts are shared (a replica
  *   learns them within one 50 ms flush, so at most one more request per replica passes).
  * - Revocation (done-when 6): a session with two access tokens (from the login and a refresh) is
- *   logged out on one Auth replica; both tokens are refused by the other Auth replica and by both
- *   PGC replicas on their next request, within a second. Disabling a user does the same.
+ *   logged out on one Auth replica; both tokens are refused by both Auth replicas and by both PGC
+ *   replicas on their next request, within a second. Disabling a user does the same.
  * - Lockout (done-when 5): failed logins lock a name from one address on both Auth replicas; its
  *   owner logs in from another, and from there again after `acgs user unlock`.
  * - Secrets at rest (done-when 4, distributed): the signing and pseudonym keys in PostgreSQL are
@@ -192,6 +192,7 @@ describe('security, distributed: limits and revocation hold across replicas shar
     assert.equal(refreshed.status, 200, JSON.stringify(refreshed.body));
     const sessionTokens = [tokens.accessToken, String(refreshed.body.accessToken)];
     const replicas: [string, string, string][] = [
+      ['auth A', authA.url, '/api/v1/auth/me'],
       ['auth B', authB.url, '/api/v1/auth/me'],
       ['pgc A', pgcA.url, BUNDLES],
       ['pgc B', pgcB.url, BUNDLES],
@@ -219,7 +220,7 @@ describe('security, distributed: limits and revocation hold across replicas shar
     for (const r of refusals) assert.deepEqual([r.status, r.code], [401, 'AUTH_TOKEN_REVOKED'], r.what);
     assert.ok(elapsedMs < 1000, `refused everywhere within ${Math.round(elapsedMs)} ms`);
     process.stderr.write(
-      `# security: 2 tokens × 3 replicas refused ${Math.round(elapsedMs)} ms after the logout\n`,
+      `# security: 2 tokens × 4 replicas refused ${Math.round(elapsedMs)} ms after the logout\n`,
     );
   });
 

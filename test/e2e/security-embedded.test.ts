@@ -5,25 +5,32 @@
  */
 import assert from 'node:assert/strict';
 import { createPrivateKey, sign } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { ACCESS_TOKEN_AUDIENCE, ACCESS_TOKEN_ISSUER } from '../../src/kernel/contracts/auth.js';
-import { envelopeFromEnvironment } from '../../src/kit/secret-envelope.js';
+import { envelopeFromEnvironment, newKeyEncryptionKey } from '../../src/kit/secret-envelope.js';
 import { loadPolicies } from '../../src/policy/index.js';
+import { generateMemberKey } from '../../src/services/executive-council/vote-payload.js';
+import { SIGNING_KEY_FILE } from '../../src/services/integrity/service.js';
 import { createDatabase } from '../../src/storage/index.js';
 import { api, bearer, loginAsAdmin, TEST_ADMIN_PASSWORD } from '../support/auth-session.js';
+import { signedVote } from '../support/council-constitution.js';
 import { freePort, type PlatformProcess, runAcgs, startAcgs } from '../support/platform-process.js';
 
 const POLICY_DIR = fileURLToPath(new URL('../../../examples/constitution/policies', import.meta.url));
-const dataDir = mkdtempSync(join(tmpdir(), 'acgs-security-e2e-'));
+const root = mkdtempSync(join(tmpdir(), 'acgs-security-e2e-'));
+/** Created by the platform (its mode is under test). */
+const dataDir = join(root, 'data');
 
 let platform: PlatformProcess;
 let url: string;
 let admin: Record<string, string>;
 let auditor: Record<string, string>;
+/** The prefix of every API key the tests created (personal to its account: never in the log). */
+const keyPrefixes: string[] = [];
 
 /** Creates an API key; returns its headers and the account id. */
 async function apiKey(body: Record<string, unknown>) {
@@ -32,6 +39,8 @@ async function apiKey(body: Record<string, unknown>) {
     body: { rateLimitPerMinute: 1_000_000, ...body },
   });
   assert.equal(created.status, 201, JSON.stringify(created.body));
+  assert.match(String(created.body.prefix), /^[A-Za-z0-9]{12}$/);
+  keyPrefixes.push(String(created.body.prefix));
   return { headers: { 'x-api-key': String(created.body.key) }, created: created.body };
 }
 
@@ -62,6 +71,19 @@ async function loggedDecision(decisionId: string): Promise<Record<string, unknow
   throw new Error(`decision ${decisionId} is not in the log`);
 }
 
+/** Creates a user with `roles` and returns the headers of its logged-in session. */
+async function person(username: string, roles: string[]): Promise<Record<string, string>> {
+  const password = `${username}-password-0123`;
+  const created = await api(url, 'POST', '/api/v1/auth/users', {
+    headers: admin,
+    body: { username, password, roles },
+  });
+  assert.equal(created.status, 201, JSON.stringify(created.body));
+  const session = await api(url, 'POST', '/api/v1/auth/login', { body: { username, password } });
+  assert.equal(session.status, 200, JSON.stringify(session.body));
+  return bearer(String(session.body.accessToken));
+}
+
 /** How decision entries name a principal id: the PGC says, to an auditor. */
 async function principalPseudonym(principalId: string): Promise<string> {
   const answer = await api(url, 'POST', '/api/v1/decisions/principal-pseudonyms', {
@@ -85,8 +107,11 @@ const PAYMENT = {
   resource: { type: 'supplier_account', id: 'S-3', external: false },
 };
 
+/** The platform's environment (a restart below starts it again with the same). */
+const platformEnv: Record<string, string> = {};
+
 before(async () => {
-  platform = await startAcgs(['up'], {
+  Object.assign(platformEnv, {
     ACGS_DATA_DIR: dataDir,
     DATABASE_URL: '',
     REDIS_URL: '',
@@ -97,7 +122,11 @@ before(async () => {
     ACGS_LOG_CHECKPOINT_MS: '100',
     // The test plays several client addresses through X-Forwarded-For.
     ACGS_TRUSTED_PROXIES: '127.0.0.1',
+    // The lockout test locks one name twice within a minute, beyond the 10 logins a minute a name
+    // is allowed by default (that limit is tested in auth-embedded).
+    ACGS_AUTH_LOGIN_RATE_PER_ACCOUNT: '40',
   });
+  platform = await startAcgs(['up'], platformEnv);
   url = platform.url;
   admin = bearer((await loginAsAdmin(url)).accessToken);
   auditor = (await apiKey({ account: 'security-auditor', roles: ['auditor'] })).headers;
@@ -116,7 +145,7 @@ before(async () => {
 
 after(async () => {
   const exit = await platform?.terminate();
-  rmSync(dataDir, { recursive: true, force: true });
+  rmSync(root, { recursive: true, force: true });
   assert.equal(exit?.code, 0, platform?.stderr());
 });
 
@@ -241,8 +270,12 @@ describe('service least privilege (done-when 2)', () => {
 });
 
 describe('keys and sessions (done-when 4 and 6)', () => {
-  test('the database file is readable by its owner alone', () => {
-    for (const file of ['acgs.db', 'acgs.db-wal']) {
+  test('the database and key files are readable by their owner alone, in a directory only it can enter', () => {
+    assert.equal(statSync(dataDir).mode & 0o777, 0o700, 'the data directory');
+    const secretFiles = readdirSync(dataDir).filter((file) => /\.(db|db-wal|db-shm|key)$/.test(file));
+    for (const file of ['acgs.db', 'acgs.db-wal', 'kek.key', SIGNING_KEY_FILE])
+      assert.ok(secretFiles.includes(file), `${file} is in the data directory: ${secretFiles}`);
+    for (const file of secretFiles) {
       const mode = statSync(join(dataDir, file)).mode & 0o777;
       assert.equal(mode, 0o600, `${file} is ${mode.toString(8)}`);
     }
@@ -431,6 +464,15 @@ describe('lockout that cannot lock the owner out (done-when 5)', () => {
     const unlocked = await api(url, 'POST', '/api/v1/auth/users/owner-1/unlock', { headers: admin });
     assert.equal(unlocked.status, 200, JSON.stringify(unlocked.body));
     assert.equal((await from(attacker, password)).status, 200, 'after the unlock, from anywhere');
+
+    // The attacker's next lock of the name from that address lasts twice as long (exponential backoff).
+    const again: number[] = [];
+    for (let i = 0; i < 5; i++) again.push((await from(attacker, 'guess-9876543210')).status);
+    assert.deepEqual(again, [401, 401, 401, 401, 423]);
+    const first = Number(locked.headers.get('retry-after'));
+    const second = Number((await from(attacker, password)).headers.get('retry-after'));
+    assert.ok(Math.abs(second - 2 * first) <= 2, `second lock ${second} s, first ${first} s`);
+    assert.equal((await from('198.51.100.20', password)).status, 200, 'the owner, elsewhere, still');
   });
 });
 
@@ -459,6 +501,65 @@ describe('personal data out of the log (done-when 7)', () => {
       body: { principal: { id: 'cfo-human', type: 'human', roles: ['payments-agent'] }, ...PAYMENT },
     });
     assert.equal(forCfo.status, 200, JSON.stringify(forCfo.body));
+    // A payment that needs a human: a reviewer resolves it, with a comment naming a person.
+    const large = { ...PAYMENT, action: { ...PAYMENT.action, amount: 20_000.0 } };
+    const forReview = await api(url, 'POST', '/api/v1/decisions', {
+      headers: gateway.headers,
+      body: { principal: { id: 'cfo-human', type: 'human', roles: ['payments-agent'] }, ...large },
+    });
+    assert.equal(forReview.status, 200, JSON.stringify(forReview.body));
+    assert.equal(forReview.body.decision, 'review');
+    const reviewer = await person('rita-reviewer', ['reviewer']);
+    const reviewPath = `/api/v1/reviews/${String(forReview.body.decisionId)}`;
+    for (let i = 0; i < 100; i++) {
+      if ((await api(url, 'GET', reviewPath, { headers: reviewer })).status === 200) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const claimed = await api(url, 'POST', `${reviewPath}/claim`, {
+      headers: reviewer,
+      body: { leaseSeconds: 60 },
+    });
+    assert.equal(claimed.status, 200, JSON.stringify(claimed.body));
+    const resolved = await api(url, 'POST', `${reviewPath}/resolve`, {
+      headers: reviewer,
+      body: { outcome: 'approve', comment: 'confirmed by phone with Ingrid Svartholm' },
+    });
+    assert.equal(resolved.status, 200, JSON.stringify(resolved.body));
+
+    // The council: a member seated under their own name, a proposal, a signed vote that rejects it.
+    const memberKey = generateMemberKey();
+    const seated = await api(url, 'POST', '/api/v1/council/members', {
+      headers: admin,
+      body: {
+        memberId: 'seat-1',
+        displayName: 'Carol Kestrel-Whitby',
+        publicKey: memberKey.publicKey,
+        weight: 1,
+      },
+    });
+    assert.equal(seated.status, 201, JSON.stringify(seated.body));
+    const councillor = await person('carol.kestrel', ['council_member']);
+    const proposed = await api(url, 'POST', '/api/v1/council/proposals', {
+      headers: admin,
+      body: {
+        kind: 'retire-policy',
+        title: 'Retire a review rule',
+        content: { policyId: 'payments.review-above-10000' },
+      },
+    });
+    assert.equal(proposed.status, 201, JSON.stringify(proposed.body));
+    const { proposalId, ...vote } = signedVote(
+      { id: String(proposed.body.id), contentHash: String(proposed.body.contentHash) },
+      'seat-1',
+      'no',
+      memberKey.privateKeyPem,
+    );
+    const voted = await api(url, 'POST', `/api/v1/council/proposals/${proposalId}/votes`, {
+      headers: councillor,
+      body: vote,
+    });
+    assert.equal(voted.status, 201, JSON.stringify(voted.body));
+
     const rotated = await api(url, 'POST', '/api/v1/policies/bundles/signing-key/rotate', { headers: admin });
     assert.equal(rotated.status, 200, JSON.stringify(rotated.body));
     const adminPseudonym = await callerPseudonym(admin);
@@ -468,8 +569,9 @@ describe('personal data out of the log (done-when 7)', () => {
       username: string;
       kind: string;
     }[];
-    const people = users.filter((u) => ['owner-1', 'totp-user', 'dora-deputy', 'admin'].includes(u.username));
-    assert.equal(people.length, 4);
+    const names = ['owner-1', 'totp-user', 'dora-deputy', 'rita-reviewer', 'carol.kestrel', 'admin'];
+    const people = users.filter((u) => names.includes(u.username));
+    assert.equal(people.length, names.length);
     const file = join(dataDir, 'export.ndjson');
     // The intake logs the security events from the bus: wait until the lockout above is in the log.
     let text = '';
@@ -477,10 +579,37 @@ describe('personal data out of the log (done-when 7)', () => {
       const exported = runAcgs(['log', 'export', file], { ACGS_DATA_DIR: dataDir, DATABASE_URL: '' });
       assert.equal(exported.code, 0, exported.stderr);
       text = readFileSync(file, 'utf8');
-      if (text.includes('auth.account.unlocked') && text.includes('policy.signing-key.rotated')) break;
+      if (
+        [
+          'auth.account.unlocked',
+          'policy.signing-key.rotated',
+          'council.review.resolved',
+          'council.proposal.closed',
+        ].every((type) => text.includes(type))
+      )
+        break;
       await new Promise((r) => setTimeout(r, 100));
     }
-    assert.match(text, /auth\.account\.locked/);
+    // What the export covers: logins (failed, locked, succeeded), users and keys created,
+    // decisions, a review, the council's seating, proposal, vote and close.
+    for (const type of [
+      'auth.login.succeeded',
+      'auth.login.failed',
+      'auth.account.locked',
+      'auth.user.created',
+      'auth.apikey.created',
+      'policy.decision',
+      'council.review.opened',
+      'council.review.resolved',
+      'council.member.seated',
+      'council.proposal.opened',
+      'council.vote.cast',
+      'council.proposal.closed',
+    ])
+      assert.ok(
+        text.includes(`\\"type\\":\\"${type}\\"`) || text.includes(`"type":"${type}"`),
+        `${type} is in the export`,
+      );
     assert.match(text, /usernameHash/, 'security events are logged, pseudonymized');
     // The admin's acts in other services name it by the pseudonym its token carries.
     assert.match(text, new RegExp(`"rotatedBy\\\\":\\\\"${adminPseudonym}`));
@@ -489,6 +618,9 @@ describe('personal data out of the log (done-when 7)', () => {
       // "admin" is also a role name, everywhere: its user id stands for it.
       ...people.flatMap((u) => (u.username === 'admin' ? [u.id] : [u.username, u.id])),
       'cfo-human',
+      'Carol Kestrel-Whitby',
+      'Ingrid Svartholm',
+      ...keyPrefixes,
       'agent-pay-1',
       'agent-7',
       'plain-agent',
@@ -496,6 +628,82 @@ describe('personal data out of the log (done-when 7)', () => {
       '198.51.100.20',
       '127.0.0.1',
     ];
-    for (const value of forbidden) assert.ok(!text.includes(value), `${value} is in the log export`);
+    assert.deepEqual(
+      forbidden.filter((value) => text.includes(value)),
+      [],
+      'in the log export, in clear',
+    );
+  });
+});
+
+describe('key-encryption key rotation (done-when 4)', () => {
+  /** Every sealed secret in the database, by where it is. */
+  async function storedSecrets(): Promise<[string, string][]> {
+    const db = createDatabase(`sqlite:${join(dataDir, 'acgs.db')}`);
+    try {
+      const q = db.as<Record<string, Record<string, string | null>>>();
+      const out: [string, string][] = [];
+      for (const [table, key, column] of [
+        ['auth_signing_keys', 'kid', 'private_pkcs8'],
+        ['auth_users', 'id', 'totp_secret'],
+        ['auth_secrets', 'name', 'value'],
+        ['pgc_signing_keys', 'id', 'private_key'],
+        ['pgc_secrets', 'name', 'value'],
+      ] as const) {
+        const rows = await q.selectFrom(table).select([key, column]).where(column, 'is not', null).execute();
+        for (const row of rows) out.push([`${table}/${row[key]}`, String(row[column])]);
+      }
+      return out.sort();
+    } finally {
+      await db.close();
+    }
+  }
+
+  test('restarted with a new KEK first (the old one kept), every secret is sealed with the new one, a plain one too', async () => {
+    const kekFile = join(dataDir, 'kek.key');
+    const oldKek = readFileSync(kekFile, 'utf8').trim();
+    const exit = await platform.terminate();
+    assert.equal(exit.code, 0, platform.stderr());
+    const before = envelopeFromEnvironment({ ACGS_KEK_FILE: kekFile }, undefined);
+    const plain = new Map((await storedSecrets()).map(([where, value]) => [where, before.open(value)]));
+    // A secret stored before encryption existed.
+    const db = createDatabase(`sqlite:${join(dataDir, 'acgs.db')}`);
+    try {
+      await db
+        .as<{ auth_users: { username: string; totp_secret: string | null } }>()
+        .updateTable('auth_users')
+        .set({ totp_secret: 'JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP' })
+        .where('username', '=', 'owner-1')
+        .execute();
+    } finally {
+      await db.close();
+    }
+    const newKek = newKeyEncryptionKey();
+    writeFileSync(kekFile, `${newKek}\n${oldKek}\n`, { mode: 0o600 });
+    platform = await startAcgs(['up'], { ...platformEnv, ACGS_PORT: String(await freePort()) });
+    url = platform.url;
+
+    const after = await storedSecrets();
+    assert.ok(after.length >= 6, `${after.length} secrets`);
+    const newId = newKek.split(':')[0]!;
+    for (const [where, value] of after)
+      assert.ok(value.startsWith(`enc:v1:${newId}:`), `${where}: ${value.slice(0, 20)}`);
+    // The same secrets, only sealed anew: the new KEK alone opens them.
+    const rotated = envelopeFromEnvironment({ ACGS_KEK: newKek }, undefined);
+    for (const [where, value] of after) {
+      const expected =
+        where.startsWith('auth_users/') && !plain.has(where)
+          ? 'JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP'
+          : plain.get(where);
+      assert.equal(rotated.open(value), expected, where);
+    }
+    // Tokens signed before the restart still verify; decisions are still signed and logged.
+    assert.equal((await api(url, 'GET', '/api/v1/auth/me', { headers: admin })).status, 200);
+    const gateway = await apiKey({ account: 'kek-gateway', roles: ['agent'], delegate: true });
+    const decided = await api(url, 'POST', '/api/v1/decisions', {
+      headers: gateway.headers,
+      body: { principal: { id: 'agent-kek', type: 'agent', roles: [] }, ...PAYMENT },
+    });
+    assert.equal(decided.status, 200, JSON.stringify(decided.body));
   });
 });

@@ -1,5 +1,6 @@
 import type { ApiKeyResolver, VerificationKeySource } from '../../kernel/contracts/auth.js';
 import { SERVICES } from '../../kernel/services.js';
+import { resealStoredSecrets, type SealedColumn } from '../../kit/reseal-secrets.js';
 import type { ServiceContext, ServiceModule } from '../../kit/service-module.js';
 import type { AuthDeps } from './auth-deps.js';
 import { type AuthSettings, loadAuthSettings } from './auth-settings.js';
@@ -63,6 +64,13 @@ export function authDeps(
   };
 }
 
+/** Where the Auth service keeps secrets: signing keys, TOTP secrets, the pseudonym key. */
+const AUTH_SECRETS: readonly SealedColumn[] = [
+  { table: 'auth_signing_keys', key: 'kid', column: 'private_pkcs8' },
+  { table: 'auth_users', key: 'id', column: 'totp_secret' },
+  { table: 'auth_secrets', key: 'name', column: 'value' },
+];
+
 /** Builds the Auth service from the adapters the wiring layer picked. */
 export function createAuthService(context: ServiceContext, options: AuthServiceOptions = {}): AuthService {
   const deps = authDeps(context, options.settings ?? loadAuthSettings(process.env));
@@ -98,6 +106,8 @@ export function createAuthService(context: ServiceContext, options: AuthServiceO
     apiKeys,
     deps,
     async start() {
+      const resealed = await resealStoredSecrets(context.database, AUTH_SECRETS);
+      if (resealed > 0) deps.logger.info({ resealed }, 'secrets sealed again with the current KEK');
       await keyRing.ensureKey();
       await restoreRevocations(deps);
       await bootstrapAdmin(deps, options.reveal ?? ((text) => process.stderr.write(text)));

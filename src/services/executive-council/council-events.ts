@@ -29,8 +29,12 @@ export interface ElectorSnapshot {
   readonly publicKey: string;
 }
 
+/**
+ * A seated member as the log records it: the key and weight a tally needs, and who seated them.
+ * The member's display name (a person's name) stays in the council's table, where it can be
+ * erased, and out of the log (docs/security.md, "Personal data").
+ */
 export interface MemberSeatedData extends ElectorSnapshot {
-  readonly displayName: string;
   readonly seatedBy: string;
 }
 

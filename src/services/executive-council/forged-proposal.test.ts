@@ -5,8 +5,9 @@
  * authorises the content. Votes with a forged signature, from a non-member or for other content are
  * refused and not counted, so their proposal never passes and enacts nothing; a passed proposal
  * authorises only the content it binds by hash; an unknown proposal authorises nothing; only the
- * council's credential may enact at all. The positive control at the end shows the same request
- * succeeds when everything is genuine.
+ * council's credential may enact at all. The positive control shows the same request succeeds when
+ * everything is genuine; the amendment it enacts gives amendments a one-hour timelock, so that the
+ * last test can show that a rejected proposal, and a passed one still in its timelock, enact nothing.
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -43,7 +44,15 @@ describe('a forged council proposal enacts nothing', () => {
   let ec: ExecutiveCouncilService;
   let app: FastifyInstance;
   const base = quickAmendmentDocument();
-  const amendedA = { ...base, description: 'Amendment A.' };
+  // Amendment A, the one finally enacted, puts amendments under a one-hour timelock.
+  const amendedA = {
+    ...base,
+    description: 'Amendment A.',
+    councilRules: {
+      ...base.councilRules,
+      'amend-constitution': { ...base.councilRules['amend-constitution'], timelockHours: 1 },
+    },
+  };
   const amendedB = { ...base, description: 'Amendment B.' };
 
   before(async () => {
@@ -74,6 +83,9 @@ describe('a forged council proposal enacts nothing', () => {
     await database.close();
     rmSync(dir, { recursive: true, force: true });
   });
+
+  /** The hash of the version the genuine enactment published. */
+  let enactedHash = '';
 
   const amend = (document: unknown, title: string) =>
     openProposal(ec.deps, { kind: 'amend-constitution', title, content: { document } }, 'admin');
@@ -135,5 +147,30 @@ describe('a forged council proposal enacts nothing', () => {
     const genuine = await enact(asCouncil, passed.id, amendedA);
     assert.equal(genuine.statusCode, 201, genuine.body);
     assert.equal(genuine.json().hash, passed.contentHash);
+    enactedHash = passed.contentHash;
+  });
+
+  it('under the enacted rules, a rejected proposal and a passed one still in its timelock enact nothing', async () => {
+    const rejected = await amend({ ...amendedA, description: 'Amendment R.' }, 'Rejected amendment');
+    // Alice's weight (2 of 3) settles it the other way.
+    await castVote(ec.deps, signed(rejected.id, rejected.contentHash, 'alice', 'no', 'alice'));
+    assert.equal((await ec.deps.store.proposal(rejected.id))?.status, 'rejected');
+    const refusedRejected = await enact(asCouncil, rejected.id, { ...amendedA, description: 'Amendment R.' });
+    assert.equal(refusedRejected.statusCode, 409, refusedRejected.body);
+    assert.equal(refusedRejected.json().code, 'CONSTITUTION_ENACTMENT_UNAUTHORIZED');
+    assert.match(refusedRejected.json().detail, /is rejected, not passed/);
+
+    const amendedC = { ...amendedA, description: 'Amendment C.' };
+    const timelocked = await amend(amendedC, 'Passed, in its timelock');
+    await castVote(ec.deps, signed(timelocked.id, timelocked.contentHash, 'alice', 'yes', 'alice'));
+    const queued = await ec.deps.store.proposal(timelocked.id);
+    assert.equal(queued?.status, 'queued', 'it passed');
+    const early = await enact(asCouncil, timelocked.id, amendedC);
+    assert.equal(early.statusCode, 409, early.body);
+    assert.equal(early.json().code, 'CONSTITUTION_ENACTMENT_UNAUTHORIZED');
+    assert.match(early.json().detail, /is in its timelock until/);
+    const active = await app.inject({ method: 'GET', url: '/api/v1/constitution/active/hash' });
+    assert.equal(active.statusCode, 200, active.body);
+    assert.equal(active.json().hash, enactedHash, 'the last genuine enactment is still the active version');
   });
 });

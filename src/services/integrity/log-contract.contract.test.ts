@@ -17,6 +17,7 @@ import { createDatabase, type Database } from '../../storage/index.js';
 import { IntegrityClient } from './client.js';
 import { createIntegrityService, type IntegrityService } from './service.js';
 import { integrityMigrations } from './store.js';
+import { MAX_ENTRY_LENGTH } from './usecases/append-entry.js';
 
 const issuer = await createTestTokenIssuer();
 const service = await issuer.headers('svc-pgc', ['service'], 'service');
@@ -77,6 +78,29 @@ for (const [name, implementation] of IMPLEMENTATIONS) {
       assert.equal(consistency.from, 1);
       assert.equal(consistency.to, receipt.index + 1);
       assert.equal(consistency.toRoot, byIndex.rootHash);
+    });
+
+    it('refuses a payload nested beyond 64 levels (400) or an entry beyond 1 MiB (413), storing nothing', async () => {
+      let deep: unknown = 'leaf';
+      for (let i = 0; i < 65; i++) deep = i % 2 === 0 ? [deep] : { x: deep };
+      const before = (await log.append({ type: 'test.contract', source: 'pgc', payload: { n: 4 } })).index;
+      await assert.rejects(log.append({ type: 'test.contract', source: 'pgc', payload: deep }), {
+        code: 'LOG_ENTRY_TOO_DEEP',
+        status: 400,
+      });
+      // Over HTTP the service's body limit (1 MiB by default) may answer first: 413 either way.
+      const large = { blob: 'x'.repeat(MAX_ENTRY_LENGTH) };
+      await assert.rejects(log.append({ type: 'test.contract', source: 'pgc', payload: large }), (error) => {
+        assert.ok(error instanceof PlatformError);
+        assert.equal(error.status, 413);
+        assert.ok(
+          name === 'in-process' ? error.code === 'LOG_ENTRY_TOO_LARGE' : /_TOO_LARGE$/.test(error.code),
+          error.code,
+        );
+        return true;
+      });
+      const after = await log.append({ type: 'test.contract', source: 'pgc', payload: { n: 5 } });
+      assert.equal(after.index, before + 1, 'neither refused entry took an index');
     });
 
     it('refuses a proof beyond the log with the same coded error', async () => {

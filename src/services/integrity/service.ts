@@ -3,6 +3,7 @@ import type { Subscription } from '../../bus/event-bus.js';
 import { systemClock } from '../../kernel/clock.js';
 import { EVENT_TYPES, subjectOf } from '../../kernel/events.js';
 import { SERVICES } from '../../kernel/services.js';
+import { resealStoredSecrets } from '../../kit/reseal-secrets.js';
 import type { ServiceContext, ServiceModule } from '../../kit/service-module.js';
 import type { DatabaseListener } from '../../storage/database.js';
 import { integrityErrors } from './errors.js';
@@ -15,7 +16,7 @@ import { LogSequencer, wakeOnHandOvers } from './log-sequencer.js';
 import { loadLogSettings } from './log-settings.js';
 import { integrityRoutes } from './plugin.js';
 import { PostgresAdvisoryLease, SingleProcessLease } from './sequencer-lease.js';
-import { type LogIdentity, loadLogIdentity } from './signing-keys.js';
+import { type LogIdentity, loadLogIdentity, SIGNING_KEY_META } from './signing-keys.js';
 import { createLogStore } from './sql-log-store.js';
 import { createEventRecorder, INTAKE_CONSUMER } from './usecases/record-platform-event.js';
 
@@ -83,6 +84,12 @@ export function createIntegrityService(context: ServiceContext): IntegrityServic
       const home = distributed
         ? ({ kind: 'database' } as const)
         : ({ kind: 'file', path: join(resolve(context.config.dataDir), SIGNING_KEY_FILE) } as const);
+      // The log key kept in the database (distributed mode, no ACGS_LOG_SIGNING_KEY) is a secret.
+      const resealed = await resealStoredSecrets(context.database, [
+        { table: 'integrity_log_meta', key: 'name', column: 'value', rows: [SIGNING_KEY_META] },
+      ]);
+      if (resealed > 0)
+        context.logger.info({ resealed }, 'integrity: log key sealed again with the current KEK');
       identity = await loadLogIdentity(store, settings, home, context.logger);
       // The stored tree must still have the signed root before anything is served from it.
       await verifyStoredFrontier(store, selfCheck);

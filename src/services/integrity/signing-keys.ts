@@ -24,7 +24,7 @@ export interface LogIdentity {
 /** Where a generated key is kept when ACGS_LOG_SIGNING_KEY is not set. */
 export type KeyHome = { readonly kind: 'file'; readonly path: string } | { readonly kind: 'database' };
 
-const SIGNING_KEY_META = 'signing_key';
+export const SIGNING_KEY_META = 'signing_key';
 
 /**
  * Settles the log's origin and signing keys. The origin is stored on first start and may not change

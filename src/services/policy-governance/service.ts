@@ -8,6 +8,7 @@ import { type PolicyGovernanceContract, unprovedImpact } from '../../kernel/cont
 import type { VerificationContract } from '../../kernel/contracts/verification.js';
 import { EVENT_TYPES, subjectOf } from '../../kernel/events.js';
 import { SERVICES } from '../../kernel/services.js';
+import { resealStoredSecrets, type SealedColumn } from '../../kit/reseal-secrets.js';
 import type { ServiceContext, ServiceModule } from '../../kit/service-module.js';
 import { type ActivationGate, scenarioGate } from './activation-gates.js';
 import { ActiveBundle } from './active-bundle.js';
@@ -53,6 +54,12 @@ export function policyDirOf(context: Pick<ServiceContext, 'config'>): string | u
 
 /** How often a replica re-reads the active pointer, in case it missed an activation event. */
 const POINTER_POLL_MS = 1000;
+
+/** Where the PGC keeps secrets: the bundle-signing keys and the principal pseudonym key. */
+const PGC_SECRETS: readonly SealedColumn[] = [
+  { table: 'pgc_signing_keys', key: 'id', column: 'private_key' },
+  { table: 'pgc_secrets', key: 'name', column: 'value' },
+];
 
 /** Builds the Policy Governance Compiler service from the adapters the wiring layer picked. */
 export function createPolicyGovernanceService(
@@ -133,6 +140,8 @@ export function createPolicyGovernanceService(
     deps,
     contract: new InProcessPolicyGovernance(deps),
     async start() {
+      const resealed = await resealStoredSecrets(context.database, PGC_SECRETS);
+      if (resealed > 0) logger.info({ resealed }, 'secrets sealed again with the current KEK');
       await deps.signer();
       await deps.principalIds.ready();
       const dir = policyDirOf(context);

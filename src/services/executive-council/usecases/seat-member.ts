@@ -32,7 +32,6 @@ export async function seatMember(deps: CouncilDeps, input: MemberInput, by: stri
     await deps.store.insertMember(tx, member);
     const data: MemberSeatedData = {
       memberId: input.memberId,
-      displayName: input.displayName,
       publicKey: input.publicKey,
       weight: input.weight,
       seatedBy: by,
