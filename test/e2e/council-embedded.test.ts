@@ -687,6 +687,14 @@ describe('council embedded', { concurrency: false }, () => {
     assert.equal(created.status, 201, JSON.stringify(created.body));
     const activate = await propose('activate-policies', 'Bring the deny back', { bundleId: created.body.id });
     assert.equal(activate.contentHash, created.body.id, 'bound to the bundle by its content hash');
+    // It carries the verifier's impact report against the set active now: adding a deny narrows.
+    const opened = await api(url, 'GET', `/api/v1/council/proposals/${activate.id}`, { headers: auditor });
+    const impact = (opened.body.content as { impact: Record<string, unknown> }).impact;
+    assert.deepEqual(
+      [impact.impact, impact.classification, impact.fromBundleId],
+      ['narrowing', 'narrowing', retired.bundleId],
+      JSON.stringify(impact),
+    );
     await passAndEnact(activate);
     const reactivated = await activeNow();
     assert.deepEqual(
