@@ -626,6 +626,14 @@ describe('council embedded', { concurrency: false }, () => {
       [1, 1, 1, 8],
       "dan counts 1 (his weight at opening), erin's 1 left the electorate of 9, frank is not in it",
     );
+    // dan changes his mind while it is open: the later vote counts, both are kept.
+    await new Promise((r) => setTimeout(r, 5));
+    assert.equal((await castVote(vote(pending.id, pending.contentHash, 'dan', 'no'))).status, 201);
+    const changed = await proposal(pending.id);
+    assert.deepEqual(
+      [changed.votes.length, changed.tally.yes, changed.tally.no, changed.tally.voted],
+      [2, 0, 1, 1],
+    );
     // A proposal opened after the change has the new electorate.
     const later = await propose('amend-constitution', 'Opened after the change', {
       document: { ...current.document, description: 'Later.' },
