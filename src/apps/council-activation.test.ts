@@ -198,6 +198,13 @@ describe('activation once a council is seated', () => {
       'admin',
     );
     assert.equal(proposed.status, 'open');
+    const carried = proposed.content.impact as Record<string, unknown>;
+    assert.deepEqual(
+      [carried.impact, carried.classification, carried.fromBundleId, carried.detail],
+      ['narrowing', 'narrowing', bundleId, verdict.detail],
+      'the proposal carries the verifier’s impact report',
+    );
+    assert.ok(Array.isArray(carried.changes) && carried.changes.length > 0, 'with its example requests');
     narrowingProposal = proposed.id;
     await assert.rejects(
       activateDirectly(pgc.deps, stricter, 'admin', undefined),

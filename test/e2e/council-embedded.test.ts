@@ -19,6 +19,9 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
+import { runKeygen, runMemberAdd, runPropose, runStatus, runVote } from '../../src/cli/commands/council.js';
+import type { CommandIo } from '../../src/cli/commands/policy.js';
+import { runReviewClaim, runReviewList, runReviewResolve } from '../../src/cli/commands/review.js';
 import type { ConstitutionVersion } from '../../src/kernel/contracts/constitution.js';
 import { loadPolicies } from '../../src/policy/index.js';
 import {
@@ -28,6 +31,7 @@ import {
 } from '../../src/services/executive-council/vote-payload.js';
 import { api, bearer, loginAsAdmin, TEST_ADMIN_PASSWORD } from '../support/auth-session.js';
 import { EMERGENCY_DENY, WIDER_ALLOW } from '../support/impact-policies.js';
+import { LOAD_PROOF_VERIFICATION_MS } from '../support/load-proof.js';
 import { freePort, type PlatformProcess, runAcgs, startAcgs } from '../support/platform-process.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -78,6 +82,27 @@ async function apiKey(account: string, roles: string[], delegate = false) {
   return { 'x-api-key': String(created.body.key) };
 }
 
+/** Output of a CLI command run in this process (`src/cli/commands/council.ts`, `review.ts`). */
+function capture(): CommandIo & { stdout: string[]; stderr: string[]; json(): Record<string, unknown> } {
+  const stdout: string[] = [];
+  const stderr: string[] = [];
+  return {
+    stdout,
+    stderr,
+    out: (t) => stdout.push(t),
+    err: (t) => stderr.push(t),
+    json: () => JSON.parse(stdout.join('\n')) as Record<string, unknown>,
+  };
+}
+
+/** `--token` for the CLI: an access token (`Bearer …`) or an API key. */
+function tokenOf(headers: Record<string, string>): string {
+  return headers['x-api-key'] ?? String(headers.authorization).replace(/^Bearer /, '');
+}
+
+/** erin's key file, written by `acgs council keygen` (the seating test). */
+const erinKeyFile = join(dataDir, 'erin.key');
+
 function exampleDocument(): Record<string, unknown> & { councilRules: Record<string, unknown> } {
   return parse(readFileSync(join(ROOT, 'examples/constitution/constitution.yaml'), 'utf8'));
 }
@@ -88,10 +113,11 @@ function vote(
   contentHash: string,
   memberId: string,
   choice: VoteChoice,
-  signer = memberId,
+  signer: string | { readonly privateKeyPem: string } = memberId,
 ) {
   const fields = { proposalId, contentHash, choice, memberId, time: new Date().toISOString() };
-  return { ...fields, signature: signVote(fields, keyOf(signer).privateKeyPem) };
+  const key = typeof signer === 'string' ? keyOf(signer) : signer;
+  return { ...fields, signature: signVote(fields, key.privateKeyPem) };
 }
 
 async function castVote(body: ReturnType<typeof vote>, proposalId = body.proposalId) {
@@ -170,6 +196,8 @@ before(async () => {
       timelockHours: AMEND_TIMELOCK_H,
     },
     'change-council': { quorum: 0.75, threshold: 'qualified', votingWindowHours: 0.01, timelockHours: 0 },
+    'retire-policy': { quorum: 0.5, threshold: 'simple', votingWindowHours: 0.01, timelockHours: 0.0005 },
+    'activate-policies': { quorum: 0.5, threshold: 'super', votingWindowHours: 0.01, timelockHours: 0.0005 },
   };
   writeFileSync(constitutionFile, JSON.stringify(doc));
   port = await freePort();
@@ -220,17 +248,40 @@ describe('council embedded', { concurrency: false }, () => {
       return reply.status === 200 ? reply.body : undefined;
     });
     assert.equal(task.status, 'open');
-    const claimed = await api(url, 'POST', `/api/v1/reviews/${approved}/claim`, {
-      headers: reviewer,
-      body: { leaseSeconds: 120 },
-    });
-    assert.equal(claimed.status, 200, JSON.stringify(claimed.body));
+    // The reviewer works through the CLI: `acgs review list --queue`, `claim`, `resolve`.
+    const cli = { url, token: tokenOf(reviewer) };
+    const listed = capture();
+    assert.equal(
+      await runReviewList({ ...cli, queue: String(task.queue), status: 'open' }, listed, {}),
+      0,
+      listed.stderr.join('\n'),
+    );
+    const inQueue = listed.json().tasks as { decisionId: string; queue: string }[];
+    assert.ok(
+      inQueue.some((t) => t.decisionId === approved),
+      `acgs review list --queue ${task.queue} shows the task`,
+    );
+    assert.ok(inQueue.every((t) => t.queue === task.queue));
+    const claimed = capture();
+    assert.equal(
+      await runReviewClaim(approved, { ...cli, lease: '120' }, claimed, {}),
+      0,
+      claimed.stderr.join('\n'),
+    );
+    assert.equal(claimed.json().status, 'claimed');
     const waiting = api(url, 'GET', `/api/v1/reviews/${approved}/outcome?wait=30`, { headers: agent });
-    const resolved = await api(url, 'POST', `/api/v1/reviews/${approved}/resolve`, {
-      headers: reviewer,
-      body: { outcome: 'approve', comment: 'refund checked against the order' },
-    });
-    assert.equal(resolved.status, 200, JSON.stringify(resolved.body));
+    const resolved = capture();
+    assert.equal(
+      await runReviewResolve(
+        approved,
+        'approve',
+        { ...cli, comment: 'refund checked against the order' },
+        resolved,
+        {},
+      ),
+      0,
+      resolved.stderr.join('\n'),
+    );
     const outcome = await waiting;
     assert.equal(outcome.status, 200, JSON.stringify(outcome.body));
     assert.deepEqual(
@@ -255,7 +306,29 @@ describe('council embedded', { concurrency: false }, () => {
   });
 
   test('the admin seats five members with different weights; then seating is closed', async () => {
-    for (const m of MEMBERS) {
+    // erin's key and seat through the CLI: `acgs council keygen`, then `acgs council member add`.
+    const erin = keyOf('erin');
+    const keygen = capture();
+    assert.equal(runKeygen(erinKeyFile, 'erin', keygen), 0);
+    const keyFile = JSON.parse(readFileSync(erinKeyFile, 'utf8')) as {
+      publicKey: string;
+      privateKeyPem: string;
+    };
+    assert.deepEqual(keygen.stdout, [keyFile.publicKey]);
+    Object.assign(erin, { publicKey: keyFile.publicKey, privateKeyPem: keyFile.privateKeyPem });
+    const added = capture();
+    assert.equal(
+      await runMemberAdd(
+        'erin',
+        { url, token: tokenOf(admin), publicKey: erin.publicKey, weight: String(erin.weight), name: 'Erin' },
+        added,
+        {},
+      ),
+      0,
+      added.stderr.join('\n'),
+    );
+    assert.deepEqual([added.json().memberId, added.json().weight], ['erin', 1]);
+    for (const m of MEMBERS.filter((m) => m.id !== 'erin')) {
       const seated = await api(url, 'POST', '/api/v1/council/members', {
         headers: admin,
         body: { memberId: m.id, displayName: m.id, publicKey: m.publicKey, weight: m.weight },
@@ -324,7 +397,15 @@ describe('council embedded', { concurrency: false }, () => {
       const found = await logged('policy.bundle.break-glass', (p) => p.bundleId === narrowing);
       return found.length > 0 ? found : undefined;
     });
-    assert.equal(breakGlassEntries[0]!.payload.impact, 'narrowing');
+    assert.deepEqual(
+      [
+        breakGlassEntries[0]!.payload.impact,
+        breakGlassEntries[0]!.payload.reason,
+        breakGlassEntries[0]!.payload.ratificationProposalId,
+      ],
+      ['narrowing', 'fraud wave: deny the band now', ratification],
+      'logged with the verifier’s classification, the reason and the ratification proposal',
+    );
     for (const id of [narrowProposal.id, ratification]) {
       const cancelled = await api(url, 'POST', `/api/v1/council/proposals/${id}/cancel`, { headers: admin });
       assert.equal(cancelled.status, 200, JSON.stringify(cancelled.body));
@@ -389,11 +470,21 @@ describe('council embedded', { concurrency: false }, () => {
     assert.equal(passed.outcome, 'passed');
     assert.ok(passed.enactableAt !== null);
     // Cancel the other one: only its proposer may, while it is open.
+    const notProposer = await api(url, 'POST', `/api/v1/council/proposals/${other.id}/cancel`, {
+      headers: member,
+    });
+    assert.equal(notProposer.status, 403, JSON.stringify(notProposer.body));
+    assert.equal(notProposer.body.code, 'COUNCIL_NOT_PROPOSER');
     const cancelled = await api(url, 'POST', `/api/v1/council/proposals/${other.id}/cancel`, {
       headers: admin,
     });
     assert.equal(cancelled.status, 200, JSON.stringify(cancelled.body));
     assert.equal(cancelled.body.status, 'cancelled');
+    const closed = await api(url, 'POST', `/api/v1/council/proposals/${amendment.id}/cancel`, {
+      headers: admin,
+    });
+    assert.equal(closed.status, 409, 'a passed proposal can no longer be cancelled');
+    assert.equal(closed.body.code, 'COUNCIL_PROPOSAL_CLOSED');
   });
 
   test('done-when 4: a restart during the timelock enacts once, on time; the new hash is on every response', async () => {
@@ -436,9 +527,25 @@ describe('council embedded', { concurrency: false }, () => {
   test('done-when 1: proposals that miss the threshold or the quorum are rejected and change nothing', async () => {
     const current = (await api(url, 'GET', '/api/v1/constitution/active', { headers: admin }))
       .body as unknown as ConstitutionVersion;
-    const missThreshold = await propose('amend-constitution', 'Threshold miss', {
-      document: { ...current.document, description: 'Threshold miss.' },
-    });
+    // Proposed through the CLI: `acgs council propose amend-constitution --constitution <file.json>`.
+    const amendedFile = join(dataDir, 'threshold-miss.json');
+    writeFileSync(amendedFile, JSON.stringify({ ...current.document, description: 'Threshold miss.' }));
+    const proposed = capture();
+    assert.equal(
+      await runPropose(
+        'amend-constitution',
+        { url, token: tokenOf(admin), title: 'Threshold miss', constitution: amendedFile },
+        proposed,
+        {},
+      ),
+      0,
+      proposed.stderr.join('\n'),
+    );
+    const missThreshold = {
+      id: String(proposed.json().id),
+      contentHash: String(proposed.json().contentHash),
+    };
+    assert.equal(proposed.json().status, 'open');
     const missQuorum = await propose('amend-constitution', 'Quorum miss', {
       document: { ...current.document, description: 'Quorum miss.' },
     });
@@ -447,7 +554,26 @@ describe('council embedded', { concurrency: false }, () => {
     const last = await castVote(vote(missThreshold.id, missThreshold.contentHash, 'carol', 'no'));
     // 3 yes, 4 no: even dan and erin voting yes give 5/9 < 0.75.
     assert.equal(last.body.proposalStatus, 'rejected', JSON.stringify(last.body));
-    await castVote(vote(missQuorum.id, missQuorum.contentHash, 'erin', 'yes'));
+    // erin votes through the CLI: `acgs council vote <id> yes --key erin.key`, signed in this process
+    // with the key file from keygen (the member id comes from the file).
+    const voted = capture();
+    assert.equal(
+      await runVote(missQuorum.id, 'yes', { url, token: tokenOf(member), key: erinKeyFile }, voted, {}),
+      0,
+      voted.stderr.join('\n'),
+    );
+    assert.equal(voted.json().proposalStatus, 'open');
+    const status = capture();
+    assert.equal(await runStatus(missQuorum.id, { url, token: tokenOf(auditor) }, status, {}), 0);
+    const shown = status.json() as {
+      votes: { memberId: string; choice: string }[];
+      tally: { voted: number };
+    };
+    assert.deepEqual(
+      shown.votes.map((v) => [v.memberId, v.choice]),
+      [['erin', 'yes']],
+    );
+    assert.equal(shown.tally.voted, 1);
     const expired = await until('the window to end', async () => {
       const p = await proposal(missQuorum.id);
       return p.status === 'open' ? undefined : p;
@@ -458,26 +584,141 @@ describe('council embedded', { concurrency: false }, () => {
     assert.equal(after.headers.get('x-constitutional-hash'), amendedHash);
   });
 
-  test('done-when 3: a member removed by change-council cannot vote on a proposal opened before', async () => {
+  test('done-when 3: after the first proposal membership changes only by change-council; mid-vote, a removed member cannot vote, a new weight and a new member do not apply', async () => {
+    const frank = { id: 'frank', weight: 2, ...generateMemberKey() };
+    const direct = await api(url, 'POST', '/api/v1/council/members', {
+      headers: admin,
+      body: { memberId: frank.id, displayName: 'Frank', publicKey: frank.publicKey, weight: frank.weight },
+    });
+    assert.equal(direct.status, 409, JSON.stringify(direct.body));
+    assert.equal(direct.body.code, 'COUNCIL_ALREADY_SEATED');
+    assert.match(String(direct.headers.get('content-type')), /application\/problem\+json/);
     const current = (await api(url, 'GET', '/api/v1/constitution/active', { headers: admin }))
       .body as unknown as ConstitutionVersion;
-    const pending = await propose('amend-constitution', 'Open while erin is removed', {
+    const pending = await propose('amend-constitution', 'Open while the council changes', {
       document: { ...current.document, description: 'Pending.' },
     });
-    const removal = await propose('change-council', 'Remove erin', { remove: ['erin'] });
+    const change = await propose('change-council', 'Remove erin, reweight dan, add frank', {
+      add: [{ memberId: frank.id, displayName: 'Frank', publicKey: frank.publicKey, weight: frank.weight }],
+      remove: ['erin'],
+      reweight: [{ memberId: 'dan', weight: 5 }],
+    });
     for (const id of ['alice', 'bob', 'carol'])
-      assert.equal((await castVote(vote(removal.id, removal.contentHash, id, 'yes'))).status, 201);
+      assert.equal((await castVote(vote(change.id, change.contentHash, id, 'yes'))).status, 201);
     await until('the membership change', async () => {
-      const p = await proposal(removal.id);
+      const p = await proposal(change.id);
       return p.status === 'enacted' ? p : undefined;
     });
+    const members = await api(url, 'GET', '/api/v1/council/members', { headers: auditor });
+    assert.equal(members.body.totalWeight, 3 + 2 + 2 + 5 + 2, 'erin out, dan 5, frank 2');
+    // The proposal opened before: erin removed (her weight leaves it), frank not in its electorate,
+    // dan's vote counts with the weight he had when it opened.
     const refused = await castVote(vote(pending.id, pending.contentHash, 'erin', 'yes'));
     assert.equal(refused.status, 403, JSON.stringify(refused.body));
     assert.equal(refused.body.code, 'COUNCIL_VOTER_NOT_ELIGIBLE');
+    const newcomer = await castVote(vote(pending.id, pending.contentHash, frank.id, 'yes', frank));
+    assert.equal(newcomer.status, 403, JSON.stringify(newcomer.body));
+    assert.equal(newcomer.body.code, 'COUNCIL_VOTER_NOT_ELIGIBLE');
+    assert.equal((await castVote(vote(pending.id, pending.contentHash, 'dan', 'yes'))).status, 201);
     const p = await proposal(pending.id);
-    assert.equal(p.votes.length, 0);
-    assert.equal(p.tally.eligible, 8, "erin's weight left the electorate");
-    await api(url, 'POST', `/api/v1/council/proposals/${pending.id}/cancel`, { headers: admin });
+    assert.deepEqual(
+      [p.votes.length, p.tally.yes, p.tally.voted, p.tally.eligible],
+      [1, 1, 1, 8],
+      "dan counts 1 (his weight at opening), erin's 1 left the electorate of 9, frank is not in it",
+    );
+    // dan changes his mind while it is open: the later vote counts, both are kept.
+    await new Promise((r) => setTimeout(r, 5));
+    assert.equal((await castVote(vote(pending.id, pending.contentHash, 'dan', 'no'))).status, 201);
+    const changed = await proposal(pending.id);
+    assert.deepEqual(
+      [changed.votes.length, changed.tally.yes, changed.tally.no, changed.tally.voted],
+      [2, 0, 1, 1],
+    );
+    // A proposal opened after the change has the new electorate.
+    const later = await propose('amend-constitution', 'Opened after the change', {
+      document: { ...current.document, description: 'Later.' },
+    });
+    assert.equal((await castVote(vote(later.id, later.contentHash, 'dan', 'yes'))).status, 201);
+    const l = await proposal(later.id);
+    assert.deepEqual([l.tally.yes, l.tally.eligible], [5, 14]);
+    for (const id of [pending.id, later.id])
+      await api(url, 'POST', `/api/v1/council/proposals/${id}/cancel`, { headers: admin });
+  });
+
+  test('policy changes through the council: a retire-policy proposal retires a policy, an activate-policies proposal activates a bundle, each through every PGC gate', async () => {
+    const activeNow = async () => {
+      const reply = await api(url, 'GET', '/api/v1/policies/bundles/active', { headers: admin });
+      assert.equal(reply.status, 200, JSON.stringify(reply.body));
+      return reply.body as { bundleId: string; activatedBy: string; policyIds?: string[] };
+    };
+    const hasPolicy = async (id: string) => {
+      const { bundleId } = await activeNow();
+      const bundle = await api(url, 'GET', `/api/v1/policies/bundles/${bundleId}`, { headers: admin });
+      assert.equal(bundle.status, 200, JSON.stringify(bundle.body));
+      return (bundle.body.policies as { id: string }[]).some((p) => p.id === id);
+    };
+    const passAndEnact = async (p: { id: string; contentHash: string }) => {
+      // alice 3 + dan 5 of 14: quorum 0.5 met, and 8 yes against the 6 left: settled at once.
+      for (const id of ['alice', 'dan'])
+        assert.equal((await castVote(vote(p.id, p.contentHash, id, 'yes'))).status, 201);
+      let last: unknown;
+      return until(
+        'the enactment',
+        async () => {
+          const current = await proposal(p.id);
+          last = current;
+          if (current.status === 'failed') throw new Error(`enactment failed: ${JSON.stringify(current)}`);
+          return current.status === 'enacted' ? current : undefined;
+        },
+        // Every PGC gate runs, the verifier's proofs among them: seconds, or minutes on shared cores.
+        LOAD_PROOF_VERIFICATION_MS,
+      ).catch((error: Error) => {
+        throw new Error(`${error.message}: ${JSON.stringify(last)}`);
+      });
+    };
+    const before = await activeNow();
+    assert.ok(await hasPolicy(String(EMERGENCY_DENY.id)), 'the break-glass bundle is active');
+    const retire = await propose('retire-policy', 'Lift the emergency deny', { policyId: EMERGENCY_DENY.id });
+    await passAndEnact(retire);
+    const retired = await activeNow();
+    assert.notEqual(retired.bundleId, before.bundleId);
+    assert.equal(retired.activatedBy, `council:${retire.id}`);
+    assert.equal(await hasPolicy(String(EMERGENCY_DENY.id)), false, 'retired');
+    // A new bundle (bound to the amended constitution now active) with the deny back in it.
+    const example = (await loadPolicies(join(ROOT, 'examples/constitution/policies'))).policies.map(
+      (p) => p.policy,
+    );
+    const created = await api(url, 'POST', '/api/v1/policies/bundles', {
+      headers: admin,
+      body: { policies: [...example, EMERGENCY_DENY] },
+    });
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    const activate = await propose('activate-policies', 'Bring the deny back', { bundleId: created.body.id });
+    assert.equal(activate.contentHash, created.body.id, 'bound to the bundle by its content hash');
+    // It carries the verifier's impact report against the set active now: adding a deny narrows.
+    const opened = await api(url, 'GET', `/api/v1/council/proposals/${activate.id}`, { headers: auditor });
+    const impact = (opened.body.content as { impact: Record<string, unknown> }).impact;
+    assert.deepEqual(
+      [impact.impact, impact.classification, impact.fromBundleId],
+      ['narrowing', 'narrowing', retired.bundleId],
+      JSON.stringify(impact),
+    );
+    await passAndEnact(activate);
+    const reactivated = await activeNow();
+    assert.deepEqual(
+      [reactivated.bundleId, reactivated.activatedBy],
+      [created.body.id, `council:${activate.id}`],
+    );
+    assert.equal(await hasPolicy(String(EMERGENCY_DENY.id)), true);
+    for (const id of [retire.id, activate.id]) {
+      const enacted = await until('the enactment in the log', async () => {
+        const found = await logged('council.proposal.enacted', (p) => p.proposalId === id);
+        return found.length > 0 ? found : undefined;
+      });
+      assert.equal(enacted.length, 1, 'enacted once');
+      const failures = await logged('council.proposal.enactment-failed', (p) => p.proposalId === id);
+      assert.deepEqual(failures, [], 'at the first attempt');
+    }
   });
 
   test('done-when 6: acgs council audit recomputes every tally from the log and names an edited vote', async () => {

@@ -13,10 +13,10 @@ import {
   VOTE_CHOICES,
   type VoteChoice,
 } from '../../services/executive-council/vote-payload.js';
-import { callPlatform, type PlatformTarget, runPlatformCall } from './platform-http.js';
+import { callPlatform, type PlatformTarget, runPlatformJson } from './platform-http.js';
 import type { CommandIo } from './policy.js';
 
-const io: CommandIo = {
+const stdio: CommandIo = {
   out: (text) => process.stdout.write(`${text}\n`),
   err: (text) => process.stderr.write(`${text}\n`),
 };
@@ -24,10 +24,9 @@ const TARGET = {
   url: 'the platform (default ACGS_URL, or http://127.0.0.1:8080)',
   token: 'bearer token (default ACGS_TOKEN)',
 };
-const show = (body: Record<string, unknown>) => io.out(JSON.stringify(body, null, 2));
 
 /** `council keygen --out <file>`: a new Ed25519 key; the file (mode 0600) holds the private key. */
-export function runKeygen(out: string, memberId: string | undefined): number {
+export function runKeygen(out: string, memberId: string | undefined, io: CommandIo = stdio): number {
   const key = generateMemberKey();
   writeFileSync(
     out,
@@ -43,6 +42,7 @@ export async function runVote(
   proposalId: string,
   choice: string,
   options: PlatformTarget & { key: string; member?: string },
+  io: CommandIo = stdio,
   env = process.env,
 ): Promise<number> {
   if (!(VOTE_CHOICES as readonly string[]).includes(choice)) {
@@ -74,7 +74,7 @@ export async function runVote(
     time: new Date().toISOString(),
   };
   const signature = signVote(fields, keyFile.privateKeyPem);
-  return runPlatformCall(
+  return runPlatformJson(
     'acgs council vote',
     options,
     {
@@ -85,12 +85,95 @@ export async function runVote(
     },
     io,
     env,
-    show,
+  );
+}
+
+/** `council member add <id> --public-key <b64> --weight <n>`: the admin bootstrap (only until the first proposal). */
+export function runMemberAdd(
+  memberId: string,
+  o: PlatformTarget & { publicKey: string; weight: string; name?: string },
+  io: CommandIo = stdio,
+  env = process.env,
+): Promise<number> {
+  return runPlatformJson(
+    'acgs council member add',
+    o,
+    {
+      method: 'POST',
+      path: '/api/v1/council/members',
+      body: { memberId, displayName: o.name ?? memberId, publicKey: o.publicKey, weight: Number(o.weight) },
+      tokenOf: 'an admin',
+    },
+    io,
+    env,
+  );
+}
+
+/** What `council propose` sends as the content: from a JSON file, a bundle, a policy or a constitution file. */
+export interface ProposeOptions extends PlatformTarget {
+  readonly title: string;
+  readonly content?: string;
+  readonly bundle?: string;
+  readonly policy?: string;
+  readonly constitution?: string;
+}
+
+/** `council propose <kind> --title <t> (--content|--bundle|--policy|--constitution)`: opens a proposal. */
+export function runPropose(
+  kind: string,
+  o: ProposeOptions,
+  io: CommandIo = stdio,
+  env = process.env,
+): Promise<number> {
+  const content =
+    o.content !== undefined
+      ? JSON.parse(readFileSync(o.content, 'utf8'))
+      : o.bundle !== undefined
+        ? { bundleId: o.bundle }
+        : o.policy !== undefined
+          ? { policyId: o.policy }
+          : o.constitution !== undefined
+            ? { document: JSON.parse(readFileSync(o.constitution, 'utf8')) }
+            : {};
+  return runPlatformJson(
+    'acgs council propose',
+    o,
+    {
+      method: 'POST',
+      path: '/api/v1/council/proposals',
+      body: { kind, title: o.title, content },
+      tokenOf: 'a council member',
+    },
+    io,
+    env,
+  );
+}
+
+/** `council status [proposal]`: one proposal with its votes and tally, or the list. */
+export function runStatus(
+  proposalId: string | undefined,
+  o: PlatformTarget,
+  io: CommandIo = stdio,
+  env = process.env,
+): Promise<number> {
+  return runPlatformJson(
+    'acgs council status',
+    o,
+    {
+      method: 'GET',
+      path:
+        proposalId === undefined
+          ? '/api/v1/council/proposals'
+          : `/api/v1/council/proposals/${encodeURIComponent(proposalId)}`,
+      tokenOf: 'a council member or auditor',
+    },
+    io,
+    env,
   );
 }
 
 /** `council audit <export>`: exit 0 when every signature verifies and every tally agrees, 1 otherwise. */
-export async function runAudit(file: string, out: CommandIo = io): Promise<number> {
+export async function runAudit(file: string, out: CommandIo = stdio): Promise<number> {
   const entries: AuditedEntry[] = [];
   const lines = createInterface({
     input: createReadStream(file, 'utf8'),
@@ -140,24 +223,7 @@ export function registerCouncilCommands(program: Command): void {
     .option('--token <token>', TARGET.token)
     .action(
       async (memberId: string, o: PlatformTarget & { publicKey: string; weight: string; name?: string }) => {
-        process.exitCode = await runPlatformCall(
-          'acgs council member add',
-          o,
-          {
-            method: 'POST',
-            path: '/api/v1/council/members',
-            body: {
-              memberId,
-              displayName: o.name ?? memberId,
-              publicKey: o.publicKey,
-              weight: Number(o.weight),
-            },
-            tokenOf: 'an admin',
-          },
-          io,
-          process.env,
-          show,
-        );
+        process.exitCode = await runMemberAdd(memberId, o);
       },
     );
   council
@@ -172,42 +238,9 @@ export function registerCouncilCommands(program: Command): void {
     .option('--constitution <file>', 'the amended constitution (JSON)')
     .option('--url <url>', TARGET.url)
     .option('--token <token>', TARGET.token)
-    .action(
-      async (
-        kind: string,
-        o: PlatformTarget & {
-          title: string;
-          content?: string;
-          bundle?: string;
-          policy?: string;
-          constitution?: string;
-        },
-      ) => {
-        const content =
-          o.content !== undefined
-            ? JSON.parse(readFileSync(o.content, 'utf8'))
-            : o.bundle !== undefined
-              ? { bundleId: o.bundle }
-              : o.policy !== undefined
-                ? { policyId: o.policy }
-                : o.constitution !== undefined
-                  ? { document: JSON.parse(readFileSync(o.constitution, 'utf8')) }
-                  : {};
-        process.exitCode = await runPlatformCall(
-          'acgs council propose',
-          o,
-          {
-            method: 'POST',
-            path: '/api/v1/council/proposals',
-            body: { kind, title: o.title, content },
-            tokenOf: 'a council member',
-          },
-          io,
-          process.env,
-          show,
-        );
-      },
-    );
+    .action(async (kind: string, o: ProposeOptions) => {
+      process.exitCode = await runPropose(kind, o);
+    });
   council
     .command('vote <proposalId> <choice>')
     .description('sign a vote (yes, no, abstain) locally with --key and submit it')
@@ -226,21 +259,7 @@ export function registerCouncilCommands(program: Command): void {
     .option('--url <url>', TARGET.url)
     .option('--token <token>', TARGET.token)
     .action(async (proposalId: string | undefined, o: PlatformTarget) => {
-      process.exitCode = await runPlatformCall(
-        'acgs council status',
-        o,
-        {
-          method: 'GET',
-          path:
-            proposalId === undefined
-              ? '/api/v1/council/proposals'
-              : `/api/v1/council/proposals/${proposalId}`,
-          tokenOf: 'a council member or auditor',
-        },
-        io,
-        process.env,
-        show,
-      );
+      process.exitCode = await runStatus(proposalId, o);
     });
   council
     .command('audit <export>')

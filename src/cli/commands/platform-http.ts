@@ -81,3 +81,14 @@ export async function runPlatformCall(
   show(answer.body);
   return 0;
 }
+
+/** `runPlatformCall` whose answer is printed as indented JSON (the council and review commands). */
+export function runPlatformJson(
+  command: string,
+  target: PlatformTarget,
+  call: PlatformCall,
+  io: CommandIo,
+  env: NodeJS.ProcessEnv,
+): Promise<number> {
+  return runPlatformCall(command, target, call, io, env, (body) => io.out(JSON.stringify(body, null, 2)));
+}

@@ -171,22 +171,21 @@ async function bindContent(
       const bundle = await policies.bundle(bundleId);
       if (bundle === undefined)
         throw invalid([{ pointer: '/body/content/bundleId', detail: `no bundle ${bundleId}` }]);
-      if (kind === 'activate-narrowing-policies') {
-        // The verifier compares it with the active bundle; unreachable, the PGC answers 503.
-        const verdict = await policies.impactOf(bundleId);
-        if (verdict.impact !== 'narrowing') {
-          throw councilErrors.create(
-            'COUNCIL_NARROWING_UNPROVED',
-            `bundle ${bundleId.slice(0, 16)} is not proved narrowing over ${verdict.fromBundleId?.slice(0, 16) ?? 'no active bundle'} (${verdict.impact}: ${verdict.detail}); propose activate-policies`,
-            {
-              errors: [
-                { pointer: '/body/kind', detail: 'use activate-policies for a change not proved narrowing' },
-              ],
-            },
-          );
-        }
+      // The verifier's impact report, against the bundle active now, travels with the proposal so
+      // that members judge what it changes; unreachable, the PGC answers 503 and nothing opens.
+      const { bundleId: _, ...impact } = await policies.impactOf(bundleId);
+      if (kind === 'activate-narrowing-policies' && impact.impact !== 'narrowing') {
+        throw councilErrors.create(
+          'COUNCIL_NARROWING_UNPROVED',
+          `bundle ${bundleId.slice(0, 16)} is not proved narrowing over ${impact.fromBundleId?.slice(0, 16) ?? 'no active bundle'} (${impact.impact}: ${impact.detail}); propose activate-policies`,
+          {
+            errors: [
+              { pointer: '/body/kind', detail: 'use activate-policies for a change not proved narrowing' },
+            ],
+          },
+        );
       }
-      return { content: { bundleId }, contentHash: bundleId };
+      return { content: { bundleId, impact }, contentHash: bundleId };
     }
     case 'retire-policy': {
       const policyId = content.policyId;
