@@ -349,6 +349,16 @@ export class CouncilStore {
     return row !== undefined;
   }
 
+  /** Whether a member, seated now or ever, holds this public key (one key speaks for one member). */
+  async publicKeyTaken(publicKey: string, tx: Tx = this.db): Promise<boolean> {
+    const row = await tx
+      .selectFrom('ec_members')
+      .select('member_id')
+      .where('public_key', '=', publicKey)
+      .executeTakeFirst();
+    return row !== undefined;
+  }
+
   async insertMember(tx: Tx, member: Omit<Member, 'seatedAt'> & { seatedMs: number }): Promise<void> {
     await tx
       .insertInto('ec_members')

@@ -6,6 +6,7 @@
  * Idempotent: an enactment that took effect before a crash is recognised on the retry.
  */
 import { PlatformError } from '../../../kernel/errors.js';
+import { type CouncilChange, councilChangeProblems } from '../council-change.js';
 import { type CouncilDeps, councilEvent } from '../council-deps.js';
 import {
   COUNCIL_EVENTS,
@@ -13,6 +14,7 @@ import {
   type MembersChangedData,
   type ProposalEnactedData,
 } from '../council-events.js';
+import { councilErrors } from '../errors.js';
 import type { MemberInput } from '../member-input.js';
 import type { Proposal, Tx } from '../store.js';
 
@@ -221,14 +223,17 @@ async function changeMembership(
   proposal: Proposal,
   nowMs: number,
 ): Promise<EnactResult> {
-  const change = proposal.content as {
-    add: MemberInput[];
-    remove: string[];
-    reweight: { memberId: string; weight: number }[];
-  };
+  const change = proposal.content as unknown as CouncilChange;
+  // Another change enacted since the opening may have taken an id or a key, or removed someone.
+  const conflicts = await councilChangeProblems(deps.store, tx, change, '/content');
+  if (conflicts.length > 0)
+    throw councilErrors.create(
+      'COUNCIL_PROPOSAL_INVALID',
+      `the change no longer applies to the council: ${conflicts.map((c) => `${c.pointer}: ${c.detail}`).join('; ')}`,
+      { errors: conflicts },
+    );
   const added: MemberInput[] = [];
   for (const member of change.add) {
-    if (await deps.store.memberIdTaken(member.memberId, tx)) continue;
     await deps.store.insertMember(tx, { ...member, seatedBy: `council:${proposal.id}`, seatedMs: nowMs });
     added.push(member);
   }

@@ -8,10 +8,11 @@ import { PROPOSAL_KINDS, type ProposalKind } from '../../../kernel/contracts/con
 import { contentDigest, type VariantAdoptionRequest } from '../../../kernel/contracts/council.js';
 import type { FieldError } from '../../../kernel/errors.js';
 import { newId } from '../../../kernel/ids.js';
+import { type CouncilChange, councilChangeProblems } from '../council-change.js';
 import { type CouncilDeps, councilEvent } from '../council-deps.js';
 import { COUNCIL_EVENTS, type ProposalOpenedData } from '../council-events.js';
 import { councilErrors } from '../errors.js';
-import { memberProblems, weightValid } from '../member-input.js';
+import { type MemberInput, memberProblems, weightValid } from '../member-input.js';
 import type { Proposal } from '../store.js';
 
 export interface ProposalInput {
@@ -195,7 +196,9 @@ async function bindContent(
     }
     case 'change-council': {
       const change = changeCouncilContent(content);
-      return { content: change, contentHash: contentDigest(kind, change) };
+      const conflicts = await councilChangeProblems(deps.store, deps.store.db, change, '/body/content');
+      if (conflicts.length > 0) throw invalid(conflicts);
+      return { content: { ...change }, contentHash: contentDigest(kind, change) };
     }
     case 'adopt-variant': {
       const { bundleId, runId, variantId } = content;
@@ -221,7 +224,7 @@ async function bindContent(
 }
 
 /** `{ add: [member], remove: [memberId], reweight: [{memberId, weight}] }`, validated. */
-function changeCouncilContent(content: Readonly<Record<string, unknown>>) {
+function changeCouncilContent(content: Readonly<Record<string, unknown>>): CouncilChange {
   const errors: FieldError[] = [];
   const list = (name: string) => {
     const value = content[name] ?? [];
@@ -232,17 +235,18 @@ function changeCouncilContent(content: Readonly<Record<string, unknown>>) {
     return value as unknown[];
   };
   const add = list('add').map((m, i) => {
-    errors.push(...memberProblems((m ?? {}) as Record<string, unknown>, `/body/content/add/${i}`));
-    const { memberId, displayName, publicKey, weight } = m as Record<string, unknown>;
-    return { memberId, displayName, publicKey, weight };
+    const member = (typeof m === 'object' && m !== null ? m : {}) as Record<string, unknown>;
+    errors.push(...memberProblems(member, `/body/content/add/${i}`));
+    const { memberId, displayName, publicKey, weight } = member;
+    return { memberId, displayName, publicKey, weight } as MemberInput;
   });
   const remove = list('remove').map((id, i) => {
     if (typeof id !== 'string')
       errors.push({ pointer: `/body/content/remove/${i}`, detail: 'expected a member id' });
-    return id;
+    return id as string;
   });
   const reweight = list('reweight').map((r, i) => {
-    const { memberId, weight } = (r ?? {}) as Record<string, unknown>;
+    const { memberId, weight } = (typeof r === 'object' && r !== null ? r : {}) as Record<string, unknown>;
     if (typeof memberId !== 'string')
       errors.push({ pointer: `/body/content/reweight/${i}/memberId`, detail: 'expected a member id' });
     if (!weightValid(weight))
@@ -250,7 +254,7 @@ function changeCouncilContent(content: Readonly<Record<string, unknown>>) {
         pointer: `/body/content/reweight/${i}/weight`,
         detail: 'expected an integer from 1 to 1000000',
       });
-    return { memberId, weight };
+    return { memberId, weight } as { memberId: string; weight: number };
   });
   for (const key of Object.keys(content))
     if (!['add', 'remove', 'reweight'].includes(key))

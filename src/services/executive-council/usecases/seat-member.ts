@@ -28,6 +28,11 @@ export async function seatMember(deps: CouncilDeps, input: MemberInput, by: stri
       throw councilErrors.create('COUNCIL_MEMBER_EXISTS', `member ${input.memberId} exists`, {
         errors: [{ pointer: '/body/memberId', detail: 'already taken' }],
       });
+    // One key speaks for one member: a second seat for the same key would double its holder's weight.
+    if (await deps.store.publicKeyTaken(input.publicKey, tx))
+      throw councilErrors.create('COUNCIL_MEMBER_EXISTS', 'another member holds this public key', {
+        errors: [{ pointer: '/body/publicKey', detail: 'another member holds this key' }],
+      });
     const member = { ...input, seatedBy: by, seatedMs: nowMs };
     await deps.store.insertMember(tx, member);
     const data: MemberSeatedData = {
