@@ -13,6 +13,7 @@ import {
   VOTE_CHOICES,
   type VoteChoice,
 } from '../../services/executive-council/vote-payload.js';
+import { runLogVerify } from './log-verify.js';
 import { callPlatform, type PlatformTarget, runPlatformJson } from './platform-http.js';
 import type { CommandIo } from './policy.js';
 
@@ -172,8 +173,19 @@ export function runStatus(
   );
 }
 
-/** `council audit <export>`: exit 0 when every signature verifies and every tally agrees, 1 otherwise. */
-export async function runAudit(file: string, out: CommandIo = stdio): Promise<number> {
+/**
+ * `council audit <export> [--key …]`: exit 0 when every signature verifies and every tally agrees,
+ * 1 otherwise. With the log's key the export is verified first (`acgs log verify`): the audit reads
+ * the council's entries, the signed tree covers every line (a vote moved into another's place).
+ */
+export async function runAudit(
+  file: string,
+  out: CommandIo = stdio,
+  logKeys?: readonly string[],
+): Promise<number> {
+  const logCode = logKeys === undefined ? 0 : await runLogVerify(file, { key: logKeys }, out);
+  // A key that cannot be read or a missing file (2) stops here; a log that does not verify (1) is still audited.
+  if (logCode === 2) return 2;
   const entries: AuditedEntry[] = [];
   const lines = createInterface({
     input: createReadStream(file, 'utf8'),
@@ -195,7 +207,7 @@ export async function runAudit(file: string, out: CommandIo = stdio): Promise<nu
   for (const problem of report.problems)
     out.err(`entry ${problem.index}: proposal ${problem.proposalId}: ${problem.detail}`);
   out.out(`${report.proposals.length} proposal(s), ${report.problems.length} problem(s)`);
-  return report.problems.length === 0 ? 0 : 1;
+  return report.problems.length === 0 && logCode === 0 ? 0 : 1;
 }
 
 export function registerCouncilCommands(program: Command): void {
@@ -264,7 +276,11 @@ export function registerCouncilCommands(program: Command): void {
   council
     .command('audit <export>')
     .description('offline: verify every vote signature and recompute every tally from a log export')
-    .action(async (file: string) => {
-      process.exitCode = await runAudit(file);
+    .option(
+      '-k, --key <vkey|file...>',
+      'the log’s public key (GET /api/v1/log/public-key): first verify the export itself, as `acgs log verify` does, so that entries moved, removed or edited anywhere are found too',
+    )
+    .action(async (file: string, options: { key?: string[] }) => {
+      process.exitCode = await runAudit(file, stdio, options.key);
     });
 }

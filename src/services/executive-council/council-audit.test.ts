@@ -1,4 +1,7 @@
-/** The offline audit: agrees with a correctly decided proposal; names the entry of an edited vote. */
+/**
+ * The offline audit: agrees with a correctly decided proposal; names the entry of an edited vote, a
+ * deleted vote (also one whose deletion leaves the tally as it was), a copied one and a moved line.
+ */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { type AuditedEntry, auditCouncil } from './council-audit.js';
@@ -93,6 +96,30 @@ describe('council audit', () => {
     assert.equal(report.problems[0]!.index, 14);
     assert.match(report.problems[0]!.detail, /vote 4 by dan \(no\): the signature does not verify/);
     assert.equal(report.proposals[0]!.validVotes, 4);
+  });
+
+  it("names a deleted vote entry, also bob's changed-away no whose deletion leaves the tally as it was", () => {
+    const { entries } = exportOf();
+    const report = auditCouncil(entries.filter((e) => e.index !== 12));
+    assert.deepEqual(
+      report.problems.map((p) => [p.index, p.detail]),
+      [[20, 'vote 2 missing from the export (the service numbers votes 1..5)']],
+    );
+    assert.equal(report.proposals[0]!.agrees, true, 'the tally alone does not show it');
+    const lastGone = auditCouncil(entries.filter((e) => e.index !== 15)).problems.map((p) => p.detail);
+    assert.ok(lastGone.includes('vote 5 missing from the export (the service numbers votes 1..5)'));
+  });
+
+  it('names a copied vote entry and a line moved out of the log order', () => {
+    const { entries } = exportOf();
+    const copied = auditCouncil([...entries.slice(0, 3), { ...entries[2]!, index: 16 }, ...entries.slice(3)]);
+    assert.ok(copied.problems.some((p) => p.index === 16 && p.detail === 'vote 2 appears more than once'));
+    const moved = [...entries];
+    [moved[1], moved[2]] = [moved[2]!, moved[1]!];
+    assert.deepEqual(
+      auditCouncil(moved).problems.map((p) => [p.index, p.detail]),
+      [[11, 'out of order: listed after entry 12']],
+    );
   });
 
   it('reports a closing whose tally the votes do not give', () => {

@@ -50,9 +50,19 @@ export function auditCouncil(entries: Iterable<AuditedEntry>): AuditReport {
   const opened = new Map<string, Indexed<ProposalOpenedData>>();
   const votes = new Map<string, Indexed<VoteCastData>[]>();
   const closed = new Map<string, Indexed<ProposalClosedData>>();
+  const problems: AuditProblem[] = [];
+  let previousIndex: number | undefined;
   for (const entry of entries) {
     const data = entry.payload as { proposalId?: unknown };
     if (typeof data?.proposalId !== 'string') continue;
+    // The log numbers its entries and an export lists them in that order: a step back is a moved line.
+    if (previousIndex !== undefined && entry.index <= previousIndex)
+      problems.push({
+        index: entry.index,
+        proposalId: data.proposalId,
+        detail: `out of order: listed after entry ${previousIndex}`,
+      });
+    previousIndex = entry.index;
     if (entry.type === COUNCIL_EVENTS.proposalOpened)
       opened.set(data.proposalId, { index: entry.index, data: entry.payload as ProposalOpenedData });
     else if (entry.type === COUNCIL_EVENTS.voteCast) {
@@ -62,12 +72,12 @@ export function auditCouncil(entries: Iterable<AuditedEntry>): AuditReport {
     } else if (entry.type === COUNCIL_EVENTS.proposalClosed)
       closed.set(data.proposalId, { index: entry.index, data: entry.payload as ProposalClosedData });
   }
-  const problems: AuditProblem[] = [];
   const proposals: AuditedProposal[] = [];
   for (const [proposalId, open] of opened) {
     const electorate = new Map(open.data.electorate.map((e) => [e.memberId, e]));
     const counted: TalliedVote[] = [];
     const cast = votes.get(proposalId) ?? [];
+    problems.push(...sequenceProblems(proposalId, open, cast, closed.get(proposalId)));
     for (const { index, data } of cast) {
       const elector = electorate.get(data.memberId);
       const problem =
@@ -148,4 +158,38 @@ export function auditCouncil(entries: Iterable<AuditedEntry>): AuditReport {
         });
   problems.sort((a, b) => a.index - b.index);
   return { proposals, problems };
+}
+
+/**
+ * The service numbers a proposal's votes 1, 2, 3… (every vote is kept, also one a member later
+ * changed), so the export must hold each number once, every one up to the closing's
+ * `votesCounted`, and none before the opening. A gap is a deleted vote entry even where the tally
+ * does not move (a changed vote's earlier choice); a repeat is a copied one. Log order between
+ * votes is not required: with several replicas their events may reach the log in either order.
+ */
+function sequenceProblems(
+  proposalId: string,
+  open: Indexed<ProposalOpenedData>,
+  cast: readonly Indexed<VoteCastData>[],
+  close: Indexed<ProposalClosedData> | undefined,
+): AuditProblem[] {
+  const problems: AuditProblem[] = [];
+  const seen = new Set<number>();
+  for (const { index, data } of cast) {
+    if (seen.has(data.seq))
+      problems.push({ index, proposalId, detail: `vote ${data.seq} appears more than once` });
+    if (index < open.index)
+      problems.push({ index, proposalId, detail: `vote ${data.seq} precedes the proposal's opening` });
+    seen.add(data.seq);
+  }
+  const last = Math.max(close?.data.votesCounted ?? 0, ...seen);
+  const missing: number[] = [];
+  for (let seq = 1; seq <= last; seq++) if (!seen.has(seq)) missing.push(seq);
+  if (missing.length > 0)
+    problems.push({
+      index: close?.index ?? open.index,
+      proposalId,
+      detail: `vote${missing.length > 1 ? 's' : ''} ${missing.join(', ')} missing from the export (the service numbers votes 1..${last})`,
+    });
+  return problems;
 }
