@@ -4,7 +4,9 @@
  * was voted on (another change took the id it adds) fails at enactment with the reason instead of
  * being applied in part. Before, a second seat for a member's key was accepted (its holder could
  * sign for both), every such change-council opened, `add: [null]` was a 500, and an added id that
- * was taken meanwhile was skipped in silence at enactment.
+ * was taken meanwhile was skipped in silence at enactment. Also here, on the same council: a vote
+ * refused for its proposal (unknown, closed, not a lower-case UUID) names the route's `/params/id`,
+ * where it named `/body/proposalId`, which no vote body has, or nothing.
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -21,6 +23,7 @@ import { constitutionMigrations } from '../constitutional-ai/store.js';
 import { createExecutiveCouncilService, type ExecutiveCouncilService } from './service.js';
 import { councilMigrations } from './store.js';
 import { castVote } from './usecases/cast-vote.js';
+import { cancelProposal } from './usecases/close-proposal.js';
 import { openProposal } from './usecases/open-proposal.js';
 import { seatMember } from './usecases/seat-member.js';
 import { generateMemberKey } from './vote-payload.js';
@@ -120,6 +123,18 @@ describe('membership changes that cannot apply', () => {
         JSON.stringify(content),
       );
     assert.equal((await ec.deps.store.proposals({ limit: 100 })).length, 0, 'none opened');
+  });
+
+  it('a vote refused for its proposal names the route’s id', async () => {
+    const vote = (proposal: { id: string; contentHash: string }) =>
+      castVote(ec.deps, signedVote(proposal, 'bob', 'yes', KEYS.bob.privateKeyPem));
+    const unknown = { id: '0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b', contentHash: 'ab'.repeat(32) };
+    assert.deepEqual(await refusal(vote(unknown), 'COUNCIL_PROPOSAL_NOT_FOUND'), ['/params/id']);
+    const upper = { ...unknown, id: unknown.id.toUpperCase() };
+    assert.deepEqual(await refusal(vote(upper), 'COUNCIL_PROPOSAL_INVALID'), ['/params/id']);
+    const cancelled = await change({ reweight: [{ memberId: 'bob', weight: 2 }] });
+    await cancelProposal(ec.deps, cancelled.id, 'admin');
+    assert.deepEqual(await refusal(vote(cancelled), 'COUNCIL_PROPOSAL_CLOSED'), ['/params/id']);
   });
 
   it('a change overtaken while it was voted on fails at enactment with the reason; nothing of it applies', async () => {

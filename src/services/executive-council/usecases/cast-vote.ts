@@ -35,10 +35,12 @@ const MAX_ATTEMPTS = 20;
 
 export async function castVote(deps: CouncilDeps, input: VoteInput): Promise<RecordedVote> {
   const problem = voteFieldProblem(input);
-  if (problem !== undefined)
-    throw councilErrors.create('COUNCIL_PROPOSAL_INVALID', `/body/${problem.field}: ${problem.detail}`, {
-      errors: [{ pointer: `/body/${problem.field}`, detail: problem.detail }],
+  if (problem !== undefined) {
+    const pointer = problem.field === 'proposalId' ? PROPOSAL_POINTER : `/body/${problem.field}`;
+    throw councilErrors.create('COUNCIL_PROPOSAL_INVALID', `${pointer}: ${problem.detail}`, {
+      errors: [{ pointer, detail: problem.detail }],
     });
+  }
   const electorate = await deps.store.electorate(input.proposalId);
   if (electorate === undefined) throw notFound(input.proposalId);
   checkSignature(input, electorate);
@@ -53,9 +55,12 @@ export async function castVote(deps: CouncilDeps, input: VoteInput): Promise<Rec
   }
 }
 
+/** The proposal is named by the route (`/proposals/:id/votes`), not by the body. */
+const PROPOSAL_POINTER = '/params/id';
+
 function notFound(proposalId: string) {
   return councilErrors.create('COUNCIL_PROPOSAL_NOT_FOUND', `no proposal ${proposalId}`, {
-    errors: [{ pointer: '/body/proposalId', detail: 'no such proposal' }],
+    errors: [{ pointer: PROPOSAL_POINTER, detail: 'no such proposal' }],
   });
 }
 
@@ -122,6 +127,7 @@ async function recordInTx(
     throw councilErrors.create(
       'COUNCIL_PROPOSAL_CLOSED',
       `proposal ${proposal.id} is ${proposal.status === 'open' ? 'past its window' : proposal.status}`,
+      { errors: [{ pointer: PROPOSAL_POINTER, detail: 'no longer open for votes' }] },
     );
   const timeMs = Date.parse(input.time);
   if (Math.abs(timeMs - nowMs) > deps.settings.voteSkewMs)
