@@ -81,7 +81,15 @@ describe('acgs council and acgs review', () => {
     const signature = signVote(fields, key.privateKeyPem);
     assert.equal(verifyVote(fields, signature, key.publicKey), true);
     assert.equal(verifyVote({ ...fields, choice: 'no' }, signature, key.publicKey), false);
-    assert.throws(() => runKeygen(file, 'erin', capture()), { code: 'EEXIST' });
+    // A refusal, not a stack trace: the file exists, or its folder does not.
+    const again = capture();
+    assert.equal(runKeygen(file, 'erin', again), 2);
+    assert.deepEqual(again.stderr, [
+      `acgs council keygen: cannot write ${file}: the file exists (a key is never overwritten)`,
+    ]);
+    const nowhere = capture();
+    assert.equal(runKeygen(join(dir, 'missing', 'erin.key'), 'erin', nowhere), 2);
+    assert.match(nowhere.stderr.join('\n'), /^acgs council keygen: cannot write .*missing.*ENOENT/);
   });
 
   it('refuses before calling the platform: a choice other than yes/no/abstain (1), no token (2)', async () => {

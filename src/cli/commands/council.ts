@@ -29,11 +29,19 @@ const TARGET = {
 /** `council keygen --out <file>`: a new Ed25519 key; the file (mode 0600) holds the private key. */
 export function runKeygen(out: string, memberId: string | undefined, io: CommandIo = stdio): number {
   const key = generateMemberKey();
-  writeFileSync(
-    out,
-    `${JSON.stringify({ memberId: memberId ?? null, publicKey: key.publicKey, privateKeyPem: key.privateKeyPem }, null, 2)}\n`,
-    { mode: 0o600, flag: 'wx' },
-  );
+  try {
+    writeFileSync(
+      out,
+      `${JSON.stringify({ memberId: memberId ?? null, publicKey: key.publicKey, privateKeyPem: key.privateKeyPem }, null, 2)}\n`,
+      { mode: 0o600, flag: 'wx' },
+    );
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    io.err(
+      `acgs council keygen: cannot write ${out}: ${code === 'EEXIST' ? 'the file exists (a key is never overwritten)' : (error as Error).message}`,
+    );
+    return 2;
+  }
   io.out(key.publicKey);
   return 0;
 }
