@@ -6,7 +6,9 @@
  * sign for both), every such change-council opened, `add: [null]` was a 500, and an added id that
  * was taken meanwhile was skipped in silence at enactment. Also here, on the same council: a vote
  * refused for its proposal (unknown, closed, not a lower-case UUID) names the route's `/params/id`,
- * where it named `/body/proposalId`, which no vote body has, or nothing.
+ * where it named `/body/proposalId`, which no vote body has, or nothing; and an `adopt-variant`
+ * proposal does not open through the general route (before, any policy author opened one for a
+ * run, variant and bundle that did not exist: only the DGM raises it, for an admissible variant).
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -25,6 +27,7 @@ import { councilMigrations } from './store.js';
 import { castVote } from './usecases/cast-vote.js';
 import { cancelProposal } from './usecases/close-proposal.js';
 import { openProposal } from './usecases/open-proposal.js';
+import { proposeVariantAdoption } from './usecases/propose-variant-adoption.js';
 import { seatMember } from './usecases/seat-member.js';
 import { generateMemberKey } from './vote-payload.js';
 
@@ -135,6 +138,14 @@ describe('membership changes that cannot apply', () => {
     const cancelled = await change({ reweight: [{ memberId: 'bob', weight: 2 }] });
     await cancelProposal(ec.deps, cancelled.id, 'admin');
     assert.deepEqual(await refusal(vote(cancelled), 'COUNCIL_PROPOSAL_CLOSED'), ['/params/id']);
+  });
+
+  it('adopt-variant opens only through the DGM’s contract, not the general route', async () => {
+    const content = { bundleId: 'e'.repeat(64), runId: 'no-run', variantId: 'no-variant' };
+    const general = openProposal(ec.deps, { kind: 'adopt-variant', title: 'bogus', content }, 'author');
+    assert.deepEqual(await refusal(general, 'COUNCIL_KIND_UNAVAILABLE'), ['/body/kind']);
+    const raised = await proposeVariantAdoption(ec.deps, { ...content, summary: 'admissible' }, 'svc-dgm');
+    assert.deepEqual([raised.kind, raised.contentHash], ['adopt-variant', content.bundleId]);
   });
 
   it('a change overtaken while it was voted on fails at enactment with the reason; nothing of it applies', async () => {

@@ -200,26 +200,14 @@ async function bindContent(
       if (conflicts.length > 0) throw invalid(conflicts);
       return { content: { ...change }, contentHash: contentDigest(kind, change) };
     }
-    case 'adopt-variant': {
-      const { bundleId, runId, variantId } = content;
-      const errors: FieldError[] = [];
-      if (typeof bundleId !== 'string' || !/^[0-9a-f]{64}$/.test(bundleId))
-        errors.push({
-          pointer: '/body/content/bundleId',
-          detail: "expected the variant's bundle id (64 hex digits)",
-        });
-      if (typeof runId !== 'string' || runId.length === 0 || runId.length > 128)
-        errors.push({ pointer: '/body/content/runId', detail: 'expected an evolution run id' });
-      if (typeof variantId !== 'string' || variantId.length === 0 || variantId.length > 128)
-        errors.push({ pointer: '/body/content/variantId', detail: 'expected a variant id' });
-      if (errors.length > 0) throw invalid(errors);
-      const bound = variantContent({
-        bundleId: String(bundleId),
-        runId: String(runId),
-        variantId: String(variantId),
-      });
-      return { content: bound, contentHash: bound.bundleId };
-    }
+    case 'adopt-variant':
+      // Only the DGM may raise it, for a variant the verifier proved admissible
+      // (proposeVariantAdoption); here anyone who may propose could name any run, variant and bundle.
+      throw councilErrors.create(
+        'COUNCIL_KIND_UNAVAILABLE',
+        'adopt-variant proposals are raised by the Darwin Gödel Machine for a variant the verifier proved admissible: POST /api/v1/evolution/runs/{id}/variants/{variantId}/proposal',
+        { errors: [{ pointer: '/body/kind', detail: 'raised by the DGM only' }] },
+      );
   }
 }
 
