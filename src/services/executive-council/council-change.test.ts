@@ -8,7 +8,9 @@
  * refused for its proposal (unknown, closed, not a lower-case UUID) names the route's `/params/id`,
  * where it named `/body/proposalId`, which no vote body has, or nothing; and an `adopt-variant`
  * proposal does not open through the general route (before, any policy author opened one for a
- * run, variant and bundle that did not exist: only the DGM raises it, for an admissible variant).
+ * run, variant and bundle that did not exist: only the DGM raises it, for an admissible variant);
+ * and an amendment back to an earlier version fails at enactment with the reason (before, it was
+ * marked enacted, `alreadyEnacted`, while the constitution stayed as it was).
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -44,6 +46,7 @@ describe('membership changes that cannot apply', () => {
     councilRules: {
       ...example.councilRules,
       'change-council': { quorum: 0.5, threshold: 'simple', votingWindowHours: 1, timelockHours: 0 },
+      'amend-constitution': { quorum: 0.5, threshold: 'simple', votingWindowHours: 1, timelockHours: 0 },
     },
   };
 
@@ -146,6 +149,28 @@ describe('membership changes that cannot apply', () => {
     assert.deepEqual(await refusal(general, 'COUNCIL_KIND_UNAVAILABLE'), ['/body/kind']);
     const raised = await proposeVariantAdoption(ec.deps, { ...content, summary: 'admissible' }, 'svc-dgm');
     assert.deepEqual([raised.kind, raised.contentHash], ['adopt-variant', content.bundleId]);
+  });
+
+  it('an amendment back to an earlier version is not taken for enacted', async () => {
+    const first = await ec.deps.constitution.activeVersion();
+    const amend = async (doc: unknown) => {
+      const proposal = await openProposal(
+        ec.deps,
+        { kind: 'amend-constitution', title: 'amend', content: { document: doc } },
+        'admin',
+      );
+      await castVote(ec.deps, signedVote(proposal, 'alice', 'yes', KEYS.alice.privateKeyPem));
+      await ec.scheduler.tick();
+      return (await ec.deps.store.proposal(proposal.id))!;
+    };
+    const forward = await amend({ ...document, description: 'Amended.' });
+    assert.equal(forward.status, 'enacted');
+    const amended = await ec.deps.constitution.activeVersion();
+    assert.notEqual(amended?.hash, first?.hash);
+    const back = await amend(first?.document);
+    assert.equal(back.status, 'failed');
+    assert.match(back.lastError ?? '', /already published as version 1/);
+    assert.equal((await ec.deps.constitution.activeVersion())?.hash, amended?.hash, 'nothing changed');
   });
 
   it('a change overtaken while it was voted on fails at enactment with the reason; nothing of it applies', async () => {

@@ -171,12 +171,15 @@ async function enactElsewhere(deps: CouncilDeps, proposal: Proposal): Promise<En
         const version = await deps.constitution.enact({ document: proposal.content.document }, enactment);
         return { version: version.number, hash: version.hash };
       } catch (error) {
-        // Enacted before a crash: the hash this proposal binds is already a published version.
+        // Enacted before a crash: the hash this proposal binds is the active version. An older
+        // version with that hash (an amendment back to it) is not made active again: that fails
+        // with the constitution service's reason rather than passing for enacted.
         const details = error instanceof PlatformError ? error.details : undefined;
         if (
           error instanceof PlatformError &&
           error.code === 'CONSTITUTION_VERSION_EXISTS' &&
-          details?.hash === proposal.contentHash
+          details?.hash === proposal.contentHash &&
+          (await deps.constitution.activeVersion())?.hash === proposal.contentHash
         )
           return { version: details.version, hash: proposal.contentHash, alreadyEnacted: true };
         throw error;
