@@ -30,6 +30,7 @@ export const councilErrors = defineErrors({
   REVIEW_TASK_CLAIMED: { status: 409, title: 'Another reviewer holds the task' },
   REVIEW_TASK_NOT_CLAIMED: { status: 409, title: 'Claim the task before resolving it' },
   REVIEW_TASK_RESOLVED: { status: 409, title: 'The task is already resolved' },
+  REVIEW_TASK_OVERDUE: { status: 409, title: 'The task is past its deadline and can no longer be claimed' },
 });
 
 export type CouncilErrorCode = keyof typeof councilErrors.specs;

@@ -15,6 +15,7 @@ import { createDatabase } from '../../storage/index.js';
 import type { CouncilDeps } from './council-deps.js';
 import { registerReviewTaskGauges } from './review-task-gauges.js';
 import { CouncilStore, councilMigrations, type ReviewTask } from './store.js';
+import { claimTask } from './usecases/review-tasks.js';
 
 const NOW = 1_800_000_000_000;
 
@@ -93,7 +94,8 @@ describe('review task queries', () => {
       assert.equal(inserted.size, 502);
       assert.ok(inserted.has('d-2500') && inserted.has('d-3001') && !inserted.has('d-0'));
     });
-    assert.equal(await store.claimTask('d-3001', 'rita', NOW, NOW + 60_000), true);
+    // Claimed while its deadline was ahead; overdue now, with the lease still live.
+    assert.equal(await store.claimTask('d-3001', 'rita', NOW - 2, NOW + 60_000), true);
     assert.equal(await store.claimTask('d-1', 'rita', NOW, NOW + 60_000), true);
     await store.transaction(async (tx) => {
       const resolved = await store.resolveTask(tx, 'd-1', {
@@ -139,6 +141,24 @@ describe('review task queries', () => {
     const listing = await plansOf(() => store.tasks({ status: 'open', limit: 50 }));
     assert.match(listing, /ec_review_tasks USING INDEX ec_review_tasks_listing/, listing);
     assert.doesNotMatch(listing, /TEMP B-TREE/, listing);
+  });
+
+  it('takes and renews no claim once the deadline has passed (the default decision is due)', async () => {
+    const deps = {
+      store,
+      clock: { now: () => NOW + 10 },
+      settings: { reviewLeaseSeconds: 900 },
+      feed: { notify: () => {} },
+    } as unknown as CouncilDeps;
+    await store.transaction((tx) => store.insertTasks(tx, [task(4000, { deadlineMs: NOW + 5 })]));
+    assert.equal(await store.claimTask('d-4000', 'rita', NOW, NOW + 60_000), true, 'before: taken');
+    // Overdue: rita's renewal (which could hold it for ever) and a newcomer after her lease are refused.
+    await assert.rejects(claimTask(deps, 'd-4000', 'rita', 86_400), {
+      code: 'REVIEW_TASK_OVERDUE',
+      message: /passed its deadline .* unless rita resolves it by /,
+    });
+    assert.equal(await store.claimTask('d-4000', 'sam', NOW + 60_001, NOW + 120_000), false);
+    assert.equal((await store.task('d-4000'))?.claimUntilMs, NOW + 60_000, 'the lease did not grow');
   });
 
   it('reports the counts as gauges when scraped, and keeps the last ones when the database fails', async () => {

@@ -617,12 +617,14 @@ export class CouncilStore {
   }
 
   /** Claims a task that is open, or claimed with an expired lease, or already held by the same reviewer. */
+  /** Claims or renews a task before its deadline; a claim never starts or grows once it has passed. */
   async claimTask(decisionId: string, reviewer: string, nowMs: number, untilMs: number): Promise<boolean> {
     const result = await this.db
       .updateTable('ec_review_tasks')
       .set({ status: 'claimed', claimed_by: reviewer, claim_until_ms: untilMs })
       .where('decision_id', '=', decisionId)
       .where('status', 'in', UNRESOLVED)
+      .where('deadline_ms', '>', nowMs)
       .where((eb) =>
         eb.or([
           eb('status', '=', 'open'),

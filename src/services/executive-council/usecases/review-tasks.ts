@@ -103,6 +103,13 @@ export async function claimTask(
         'REVIEW_TASK_RESOLVED',
         `decision ${decisionId} was resolved ${task.outcome} (${task.via})`,
       );
+    // Past its deadline a task goes to the default decision once no live claim holds it: a claim
+    // taken or renewed then would keep the agent waiting past the deadline, for ever by renewing.
+    if (task.deadlineMs <= nowMs)
+      throw councilErrors.create(
+        'REVIEW_TASK_OVERDUE',
+        `decision ${decisionId} passed its deadline ${new Date(task.deadlineMs).toISOString()}; it resolves to the default decision${task.claimUntilMs !== null && task.claimUntilMs > nowMs ? ` unless ${task.claimedBy} resolves it by ${new Date(task.claimUntilMs).toISOString()}` : ''}`,
+      );
     throw councilErrors.create(
       'REVIEW_TASK_CLAIMED',
       `${task.claimedBy} holds the task until ${new Date(task.claimUntilMs ?? 0).toISOString()}`,
