@@ -521,7 +521,12 @@ describe('council embedded', { concurrency: false }, () => {
       return found.length > 0 ? found : undefined;
     });
     assert.equal(published.length, 1, 'enacted exactly once');
-    assert.equal((await logged('council.proposal.enacted', (p) => p.proposalId === amendment.id)).length, 1);
+    // The council's own event travels its own outbox to the log: wait for it as for the publication.
+    const enactedEntries = await until('the enactment in the log', async () => {
+      const found = await logged('council.proposal.enacted', (p) => p.proposalId === amendment.id);
+      return found.length > 0 ? found : undefined;
+    });
+    assert.equal(enactedEntries.length, 1);
   });
 
   test('done-when 1: proposals that miss the threshold or the quorum are rejected and change nothing', async () => {
