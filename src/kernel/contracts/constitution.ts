@@ -138,4 +138,6 @@ export interface ConstitutionContract {
 export interface ResolvedConstitution {
   readonly hash: string;
   readonly document: ConstitutionDocument;
+  /** The number of the version already published with this hash, if any. */
+  readonly publishedAs?: number;
 }

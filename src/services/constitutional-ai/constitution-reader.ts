@@ -1,4 +1,4 @@
-import { type ConstitutionalHash, constitutionalHashOf } from '../../kernel/constitutional-hash.js';
+import type { ConstitutionalHash } from '../../kernel/constitutional-hash.js';
 import type {
   ConstitutionContract,
   ConstitutionVersion,
@@ -8,7 +8,7 @@ import type {
 } from '../../kernel/contracts/constitution.js';
 import type { ConstitutionDeps } from './constitution-deps.js';
 import { EMPTY_CONSTITUTION_HASH } from './empty-constitution.js';
-import { enactVersion, resolveSource } from './usecases/enact-version.js';
+import { enactVersion, resolveConstitution } from './usecases/enact-version.js';
 import { constitutionalHashFromHex } from './usecases/publish-version.js';
 
 /**
@@ -31,8 +31,7 @@ export class ConstitutionReader implements ConstitutionContract {
     return enactVersion(this.deps, source, options);
   }
 
-  async resolve(source: EnactSource): Promise<ResolvedConstitution> {
-    const { validated } = await resolveSource(this.deps, source);
-    return { hash: constitutionalHashOf(validated.document).hash, document: validated.document };
+  resolve(source: EnactSource): Promise<ResolvedConstitution> {
+    return resolveConstitution(this.deps, source);
   }
 }

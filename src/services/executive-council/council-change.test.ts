@@ -25,7 +25,7 @@ import { createDatabase } from '../../storage/index.js';
 import { createConstitutionalAiService } from '../constitutional-ai/service.js';
 import { constitutionMigrations } from '../constitutional-ai/store.js';
 import { createExecutiveCouncilService, type ExecutiveCouncilService } from './service.js';
-import { councilMigrations } from './store.js';
+import { councilMigrations, type Proposal } from './store.js';
 import { castVote } from './usecases/cast-vote.js';
 import { cancelProposal } from './usecases/close-proposal.js';
 import { openProposal } from './usecases/open-proposal.js';
@@ -151,25 +151,35 @@ describe('membership changes that cannot apply', () => {
     assert.deepEqual([raised.kind, raised.contentHash], ['adopt-variant', content.bundleId]);
   });
 
-  it('an amendment back to an earlier version is not taken for enacted', async () => {
+  it('an amendment to a published text is refused when proposed, and fails at enactment if published meanwhile', async () => {
     const first = await ec.deps.constitution.activeVersion();
-    const amend = async (doc: unknown) => {
-      const proposal = await openProposal(
+    const open = (doc: unknown) =>
+      openProposal(
         ec.deps,
         { kind: 'amend-constitution', title: 'amend', content: { document: doc } },
         'admin',
       );
+    const pass = async (proposal: Proposal) => {
       await castVote(ec.deps, signedVote(proposal, 'alice', 'yes', KEYS.alice.privateKeyPem));
       await ec.scheduler.tick();
       return (await ec.deps.store.proposal(proposal.id))!;
     };
-    const forward = await amend({ ...document, description: 'Amended.' });
-    assert.equal(forward.status, 'enacted');
+    await assert.rejects(open(first?.document), (error: PlatformError) => {
+      assert.equal(error.code, 'COUNCIL_AMENDMENT_PUBLISHED');
+      assert.match(error.message, /version 1/);
+      return true;
+    });
+    // Two amendments to the same new text: the first enacted publishes it, so the second, which
+    // opened before, fails at enactment with the reason instead of passing for enacted.
+    const amendedText = { ...document, description: 'Amended.' };
+    const [one, two] = [await open(amendedText), await open(amendedText)];
+    assert.equal((await pass(one)).status, 'enacted');
     const amended = await ec.deps.constitution.activeVersion();
     assert.notEqual(amended?.hash, first?.hash);
-    const back = await amend(first?.document);
-    assert.equal(back.status, 'failed');
-    assert.match(back.lastError ?? '', /already published as version 1/);
+    await assert.rejects(open(first?.document), { code: 'COUNCIL_AMENDMENT_PUBLISHED' });
+    const late = await pass(two);
+    assert.equal(late.status, 'failed');
+    assert.match(late.lastError ?? '', /already published as version 2/);
     assert.equal((await ec.deps.constitution.activeVersion())?.hash, amended?.hash, 'nothing changed');
   });
 

@@ -12,6 +12,10 @@ export const councilErrors = defineErrors({
   COUNCIL_PROPOSAL_INVALID: { status: 400, title: 'The proposal is not valid' },
   COUNCIL_PROPOSAL_NOT_FOUND: { status: 404, title: 'No such proposal' },
   COUNCIL_PROPOSAL_CLOSED: { status: 409, title: 'The proposal is no longer open' },
+  COUNCIL_AMENDMENT_PUBLISHED: {
+    status: 409,
+    title: 'The amended text is already a published constitution version',
+  },
   COUNCIL_KIND_UNAVAILABLE: { status: 422, title: 'This kind of proposal cannot be made yet' },
   COUNCIL_NARROWING_UNPROVED: {
     status: 422,

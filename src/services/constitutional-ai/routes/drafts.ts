@@ -1,12 +1,11 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
-import { constitutionalHashOf } from '../../../kernel/constitutional-hash.js';
 import { commonErrors } from '../../../kernel/errors.js';
 import { ReadonlyList } from '../../../kit/readonly-list.js';
 import type { ConstitutionDeps } from '../constitution-deps.js';
 import { bootstrapConstitution } from '../usecases/bootstrap-constitution.js';
-import { enactVersion, resolveSource } from '../usecases/enact-version.js';
+import { enactVersion, resolveConstitution } from '../usecases/enact-version.js';
 import { listDrafts } from '../usecases/list-drafts.js';
 import { createDraft, getDraft, updateDraft } from '../usecases/save-draft.js';
 import {
@@ -172,6 +171,12 @@ export function registerDraftRoutes(server: FastifyInstance, deps: ConstitutionD
           200: Type.Object({
             hash: Type.String({ pattern: '^[0-9a-f]{64}$' }),
             document: Type.Object({}, { additionalProperties: true }),
+            publishedAs: Type.Optional(
+              Type.Integer({
+                minimum: 1,
+                description: 'the version already published with this hash (it cannot be published again)',
+              }),
+            ),
           }),
         },
         tags: TAGS,
@@ -190,12 +195,7 @@ export function registerDraftRoutes(server: FastifyInstance, deps: ConstitutionD
           errors: [{ pointer: '/body', detail: 'needs exactly one of draftId, document' }],
         });
       }
-      const { validated } = await resolveSource(
-        deps,
-        draftId !== undefined ? { draftId } : { document },
-        '/body',
-      );
-      return { hash: constitutionalHashOf(validated.document).hash, document: validated.document };
+      return resolveConstitution(deps, draftId !== undefined ? { draftId } : { document }, '/body');
     },
   );
 }

@@ -8,6 +8,7 @@ import type {
   ConstitutionVersion,
   EnactOptions,
   EnactSource,
+  ResolvedConstitution,
 } from '../../../kernel/contracts/constitution.js';
 import { enactmentRefusal } from '../../../kernel/contracts/council.js';
 import type { ConstitutionDeps } from '../constitution-deps.js';
@@ -51,6 +52,26 @@ async function checkAuthorised(deps: ConstitutionDeps, proposalId: string, hash:
       details: { proposalId, hash },
     });
   }
+}
+
+/**
+ * What enacting this source would publish: the normalized document, its hash, and the version that
+ * already has this hash if there is one (the constitution service does not publish a text twice,
+ * so an amendment to it could never be enacted).
+ */
+export async function resolveConstitution(
+  deps: ConstitutionDeps,
+  source: EnactSource,
+  base = '',
+): Promise<ResolvedConstitution> {
+  const { validated } = await resolveSource(deps, source, base);
+  const hash = constitutionalHashOf(validated.document).hash;
+  const published = await deps.store.versionByHash(hash);
+  return {
+    hash,
+    document: validated.document,
+    ...(published === undefined ? {} : { publishedAs: published.number }),
+  };
 }
 
 /** A draft (which must be unpublished) or a document, validated. */

@@ -44,7 +44,7 @@ export async function publishVersion(
           );
         }
         const existing = await deps.store.versionByHash(hash, tx);
-        if (existing !== undefined) throw versionExists(existing.number, hash);
+        if (existing !== undefined) throw versionExists(existing);
         const next = (latest?.number ?? 0) + 1;
         await deps.store.insertVersion(
           tx,
@@ -95,7 +95,7 @@ export async function publishVersion(
       if (constitutionErrors.is(error, 'CONSTITUTION_DRAFT_CONFLICT')) throw error;
       // A concurrent publisher took the number or the hash: report it as the conflict it is.
       const raced = await deps.store.versionByHash(hash);
-      if (raced !== undefined) throw versionExists(raced.number, hash);
+      if (raced !== undefined) throw versionExists(raced);
       const latest = await deps.store.latestVersion();
       if (request.via === 'bootstrap' && latest !== undefined) {
         throw constitutionErrors.create(
@@ -126,11 +126,13 @@ export async function publishVersion(
   return version;
 }
 
-function versionExists(number: number, hash: string) {
+/** The version already published with this text; `proposalId` lets an enactment retry see its own. */
+function versionExists(existing: ConstitutionVersion) {
+  const { number, hash, proposalId } = existing;
   return constitutionErrors.create(
     'CONSTITUTION_VERSION_EXISTS',
     `this constitution is already published as version ${number} (${hash.slice(0, 16)})`,
-    { details: { version: number, hash } },
+    { details: { version: number, hash, ...(proposalId === undefined ? {} : { proposalId }) } },
   );
 }
 

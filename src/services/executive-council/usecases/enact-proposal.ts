@@ -171,15 +171,15 @@ async function enactElsewhere(deps: CouncilDeps, proposal: Proposal): Promise<En
         const version = await deps.constitution.enact({ document: proposal.content.document }, enactment);
         return { version: version.number, hash: version.hash };
       } catch (error) {
-        // Enacted before a crash: the hash this proposal binds is the active version. An older
-        // version with that hash (an amendment back to it) is not made active again: that fails
-        // with the constitution service's reason rather than passing for enacted.
+        // Enacted before a crash: the version with the hash this proposal binds was published by
+        // this proposal. One published otherwise (by another amendment to the same text) is not
+        // this proposal's doing: that fails with the constitution service's reason.
         const details = error instanceof PlatformError ? error.details : undefined;
         if (
           error instanceof PlatformError &&
           error.code === 'CONSTITUTION_VERSION_EXISTS' &&
           details?.hash === proposal.contentHash &&
-          (await deps.constitution.activeVersion())?.hash === proposal.contentHash
+          details?.proposalId === proposal.id
         )
           return { version: details.version, hash: proposal.contentHash, alreadyEnacted: true };
         throw error;

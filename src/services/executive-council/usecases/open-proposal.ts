@@ -153,6 +153,18 @@ async function bindContent(
           { pointer: '/body/content', detail: 'give the amended constitution as document or draftId' },
         ]);
       const resolved = await deps.constitution.resolve(source);
+      // A text already published (the active one, or an earlier one to return to) is never published
+      // again, so its amendment could pass but not be enacted: refused before anyone votes on it.
+      if (resolved.publishedAs !== undefined)
+        throw councilErrors.create(
+          'COUNCIL_AMENDMENT_PUBLISHED',
+          `this text is already published as constitution version ${resolved.publishedAs}; amend it with a change (a new version)`,
+          {
+            errors: [
+              { pointer: '/body/content', detail: `the same text as version ${resolved.publishedAs}` },
+            ],
+          },
+        );
       // The normalized document is what is enacted, so the hash bound is the constitution's own hash.
       return { content: { document: resolved.document }, contentHash: resolved.hash };
     }
