@@ -437,18 +437,23 @@ describe('the smaller items', () => {
 });
 
 describe('lockout that cannot lock the owner out (done-when 5)', () => {
-  test('failed logins lock the name from that address only; the owner logs in elsewhere, and anywhere after an unlock', async () => {
-    const password = 'owner-password-0123456';
+  /** Creates the reviewer `username`; returns its login from a client address (X-Forwarded-For). */
+  async function reviewerLoggingIn(username: string, password: string) {
     const created = await api(url, 'POST', '/api/v1/auth/users', {
       headers: admin,
-      body: { username: 'owner-1', password, roles: ['reviewer'] },
+      body: { username, password, roles: ['reviewer'] },
     });
     assert.equal(created.status, 201, JSON.stringify(created.body));
-    const from = (ip: string, pass: string) =>
+    return (ip: string, pass: string) =>
       api(url, 'POST', '/api/v1/auth/login', {
         headers: { 'x-forwarded-for': ip },
-        body: { username: 'owner-1', password: pass },
+        body: { username, password: pass },
       });
+  }
+
+  test('failed logins lock the name from that address only; the owner logs in elsewhere, and anywhere after an unlock', async () => {
+    const password = 'owner-password-0123456';
+    const from = await reviewerLoggingIn('owner-1', password);
     const attacker = '203.0.113.66';
     const statuses: number[] = [];
     for (let i = 0; i < 5; i++) statuses.push((await from(attacker, 'guess-0123456789')).status);
@@ -473,6 +478,27 @@ describe('lockout that cannot lock the owner out (done-when 5)', () => {
     const second = Number((await from(attacker, password)).headers.get('retry-after'));
     assert.ok(Math.abs(second - 2 * first) <= 2, `second lock ${second} s, first ${first} s`);
     assert.equal((await from('198.51.100.20', password)).status, 200, 'the owner, elsewhere, still');
+  });
+
+  test('an attacker who spends the per-account login limit does not keep the owner out of an address the owner logged in from', async () => {
+    const password = 'owner-password-6543210';
+    const from = await reviewerLoggingIn('owner-2', password);
+    const home = '198.51.100.40';
+    assert.equal((await from(home, password)).status, 200, 'the owner logs in from home');
+    // 50 guesses from two addresses (each under the 30 a minute an address may try) spend the
+    // name's 40 a minute.
+    let last: Awaited<ReturnType<typeof from>> | undefined;
+    for (const attacker of ['203.0.113.70', '203.0.113.71'])
+      for (let i = 0; i < 25; i++) last = await from(attacker, 'guess-0123456789');
+    assert.equal(last?.status, 429, JSON.stringify(last?.body));
+    assert.match(String(last?.body.detail), /for this account/);
+    const elsewhere = await from('198.51.100.41', password);
+    assert.equal(elsewhere.status, 429, 'from an address the name never logged in from, the limit holds');
+    assert.equal(elsewhere.body.code, 'AUTH_LOGIN_RATE_LIMITED');
+    assert.equal((await from(home, password)).status, 200, 'from home, the owner still logs in');
+    const unlocked = await api(url, 'POST', '/api/v1/auth/users/owner-2/unlock', { headers: admin });
+    assert.equal(unlocked.status, 200, JSON.stringify(unlocked.body));
+    assert.equal((await from('198.51.100.41', password)).status, 200, 'after an unlock, from anywhere');
   });
 });
 
