@@ -68,7 +68,7 @@ export interface HttpProtection {
   readonly rateLimitPerMinute: number;
   /** ACGS_RATE_LIMIT_BURST: requests per client in any one second. */
   readonly rateLimitBurst: number;
-  /** ACGS_HTTP_STREAMS_PER_CLIENT: event streams (server-sent events) a client may hold open at once. */
+  /** ACGS_HTTP_STREAMS_PER_CLIENT: event streams and long polls a client may hold open at once. */
   readonly streamsPerClient: number;
 }
 
@@ -150,7 +150,7 @@ export const CONFIG_VARIABLES: readonly VariableSpec[] = [
   { name: 'ACGS_RATE_LIMIT_BURST', expects: 'requests per client in any one second', defaultValue: '1000' },
   {
     name: 'ACGS_HTTP_STREAMS_PER_CLIENT',
-    expects: 'event streams (server-sent events) a client may hold open at once, per process',
+    expects: 'event streams (server-sent events) and long polls a client may hold open at once, per process',
     defaultValue: '100',
   },
   {

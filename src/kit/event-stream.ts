@@ -23,9 +23,9 @@ declare module 'fastify' {
 }
 
 /**
- * Open event streams per client (a credential's subject): a stream stays open until its end or
- * the client's, so without a cap one key could hold sockets and memory until the process runs out
- * of file descriptors. Per process (each replica counts its own).
+ * Open event streams and long polls per client (a credential's subject): a stream stays open until
+ * its end or the client's, so without a cap one key could hold sockets and memory until the
+ * process runs out of file descriptors. Per process (each replica counts its own).
  */
 export class EventStreamSlots {
   readonly #open = new Map<string, number>();
@@ -71,20 +71,30 @@ export interface EventStreamOptions {
   readonly retryMs?: number;
 }
 
+/**
+ * Takes one of the calling client's stream slots for a request that waits (an event stream, a long
+ * poll) and returns its release; 429 RATE_LIMITED when the client holds them all.
+ */
+export function takeStreamSlot(request: FastifyRequest): () => void {
+  return (
+    request.server.eventStreamSlots?.take(request.principal?.subject ?? `ip:${request.ip}`) ?? (() => {})
+  );
+}
+
 export function openEventStream(
   request: FastifyRequest,
   reply: FastifyReply,
   options: EventStreamOptions = {},
 ): EventStream {
   // Before anything is sent: over the cap, the answer is a problem+json 429.
-  const release = request.server.eventStreamSlots?.take(request.principal?.subject ?? `ip:${request.ip}`);
+  const release = takeStreamSlot(request);
   const body = new PassThrough();
   const callbacks: (() => void)[] = [];
   let closed = false;
   const close = () => {
     if (closed) return;
     closed = true;
-    release?.();
+    release();
     clearInterval(keepAlive);
     body.end();
     for (const callback of callbacks.splice(0)) callback();

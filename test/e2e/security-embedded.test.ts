@@ -502,6 +502,45 @@ describe('lockout that cannot lock the owner out (done-when 5)', () => {
   });
 });
 
+describe('connections a client holds open', () => {
+  test('one key holds at most 100 event streams and long polls open (429 beyond); another key is not affected', async () => {
+    // The probe: one agent key held 3,000 review streams (or 1,000 60-second long polls, each
+    // re-reading its task 4 times a second) open, bounded only by its request rate.
+    const agent = (await apiKey({ account: 'stream-hoarder', roles: ['agent'] })).headers;
+    const other = (await apiKey({ account: 'stream-bystander', roles: ['agent'] })).headers;
+    const abort = new AbortController();
+    const held: Promise<unknown>[] = [];
+    const waitFor = (path: string, headers: Record<string, string>) =>
+      fetch(`${url}${path}`, { headers, signal: abort.signal });
+    try {
+      const opened: Response[] = [];
+      for (let i = 0; i < 100; i++) {
+        const path =
+          i % 2 === 0
+            ? `/api/v1/reviews/${crypto.randomUUID()}/events`
+            : `/api/v1/reviews/${crypto.randomUUID()}/outcome?wait=60`;
+        const answer = waitFor(path, agent);
+        held.push(answer.catch(() => undefined));
+        // A stream answers at once (its headers); a long poll only at its end: give it time to start.
+        if (i % 2 === 0) opened.push(await answer);
+        else await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      assert.ok(opened.every((r) => r.status === 200));
+      const stream = await waitFor(`/api/v1/reviews/${crypto.randomUUID()}/events`, agent);
+      assert.equal(stream.status, 429);
+      assert.equal(((await stream.json()) as { code: string }).code, 'RATE_LIMITED');
+      assert.ok(Number(stream.headers.get('retry-after')) > 0);
+      const poll = await waitFor(`/api/v1/reviews/${crypto.randomUUID()}/outcome?wait=60`, agent);
+      assert.equal(poll.status, 429, 'a long poll takes a slot like a stream');
+      const bystander = await waitFor(`/api/v1/reviews/${crypto.randomUUID()}/events`, other);
+      assert.equal(bystander.status, 200, 'another key has its own slots');
+    } finally {
+      abort.abort();
+      await Promise.all(held);
+    }
+  });
+});
+
 describe('personal data out of the log (done-when 7)', () => {
   test('an export of the log names no username, user id, principal id or client address in clear', async () => {
     // A person deciding as themselves (a user token: the principal is the username), a delegate
