@@ -68,6 +68,8 @@ export interface HttpProtection {
   readonly rateLimitPerMinute: number;
   /** ACGS_RATE_LIMIT_BURST: requests per client in any one second. */
   readonly rateLimitBurst: number;
+  /** ACGS_HTTP_STREAMS_PER_CLIENT: event streams and long polls a client may hold open at once. */
+  readonly streamsPerClient: number;
 }
 
 /** One documented variable: the README's configuration table is generated from this list. */
@@ -146,6 +148,11 @@ export const CONFIG_VARIABLES: readonly VariableSpec[] = [
     defaultValue: '6000',
   },
   { name: 'ACGS_RATE_LIMIT_BURST', expects: 'requests per client in any one second', defaultValue: '1000' },
+  {
+    name: 'ACGS_HTTP_STREAMS_PER_CLIENT',
+    expects: 'event streams (server-sent events) and long polls a client may hold open at once, per process',
+    defaultValue: '100',
+  },
   {
     name: 'ACGS_CONSTITUTION_FILE',
     expects: 'a constitution YAML/JSON file published on first start when none is published, or none',
@@ -229,6 +236,7 @@ export function loadConfig(request: ConfigRequest, env: Env = process.env): Plat
       metricsToken: read.string('ACGS_METRICS_TOKEN', '', /^\S{16,}$/) || undefined,
       rateLimitPerMinute: read.integer('ACGS_RATE_LIMIT_PER_MINUTE', 6_000, 0, 100_000_000),
       rateLimitBurst: read.integer('ACGS_RATE_LIMIT_BURST', 1_000, 1, 100_000_000),
+      streamsPerClient: read.integer('ACGS_HTTP_STREAMS_PER_CLIENT', 100, 1, 1_000_000),
     },
   };
   if (problems.length > 0) throw new ConfigError(problems);

@@ -18,6 +18,7 @@ import { commonErrors, PlatformError } from '../kernel/errors.js';
 import { SERVICES } from '../kernel/services.js';
 import type { ActiveConstitution } from './active-constitution.js';
 import type { ClientRateLimiter } from './client-rate-limiter.js';
+import { EventStreamSlots } from './event-stream.js';
 import { clientErrorHandler, frameworkErrorHandler } from './framework-errors.js';
 import type { HttpMetrics, RouteRecorder } from './http-metrics.js';
 import { parseJsonBody } from './json-body.js';
@@ -160,6 +161,7 @@ export async function createServer(options: ServerOptions): Promise<FastifyInsta
     : undefined;
   const declaredRoutes: RouteOptions[] = [];
   app.decorate('declaredRoutes', declaredRoutes);
+  app.decorate('eventStreamSlots', new EventStreamSlots(config.http.streamsPerClient));
   app.addHook('onRoute', (route) => {
     assertRouteDeclaresAuth(route);
     declaredRoutes.push(route);

@@ -13,6 +13,46 @@
  */
 import { PassThrough } from 'node:stream';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { commonErrors } from '../kernel/errors.js';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Set by the kit: how many event streams each client holds open (ACGS_HTTP_STREAMS_PER_CLIENT). */
+    readonly eventStreamSlots?: EventStreamSlots;
+  }
+}
+
+/**
+ * Open event streams and long polls per client (a credential's subject): a stream stays open until
+ * its end or the client's, so without a cap one key could hold sockets and memory until the
+ * process runs out of file descriptors. Per process (each replica counts its own).
+ */
+export class EventStreamSlots {
+  readonly #open = new Map<string, number>();
+
+  constructor(readonly perClient: number) {}
+
+  /** Takes one of `client`'s slots and returns its release; 429 RATE_LIMITED when none is left. */
+  take(client: string): () => void {
+    const open = this.#open.get(client) ?? 0;
+    if (open >= this.perClient) {
+      throw commonErrors.create(
+        'RATE_LIMITED',
+        `this client already holds ${open} open event streams, the most it may; close one first`,
+        { headers: { 'retry-after': '5' } },
+      );
+    }
+    this.#open.set(client, open + 1);
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      const left = (this.#open.get(client) ?? 1) - 1;
+      if (left > 0) this.#open.set(client, left);
+      else this.#open.delete(client);
+    };
+  }
+}
 
 export interface EventStream {
   /** Writes one event: `id` (what a reconnecting client sends back as Last-Event-ID), `event`, JSON `data`. */
@@ -31,17 +71,30 @@ export interface EventStreamOptions {
   readonly retryMs?: number;
 }
 
+/**
+ * Takes one of the calling client's stream slots for a request that waits (an event stream, a long
+ * poll) and returns its release; 429 RATE_LIMITED when the client holds them all.
+ */
+export function takeStreamSlot(request: FastifyRequest): () => void {
+  return (
+    request.server.eventStreamSlots?.take(request.principal?.subject ?? `ip:${request.ip}`) ?? (() => {})
+  );
+}
+
 export function openEventStream(
   request: FastifyRequest,
   reply: FastifyReply,
   options: EventStreamOptions = {},
 ): EventStream {
+  // Before anything is sent: over the cap, the answer is a problem+json 429.
+  const release = takeStreamSlot(request);
   const body = new PassThrough();
   const callbacks: (() => void)[] = [];
   let closed = false;
   const close = () => {
     if (closed) return;
     closed = true;
+    release();
     clearInterval(keepAlive);
     body.end();
     for (const callback of callbacks.splice(0)) callback();

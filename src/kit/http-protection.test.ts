@@ -4,6 +4,7 @@
  * problem+json for framework errors, an optional token for /metrics.
  */
 import assert from 'node:assert/strict';
+import { get } from 'node:http';
 import { connect } from 'node:net';
 import { after, describe, test } from 'node:test';
 import type { FastifyPluginAsync } from 'fastify';
@@ -12,11 +13,16 @@ import { MemoryCacheStore } from '../cache/memory-cache-store.js';
 import { commonErrors } from '../kernel/errors.js';
 import type { Principal } from '../kernel/roles.js';
 import { ClientRateLimiter } from './client-rate-limiter.js';
+import { openEventStream } from './event-stream.js';
 import type { Authenticator } from './route-auth.js';
 
 const routes: FastifyPluginAsync = async (app) => {
   app.post('/api/v1/policies/echo', { config: { auth: { public: true } } }, async (request) => request.body);
   app.get('/api/v1/policies/private', { config: { auth: { roles: ['agent'] } } }, async () => ({ ok: true }));
+  app.get('/api/v1/policies/stream', { config: { auth: { roles: ['agent'] } } }, async (request, reply) => {
+    openEventStream(request, reply).send('hello', {});
+    return reply;
+  });
 };
 
 /**
@@ -53,9 +59,17 @@ const kit = await buildKitServer({
     ACGS_HTTP_HEADERS_TIMEOUT_MS: '600',
     ACGS_HTTP_IDLE_TIMEOUT_MS: '600',
     ACGS_TRUSTED_PROXIES: '127.0.0.1',
+    ACGS_HTTP_STREAMS_PER_CLIENT: '2',
   },
 });
 after(() => kit.app.close());
+
+let port = 0;
+/** The kit server's port, listening from the first call on (for what inject() cannot do). */
+async function listening(): Promise<number> {
+  if (port === 0) port = Number(new URL(await kit.app.listen({ host: '127.0.0.1', port: 0 })).port);
+  return port;
+}
 
 /** Statuses of `n` requests sent one after another. */
 async function statuses(n: number, options: { url: string; headers?: Record<string, string> }) {
@@ -173,15 +187,65 @@ describe('request hygiene', () => {
   });
 });
 
+describe('open event streams per client', () => {
+  /** Opens an event stream as `token`: its status, and a way to close it. */
+  async function openStream(token: string): Promise<{ status: number; close: () => void }> {
+    const port = await listening();
+    return new Promise((resolve, reject) => {
+      const request = get(
+        {
+          host: '127.0.0.1',
+          port,
+          path: '/api/v1/policies/stream',
+          headers: { authorization: `Bearer ${token}` },
+        },
+        (response) => {
+          response.resume();
+          resolve({ status: response.statusCode ?? 0, close: () => request.destroy() });
+        },
+      );
+      request.on('error', (error) => {
+        if (!request.destroyed) reject(error);
+      });
+    });
+  }
+
+  test('a client holds at most ACGS_HTTP_STREAMS_PER_CLIENT streams open (429 beyond); others are not affected; a closed one frees its slot', async () => {
+    // The probe: one agent key held 3,000 review streams open (80 MB, 3,000 file descriptors) and
+    // could go on to the process's descriptor limit.
+    const opened: { close: () => void }[] = [];
+    const open = async (token: string) => {
+      const stream = await openStream(token);
+      opened.push(stream);
+      return stream;
+    };
+    try {
+      const first = await open('good-streamer');
+      const second = await open('good-streamer');
+      const third = await open('good-streamer');
+      const other = await open('good-bystander');
+      assert.deepEqual([first.status, second.status, third.status, other.status], [200, 200, 429, 200]);
+      first.close();
+      // The server learns of the close when its socket does; spaced out to stay under the burst limit.
+      let again = { status: 0 };
+      for (let i = 0; i < 5 && again.status !== 200; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 250));
+        again = await open('good-streamer');
+      }
+      assert.equal(again.status, 200, 'the closed stream gave its slot back');
+    } finally {
+      for (const stream of opened) stream.close();
+    }
+  });
+});
+
 describe('timeouts', () => {
   /** The configured limits above (ACGS_HTTP_*_TIMEOUT_MS); Node checks them every 150 ms here. */
   const LIMIT_MS = 600;
-  let port = 0;
 
   /** Sends `text` on a new connection and waits for the server to close it: what it answered, and when. */
   async function cutOff(text: string): Promise<{ answer: string; elapsedMs: number }> {
-    if (port === 0) port = Number(new URL(await kit.app.listen({ host: '127.0.0.1', port: 0 })).port);
-    const socket = connect({ host: '127.0.0.1', port });
+    const socket = connect({ host: '127.0.0.1', port: await listening() });
     let answer = '';
     socket.on('data', (chunk) => {
       answer += String(chunk);

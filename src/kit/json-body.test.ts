@@ -46,6 +46,9 @@ describe('the JSON body parser', () => {
 
   test('refuses __proto__ keys, invalid JSON and an empty body', () => {
     assert.equal(pointerOf('{"x":{"__proto__":{"admin":true}}}'), '/body/x/__proto__');
+    // Escaped, the key is still __proto__ once parsed (the probe: it reached the log).
+    assert.equal(pointerOf('{"x":{"\\u005f_proto__":{"admin":true}}}'), '/body/x/__proto__');
+    assert.equal(pointerOf('[{"__proto_\\u005f":1}]'), '/body/0/__proto__');
     assert.equal(pointerOf('{"a":'), '(no pointer)');
     assert.equal(pointerOf(''), '(no pointer)');
   });

@@ -20,9 +20,10 @@ export function parseJsonBody(text: string): unknown {
   }
   // JSON.parse keeps one member per repeated key, so the text has more keys than the value exactly
   // when a key repeats: counting both (no allocation) is the hot path; only then, or for a
-  // `__proto__` key, the slower pass that names the member runs.
+  // `__proto__` key (however escaped: countValueKeys gives -1), the slower pass that names the
+  // member runs.
   if (typeof value === 'object' && value !== null) {
-    if (countTextKeys(text) !== countValueKeys(value) || text.includes('"__proto__"')) checkKeys(text);
+    if (countTextKeys(text) !== countValueKeys(value)) checkKeys(text);
   }
   return value;
 }
@@ -52,7 +53,7 @@ function countTextKeys(text: string): number {
   return keys;
 }
 
-/** How many keys the parsed value's objects hold, all levels. */
+/** How many keys the parsed value's objects hold, all levels; -1 when one is `__proto__`. */
 function countValueKeys(root: object): number {
   let keys = 0;
   const stack: object[] = [root];
@@ -63,6 +64,7 @@ function countValueKeys(root: object): number {
       continue;
     }
     for (const key in item) {
+      if (key === '__proto__') return -1;
       keys++;
       const member = (item as Record<string, unknown>)[key];
       if (typeof member === 'object' && member !== null) stack.push(member);

@@ -35,22 +35,7 @@ export const WRITER_PROBLEM = 'writer must be 1–128 lower-case letters, digits
 /** Deepest payload nesting the log accepts at append (docs/log-format.md §1); readers handle any depth. */
 export const MAX_PAYLOAD_DEPTH = 64;
 
-/**
- * Whether `value` nests deeper than `max` arrays/objects (the value itself at depth 1). Walks
- * with an explicit stack and stops at the first level past `max`, so any depth is safe to ask about.
- */
-export function nestsDeeperThan(value: unknown, max: number): boolean {
-  const stack: [unknown, number][] = [[value, 0]];
-  while (stack.length > 0) {
-    const [item, depth] = stack.pop()!;
-    if (typeof item !== 'object' || item === null) continue;
-    if (depth + 1 > max) return true;
-    const members = Array.isArray(item) ? item : Object.values(item);
-    for (const member of members)
-      if (typeof member === 'object' && member !== null) stack.push([member, depth + 1]);
-  }
-  return false;
-}
+export { nestsDeeperThan } from '../kernel/json-depth.js';
 
 const TYPE_PATTERN = /^[a-z][a-z0-9_-]*(?:\.[a-z0-9_-]+)*$/;
 const TIME_PATTERN = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { checkPolicies } from './policy-checker.js';
 import { parsePolicyDocument } from './policy-document-parser.js';
+import { validatePolicyObject } from './policy-model.js';
 import { parseVocabulary } from './vocabulary-parser.js';
 
 const vocabulary = parseVocabulary({
@@ -61,6 +62,25 @@ describe('policy documents', () => {
       positions('id: a\ntarget: { actions: [x] }\ncondition: context.pii &&\neffect: deny\n'),
       ['3:24 POLICY_PARSE_ERROR'],
     );
+  });
+
+  it('refuses an obligation nested deeper than 64 levels (JSON.stringify of 5,000 levels was a 500)', () => {
+    const nested = (levels: number) => {
+      let value: unknown = 1;
+      for (let i = 1; i < levels; i++) value = [value];
+      return { type: 'notify', data: value };
+    };
+    const policy = (obligation: unknown) => ({
+      id: 'deep',
+      target: { actions: ['x'] },
+      condition: 'true',
+      effect: 'allow',
+      obligations: ['log', obligation],
+    });
+    assert.deepEqual(validatePolicyObject(policy(nested(63))).errors, []);
+    assert.deepEqual(validatePolicyObject(policy(nested(5000))).errors, [
+      { pointer: '/obligations/1', message: 'an obligation nests at most 64 arrays or objects deep' },
+    ]);
   });
 
   it('places structural errors on the offending field', () => {

@@ -2,7 +2,11 @@
  * The policy model (DESIGN.md §2) and its structural validation from a plain object. Errors
  * carry JSON pointers; the document parser turns those into file positions.
  */
+import { nestsDeeperThan } from '../kernel/json-depth.js';
 import { pointerEscape } from './vocabulary-parser.js';
+
+/** Deepest nesting of an obligation (as of a log payload). */
+const MAX_OBLIGATION_DEPTH = 64;
 
 export type Effect = 'allow' | 'deny' | 'review';
 export const EFFECTS: readonly Effect[] = ['allow', 'deny', 'review'];
@@ -105,6 +109,12 @@ export function validatePolicyObject(
           !Array.isArray(ob) &&
           typeof (ob as { type?: unknown }).type === 'string');
       if (!ok) err(`/obligations/${i}`, "an obligation is a string or an object with a string 'type'");
+      // Obligations are kept and answered whole: a few thousand levels broke JSON.stringify (a 500).
+      else if (nestsDeeperThan(ob, MAX_OBLIGATION_DEPTH))
+        err(
+          `/obligations/${i}`,
+          `an obligation nests at most ${MAX_OBLIGATION_DEPTH} arrays or objects deep`,
+        );
     });
   }
   if (errors.length > 0) return { errors };

@@ -437,18 +437,23 @@ describe('the smaller items', () => {
 });
 
 describe('lockout that cannot lock the owner out (done-when 5)', () => {
-  test('failed logins lock the name from that address only; the owner logs in elsewhere, and anywhere after an unlock', async () => {
-    const password = 'owner-password-0123456';
+  /** Creates the reviewer `username`; returns its login from a client address (X-Forwarded-For). */
+  async function reviewerLoggingIn(username: string, password: string) {
     const created = await api(url, 'POST', '/api/v1/auth/users', {
       headers: admin,
-      body: { username: 'owner-1', password, roles: ['reviewer'] },
+      body: { username, password, roles: ['reviewer'] },
     });
     assert.equal(created.status, 201, JSON.stringify(created.body));
-    const from = (ip: string, pass: string) =>
+    return (ip: string, pass: string) =>
       api(url, 'POST', '/api/v1/auth/login', {
         headers: { 'x-forwarded-for': ip },
-        body: { username: 'owner-1', password: pass },
+        body: { username, password: pass },
       });
+  }
+
+  test('failed logins lock the name from that address only; the owner logs in elsewhere, and anywhere after an unlock', async () => {
+    const password = 'owner-password-0123456';
+    const from = await reviewerLoggingIn('owner-1', password);
     const attacker = '203.0.113.66';
     const statuses: number[] = [];
     for (let i = 0; i < 5; i++) statuses.push((await from(attacker, 'guess-0123456789')).status);
@@ -473,6 +478,66 @@ describe('lockout that cannot lock the owner out (done-when 5)', () => {
     const second = Number((await from(attacker, password)).headers.get('retry-after'));
     assert.ok(Math.abs(second - 2 * first) <= 2, `second lock ${second} s, first ${first} s`);
     assert.equal((await from('198.51.100.20', password)).status, 200, 'the owner, elsewhere, still');
+  });
+
+  test('an attacker who spends the per-account login limit does not keep the owner out of an address the owner logged in from', async () => {
+    const password = 'owner-password-6543210';
+    const from = await reviewerLoggingIn('owner-2', password);
+    const home = '198.51.100.40';
+    assert.equal((await from(home, password)).status, 200, 'the owner logs in from home');
+    // 50 guesses from two addresses (each under the 30 a minute an address may try) spend the
+    // name's 40 a minute.
+    let last: Awaited<ReturnType<typeof from>> | undefined;
+    for (const attacker of ['203.0.113.70', '203.0.113.71'])
+      for (let i = 0; i < 25; i++) last = await from(attacker, 'guess-0123456789');
+    assert.equal(last?.status, 429, JSON.stringify(last?.body));
+    assert.match(String(last?.body.detail), /for this account/);
+    const elsewhere = await from('198.51.100.41', password);
+    assert.equal(elsewhere.status, 429, 'from an address the name never logged in from, the limit holds');
+    assert.equal(elsewhere.body.code, 'AUTH_LOGIN_RATE_LIMITED');
+    assert.equal((await from(home, password)).status, 200, 'from home, the owner still logs in');
+    const unlocked = await api(url, 'POST', '/api/v1/auth/users/owner-2/unlock', { headers: admin });
+    assert.equal(unlocked.status, 200, JSON.stringify(unlocked.body));
+    assert.equal((await from('198.51.100.41', password)).status, 200, 'after an unlock, from anywhere');
+  });
+});
+
+describe('connections a client holds open', () => {
+  test('one key holds at most 100 event streams and long polls open (429 beyond); another key is not affected', async () => {
+    // The probe: one agent key held 3,000 review streams (or 1,000 60-second long polls, each
+    // re-reading its task 4 times a second) open, bounded only by its request rate.
+    const agent = (await apiKey({ account: 'stream-hoarder', roles: ['agent'] })).headers;
+    const other = (await apiKey({ account: 'stream-bystander', roles: ['agent'] })).headers;
+    const abort = new AbortController();
+    const held: Promise<unknown>[] = [];
+    const waitFor = (path: string, headers: Record<string, string>) =>
+      fetch(`${url}${path}`, { headers, signal: abort.signal });
+    try {
+      const opened: Response[] = [];
+      for (let i = 0; i < 100; i++) {
+        const path =
+          i % 2 === 0
+            ? `/api/v1/reviews/${crypto.randomUUID()}/events`
+            : `/api/v1/reviews/${crypto.randomUUID()}/outcome?wait=60`;
+        const answer = waitFor(path, agent);
+        held.push(answer.catch(() => undefined));
+        // A stream answers at once (its headers); a long poll only at its end: give it time to start.
+        if (i % 2 === 0) opened.push(await answer);
+        else await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      assert.ok(opened.every((r) => r.status === 200));
+      const stream = await waitFor(`/api/v1/reviews/${crypto.randomUUID()}/events`, agent);
+      assert.equal(stream.status, 429);
+      assert.equal(((await stream.json()) as { code: string }).code, 'RATE_LIMITED');
+      assert.ok(Number(stream.headers.get('retry-after')) > 0);
+      const poll = await waitFor(`/api/v1/reviews/${crypto.randomUUID()}/outcome?wait=60`, agent);
+      assert.equal(poll.status, 429, 'a long poll takes a slot like a stream');
+      const bystander = await waitFor(`/api/v1/reviews/${crypto.randomUUID()}/events`, other);
+      assert.equal(bystander.status, 200, 'another key has its own slots');
+    } finally {
+      abort.abort();
+      await Promise.all(held);
+    }
   });
 });
 

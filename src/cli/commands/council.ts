@@ -203,9 +203,20 @@ export async function runAudit(
     if (line.trim() === '') continue;
     const parsed = JSON.parse(line) as { kind?: string; index?: number; entry?: string };
     if (parsed.kind !== 'entry' || typeof parsed.entry !== 'string') continue;
-    const entry = JSON.parse(parsed.entry) as { type?: string; payload?: unknown };
+    const entry = JSON.parse(parsed.entry) as {
+      type?: string;
+      source?: string;
+      writer?: string;
+      payload?: unknown;
+    };
     if (typeof entry.type === 'string' && entry.type.startsWith('council.'))
-      entries.push({ index: parsed.index ?? -1, type: entry.type, payload: entry.payload });
+      entries.push({
+        index: parsed.index ?? -1,
+        type: entry.type,
+        source: String(entry.source),
+        ...(typeof entry.writer === 'string' ? { writer: entry.writer } : {}),
+        payload: entry.payload,
+      });
   }
   const report = auditCouncil(entries);
   for (const p of report.proposals)

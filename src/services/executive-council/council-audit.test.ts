@@ -29,6 +29,7 @@ function exportOf() {
     {
       index: 10,
       type: COUNCIL_EVENTS.proposalOpened,
+      source: 'ec',
       payload: {
         proposalId: PROPOSAL,
         kind: 'amend-constitution',
@@ -57,6 +58,7 @@ function exportOf() {
     entries.push({
       index: 11 + i,
       type: COUNCIL_EVENTS.voteCast,
+      source: 'ec',
       payload: { ...fields, seq: i + 1, signature: signVote(fields, key.privateKeyPem) },
     });
   });
@@ -65,6 +67,7 @@ function exportOf() {
   entries.push({
     index: 20,
     type: COUNCIL_EVENTS.proposalClosed,
+    source: 'ec',
     payload: {
       proposalId: PROPOSAL,
       outcome: outcomeOf(result),
@@ -131,5 +134,85 @@ describe('council audit', () => {
     assert.equal(report.problems.length, 1);
     assert.equal(report.problems[0]!.index, 20);
     assert.match(report.problems[0]!.detail, /outcome rejected, recomputed passed/);
+  });
+
+  it('counts only the council’s own entries: a proposal, votes and a closing appended by another service are reported, not audited', () => {
+    const { entries } = exportOf();
+    // svc-dgm (any service may append entries of any type under its own source) makes up an
+    // amendment that "passed" with one valid vote of its own key, and re-opens the real proposal
+    // with its own electorate.
+    const forger = generateMemberKey();
+    const fake = '0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5c';
+    const time = new Date(1_800_000_000_000).toISOString();
+    const electorate = [{ memberId: 'mallory', weight: 1, publicKey: forger.publicKey }];
+    const vote = {
+      proposalId: fake,
+      contentHash: CONTENT,
+      choice: 'yes' as const,
+      memberId: 'mallory',
+      time,
+    };
+    const tallied = { eligible: 1, yes: 1, no: 0, abstain: 0, voted: 1, quorumMet: true, thresholdMet: true };
+    const byDgm = { source: 'dgm', writer: 'svc-dgm' };
+    const forged: AuditedEntry[] = [
+      ...entries,
+      {
+        index: 30,
+        type: COUNCIL_EVENTS.proposalOpened,
+        ...byDgm,
+        payload: {
+          proposalId: fake,
+          kind: 'amend-constitution',
+          contentHash: CONTENT,
+          rule: RULE,
+          electorate,
+        },
+      },
+      {
+        index: 31,
+        type: COUNCIL_EVENTS.voteCast,
+        ...byDgm,
+        payload: { ...vote, seq: 1, signature: signVote(vote, forger.privateKeyPem) },
+      },
+      {
+        index: 32,
+        type: COUNCIL_EVENTS.proposalClosed,
+        ...byDgm,
+        payload: {
+          proposalId: fake,
+          outcome: 'passed',
+          early: false,
+          tally: tallied,
+          votesCounted: 1,
+          removed: [],
+        },
+      },
+      {
+        index: 33,
+        type: COUNCIL_EVENTS.proposalOpened,
+        ...byDgm,
+        payload: {
+          proposalId: PROPOSAL,
+          kind: 'amend-constitution',
+          contentHash: CONTENT,
+          rule: RULE,
+          electorate,
+        },
+      },
+    ];
+    const report = auditCouncil(forged);
+    assert.deepEqual(
+      report.proposals.map((p) => [p.proposalId, p.validVotes, p.agrees]),
+      [[PROPOSAL, 5, true]],
+      'the made-up proposal is not audited, the real one keeps its electorate',
+    );
+    assert.deepEqual(
+      report.problems.map((p) => p.index),
+      [30, 31, 32, 33],
+    );
+    assert.match(
+      report.problems[0]!.detail,
+      /council\.proposal\.opened from source dgm \(writer svc-dgm\), not the council/,
+    );
   });
 });

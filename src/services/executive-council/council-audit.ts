@@ -17,8 +17,15 @@ import { verifyVote } from './vote-payload.js';
 export interface AuditedEntry {
   readonly index: number;
   readonly type: string;
+  /** The entry's `source`: only the council's own (`ec`) count. */
+  readonly source: string;
+  /** The entry's `writer` (format version 2), named when an entry is refused. */
+  readonly writer?: string;
   readonly payload: unknown;
 }
+
+/** The source of the council's entries: the log lets no other writer use it (docs/security.md). */
+const COUNCIL_SOURCE = 'ec';
 
 export interface AuditProblem {
   readonly index: number;
@@ -63,6 +70,17 @@ export function auditCouncil(entries: Iterable<AuditedEntry>): AuditReport {
         detail: `out of order: listed after entry ${previousIndex}`,
       });
     previousIndex = entry.index;
+    // Any service may append entries of any type under its own source: a council event from
+    // another source is a forgery (a proposal, votes and a closing made up by svc-dgm), not council
+    // history, and must neither count nor replace the council's own entries.
+    if (entry.source !== COUNCIL_SOURCE) {
+      problems.push({
+        index: entry.index,
+        proposalId: data.proposalId,
+        detail: `${entry.type} from source ${entry.source}${entry.writer === undefined ? '' : ` (writer ${entry.writer})`}, not the council: not counted`,
+      });
+      continue;
+    }
     if (entry.type === COUNCIL_EVENTS.proposalOpened)
       opened.set(data.proposalId, { index: entry.index, data: entry.payload as ProposalOpenedData });
     else if (entry.type === COUNCIL_EVENTS.voteCast) {

@@ -28,10 +28,14 @@ export const LOGIN_KEYS = {
   lockCount: (name: string, ip: string) => `auth:login:locks:${name}:${ip}`,
   /** Set by `acgs user unlock` / the unlock route: locks made before it no longer hold. */
   unlocked: (name: string) => `auth:login:unlocked:${name}`,
+  /** The name logged in from this address: its logins there pass the per-account limit. */
+  knownAddress: (name: string, ip: string) => `auth:login:known:${name}:${ip}`,
 };
 const keys = LOGIN_KEYS;
 /** Longest lock, and how long earned locks are remembered for the backoff. */
 const MAX_LOCK_MS = 86_400_000;
+/** How long an address the owner logged in from stays known (each login renews it). */
+const KNOWN_ADDRESS_MS = 30 * 86_400_000;
 
 function retryAfter(ms: number): Record<string, string> {
   return { 'retry-after': String(Math.max(1, Math.ceil(ms / 1000))) };
@@ -43,15 +47,21 @@ function retryAfter(ms: number): Record<string, string> {
  * the second factor. Counters and locks live in the cache store, so replicas share them. Locks are
  * kept per account *name* and client address: an attacker locks the name only from where they
  * try (unknown names lock like real ones), each further lock from there lasts twice as long (up to
- * a day), and the owner still logs in from elsewhere, or anywhere after an unlock.
+ * a day), and the owner still logs in from elsewhere, or anywhere after an unlock. The per-account
+ * rate limit does not apply from an address the name logged in from before (a trusted path).
  */
 export async function login(deps: AuthDeps, input: LoginInput): Promise<TokenPair> {
   const { settings, cache } = deps;
   const name = input.username.toLowerCase();
-  for (const [key, limit, what] of [
+  // The per-account limit caps guessing spread over many addresses, but anyone can spend it: from
+  // an address the owner already logged in from (a trusted path) it does not apply, so an attacker
+  // elsewhere cannot keep the owner out (that address keeps its own limit and lock).
+  const limits: [key: string, limit: number, what: string][] = [
     [keys.ipRate(input.ip), settings.loginRatePerIp, 'from this address'],
-    [keys.accountRate(name), settings.loginRatePerAccount, 'for this account'],
-  ] as const) {
+  ];
+  if (!(await cache.has(keys.knownAddress(name, input.ip))))
+    limits.push([keys.accountRate(name), settings.loginRatePerAccount, 'for this account']);
+  for (const [key, limit, what] of limits) {
     const reading = await cache.increment(key, settings.loginRateWindowMs);
     if (reading.count > limit) {
       throw authErrors.create('AUTH_LOGIN_RATE_LIMITED', `too many login attempts ${what}; try again later`, {
@@ -93,6 +103,7 @@ export async function login(deps: AuthDeps, input: LoginInput): Promise<TokenPai
   }
 
   await cache.delete(keys.failures(name, input.ip));
+  await cache.set(keys.knownAddress(name, input.ip), '1', KNOWN_ADDRESS_MS);
   const pair = await startSession(deps, user);
   await publishSecurityEvent(deps, EVENT_TYPES.authLoginSucceeded, {
     username: name,

@@ -1,6 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { commonErrors } from '../../../kernel/errors.js';
+import { takeStreamSlot } from '../../../kit/event-stream.js';
 import type { CouncilDeps } from '../council-deps.js';
 import type { ReviewTask } from '../store.js';
 import { awaitOutcome, claimTask, outcomeView, resolveTask } from '../usecases/review-tasks.js';
@@ -136,7 +137,13 @@ export function registerReviewRoutes(app: FastifyInstance, deps: CouncilDeps) {
       const abort = new AbortController();
       request.raw.once('close', () => abort.abort());
       if (request.query.wait === 0) return outcomeView(await taskOr404(deps, request.params.decisionId));
-      return awaitOutcome(deps, request.params.decisionId, request.query.wait * 1000, abort.signal);
+      // A waiting request holds a socket (and re-reads the task) like a stream: it takes a slot.
+      const release = takeStreamSlot(request);
+      try {
+        return await awaitOutcome(deps, request.params.decisionId, request.query.wait * 1000, abort.signal);
+      } finally {
+        release();
+      }
     },
   );
 }

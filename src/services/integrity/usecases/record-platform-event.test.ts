@@ -61,11 +61,27 @@ test('the intake logs each event once (by event id), acks after commit, and reco
     await bus.publish(event);
     await bus.publish(event); // a duplicate delivery of the same event
     await bus.publish({ ...event, id: 'evt-2', data: { note: 'lone \ud800 surrogate' } });
+    // Beyond the append limits (65 levels deep; an entry over 1 MiB): refused for good, so
+    // recorded as rejected rather than redelivered for ever.
+    let deep: unknown = 1;
+    for (let i = 0; i < 65; i++) deep = [deep];
+    await bus.publish({ ...event, id: 'evt-3', data: { deep } });
+    await bus.publish({ ...event, id: 'evt-4', data: { big: 'x'.repeat(1_048_576) } });
     const deadline = Date.now() + 10_000;
-    while ((await store.size()) < 2 && Date.now() < deadline) await sleep(20);
+    while ((await store.size()) < 4 && Date.now() < deadline) await sleep(20);
     await sleep(300); // time for a wrongly logged duplicate to show up
-    assert.equal(await store.size(), 2);
-    const [first, second] = await store.entries(0, 2);
+    assert.equal(await store.size(), 4);
+    const [first, second, ...beyond] = await store.entries(0, 4);
+    assert.deepEqual(
+      beyond.map((e) => {
+        const { type, payload } = JSON.parse(e.entry) as { type: string; payload: { eventId: string } };
+        return [type, payload.eventId];
+      }),
+      [
+        [REJECTED_EVENT_TYPE, 'evt-3'],
+        [REJECTED_EVENT_TYPE, 'evt-4'],
+      ],
+    );
     assert.equal(
       first!.entry,
       '{"payload":{"proposal":"p-7","vote":"yes"},"source":"ec","time":"2026-11-30T06:00:00.000Z","type":"council.vote.cast","writer":"bus"}',
@@ -79,8 +95,8 @@ test('the intake logs each event once (by event id), acks after commit, and reco
     assert.equal(rejected.source, 'integrity');
     assert.equal(rejected.payload.eventId, 'evt-2');
     const metric = await registry.getSingleMetricAsString('acgs_bus_events_consumed_total');
-    // Two distinct events consumed (the rejected one is on the record too); the duplicate is not counted.
-    assert.match(metric, /consumer="integrity-intake",source="ec",type="council.vote.cast"\} 2$/m);
+    // Four distinct events consumed (the rejected ones are on the record too); the duplicate is not counted.
+    assert.match(metric, /consumer="integrity-intake",source="ec",type="council.vote.cast"\} 4$/m);
     await subscription.stop();
   } finally {
     await bus.close();

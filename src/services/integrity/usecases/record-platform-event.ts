@@ -17,11 +17,15 @@ export const INTAKE_WRITER = { writer: 'bus' } as const;
 /** Entry type recorded in place of an event that is not a valid log entry (so its arrival is logged). */
 export const REJECTED_EVENT_TYPE = 'integrity.event.rejected';
 
+/** Why an event can never be appended as it is: retrying it would never help. */
+const NEVER_AN_ENTRY = new Set(['LOG_ENTRY_MALFORMED', 'LOG_ENTRY_TOO_DEEP', 'LOG_ENTRY_TOO_LARGE']);
+
 /**
  * Consumes every platform event and appends it to the log, keyed by the event id (a redelivery
  * gets the first receipt and is not logged twice). The message is acked only once the entry is
  * durable: a crash in between means a redelivery, never a loss. An event that can never be a valid
- * entry (a bad type, a lone surrogate in its payload) is logged as `integrity.event.rejected`.
+ * entry (a bad type, a lone surrogate in its payload, a payload nested too deeply or an entry too
+ * large) is logged as `integrity.event.rejected`, rather than redelivered for ever and never logged.
  */
 export function createEventRecorder(deps: LogDeps, metrics: Registry, logger: Logger) {
   const consumed = new Counter({
@@ -47,7 +51,7 @@ export function createEventRecorder(deps: LogDeps, metrics: Registry, logger: Lo
         INTAKE_WRITER,
       );
     } catch (error) {
-      if (!(error instanceof PlatformError) || error.code !== 'LOG_ENTRY_MALFORMED') throw error;
+      if (!(error instanceof PlatformError) || !NEVER_AN_ENTRY.has(error.code)) throw error;
       logger.warn({ eventId: event.id, reason: error.message }, 'integrity: event is not a valid log entry');
       outcome = await appendEntry(
         deps,
