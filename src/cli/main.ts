@@ -46,5 +46,11 @@ function reportFailure(error: unknown): number {
   return 1;
 }
 
+// A reader that stops early (`acgs log export | head`) closes the pipe: that ends the command quietly
+// instead of an unhandled EPIPE stack trace.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code === 'EPIPE') process.exit(0);
+  throw error;
+});
 const code = await main(process.argv.slice(2));
 if (code !== 0) process.exit(code);
