@@ -112,6 +112,20 @@ describe('kit: errors are RFC 9457 problem+json', () => {
     assert.ok(response.headers['x-constitutional-hash'], 'even a 404 carries the constitutional hash');
   });
 
+  test('a route asked with a method it does not answer is a 405 problem with Allow', async () => {
+    const response = await kit.app.inject({ method: 'DELETE', url: '/api/v1/policies/echo?x=1' });
+    assert.equal(response.statusCode, 405);
+    assert.equal(response.headers.allow, 'POST');
+    const problem = problemOf(response);
+    assert.equal(problem.code, 'METHOD_NOT_ALLOWED');
+    assert.match(String(problem.detail), /answers POST, not DELETE/);
+    const onGet = await kit.app.inject({ method: 'PUT', url: '/api/v1/policies/boom/' });
+    assert.equal(onGet.statusCode, 405);
+    assert.equal(onGet.headers.allow, 'GET, HEAD');
+    const deeper = await kit.app.inject({ method: 'POST', url: '/api/v1/policies/echo/more' });
+    assert.equal(deeper.statusCode, 404, 'a path no route has stays a 404');
+  });
+
   test('an unexpected error is a 500 that hides its message and logs it with an error id', async () => {
     const response = await kit.app.inject({ method: 'GET', url: '/api/v1/policies/boom' });
     assert.equal(response.statusCode, 500);

@@ -17,6 +17,7 @@ import { type ConstitutionalHash, hashMatches } from '../kernel/constitutional-h
 import { commonErrors, PlatformError } from '../kernel/errors.js';
 import { SERVICES } from '../kernel/services.js';
 import type { ActiveConstitution } from './active-constitution.js';
+import { AllowedMethods } from './allowed-methods.js';
 import type { ClientRateLimiter } from './client-rate-limiter.js';
 import { EventStreamSlots } from './event-stream.js';
 import { clientErrorHandler, frameworkErrorHandler } from './framework-errors.js';
@@ -160,6 +161,7 @@ export async function createServer(options: ServerOptions): Promise<FastifyInsta
     ? async (request: FastifyRequest) => limitClient(limiter, `ip:${request.ip}`)
     : undefined;
   const declaredRoutes: RouteOptions[] = [];
+  const allowedMethods = new AllowedMethods(declaredRoutes);
   app.decorate('declaredRoutes', declaredRoutes);
   app.decorate('eventStreamSlots', new EventStreamSlots(config.http.streamsPerClient));
   app.addHook('onRoute', (route) => {
@@ -241,12 +243,18 @@ export async function createServer(options: ServerOptions): Promise<FastifyInsta
     );
     if (mismatch) throw mismatch;
     if (limiter) limitClient(limiter, `ip:${request.ip}`);
-    const error = commonErrors.create(
-      'ROUTE_NOT_FOUND',
-      `no route ${request.method} ${request.url.split('?')[0]}`,
-    );
+    const path = request.url.split('?')[0] ?? '/';
+    const allowed = allowedMethods.for(path);
+    const error =
+      allowed.length > 0
+        ? commonErrors.create(
+            'METHOD_NOT_ALLOWED',
+            `${path} answers ${allowed.join(', ')}, not ${request.method}`,
+          )
+        : commonErrors.create('ROUTE_NOT_FOUND', `no route ${request.method} ${path}`);
     const problem = toProblem(error, request.url, request.id);
-    return reply.code(404).type(PROBLEM_CONTENT_TYPE).send(JSON.stringify(problem.body));
+    if (allowed.length > 0) reply.header('allow', allowed.join(', '));
+    return reply.code(problem.body.status).type(PROBLEM_CONTENT_TYPE).send(JSON.stringify(problem.body));
   });
 
   const checks = [...options.dependencyChecks, ...modules.flatMap((module) => module.readiness ?? [])];
