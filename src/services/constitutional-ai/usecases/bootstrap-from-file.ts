@@ -4,7 +4,9 @@
  * as the first version through the bootstrap. A file that does not validate stops start-up
  * with every error and its position.
  */
+
 import { readFile } from 'node:fs/promises';
+import { basename } from 'node:path';
 import { ConfigError } from '../../../kernel/config.js';
 import type { ConstitutionVersion } from '../../../kernel/contracts/constitution.js';
 import type { ConstitutionDeps } from '../constitution-deps.js';
@@ -35,7 +37,11 @@ export async function bootstrapFromFile(
     );
   }
   try {
-    return await publishVersion(deps, { validated: parsed, via: 'bootstrap', publishedBy: `file:${path}` });
+    return await publishVersion(deps, {
+      validated: parsed,
+      via: 'bootstrap',
+      publishedBy: `file:${basename(path)}`,
+    });
   } catch (error) {
     // Another replica bootstrapped first: fine.
     if (constitutionErrors.is(error, 'CONSTITUTION_ALREADY_BOOTSTRAPPED')) return undefined;

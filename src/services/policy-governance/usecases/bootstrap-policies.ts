@@ -6,6 +6,7 @@
  * PGC_NO_ACTIVE_BUNDLE. A directory that does not load, check or pass the gates stops start-up
  * with its problems.
  */
+import { basename } from 'node:path';
 import { ConfigError } from '../../../kernel/config.js';
 import { PlatformError } from '../../../kernel/errors.js';
 import { loadPolicies } from '../../../policy/index.js';
@@ -30,7 +31,9 @@ export async function bootstrapPolicies(deps: PgcDeps, dir: string): Promise<Act
       }),
     );
   }
-  const by = `file:${dir}`;
+  // The log keeps who acted for good: the directory's name, not its path (which may name a person's
+  // home directory).
+  const by = `file:${basename(dir)}`;
   try {
     const { bundle } = await createBundle(deps, { policies: loaded.policies.map((p) => p.policy) }, by);
     if ((await deps.store.active()) !== undefined) return undefined; // another replica was first
