@@ -17,6 +17,8 @@ export interface ScriptedAnswer {
   /** An error status instead of an answer. */
   readonly status?: number;
   readonly headers?: Readonly<Record<string, string>>;
+  /** With `status`: the error's message quotes the credential the request carried (as some proxies do). */
+  readonly echoKey?: boolean;
   /** Wait this long before answering (a slow or hung model). */
   readonly delayMs?: number;
 }
@@ -83,8 +85,8 @@ function anthropicBody(answer: ScriptedAnswer, n: number) {
   };
 }
 
-function errorBody(dialect: ModelDialect, status: number) {
-  const message = `scripted ${status}`;
+function errorBody(dialect: ModelDialect, status: number, credential?: string) {
+  const message = `scripted ${status}${credential === undefined ? '' : ` for key ${credential}`}`;
   return dialect === 'openai'
     ? { error: { message, type: 'scripted' } }
     : { type: 'error', error: { type: status === 429 ? 'rate_limit_error' : 'api_error', message } };
@@ -125,7 +127,18 @@ export async function startFakeModelServer(): Promise<FakeModelServer> {
       const answer = state.script.shift() ?? state.fallback;
       const send = () => {
         if (answer.status !== undefined && answer.status !== 200)
-          return reply(response, answer.status, errorBody(dialect, answer.status), { ...answer.headers });
+          return reply(
+            response,
+            answer.status,
+            errorBody(
+              dialect,
+              answer.status,
+              answer.echoKey === true
+                ? String(request.headers.authorization ?? request.headers['x-api-key'])
+                : undefined,
+            ),
+            { ...answer.headers },
+          );
         const n = seen.length;
         reply(
           response,

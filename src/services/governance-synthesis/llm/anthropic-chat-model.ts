@@ -8,7 +8,12 @@
 import Anthropic from '@anthropic-ai/sdk';
 import type { ChatAnswer, ChatMessage, ChatModel } from './chat-model.js';
 import { POLICY_SET_SCHEMA } from './policy-set-schema.js';
-import { type ProviderSettings, providerSettingsFromEnv, sdkOptions } from './provider-settings.js';
+import {
+  type ProviderSettings,
+  providerSettingsFromEnv,
+  sdkOptions,
+  withoutKey,
+} from './provider-settings.js';
 
 /** The tool the model must call with the policy set. */
 export const POLICY_SET_TOOL = 'submit_policy_set';
@@ -38,9 +43,11 @@ export class AnthropicChatModel implements ChatModel {
   readonly model: string;
   private readonly client: Anthropic;
   private readonly maxTokens: number;
+  private readonly apiKey: string;
 
   constructor(settings: AnthropicSettings) {
     this.model = settings.model;
+    this.apiKey = settings.apiKey;
     this.maxTokens = settings.maxTokens;
     this.client = new Anthropic(sdkOptions(settings));
   }
@@ -50,24 +57,26 @@ export class AnthropicChatModel implements ChatModel {
       .filter((m) => m.role === 'system')
       .map((m) => m.content)
       .join('\n\n');
-    const message = await this.client.messages.create(
-      {
-        model: this.model,
-        max_tokens: this.maxTokens,
-        ...(system === '' ? {} : { system }),
-        messages: messages
-          .filter((m) => m.role !== 'system')
-          .map((m) => ({ role: m.role as 'user' | 'assistant', content: m.content })),
-        tools: [
-          {
-            name: POLICY_SET_TOOL,
-            description: 'Submit the complete policy set.',
-            input_schema: POLICY_SET_SCHEMA as unknown as Anthropic.Messages.Tool.InputSchema,
-          },
-        ],
-        tool_choice: { type: 'tool', name: POLICY_SET_TOOL },
-      },
-      { signal },
+    const message = await withoutKey(this.apiKey, () =>
+      this.client.messages.create(
+        {
+          model: this.model,
+          max_tokens: this.maxTokens,
+          ...(system === '' ? {} : { system }),
+          messages: messages
+            .filter((m) => m.role !== 'system')
+            .map((m) => ({ role: m.role as 'user' | 'assistant', content: m.content })),
+          tools: [
+            {
+              name: POLICY_SET_TOOL,
+              description: 'Submit the complete policy set.',
+              input_schema: POLICY_SET_SCHEMA as unknown as Anthropic.Messages.Tool.InputSchema,
+            },
+          ],
+          tool_choice: { type: 'tool', name: POLICY_SET_TOOL },
+        },
+        { signal },
+      ),
     );
     const call = message.content.find((block) => block.type === 'tool_use' && block.name === POLICY_SET_TOOL);
     const text =

@@ -6,7 +6,12 @@
 import OpenAI from 'openai';
 import type { ChatAnswer, ChatMessage, ChatModel } from './chat-model.js';
 import { POLICY_SET_SCHEMA } from './policy-set-schema.js';
-import { type ProviderSettings, providerSettingsFromEnv, sdkOptions } from './provider-settings.js';
+import {
+  type ProviderSettings,
+  providerSettingsFromEnv,
+  sdkOptions,
+  withoutKey,
+} from './provider-settings.js';
 
 export type OpenAiSettings = ProviderSettings;
 
@@ -19,27 +24,31 @@ export class OpenAiChatModel implements ChatModel {
   readonly provider = 'openai';
   readonly model: string;
   private readonly client: OpenAI;
+  private readonly apiKey: string;
 
   constructor(settings: OpenAiSettings) {
     this.model = settings.model;
+    this.apiKey = settings.apiKey;
     this.client = new OpenAI(sdkOptions(settings));
   }
 
   async complete(messages: readonly ChatMessage[], signal: AbortSignal): Promise<ChatAnswer> {
-    const completion = await this.client.chat.completions.create(
-      {
-        model: this.model,
-        messages: messages.map((m) => ({ role: m.role, content: m.content })),
-        response_format: {
-          type: 'json_schema',
-          json_schema: {
-            name: 'policy_set',
-            strict: true,
-            schema: POLICY_SET_SCHEMA as unknown as Record<string, unknown>,
+    const completion = await withoutKey(this.apiKey, () =>
+      this.client.chat.completions.create(
+        {
+          model: this.model,
+          messages: messages.map((m) => ({ role: m.role, content: m.content })),
+          response_format: {
+            type: 'json_schema',
+            json_schema: {
+              name: 'policy_set',
+              strict: true,
+              schema: POLICY_SET_SCHEMA as unknown as Record<string, unknown>,
+            },
           },
         },
-      },
-      { signal },
+        { signal },
+      ),
     );
     const text = completion.choices[0]?.message.content ?? '';
     const usage = completion.usage;

@@ -37,3 +37,25 @@ export function providerSettingsFromEnv(
 export function sdkOptions(settings: ProviderSettings) {
   return { baseURL: settings.baseUrl, apiKey: settings.apiKey, timeout: settings.timeoutMs, maxRetries: 0 };
 }
+
+/**
+ * Runs a request to the provider and takes `apiKey` out of what it throws: a server (a proxy, a
+ * local gateway) may echo the key in its error, whose message becomes the job's recorded failure
+ * and may be logged. The error is otherwise unchanged (status and headers drive the retries).
+ */
+export async function withoutKey<T>(apiKey: string, request: () => Promise<T>): Promise<T> {
+  try {
+    return await request();
+  } catch (error) {
+    // A key this short is a placeholder (`none`), not a secret, and would mangle ordinary words.
+    if (error instanceof Error && apiKey.length >= 8) {
+      error.message = error.message.replaceAll(apiKey, '[redacted]');
+      const body = (error as { error?: unknown }).error;
+      if (body !== undefined && JSON.stringify(body).includes(apiKey))
+        (error as { error?: unknown }).error = JSON.parse(
+          JSON.stringify(body).replaceAll(apiKey, '[redacted]'),
+        );
+    }
+    throw error;
+  }
+}

@@ -23,14 +23,14 @@ for (const dialect of ['openai', 'anthropic'] as const) {
     });
     after(() => fake.close());
 
-    const setUp = (timeoutMs = 10_000) => {
+    const setUp = (timeoutMs = 10_000, apiKey = 'k') => {
       let now = 1_000_000;
       const clock = { now: () => now, advance: (ms: number) => (now += ms) };
       const slept: number[] = [];
       const breakerStates: boolean[] = [];
       const requests: string[] = [];
       const tokens: number[] = [];
-      const settings = { baseUrl: fake.baseUrl(dialect), model: 'scripted-1', apiKey: 'k', timeoutMs };
+      const settings = { baseUrl: fake.baseUrl(dialect), model: 'scripted-1', apiKey, timeoutMs };
       const inner: ChatModel =
         dialect === 'openai'
           ? new OpenAiChatModel(settings)
@@ -73,6 +73,21 @@ for (const dialect of ['openai', 'anthropic'] as const) {
       fake.seen.length = 0;
       await assert.rejects(ask(), (e: { status?: number }) => e.status === 400);
       assert.equal(hits(), 1);
+    });
+
+    it('a 401 is final, and the key a server echoes in its error is not in the error', async () => {
+      const key = 'sk-probe-secret-0123456789';
+      const { slept, ask } = setUp(10_000, key);
+      fake.script = [{ status: 401, echoKey: true }];
+      fake.seen.length = 0;
+      await assert.rejects(ask(), (e: Error & { status?: number; error?: unknown }) => {
+        assert.equal(e.status, 401);
+        assert.match(e.message, /for key .*\[redacted\]/);
+        assert.doesNotMatch(`${e.message} ${JSON.stringify(e.error)}`, new RegExp(key));
+        return true;
+      });
+      assert.equal(hits(), 1);
+      assert.deepEqual(slept, []);
     });
 
     it('a request that times out is retried', async () => {
