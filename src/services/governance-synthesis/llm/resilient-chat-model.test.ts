@@ -62,6 +62,27 @@ for (const dialect of ['openai', 'anthropic'] as const) {
       assert.deepEqual(tokens, [1003, ANSWER.length], 'the answer reports its tokens');
     });
 
+    it('does not wait for a Retry-After longer than a minute, in seconds or as an HTTP date', async () => {
+      const { slept, ask } = setUp();
+      const tomorrow = new Date(Date.now() + 86_400_000).toUTCString();
+      for (const retryAfter of ['86400', tomorrow]) {
+        fake.script = [{ status: 429, headers: { 'retry-after': retryAfter } }];
+        fake.seen.length = 0;
+        await assert.rejects(ask(), (e: Error & { status?: number }) => {
+          assert.equal(e.status, 429);
+          assert.match(e.message, /Retry-After \d+ s is longer than the 60 s a job waits/);
+          return true;
+        });
+        assert.equal(hits(), 1);
+      }
+      assert.deepEqual(slept, []);
+      fake.script = [
+        { status: 429, headers: { 'retry-after': new Date(Date.now() + 30_000).toUTCString() } },
+      ];
+      assert.equal(await ask(), ANSWER);
+      assert.ok(slept.length === 1 && slept[0]! > 25_000 && slept[0]! <= 30_000, String(slept));
+    });
+
     it('gives up after three attempts and does not retry a 400', async () => {
       const { slept, ask } = setUp();
       fake.script = [{ status: 503 }, { status: 502 }, { status: 500 }];
