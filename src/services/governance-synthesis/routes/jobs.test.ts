@@ -306,6 +306,13 @@ describe('synthesis jobs', () => {
     const unknownPrinciple = await submit(author, { principles: ['privacy', 'astrology'] });
     assert.equal(unknownPrinciple.statusCode, 400);
     assert.equal(unknownPrinciple.json().code, 'SYNTHESIS_JOB_INVALID');
+    const both = await submit(author, { provider: 'builtin', providers: ['builtin'] });
+    assert.equal(both.statusCode, 400, 'provider and providers at once: one would be ignored');
+    assert.equal(both.json().code, 'SYNTHESIS_JOB_INVALID');
+    assert.equal(both.json().field, '/providers');
+    const blankGoal = await submit(author, { provider: 'builtin', goal: '   ' });
+    assert.equal(blankGoal.statusCode, 400);
+    assert.match(blankGoal.json().detail, /\/body\/goal/);
     const missing = await served.app.inject({
       method: 'GET',
       url: '/api/v1/synthesis/jobs/nope',
