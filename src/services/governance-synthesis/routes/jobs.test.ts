@@ -202,6 +202,17 @@ describe('synthesis jobs', () => {
       parseEvents(again.body).map((e) => [e.name, e.id, e.job.status]),
       [['end', 1, 'succeeded']],
     );
+    // A client that reconnects with Last-Event-ID gets ids after it, never one it has seen.
+    const resumed = await events({ ...auditor, 'last-event-id': String(last.id) });
+    assert.deepEqual(
+      parseEvents(resumed.body).map((e) => [e.name, e.id]),
+      [['end', last.id + 1]],
+    );
+    const garbled = await events({ ...auditor, 'last-event-id': 'x7' });
+    assert.deepEqual(
+      parseEvents(garbled.body).map((e) => e.id),
+      [1],
+    );
     await close();
   });
 
