@@ -34,9 +34,33 @@ export const POLICY_SET_SCHEMA = {
   },
 } as const;
 
-/** Parses a model's answer; throws a SyntaxError or TypeError naming what is wrong. */
+/**
+ * The JSON of an answer that wraps it (models without structured output, local servers among
+ * them, often put it in a code fence or between sentences): the fenced block, or the text from
+ * the first `{` to the last `}`; undefined when neither parses.
+ */
+function embeddedJson(text: string): unknown {
+  const fenced = /```[a-zA-Z]*\s*\n([\s\S]*?)\n\s*```/.exec(text)?.[1];
+  for (const candidate of [fenced, text.slice(text.indexOf('{'), text.lastIndexOf('}') + 1)]) {
+    if (candidate === undefined || candidate === '') continue;
+    try {
+      return JSON.parse(candidate) as unknown;
+    } catch {
+      // the next reading, or the parse error of the whole answer
+    }
+  }
+  return undefined;
+}
+
+/** Parses a model's answer (plain JSON, or JSON in a code fence or prose); throws a SyntaxError or TypeError naming what is wrong. */
 export function readPolicySet(text: string): Policy[] {
-  const parsed = JSON.parse(text) as unknown;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text) as unknown;
+  } catch (error) {
+    parsed = embeddedJson(text);
+    if (parsed === undefined) throw error;
+  }
   const list = (parsed as { policies?: unknown } | null)?.policies;
   if (!Array.isArray(list)) throw new TypeError('the answer has no "policies" array');
   return list.map((item, i) => {

@@ -55,6 +55,20 @@ for (const dialect of ['openai', 'anthropic'] as const) {
     const answers = (...sets: unknown[]) => sets.map((content) => ({ content: JSON.stringify(content) }));
     const lastUserMessage = (i: number) => fake.seen[i]!.body.messages.at(-1)!.content;
 
+    it('accepts the policy set in a code fence or between sentences in one round', async () => {
+      const json = JSON.stringify({ policies: good });
+      for (const content of [
+        `\`\`\`json\n${json}\n\`\`\``,
+        `Here is the policy set:\n${json}\nEach policy serves its principles.`,
+      ]) {
+        fake.script = [{ content, asText: true }];
+        const candidate = await run(provider().provider);
+        assert.equal(candidate.rounds, 1, content.slice(0, 20));
+        assert.deepEqual(candidate.repairs, []);
+        assert.equal(candidate.policies.length, good.length);
+      }
+    });
+
     it('accepts a valid answer in one round, asking for structured output', async () => {
       fake.script = answers({ policies: good });
       fake.seen.length = 0;
