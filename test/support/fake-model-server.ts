@@ -17,6 +17,10 @@ export interface ScriptedAnswer {
   /** An error status instead of an answer. */
   readonly status?: number;
   readonly headers?: Readonly<Record<string, string>>;
+  /** The model declines: OpenAI's `message.refusal` (no content), Anthropic's `stop_reason: "refusal"` (no blocks). */
+  readonly refusal?: string;
+  /** The answer stops at the token limit: `finish_reason: "length"` / `stop_reason: "max_tokens"`. */
+  readonly cutOff?: boolean;
   /** With `status`: the error's message quotes the credential the request carried (as some proxies do). */
   readonly echoKey?: boolean;
   /** Wait this long before answering (a slow or hung model). */
@@ -46,13 +50,18 @@ export interface FakeModelServer {
   close(): Promise<void>;
 }
 
-function openAiBody(content: string, n: number) {
+function openAiBody(answer: ScriptedAnswer, n: number) {
+  const content = answer.content ?? '';
+  const message =
+    answer.refusal === undefined
+      ? { role: 'assistant', content }
+      : { role: 'assistant', content: null, refusal: answer.refusal };
   return {
     id: `chatcmpl-${n}`,
     object: 'chat.completion',
     created: 0,
     model: 'scripted',
-    choices: [{ index: 0, finish_reason: 'stop', message: { role: 'assistant', content } }],
+    choices: [{ index: 0, finish_reason: answer.cutOff === true ? 'length' : 'stop', message }],
     usage: {
       prompt_tokens: 1000 + n,
       completion_tokens: content.length,
@@ -78,8 +87,15 @@ function anthropicBody(answer: ScriptedAnswer, n: number) {
     type: 'message',
     role: 'assistant',
     model: 'scripted',
-    content: [block],
-    stop_reason: block.type === 'tool_use' ? 'tool_use' : 'end_turn',
+    content: answer.refusal === undefined ? [block] : [],
+    stop_reason:
+      answer.refusal !== undefined
+        ? 'refusal'
+        : answer.cutOff === true
+          ? 'max_tokens'
+          : block.type === 'tool_use'
+            ? 'tool_use'
+            : 'end_turn',
     stop_sequence: null,
     usage: { input_tokens: 1000 + n, output_tokens: content.length },
   };
@@ -140,11 +156,7 @@ export async function startFakeModelServer(): Promise<FakeModelServer> {
             { ...answer.headers },
           );
         const n = seen.length;
-        reply(
-          response,
-          200,
-          dialect === 'openai' ? openAiBody(answer.content ?? '', n) : anthropicBody(answer, n),
-        );
+        reply(response, 200, dialect === 'openai' ? openAiBody(answer, n) : anthropicBody(answer, n));
       };
       if (answer.delayMs === undefined) send();
       else setTimeout(send, answer.delayMs).unref();

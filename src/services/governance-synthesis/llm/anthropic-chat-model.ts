@@ -83,8 +83,19 @@ export class AnthropicChatModel implements ChatModel {
       call?.type === 'tool_use'
         ? JSON.stringify(call.input)
         : message.content.map((block) => (block.type === 'text' ? block.text : '')).join('');
+    const stop = String(message.stop_reason);
+    const other = message.content.find((block) => block.type === 'tool_use');
+    const unanswered =
+      stop === 'refusal'
+        ? 'the model refused'
+        : stop === 'max_tokens'
+          ? `the answer was cut off at the token limit (ACGS_SYNTHESIS_ANTHROPIC_MAX_TOKENS, ${this.maxTokens})`
+          : call === undefined && other?.type === 'tool_use'
+            ? `the model called the tool ${other.name}, not ${POLICY_SET_TOOL}`
+            : undefined;
     return {
       text,
+      ...(unanswered === undefined ? {} : { unanswered }),
       usage: { inputTokens: message.usage.input_tokens, outputTokens: message.usage.output_tokens },
     };
   }

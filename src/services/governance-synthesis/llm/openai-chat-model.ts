@@ -50,10 +50,23 @@ export class OpenAiChatModel implements ChatModel {
         { signal },
       ),
     );
-    const text = completion.choices[0]?.message.content ?? '';
+    const choice = completion.choices[0];
+    const text = choice?.message.content ?? '';
+    const unanswered =
+      choice === undefined
+        ? 'the answer has no choices'
+        : choice.message.refusal
+          ? `the model refused: ${choice.message.refusal}`
+          : choice.finish_reason === 'length'
+            ? 'the answer was cut off at the token limit'
+            : undefined;
     const usage = completion.usage;
-    return usage === undefined
-      ? { text }
-      : { text, usage: { inputTokens: usage.prompt_tokens, outputTokens: usage.completion_tokens } };
+    return {
+      text,
+      ...(unanswered === undefined ? {} : { unanswered }),
+      ...(usage === undefined
+        ? {}
+        : { usage: { inputTokens: usage.prompt_tokens, outputTokens: usage.completion_tokens } }),
+    };
   }
 }

@@ -55,6 +55,18 @@ for (const dialect of ['openai', 'anthropic'] as const) {
     const answers = (...sets: unknown[]) => sets.map((content) => ({ content: JSON.stringify(content) }));
     const lastUserMessage = (i: number) => fake.seen[i]!.body.messages.at(-1)!.content;
 
+    it('a refusal and an answer cut off at the token limit are repaired, and reported as such', async () => {
+      fake.script = [
+        { refusal: 'I cannot help with that.' },
+        { content: JSON.stringify({ policies: good }).slice(0, 300), asText: true, cutOff: true },
+        ...answers({ policies: good }),
+      ];
+      const candidate = await run(provider().provider);
+      assert.equal(candidate.rounds, 3);
+      assert.match(candidate.repairs![0]!.problem, /the model refused/);
+      assert.match(candidate.repairs![1]!.problem, /cut off at the token limit/);
+    });
+
     it('accepts the policy set in a code fence or between sentences in one round', async () => {
       const json = JSON.stringify({ policies: good });
       for (const content of [

@@ -60,7 +60,7 @@ export function repairingProvider(model: ChatModel, options: RepairLoopOptions):
       let last = 'no answer';
       for (let round = 1; round <= options.maxRounds; round++) {
         options.onRequest?.(model.provider);
-        const { text } = await model.complete(messages, signal);
+        const { text, unanswered } = await model.complete(messages, signal);
         messages.push({ role: 'assistant', content: text });
         let problem: string | undefined;
         try {
@@ -82,7 +82,8 @@ export function repairingProvider(model: ChatModel, options: RepairLoopOptions):
           if (problem === undefined)
             return { policies, model: model.model, rounds: round, promptHash, report, repairs };
         } catch (error) {
-          problem = `The answer is not a valid policy set (${error instanceof Error ? error.message : String(error)}). Answer with JSON following the schema.`;
+          const why = error instanceof Error ? error.message : String(error);
+          problem = `The answer is not a valid policy set (${unanswered === undefined ? why : `${unanswered}; ${why}`}). Answer with JSON following the schema.`;
         }
         last = problem;
         repairs.push({ round, problem });
