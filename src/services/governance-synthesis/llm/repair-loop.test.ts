@@ -13,7 +13,7 @@ import { good, subtlyWrong, violating, z3Verifier } from '../../../../test/suppo
 import { AnthropicChatModel } from './anthropic-chat-model.js';
 import type { ChatModel } from './chat-model.js';
 import { OpenAiChatModel } from './openai-chat-model.js';
-import { repairingProvider } from './repair-loop.js';
+import { MAX_ANSWER_CHARS, repairingProvider } from './repair-loop.js';
 
 const document = exampleConstitution().document;
 const verifier = z3Verifier(document);
@@ -65,6 +65,16 @@ for (const dialect of ['openai', 'anthropic'] as const) {
       assert.equal(candidate.rounds, 3);
       assert.match(candidate.repairs![0]!.problem, /the model refused/);
       assert.match(candidate.repairs![1]!.problem, /cut off at the token limit/);
+    });
+
+    it('an answer longer than it reads is refused unread and shown back only by its beginning', async () => {
+      fake.script = answers({ policies: good, padding: 'x'.repeat(MAX_ANSWER_CHARS) }, { policies: good });
+      fake.seen.length = 0;
+      const candidate = await run(provider().provider);
+      assert.equal(candidate.rounds, 2);
+      assert.match(candidate.repairs![0]!.problem, /characters long, more than the 1000000 read/);
+      const shownBack = fake.seen[1]!.body.messages.find((m) => m.role === 'assistant')!;
+      assert.ok(shownBack.content.length < 3000, String(shownBack.content.length));
     });
 
     it('accepts the policy set in a code fence or between sentences in one round', async () => {

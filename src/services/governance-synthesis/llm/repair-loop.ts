@@ -26,6 +26,13 @@ export interface RepairLoopOptions {
   readonly verifier?: VerificationContract;
 }
 
+/**
+ * The longest answer read, in characters (a policy set for the example constitution is some
+ * 20 000): a longer one is refused unread, kept from the job's result and the PGC, and shown
+ * back to the model only by its beginning.
+ */
+export const MAX_ANSWER_CHARS = 1_000_000;
+
 /** What went wrong with an answer, in words the model can act on. */
 function problemOf(report: CandidateReport & { readonly ok: boolean }): string | undefined {
   if (report.checkerDiagnostics.length > 0)
@@ -61,9 +68,14 @@ export function repairingProvider(model: ChatModel, options: RepairLoopOptions):
       for (let round = 1; round <= options.maxRounds; round++) {
         options.onRequest?.(model.provider);
         const { text, unanswered } = await model.complete(messages, signal);
-        messages.push({ role: 'assistant', content: text });
+        const oversized = text.length > MAX_ANSWER_CHARS;
+        messages.push({ role: 'assistant', content: oversized ? `${text.slice(0, 2000)}…` : text });
         let problem: string | undefined;
         try {
+          if (oversized)
+            throw new RangeError(
+              `it is ${text.length} characters long, more than the ${MAX_ANSWER_CHARS} read; answer with the policy set alone`,
+            );
           const policies = readPolicySet(text);
           const checked = checkCandidate(document, policies);
           const report =
