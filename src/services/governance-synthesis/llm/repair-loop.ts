@@ -10,7 +10,7 @@ import { canonicalJson } from '../../../kernel/canonical-json.js';
 import { constitutionalHashOf } from '../../../kernel/constitutional-hash.js';
 import type { ConstitutionDocument } from '../../../kernel/contracts/constitution.js';
 import type { VerificationContract } from '../../../kernel/contracts/verification.js';
-import type { SynthesisFocus, SynthesisProvider } from '../synthesis-provider.js';
+import { CandidateNotRepaired, type SynthesisFocus, type SynthesisProvider } from '../synthesis-provider.js';
 import { type CandidateReport, checkCandidate } from '../usecases/check-candidate.js';
 import { verifyCandidate } from '../usecases/verify-candidate.js';
 import type { ChatMessage, ChatModel } from './chat-model.js';
@@ -104,7 +104,10 @@ export function repairingProvider(model: ChatModel, options: RepairLoopOptions):
           content: `${problem}\nFix it and answer with the whole policy set again.`,
         });
       }
-      throw new Error(`no valid candidate after ${options.maxRounds} rounds; last problem: ${last}`);
+      throw new CandidateNotRepaired(
+        `no valid candidate after ${options.maxRounds} rounds; last problem: ${last}`,
+        repairs,
+      );
     },
   };
 }

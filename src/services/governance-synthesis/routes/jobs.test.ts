@@ -440,6 +440,14 @@ describe('synthesis jobs', () => {
         const failed = await finished(stubborn.id);
         assert.equal(failed.status, 'failed');
         assert.match(failed.error, /last problem: Invariant privacy\.no-external-pii-email is violated/);
+        // The failed job reports every refused answer, as a successful one does.
+        const [refused] = failed.result.candidates;
+        assert.equal(refused.valid, false);
+        assert.deepEqual(
+          refused.repairs.map((r: { round: number; problem: string }) => r.round),
+          [1, 2],
+        );
+        assert.match(refused.repairs[1].problem, /Invariant privacy\.no-external-pii-email is violated/);
         assert.deepEqual(await metric('acgs_llm_requests_total'), [
           `acgs_llm_requests_total{provider="${dialect}"} 4`,
         ]);
