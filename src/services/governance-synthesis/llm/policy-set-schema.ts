@@ -52,8 +52,17 @@ function embeddedJson(text: string): unknown {
   return undefined;
 }
 
+/** The policy fields the service sets, which an answer may not carry. */
+const SERVICE_FIELDS = ['version', 'obligations'] as const;
+
 /** Parses a model's answer (plain JSON, or JSON in a code fence or prose); throws a SyntaxError or TypeError naming what is wrong. */
-export function readPolicySet(text: string): Policy[] {
+export function readPolicySet(
+  text: string,
+  options: {
+    /** Keep a policy's own `version` and `obligations` (a change to a set that was shown with them). */
+    readonly keepServiceFields?: boolean;
+  } = {},
+): Policy[] {
   let parsed: unknown;
   try {
     parsed = JSON.parse(text) as unknown;
@@ -66,6 +75,9 @@ export function readPolicySet(text: string): Policy[] {
   return list.map((item, i) => {
     if (typeof item !== 'object' || item === null || Array.isArray(item))
       throw new TypeError(`/policies/${i} is not an object`);
+    // Obligations make the enforcement point act (notify, redact, …): the model may not add any.
+    for (const key of options.keepServiceFields === true ? [] : SERVICE_FIELDS)
+      if (key in item) throw new TypeError(`/policies/${i}/${key} is set by the service, not in the answer`);
     return { version: 1, obligations: [], ...(item as object) } as unknown as Policy;
   });
 }

@@ -77,6 +77,25 @@ for (const dialect of ['openai', 'anthropic'] as const) {
       assert.ok(shownBack.content.length < 3000, String(shownBack.content.length));
     });
 
+    it('refuses obligations or a version in the answer: the service sets them', async () => {
+      const [first, ...rest] = good;
+      fake.script = answers(
+        {
+          policies: [
+            { ...first, obligations: [{ type: 'notify', params: { to: 'x@example.com' } }] },
+            ...rest,
+          ],
+        },
+        { policies: [{ ...first, version: 7 }, ...rest] },
+        { policies: good },
+      );
+      const candidate = await run(provider().provider);
+      assert.equal(candidate.rounds, 3);
+      assert.match(candidate.repairs![0]!.problem, /\/policies\/0\/obligations is set by the service/);
+      assert.match(candidate.repairs![1]!.problem, /\/policies\/0\/version is set by the service/);
+      assert.ok(candidate.policies.every((p) => p.version === 1 && p.obligations.length === 0));
+    });
+
     it('accepts the policy set in a code fence or between sentences in one round', async () => {
       const json = JSON.stringify({ policies: good });
       for (const content of [
