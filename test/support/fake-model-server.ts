@@ -23,6 +23,8 @@ export interface ScriptedAnswer {
   readonly cutOff?: boolean;
   /** With `status`: the error's message quotes the credential the request carried (as some proxies do). */
   readonly echoKey?: boolean;
+  /** Send the headers and the start of the body, then nothing more (a server that stalls mid-answer). */
+  readonly stallBody?: boolean;
   /** Wait this long before answering (a slow or hung model). */
   readonly delayMs?: number;
 }
@@ -156,6 +158,11 @@ export async function startFakeModelServer(): Promise<FakeModelServer> {
             { ...answer.headers },
           );
         const n = seen.length;
+        if (answer.stallBody === true) {
+          response.writeHead(200, { 'content-type': 'application/json' });
+          response.write('{"id":');
+          return;
+        }
         reply(response, 200, dialect === 'openai' ? openAiBody(answer, n) : anthropicBody(answer, n));
       };
       if (answer.delayMs === undefined) send();

@@ -9,10 +9,10 @@ import Anthropic from '@anthropic-ai/sdk';
 import type { ChatAnswer, ChatMessage, ChatModel } from './chat-model.js';
 import { POLICY_SET_SCHEMA } from './policy-set-schema.js';
 import {
+  callProvider,
   type ProviderSettings,
   providerSettingsFromEnv,
   sdkOptions,
-  withoutKey,
 } from './provider-settings.js';
 
 /** The tool the model must call with the policy set. */
@@ -43,11 +43,11 @@ export class AnthropicChatModel implements ChatModel {
   readonly model: string;
   private readonly client: Anthropic;
   private readonly maxTokens: number;
-  private readonly apiKey: string;
+  private readonly settings: ProviderSettings;
 
   constructor(settings: AnthropicSettings) {
     this.model = settings.model;
-    this.apiKey = settings.apiKey;
+    this.settings = settings;
     this.maxTokens = settings.maxTokens;
     this.client = new Anthropic(sdkOptions(settings));
   }
@@ -57,7 +57,7 @@ export class AnthropicChatModel implements ChatModel {
       .filter((m) => m.role === 'system')
       .map((m) => m.content)
       .join('\n\n');
-    const message = await withoutKey(this.apiKey, () =>
+    const message = await callProvider(this.settings, signal, (deadline) =>
       this.client.messages.create(
         {
           model: this.model,
@@ -75,7 +75,7 @@ export class AnthropicChatModel implements ChatModel {
           ],
           tool_choice: { type: 'tool', name: POLICY_SET_TOOL },
         },
-        { signal },
+        { signal: deadline },
       ),
     );
     const call = message.content.find((block) => block.type === 'tool_use' && block.name === POLICY_SET_TOOL);

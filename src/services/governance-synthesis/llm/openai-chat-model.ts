@@ -7,10 +7,10 @@ import OpenAI from 'openai';
 import type { ChatAnswer, ChatMessage, ChatModel } from './chat-model.js';
 import { POLICY_SET_SCHEMA } from './policy-set-schema.js';
 import {
+  callProvider,
   type ProviderSettings,
   providerSettingsFromEnv,
   sdkOptions,
-  withoutKey,
 } from './provider-settings.js';
 
 export type OpenAiSettings = ProviderSettings;
@@ -24,16 +24,16 @@ export class OpenAiChatModel implements ChatModel {
   readonly provider = 'openai';
   readonly model: string;
   private readonly client: OpenAI;
-  private readonly apiKey: string;
+  private readonly settings: ProviderSettings;
 
   constructor(settings: OpenAiSettings) {
     this.model = settings.model;
-    this.apiKey = settings.apiKey;
+    this.settings = settings;
     this.client = new OpenAI(sdkOptions(settings));
   }
 
   async complete(messages: readonly ChatMessage[], signal: AbortSignal): Promise<ChatAnswer> {
-    const completion = await withoutKey(this.apiKey, () =>
+    const completion = await callProvider(this.settings, signal, (deadline) =>
       this.client.chat.completions.create(
         {
           model: this.model,
@@ -47,7 +47,7 @@ export class OpenAiChatModel implements ChatModel {
             },
           },
         },
-        { signal },
+        { signal: deadline },
       ),
     );
     const choice = completion.choices[0];

@@ -120,6 +120,17 @@ for (const dialect of ['openai', 'anthropic'] as const) {
       assert.deepEqual(slept, [2000]);
     });
 
+    it('an answer whose body stalls after the headers times out and is retried', {
+      timeout: 20_000,
+    }, async () => {
+      const { slept, ask } = setUp(300);
+      fake.script = [{ content: ANSWER, stallBody: true }];
+      fake.seen.length = 0;
+      assert.equal(await ask(), ANSWER);
+      assert.equal(hits(), 2);
+      assert.deepEqual(slept, [2000]);
+    });
+
     it('opens the breaker after five failures within 30 s and closes it after a good trial 30 s later', async () => {
       const { clock, breakerStates, ask } = setUp();
       fake.script = Array.from({ length: 5 }, () => ({ status: 500 }));
