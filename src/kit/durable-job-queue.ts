@@ -103,8 +103,10 @@ export class DurableJobQueue {
 
   private async sweep(): Promise<void> {
     const now = this.deps.clock.now();
-    for (const id of this.waiting)
-      await this.deps.store.claim(id, this.deps.owner, now, this.settings.leaseMs);
+    // Renew what this process holds, the running job included: a model answer or a proof may
+    // take longer than a lease, and a lapsed lease would let another replica run the job too.
+    const held = [...(this.running === undefined ? [] : [this.running.id]), ...this.waiting];
+    for (const id of held) await this.deps.store.claim(id, this.deps.owner, now, this.settings.leaseMs);
     for (const row of await this.deps.store.orphaned(now)) {
       if (this.waiting.includes(row.id) || this.running?.id === row.id) continue;
       if (this.backlog() >= this.settings.capacity) break;

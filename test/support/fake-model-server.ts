@@ -17,6 +17,14 @@ export interface ScriptedAnswer {
   /** An error status instead of an answer. */
   readonly status?: number;
   readonly headers?: Readonly<Record<string, string>>;
+  /** The model declines: OpenAI's `message.refusal` (no content), Anthropic's `stop_reason: "refusal"` (no blocks). */
+  readonly refusal?: string;
+  /** The answer stops at the token limit: `finish_reason: "length"` / `stop_reason: "max_tokens"`. */
+  readonly cutOff?: boolean;
+  /** With `status`: the error's message quotes the credential the request carried (as some proxies do). */
+  readonly echoKey?: boolean;
+  /** Send the headers and the start of the body, then nothing more (a server that stalls mid-answer). */
+  readonly stallBody?: boolean;
   /** Wait this long before answering (a slow or hung model). */
   readonly delayMs?: number;
 }
@@ -44,13 +52,18 @@ export interface FakeModelServer {
   close(): Promise<void>;
 }
 
-function openAiBody(content: string, n: number) {
+function openAiBody(answer: ScriptedAnswer, n: number) {
+  const content = answer.content ?? '';
+  const message =
+    answer.refusal === undefined
+      ? { role: 'assistant', content }
+      : { role: 'assistant', content: null, refusal: answer.refusal };
   return {
     id: `chatcmpl-${n}`,
     object: 'chat.completion',
     created: 0,
     model: 'scripted',
-    choices: [{ index: 0, finish_reason: 'stop', message: { role: 'assistant', content } }],
+    choices: [{ index: 0, finish_reason: answer.cutOff === true ? 'length' : 'stop', message }],
     usage: {
       prompt_tokens: 1000 + n,
       completion_tokens: content.length,
@@ -76,15 +89,22 @@ function anthropicBody(answer: ScriptedAnswer, n: number) {
     type: 'message',
     role: 'assistant',
     model: 'scripted',
-    content: [block],
-    stop_reason: block.type === 'tool_use' ? 'tool_use' : 'end_turn',
+    content: answer.refusal === undefined ? [block] : [],
+    stop_reason:
+      answer.refusal !== undefined
+        ? 'refusal'
+        : answer.cutOff === true
+          ? 'max_tokens'
+          : block.type === 'tool_use'
+            ? 'tool_use'
+            : 'end_turn',
     stop_sequence: null,
     usage: { input_tokens: 1000 + n, output_tokens: content.length },
   };
 }
 
-function errorBody(dialect: ModelDialect, status: number) {
-  const message = `scripted ${status}`;
+function errorBody(dialect: ModelDialect, status: number, credential?: string) {
+  const message = `scripted ${status}${credential === undefined ? '' : ` for key ${credential}`}`;
   return dialect === 'openai'
     ? { error: { message, type: 'scripted' } }
     : { type: 'error', error: { type: status === 429 ? 'rate_limit_error' : 'api_error', message } };
@@ -125,13 +145,25 @@ export async function startFakeModelServer(): Promise<FakeModelServer> {
       const answer = state.script.shift() ?? state.fallback;
       const send = () => {
         if (answer.status !== undefined && answer.status !== 200)
-          return reply(response, answer.status, errorBody(dialect, answer.status), { ...answer.headers });
+          return reply(
+            response,
+            answer.status,
+            errorBody(
+              dialect,
+              answer.status,
+              answer.echoKey === true
+                ? String(request.headers.authorization ?? request.headers['x-api-key'])
+                : undefined,
+            ),
+            { ...answer.headers },
+          );
         const n = seen.length;
-        reply(
-          response,
-          200,
-          dialect === 'openai' ? openAiBody(answer.content ?? '', n) : anthropicBody(answer, n),
-        );
+        if (answer.stallBody === true) {
+          response.writeHead(200, { 'content-type': 'application/json' });
+          response.write('{"id":');
+          return;
+        }
+        reply(response, 200, dialect === 'openai' ? openAiBody(answer, n) : anthropicBody(answer, n));
       };
       if (answer.delayMs === undefined) send();
       else setTimeout(send, answer.delayMs).unref();

@@ -32,8 +32,11 @@ export async function readJobEvents(
   });
   if (!response.ok || response.body === null) {
     const body = (await response.json().catch(() => ({}))) as Record<string, unknown>;
-    throw new Error(
-      `${response.status} ${String(body.code ?? '')}: ${String(body.detail ?? response.statusText)}`,
+    throw Object.assign(
+      new Error(
+        `${response.status} ${String(body.code ?? '')}: ${String(body.detail ?? response.statusText)}`,
+      ),
+      { status: response.status },
     );
   }
   const decoder = new TextDecoder();

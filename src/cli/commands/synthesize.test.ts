@@ -13,6 +13,7 @@ import { Command } from 'commander';
 import { type ServedModule, serveModule } from '../../../test/support/contract-servers.js';
 import { openTestServiceContext } from '../../../test/support/service-context.js';
 import { exampleConstitutionContract } from '../../../test/support/synthesis-candidates.js';
+import { createTcpProxy } from '../../../test/support/tcp-proxy.js';
 import { createTestTokenIssuer } from '../../../test/support/test-token-issuer.js';
 import type { ServiceContext } from '../../kit/service-module.js';
 import {
@@ -100,6 +101,24 @@ describe('acgs synthesize', () => {
     const unknown = capture();
     assert.equal(await runSynthesize({ url: served.url, token, provider: ['gpt-9'] }, unknown.io, {}), 1);
     assert.match(unknown.err[0]!, /422 SYNTHESIS_PROVIDER_UNAVAILABLE: provider gpt-9 is not configured/);
+  });
+
+  it('follows a job through an outage longer than five seconds (a restarting platform)', async () => {
+    const proxy = await createTcpProxy(served.url);
+    try {
+      const { out, err, io } = capture();
+      const running = runSynthesize({ url: proxy.url, token }, io, {});
+      for (let i = 0; i < 400 && !err.some((line) => line.includes('started')); i++)
+        await new Promise((resolve) => setTimeout(resolve, 25));
+      await proxy.stop();
+      await new Promise((resolve) => setTimeout(resolve, 7000));
+      await proxy.start();
+      assert.equal(await running, 0, err.join('\n'));
+      assert.ok(err.some((line) => line.includes('reconnecting')));
+      assert.match(out[0]!, /^job \S+ succeeded$/);
+    } finally {
+      await proxy.stop();
+    }
   });
 
   it('has help text naming its options and what it prints', () => {

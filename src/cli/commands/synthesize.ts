@@ -30,6 +30,8 @@ export interface SynthesizeOptions extends PlatformTarget {
   /** false: start the job and return. */
   readonly wait?: boolean;
   readonly json?: boolean;
+  /** How long to keep reconnecting to a progress stream that broke (default 2 min). */
+  readonly reconnectForMs?: number;
 }
 
 /** `[ 60%] verification` — one line per change of stage or progress. */
@@ -129,12 +131,19 @@ export async function runSynthesize(
   const base = options.url ?? env.ACGS_URL ?? 'http://127.0.0.1:8080';
   const token = (options.token ?? env.ACGS_TOKEN)!;
   let last = '';
-  for (let attempt = 0; attempt < 5; attempt++) {
+  // A platform that restarts comes back within a lease or two and resumes the job: keep
+  // reconnecting (1 s, doubling to 5 s) until nothing has been heard for `reconnectForMs`.
+  const reconnectForMs = options.reconnectForMs ?? 120_000;
+  let heard = Date.now();
+  let delayMs = 1000;
+  for (;;) {
     try {
       const ended = await readJobEvents(
         new URL(`/api/v1/synthesis/jobs/${encodeURIComponent(id)}/events`, base),
         token,
         (event) => {
+          heard = Date.now();
+          delayMs = 1000;
           const line = progressLine(event.job);
           if (line === last) return;
           last = line;
@@ -144,9 +153,15 @@ export async function runSynthesize(
       );
       if (ended !== undefined) break;
     } catch (error) {
+      // A refusal (no such job, a token no longer accepted) does not go away by reconnecting.
+      const status = (error as { status?: number }).status ?? 0;
+      if (status >= 400 && status < 500 && status !== 408 && status !== 429) break;
+      if (Date.now() - heard >= reconnectForMs) break;
       io.err(`${COMMAND}: the progress stream broke (${(error as Error).message}); reconnecting`);
-      await new Promise((resolve) => setTimeout(resolve, 1000));
     }
+    if (Date.now() - heard >= reconnectForMs) break;
+    await new Promise((resolve) => setTimeout(resolve, delayMs));
+    delayMs = Math.min(delayMs * 2, 5000);
   }
   const finished = await callPlatform(
     COMMAND,
@@ -176,7 +191,7 @@ export function registerSynthesizeCommand(program: Command): void {
     .description('write policies from the active constitution with a synthesis job, and follow it')
     .option(
       '-p, --provider <name>',
-      'builtin (default), openai or anthropic; repeat for consensus among several providers',
+      "builtin, openai or anthropic (default: the platform's ACGS_SYNTHESIS_PROVIDER); repeat for consensus among several providers",
       collect,
     )
     .option('-n, --candidates <n>', 'candidates per provider (1–10, default 1)', candidatesOption)

@@ -1,4 +1,4 @@
-import { systemClock } from '../../kernel/clock.js';
+import { type Clock, systemClock } from '../../kernel/clock.js';
 import type { ConstitutionContract } from '../../kernel/contracts/constitution.js';
 import type { CouncilContract } from '../../kernel/contracts/council.js';
 import type { PolicyGovernanceContract } from '../../kernel/contracts/policy-governance.js';
@@ -61,26 +61,27 @@ export function loadSynthesisSettings(): JobQueueSettings {
  * each with its own breaker (5 failures in 30 s open it for 30 s) and retries (3 attempts, 2 s
  * doubling backoff, Retry-After on 429).
  */
-export function configuredChatModels(metrics: SynthesisMetrics): ChatModel[] {
+export function configuredChatModels(metrics: SynthesisMetrics, clock: Clock = systemClock): ChatModel[] {
   const models: ChatModel[] = [];
   const openAi = openAiSettingsFromEnv();
   if (openAi !== undefined) models.push(new OpenAiChatModel(openAi));
   const anthropic = anthropicSettingsFromEnv();
   if (anthropic !== undefined) models.push(new AnthropicChatModel(anthropic));
-  return models.map(
-    (model) =>
-      new ResilientChatModel(model, new CircuitBreaker(systemClock), {
-        attempts: 3,
-        baseDelayMs: 2000,
-        sleep: abortableSleep,
-        onRequest: (provider) => metrics.llmRequests.inc({ provider }),
-        onBreaker: (provider, open) => metrics.breakerOpen.set({ provider }, open ? 1 : 0),
-        onUsage: (provider, usage) => {
-          metrics.llmTokens.inc({ provider, kind: 'input' }, usage.inputTokens);
-          metrics.llmTokens.inc({ provider, kind: 'output' }, usage.outputTokens);
-        },
-      }),
-  );
+  return models.map((model) => {
+    const breaker = new CircuitBreaker(clock);
+    metrics.watchBreaker(model.provider, () => breaker.isOpen());
+    return new ResilientChatModel(model, breaker, {
+      attempts: 3,
+      baseDelayMs: 2000,
+      sleep: abortableSleep,
+      onRequest: (provider) => metrics.llmRequests.inc({ provider }),
+      onBreaker: (provider, open) => metrics.breakerOpen.set({ provider }, open ? 1 : 0),
+      onUsage: (provider, usage) => {
+        metrics.llmTokens.inc({ provider, kind: 'input' }, usage.inputTokens);
+        metrics.llmTokens.inc({ provider, kind: 'output' }, usage.outputTokens);
+      },
+    });
+  });
 }
 
 /**

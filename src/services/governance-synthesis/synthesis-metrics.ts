@@ -8,6 +8,8 @@ export interface SynthesisMetrics {
   readonly llmRequests: Counter<'provider'>;
   /** 1 while a provider's circuit breaker is open. */
   readonly breakerOpen: Gauge<'provider'>;
+  /** Reads `isOpen` at every scrape, so the gauge falls back to 0 when the open period ends without a request. */
+  watchBreaker(provider: string, isOpen: () => boolean): void;
   /** Finished jobs by provider and outcome. */
   readonly jobs: Counter<'provider' | 'outcome'>;
   /** Tokens the providers reported, by provider and kind (input, output). */
@@ -18,7 +20,11 @@ export interface SynthesisMetrics {
 
 export function createSynthesisMetrics(registry: Registry): SynthesisMetrics {
   const registers = [registry];
+  const breakers = new Map<string, () => boolean>();
   return {
+    watchBreaker: (provider, isOpen) => {
+      breakers.set(provider, isOpen);
+    },
     queueLength: new Gauge({
       name: 'policy_synthesis_queue_length',
       help: 'Synthesis jobs this pod has accepted and not finished (waiting or running).',
@@ -35,6 +41,9 @@ export function createSynthesisMetrics(registry: Registry): SynthesisMetrics {
       help: "1 while the provider's circuit breaker is open (no requests sent), 0 otherwise.",
       labelNames: ['provider'],
       registers,
+      collect() {
+        for (const [provider, isOpen] of breakers) this.set({ provider }, isOpen() ? 1 : 0);
+      },
     }),
     jobs: new Counter({
       name: 'acgs_synthesis_jobs_total',

@@ -23,6 +23,16 @@ export interface Candidate {
   readonly report?: CandidateReport | (CandidateReport & VerificationOutcome);
 }
 
+/** Thrown by a provider whose model gave no valid candidate within its rounds, with what it was told to fix. */
+export class CandidateNotRepaired extends Error {
+  constructor(
+    message: string,
+    readonly repairs: readonly { readonly round: number; readonly problem: string }[],
+  ) {
+    super(message);
+  }
+}
+
 /** What a job asks for besides the constitution: principles to cover and a goal in words. */
 export interface SynthesisFocus {
   readonly principles?: readonly string[];

@@ -8,7 +8,12 @@
 import Anthropic from '@anthropic-ai/sdk';
 import type { ChatAnswer, ChatMessage, ChatModel } from './chat-model.js';
 import { POLICY_SET_SCHEMA } from './policy-set-schema.js';
-import { type ProviderSettings, providerSettingsFromEnv, sdkOptions } from './provider-settings.js';
+import {
+  callProvider,
+  type ProviderSettings,
+  providerSettingsFromEnv,
+  sdkOptions,
+} from './provider-settings.js';
 
 /** The tool the model must call with the policy set. */
 export const POLICY_SET_TOOL = 'submit_policy_set';
@@ -38,9 +43,11 @@ export class AnthropicChatModel implements ChatModel {
   readonly model: string;
   private readonly client: Anthropic;
   private readonly maxTokens: number;
+  private readonly settings: ProviderSettings;
 
   constructor(settings: AnthropicSettings) {
     this.model = settings.model;
+    this.settings = settings;
     this.maxTokens = settings.maxTokens;
     this.client = new Anthropic(sdkOptions(settings));
   }
@@ -50,32 +57,45 @@ export class AnthropicChatModel implements ChatModel {
       .filter((m) => m.role === 'system')
       .map((m) => m.content)
       .join('\n\n');
-    const message = await this.client.messages.create(
-      {
-        model: this.model,
-        max_tokens: this.maxTokens,
-        ...(system === '' ? {} : { system }),
-        messages: messages
-          .filter((m) => m.role !== 'system')
-          .map((m) => ({ role: m.role as 'user' | 'assistant', content: m.content })),
-        tools: [
-          {
-            name: POLICY_SET_TOOL,
-            description: 'Submit the complete policy set.',
-            input_schema: POLICY_SET_SCHEMA as unknown as Anthropic.Messages.Tool.InputSchema,
-          },
-        ],
-        tool_choice: { type: 'tool', name: POLICY_SET_TOOL },
-      },
-      { signal },
+    const message = await callProvider(this.settings, signal, (deadline) =>
+      this.client.messages.create(
+        {
+          model: this.model,
+          max_tokens: this.maxTokens,
+          ...(system === '' ? {} : { system }),
+          messages: messages
+            .filter((m) => m.role !== 'system')
+            .map((m) => ({ role: m.role as 'user' | 'assistant', content: m.content })),
+          tools: [
+            {
+              name: POLICY_SET_TOOL,
+              description: 'Submit the complete policy set.',
+              input_schema: POLICY_SET_SCHEMA as unknown as Anthropic.Messages.Tool.InputSchema,
+            },
+          ],
+          tool_choice: { type: 'tool', name: POLICY_SET_TOOL },
+        },
+        { signal: deadline },
+      ),
     );
     const call = message.content.find((block) => block.type === 'tool_use' && block.name === POLICY_SET_TOOL);
     const text =
       call?.type === 'tool_use'
         ? JSON.stringify(call.input)
         : message.content.map((block) => (block.type === 'text' ? block.text : '')).join('');
+    const stop = String(message.stop_reason);
+    const other = message.content.find((block) => block.type === 'tool_use');
+    const unanswered =
+      stop === 'refusal'
+        ? 'the model refused'
+        : stop === 'max_tokens'
+          ? `the answer was cut off at the token limit (ACGS_SYNTHESIS_ANTHROPIC_MAX_TOKENS, ${this.maxTokens})`
+          : call === undefined && other?.type === 'tool_use'
+            ? `the model called the tool ${other.name}, not ${POLICY_SET_TOOL}`
+            : undefined;
     return {
       text,
+      ...(unanswered === undefined ? {} : { unanswered }),
       usage: { inputTokens: message.usage.input_tokens, outputTokens: message.usage.output_tokens },
     };
   }

@@ -8,6 +8,11 @@ export interface ChatMessage {
 export interface ChatAnswer {
   readonly text: string;
   readonly usage?: { readonly inputTokens: number; readonly outputTokens: number };
+  /**
+   * Why the answer may hold no policy set although the request succeeded: the model refused, the
+   * token limit cut it off, it called another tool, or there was no choice. Shown in the repair.
+   */
+  readonly unanswered?: string;
 }
 
 export interface ChatModel {

@@ -37,3 +37,36 @@ export function providerSettingsFromEnv(
 export function sdkOptions(settings: ProviderSettings) {
   return { baseURL: settings.baseUrl, apiKey: settings.apiKey, timeout: settings.timeoutMs, maxRetries: 0 };
 }
+
+/**
+ * Runs one request to the provider under the job's `signal` and a deadline of `timeoutMs` for the
+ * whole answer, body included: the SDKs' own timeout stops once the headers are in, so a server
+ * that trickles its body would hold the job, and the queue behind it, for ever. A missed deadline
+ * rejects like a timeout (retried as one). The key is taken out of what it throws: a server (a
+ * proxy, a local gateway) may echo it in its error, whose message becomes the job's recorded
+ * failure and may be logged; the error is otherwise unchanged (status and headers drive retries).
+ */
+export async function callProvider<T>(
+  settings: Pick<ProviderSettings, 'apiKey' | 'timeoutMs'>,
+  signal: AbortSignal,
+  request: (signal: AbortSignal) => Promise<T>,
+): Promise<T> {
+  const deadline = AbortSignal.timeout(settings.timeoutMs);
+  try {
+    return await request(AbortSignal.any([signal, deadline]));
+  } catch (error) {
+    if (deadline.aborted && !signal.aborted)
+      throw new Error(`no complete answer within ${settings.timeoutMs} ms`, { cause: error });
+    const { apiKey } = settings;
+    // A key this short is a placeholder (`none`), not a secret, and would mangle ordinary words.
+    if (error instanceof Error && apiKey.length >= 8) {
+      error.message = error.message.replaceAll(apiKey, '[redacted]');
+      const body = (error as { error?: unknown }).error;
+      if (body !== undefined && JSON.stringify(body).includes(apiKey))
+        (error as { error?: unknown }).error = JSON.parse(
+          JSON.stringify(body).replaceAll(apiKey, '[redacted]'),
+        );
+    }
+    throw error;
+  }
+}

@@ -13,7 +13,7 @@ import { good, subtlyWrong, violating, z3Verifier } from '../../../../test/suppo
 import { AnthropicChatModel } from './anthropic-chat-model.js';
 import type { ChatModel } from './chat-model.js';
 import { OpenAiChatModel } from './openai-chat-model.js';
-import { repairingProvider } from './repair-loop.js';
+import { MAX_ANSWER_CHARS, repairingProvider } from './repair-loop.js';
 
 const document = exampleConstitution().document;
 const verifier = z3Verifier(document);
@@ -54,6 +54,61 @@ for (const dialect of ['openai', 'anthropic'] as const) {
       p.synthesize(document, new AbortController().signal);
     const answers = (...sets: unknown[]) => sets.map((content) => ({ content: JSON.stringify(content) }));
     const lastUserMessage = (i: number) => fake.seen[i]!.body.messages.at(-1)!.content;
+
+    it('a refusal and an answer cut off at the token limit are repaired, and reported as such', async () => {
+      fake.script = [
+        { refusal: 'I cannot help with that.' },
+        { content: JSON.stringify({ policies: good }).slice(0, 300), asText: true, cutOff: true },
+        ...answers({ policies: good }),
+      ];
+      const candidate = await run(provider().provider);
+      assert.equal(candidate.rounds, 3);
+      assert.match(candidate.repairs![0]!.problem, /the model refused/);
+      assert.match(candidate.repairs![1]!.problem, /cut off at the token limit/);
+    });
+
+    it('an answer longer than it reads is refused unread and shown back only by its beginning', async () => {
+      fake.script = answers({ policies: good, padding: 'x'.repeat(MAX_ANSWER_CHARS) }, { policies: good });
+      fake.seen.length = 0;
+      const candidate = await run(provider().provider);
+      assert.equal(candidate.rounds, 2);
+      assert.match(candidate.repairs![0]!.problem, /characters long, more than the 1000000 read/);
+      const shownBack = fake.seen[1]!.body.messages.find((m) => m.role === 'assistant')!;
+      assert.ok(shownBack.content.length < 3000, String(shownBack.content.length));
+    });
+
+    it('refuses obligations or a version in the answer: the service sets them', async () => {
+      const [first, ...rest] = good;
+      fake.script = answers(
+        {
+          policies: [
+            { ...first, obligations: [{ type: 'notify', params: { to: 'x@example.com' } }] },
+            ...rest,
+          ],
+        },
+        { policies: [{ ...first, version: 7 }, ...rest] },
+        { policies: good },
+      );
+      const candidate = await run(provider().provider);
+      assert.equal(candidate.rounds, 3);
+      assert.match(candidate.repairs![0]!.problem, /\/policies\/0\/obligations is set by the service/);
+      assert.match(candidate.repairs![1]!.problem, /\/policies\/0\/version is set by the service/);
+      assert.ok(candidate.policies.every((p) => p.version === 1 && p.obligations.length === 0));
+    });
+
+    it('accepts the policy set in a code fence or between sentences in one round', async () => {
+      const json = JSON.stringify({ policies: good });
+      for (const content of [
+        `\`\`\`json\n${json}\n\`\`\``,
+        `Here is the policy set:\n${json}\nEach policy serves its principles.`,
+      ]) {
+        fake.script = [{ content, asText: true }];
+        const candidate = await run(provider().provider);
+        assert.equal(candidate.rounds, 1, content.slice(0, 20));
+        assert.deepEqual(candidate.repairs, []);
+        assert.equal(candidate.policies.length, good.length);
+      }
+    });
 
     it('accepts a valid answer in one round, asking for structured output', async () => {
       fake.script = answers({ policies: good });

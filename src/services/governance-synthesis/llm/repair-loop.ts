@@ -10,7 +10,7 @@ import { canonicalJson } from '../../../kernel/canonical-json.js';
 import { constitutionalHashOf } from '../../../kernel/constitutional-hash.js';
 import type { ConstitutionDocument } from '../../../kernel/contracts/constitution.js';
 import type { VerificationContract } from '../../../kernel/contracts/verification.js';
-import type { SynthesisFocus, SynthesisProvider } from '../synthesis-provider.js';
+import { CandidateNotRepaired, type SynthesisFocus, type SynthesisProvider } from '../synthesis-provider.js';
 import { type CandidateReport, checkCandidate } from '../usecases/check-candidate.js';
 import { verifyCandidate } from '../usecases/verify-candidate.js';
 import type { ChatMessage, ChatModel } from './chat-model.js';
@@ -25,6 +25,13 @@ export interface RepairLoopOptions {
   /** The formal verifier: its counterexamples go back to the model too. */
   readonly verifier?: VerificationContract;
 }
+
+/**
+ * The longest answer read, in characters (a policy set for the example constitution is some
+ * 20 000): a longer one is refused unread, kept from the job's result and the PGC, and shown
+ * back to the model only by its beginning.
+ */
+export const MAX_ANSWER_CHARS = 1_000_000;
 
 /** What went wrong with an answer, in words the model can act on. */
 function problemOf(report: CandidateReport & { readonly ok: boolean }): string | undefined {
@@ -60,10 +67,15 @@ export function repairingProvider(model: ChatModel, options: RepairLoopOptions):
       let last = 'no answer';
       for (let round = 1; round <= options.maxRounds; round++) {
         options.onRequest?.(model.provider);
-        const { text } = await model.complete(messages, signal);
-        messages.push({ role: 'assistant', content: text });
+        const { text, unanswered } = await model.complete(messages, signal);
+        const oversized = text.length > MAX_ANSWER_CHARS;
+        messages.push({ role: 'assistant', content: oversized ? `${text.slice(0, 2000)}…` : text });
         let problem: string | undefined;
         try {
+          if (oversized)
+            throw new RangeError(
+              `it is ${text.length} characters long, more than the ${MAX_ANSWER_CHARS} read; answer with the policy set alone`,
+            );
           const policies = readPolicySet(text);
           const checked = checkCandidate(document, policies);
           const report =
@@ -82,7 +94,8 @@ export function repairingProvider(model: ChatModel, options: RepairLoopOptions):
           if (problem === undefined)
             return { policies, model: model.model, rounds: round, promptHash, report, repairs };
         } catch (error) {
-          problem = `The answer is not a valid policy set (${error instanceof Error ? error.message : String(error)}). Answer with JSON following the schema.`;
+          const why = error instanceof Error ? error.message : String(error);
+          problem = `The answer is not a valid policy set (${unanswered === undefined ? why : `${unanswered}; ${why}`}). Answer with JSON following the schema.`;
         }
         last = problem;
         repairs.push({ round, problem });
@@ -91,7 +104,10 @@ export function repairingProvider(model: ChatModel, options: RepairLoopOptions):
           content: `${problem}\nFix it and answer with the whole policy set again.`,
         });
       }
-      throw new Error(`no valid candidate after ${options.maxRounds} rounds; last problem: ${last}`);
+      throw new CandidateNotRepaired(
+        `no valid candidate after ${options.maxRounds} rounds; last problem: ${last}`,
+        repairs,
+      );
     },
   };
 }

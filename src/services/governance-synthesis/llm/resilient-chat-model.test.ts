@@ -23,14 +23,14 @@ for (const dialect of ['openai', 'anthropic'] as const) {
     });
     after(() => fake.close());
 
-    const setUp = (timeoutMs = 10_000) => {
+    const setUp = (timeoutMs = 10_000, apiKey = 'k') => {
       let now = 1_000_000;
       const clock = { now: () => now, advance: (ms: number) => (now += ms) };
       const slept: number[] = [];
       const breakerStates: boolean[] = [];
       const requests: string[] = [];
       const tokens: number[] = [];
-      const settings = { baseUrl: fake.baseUrl(dialect), model: 'scripted-1', apiKey: 'k', timeoutMs };
+      const settings = { baseUrl: fake.baseUrl(dialect), model: 'scripted-1', apiKey, timeoutMs };
       const inner: ChatModel =
         dialect === 'openai'
           ? new OpenAiChatModel(settings)
@@ -62,6 +62,27 @@ for (const dialect of ['openai', 'anthropic'] as const) {
       assert.deepEqual(tokens, [1003, ANSWER.length], 'the answer reports its tokens');
     });
 
+    it('does not wait for a Retry-After longer than a minute, in seconds or as an HTTP date', async () => {
+      const { slept, ask } = setUp();
+      const tomorrow = new Date(Date.now() + 86_400_000).toUTCString();
+      for (const retryAfter of ['86400', tomorrow]) {
+        fake.script = [{ status: 429, headers: { 'retry-after': retryAfter } }];
+        fake.seen.length = 0;
+        await assert.rejects(ask(), (e: Error & { status?: number }) => {
+          assert.equal(e.status, 429);
+          assert.match(e.message, /Retry-After \d+ s is longer than the 60 s a job waits/);
+          return true;
+        });
+        assert.equal(hits(), 1);
+      }
+      assert.deepEqual(slept, []);
+      fake.script = [
+        { status: 429, headers: { 'retry-after': new Date(Date.now() + 30_000).toUTCString() } },
+      ];
+      assert.equal(await ask(), ANSWER);
+      assert.ok(slept.length === 1 && slept[0]! > 25_000 && slept[0]! <= 30_000, String(slept));
+    });
+
     it('gives up after three attempts and does not retry a 400', async () => {
       const { slept, ask } = setUp();
       fake.script = [{ status: 503 }, { status: 502 }, { status: 500 }];
@@ -75,9 +96,35 @@ for (const dialect of ['openai', 'anthropic'] as const) {
       assert.equal(hits(), 1);
     });
 
+    it('a 401 is final, and the key a server echoes in its error is not in the error', async () => {
+      const key = 'sk-probe-secret-0123456789';
+      const { slept, ask } = setUp(10_000, key);
+      fake.script = [{ status: 401, echoKey: true }];
+      fake.seen.length = 0;
+      await assert.rejects(ask(), (e: Error & { status?: number; error?: unknown }) => {
+        assert.equal(e.status, 401);
+        assert.match(e.message, /for key .*\[redacted\]/);
+        assert.doesNotMatch(`${e.message} ${JSON.stringify(e.error)}`, new RegExp(key));
+        return true;
+      });
+      assert.equal(hits(), 1);
+      assert.deepEqual(slept, []);
+    });
+
     it('a request that times out is retried', async () => {
       const { slept, ask } = setUp(300);
       fake.script = [{ content: ANSWER, delayMs: 2000 }];
+      fake.seen.length = 0;
+      assert.equal(await ask(), ANSWER);
+      assert.equal(hits(), 2);
+      assert.deepEqual(slept, [2000]);
+    });
+
+    it('an answer whose body stalls after the headers times out and is retried', {
+      timeout: 20_000,
+    }, async () => {
+      const { slept, ask } = setUp(300);
+      fake.script = [{ content: ANSWER, stallBody: true }];
       fake.seen.length = 0;
       assert.equal(await ask(), ANSWER);
       assert.equal(hits(), 2);

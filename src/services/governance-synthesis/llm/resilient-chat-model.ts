@@ -1,7 +1,8 @@
 /**
  * Resilience around one provider's model: a circuit breaker (opens after `failures` failures
  * within `windowMs`, stays open `openMs`, then lets one trial request through) and retries
- * (`attempts` in all, backoff `baseDelayMs` doubling, or the server's `Retry-After` on a 429).
+ * (`attempts` in all, backoff `baseDelayMs` doubling, or the server's `Retry-After` on a 429, up
+ * to `maxRetryAfterMs`).
  * Only overload, timeouts and server errors are retried; a 4xx other than 408/429 is final.
  */
 import type { Clock } from '../../../kernel/clock.js';
@@ -47,6 +48,11 @@ export class CircuitBreaker {
 export interface RetrySettings {
   readonly attempts: number;
   readonly baseDelayMs: number;
+  /**
+   * The longest Retry-After a 429 is waited for (default 60 s): a job holds the queue while it
+   * waits, so a provider asking for more (an exhausted daily quota) fails the request at once.
+   */
+  readonly maxRetryAfterMs?: number;
   /** Waits `ms` or rejects when `signal` aborts (injected in tests). */
   readonly sleep: (ms: number, signal: AbortSignal) => Promise<void>;
   /** Called for every request actually sent (the `acgs_llm_requests_total` counter). */
@@ -129,10 +135,14 @@ export class ResilientChatModel implements ChatModel {
         this.breaker.failure();
         this.retry.onBreaker?.(this.provider, this.breaker.isOpen());
         if (!retryable(error) || attempt === this.retry.attempts) break;
-        const wait =
-          (statusOf(error) === 429 ? retryAfterMs(error) : undefined) ??
-          this.retry.baseDelayMs * 2 ** (attempt - 1);
-        await this.retry.sleep(wait, signal);
+        const asked = statusOf(error) === 429 ? retryAfterMs(error) : undefined;
+        const limit = this.retry.maxRetryAfterMs ?? 60_000;
+        if (asked !== undefined && asked > limit) {
+          if (error instanceof Error)
+            error.message += ` (Retry-After ${Math.ceil(asked / 1000)} s is longer than the ${limit / 1000} s a job waits)`;
+          break;
+        }
+        await this.retry.sleep(asked ?? this.retry.baseDelayMs * 2 ** (attempt - 1), signal);
       }
     }
     throw lastError;

@@ -202,6 +202,17 @@ describe('synthesis jobs', () => {
       parseEvents(again.body).map((e) => [e.name, e.id, e.job.status]),
       [['end', 1, 'succeeded']],
     );
+    // A client that reconnects with Last-Event-ID gets ids after it, never one it has seen.
+    const resumed = await events({ ...auditor, 'last-event-id': String(last.id) });
+    assert.deepEqual(
+      parseEvents(resumed.body).map((e) => [e.name, e.id]),
+      [['end', last.id + 1]],
+    );
+    const garbled = await events({ ...auditor, 'last-event-id': 'x7' });
+    assert.deepEqual(
+      parseEvents(garbled.body).map((e) => e.id),
+      [1],
+    );
     await close();
   });
 
@@ -306,6 +317,13 @@ describe('synthesis jobs', () => {
     const unknownPrinciple = await submit(author, { principles: ['privacy', 'astrology'] });
     assert.equal(unknownPrinciple.statusCode, 400);
     assert.equal(unknownPrinciple.json().code, 'SYNTHESIS_JOB_INVALID');
+    const both = await submit(author, { provider: 'builtin', providers: ['builtin'] });
+    assert.equal(both.statusCode, 400, 'provider and providers at once: one would be ignored');
+    assert.equal(both.json().code, 'SYNTHESIS_JOB_INVALID');
+    assert.equal(both.json().field, '/providers');
+    const blankGoal = await submit(author, { provider: 'builtin', goal: '   ' });
+    assert.equal(blankGoal.statusCode, 400);
+    assert.match(blankGoal.json().detail, /\/body\/goal/);
     const missing = await served.app.inject({
       method: 'GET',
       url: '/api/v1/synthesis/jobs/nope',
@@ -422,6 +440,14 @@ describe('synthesis jobs', () => {
         const failed = await finished(stubborn.id);
         assert.equal(failed.status, 'failed');
         assert.match(failed.error, /last problem: Invariant privacy\.no-external-pii-email is violated/);
+        // The failed job reports every refused answer, as a successful one does.
+        const [refused] = failed.result.candidates;
+        assert.equal(refused.valid, false);
+        assert.deepEqual(
+          refused.repairs.map((r: { round: number; problem: string }) => r.round),
+          [1, 2],
+        );
+        assert.match(refused.repairs[1].problem, /Invariant privacy\.no-external-pii-email is violated/);
         assert.deepEqual(await metric('acgs_llm_requests_total'), [
           `acgs_llm_requests_total{provider="${dialect}"} 4`,
         ]);

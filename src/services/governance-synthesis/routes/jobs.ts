@@ -15,6 +15,12 @@ export const WRITE_ROLES: readonly Role[] = ['policy_author', 'admin'];
 /** Who may read them. */
 export const READ_ROLES: readonly Role[] = ['policy_author', 'admin', 'auditor', 'council_member', 'service'];
 
+/** A reconnecting client's Last-Event-ID, when it is one of ours (a number). */
+function lastEventIdOf(header: string | string[] | undefined): number | undefined {
+  const value = Array.isArray(header) ? header[0] : header;
+  return value !== undefined && /^\d{1,15}$/.test(value) ? Number(value) : undefined;
+}
+
 /** Synthesis jobs: start (202), status, progress events, cancel. */
 export function registerJobRoutes(
   app: FastifyInstance,
@@ -81,6 +87,7 @@ export function registerJobRoutes(
         request.params.id,
         (event, job, eventId) => stream.send(event, job, String(eventId)),
         ended.signal,
+        { lastEventId: lastEventIdOf(request.headers['last-event-id']) },
       )
         .catch((error: unknown) => {
           // The client's EventSource reconnects after the stream's retry delay and resumes.

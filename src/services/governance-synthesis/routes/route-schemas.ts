@@ -14,7 +14,9 @@ export const JobSubmission = Type.Object(
     ),
     constitutionHash: Type.Optional(Type.String({ pattern: '^[0-9a-f]{64}$' })),
     principles: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 128 }), { maxItems: 200 })),
-    goal: Type.Optional(Type.String({ minLength: 1, maxLength: 4000 })),
+    goal: Type.Optional(
+      Type.String({ minLength: 1, maxLength: 4000, pattern: '\\S', description: 'not only spaces' }),
+    ),
     providers: Type.Optional(
       Type.Array(Type.String({ minLength: 1, maxLength: 64 }), {
         minItems: 1,

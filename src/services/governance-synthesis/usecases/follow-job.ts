@@ -10,6 +10,8 @@ import type { JobView } from '../job-view.js';
 export interface FollowOptions {
   /** How often the job is read (default 200 ms). */
   readonly intervalMs?: number;
+  /** The last event id the client saw (its Last-Event-ID when it reconnects): numbering goes on after it. */
+  readonly lastEventId?: number;
 }
 
 /** What an event carries: the job without its result (GET the job for that). */
@@ -25,7 +27,7 @@ function progressOf(job: JobView): JobProgress {
 }
 
 /**
- * Hands the events of job `id` to `send`, numbered from 1, until it finishes or `signal` aborts
+ * Hands the events of job `id` to `send`, numbered from 1 (or after `lastEventId`), until it finishes or `signal` aborts
  * (the client went away, or the server is stopping). Resolves when the stream should end.
  */
 export async function followJob(
@@ -37,7 +39,7 @@ export async function followJob(
 ): Promise<void> {
   const intervalMs = options.intervalMs ?? 200;
   let last = '';
-  let sent = 0;
+  let sent = options.lastEventId ?? 0;
   while (!signal.aborted) {
     const job = await jobs.get(id);
     if (signal.aborted) return;

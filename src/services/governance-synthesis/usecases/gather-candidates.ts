@@ -7,7 +7,12 @@
  */
 import type { ConstitutionVersion } from '../../../kernel/contracts/constitution.js';
 import type { VerificationContract } from '../../../kernel/contracts/verification.js';
-import type { Candidate, SynthesisFocus, SynthesisProvider } from '../synthesis-provider.js';
+import {
+  type Candidate,
+  CandidateNotRepaired,
+  type SynthesisFocus,
+  type SynthesisProvider,
+} from '../synthesis-provider.js';
 import { type CandidateReport, checkCandidate } from './check-candidate.js';
 import { type VerificationOutcome, verificationProblems, verifyCandidate } from './verify-candidate.js';
 
@@ -20,6 +25,8 @@ export interface CandidateOutcome {
   readonly valid: boolean;
   /** Why the candidate is not valid. */
   readonly problem?: string;
+  /** Without a candidate: what the provider's model was told to fix, by round, before it gave up. */
+  readonly repairs?: readonly { readonly round: number; readonly problem: string }[];
 }
 
 export interface GatherInput {
@@ -54,7 +61,7 @@ async function checkAndVerify(input: GatherInput, candidate: Candidate) {
 
 export async function gatherCandidates(input: GatherInput, signal: AbortSignal): Promise<CandidateOutcome[]> {
   const n = input.plan.length;
-  const asked: { provider: string; candidate?: Candidate; problem?: string }[] = [];
+  const asked: Pick<CandidateOutcome, 'provider' | 'candidate' | 'problem' | 'repairs'>[] = [];
   for (const [k, provider] of input.plan.entries()) {
     await input.onStep('synthesis', k, n);
     try {
@@ -67,14 +74,21 @@ export async function gatherCandidates(input: GatherInput, signal: AbortSignal):
       asked.push({
         provider: provider.name,
         problem: `the ${provider.name} provider failed: ${error instanceof Error ? error.message : String(error)}`,
+        ...(error instanceof CandidateNotRepaired ? { repairs: error.repairs } : {}),
       });
     }
   }
   const outcomes: CandidateOutcome[] = [];
-  for (const [index, { provider, candidate, problem }] of asked.entries()) {
+  for (const [index, { provider, candidate, problem, repairs }] of asked.entries()) {
     await input.onStep('checking', index, n);
     if (candidate === undefined) {
-      outcomes.push({ index, provider, valid: false, problem: problem ?? 'no candidate' });
+      outcomes.push({
+        index,
+        provider,
+        valid: false,
+        problem: problem ?? 'no candidate',
+        ...(repairs === undefined ? {} : { repairs }),
+      });
       continue;
     }
     const carried = candidate.report;

@@ -64,19 +64,22 @@ export function jobResult(
       constitutionHash: job.constitution_hash,
       verification: chosen.report?.verification,
     },
-    candidates: outcomes.map((o) => ({
-      index: o.index,
-      provider: o.provider,
-      ...(o.candidate === undefined
-        ? {}
-        : {
-            model: o.candidate.model,
-            rounds: o.candidate.rounds,
-            ...(o.candidate.repairs === undefined ? {} : { repairs: o.candidate.repairs }),
-          }),
-      valid: o.valid,
-      ...(o.problem === undefined ? {} : { problem: o.problem }),
-    })),
+    candidates: candidateList(outcomes),
     ...(consensus === undefined ? {} : { consensus }),
   };
+}
+
+/** Every candidate with its outcome; alone, the result of a job in which none was valid. */
+export function candidateList(outcomes: readonly CandidateOutcome[]): JobResult['candidates'] {
+  return outcomes.map((o) => {
+    const repairs = o.candidate?.repairs ?? o.repairs;
+    return {
+      index: o.index,
+      provider: o.provider,
+      ...(o.candidate === undefined ? {} : { model: o.candidate.model, rounds: o.candidate.rounds }),
+      ...(repairs === undefined ? {} : { repairs }),
+      valid: o.valid,
+      ...(o.problem === undefined ? {} : { problem: o.problem }),
+    };
+  });
 }

@@ -52,7 +52,9 @@ export function modelChangeProposer(
         ],
         signal,
       );
-      return { policies: readPolicySet(answer.text), provider: model.provider, model: model.model };
+      // The set was shown with its obligations: a changed set may carry them on.
+      const policies = readPolicySet(answer.text, { keepServiceFields: true });
+      return { policies, provider: model.provider, model: model.model };
     },
   };
 }

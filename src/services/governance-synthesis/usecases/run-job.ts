@@ -14,7 +14,7 @@ import type { SynthesisProvider } from '../synthesis-provider.js';
 import { chooseByConsensus, scenarioEquivalence, verifierEquivalence } from './choose-consensus.js';
 import { gatherCandidates } from './gather-candidates.js';
 import { type Handover, type HandoverDeps, HandoverFailed, handOver } from './hand-over.js';
-import { jobResult } from './job-result.js';
+import { candidateList, jobResult } from './job-result.js';
 
 export interface RunJobDeps extends HandoverDeps {
   readonly store: SynthesisStore;
@@ -92,7 +92,11 @@ export async function runJob(deps: RunJobDeps, job: JobRow, signal: AbortSignal)
       const first = outcomes[0]!;
       return await fail(
         first.problem ?? 'no valid candidate',
-        first.candidate === undefined ? undefined : JSON.stringify(jobResult(job, outcomes, first)),
+        JSON.stringify(
+          first.candidate === undefined
+            ? { candidates: candidateList(outcomes) }
+            : jobResult(job, outcomes, first),
+        ),
       );
     }
     let consensus: Awaited<ReturnType<typeof chooseByConsensus>> | undefined;

@@ -38,6 +38,12 @@ export async function submitJob(
       `constitutionHash ${request.constitutionHash} is not the active version (${active.hash})`,
       { details: { field: '/constitutionHash', active: active.hash } },
     );
+  if (request.provider !== undefined && request.providers !== undefined)
+    throw synthesisErrors.create(
+      'SYNTHESIS_JOB_INVALID',
+      'give provider (one) or providers (several, for consensus), not both',
+      { details: { field: '/providers' } },
+    );
   const known = new Set(active.document.principles.map((p) => p.id));
   const unknown = (request.principles ?? []).filter((id) => !known.has(id));
   if (unknown.length > 0)
