@@ -112,6 +112,17 @@ describe('kit: errors are RFC 9457 problem+json', () => {
     assert.ok(response.headers['x-constitutional-hash'], 'even a 404 carries the constitutional hash');
   });
 
+  test('a body sent as text/plain is a 415 problem, not a string that fails the schema', async () => {
+    const response = await kit.app.inject({
+      method: 'POST',
+      url: '/api/v1/policies/echo',
+      headers: { 'content-type': 'text/plain' },
+      payload: JSON.stringify({ name: 'a', count: 1 }),
+    });
+    assert.equal(response.statusCode, 415);
+    assert.equal(problemOf(response).code, 'UNSUPPORTED_MEDIA_TYPE');
+  });
+
   test('a route asked with a method it does not answer is a 405 problem with Allow', async () => {
     const response = await kit.app.inject({ method: 'DELETE', url: '/api/v1/policies/echo?x=1' });
     assert.equal(response.statusCode, 405);

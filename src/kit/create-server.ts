@@ -141,8 +141,9 @@ export async function createServer(options: ServerOptions): Promise<FastifyInsta
     shedding.start();
     done();
   });
-  // JSON bodies: duplicate keys and __proto__ are refused, naming the member (json-body.ts).
-  app.removeContentTypeParser('application/json');
+  // JSON bodies: duplicate keys and __proto__ are refused, naming the member (json-body.ts). No
+  // route takes text: a text/plain body is a 415, not a string that fails the schema as a 400.
+  app.removeContentTypeParser(['application/json', 'text/plain']);
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
     try {
       done(null, parseJsonBody(body as string));
