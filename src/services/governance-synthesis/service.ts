@@ -1,4 +1,5 @@
 import { type Clock, systemClock } from '../../kernel/clock.js';
+import { ConfigError } from '../../kernel/config.js';
 import type { ConstitutionContract } from '../../kernel/contracts/constitution.js';
 import type { CouncilContract } from '../../kernel/contracts/council.js';
 import type { PolicyGovernanceContract } from '../../kernel/contracts/policy-governance.js';
@@ -43,7 +44,7 @@ function positive(name: string, fallback: number): number {
   if (raw === undefined || raw === '') return fallback;
   const value = Number(raw);
   if (!Number.isInteger(value) || value < 1)
-    throw new RangeError(`${name} must be a positive integer, got ${raw}`);
+    throw new ConfigError([`${name} must be a positive integer, got ${raw}`]);
   return value;
 }
 
@@ -115,9 +116,9 @@ export function defaultProviderOf(providers: ReadonlyMap<string, SynthesisProvid
         ? builtinProvider.name
         : ([...providers.keys()][0] ?? builtinProvider.name);
   if (!providers.has(name))
-    throw new RangeError(
+    throw new ConfigError([
       `ACGS_SYNTHESIS_PROVIDER is ${name}, which is not configured here (configured: ${[...providers.keys()].join(', ')})`,
-    );
+    ]);
   return name;
 }
 

@@ -6,6 +6,7 @@
  * own retries are off: retries and backoff belong to the service's resilience layer.
  */
 import Anthropic from '@anthropic-ai/sdk';
+import { ConfigError } from '../../../kernel/config.js';
 import type { ChatAnswer, ChatMessage, ChatModel } from './chat-model.js';
 import { POLICY_SET_SCHEMA } from './policy-set-schema.js';
 import {
@@ -34,7 +35,7 @@ export function anthropicSettingsFromEnv(
   if (common === undefined) return undefined;
   const maxTokens = Number(env.ACGS_SYNTHESIS_ANTHROPIC_MAX_TOKENS ?? 8192);
   if (!Number.isInteger(maxTokens) || maxTokens < 1)
-    throw new RangeError('ACGS_SYNTHESIS_ANTHROPIC_MAX_TOKENS must be a positive integer');
+    throw new ConfigError(['ACGS_SYNTHESIS_ANTHROPIC_MAX_TOKENS must be a positive integer']);
   return { ...common, maxTokens };
 }
 

@@ -1,3 +1,5 @@
+import { ConfigError } from '../../../kernel/config.js';
+
 /** What every language-model provider is configured with, read from ACGS_SYNTHESIS_<VENDOR>_*. */
 export interface ProviderSettings {
   readonly baseUrl: string;
@@ -21,7 +23,7 @@ export function providerSettingsFromEnv(
   if (model === undefined || model === '') return undefined;
   const timeoutMs = Number(env[`${prefix}TIMEOUT_MS`] ?? 60_000);
   if (!Number.isInteger(timeoutMs) || timeoutMs < 1)
-    throw new RangeError(`${prefix}TIMEOUT_MS must be a positive integer`);
+    throw new ConfigError([`${prefix}TIMEOUT_MS must be a positive integer`]);
   return {
     baseUrl: env[`${prefix}BASE_URL`] ?? defaultBaseUrl,
     model,
