@@ -317,6 +317,24 @@ describe('activation once a council is seated', () => {
       },
     );
   });
+
+  test('a retire-policy proposal opens only for a policy of the active bundle', async () => {
+    const active = await pgc.contract.activeBundle();
+    assert.equal(active?.id, (await pgc.deps.store.active())?.bundleId);
+    const retire = (policyId: string) =>
+      openProposal(ec.deps, { kind: 'retire-policy', title: 'Retire', content: { policyId } }, 'admin');
+    await assert.rejects(
+      retire('no.such-policy'),
+      (error: { code: string; errors: { pointer: string; detail: string }[] }) => {
+        assert.equal(error.code, 'COUNCIL_PROPOSAL_INVALID');
+        assert.equal(error.errors[0]!.pointer, '/body/content/policyId');
+        assert.match(error.errors[0]!.detail, /not a policy of the active bundle/);
+        return true;
+      },
+    );
+    const opened = await retire(active!.policyIds[0]!);
+    assert.equal(opened.status, 'open');
+  });
 });
 
 /** A port nothing listens on (bound, then released). */

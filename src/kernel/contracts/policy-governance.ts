@@ -11,6 +11,8 @@ import type { DecisionChange, ImpactClassification } from './verification.js';
 export interface PolicyGovernanceContract {
   /** A stored bundle's summary, or undefined when there is none with this id. */
   bundle(bundleId: string): Promise<BundleSummary | undefined>;
+  /** The active bundle's summary, or undefined while none has been activated. */
+  activeBundle(): Promise<BundleSummary | undefined>;
   /** Activates a bundle on behalf of a passed proposal. */
   activateForProposal(bundleId: string, enactment: ProposalEnactment): Promise<ActivationSummary>;
   /**

@@ -135,7 +135,11 @@ describe('council event streams', () => {
     assert.equal(anonymous.status, 401);
     const proposal = await openProposal(
       ec.deps,
-      { kind: 'retire-policy', title: 'Only for the role check', content: { policyId: 'p-1' } },
+      {
+        kind: 'change-council',
+        title: 'Only for the role check',
+        content: { reweight: [{ memberId: 'ann', weight: 2 }] },
+      },
       'admin',
     );
     const agentOnProposals = await fetch(`${served.url}/api/v1/council/proposals/${proposal.id}/events`, {

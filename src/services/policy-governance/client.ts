@@ -51,6 +51,20 @@ export class PolicyGovernanceClient implements PolicyGovernanceContract {
     }
   }
 
+  async activeBundle(): Promise<BundleSummary | undefined> {
+    let bundleId: string;
+    try {
+      ({ bundleId } = await this.#client.request<{ bundleId: string }>({
+        method: 'GET',
+        path: '/api/v1/policies/bundles/active',
+      }));
+    } catch (error) {
+      if (error instanceof PlatformError && error.code === 'PGC_NO_ACTIVE_BUNDLE') return undefined;
+      throw error;
+    }
+    return this.bundle(bundleId);
+  }
+
   activateForProposal(bundleId: string, enactment: ProposalEnactment): Promise<ActivationSummary> {
     return this.#client.request({
       path: `/api/v1/policies/bundles/${encodeURIComponent(bundleId)}/activate`,

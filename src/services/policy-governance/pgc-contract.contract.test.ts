@@ -25,6 +25,7 @@ import { integrityMigrations } from '../integrity/store.js';
 import { PolicyGovernanceClient } from './client.js';
 import { createPolicyGovernanceService } from './service.js';
 import { pgcMigrations } from './store.js';
+import { activateBundle } from './usecases/activate-bundle.js';
 import { createBundle } from './usecases/create-bundle.js';
 
 const POLICY_DIR = fileURLToPath(new URL('../../../../examples/constitution/policies', import.meta.url));
@@ -54,6 +55,7 @@ for (const [name, implementation] of IMPLEMENTATIONS) {
     let policies: unknown[];
     let bundleId: string;
     let policyIds: string[];
+    let pgcModule: Pgc;
 
     before(async () => {
       context = await openTestServiceContext(
@@ -68,6 +70,7 @@ for (const [name, implementation] of IMPLEMENTATIONS) {
         constitution: ac.contract,
         integrity: integrity.contract,
       });
+      pgcModule = pgc;
       modules = [ac, integrity, pgc];
       for (const m of modules) await m.start?.();
       policies = (await loadPolicies(POLICY_DIR)).policies.map((p) => p.policy);
@@ -142,6 +145,14 @@ for (const [name, implementation] of IMPLEMENTATIONS) {
           code: 'AUTH_FORBIDDEN',
           status: 403,
         });
+    });
+
+    it('reads the active bundle: nothing before an activation, its summary after', async () => {
+      assert.equal(await contract.activeBundle(), undefined);
+      await activateBundle(pgcModule.deps, bundleId, 'admin');
+      const active = await contract.activeBundle();
+      assert.equal(active?.id, bundleId);
+      assert.deepEqual([...(active?.policyIds ?? [])].sort(), policyIds);
     });
   });
 }

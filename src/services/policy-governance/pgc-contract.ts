@@ -25,6 +25,11 @@ export class InProcessPolicyGovernance implements PolicyGovernanceContract {
     };
   }
 
+  async activeBundle(): Promise<BundleSummary | undefined> {
+    const pointer = await this.deps.store.active();
+    return pointer === undefined ? undefined : this.bundle(pointer.bundleId);
+  }
+
   activateForProposal(bundleId: string, enactment: ProposalEnactment): Promise<ActivationSummary> {
     return activateForProposal(this.deps, bundleId, enactment);
   }

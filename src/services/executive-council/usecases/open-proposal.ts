@@ -204,6 +204,24 @@ async function bindContent(
       const policyId = content.policyId;
       if (typeof policyId !== 'string' || policyId.length === 0 || policyId.length > 128)
         throw invalid([{ pointer: '/body/content/policyId', detail: 'expected a policy id' }]);
+      // Only an active policy can be retired: anything else would pass a vote and fail at enactment.
+      const policies = deps.policies();
+      if (policies === undefined)
+        throw councilErrors.create(
+          'COUNCIL_KIND_UNAVAILABLE',
+          'the policy service is not wired to the council',
+        );
+      const active = await policies.activeBundle();
+      if (active === undefined || !active.policyIds.includes(policyId))
+        throw invalid([
+          {
+            pointer: '/body/content/policyId',
+            detail:
+              active === undefined
+                ? 'no policy bundle is active'
+                : `${policyId} is not a policy of the active bundle ${active.id.slice(0, 16)}`,
+          },
+        ]);
       return { content: { policyId }, contentHash: contentDigest(kind, { policyId }) };
     }
     case 'change-council': {
