@@ -218,6 +218,10 @@ for (const [name, implementation] of IMPLEMENTATIONS) {
       });
       assert.equal(proposal.json().proposer, 'paula via svc-gs');
       assert.match(proposal.json().title, /job-3/);
+      // The job resumed after a crash hands over again: the same bundle, the same open proposal.
+      const again = await handOver(deps, job('job-3'), { propose: true }, result('job-3'));
+      assert.equal(again.bundle?.id, handed.bundle!.id);
+      assert.equal(again.proposal?.id, handed.proposal!.id);
     });
 
     if (name === 'http')
