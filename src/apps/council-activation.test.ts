@@ -228,6 +228,10 @@ describe('activation once a council is seated', () => {
       activatedBy: 'admin',
       reason: 'deny the band: fraud wave',
     });
+    const impact = proposal?.content.impact as { fromBundleId: string; impact: string; changes: unknown[] };
+    assert.equal(impact.fromBundleId, bundleId, 'the verdict is against the bundle it replaced');
+    assert.equal(impact.impact, 'narrowing');
+    assert.ok(impact.changes.length > 0, 'with its example requests');
     for (let i = 0; i < 100 && breakGlass.length === 0; i++) await new Promise((r) => setTimeout(r, 20));
     assert.deepEqual(breakGlass, [
       {

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { canonicalJson } from '../canonical-json.js';
 import type { ProposalKind } from './constitution.js';
+import type { ImpactVerdict } from './policy-governance.js';
 
 /**
  * What other services may ask the Executive Council. The Constitutional AI service and the PGC
@@ -71,6 +72,8 @@ export interface RatificationRequest {
   /** The admin who activated it. */
   readonly activatedBy: string;
   readonly reason: string;
+  /** The verifier's verdict that let it through (narrowing over the bundle it replaced). */
+  readonly impact?: Omit<ImpactVerdict, 'bundleId'>;
 }
 
 /**

@@ -14,7 +14,7 @@ import { serveModule } from '../../../test/support/contract-servers.js';
 import { LOAD_PROOF_TIMEOUT_MS } from '../../../test/support/load-proof.js';
 import { openTestServiceContext } from '../../../test/support/service-context.js';
 import { createTestTokenIssuer } from '../../../test/support/test-token-issuer.js';
-import type { CouncilContract } from '../../kernel/contracts/council.js';
+import type { CouncilContract, RatificationRequest } from '../../kernel/contracts/council.js';
 import type { ServiceContext } from '../../kit/service-module.js';
 import { createDatabase } from '../../storage/index.js';
 import { createConstitutionalAiService } from '../constitutional-ai/service.js';
@@ -89,11 +89,21 @@ for (const [name, implementation] of IMPLEMENTATIONS) {
         'admin',
       );
       assert.equal(await contract.seated(), true);
+      const impact: RatificationRequest['impact'] = {
+        fromBundleId: 'a'.repeat(64),
+        impact: 'narrowing',
+        detail: 'proved: no request is decided more permissively',
+        classification: 'narrowing',
+        changes: [{ from: 'allow', to: 'deny', kind: 'narrowing', example: { action: { type: 'refund' } } }],
+      };
       const { proposalId } = await contract.proposeRatification({
         bundleId,
         activatedBy: 'admin',
         reason: 'fraud wave',
+        impact,
       });
+      // The verifier's verdict travels with the proposal, as an activation proposal's impact report.
+      assert.deepEqual((await ec.deps.store.proposal(proposalId))?.content.impact, impact);
       const status = await contract.proposal(proposalId);
       assert.deepEqual(
         {

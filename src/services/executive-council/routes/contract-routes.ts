@@ -1,6 +1,11 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
-import type { CouncilContract, VariantAdoptionRequest } from '../../../kernel/contracts/council.js';
+import type {
+  CouncilContract,
+  RatificationRequest,
+  VariantAdoptionRequest,
+} from '../../../kernel/contracts/council.js';
+import { ImpactReport } from '../../../kit/impact-report-schema.js';
 import type { CouncilDeps } from '../council-deps.js';
 import type { CouncilScheduler } from '../council-scheduler.js';
 import { proposalStatus } from '../proposal-view.js';
@@ -42,7 +47,7 @@ export function registerContractRoutes(
     },
   );
 
-  app.post<{ Body: { bundleId: string; activatedBy: string; reason: string } }>(
+  app.post<{ Body: RatificationRequest }>(
     '/api/v1/council/ratifications',
     {
       config: { auth: { roles: SERVICE_ROLES, services: PGC_SERVICES } },
@@ -55,6 +60,7 @@ export function registerContractRoutes(
             bundleId: Type.String({ pattern: '^[0-9a-f]{64}$' }),
             activatedBy: Type.String({ minLength: 1, maxLength: 256 }),
             reason: Type.String({ minLength: 1, maxLength: 2000 }),
+            impact: Type.Optional(ImpactReport),
           },
           { additionalProperties: false },
         ),

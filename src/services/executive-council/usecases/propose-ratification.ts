@@ -17,6 +17,8 @@ export function proposeRatification(deps: CouncilDeps, request: RatificationRequ
       content: {
         bundleId: request.bundleId,
         ratifies: { activatedBy: request.activatedBy, reason: request.reason },
+        // The verdict the PGC activated on, as an activation proposal carries its impact report.
+        ...(request.impact === undefined ? {} : { impact: request.impact }),
       },
       contentHash: request.bundleId,
     },

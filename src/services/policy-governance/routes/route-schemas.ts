@@ -1,4 +1,5 @@
 import { Type } from '@sinclair/typebox';
+import { ImpactReport } from '../../../kit/impact-report-schema.js';
 import { ReadonlyList } from '../../../kit/readonly-list.js';
 
 /**
@@ -101,37 +102,7 @@ export const ActivationReply = Type.Object({
   ),
 });
 
-export const ImpactVerdict = Type.Object({
-  bundleId: Type.String(),
-  fromBundleId: Type.Union([Type.String(), Type.Null()], { description: 'The active bundle compared with' }),
-  impact: Type.Union([Type.Literal('narrowing'), Type.Literal('widening'), Type.Literal('unknown')]),
-  detail: Type.String({ description: 'The evidence: a request that widens, or what the solver left open' }),
-  classification: Type.Optional(
-    Type.Union(
-      [
-        Type.Literal('equivalent'),
-        Type.Literal('narrowing'),
-        Type.Literal('widening'),
-        Type.Literal('mixed'),
-        Type.Literal('unknown'),
-      ],
-      { description: "The verifier's classification (equivalent: no request changes decision)" },
-    ),
-  ),
-  changes: Type.Optional(
-    Type.Array(
-      Type.Object({
-        from: Type.String(),
-        to: Type.String(),
-        kind: Type.Union([Type.Literal('narrowing'), Type.Literal('widening')]),
-        example: Type.Record(Type.String(), Type.Unknown(), {
-          description: 'A request decided `from` before and `to` after (engine-confirmed)',
-        }),
-      }),
-      { description: 'Each kind of decision change, with an example request' },
-    ),
-  ),
-});
+export const ImpactVerdict = Type.Object({ bundleId: Type.String(), ...ImpactReport.properties });
 
 const BundleKey = Type.Object({ keyId: Type.String(), publicKey: Type.String(), createdAt: Type.String() });
 

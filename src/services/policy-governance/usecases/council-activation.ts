@@ -154,8 +154,10 @@ export async function activateDirectly(
   const activation = await activateBundle(deps, bundleId, by, options);
   let ratificationProposalId: string | null = null;
   try {
-    ratificationProposalId = (await council.proposeRatification({ bundleId, activatedBy: by, reason }))
-      .proposalId;
+    const impact = { fromBundleId: previous, ...verdict };
+    ratificationProposalId = (
+      await council.proposeRatification({ bundleId, activatedBy: by, reason, impact })
+    ).proposalId;
   } catch (error) {
     deps.logger.error(
       { err: error, bundleId },
