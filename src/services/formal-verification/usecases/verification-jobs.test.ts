@@ -153,4 +153,22 @@ describe('verification jobs across a restart', () => {
     assert.match(failed.error?.message ?? '', /interrupted 1 times/);
     await stop(second);
   });
+
+  it('refuses a job beyond the capacity of waiting and running jobs: 503 with Retry-After', {
+    timeout: 600_000,
+  }, async () => {
+    const settings = { capacity: 1, leaseMs: 60_000, maxAttempts: 3 };
+    const only = await startProcess('fv-full', settings);
+    await accept(only);
+    const refused = await only.served.app.inject({
+      method: 'POST',
+      url: '/api/v1/verification/reports',
+      headers: author,
+      payload: body,
+    });
+    assert.equal(refused.statusCode, 503, refused.body);
+    assert.equal(refused.json().code, 'VERIFICATION_JOBS_FULL');
+    assert.equal(refused.headers['retry-after'], '5');
+    await stop(only);
+  });
 });

@@ -42,7 +42,7 @@ export interface VerificationJobsDeps {
 
 const KEEP_MS = 3_600_000;
 
-/** Lease 60 s, 3 runs before an interrupted job is given up; capacity bounds take-overs only. */
+/** Lease 60 s, 3 runs before an interrupted job is given up; at most 50 jobs waiting or running per process. */
 export const DEFAULT_JOB_SETTINGS: DurableJobQueueSettings = {
   capacity: 50,
   leaseMs: 60_000,
@@ -71,6 +71,12 @@ export class VerificationJobs {
 
   /** Stores the job, then schedules it in this process. */
   async start(request: VerifyRequest): Promise<JobView> {
+    // Jobs run one at a time: an unbounded backlog would hold every later caller's job for ever.
+    if (this.queue.backlog() >= this.settings.capacity)
+      throw verificationErrors.create(
+        'VERIFICATION_JOBS_FULL',
+        `${this.queue.backlog()} verification jobs are waiting or running here (capacity ${this.settings.capacity})`,
+      );
     const now = this.deps.clock.now();
     await this.deps.store.deleteFinished(now - KEEP_MS);
     const row: VerificationJobRow = {
