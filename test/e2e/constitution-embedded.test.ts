@@ -176,7 +176,15 @@ describe('the constitution end to end (embedded)', () => {
       const v2 = { hash: String(enacted.body.hash), short: String(enacted.body.short) };
       assert.notEqual(v2.hash, example.hash);
 
-      assert.deepEqual(await hashesOfEveryService(url), everyService(v2.short));
+      // The version is readable once committed; each service follows a moment later (the
+      // publisher right after its commit, the others on the bus event): within two seconds.
+      let followed = await hashesOfEveryService(url);
+      for (const end = Date.now() + 2_000; Date.now() < end; ) {
+        if (Object.values(followed).every((short) => short === v2.short)) break;
+        await new Promise((r) => setTimeout(r, 50));
+        followed = await hashesOfEveryService(url);
+      }
+      assert.deepEqual(followed, everyService(v2.short));
       assert.deepEqual(
         await hashesOfEveryService(url, { 'x-constitutional-hash': v2.hash }),
         everyService(v2.short),
