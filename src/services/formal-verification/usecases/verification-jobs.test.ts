@@ -89,14 +89,16 @@ describe('verification jobs across a restart', () => {
     }
     throw new Error(`job ${id} did not get there in time`);
   };
-  /** Posts the job to `r`: 202 and the job's id. */
-  const accept = async (r: (typeof running)[number]) => {
-    const accepted = await r.served.app.inject({
+  const post = (r: (typeof running)[number]) =>
+    r.served.app.inject({
       method: 'POST',
       url: '/api/v1/verification/reports',
       headers: author,
       payload: body,
     });
+  /** Posts the job to `r`: 202 and the job's id. */
+  const accept = async (r: (typeof running)[number]) => {
+    const accepted = await post(r);
     assert.equal(accepted.statusCode, 202, accepted.body);
     return (accepted.json() as JobView).id;
   };
@@ -160,12 +162,7 @@ describe('verification jobs across a restart', () => {
     const settings = { capacity: 1, leaseMs: 60_000, maxAttempts: 3 };
     const only = await startProcess('fv-full', settings);
     await accept(only);
-    const refused = await only.served.app.inject({
-      method: 'POST',
-      url: '/api/v1/verification/reports',
-      headers: author,
-      payload: body,
-    });
+    const refused = await post(only);
     assert.equal(refused.statusCode, 503, refused.body);
     assert.equal(refused.json().code, 'VERIFICATION_JOBS_FULL');
     assert.equal(refused.headers['retry-after'], '5');
